@@ -1,0 +1,99 @@
+/**
+ * The single table's shape and every key it holds. No key string is built anywhere else; the
+ * stack's table definition (stacks/table.ts) and DynamoDB Local's table (core/db/table.ts) import
+ * these same constants, so names cannot drift.
+ *
+ * Definitions (features, plans, packs, models) each live in one small partition so they can be
+ * listed with a Query instead of a Scan; they are written rarely and cached by readers.
+ */
+export const TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  /** Sparse, sharded index of subscriptions due for a period close. */
+  dueIndex: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  /** A customer's timelines (usage events, invoices), newest first. */
+  timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+} as const;
+
+/** Entity tags stored in every item's `type`. */
+export const ItemType = {
+  FEATURE: "FEATURE",
+  PLAN: "PLAN",
+  CREDIT_PACK: "CREDIT_PACK",
+  CUSTOMER: "CUSTOMER",
+  WALLET: "WALLET",
+  EVENT: "EVENT",
+  PURCHASE: "PURCHASE",
+  INVOICE: "INVOICE",
+  COUNTER: "COUNTER",
+  CLOCK: "CLOCK",
+  AI_MODEL: "AI_MODEL",
+} as const;
+
+export const DUE_SHARDS = 8;
+export const EVENT_SHARDS = 16;
+
+export type Key = { pk: string; sk: string };
+
+export const keys = {
+  feature: (code: string): Key => ({ pk: "FEATURES", sk: `FEATURE#${code}` }),
+  featurePartition: () => "FEATURES",
+  plan: (code: string): Key => ({ pk: "PLANS", sk: `PLAN#${code}` }),
+  planPartition: () => "PLANS",
+  creditPack: (code: string): Key => ({ pk: "CREDIT_PACKS", sk: `PACK#${code}` }),
+  creditPackPartition: () => "CREDIT_PACKS",
+  aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
+  aiModelPartition: () => "AI_MODELS",
+  aiModelPrefix: (provider = "") => `MODEL#${provider ? provider + "/" : ""}`,
+
+  customer: (id: string): Key => ({ pk: `CUSTOMER#${id}`, sk: "PROFILE" }),
+  wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${customerId}`, sk: "WALLET" }),
+
+  /** Usage events are spread over shards by idempotency key, away from the wallet's partition. */
+  event: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `EVENT#${customerId}#${shardOf(idempotencyKey, EVENT_SHARDS)}`,
+    sk: idempotencyKey,
+  }),
+  eventTimeline: (customerId: string, timestamp: string, idempotencyKey: string) => ({
+    gsi2pk: `EVENTS#${customerId}`,
+    gsi2sk: `${timestamp}#${idempotencyKey}`,
+  }),
+  eventTimelinePartition: (customerId: string) => `EVENTS#${customerId}`,
+
+  purchase: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `PURCHASE#${customerId}`,
+    sk: idempotencyKey,
+  }),
+
+  invoice: (id: string): Key => ({ pk: `INVOICE#${id}`, sk: "INVOICE" }),
+  invoiceTimeline: (customerId: string, createdAt: string, id: string) => ({
+    gsi2pk: `INVOICES#${customerId}`,
+    gsi2sk: `${createdAt}#${id}`,
+  }),
+  invoiceTimelinePartition: (customerId: string) => `INVOICES#${customerId}`,
+  invoiceCounter: (): Key => ({ pk: "COUNTER", sk: "INVOICE" }),
+
+  clock: (): Key => ({ pk: "CLOCK", sk: "CLOCK" }),
+
+  /** Set on a wallet while its subscription is active; removed when it ends (sparse index). */
+  due: (customerId: string, periodEnd: string) => ({
+    gsi1pk: dueShard(shardOf(customerId, DUE_SHARDS)),
+    gsi1sk: `${periodEnd}#${customerId}`,
+  }),
+  dueShard: (shard: number) => dueShard(shard),
+} as const;
+
+function dueShard(shard: number): string {
+  return `DUE#${shard}`;
+}
+
+/** FNV-1a over the string, modulo the shard count: stable across processes and deployments. */
+export function shardOf(value: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    hash ^= value.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}

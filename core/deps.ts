@@ -1,0 +1,23 @@
+/**
+ * What every core operation is given: the table, the clock and the outgoing event publisher.
+ * Built once per process (functions/config.ts for Lambda and the local server, test/support for tests).
+ */
+import type { Clock } from "./clock";
+import type { Db } from "./db/client";
+
+/** A business event for the deployment's EventBridge bus (see core/events.ts). */
+export type BillingEvent = { id: string; type: string; version: 1; time: string; detail: Record<string, unknown> };
+
+export interface EventPublisher {
+  publish(events: BillingEvent[]): Promise<void>;
+}
+
+export type Deps = { db: Db; clock: Clock; publisher: EventPublisher };
+
+/** Keeps what was published, for the local server's log and for tests to assert on. */
+export class RecordingPublisher implements EventPublisher {
+  readonly published: BillingEvent[] = [];
+  async publish(events: BillingEvent[]): Promise<void> {
+    this.published.push(...events);
+  }
+}

@@ -1,0 +1,20 @@
+/** One DynamoDB Local for the whole run; each test file creates its own table in it. */
+import type { TestProject } from "vitest/node";
+import { startDynamoLocal, type DynamoLocal } from "../../core/db/local";
+
+let local: DynamoLocal | undefined;
+
+export async function setup(project: TestProject) {
+  local = await startDynamoLocal();
+  project.provide("dynamoEndpoint", local.endpoint);
+}
+
+export async function teardown() {
+  await local?.stop();
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
