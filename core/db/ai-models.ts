@@ -1,0 +1,131 @@
+/**
+ * The AI model catalog: one item per model in the AI_MODELS partition, listed with a Query (never a
+ * Scan). Prices (ledger units per 1M tokens) and tier sizes are stored as Numbers from bigints and
+ * read back exactly (wrapped NumberValues -> bigint).
+ */
+import { BatchGetCommand, BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { samePrice, type ModelPrice, type Tier } from "../catalog/model-price";
+import type { Db } from "./client";
+import { big, getItem, optionalBig, queryAll, queryPrefix, type Item } from "./items";
+import { ItemType, keys } from "./keys";
+
+export type UpsertResult = { added: string[]; changed: string[]; unchanged: string[] };
+
+export async function getModel(db: Db, id: string): Promise<ModelPrice | undefined> {
+  const item = await getItem(db, keys.aiModel(id), false);
+  return item && toModel(item);
+}
+
+/** Models of one provider (or all), optionally whose ID or name contains `search` (any case), by ID. */
+export async function listModels(db: Db, filter: { provider?: string; search?: string } = {}): Promise<ModelPrice[]> {
+  const models = (await queryPrefix(db, keys.aiModelPartition(), keys.aiModelPrefix(filter.provider))).map(toModel);
+  const search = filter.search?.trim().toLowerCase();
+  return search ? models.filter((m) => m.id.toLowerCase().includes(search) || m.name.toLowerCase().includes(search)) : models;
+}
+
+/** Just the IDs, for resolving bare or gateway-style names (projection keeps the read small). */
+export async function listModelIds(db: Db): Promise<string[]> {
+  const items = await queryAll(db, {
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": keys.aiModelPartition() },
+    ProjectionExpression: "#id",
+    ExpressionAttributeNames: { "#id": "id" },
+  });
+  return items.map((item) => item.id as string);
+}
+
+export async function hasAnyModel(db: Db): Promise<boolean> {
+  const page = await db.doc.send(
+    new QueryCommand({
+      TableName: db.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": keys.aiModelPartition() },
+      Limit: 1,
+    }),
+  );
+  return (page.Items ?? []).length > 0;
+}
+
+/** Writes the models whose name or prices differ from what is stored; reports which were which. */
+export async function upsertModels(db: Db, models: ModelPrice[]): Promise<UpsertResult> {
+  const stored = await getModels(db, models.map((m) => m.id));
+  const result: UpsertResult = { added: [], changed: [], unchanged: [] };
+  const writes: ModelPrice[] = [];
+  for (const model of models) {
+    const current = stored.get(model.id);
+    if (current && samePrice(current, model)) result.unchanged.push(model.id);
+    else {
+      (current ? result.changed : result.added).push(model.id);
+      writes.push(model);
+    }
+  }
+  for (let i = 0; i < writes.length; i += 25) {
+    const requests = writes.slice(i, i + 25).map((m) => ({ PutRequest: { Item: toItem(m) } }));
+    await withUnprocessed(
+      (pending) => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })),
+      requests,
+      (out) => out.UnprocessedItems?.[db.table] as typeof requests | undefined,
+    );
+  }
+  return result;
+}
+
+async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelPrice>> {
+  const found = new Map<string, ModelPrice>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 100) {
+    const requestKeys = unique.slice(i, i + 100).map((id) => keys.aiModel(id));
+    await withUnprocessed(
+      async (pending) => {
+        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[db.table] ?? []) found.set(item.id as string, toModel(item));
+        return out;
+      },
+      requestKeys,
+      (out) => out.UnprocessedKeys?.[db.table]?.Keys as typeof requestKeys | undefined,
+    );
+  }
+  return found;
+}
+
+/** Re-sends what DynamoDB left unprocessed, with a short backoff, a bounded number of times. */
+async function withUnprocessed<R, O>(send: (pending: R[]) => Promise<O>, requests: R[], leftOver: (out: O) => R[] | undefined) {
+  let pending = requests;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt === 8) throw new Error("DynamoDB left catalog requests unprocessed after 8 attempts");
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    pending = leftOver(await send(pending)) ?? [];
+  }
+}
+
+function toItem(model: ModelPrice): Item {
+  return { ...keys.aiModel(model.id), type: ItemType.AI_MODEL, ...model };
+}
+
+function toModel(item: Item): ModelPrice {
+  const tiers = ((item.tiers ?? []) as Item[]).map(
+    (t): Tier => ({
+      size: big(t.size),
+      ...optionalPrices(t),
+    }),
+  );
+  return {
+    id: item.id as string,
+    provider: item.provider as string,
+    name: item.name as string,
+    input: big(item.input),
+    output: big(item.output),
+    ...optionalPrices({ cacheRead: item.cacheRead, cacheWrite: item.cacheWrite }),
+    tiers,
+    updatedAt: item.updatedAt as string,
+  };
+}
+
+function optionalPrices(item: Item): Partial<Pick<ModelPrice, "input" | "output" | "cacheRead" | "cacheWrite">> {
+  const out: Partial<Pick<ModelPrice, "input" | "output" | "cacheRead" | "cacheWrite">> = {};
+  for (const key of ["input", "output", "cacheRead", "cacheWrite"] as const) {
+    const value = optionalBig(item[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
