@@ -31,4 +31,7 @@ export class DomainError extends Error {
   }
 }
 
-export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+/** Recognised by shape as well as class, so a copy of this module loaded twice still matches. */
+export const isDomainError = (error: unknown): error is DomainError =>
+  error instanceof DomainError ||
+  (error instanceof Error && error.name === "DomainError" && typeof (error as DomainError).code === "string" && (error as DomainError).code in ErrorCode);

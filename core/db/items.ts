@@ -1,0 +1,74 @@
+/**
+ * Small shared helpers of the repositories: reading Numbers back exactly, creating an item only
+ * if it is new, getting one item, and listing one partition (Query, never Scan).
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { DomainError } from "../errors";
+import type { Db } from "./client";
+import type { Key } from "./keys";
+
+export type Item = Record<string, unknown>;
+
+/** A stored Number as an exact bigint (items are read with `wrapNumbers`). */
+export function big(value: unknown): bigint {
+  if (value === undefined || value === null) return 0n;
+  if (typeof value === "object" && typeof (value as { value?: unknown }).value === "string") {
+    return BigInt((value as { value: string }).value); // a wrapped NumberValue
+  }
+  if (typeof value === "bigint") return value;
+  if (typeof value === "string") return BigInt(value);
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  throw new Error(`not an exact integer: ${String(value)}`);
+}
+
+export function optionalBig(value: unknown): bigint | undefined {
+  return value === undefined || value === null ? undefined : big(value);
+}
+
+/** A small stored integer (counters, versions, basis points). */
+export function int(value: unknown): number {
+  return Number(big(value));
+}
+
+/** A map of Numbers, e.g. per-feature counters. */
+export function bigMap(value: unknown): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) out[k] = big(v);
+  return out;
+}
+
+export async function putNew(db: Db, item: Item & Key, what: string): Promise<void> {
+  try {
+    await db.doc.send(
+      new PutCommand({ TableName: db.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new DomainError("ALREADY_EXISTS", `${what} already exists`);
+    throw error;
+  }
+}
+
+export async function getItem(db: Db, key: Key, consistent = true): Promise<Item | undefined> {
+  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: consistent }));
+  return Item;
+}
+
+export async function queryAll(db: Db, input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(new QueryCommand({ TableName: db.table, ...input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** All items of a partition whose sort key starts with `prefix`. */
+export function queryPrefix(db: Db, pk: string, prefix: string): Promise<Item[]> {
+  return queryAll(db, {
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": pk, ":prefix": prefix },
+  });
+}

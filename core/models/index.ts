@@ -1,0 +1,54 @@
+/**
+ * The one place a consumption model is chosen, and the model-independent parts: evaluating a
+ * charge's guards on a wallet, and applying a charge to a wallet in memory.
+ */
+import type { ConsumptionModel } from "../plans";
+import type { Wallet } from "../wallet";
+import { balance } from "./balance";
+import { credits } from "./credits";
+import { metered } from "./metered";
+import type { Charge, ConsumptionStrategy, DenyReason, Guard } from "./types";
+
+const STRATEGIES: Record<ConsumptionModel, ConsumptionStrategy> = { METERED: metered, CREDITS: credits, BALANCE: balance };
+
+export const strategyFor = (model: ConsumptionModel): ConsumptionStrategy => STRATEGIES[model];
+
+const DENIAL: Record<Guard["kind"], DenyReason> = {
+  credits: "INSUFFICIENT_CREDITS",
+  balance: "INSUFFICIENT_BALANCE",
+  limit: "LIMIT_REACHED",
+};
+
+/** The first guard of the charge the wallet fails, as a deny reason; null when it would be accepted. */
+export function denial(wallet: Wallet, charge: Charge): DenyReason | null {
+  for (const guard of charge.guards) {
+    const holds =
+      guard.kind === "credits"
+        ? wallet.credits >= guard.atLeast
+        : guard.kind === "balance"
+          ? wallet.balance >= guard.atLeast
+          : (wallet.usage[guard.feature] ?? 0n) <= guard.atMost;
+    if (!holds) return DENIAL[guard.kind];
+  }
+  return null;
+}
+
+/** The wallet after the charge: exactly what the DynamoDB update does, in memory. */
+export function applyCharge(wallet: Wallet, charge: Charge): Wallet {
+  const add = (map: Record<string, bigint>, value: bigint | undefined) =>
+    value === undefined ? map : { ...map, [charge.feature]: (map[charge.feature] ?? 0n) + value };
+  const burn = charge.credits ?? 0n;
+  const cost = charge.cost ?? 0n;
+  return {
+    ...wallet,
+    usage: add(wallet.usage, charge.quantity),
+    featureCredits: add(wallet.featureCredits, charge.credits),
+    featureCost: add(wallet.featureCost, charge.cost),
+    credits: wallet.credits - burn,
+    creditsUsed: wallet.creditsUsed + burn,
+    spent: wallet.spent + cost,
+    balance: wallet.balance - cost,
+  };
+}
+
+export type { Charge, DenyReason, Guard } from "./types";

@@ -1,0 +1,55 @@
+/**
+ * The shape every consumption model shares. A model prices one usage into a `Charge`: how much it
+ * adds to usage, credits and spend, and the guards the wallet must satisfy to accept it. Guards are
+ * the single source of truth for refusals: the entitlement check evaluates them on a wallet in
+ * memory, and the write turns them into DynamoDB conditions, so the check and the write cannot
+ * disagree.
+ */
+import type { Amount } from "../money";
+import type { Plan, PlanFeature } from "../plans";
+import type { Wallet } from "../wallet";
+import type { ModelPrice } from "../catalog/model-price";
+
+export type TokenCounts = { input: bigint; output: bigint; cacheRead: bigint; cacheWrite: bigint };
+
+/** What a usage event consumes: units, or for AI-model pricing, tokens of a resolved model. */
+export type Usage = { quantity: Amount; tokens?: TokenCounts; aiModel?: ModelPrice };
+
+export type Guard =
+  | { kind: "credits"; atLeast: Amount }
+  | { kind: "balance"; atLeast: Amount }
+  | { kind: "limit"; feature: string; atMost: Amount };
+
+/** The audit of an AI-model priced event: what was resolved and which prices applied. */
+export type AiPricing = {
+  modelId: string;
+  marginBps: number;
+  providerCost: Amount;
+  unitPrices: { input: Amount; output: Amount; cacheRead: Amount; cacheWrite: Amount };
+};
+
+export type Charge = {
+  feature: string;
+  quantity: Amount;
+  credits?: Amount;
+  cost?: Amount;
+  ai?: AiPricing;
+  guards: Guard[];
+};
+
+export const DenyReason = {
+  NO_SUBSCRIPTION: "NO_SUBSCRIPTION",
+  FEATURE_NOT_IN_PLAN: "FEATURE_NOT_IN_PLAN",
+  INSUFFICIENT_CREDITS: "INSUFFICIENT_CREDITS",
+  INSUFFICIENT_BALANCE: "INSUFFICIENT_BALANCE",
+  LIMIT_REACHED: "LIMIT_REACHED",
+} as const;
+export type DenyReason = (typeof DenyReason)[keyof typeof DenyReason];
+
+/** What a customer sees of one metered feature; which fields are set depends on the model. */
+export type FeatureView = { used: Amount; included?: Amount; remaining?: Amount; credits?: Amount; balance?: Amount };
+
+export interface ConsumptionStrategy {
+  price(plan: Plan, feature: PlanFeature, usage: Usage): Charge;
+  view(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;
+}

@@ -1,0 +1,46 @@
+/**
+ * What a period close does to the wallet, pure: the next period of the same plan, or of the plan
+ * scheduled for this renewal (which starts a fresh anchor), or the end of a subscription that was
+ * set to cancel at period end. Purchased credits and top-ups always carry over (see openPeriod).
+ */
+import type { Plan } from "../plans";
+import { openPeriod, type Subscription, type Wallet } from "../wallet";
+import { addIntervals } from "./arithmetic";
+
+export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
+  if (nextPlan.code !== plan.code) {
+    const start = new Date(sub.periodEnd);
+    return {
+      planCode: nextPlan.code,
+      status: "ACTIVE",
+      anchor: sub.periodEnd,
+      periodIndex: 0,
+      periodStart: sub.periodEnd,
+      periodEnd: addIntervals(start, nextPlan.interval, 1).toISOString(),
+      cancelAtPeriodEnd: false,
+    };
+  }
+  const index = sub.periodIndex + 1;
+  return {
+    ...sub,
+    scheduledPlanCode: undefined,
+    periodIndex: index,
+    periodStart: sub.periodEnd,
+    periodEnd: addIntervals(new Date(sub.anchor), plan.interval, index + 1).toISOString(),
+  };
+}
+
+/** The wallet after closing its current period; `nextPlan` is undefined when the subscription ends. */
+export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefined): Wallet {
+  const sub = wallet.subscription!;
+  if (!nextPlan || sub.cancelAtPeriodEnd) {
+    const ended: Subscription = { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, scheduledPlanCode: undefined };
+    return openPeriod(wallet, { model: "NONE", basePrice: 0n }, clean(ended));
+  }
+  return openPeriod(wallet, nextPlan, clean(renewedSubscription(sub, plan, nextPlan)));
+}
+
+function clean(sub: Subscription): Subscription {
+  const { scheduledPlanCode, ...rest } = sub;
+  return scheduledPlanCode ? { ...rest, scheduledPlanCode } : rest;
+}

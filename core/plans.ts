@@ -1,0 +1,158 @@
+/**
+ * Plans: a base price, a currency, an interval, one consumption model and the features it prices.
+ * Plans are immutable once created (prices are never edited: archive and create a new plan), which
+ * is also what lets readers cache them forever.
+ */
+import { z } from "zod";
+import { DomainError } from "./errors";
+import type { Deps } from "./deps";
+import type { Amount } from "./money";
+import { CurrencySchema, IdSchema, NameSchema, NonNegativeAmount, PositiveAmount, parseInput } from "./validation";
+import { getFeature, type FeatureKind } from "./features";
+import * as repo from "./db/plans";
+
+export const ConsumptionModel = { METERED: "METERED", CREDITS: "CREDITS", BALANCE: "BALANCE" } as const;
+export type ConsumptionModel = (typeof ConsumptionModel)[keyof typeof ConsumptionModel];
+export const PricingMode = { FIXED: "FIXED", AI_MODEL: "AI_MODEL" } as const;
+export type PricingMode = (typeof PricingMode)[keyof typeof PricingMode];
+
+export type PlanFeature = {
+  feature: string;
+  kind: FeatureKind;
+  included?: Amount;
+  overagePrice?: Amount;
+  limit?: Amount;
+  creditsPerUnit?: Amount;
+  pricing?: PricingMode;
+  unitPrice?: Amount;
+  marginBps?: number;
+};
+
+export type Plan = {
+  code: string;
+  name: string;
+  model: ConsumptionModel;
+  basePrice: Amount;
+  currency: string;
+  interval: "DAY" | "MONTH" | "YEAR";
+  includedCredits?: Amount;
+  blockOnExhaustion: boolean;
+  features: PlanFeature[];
+  archived: boolean;
+  createdAt: string;
+};
+
+const PlanFeatureInputSchema = z.object({
+  feature: IdSchema,
+  included: NonNegativeAmount.nullish(),
+  overagePrice: NonNegativeAmount.nullish(),
+  limit: NonNegativeAmount.nullish(),
+  creditsPerUnit: PositiveAmount.nullish(),
+  pricing: z.enum(["FIXED", "AI_MODEL"]).nullish(),
+  unitPrice: NonNegativeAmount.nullish(),
+  marginBps: z.number().int().min(0).max(100_000).nullish(),
+});
+
+export const CreatePlanInputSchema = z.object({
+  code: IdSchema,
+  name: NameSchema,
+  model: z.enum(["METERED", "CREDITS", "BALANCE"]),
+  basePrice: NonNegativeAmount,
+  currency: CurrencySchema.nullish(),
+  interval: z.enum(["DAY", "MONTH", "YEAR"]),
+  includedCredits: NonNegativeAmount.nullish(),
+  blockOnExhaustion: z.boolean().nullish(),
+  features: z.array(PlanFeatureInputSchema).max(100),
+});
+export type CreatePlanInput = z.infer<typeof CreatePlanInputSchema>;
+type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;
+
+/** The fields each model's metered features may carry; anything else on a feature is refused. */
+const FIELDS_BY_MODEL: Record<ConsumptionModel, (keyof PlanFeatureInput)[]> = {
+  METERED: ["included", "overagePrice", "limit"],
+  CREDITS: ["creditsPerUnit"],
+  BALANCE: ["pricing", "unitPrice", "marginBps"],
+};
+const ALL_FIELDS = Object.values(FIELDS_BY_MODEL).flat();
+
+export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Plan> {
+  const parsed = parseInput(CreatePlanInputSchema, input);
+  if (parsed.includedCredits != null && parsed.model !== "CREDITS") {
+    throw new DomainError("BAD_USER_INPUT", "includedCredits is only for CREDITS plans");
+  }
+  if (parsed.blockOnExhaustion && parsed.model !== "BALANCE") {
+    throw new DomainError("BAD_USER_INPUT", "blockOnExhaustion is only for BALANCE plans");
+  }
+  const seen = new Set<string>();
+  const features: PlanFeature[] = [];
+  for (const f of parsed.features) {
+    if (seen.has(f.feature)) throw new DomainError("BAD_USER_INPUT", `feature "${f.feature}" is listed twice`);
+    seen.add(f.feature);
+    const { kind } = await getFeature(deps, f.feature);
+    features.push(planFeature(parsed.model, kind, f));
+  }
+  const plan: Plan = {
+    code: parsed.code,
+    name: parsed.name,
+    model: parsed.model,
+    basePrice: parsed.basePrice,
+    currency: parsed.currency ?? "USD",
+    interval: parsed.interval,
+    ...(parsed.model === "CREDITS" ? { includedCredits: parsed.includedCredits ?? 0n } : {}),
+    blockOnExhaustion: parsed.blockOnExhaustion ?? false,
+    features,
+    archived: false,
+    createdAt: (await deps.clock.now()).toISOString(),
+  };
+  await repo.insertPlan(deps.db, plan);
+  return plan;
+}
+
+function planFeature(model: ConsumptionModel, kind: FeatureKind, f: PlanFeatureInput): PlanFeature {
+  const given = ALL_FIELDS.filter((field) => f[field] != null);
+  const bad = (message: string) => new DomainError("BAD_USER_INPUT", `feature "${f.feature}": ${message}`);
+  if (kind === "BOOLEAN") {
+    if (given.length) throw bad(`a BOOLEAN feature takes no pricing fields (got ${given.join(", ")})`);
+    return { feature: f.feature, kind };
+  }
+  const foreign = given.filter((field) => !FIELDS_BY_MODEL[model].includes(field));
+  if (foreign.length) throw bad(`${foreign.join(", ")} do not apply to ${model} plans`);
+  switch (model) {
+    case "METERED":
+      if (f.overagePrice == null) throw bad("METERED plans need overagePrice");
+      return { feature: f.feature, kind, included: f.included ?? 0n, overagePrice: f.overagePrice, ...(f.limit != null ? { limit: f.limit } : {}) };
+    case "CREDITS":
+      if (f.creditsPerUnit == null) throw bad("CREDITS plans need creditsPerUnit");
+      return { feature: f.feature, kind, creditsPerUnit: f.creditsPerUnit };
+    case "BALANCE": {
+      const pricing = f.pricing ?? "FIXED";
+      if (pricing === "FIXED") {
+        if (f.unitPrice == null) throw bad("FIXED pricing needs unitPrice");
+        if (f.marginBps != null) throw bad("marginBps applies to AI_MODEL pricing only");
+        return { feature: f.feature, kind, pricing, unitPrice: f.unitPrice };
+      }
+      if (f.unitPrice != null) throw bad("AI_MODEL pricing takes marginBps, not unitPrice");
+      return { feature: f.feature, kind, pricing, marginBps: f.marginBps ?? 0 };
+    }
+  }
+}
+
+export async function getPlan(deps: Deps, code: string): Promise<Plan> {
+  const plan = await repo.getPlan(deps.db, parseInput(IdSchema, code));
+  if (!plan) throw new DomainError("NOT_FOUND", `plan "${code}" not found`);
+  return plan;
+}
+
+export const findPlan = (deps: Deps, code: string) => repo.getPlan(deps.db, parseInput(IdSchema, code));
+
+export async function listPlans(deps: Deps, includeArchived = false): Promise<Plan[]> {
+  const plans = await repo.listPlans(deps.db);
+  return includeArchived ? plans : plans.filter((p) => !p.archived);
+}
+
+export async function archivePlan(deps: Deps, code: string): Promise<Plan> {
+  await getPlan(deps, code);
+  return repo.archivePlan(deps.db, code);
+}
+
+export const planFeatureOf = (plan: Plan, feature: string) => plan.features.find((f) => f.feature === feature);

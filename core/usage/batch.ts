@@ -1,0 +1,114 @@
+/**
+ * trackUsageBatch: up to 100 events, each accepted or refused on its own, in order. Events are
+ * grouped by customer; a group is priced in memory against one wallet read, and its accepted
+ * events go out in as few transactions as DynamoDB allows (99 events + the wallet each). When a
+ * transaction is cancelled (a replayed key, a race), its events and the rest of the group fall
+ * back to one trackUsage each, which decides each exactly as a single call would.
+ */
+import type { Deps } from "../deps";
+import { DomainError, isDomainError } from "../errors";
+import { applyCharge, denial } from "../models";
+import type { Charge, Guard } from "../models/types";
+import { evaluateEntitlement } from "../entitlements";
+import { writeUsage } from "../db/events";
+import { activeSubscription } from "../wallet";
+import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
+import { parseTrackRequest, type TrackUsageInput } from "./input";
+import { priceRequest } from "./price";
+import { currentWallet } from "./current";
+import { deltaOf, trackUsage, type TrackResult } from "./track";
+
+export const MAX_BATCH = 100;
+const EVENTS_PER_TRANSACTION = 99;
+
+export type BatchResult = { ok: true; payload: TrackResult } | { ok: false; errorCode: string; errorMessage: string };
+
+export async function trackUsageBatch(deps: Deps, inputs: TrackUsageInput[]): Promise<BatchResult[]> {
+  if (inputs.length > MAX_BATCH) throw new DomainError("BAD_USER_INPUT", `a batch holds at most ${MAX_BATCH} events`);
+  const results: BatchResult[] = new Array(inputs.length);
+  const groups = new Map<string, { index: number; input: TrackUsageInput; request: TrackRequest }[]>();
+  inputs.forEach((input, index) => {
+    try {
+      const request = parseTrackRequest(input);
+      groups.set(request.customerId, [...(groups.get(request.customerId) ?? []), { index, input, request }]);
+    } catch (error) {
+      results[index] = failure(error);
+    }
+  });
+  await Promise.all([...groups.values()].map((group) => trackGroup(deps, group, results)));
+  return results;
+}
+
+type Entry = { index: number; input: TrackUsageInput; request: TrackRequest };
+
+async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): Promise<void> {
+  const one = async (entry: Entry) => {
+    results[entry.index] = await trackUsage(deps, entry.input).then((payload) => ({ ok: true as const, payload }), failure);
+  };
+  const keys = new Set(group.map((e) => e.request.idempotencyKey));
+  const current = await currentWallet(deps, group[0]!.request.customerId, { close: true });
+  const { plan, now } = current;
+  let wallet = current.wallet;
+  const sub = activeSubscription(wallet);
+  if (keys.size !== group.length || !sub || !plan) {
+    for (const entry of group) await one(entry);
+    return;
+  }
+  const accepted: { entry: Entry; charge: Charge; event: UsageEvent; payload: TrackResult }[] = [];
+  const refused: Entry[] = [];
+  for (const entry of group) {
+    const priced = await priceRequest(deps, plan, entry.request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
+    if (isDomainError(priced) || denial(wallet, priced.charge)) {
+      refused.push(entry);
+      continue;
+    }
+    wallet = applyCharge(wallet, priced.charge);
+    const event = buildEvent(entry.request, priced.charge, { timestamp: priced.timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
+    const entitlement = evaluateEntitlement(wallet, plan, entry.request.feature, 10n ** 12n);
+    accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
+  }
+  for (let start = 0; start < accepted.length; start += EVENTS_PER_TRANSACTION) {
+    const chunk = accepted.slice(start, start + EVENTS_PER_TRANSACTION);
+    const charges = chunk.map((a) => a.charge);
+    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges));
+    if (!result.ok) {
+      for (const rest of accepted.slice(start)) await one(rest.entry);
+      break;
+    }
+    for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
+  }
+  // Refused in memory: decided (or replayed) exactly as a single call would decide them.
+  for (const entry of refused) await one(entry);
+}
+
+/**
+ * The guards of several charges as one condition on the wallet before all of them: the sums
+ * must fit. Equivalent to checking each in turn, because every charge only ever consumes.
+ */
+function combinedGuards(charges: Charge[]): Guard[] {
+  let credits: bigint | undefined;
+  let balance: bigint | undefined;
+  const limits = new Map<string, bigint>();
+  const quantity = new Map<string, bigint>();
+  for (const c of charges) {
+    quantity.set(c.feature, (quantity.get(c.feature) ?? 0n) + c.quantity);
+    for (const g of c.guards) {
+      if (g.kind === "credits") credits = (credits ?? 0n) + g.atLeast;
+      else if (g.kind === "balance") balance = (balance ?? 0n) + g.atLeast;
+      else {
+        const limit = g.atMost + c.quantity;
+        limits.set(g.feature, limits.has(g.feature) ? (limit < limits.get(g.feature)! ? limit : limits.get(g.feature)!) : limit);
+      }
+    }
+  }
+  return [
+    ...(credits !== undefined ? [{ kind: "credits" as const, atLeast: credits }] : []),
+    ...(balance !== undefined ? [{ kind: "balance" as const, atLeast: balance }] : []),
+    ...[...limits].map(([feature, limit]) => ({ kind: "limit" as const, feature, atMost: limit - (quantity.get(feature) ?? 0n) })),
+  ];
+}
+
+function failure(error: unknown): BatchResult {
+  if (!isDomainError(error)) throw error;
+  return { ok: false, errorCode: error.code, errorMessage: error.message };
+}

@@ -1,0 +1,93 @@
+/**
+ * A usage event: the audit record of one tracked usage and, by its key, the idempotency record.
+ * `requestHash` fingerprints what the client sent, so a replay with the same key can be told
+ * apart from a reuse of the key for something else.
+ */
+import { createHash } from "node:crypto";
+import type { Amount } from "../money";
+import { formatDecimal } from "../money";
+import type { AiPricing, Charge } from "../models/types";
+
+export type UsageEvent = {
+  idempotencyKey: string;
+  customerId: string;
+  feature: string;
+  value: Amount;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  cost?: Amount;
+  credits?: Amount;
+  ai?: AiPricing;
+  properties?: unknown;
+  timestamp: string;
+  periodStart: string;
+  planCode: string;
+  requestHash: string;
+  recordedAt: string;
+};
+
+export type TrackRequest = {
+  customerId: string;
+  feature: string;
+  idempotencyKey: string;
+  value?: Amount | null;
+  model?: string | null;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  cacheReadTokens?: number | null;
+  cacheWriteTokens?: number | null;
+  timestamp?: Date | null;
+  properties?: unknown;
+};
+
+export function requestHash(r: TrackRequest): string {
+  const canonical = JSON.stringify([
+    r.customerId,
+    r.feature,
+    r.value == null ? null : formatDecimal(r.value),
+    r.model ?? null,
+    r.inputTokens ?? null,
+    r.outputTokens ?? null,
+    r.cacheReadTokens ?? null,
+    r.cacheWriteTokens ?? null,
+    r.timestamp ? r.timestamp.toISOString() : null,
+    canonicalJson(r.properties ?? null),
+  ]);
+  return createHash("sha256").update(canonical).digest("base64url");
+}
+
+function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonicalJson((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+export function buildEvent(
+  r: TrackRequest,
+  charge: Charge,
+  at: { timestamp: Date; periodStart: string; planCode: string; recordedAt: Date },
+): UsageEvent {
+  const tokens = (["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const).filter((k) => r[k] != null);
+  return {
+    idempotencyKey: r.idempotencyKey,
+    customerId: r.customerId,
+    feature: r.feature,
+    value: charge.quantity,
+    ...(r.model ? { model: r.model } : {}),
+    ...Object.fromEntries(tokens.map((k) => [k, r[k]])),
+    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
+    ...(charge.ai ? { ai: charge.ai } : {}),
+    ...(r.properties != null ? { properties: r.properties } : {}),
+    timestamp: at.timestamp.toISOString(),
+    periodStart: at.periodStart,
+    planCode: at.planCode,
+    requestHash: requestHash(r),
+    recordedAt: at.recordedAt.toISOString(),
+  };
+}

@@ -1,0 +1,20 @@
+/** Loading what a usage operation needs: the wallet, and the plan its subscription prices with. */
+import { DomainError } from "../errors";
+import type { Deps } from "../deps";
+import type { Plan } from "../plans";
+import { IdSchema, parseInput } from "../validation";
+import { getWallet } from "../db/wallets";
+import { getPlanForPricing } from "../db/plans";
+import type { Wallet } from "../wallet";
+
+export async function loadWallet(deps: Deps, customerId: string): Promise<Wallet> {
+  const wallet = await getWallet(deps.db, parseInput(IdSchema, customerId));
+  if (!wallet) throw new DomainError("NOT_FOUND", `customer "${customerId}" not found`);
+  return wallet;
+}
+
+export async function pricingPlan(deps: Deps, code: string): Promise<Plan> {
+  const plan = await getPlanForPricing(deps.db, code);
+  if (!plan) throw new Error(`plan ${code} of a subscription is missing`);
+  return plan;
+}

@@ -1,0 +1,60 @@
+/**
+ * Pricing one request against the customer's plan: which plan feature it uses, which period its
+ * timestamp falls in, what it consumes (units, or tokens of a resolved AI model) and the charge
+ * the plan's consumption model makes of it.
+ */
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { getFeature } from "../features";
+import { units } from "../money";
+import { strategyFor } from "../models";
+import type { Charge, Usage } from "../models/types";
+import { planFeatureOf, type Plan, type PlanFeature } from "../plans";
+import { resolveModel } from "../catalog/resolve";
+import type { Subscription } from "../wallet";
+import type { TrackRequest } from "./event";
+
+/** How far ahead of the deployment's clock an event's timestamp may be (clock skew). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+export async function priceRequest(
+  deps: Deps,
+  plan: Plan,
+  request: TrackRequest,
+  sub: Subscription,
+  now: Date,
+): Promise<{ charge: Charge; timestamp: Date }> {
+  const feature = planFeatureOf(plan, request.feature);
+  if (!feature) {
+    await getFeature(deps, request.feature);
+    throw new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${request.feature}"`);
+  }
+  if (feature.kind === "BOOLEAN") {
+    throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is an access flag; there is no usage to track`);
+  }
+  const timestamp = request.timestamp ?? now;
+  if (timestamp.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS) {
+    throw new DomainError("BAD_USER_INPUT", "timestamp lies in the future");
+  }
+  if (timestamp.getTime() < Date.parse(sub.periodStart)) {
+    throw new DomainError("PERIOD_CLOSED", `timestamp ${timestamp.toISOString()} lies in a billing period that is closed`);
+  }
+  const usage = await usageOf(deps, feature, request);
+  return { charge: strategyFor(plan.model).price(plan, feature, usage), timestamp };
+}
+
+async function usageOf(deps: Deps, feature: PlanFeature, request: TrackRequest): Promise<Usage> {
+  if (feature.pricing !== "AI_MODEL") return { quantity: request.value ?? units(1) };
+  const tokens = {
+    input: BigInt(request.inputTokens ?? 0),
+    output: BigInt(request.outputTokens ?? 0),
+    cacheRead: BigInt(request.cacheReadTokens ?? 0),
+    cacheWrite: BigInt(request.cacheWriteTokens ?? 0),
+  };
+  const given = [request.inputTokens, request.outputTokens, request.cacheReadTokens, request.cacheWriteTokens].some((t) => t != null);
+  if (!request.model || !given) {
+    throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is priced by AI model: send model and token counts`);
+  }
+  const aiModel = await resolveModel(deps, request.model);
+  return { quantity: units(tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite), tokens, aiModel };
+}

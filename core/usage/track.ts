@@ -1,0 +1,93 @@
+/**
+ * trackUsage: load -> price (pure) -> one transaction that writes the event (the idempotency
+ * record) and the wallet together. Refusals write nothing. A replay of a key with the same request
+ * returns the stored event; with another request it is IDEMPOTENCY_KEY_REUSED. When the wallet
+ * changed under us (a close, a plan change) the whole step is retried on a fresh read, a bounded
+ * number of times.
+ */
+import type { Deps } from "../deps";
+import { DomainError, isDomainError } from "../errors";
+import { applyCharge, denial } from "../models";
+import type { Charge } from "../models/types";
+import { evaluateEntitlement, type Entitlement } from "../entitlements";
+import { writeUsage, getEvent } from "../db/events";
+import type { WalletDelta } from "../db/wallets";
+import { activeSubscription } from "../wallet";
+import { buildEvent, requestHash, type UsageEvent } from "./event";
+import { parseTrackRequest, type TrackUsageInput } from "./input";
+import { priceRequest } from "./price";
+import { currentWallet } from "./current";
+import { backoff, MAX_ATTEMPTS } from "./retry";
+
+export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
+
+export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<TrackResult> {
+  const request = parseTrackRequest(input);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const { wallet, plan, now } = await currentWallet(deps, request.customerId, { close: true });
+    const refuse = (error: DomainError) => replayOr(deps, request, error);
+    const sub = activeSubscription(wallet);
+    if (!sub || !plan) return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+    const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
+    if (isDomainError(priced)) return refuse(priced);
+    const { charge, timestamp } = priced;
+    const reason = denial(wallet, charge);
+    if (reason) return refuse(new DomainError(reason, refusalMessage(reason, request.feature)));
+
+    const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
+    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards);
+    if (result.ok) {
+      return { event, replayed: false, entitlement: evaluateEntitlement(applyCharge(wallet, charge), plan, request.feature, 10n ** 12n) };
+    }
+    if ("duplicates" in result) return replayed(deps, request, result.duplicates.get(0)!);
+    if ("wallet" in result) {
+      const now = result.wallet.subscription;
+      const samePeriod = now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
+      const why = samePeriod ? denial(result.wallet, charge) : null;
+      if (why) return refuse(new DomainError(why, refusalMessage(why, request.feature)));
+    }
+    await backoff(attempt);
+  }
+  throw new DomainError("CONFLICT", "too much contention on this customer's wallet; retry with the same idempotency key");
+}
+
+/** The sum of accepted charges, as one wallet delta. */
+export function deltaOf(charges: Charge[]): WalletDelta {
+  const delta: WalletDelta = { usage: {}, featureCost: {}, featureCredits: {}, credits: 0n, cost: 0n };
+  for (const c of charges) {
+    delta.usage[c.feature] = (delta.usage[c.feature] ?? 0n) + c.quantity;
+    if (c.cost !== undefined) delta.featureCost[c.feature] = (delta.featureCost[c.feature] ?? 0n) + c.cost;
+    if (c.credits !== undefined) delta.featureCredits[c.feature] = (delta.featureCredits[c.feature] ?? 0n) + c.credits;
+    delta.credits += c.credits ?? 0n;
+    delta.cost += c.cost ?? 0n;
+  }
+  return delta;
+}
+
+/** A refusal is first checked against a stored event: a replay of an accepted key still answers. */
+async function replayOr(deps: Deps, request: ReturnType<typeof parseTrackRequest>, error: DomainError): Promise<TrackResult> {
+  const existing = await getEvent(deps.db, request.customerId, request.idempotencyKey);
+  if (existing) return replayed(deps, request, existing);
+  throw error;
+}
+
+async function replayed(deps: Deps, request: ReturnType<typeof parseTrackRequest>, existing: UsageEvent): Promise<TrackResult> {
+  if (existing.requestHash !== requestHash(request)) {
+    throw new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${request.idempotencyKey}" was used for a different request`);
+  }
+  const { wallet, plan } = await currentWallet(deps, request.customerId);
+  return { event: existing, replayed: true, entitlement: evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n) };
+}
+
+export function refusalMessage(reason: string, feature: string): string {
+  switch (reason) {
+    case "INSUFFICIENT_CREDITS":
+      return `not enough credits for "${feature}"`;
+    case "INSUFFICIENT_BALANCE":
+      return `not enough balance for "${feature}"`;
+    case "LIMIT_REACHED":
+      return `the usage limit of "${feature}" would be exceeded`;
+    default:
+      return reason;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Shape checks at the edge of core: IDs limited to a safe character set (so no input can forge a
+ * key separator), bounded strings, and one way to turn a zod failure into BAD_USER_INPUT.
+ */
+import { z } from "zod";
+import { DomainError } from "./errors";
+
+export const IdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "must be 1 to 128 characters of letters, digits and _ - . : @");
+
+export const NameSchema = z.string().trim().min(1, "must not be empty").max(200);
+export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD");
+export const NonNegativeAmount = z.bigint().nonnegative("must not be negative");
+export const PositiveAmount = z.bigint().positive("must be greater than zero");
+
+/** JSON metadata: at most 8 KB serialized and 5 levels deep. */
+export const JsonSchema = z.unknown().superRefine((value, ctx) => {
+  const text = JSON.stringify(value ?? null);
+  if (text.length > 8192) ctx.addIssue({ code: "custom", message: "must be at most 8 KB of JSON" });
+  if (depth(value) > 5) ctx.addIssue({ code: "custom", message: "must be at most 5 levels deep" });
+});
+
+function depth(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + Math.max(0, ...children.map(depth));
+}
+
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join(".") + ": " : "";
+  throw new DomainError("BAD_USER_INPUT", `${path}${issue?.message ?? "invalid input"}`);
+}

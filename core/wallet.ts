@@ -1,0 +1,122 @@
+/**
+ * The wallet: one item per customer holding the subscription, the current period and every
+ * counter that tracking moves. Counters are kept so that every concurrent change is a commutative
+ * ADD guarded by a condition, never a read-modify-write:
+ *
+ * - credits:  `planCredits` granted this period, `creditsUsed` this period, `purchasedCredits` (the
+ *   pack pool as of period start plus packs bought since) and `credits`, the total left. Usage eats
+ *   plan credits first, so plan credits left = max(0, planCredits - creditsUsed) and the rest of
+ *   `credits` is purchased.
+ * - balance:  `allowance` granted this period, `topUps` (pool at period start plus top-ups since),
+ *   `spent` this period and `balance` = allowance + topUps - spent. Spend eats the allowance first,
+ *   then top-ups; below zero it is overage.
+ */
+import { max, type Amount } from "./money";
+
+export type SubscriptionStatus = "ACTIVE" | "CANCELED";
+
+export type Subscription = {
+  planCode: string;
+  status: SubscriptionStatus;
+  /** The instant periods are counted from (anniversary billing). */
+  anchor: string;
+  periodIndex: number;
+  periodStart: string;
+  periodEnd: string;
+  cancelAtPeriodEnd: boolean;
+  scheduledPlanCode?: string;
+};
+
+export type Wallet = {
+  customerId: string;
+  subscription?: Subscription;
+  usage: Record<string, Amount>;
+  featureCost: Record<string, Amount>;
+  featureCredits: Record<string, Amount>;
+  planCredits: Amount;
+  creditsUsed: Amount;
+  purchasedCredits: Amount;
+  credits: Amount;
+  allowance: Amount;
+  topUps: Amount;
+  spent: Amount;
+  balance: Amount;
+};
+
+export const emptyWallet = (customerId: string): Wallet => ({
+  customerId,
+  usage: {},
+  featureCost: {},
+  featureCredits: {},
+  planCredits: 0n,
+  creditsUsed: 0n,
+  purchasedCredits: 0n,
+  credits: 0n,
+  allowance: 0n,
+  topUps: 0n,
+  spent: 0n,
+  balance: 0n,
+});
+
+export const planCreditsLeft = (w: Wallet): Amount => max(0n, w.planCredits - w.creditsUsed);
+export const purchasedCreditsLeft = (w: Wallet): Amount => w.credits - planCreditsLeft(w);
+export const allowanceLeft = (w: Wallet): Amount => max(0n, w.allowance - w.spent);
+export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent - w.allowance));
+export const balanceOverage = (w: Wallet): Amount => max(0n, w.spent - w.allowance - w.topUps);
+
+export const activeSubscription = (w: Wallet): Subscription | undefined =>
+  w.subscription?.status === "ACTIVE" ? w.subscription : undefined;
+
+/**
+ * The wallet at the start of a period of `plan` (pure). Usage counters restart; plan credits and
+ * the allowance are granted afresh (unused ones expire); purchased credits and top-ups left over
+ * carry into the new period untouched, whatever the plan or model before.
+ */
+export function openPeriod(
+  wallet: Wallet,
+  plan: { model: string; basePrice: Amount; includedCredits?: Amount },
+  subscription: Subscription,
+): Wallet {
+  const planCredits = plan.model === "CREDITS" ? (plan.includedCredits ?? 0n) : 0n;
+  const allowance = plan.model === "BALANCE" ? plan.basePrice : 0n;
+  const purchased = purchasedCreditsLeft(wallet);
+  const topUps = topUpsLeft(wallet);
+  return {
+    customerId: wallet.customerId,
+    subscription,
+    usage: {},
+    featureCost: {},
+    featureCredits: {},
+    planCredits,
+    creditsUsed: 0n,
+    purchasedCredits: purchased,
+    credits: planCredits + purchased,
+    allowance,
+    topUps,
+    spent: 0n,
+    balance: allowance + topUps,
+  };
+}
+
+/** What the API shows of a wallet: what is left of each pool, as of the current period. */
+export type WalletView = {
+  credits: Amount;
+  planCredits: Amount;
+  purchasedCredits: Amount;
+  balance: Amount;
+  allowance: Amount;
+  topUps: Amount;
+  spent: Amount;
+  overage: Amount;
+};
+
+export const walletView = (w: Wallet): WalletView => ({
+  credits: w.credits,
+  planCredits: planCreditsLeft(w),
+  purchasedCredits: purchasedCreditsLeft(w),
+  balance: w.balance,
+  allowance: allowanceLeft(w),
+  topUps: topUpsLeft(w),
+  spent: w.spent,
+  overage: balanceOverage(w),
+});

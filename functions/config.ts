@@ -1,0 +1,54 @@
+/**
+ * The one place handlers learn about their infrastructure. On Lambda, SST links resources and
+ * they are read through `Resource.<Name>`; under `npm start` and in tests the same values come
+ * from plain environment variables, which win when set:
+ *
+ * | setting            | env                       | SST resource          | default        |
+ * |--------------------|---------------------------|-----------------------|----------------|
+ * | table name         | BILLING_TABLE             | Resource.Table.name   | (required)     |
+ * | DynamoDB endpoint  | DYNAMODB_ENDPOINT         | -                     | AWS            |
+ * | bootstrap API key  | BILLING_API_KEY           | Resource.ApiKey.value | (required)     |
+ * | event bus name     | BILLING_BUS               | Resource.Bus.name     | none: recorded |
+ * | clock mode         | BILLING_CLOCK (test|real) | -                     | real on Lambda |
+ * | catalog URL        | BILLING_CATALOG_URL       | -                     | models.dev     |
+ */
+import { Resource } from "sst";
+
+export type ClockSetting = "test" | "real";
+
+export type Config = {
+  table: string;
+  endpoint?: string;
+  apiKey: string;
+  busName?: string;
+  clock: ClockSetting;
+  catalogUrl: string;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const table = env.BILLING_TABLE ?? linked(() => (Resource as unknown as Linked).Table.name);
+  const apiKey = env.BILLING_API_KEY ?? linked(() => (Resource as unknown as Linked).ApiKey.value);
+  if (!table) throw new Error("configuration: BILLING_TABLE (or a linked Table) is required");
+  if (!apiKey) throw new Error("configuration: BILLING_API_KEY (or a linked ApiKey secret) is required");
+  const clock = env.BILLING_CLOCK ?? "real";
+  if (clock !== "test" && clock !== "real") throw new Error("configuration: BILLING_CLOCK must be test or real");
+  return {
+    table,
+    endpoint: env.DYNAMODB_ENDPOINT || undefined,
+    apiKey,
+    busName: env.BILLING_BUS ?? linked(() => (Resource as unknown as Linked).Bus.name),
+    clock,
+    catalogUrl: env.BILLING_CATALOG_URL ?? "https://models.dev/api.json",
+  };
+}
+
+type Linked = { Table: { name: string }; ApiKey: { value: string }; Bus: { name: string } };
+
+/** A resource that is not linked (e.g. outside SST) reads as absent instead of throwing. */
+function linked(read: () => string): string | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}

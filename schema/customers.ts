@@ -1,0 +1,84 @@
+import { createCustomer, findCustomer, type Customer } from "../core/customers";
+import { listEntitlements } from "../core/entitlements";
+import { currentWallet } from "../core/usage/current";
+import { customerEvents, featureUsage, type FeatureUsage } from "../core/usage/views";
+import { getFeature } from "../core/features";
+import { walletView } from "../core/wallet";
+import type { UsageEvent } from "../core/usage/event";
+import { builder } from "./builder";
+import { EntitlementRef } from "./entitlements";
+import { FeatureRef } from "./features";
+import { SubscriptionRef } from "./subscriptions";
+import { UsageEventRef } from "./usage";
+import { WalletRef } from "./wallet";
+
+const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").implement({
+  fields: (t) => ({
+    feature: t.field({ type: FeatureRef, resolve: (u, _, { deps }) => getFeature(deps, u.feature) }),
+    used: t.field({ type: "Decimal", resolve: (u) => u.used }),
+    included: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.included ?? null }),
+    overage: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.overage ?? null }),
+    cost: t.field({ type: "Money", nullable: true, description: "METERED: overage so far x overage price (billed at close); BALANCE: money spent.", resolve: (u) => u.cost ?? null }),
+    credits: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.credits ?? null }),
+  }),
+});
+
+type Page = { events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean };
+const PageInfoRef = builder.objectRef<Page>("PageInfo").implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean("hasNextPage"),
+    endCursor: t.string({ nullable: true, resolve: (p) => p.events.at(-1)?.cursor ?? null }),
+  }),
+});
+const EdgeRef = builder.objectRef<{ event: UsageEvent; cursor: string }>("UsageEventEdge").implement({
+  fields: (t) => ({ node: t.field({ type: UsageEventRef, resolve: (e) => e.event }), cursor: t.exposeString("cursor") }),
+});
+const ConnectionRef = builder.objectRef<Page>("UsageEventConnection").implement({
+  fields: (t) => ({
+    edges: t.field({ type: [EdgeRef], resolve: (p) => p.events }),
+    pageInfo: t.field({ type: PageInfoRef, resolve: (p) => p }),
+  }),
+});
+
+export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
+    email: t.string({ nullable: true, resolve: (c) => c.email ?? null }),
+    metadata: t.field({ type: "JSON", nullable: true, resolve: (c) => c.metadata ?? null }),
+    subscription: t.field({
+      type: SubscriptionRef,
+      nullable: true,
+      resolve: async (c, _, { deps }) => (await currentWallet(deps, c.id)).wallet.subscription ?? null,
+    }),
+    wallet: t.field({ type: WalletRef, resolve: async (c, _, { deps }) => walletView((await currentWallet(deps, c.id)).wallet) }),
+    usage: t.field({ type: [FeatureUsageRef], resolve: (c, _, { deps }) => featureUsage(deps, c.id) }),
+    entitlements: t.field({ type: [EntitlementRef], resolve: (c, _, { deps }) => listEntitlements(deps, c.id) }),
+    events: t.field({
+      type: ConnectionRef,
+      args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
+      resolve: (c, a, { deps }) => customerEvents(deps, c.id, a.first ?? 50, a.after),
+    }),
+  }),
+});
+
+const CreateCustomerInput = builder.inputType("CreateCustomerInput", {
+  fields: (t) => ({ id: t.id({ required: true }), name: t.string(), email: t.string(), metadata: t.field({ type: "JSON" }) }),
+});
+
+builder.queryField("customer", (t) =>
+  t.field({
+    type: CustomerRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_, a, { deps }) => (await findCustomer(deps, a.id)) ?? null,
+  }),
+);
+
+builder.mutationField("createCustomer", (t) =>
+  t.field({
+    type: CustomerRef,
+    args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
+    resolve: (_, { input }, { deps }) => createCustomer(deps, input),
+  }),
+);

@@ -1,0 +1,30 @@
+import { checkEntitlement, type Entitlement } from "../core/entitlements";
+import { builder } from "./builder";
+import { ConsumptionModelEnum } from "./plans";
+
+const DenyReasonEnum = builder.enumType("DenyReason", {
+  values: ["NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "LIMIT_REACHED"] as const,
+});
+
+export const EntitlementRef = builder.objectRef<Entitlement>("Entitlement").implement({
+  fields: (t) => ({
+    feature: t.exposeID("feature"),
+    allowed: t.exposeBoolean("allowed"),
+    reason: t.field({ type: DenyReasonEnum, nullable: true, resolve: (e) => e.reason ?? null }),
+    model: t.field({ type: ConsumptionModelEnum, nullable: true, resolve: (e) => e.model ?? null }),
+    used: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.used ?? null }),
+    included: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.included ?? null }),
+    remaining: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.remaining ?? null }),
+    credits: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.credits ?? null }),
+    balance: t.field({ type: "Money", nullable: true, resolve: (e) => e.balance ?? null }),
+  }),
+});
+
+builder.queryField("entitlement", (t) =>
+  t.field({
+    type: EntitlementRef,
+    description: "The entitlement check: may this customer consume `amount` (default 1) of `feature` now?",
+    args: { customerId: t.arg.id({ required: true }), feature: t.arg.id({ required: true }), amount: t.arg({ type: "Decimal" }) },
+    resolve: (_, a, { deps }) => checkEntitlement(deps, a.customerId, a.feature, a.amount ?? 10n ** 12n),
+  }),
+);

@@ -1,0 +1,15 @@
+/** The GraphQL schema: each import adds one domain's types and fields to the builder. */
+import { builder } from "./builder";
+import "./scalars";
+import "./features";
+import "./plans";
+import "./credit-packs";
+import "./customers";
+import "./subscriptions";
+import "./wallet";
+import "./entitlements";
+import "./usage";
+import "./clock";
+import "./ai-models";
+
+export const schema = builder.toSchema({ sortSchema: false });

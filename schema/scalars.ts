@@ -1,0 +1,76 @@
+/**
+ * Money and Decimal travel as decimal strings and are exact bigints inside (10^-12 units). Inputs
+ * accept a string or a JSON number, read from its decimal text; too many digits, NaN or a huge
+ * exponent is BAD_USER_INPUT.
+ */
+import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { formatDecimal, formatMoney, parseMoney, parseQuantity } from "../core/money";
+import { isDomainError } from "../core/errors";
+import { builder } from "./builder";
+
+function decimalScalar(name: "Money" | "Decimal", parse: (text: string) => bigint, format: (v: bigint) => string, description: string) {
+  const read = (value: unknown): bigint => {
+    if (typeof value !== "string" && typeof value !== "number") throw badInput(`${name} must be a decimal string or number`);
+    try {
+      return parse(String(value));
+    } catch (error) {
+      throw isDomainError(error) ? badInput(error.message) : error;
+    }
+  };
+  builder.scalarType(name, {
+    description,
+    serialize: (value) => format(value as bigint),
+    parseValue: read,
+    parseLiteral: (node: ValueNode) => {
+      if (node.kind === Kind.STRING || node.kind === Kind.INT || node.kind === Kind.FLOAT) return read(node.value);
+      throw badInput(`${name} must be a decimal string or number`);
+    },
+  });
+}
+
+decimalScalar("Money", (t) => parseMoney(t, "money"), formatMoney, 'Exact decimal amount of money, as a string: "0.0043". Accepts a string or a JSON number as input; at most 12 decimal places.');
+decimalScalar("Decimal", (t) => parseQuantity(t, "quantity"), formatDecimal, "Exact decimal quantity (units, credits), as a string. Accepts a string or a JSON number as input; at most 6 decimal places.");
+
+builder.scalarType("DateTime", {
+  description: "ISO-8601 date-time in UTC.",
+  serialize: (value) => (value instanceof Date ? value : new Date(value)).toISOString(),
+  parseValue: (value) => parseDate(value),
+  parseLiteral: (node) => parseDate(node.kind === Kind.STRING ? node.value : undefined),
+});
+
+function parseDate(value: unknown): Date {
+  const ok = typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/.test(value);
+  const date = ok ? new Date(value as string) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
+  return date;
+}
+
+builder.scalarType("JSON", {
+  description: "Any JSON value.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (node) => literalToJson(node),
+});
+
+function literalToJson(node: ValueNode): unknown {
+  switch (node.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map(literalToJson);
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((f) => [f.name.value, literalToJson(f.value)]));
+    default:
+      throw badInput("JSON literals cannot contain variables");
+  }
+}
+
+export function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+}

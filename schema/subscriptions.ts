@@ -1,0 +1,30 @@
+import { subscribe } from "../core/subscriptions";
+import { findPlan } from "../core/plans";
+import type { Subscription } from "../core/wallet";
+import { builder } from "./builder";
+import { PlanRef } from "./plans";
+
+const SubscriptionStatusEnum = builder.enumType("SubscriptionStatus", { values: ["ACTIVE", "CANCELED"] as const });
+
+export const SubscriptionRef = builder.objectRef<Subscription>("Subscription").implement({
+  fields: (t) => ({
+    plan: t.field({ type: PlanRef, resolve: async (s, _, { deps }) => (await findPlan(deps, s.planCode))! }),
+    status: t.field({ type: SubscriptionStatusEnum, resolve: (s) => s.status }),
+    currentPeriodStart: t.field({ type: "DateTime", resolve: (s) => s.periodStart }),
+    currentPeriodEnd: t.field({ type: "DateTime", resolve: (s) => s.periodEnd }),
+    cancelAtPeriodEnd: t.exposeBoolean("cancelAtPeriodEnd"),
+    scheduledPlan: t.field({
+      type: PlanRef,
+      nullable: true,
+      resolve: async (s, _, { deps }) => (s.scheduledPlanCode ? ((await findPlan(deps, s.scheduledPlanCode)) ?? null) : null),
+    }),
+  }),
+});
+
+builder.mutationField("subscribe", (t) =>
+  t.field({
+    type: SubscriptionRef,
+    args: { customerId: t.arg.id({ required: true }), planCode: t.arg.id({ required: true }) },
+    resolve: (_, a, { deps }) => subscribe(deps, a.customerId, a.planCode),
+  }),
+);

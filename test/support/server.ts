@@ -1,0 +1,45 @@
+/**
+ * The API over real HTTP for tests: the same yoga instance as production, on a local port, with
+ * its own table and test clock. `gql` posts a GraphQL request with the test key.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createBillingYoga } from "../../schema/yoga";
+import { createTestDeps, type TestDeps } from "./db";
+
+export const TEST_KEY = "test-key-0123456789";
+
+export type GqlResponse<T = any> = { status: number; data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+
+export type TestApi = {
+  deps: TestDeps;
+  url: string;
+  gql: <T = any>(query: string, variables?: Record<string, unknown>, options?: { key?: string | null }) => Promise<GqlResponse<T>>;
+  /** Like gql, but fails the test on any GraphQL error and returns `data`. */
+  ok: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+  close: () => Promise<void>;
+};
+
+export async function startTestApi(options: { clockStart?: string } = {}): Promise<TestApi> {
+  const deps = await createTestDeps(options);
+  const yoga = createBillingYoga({ deps, apiKey: TEST_KEY });
+  const server: Server = createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const gql: TestApi["gql"] = async (query, variables, opts = {}) => {
+    const key = opts.key === undefined ? TEST_KEY : opts.key;
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key !== null ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) };
+  };
+  const ok: TestApi["ok"] = async (query, variables) => {
+    const result = await gql(query, variables);
+    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data;
+  };
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { deps, url, gql, ok, close };
+}
