@@ -1,0 +1,39 @@
+/**
+ * The GraphQL Lambda: API Gateway HTTP API (payload v2) events in, yoga's responses out. Yoga,
+ * the schema and the clients are built once per container, at module scope.
+ */
+import { createBillingYoga } from "../schema/yoga";
+import { loadConfig } from "./config";
+import { depsFromConfig } from "./deps";
+
+/** The parts of an API Gateway HTTP API v2 event this adapter reads. */
+export type HttpApiEvent = {
+  rawPath: string;
+  rawQueryString?: string;
+  headers?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext: { http: { method: string }; domainName?: string };
+};
+export type HttpApiResult = { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+
+const config = loadConfig();
+const yoga = createBillingYoga({ deps: depsFromConfig(config), apiKey: config.apiKey, graphiql: config.clock === "test" });
+
+export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {
+  const method = event.requestContext.http.method;
+  const host = event.headers?.host ?? event.requestContext.domainName ?? "localhost";
+  const url = `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ""}`;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
+  const body = event.body && method !== "GET" && method !== "HEAD"
+    ? (event.isBase64Encoded ? Buffer.from(event.body, "base64") : event.body)
+    : undefined;
+  const response = await yoga.fetch(url, { method, headers, body });
+  return {
+    statusCode: response.status,
+    headers: Object.fromEntries(response.headers.entries()),
+    body: await response.text(),
+    isBase64Encoded: false,
+  };
+}
