@@ -12,26 +12,40 @@ import { walletView, type WalletView } from "./wallet";
 import { currentWallet } from "./usage/current";
 import { loadWallet } from "./usage/load";
 import { recordPurchase, type Purchase } from "./db/purchases";
+import { draftInvoice, invoiceLine, type Invoice, type InvoiceLine } from "./invoices/invoice";
+import { invoiceCreated, publish } from "./events";
+import { formatDecimal, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
 
 export async function purchaseCreditPack(deps: Deps, customerId: string, packCode: string, idempotencyKey: string): Promise<WalletView> {
   parseInput(PurchaseSchema, { customerId, idempotencyKey });
   const pack = await getCreditPack(deps, packCode);
-  return purchase(deps, { kind: "CREDIT_PACK", customerId, idempotencyKey, packCode: pack.code, credits: pack.credits, amount: 0n, price: pack.price, currency: pack.currency });
+  return purchase(
+    deps,
+    { kind: "CREDIT_PACK", customerId, idempotencyKey, packCode: pack.code, credits: pack.credits, amount: 0n, price: pack.price, currency: pack.currency },
+    invoiceLine("CREDIT_PACK", `${pack.name} (${formatDecimal(pack.credits)} credits)`, SCALE, pack.price),
+  );
 }
 
 export async function topUpBalance(deps: Deps, customerId: string, amount: bigint, idempotencyKey: string): Promise<WalletView> {
   parseInput(PurchaseSchema.extend({ amount: PositiveAmount }), { customerId, idempotencyKey, amount });
-  return purchase(deps, { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount, currency: "USD" });
+  return purchase(
+    deps,
+    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount, currency: "USD" },
+    invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
+  );
 }
 
-async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">): Promise<WalletView> {
+async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">, line: InvoiceLine): Promise<WalletView> {
   await loadWallet(deps, p.customerId);
   const now = await deps.clock.now();
-  const outcome = await recordPurchase(deps.db, { ...p, createdAt: now.toISOString() });
-  if (outcome !== "recorded" && outcome !== "replayed") {
+  const draft = draftInvoice({ customerId: p.customerId, currency: p.currency, lines: [line], createdAt: now.toISOString() });
+  const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];
+  const result = await recordPurchase(deps.db, { ...p, createdAt: now.toISOString() }, draft, eventsFor);
+  if (result.outcome === "reused") {
     throw new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${p.idempotencyKey}" was used for a different purchase`);
   }
+  if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), result.invoice.id);
   return walletView((await currentWallet(deps, p.customerId)).wallet);
 }

@@ -1,19 +1,45 @@
-/** Subscribing a customer to a plan: one active subscription per customer; period 1 starts now. */
+/**
+ * Subscription lifecycle: subscribe (period 1 starts now, billed at once), plan changes and
+ * cancellation, immediate or at period end. Each change is one transaction conditioned on the
+ * wallet it read (core/db/wallets.ts periodUpdate), retried on a fresh read when something else
+ * wrote first. Purchased credits and top-ups survive every change, across models.
+ */
+import type { BillingEvent, Deps } from "./deps";
 import { DomainError } from "./errors";
-import type { Deps } from "./deps";
-import { getPlan } from "./plans";
+import { getPlan, type Plan } from "./plans";
 import { addIntervals } from "./periods/arithmetic";
-import { activeSubscription, openPeriod, type Subscription } from "./wallet";
-import { loadWallet } from "./usage/load";
-import * as repo from "./db/subscriptions";
+import { activeSubscription, openPeriod, type Subscription, type Wallet } from "./wallet";
+import { currentWallet } from "./usage/current";
+import { pricingPlan } from "./usage/load";
+import { backoff, MAX_ATTEMPTS } from "./usage/retry";
+import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
+import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
+import { invoiceCreated, publish, subscriptionCanceled, subscriptionRenewed } from "./events";
+import { writePeriodChange } from "./db/subscriptions";
 
-export async function subscribe(deps: Deps, customerId: string, planCode: string): Promise<Subscription> {
-  const wallet = await loadWallet(deps, customerId);
-  const plan = await getPlan(deps, planCode);
-  if (plan.archived) throw new DomainError("BAD_USER_INPUT", `plan "${planCode}" is archived and takes no new subscriptions`);
-  if (activeSubscription(wallet)) throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
-  const now = await deps.clock.now();
-  const subscription: Subscription = {
+export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
+
+type Change = { after: Wallet; invoice?: { lines: InvoiceLine[]; currency: string; periodStart: string; periodEnd: string }; events: BillingEvent[] };
+
+/** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
+async function change(deps: Deps, customerId: string, compute: (wallet: Wallet, now: Date) => Promise<Change>): Promise<Wallet> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const { wallet, now } = await currentWallet(deps, customerId, { close: true });
+    const { after, invoice, events } = await compute(wallet, now);
+    const draft = invoice && draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() });
+    const eventsFor = (inv: Invoice) => [invoiceCreated(inv), ...events];
+    const written = await writePeriodChange(deps.db, wallet, after, draft, draft ? eventsFor : undefined);
+    if (written.ok) {
+      await publish(deps, written.invoice ? eventsFor(written.invoice) : events, written.invoice?.id);
+      return after;
+    }
+  }
+  throw new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
+}
+
+function firstPeriod(plan: Plan, now: Date): Subscription {
+  return {
     planCode: plan.code,
     status: "ACTIVE",
     anchor: now.toISOString(),
@@ -22,8 +48,85 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
     periodEnd: addIntervals(now, plan.interval, 1).toISOString(),
     cancelAtPeriodEnd: false,
   };
-  const after = openPeriod(wallet, plan, subscription);
-  const written = await repo.writePeriodChange(deps.db, wallet, after);
-  if (!written) throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
-  return subscription;
+}
+
+const period = (s: Subscription) => ({ start: s.periodStart, end: s.periodEnd });
+
+async function orderablePlan(deps: Deps, code: string): Promise<Plan> {
+  const plan = await getPlan(deps, code);
+  if (plan.archived) throw new DomainError("BAD_USER_INPUT", `plan "${code}" is archived and takes no new subscriptions`);
+  return plan;
+}
+
+export async function subscribe(deps: Deps, customerId: string, planCode: string): Promise<Subscription> {
+  const plan = await orderablePlan(deps, planCode);
+  const after = await change(deps, customerId, async (wallet, now) => {
+    if (activeSubscription(wallet)) throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
+    const sub = firstPeriod(plan, now);
+    return {
+      after: openPeriod(wallet, plan, sub),
+      invoice: { lines: [baseFeeLine(plan, period(sub))], currency: plan.currency, periodStart: sub.periodStart, periodEnd: sub.periodEnd },
+      events: [],
+    };
+  });
+  return after.subscription!;
+}
+
+function requireActive(wallet: Wallet): Subscription {
+  const sub = activeSubscription(wallet);
+  if (!sub) throw new DomainError("NO_SUBSCRIPTION", `customer "${wallet.customerId}" has no active subscription`);
+  return sub;
+}
+
+/**
+ * IMMEDIATE: the current period closes now with its overage and a credit for its unused base fee,
+ * and the new plan starts a full period, billed on the same invoice. PERIOD_END: the new plan is
+ * scheduled for the next renewal (changing to the current plan clears a scheduled change or cancel).
+ */
+export async function changePlan(deps: Deps, customerId: string, planCode: string, timing: ChangeTiming): Promise<Subscription> {
+  const plan = await orderablePlan(deps, planCode);
+  const after = await change(deps, customerId, async (wallet, now) => {
+    const sub = requireActive(wallet);
+    if (timing === "PERIOD_END") {
+      const { scheduledPlanCode: _dropped, ...rest } = sub;
+      const scheduled: Subscription = plan.code === sub.planCode ? { ...rest, cancelAtPeriodEnd: false } : { ...rest, cancelAtPeriodEnd: false, scheduledPlanCode: plan.code };
+      return { after: { ...wallet, subscription: scheduled }, events: [] };
+    }
+    if (plan.code === sub.planCode) throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" is already on plan "${planCode}"`);
+    const current = await pricingPlan(deps, sub.planCode);
+    const next = firstPeriod(plan, now);
+    const proration = prorationLine(current, period(sub), now);
+    const lines = [...overageLines(wallet, current), ...(proration ? [proration] : []), baseFeeLine(plan, period(next))];
+    return {
+      after: openPeriod(wallet, plan, next),
+      invoice: { lines, currency: plan.currency, periodStart: sub.periodStart, periodEnd: now.toISOString() },
+      events: [subscriptionRenewed(customerId, next, now.toISOString())],
+    };
+  });
+  return after.subscription!;
+}
+
+/**
+ * PERIOD_END (default): the subscription runs to the end of the period, whose final invoice has
+ * overage only. IMMEDIATE: it ends now; the final invoice has the overage so far and a credit for
+ * the unused base fee (the same proration as an immediate plan change).
+ */
+export async function cancelSubscription(deps: Deps, customerId: string, timing: ChangeTiming): Promise<Subscription> {
+  const after = await change(deps, customerId, async (wallet, now) => {
+    const sub = requireActive(wallet);
+    if (timing === "PERIOD_END") {
+      const { scheduledPlanCode: _dropped, ...rest } = sub;
+      return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
+    }
+    const current = await pricingPlan(deps, sub.planCode);
+    const proration = prorationLine(current, period(sub), now);
+    const { scheduledPlanCode: _dropped, ...rest } = sub;
+    const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
+    return {
+      after: openPeriod(wallet, { model: "NONE", basePrice: 0n }, ended),
+      invoice: { lines: [...overageLines(wallet, current), ...(proration ? [proration] : [])], currency: current.currency, periodStart: sub.periodStart, periodEnd: now.toISOString() },
+      events: [subscriptionCanceled(customerId, sub, now.toISOString())],
+    };
+  });
+  return after.subscription!;
 }

@@ -29,6 +29,8 @@ export type Subscription = {
 
 export type Wallet = {
   customerId: string;
+  /** Bumped by every write; period changes are conditioned on it, so they never lose a write. */
+  version: number;
   subscription?: Subscription;
   usage: Record<string, Amount>;
   featureCost: Record<string, Amount>;
@@ -45,6 +47,7 @@ export type Wallet = {
 
 export const emptyWallet = (customerId: string): Wallet => ({
   customerId,
+  version: 0,
   usage: {},
   featureCost: {},
   featureCredits: {},
@@ -83,6 +86,7 @@ export function openPeriod(
   const topUps = topUpsLeft(wallet);
   return {
     customerId: wallet.customerId,
+    version: wallet.version,
     subscription,
     usage: {},
     featureCost: {},

@@ -1,3 +1,4 @@
+import { closeDuePeriods } from "../core/periods/sweep";
 import { builder } from "./builder";
 
 builder.queryField("now", (t) =>
@@ -15,5 +16,13 @@ builder.mutationField("advanceClock", (t) =>
       "Test mode only (the local default; FORBIDDEN in production): move this deployment's clock forward,\nlike a payment provider's test clock, so renewals can be tried without waiting. Never backwards.",
     args: { to: t.arg({ type: "DateTime", required: true }) },
     resolve: (_, a, { deps }) => deps.clock.advance(a.to),
+  }),
+);
+
+builder.mutationField("closeDuePeriods", (t) =>
+  t.field({
+    type: "Int",
+    description: "Close every period that has ended by now; returns how many. What the scheduled function runs.",
+    resolve: async (_, __, { deps }) => (await closeDuePeriods(deps)).closed,
   }),
 );

@@ -10,6 +10,7 @@ import "./wallet";
 import "./entitlements";
 import "./usage";
 import "./clock";
+import "./invoices";
 import "./ai-models";
 
 export const schema = builder.toSchema({ sortSchema: false });

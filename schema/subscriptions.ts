@@ -1,4 +1,4 @@
-import { subscribe } from "../core/subscriptions";
+import { cancelSubscription, changePlan, subscribe } from "../core/subscriptions";
 import { findPlan } from "../core/plans";
 import type { Subscription } from "../core/wallet";
 import { builder } from "./builder";
@@ -28,3 +28,24 @@ builder.mutationField("subscribe", (t) =>
     resolve: (_, a, { deps }) => subscribe(deps, a.customerId, a.planCode),
   }),
 );
+
+const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMMEDIATE", "PERIOD_END"] as const });
+
+builder.mutationFields((t) => ({
+  changePlan: t.field({
+    type: SubscriptionRef,
+    description: "IMMEDIATE: close the period now (overage, credit for unused base fee) and start the new plan. PERIOD_END: switch at the next renewal.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      planCode: t.arg.id({ required: true }),
+      timing: t.arg({ type: ChangeTimingEnum, defaultValue: "IMMEDIATE" }),
+    },
+    resolve: (_, a, { deps }) => changePlan(deps, a.customerId, a.planCode, a.timing ?? "IMMEDIATE"),
+  }),
+  cancelSubscription: t.field({
+    type: SubscriptionRef,
+    description: "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now.",
+    args: { customerId: t.arg.id({ required: true }), timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }) },
+    resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END"),
+  }),
+}));

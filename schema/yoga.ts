@@ -19,18 +19,22 @@ export function createBillingYoga(options: YogaOptions) {
     graphiql: options.graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
     maskedErrors: { maskError: (error) => maskError(error) },
     context: () => ({ deps: options.deps }),
-    plugins: [bearerAuth(options.apiKey)],
+    plugins: [bearerAuth(options.apiKey, Boolean(options.graphiql))],
   });
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
-/** Every GraphQL request needs `Authorization: Bearer <key>`; the GraphiQL page itself does not. */
-function bearerAuth(apiKey: string): Plugin {
+/**
+ * Every GraphQL request needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
+ * Only when GraphiQL is enabled: yoga then answers every GET that accepts text/html with the page
+ * and runs nothing. With GraphiQL off, such a GET (a browser's Accept) would execute its `query`.
+ */
+function bearerAuth(apiKey: string, graphiql: boolean): Plugin {
   const expected = digest(apiKey);
   return {
     onRequest({ request, endResponse }) {
-      const isGraphiqlPage = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
+      const isGraphiqlPage = graphiql && request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
       if (isGraphiqlPage) return;
       const header = request.headers.get("authorization") ?? "";
       const match = /^Bearer (.+)$/i.exec(header.trim());

@@ -1,5 +1,7 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { BillingEvent } from "../deps";
+import type { Invoice, InvoiceDraft } from "../invoices/invoice";
+import { writeWithInvoice } from "./invoices";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
 import { big } from "./items";
@@ -18,41 +20,46 @@ export type Purchase = {
 };
 
 /**
- * Records the purchase and adds it to the wallet in one transaction. "replayed" when the same
- * purchase was recorded before under this key, "reused" when the key recorded another one.
+ * Records the purchase, adds it to the wallet and writes its invoice, in one transaction.
+ * "replayed" when the same purchase was recorded before under this key (nothing is written),
+ * "reused" when the key recorded another one.
  */
-export async function recordPurchase(db: Db, p: Purchase): Promise<"recorded" | "replayed" | "reused"> {
-  const adds = p.kind === "CREDIT_PACK" ? "ADD credits :n, purchasedCredits :n" : "ADD topUps :n, balance :n";
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: db.table,
-              Item: { ...keys.purchase(p.customerId, p.idempotencyKey), type: ItemType.PURCHASE, ...p },
-              ConditionExpression: "attribute_not_exists(pk)",
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          {
-            Update: {
-              TableName: db.table,
-              Key: keys.wallet(p.customerId),
-              UpdateExpression: adds,
-              ConditionExpression: "attribute_exists(pk)",
-              ExpressionAttributeValues: { ":n": p.kind === "CREDIT_PACK" ? p.credits : p.amount },
-            },
-          },
-        ],
-      }),
-    );
-    return "recorded";
-  } catch (error) {
-    const old = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Item : undefined;
-    if (!old) throw error;
-    const stored = unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true });
-    const same = stored.kind === p.kind && stored.packCode === p.packCode && big(stored.credits) === p.credits && big(stored.amount) === p.amount;
-    return same ? "replayed" : "reused";
-  }
+export async function recordPurchase(
+  db: Db,
+  p: Purchase,
+  invoice: InvoiceDraft,
+  eventsFor: (invoice: Invoice) => BillingEvent[],
+): Promise<{ outcome: "recorded"; invoice: Invoice } | { outcome: "replayed" | "reused" }> {
+  const adds = p.kind === "CREDIT_PACK" ? "ADD credits :n, purchasedCredits :n, #version :one" : "ADD topUps :n, balance :n, #version :one";
+  const written = await writeWithInvoice(
+    db,
+    [
+      {
+        Put: {
+          TableName: db.table,
+          Item: { ...keys.purchase(p.customerId, p.idempotencyKey), type: ItemType.PURCHASE, ...p },
+          ConditionExpression: "attribute_not_exists(pk)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.wallet(p.customerId),
+          UpdateExpression: adds,
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeValues: { ":n": p.kind === "CREDIT_PACK" ? p.credits : p.amount, ":one": 1 },
+        },
+      },
+    ],
+    invoice,
+    eventsFor,
+  );
+  if (written.ok) return { outcome: "recorded", invoice: written.invoice! };
+  const old = written.reasons[0]?.Item;
+  if (!old) throw new Error(`purchase for missing wallet ${p.customerId}`);
+  const stored = unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true });
+  const same = stored.kind === p.kind && stored.packCode === p.packCode && big(stored.credits) === p.credits && big(stored.amount) === p.amount;
+  return { outcome: same ? "replayed" : "reused" };
 }

@@ -1,26 +1,22 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import type { BillingEvent } from "../deps";
+import type { Invoice, InvoiceDraft } from "../invoices/invoice";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
+import { writeWithInvoice } from "./invoices";
 import { periodUpdate } from "./wallets";
 
 /**
- * Writes a period change of the wallet, with any extra items (invoices) in the same transaction.
- * Returns false when the wallet's condition failed: someone else changed the subscription first.
+ * Writes a period change of the wallet and, when given, its invoice (with the events to publish
+ * for it: the outbox), in one transaction. `ok: false` when the wallet's condition failed: someone else
+ * changed the subscription first, and nothing was written.
  */
 export async function writePeriodChange(
   db: Db,
   before: Wallet,
   after: Wallet,
-  extra: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [],
-): Promise<boolean> {
-  try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: [{ Update: periodUpdate(db, before, after) }, ...extra] }));
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
-      return false;
-    }
-    throw error;
-  }
+  invoice?: InvoiceDraft,
+  eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
+): Promise<{ ok: true; invoice?: Invoice } | { ok: false }> {
+  const outcome = await writeWithInvoice(db, [{ Update: periodUpdate(db, before, after) }], invoice, eventsFor);
+  return outcome.ok ? outcome : { ok: false };
 }

@@ -11,6 +11,7 @@ import { ItemType, keys } from "./keys";
 export function toWallet(item: Item): Wallet {
   const wallet: Wallet = {
     customerId: item.customerId as string,
+    version: int(item.version),
     usage: bigMap(item.usage),
     featureCost: bigMap(item.featureCost),
     featureCredits: bigMap(item.featureCredits),
@@ -90,7 +91,9 @@ export function usageUpdate(
       sets.push(`${path} = if_not_exists(${path}, :zero) + ${v}`);
     }
   }
-  const adds: string[] = [];
+  const adds: string[] = ["#version :one"];
+  values[":one"] = 1;
+  names["#version"] = "version";
   if (delta.credits !== 0n) {
     values[":burn"] = delta.credits;
     values[":negBurn"] = -delta.credits;
@@ -157,7 +160,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
       set("gsi1sk", due.gsi1sk);
     } else removes.push("gsi1pk", "gsi1sk");
   }
-  const adds: string[] = [];
+  const adds: string[] = ["#version :one"];
+  values[":one"] = 1;
+  names["#version"] = "version";
   for (const attribute of ["credits", "purchasedCredits", "topUps", "balance"] as const) {
     const delta = after[attribute] - before[attribute];
     if (delta !== 0n) {
@@ -165,19 +170,20 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
       adds.push(`${attribute} :d_${attribute}`);
     }
   }
-  let condition = "attribute_not_exists(planCode)";
+  values[":version"] = before.version;
+  let condition = before.version === 0 ? "(attribute_not_exists(#version) OR #version = :version)" : "#version = :version";
   const was = before.subscription;
   if (was) {
     values[":wasPlan"] = was.planCode;
     values[":wasStart"] = was.periodStart;
     values[":wasStatus"] = was.status;
     values[":wasCancel"] = was.cancelAtPeriodEnd;
-    condition = "planCode = :wasPlan AND periodStart = :wasStart AND #status = :wasStatus AND cancelAtPeriodEnd = :wasCancel";
+    condition += " AND planCode = :wasPlan AND periodStart = :wasStart AND #status = :wasStatus AND cancelAtPeriodEnd = :wasCancel";
     if (was.scheduledPlanCode) {
       values[":wasScheduled"] = was.scheduledPlanCode;
       condition += " AND scheduledPlanCode = :wasScheduled";
     } else condition += " AND attribute_not_exists(scheduledPlanCode)";
-  }
+  } else condition += " AND attribute_not_exists(planCode)";
   return {
     TableName: db.table,
     Key: keys.wallet(after.customerId),

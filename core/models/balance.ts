@@ -3,7 +3,8 @@
  * margin. The allowance goes first, then top-ups; beyond both it is overage billed at close, unless
  * the plan blocks on exhaustion.
  */
-import { multiply } from "../money";
+import { multiply, SCALE } from "../money";
+import { balanceOverage } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import type { AiPricing, ConsumptionStrategy } from "./types";
 
@@ -26,5 +27,10 @@ export const balance: ConsumptionStrategy = {
   },
   view(wallet, _plan, feature) {
     return { used: wallet.usage[feature.feature] ?? 0n, balance: wallet.balance };
+  },
+  /** Spend beyond the allowance and the top-ups, as one line. */
+  overage(wallet) {
+    const over = balanceOverage(wallet);
+    return over > 0n ? [{ description: "Usage beyond the balance", quantity: SCALE, unitPrice: over }] : [];
   },
 };

@@ -10,4 +10,6 @@ export const credits: ConsumptionStrategy = {
   view(wallet, _plan, feature) {
     return { used: wallet.usage[feature.feature] ?? 0n, credits: wallet.credits };
   },
+  /** Credits are prepaid and usage blocks when they run out: nothing is owed at close. */
+  overage: () => [],
 };

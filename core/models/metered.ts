@@ -13,4 +13,11 @@ export const metered: ConsumptionStrategy = {
     const included = feature.included ?? 0n;
     return { used, included, remaining: max(0n, included - used) };
   },
+  overage(wallet, plan) {
+    return plan.features
+      .filter((f) => f.kind === "METERED")
+      .map((f) => ({ feature: f.feature, over: max(0n, (wallet.usage[f.feature] ?? 0n) - (f.included ?? 0n)), unitPrice: f.overagePrice ?? 0n }))
+      .filter((o) => o.over > 0n)
+      .map((o) => ({ description: `${o.feature} beyond the included units`, feature: o.feature, quantity: o.over, unitPrice: o.unitPrice }));
+  },
 };

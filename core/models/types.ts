@@ -49,7 +49,12 @@ export type DenyReason = (typeof DenyReason)[keyof typeof DenyReason];
 /** What a customer sees of one metered feature; which fields are set depends on the model. */
 export type FeatureView = { used: Amount; included?: Amount; remaining?: Amount; credits?: Amount; balance?: Amount };
 
+/** What a closed period owes beyond its base fee: quantity x exact unit price, rounded on the invoice. */
+export type OverageCharge = { description: string; feature?: string; quantity: Amount; unitPrice: Amount };
+
 export interface ConsumptionStrategy {
   price(plan: Plan, feature: PlanFeature, usage: Usage): Charge;
   view(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;
+  /** The period's overage at close. */
+  overage(wallet: Wallet, plan: Plan): OverageCharge[];
 }

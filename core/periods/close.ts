@@ -1,29 +1,56 @@
 /**
  * Closing a billing period for one customer: one transaction, conditioned on the period it
- * closes, that renews the wallet (and writes the period's invoice). Running it twice, late, or
- * concurrently with tracking closes once: the loser's condition fails and it reads the winner's.
+ * closes, that renews the wallet and writes the invoice (the closed period's overage and the next
+ * period's base fee). Running it twice, late, or concurrently with tracking bills once: the
+ * loser's condition fails, nothing of it is written, and it reads the winner's result.
  */
 import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { backoff, MAX_ATTEMPTS } from "../usage/retry";
 import { activeSubscription, type Wallet } from "../wallet";
 import { pricingPlan, loadWallet } from "../usage/load";
 import { writePeriodChange } from "../db/subscriptions";
+import { draftInvoice, type Invoice } from "../invoices/invoice";
+import { baseFeeLine, overageLines } from "../invoices/period-lines";
+import { invoiceCreated, publish, subscriptionCanceled, subscriptionRenewed } from "../events";
 import { renewWallet } from "./renew";
 
 /** Closes every ended period of the wallet (oldest first) and returns the wallet as it is now. */
 export async function closeIfDue(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
   let current = wallet;
+  let lost = 0;
   for (let sub = activeSubscription(current); sub && Date.parse(sub.periodEnd) <= now.getTime(); sub = activeSubscription(current)) {
-    current = await closePeriod(deps, current);
+    const closed = await closePeriod(deps, current, now);
+    // A wallet written meanwhile (a track, a purchase) makes the close retry on a fresh read.
+    if (closed.subscription?.periodStart === sub.periodStart && closed.subscription.status === sub.status) {
+      if (++lost >= MAX_ATTEMPTS) throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
+      await backoff(lost);
+    }
+    current = closed;
   }
   return current;
 }
 
 /** Closes the wallet's current period; returns the wallet after it, whoever closed it. */
-export async function closePeriod(deps: Deps, wallet: Wallet): Promise<Wallet> {
+export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
   const sub = wallet.subscription!;
   const plan = await pricingPlan(deps, sub.planCode);
   const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
   const after = renewWallet(wallet, plan, next);
-  const written = await writePeriodChange(deps.db, wallet, after);
-  return written ? after : loadWallet(deps, wallet.customerId);
+  const renewed = activeSubscription(after);
+  const lines = [...overageLines(wallet, plan), ...(next && renewed ? [baseFeeLine(next, { start: renewed.periodStart, end: renewed.periodEnd })] : [])];
+  const draft = draftInvoice({
+    customerId: wallet.customerId,
+    currency: plan.currency,
+    periodStart: sub.periodStart,
+    periodEnd: sub.periodEnd,
+    lines,
+    createdAt: now.toISOString(),
+  });
+  const lifecycle = renewed ? subscriptionRenewed(wallet.customerId, renewed, sub.periodEnd) : subscriptionCanceled(wallet.customerId, sub, sub.periodEnd);
+  const events = (invoice: Invoice) => [invoiceCreated(invoice), lifecycle];
+  const written = await writePeriodChange(deps.db, wallet, after, draft, events);
+  if (!written.ok) return loadWallet(deps, wallet.customerId);
+  await publish(deps, events(written.invoice!), written.invoice!.id);
+  return after;
 }

@@ -1,12 +1,42 @@
 /**
- * The period-close sweeper (filled in by the periods work): finds due subscriptions through the
- * sparse, sharded due index and closes them with bounded concurrency inside a time budget.
+ * The period-close sweeper: what the scheduled function and `closeDuePeriods` run. It first
+ * publishes events a crash left unpublished, then finds due subscriptions through the sparse,
+ * sharded due index (no scans) and closes them with bounded concurrency, stopping cleanly when its
+ * time budget runs out (the next run continues where it stopped). One failing customer is logged
+ * and counted, never stopping the rest.
  */
 import type { Deps } from "../deps";
+import { publishOutbox } from "../events";
+import { listDue } from "../db/due";
+import { closeIfDue } from "./close";
 
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
-export type SweepResult = { found: number; closed: number; failed: number; durationMs: number; complete: boolean };
+export type SweepResult = { found: number; closed: number; failed: number; published: number; durationMs: number; complete: boolean };
 
-export async function closeDuePeriods(_deps: Deps, _options: SweepOptions = {}): Promise<SweepResult> {
-  return { found: 0, closed: 0, failed: 0, durationMs: 0, complete: true };
+export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): Promise<SweepResult> {
+  const started = Date.now();
+  const budgetMs = options.budgetMs ?? 60_000;
+  const outOfTime = () => Date.now() - started >= budgetMs;
+  const result: SweepResult = { found: 0, closed: 0, failed: 0, published: await publishOutbox(deps), durationMs: 0, complete: true };
+  const now = await deps.clock.now();
+  const queue = listDue(deps.db, now);
+  const worker = async () => {
+    for (let next = await queue.next(); !next.done; next = await queue.next()) {
+      if (outOfTime()) {
+        result.complete = false;
+        return;
+      }
+      result.found++;
+      try {
+        await closeIfDue(deps, next.value, now);
+        result.closed++;
+      } catch (error) {
+        result.failed++;
+        console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value.customerId, error: String(error) }));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  result.durationMs = Date.now() - started;
+  return result;
 }

@@ -1,0 +1,83 @@
+/**
+ * Business events for the deployment's EventBridge bus, versioned, with stable `detail-type`s
+ * and stable ids (derived from what they describe), so a consumer can drop duplicates: delivery
+ * is at least once. Events that come with an invoice are stored on it (an outbox) in the same
+ * transaction and published after the commit; whatever a crash left unpublished, the sweeper
+ * publishes on its next run.
+ */
+import type { BillingEvent, Deps } from "./deps";
+import { formatDecimal, formatMoney } from "./money";
+import type { Invoice } from "./invoices/invoice";
+import type { Subscription } from "./wallet";
+import { listUnpublished, markPublished } from "./db/invoices";
+
+export const EventType = {
+  INVOICE_CREATED: "invoice.created",
+  SUBSCRIPTION_RENEWED: "subscription.renewed",
+  SUBSCRIPTION_CANCELED: "subscription.canceled",
+  CREDITS_DEPLETED: "credits.depleted",
+  BALANCE_NEGATIVE: "balance.negative",
+} as const;
+
+const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({ id, type, version: 1, time, detail });
+
+export const invoiceCreated = (invoice: Invoice) =>
+  event(`${EventType.INVOICE_CREATED}:${invoice.id}`, EventType.INVOICE_CREATED, invoice.createdAt, {
+    invoice: {
+      id: invoice.id,
+      number: invoice.number,
+      customerId: invoice.customerId,
+      currency: invoice.currency,
+      periodStart: invoice.periodStart ?? null,
+      periodEnd: invoice.periodEnd ?? null,
+      total: formatMoney(invoice.total),
+      lines: invoice.lines.map((l) => ({ kind: l.kind, description: l.description, feature: l.feature ?? null, quantity: formatDecimal(l.quantity), unitPrice: formatMoney(l.unitPrice), amount: formatMoney(l.amount) })),
+    },
+  });
+
+export const subscriptionRenewed = (customerId: string, sub: Subscription, time: string) =>
+  event(`${EventType.SUBSCRIPTION_RENEWED}:${customerId}:${sub.periodStart}`, EventType.SUBSCRIPTION_RENEWED, time, {
+    customerId,
+    planCode: sub.planCode,
+    periodStart: sub.periodStart,
+    periodEnd: sub.periodEnd,
+  });
+
+export const subscriptionCanceled = (customerId: string, sub: Subscription, time: string) =>
+  event(`${EventType.SUBSCRIPTION_CANCELED}:${customerId}:${sub.periodStart}`, EventType.SUBSCRIPTION_CANCELED, time, {
+    customerId,
+    planCode: sub.planCode,
+    canceledAt: time,
+  });
+
+export const creditsDepleted = (customerId: string, periodStart: string, time: string) =>
+  event(`${EventType.CREDITS_DEPLETED}:${customerId}:${periodStart}`, EventType.CREDITS_DEPLETED, time, { customerId, periodStart });
+
+export const balanceNegative = (customerId: string, periodStart: string, time: string, balance: bigint) =>
+  event(`${EventType.BALANCE_NEGATIVE}:${customerId}:${periodStart}`, EventType.BALANCE_NEGATIVE, time, { customerId, periodStart, balance: formatMoney(balance) });
+
+const PUBLISH_ATTEMPTS = 3;
+
+/** Publishes after a commit, retrying; an invoice's outbox is cleared once its events are out. */
+export async function publish(deps: Deps, events: BillingEvent[], invoiceId?: string): Promise<boolean> {
+  if (!events.length) return true;
+  for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+    try {
+      await deps.publisher.publish(events);
+      if (invoiceId) await markPublished(deps.db, invoiceId);
+      return true;
+    } catch (error) {
+      if (attempt === PUBLISH_ATTEMPTS) {
+        console.error(JSON.stringify({ level: "error", msg: "event publishing failed; the sweeper retries it", invoiceId: invoiceId ?? null, error: String(error) }));
+      }
+    }
+  }
+  return false;
+}
+
+/** What the sweeper runs first: publish the events of invoices a crash left unpublished. */
+export async function publishOutbox(deps: Deps): Promise<number> {
+  let published = 0;
+  for (const { id, events } of await listUnpublished(deps.db)) if (await publish(deps, events, id)) published++;
+  return published;
+}

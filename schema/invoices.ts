@@ -1,0 +1,52 @@
+import { customerInvoices, findInvoice, markInvoicePaid, voidInvoice } from "../core/invoices/status";
+import type { Invoice, InvoiceLine } from "../core/invoices/invoice";
+import { builder } from "./builder";
+import { CustomerRef } from "./customers";
+
+const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
+const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", { values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const });
+
+const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
+  fields: (t) => ({
+    kind: t.field({ type: InvoiceLineKindEnum, resolve: (l) => l.kind }),
+    description: t.exposeString("description"),
+    feature: t.id({ nullable: true, resolve: (l) => l.feature ?? null }),
+    quantity: t.field({ type: "Decimal", resolve: (l) => l.quantity }),
+    unitPrice: t.field({ type: "Money", description: "Exact, unrounded.", resolve: (l) => l.unitPrice }),
+    amount: t.field({ type: "Money", description: "quantity x unitPrice, rounded once to cents, half away from zero.", resolve: (l) => l.amount }),
+  }),
+});
+
+export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    number: t.exposeString("number"),
+    customerId: t.exposeID("customerId"),
+    status: t.field({ type: InvoiceStatusEnum, resolve: (i) => i.status }),
+    currency: t.exposeString("currency"),
+    periodStart: t.field({ type: "DateTime", nullable: true, resolve: (i) => i.periodStart ?? null }),
+    periodEnd: t.field({ type: "DateTime", nullable: true, resolve: (i) => i.periodEnd ?? null }),
+    lines: t.field({ type: [InvoiceLineRef], resolve: (i) => i.lines }),
+    subtotal: t.field({ type: "Money", resolve: (i) => i.subtotal }),
+    total: t.field({ type: "Money", resolve: (i) => i.total }),
+    createdAt: t.field({ type: "DateTime", resolve: (i) => i.createdAt }),
+  }),
+});
+
+builder.objectField(CustomerRef, "invoices", (t) =>
+  t.field({ type: [InvoiceRef], description: "Newest first.", resolve: (c, _, { deps }) => customerInvoices(deps, c.id) }),
+);
+
+builder.queryField("invoice", (t) =>
+  t.field({
+    type: InvoiceRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_, a, { deps }) => (await findInvoice(deps, a.id)) ?? null,
+  }),
+);
+
+builder.mutationFields((t) => ({
+  markInvoicePaid: t.field({ type: InvoiceRef, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id) }),
+  voidInvoice: t.field({ type: InvoiceRef, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => voidInvoice(deps, a.id) }),
+}));
