@@ -7,10 +7,13 @@
  * |--------------------|---------------------------|-----------------------|----------------|
  * | table name         | BILLING_TABLE             | Resource.Table.name   | (required)     |
  * | DynamoDB endpoint  | DYNAMODB_ENDPOINT         | -                     | AWS            |
- * | bootstrap API key  | BILLING_API_KEY           | Resource.ApiKey.value | (required)     |
+ * | bootstrap API key  | BILLING_API_KEY           | Resource.ApiKey.value | (required*)    |
  * | event bus name     | BILLING_BUS               | Resource.Bus.name     | none: recorded |
  * | clock mode         | BILLING_CLOCK (test|real) | -                     | real on Lambda |
  * | catalog URL        | BILLING_CATALOG_URL       | -                     | models.dev     |
+ *
+ * (*) Only the GraphQL handler needs the API key, so it is checked when `apiKey` is first read:
+ * the scheduled functions load the same config without an ApiKey link (least privilege).
  */
 import { Resource } from "sst";
 
@@ -29,13 +32,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const table = env.BILLING_TABLE ?? linked(() => (Resource as unknown as Linked).Table.name);
   const apiKey = env.BILLING_API_KEY ?? linked(() => (Resource as unknown as Linked).ApiKey.value);
   if (!table) throw new Error("configuration: BILLING_TABLE (or a linked Table) is required");
-  if (!apiKey) throw new Error("configuration: BILLING_API_KEY (or a linked ApiKey secret) is required");
   const clock = env.BILLING_CLOCK ?? "real";
   if (clock !== "test" && clock !== "real") throw new Error("configuration: BILLING_CLOCK must be test or real");
   return {
     table,
     endpoint: env.DYNAMODB_ENDPOINT || undefined,
-    apiKey,
+    get apiKey() {
+      if (!apiKey) throw new Error("configuration: BILLING_API_KEY (or a linked ApiKey secret) is required");
+      return apiKey;
+    },
     busName: env.BILLING_BUS ?? linked(() => (Resource as unknown as Linked).Bus.name),
     clock,
     catalogUrl: env.BILLING_CATALOG_URL ?? "https://models.dev/api.json",

@@ -1,0 +1,23 @@
+/**
+ * What differs between the production stage and every other stage, and the Lambda settings all
+ * functions share. sst.config.ts's app() applies the same production rule to removal/protect.
+ */
+export const isProduction = $app.stage === "production";
+
+/** Production bills in real time; other stages run the stored test clock that `advanceClock` moves. */
+export const clockMode = isProduction ? "real" : "test";
+
+export const logRetention: SstLogRetention = isProduction ? "3 months" : "1 week";
+
+/**
+ * Node 22 on Graviton, bundled by SST's esbuild as one minified ESM file. The AWS SDK is bundled
+ * too (SST's default, nothing marked external): the functions run the exact SDK version the tests
+ * ran, not whichever v3 release the Lambda runtime ships. scripts/build-functions.ts builds the
+ * same way to check that each bundle builds, loads and stays small.
+ */
+export const lambdaDefaults = {
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  logging: { retention: logRetention },
+  nodejs: { format: "esm", minify: true },
+} satisfies Partial<sst.aws.FunctionArgs>;

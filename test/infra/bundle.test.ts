@@ -1,0 +1,49 @@
+/**
+ * The bundle check: every Lambda entry point builds the way SST builds it, loads in a fresh Node
+ * process (the ESM banner and CommonJS interop work) and exports its handler; the GraphQL bundle
+ * stays under its size budget. Sizes are printed, as `npm run build:functions` prints them.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFunctions, formatSizes, type BuiltFunction } from "../../scripts/build-functions";
+
+const GRAPHQL_BUDGET_BYTES = 1_500_000;
+
+describe("Lambda bundles", () => {
+  const outDir = mkdtempSync(join(tmpdir(), "billing-bundles-"));
+  let built: BuiltFunction[];
+
+  beforeAll(async () => {
+    built = await buildFunctions(outDir);
+    console.log(`Lambda bundles (minified ESM):\n${formatSizes(built)}`);
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it("builds every entry point", () => {
+    expect(built.map((f) => f.name).sort()).toEqual(["close-periods", "graphql", "sync-catalog"]);
+    for (const f of built) expect(f.bytes).toBeGreaterThan(0);
+  });
+
+  it("keeps the GraphQL bundle under 1.5 MB minified", () => {
+    const graphql = built.find((f) => f.name === "graphql")!;
+    expect(graphql.bytes).toBeLessThan(GRAPHQL_BUDGET_BYTES);
+  });
+
+  it("bundles the AWS SDK rather than relying on the runtime's copy", () => {
+    for (const f of built) expect(f.sdkBytes, f.name).toBeGreaterThan(0);
+  });
+
+  it("loads each bundle in a fresh Node process and finds an exported handler function", () => {
+    // Configuration as Lambda would provide it; nothing is called, so no AWS access happens.
+    const env = { PATH: process.env.PATH, BILLING_TABLE: "infra-test", BILLING_API_KEY: "infra-test-key", BILLING_CLOCK: "test", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    for (const f of built) {
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(f.outfile).href)}); console.log(typeof m.handler);`;
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8", timeout: 15_000 });
+      expect(out.trim(), f.name).toBe("function");
+    }
+  });
+});
