@@ -16,6 +16,7 @@ export function createBillingYoga(options: YogaOptions) {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    logging: false, // expected errors are answers; unexpected ones are logged by maskError
     graphiql: options.graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
     maskedErrors: { maskError: (error) => maskError(error) },
     context: () => ({ deps: options.deps }),

@@ -4,6 +4,10 @@
  * failed or lost transaction never burns a number. The last number is remembered per process to
  * save a read; a stale guess fails the counter's condition and is refreshed.
  *
+ * Within one process, invoice-bearing transactions take their turn one after another, so they
+ * do not race each other for the counter (a performance measure: correctness is the counter's
+ * condition, which also settles races between processes).
+ *
  * Until its events are published, an invoice also sits in the sparse work index (gsi1, partition
  * OUTBOX), so the sweeper can publish what a crash left unpublished.
  */
@@ -12,7 +16,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Can
 import type { BillingEvent } from "../deps";
 import { DomainError } from "../errors";
 import { invoiceNumber, type Invoice, type InvoiceDraft, type InvoiceLine, type InvoiceStatus } from "../invoices/invoice";
-import { backoff, MAX_ATTEMPTS } from "../usage/retry";
+import { backoff } from "../usage/retry";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
@@ -32,13 +36,23 @@ async function readCounter(db: Db): Promise<bigint> {
  * Writes `items` and, when given, the invoice with the next number, all in one transaction.
  * Returns the cancellation reasons of `items` when one of their conditions failed.
  */
-export async function writeWithInvoice(
+export function writeWithInvoice(
   db: Db,
   items: TransactItem[],
   draft?: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
 ): Promise<WriteOutcome> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  if (!draft) return write(db, items);
+  const turn = (turns.get(db.table) ?? Promise.resolve()).then(() => write(db, items, draft, eventsFor));
+  turns.set(db.table, turn.catch(() => undefined));
+  return turn;
+}
+
+const turns = new Map<string, Promise<unknown>>();
+const COUNTER_ATTEMPTS = 20;
+
+async function write(db: Db, items: TransactItem[], draft?: InvoiceDraft, eventsFor: (invoice: Invoice) => BillingEvent[] = () => []): Promise<WriteOutcome> {
+  for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const previous = draft ? (lastNumber.get(db.table) ?? (await readCounter(db))) : 0n;
     const invoice = draft ? numbered(draft, previous + 1n) : undefined;

@@ -12,7 +12,9 @@ import type { Charge } from "../models/types";
 import { evaluateEntitlement, type Entitlement } from "../entitlements";
 import { writeUsage, getEvent } from "../db/events";
 import type { WalletDelta } from "../db/wallets";
-import { activeSubscription } from "../wallet";
+import { activeSubscription, type Wallet } from "../wallet";
+import type { BillingEvent } from "../deps";
+import { balanceNegative, creditsDepleted, publish } from "../events";
 import { buildEvent, requestHash, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
@@ -37,7 +39,9 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
     const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards);
     if (result.ok) {
-      return { event, replayed: false, entitlement: evaluateEntitlement(applyCharge(wallet, charge), plan, request.feature, 10n ** 12n) };
+      const after = applyCharge(wallet, charge);
+      await publish(deps, depletions(wallet, after, sub.periodStart, now));
+      return { event, replayed: false, entitlement: evaluateEntitlement(after, plan, request.feature, 10n ** 12n) };
     }
     if ("duplicates" in result) return replayed(deps, request, result.duplicates.get(0)!);
     if ("wallet" in result) {
@@ -49,6 +53,18 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     await backoff(attempt);
   }
   throw new DomainError("CONFLICT", "too much contention on this customer's wallet; retry with the same idempotency key");
+}
+
+/**
+ * Credits running out and a balance turning negative, as events. Judged from this write's own
+ * view of the wallet; ids are per customer and period, so duplicates from racing writes collapse.
+ */
+function depletions(before: Wallet, after: Wallet, periodStart: string, now: Date): BillingEvent[] {
+  const time = now.toISOString();
+  return [
+    ...(before.credits > 0n && after.credits <= 0n ? [creditsDepleted(before.customerId, periodStart, time)] : []),
+    ...(before.balance >= 0n && after.balance < 0n ? [balanceNegative(before.customerId, periodStart, time, after.balance)] : []),
+  ];
 }
 
 /** The sum of accepted charges, as one wallet delta. */

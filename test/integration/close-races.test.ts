@@ -1,0 +1,80 @@
+/** Closes racing each other, racing tracking, and invoice numbering under concurrency. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "../support/server";
+import { advanceClock, createFeatures, createPlan, invoicesOf, subscribed } from "../support/billing";
+import { closeDuePeriods } from "../../core/periods/sweep";
+
+let api: TestApi;
+beforeEach(async () => {
+  api = await startTestApi();
+  await createFeatures(api, { calls: "METERED" });
+  await createPlan(api, { code: "daily", model: "METERED", basePrice: "1", interval: "DAY", features: [{ feature: "calls", included: "0", overagePrice: "1" }] });
+  await createPlan(api, { code: "wallet", model: "BALANCE", basePrice: "10", interval: "MONTH", features: [{ feature: "calls", unitPrice: "0.5" }] });
+});
+afterEach(() => api.close());
+
+describe("closing twice", () => {
+  it("two sweeps at once bill each period exactly once", async () => {
+    for (const id of ["a", "b", "c"]) await subscribed(api, id, "daily");
+    await advanceClock(api, "2026-01-04T00:00:00Z"); // three days: three closes each
+    const [one, two] = await Promise.all([closeDuePeriods(api.deps), closeDuePeriods(api.deps)]);
+    expect(one.failed + two.failed).toBe(0);
+    for (const id of ["a", "b", "c"]) {
+      const invoices = await invoicesOf(api, id);
+      expect(invoices.map((i) => i.periodStart)).toEqual([
+        "2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z",
+      ]);
+    }
+    const again = await closeDuePeriods(api.deps);
+    expect(again).toMatchObject({ found: 0, closed: 0, failed: 0, complete: true });
+  });
+});
+
+describe("tracking racing a close", () => {
+  it("counts every accepted event in exactly one period: 50 late events for the old period vs. the sweeper", async () => {
+    await subscribed(api, "racer", "daily");
+    await advanceClock(api, "2026-01-02T00:00:05Z");
+    const track = (i: number) =>
+      api.gql(`mutation($i: TrackUsageInput!) { trackUsage(input: $i) { event { periodStart } } }`, {
+        i: { customerId: "racer", feature: "calls", idempotencyKey: `late-${i}`, timestamp: "2026-01-01T23:59:59Z" },
+      });
+    const [results] = await Promise.all([Promise.all(Array.from({ length: 50 }, (_, i) => track(i))), closeDuePeriods(api.deps)]);
+    const accepted = results.filter((r) => !r.errors).length;
+    const closed = results.filter((r) => r.errors?.[0]?.extensions?.code === "PERIOD_CLOSED").length;
+    expect(accepted + closed).toBe(50);
+    const [renewal] = await invoicesOf(api, "racer");
+    const overage = renewal.lines.find((l: { kind: string }) => l.kind === "OVERAGE");
+    expect(overage?.quantity ?? "0").toBe(String(accepted));
+    expect(await invoicesOf(api, "racer")).toHaveLength(2);
+    const now = await api.ok(`{ customer(id: "racer") { usage { used } } }`);
+    expect(now.customer.usage).toEqual([{ used: "0" }]);
+  });
+
+  it("books 50 concurrent tracks after the period end into the new period, closing it once", async () => {
+    await subscribed(api, "lazy", "daily");
+    await advanceClock(api, "2026-01-02T00:00:05Z");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        api.gql(`mutation { trackUsage(input: { customerId: "lazy", feature: "calls", idempotencyKey: "new-${i}" }) { event { periodStart } } }`),
+      ),
+    );
+    expect(results.map((r) => r.data?.trackUsage.event.periodStart)).toEqual(Array(50).fill("2026-01-02T00:00:00.000Z"));
+    expect(await invoicesOf(api, "lazy")).toHaveLength(2);
+    const now = await api.ok(`{ customer(id: "lazy") { usage { used } } }`);
+    expect(now.customer.usage).toEqual([{ used: "50" }]);
+  });
+});
+
+describe("invoice numbers", () => {
+  it("are gapless and unique when 20 subscriptions and 20 top-ups run at once", async () => {
+    for (let i = 0; i < 20; i++) await api.ok(`mutation { createCustomer(input: { id: "n${i}" }) { id } }`);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        api.ok(`mutation { subscribe(customerId: "n${i}", planCode: "wallet") { status } }`),
+        api.ok(`mutation { topUpBalance(customerId: "n${i}", amount: "1", idempotencyKey: "t${i}") { topUps } }`),
+      ]).flat(),
+    );
+    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => invoicesOf(api, `n${i}`)))).flat().map((inv) => inv.number).sort();
+    expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
+  });
+});

@@ -1,0 +1,66 @@
+/** Business events: published after the commit, with stable ids; a failed publish is retried by the sweeper. */
+import { beforeEach, describe, expect, it } from "vitest";
+import { createTestDeps, type TestDeps } from "../support/db";
+import type { BillingEvent } from "../../core/deps";
+import { createFeature } from "../../core/features";
+import { createPlan } from "../../core/plans";
+import { createCustomer } from "../../core/customers";
+import { subscribe } from "../../core/subscriptions";
+import { closeDuePeriods } from "../../core/periods/sweep";
+import { parseMoney } from "../../core/money";
+import { trackUsage } from "../../core/usage/track";
+
+let deps: TestDeps;
+beforeEach(async () => {
+  deps = await createTestDeps();
+  await createFeature(deps, { code: "calls", name: "Calls", kind: "METERED" });
+  await createPlan(deps, { code: "daily", name: "Daily", model: "METERED", basePrice: parseMoney("2"), interval: "DAY", features: [{ feature: "calls", overagePrice: parseMoney("1") }] });
+  await createCustomer(deps, { id: "acme" });
+});
+
+const summary = (events: BillingEvent[]) => events.map((e) => [e.type, e.id]);
+
+describe("events out", () => {
+  it("publishes invoice.created on subscribe, and invoice.created + subscription.renewed on a close", async () => {
+    await subscribe(deps, "acme", "daily");
+    await deps.clock.advance(new Date("2026-01-02T00:00:00Z"));
+    await closeDuePeriods(deps);
+    expect(summary(deps.publisher.published)).toEqual([
+      ["invoice.created", "invoice.created:INV-000001"],
+      ["invoice.created", "invoice.created:INV-000002"],
+      ["subscription.renewed", "subscription.renewed:acme:2026-01-02T00:00:00.000Z"],
+    ]);
+    expect(deps.publisher.published[1]).toMatchObject({ version: 1, detail: { invoice: { number: "INV-000002", total: "2.00", customerId: "acme" } } });
+  });
+
+  it("keeps events of a failed publish in the invoice's outbox and publishes them on the next sweep", async () => {
+    const delivered: BillingEvent[] = [];
+    let down = true;
+    const flaky = { ...deps, publisher: { publish: async (events: BillingEvent[]) => { if (down) throw new Error("bus unavailable"); delivered.push(...events); } } };
+    await subscribe(flaky, "acme", "daily");
+    expect(delivered).toEqual([]);
+    down = false;
+    const sweep = await closeDuePeriods(flaky);
+    expect(sweep.published).toBe(1);
+    expect(summary(delivered)).toEqual([["invoice.created", "invoice.created:INV-000001"]]);
+    expect((await closeDuePeriods(flaky)).published).toBe(0);
+  });
+
+  it("publishes credits.depleted when a track spends the last credit, and balance.negative when spend goes below zero", async () => {
+    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
+    await createPlan(deps, { code: "c10", name: "C", model: "CREDITS", basePrice: 0n, interval: "MONTH", includedCredits: parseMoney("10"), features: [{ feature: "images", creditsPerUnit: parseMoney("5") }] });
+    await createPlan(deps, { code: "b1", name: "B", model: "BALANCE", basePrice: parseMoney("1"), interval: "MONTH", features: [{ feature: "calls", unitPrice: parseMoney("0.6") }] });
+    await createCustomer(deps, { id: "credits" });
+    await subscribe(deps, "credits", "c10");
+    await subscribe(deps, "acme", "b1");
+    await trackUsage(deps, { customerId: "credits", feature: "images", idempotencyKey: "i1" });
+    await trackUsage(deps, { customerId: "credits", feature: "images", idempotencyKey: "i2" });
+    await trackUsage(deps, { customerId: "acme", feature: "calls", idempotencyKey: "c1" });
+    await trackUsage(deps, { customerId: "acme", feature: "calls", idempotencyKey: "c2" });
+    const tracked = deps.publisher.published.filter((e) => e.type !== "invoice.created");
+    expect(tracked.map((e) => [e.id, e.detail])).toEqual([
+      ["credits.depleted:credits:2026-01-01T00:00:00.000Z", { customerId: "credits", periodStart: "2026-01-01T00:00:00.000Z" }],
+      ["balance.negative:acme:2026-01-01T00:00:00.000Z", { customerId: "acme", periodStart: "2026-01-01T00:00:00.000Z", balance: "-0.20" }],
+    ]);
+  });
+});
