@@ -14,7 +14,7 @@ import { loadWallet } from "./usage/load";
 import { recordPurchase, type Purchase } from "./db/purchases";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { invoiceCreated, publish } from "./events";
-import { formatDecimal, SCALE } from "./money";
+import { formatDecimal, roundToMinorUnit, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
 
@@ -30,9 +30,12 @@ export async function purchaseCreditPack(deps: Deps, customerId: string, packCod
 
 export async function topUpBalance(deps: Deps, customerId: string, amount: bigint, idempotencyKey: string): Promise<WalletView> {
   parseInput(PurchaseSchema.extend({ amount: PositiveAmount }), { customerId, idempotencyKey, amount });
+  // A top-up is paid money: whole cents, so its invoice line equals what the balance receives.
+  if (roundToMinorUnit(amount) !== amount) throw new DomainError("BAD_USER_INPUT", "a top-up amount must be whole cents");
+  const { plan } = await currentWallet(deps, customerId);
   return purchase(
     deps,
-    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount, currency: "USD" },
+    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount, currency: plan?.currency ?? "USD" },
     invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
   );
 }
