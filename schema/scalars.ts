@@ -11,6 +11,10 @@ import { builder } from "./builder";
 function decimalScalar(name: "Money" | "Decimal", parse: (text: string) => bigint, format: (v: bigint) => string, description: string) {
   const read = (value: unknown): bigint => {
     if (typeof value !== "string" && typeof value !== "number") throw badInput(`${name} must be a decimal string or number`);
+    if (typeof value === "number" && significantDigits(String(value)) > 15) {
+      // JSON.parse already turned it into a float: beyond 15 digits its text may not be what was sent.
+      throw badInput(`${name} has more digits than a JSON number carries exactly; send it as a string`);
+    }
     try {
       return parse(String(value));
     } catch (error) {
@@ -26,6 +30,10 @@ function decimalScalar(name: "Money" | "Decimal", parse: (text: string) => bigin
       throw badInput(`${name} must be a decimal string or number`);
     },
   });
+}
+
+function significantDigits(text: string): number {
+  return text.replace(/e.*$/i, "").replace(/[-.]/g, "").replace(/^0+/, "").length;
 }
 
 decimalScalar("Money", (t) => parseMoney(t, "money"), formatMoney, 'Exact decimal amount of money, as a string: "0.0043". Accepts a string or a JSON number as input; at most 12 decimal places.');

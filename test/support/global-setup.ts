@@ -5,6 +5,7 @@ import { startDynamoLocal, type DynamoLocal } from "../../core/db/local";
 let local: DynamoLocal | undefined;
 
 export async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   local = await startDynamoLocal();
   project.provide("dynamoEndpoint", local.endpoint);
 }
