@@ -46,7 +46,14 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     results[entry.index] = await trackUsage(deps, entry.input).then((payload) => ({ ok: true as const, payload }), failure);
   };
   const keys = new Set(group.map((e) => e.request.idempotencyKey));
-  const current = await currentWallet(deps, group[0]!.request.customerId, { close: true });
+  // An unknown customer is an error of its elements, not of the whole batch.
+  const current = await currentWallet(deps, group[0]!.request.customerId, { close: true }).catch((e: unknown) =>
+    isDomainError(e) ? undefined : Promise.reject(e),
+  );
+  if (!current) {
+    for (const entry of group) await one(entry);
+    return;
+  }
   const { plan, now } = current;
   let wallet = current.wallet;
   const sub = activeSubscription(wallet);
