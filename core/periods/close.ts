@@ -17,22 +17,29 @@ import { renewWallet } from "./renew";
 
 /** Closes every ended period of the wallet (oldest first) and returns the wallet as it is now. */
 export async function closeIfDue(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
+  return (await closeDue(deps, wallet, now)).wallet;
+}
+
+/** The same, also counting the closes this call wrote (not those another writer won). */
+export async function closeDue(deps: Deps, wallet: Wallet, now: Date): Promise<{ wallet: Wallet; closed: number }> {
   let current = wallet;
   let lost = 0;
+  let closed = 0;
   for (let sub = activeSubscription(current); sub && Date.parse(sub.periodEnd) <= now.getTime(); sub = activeSubscription(current)) {
-    const closed = await closePeriod(deps, current, now);
+    const result = await closePeriod(deps, current, now);
+    if (result.written) closed++;
     // A wallet written meanwhile (a track, a purchase) makes the close retry on a fresh read.
-    if (closed.subscription?.periodStart === sub.periodStart && closed.subscription.status === sub.status) {
+    else if (result.wallet.subscription?.periodStart === sub.periodStart && result.wallet.subscription.status === sub.status) {
       if (++lost >= MAX_ATTEMPTS) throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
       await backoff(lost);
     }
-    current = closed;
+    current = result.wallet;
   }
-  return current;
+  return { wallet: current, closed };
 }
 
 /** Closes the wallet's current period; returns the wallet after it, whoever closed it. */
-export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
+export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promise<{ wallet: Wallet; written: boolean }> {
   const sub = wallet.subscription!;
   const plan = await pricingPlan(deps, sub.planCode);
   const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
@@ -50,7 +57,7 @@ export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promis
   const lifecycle = renewed ? subscriptionRenewed(wallet.customerId, renewed, sub.periodEnd) : subscriptionCanceled(wallet.customerId, sub, sub.periodEnd);
   const events = (invoice: Invoice) => [invoiceCreated(invoice), lifecycle];
   const written = await writePeriodChange(deps.db, wallet, after, draft, events);
-  if (!written.ok) return loadWallet(deps, wallet.customerId);
+  if (!written.ok) return { wallet: await loadWallet(deps, wallet.customerId), written: false };
   await publish(deps, events(written.invoice!), written.invoice!.id);
-  return after;
+  return { wallet: after, written: true };
 }

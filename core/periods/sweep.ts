@@ -8,9 +8,10 @@
 import type { Deps } from "../deps";
 import { publishOutbox } from "../events";
 import { listDue } from "../db/due";
-import { closeIfDue } from "./close";
+import { closeDue } from "./close";
 
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
+/** found: due subscriptions seen; closed: periods this run closed (several per customer when it is behind). */
 export type SweepResult = { found: number; closed: number; failed: number; published: number; durationMs: number; complete: boolean };
 
 export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): Promise<SweepResult> {
@@ -28,8 +29,7 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       }
       result.found++;
       try {
-        await closeIfDue(deps, next.value, now);
-        result.closed++;
+        result.closed += (await closeDue(deps, next.value, now)).closed;
       } catch (error) {
         result.failed++;
         console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value.customerId, error: String(error) }));
