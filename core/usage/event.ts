@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Amount } from "../money";
-import { formatDecimal } from "../money";
+import { formatDecimal, SCALE } from "../money";
 import type { AiPricing, Charge } from "../models/types";
 
 export type UsageEvent = {
@@ -47,7 +47,7 @@ export function requestHash(r: TrackRequest): string {
   const canonical = JSON.stringify([
     r.customerId,
     r.feature,
-    r.value == null ? null : formatDecimal(r.value),
+    formatDecimal(r.value ?? SCALE), // an omitted value means 1: the same request as an explicit 1
     r.model ?? null,
     r.inputTokens ?? null,
     r.outputTokens ?? null,

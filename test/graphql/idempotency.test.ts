@@ -58,6 +58,13 @@ describe("trackUsage replays", () => {
     expect(await f.usage("m2")).toEqual([{ feature: { code: "api_calls" }, used: "7.5", included: "1000", overage: "0", cost: "0.00", credits: null }]);
   });
 
+  it("given an event sent without a value, when it is replayed with an explicit value of 1, then it is the same request", async () => {
+    await f.customerOn("m2b", "metered");
+    await f.track({ customerId: "m2b", feature: "api_calls", idempotencyKey: "d-1" });
+    const again = await f.track({ customerId: "m2b", feature: "api_calls", idempotencyKey: "d-1", value: 1 });
+    expect(again.data.trackUsage).toMatchObject({ replayed: true, event: { value: "1" } });
+  });
+
   it("given an accepted event, when the key is reused with another value, then IDEMPOTENCY_KEY_REUSED and nothing is written", async () => {
     await f.customerOn("m3", "metered");
     await f.track({ customerId: "m3", feature: "api_calls", idempotencyKey: "k", value: "10" });
