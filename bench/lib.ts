@@ -1,0 +1,128 @@
+/**
+ * Benchmark helpers: a DynamoDB request counter (an SDK middleware that also asks for
+ * ReturnConsumedCapacity), AWS's item-size rules, a closed-loop load generator and percentiles.
+ * Timing lives here and in bench/*.ts only, never in tests.
+ */
+import type { DynamoDBClient, AttributeValue, ConsumedCapacity } from "@aws-sdk/client-dynamodb";
+
+export type Counts = {
+  /** DynamoDB requests by operation (GetItem, TransactWriteItems, ...). */
+  requests: Record<string, number>;
+  /** Items written per operation (TransactWriteItems: TransactItems.length). */
+  items: Record<string, number>;
+  /** Capacity units DynamoDB reported (ReturnConsumedCapacity: INDEXES), when it reports them. */
+  reported: { read: number; write: number; gsiWrite: number; responses: number; withCapacity: number };
+};
+
+export const emptyCounts = (): Counts => ({ requests: {}, items: {}, reported: { read: 0, write: 0, gsiWrite: 0, responses: 0, withCapacity: 0 } });
+
+const CAPACITY_OPS = new Set(["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "TransactWriteItems", "TransactGetItems", "BatchWriteItem", "BatchGetItem"]);
+
+/** Low-level operation name of a low-level or document-client command. */
+function operationOf(commandName: string | undefined, input: Record<string, unknown>): string {
+  const name = (commandName ?? "Unknown").replace(/Command$/, "");
+  const doc: Record<string, string> = { Get: "GetItem", Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", TransactWrite: "TransactWriteItems", TransactGet: "TransactGetItems", BatchWrite: "BatchWriteItem", BatchGet: "BatchGetItem" };
+  if (doc[name]) return doc[name]!;
+  if (name === "Unknown" && "TransactItems" in input) return "TransactWriteItems";
+  return name;
+}
+
+/** Counts every request `client` sends (document clients built on it included) into `counts`. */
+export function countRequests(client: DynamoDBClient, counts: () => Counts): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      const op = operationOf(context.commandName, input);
+      const c = counts();
+      c.requests[op] = (c.requests[op] ?? 0) + 1;
+      if (op === "TransactWriteItems") c.items[op] = (c.items[op] ?? 0) + ((input.TransactItems as unknown[])?.length ?? 0);
+      if (op === "BatchWriteItem") {
+        const per = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);
+        c.items[op] = (c.items[op] ?? 0) + per.reduce((s, l) => s + l.length, 0);
+      }
+      if (CAPACITY_OPS.has(op)) input.ReturnConsumedCapacity = "INDEXES";
+      const out = await next(args);
+      const output = out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+      c.reported.responses++;
+      const list = output.ConsumedCapacity === undefined ? [] : Array.isArray(output.ConsumedCapacity) ? output.ConsumedCapacity : [output.ConsumedCapacity];
+      if (list.length) c.reported.withCapacity++;
+      for (const cc of list) {
+        c.reported.read += cc.ReadCapacityUnits ?? (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems" ? (cc.CapacityUnits ?? 0) : 0);
+        c.reported.write += cc.WriteCapacityUnits ?? (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems" ? 0 : (cc.CapacityUnits ?? 0));
+        for (const g of Object.values(cc.GlobalSecondaryIndexes ?? {})) c.reported.gsiWrite += g.WriteCapacityUnits ?? 0;
+      }
+      return out;
+    },
+    { step: "build", name: "benchCountRequests", override: true },
+  );
+}
+
+/**
+ * An item's size by DynamoDB's rules: per attribute, the name's UTF-8 length plus the value's
+ * size (strings: UTF-8 length; numbers: 1 byte per 2 significant digits + 1; maps and lists: 3
+ * bytes + 1 per element + the elements, map keys included; booleans and null: 1).
+ */
+export function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueBytes(value);
+  return bytes;
+}
+
+function valueBytes(v: AttributeValue): number {
+  if (v.S !== undefined) return Buffer.byteLength(v.S);
+  if (v.N !== undefined) {
+    const digits = v.N.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+    return Math.ceil(Math.max(1, digits.length) / 2) + 1;
+  }
+  if (v.B !== undefined) return v.B.length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.M !== undefined) return 3 + Object.entries(v.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + valueBytes(x), 0);
+  if (v.L !== undefined) return 3 + v.L.reduce((s, x) => s + 1 + valueBytes(x), 0);
+  if (v.SS !== undefined) return v.SS.reduce((s, x) => s + Buffer.byteLength(x), 0);
+  if (v.NS !== undefined) return v.NS.reduce((s, x) => s + valueBytes({ N: x }), 0);
+  return 0;
+}
+
+export const kbUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+export type LoadResult = { ops: number; errors: number; seconds: number; opsPerSec: number; p50: number; p99: number; firstError?: string };
+
+/** A closed loop: `concurrency` workers call `op` back to back for `ms`; latencies in ms. */
+export async function runLoad(concurrency: number, ms: number, op: (n: number) => Promise<void>, warmupMs = 300): Promise<LoadResult> {
+  let n = 0;
+  if (warmupMs > 0) {
+    const warmEnd = performance.now() + warmupMs;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (performance.now() < warmEnd) await op(n++).catch(() => undefined);
+    }));
+  }
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const end = start + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await op(n++);
+          latencies.push(performance.now() - t);
+        } catch (error) {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { ops: latencies.length, errors, seconds, opsPerSec: latencies.length / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), ...(firstError ? { firstError } : {}) };
+}
+
+export function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+export const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 0.5);

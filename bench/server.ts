@@ -1,0 +1,48 @@
+/**
+ * The API as the benchmark drives it: the same yoga instance `npm start` and the Lambda serve, on
+ * node:http, against the DynamoDB Local the benchmark started, in production clock mode
+ * (BILLING_CLOCK=real: no stored test clock read per request). No sweeper runs.
+ *
+ * Besides /graphql it answers GET /bench/stats (DynamoDB requests this process sent, and
+ * server-side milliseconds per GraphQL request) and POST /bench/reset.
+ *
+ * env: BILLING_TABLE, DYNAMODB_ENDPOINT, BILLING_API_KEY, PORT (0: any); prints "READY <port>".
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadConfig } from "../functions/config";
+import { depsFromConfig } from "../functions/deps";
+import { createBillingYoga } from "../schema/yoga";
+import { countRequests, emptyCounts, pct, type Counts } from "./lib";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const config = loadConfig({ ...process.env, BILLING_CLOCK: "real", BILLING_BUS: undefined });
+const deps = depsFromConfig({ ...config, busName: undefined });
+let counts: Counts = emptyCounts();
+let serverMs: number[] = [];
+countRequests(deps.db.raw, () => counts);
+const yoga = createBillingYoga({ deps, apiKey: config.apiKey });
+
+const server = createServer((req, res) => {
+  if (req.url === "/bench/stats") {
+    const sorted = [...serverMs].sort((a, b) => a - b);
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ ...counts, graphqlRequests: serverMs.length, serverMsP50: pct(sorted, 0.5), serverMsP99: pct(sorted, 0.99), serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1) }));
+    return;
+  }
+  if (req.url === "/bench/reset") {
+    counts = emptyCounts();
+    serverMs = [];
+    res.end("{}");
+    return;
+  }
+  const t = performance.now();
+  res.once("finish", () => serverMs.push(performance.now() - t));
+  void yoga(req, res);
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+  console.log(`READY ${(server.address() as AddressInfo).port}`);
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
