@@ -1,0 +1,92 @@
+/**
+ * `npm run soak -- --seed <n> --ops <n> --faults <rate> [--seeds <count>] [--concurrency <n>] [--shrink-runs <n>]`
+ *
+ * Long runs of the reliability simulation (test/reliability): for each seed from --seed on
+ * (--seeds of them, default 1), a workload of --ops operations (default 2000) at a fault rate of
+ * --faults (default 0.1) against its own table in one DynamoDB Local, checked against the reference
+ * model. A failure prints the seed, the violation, and the shortest operation list found (bounded
+ * delta debugging, --shrink-runs runs, default 40) that still fails: rerun it with the same seed.
+ * Exit code 1 when any seed failed.
+ */
+import { startDynamoLocal } from "../core/db/local";
+import { describeOp, generate, runWorkload, shrink, type Op } from "../test/reliability/workload";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+function args(argv: string[]) {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
+    const [name, inline] = a.slice(2).split("=", 2);
+    options[name!] = inline ?? argv[++i] ?? "";
+  }
+  const num = (name: string, fallback: number) => {
+    const v = options[name];
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+  return {
+    seed: num("seed", 1),
+    seeds: num("seeds", 1),
+    ops: num("ops", 2000),
+    faults: num("faults", 0.1),
+    concurrency: num("concurrency", 8),
+    shrinkRuns: num("shrink-runs", 40),
+  };
+}
+
+async function main() {
+  const o = args(process.argv.slice(2));
+  const local = await startDynamoLocal();
+  const started = Date.now();
+  let failed = 0;
+  const totals = { ops: 0, requests: 0, faults: 0, retries: 0, invoices: 0, events: 0, closed: 0, sweepFailures: 0 };
+  try {
+    for (let seed = o.seed; seed < o.seed + o.seeds; seed++) {
+      const ops = generate(seed, o.ops);
+      const run = (list: Op[]) => runWorkload({ seed, ops: list, faultRate: o.faults, endpoint: local.endpoint, concurrency: o.concurrency });
+      const r = await run(ops);
+      const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
+      totals.ops += r.ops;
+      totals.requests += r.requests;
+      totals.faults += faults;
+      totals.retries += r.clientRetries;
+      totals.invoices += r.invoices;
+      totals.events += r.events;
+      totals.closed += r.sweeps.closed;
+      totals.sweepFailures += r.sweeps.failed;
+      console.log(
+        `seed ${seed}: ${r.violations.length ? "FAIL" : "ok"} ${r.ops} ops in ${r.waves} waves, ${r.requests} requests, ${faults} faults ${JSON.stringify(r.faults)}, ` +
+          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
+      );
+      if (r.violations.length) {
+        failed++;
+        console.log(`  violation: ${r.violations[0]!.message}`);
+        const failing = r.violations[0]!.op;
+        // Operations after the first violation cannot matter for it.
+        const prefix = failing === undefined ? ops : ops.filter((op) => op.id <= failing);
+        const minimal = await shrink(prefix, async (list) => (await run(list)).violations.length > 0, { runs: o.shrinkRuns, ms: 10 * 60_000 }, (l) => console.log(`  ${l}`));
+        const again = await run(minimal);
+        console.log(`  shortest failing trace found (${minimal.length} ops, seed ${seed}, faults ${o.faults}):`);
+        for (const op of minimal) console.log(`    ${describeOp(op)}`);
+        console.log(`  its violation: ${again.violations[0]?.message ?? "(did not fail again: timing-dependent)"}`);
+      }
+    }
+  } finally {
+    await local.stop();
+  }
+  console.log(
+    `soak: ${o.seeds} seed(s) from ${o.seed}, ${totals.ops} ops, ${totals.requests} DynamoDB requests, ${totals.faults} injected faults, ${totals.retries} client retries, ` +
+      `${totals.invoices} invoices, ${totals.events} events, ${totals.closed} periods closed by the sweeper (${totals.sweepFailures} sweep failures, all settled), ` +
+      `${failed} failed seed(s), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

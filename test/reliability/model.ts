@@ -1,0 +1,336 @@
+/**
+ * The reference model: the billing rules of design.md, in memory, written to be obviously right
+ * rather than fast or clever. It shares no code with core/ (its own rounding, period arithmetic and
+ * pools), so a bug in core cannot hide in both. Money and quantities are bigint at 10^-12.
+ *
+ * Pools, as the design states them:
+ * - CREDITS: plan credits left this period (reset at each period start) and pack credits (never
+ *   expire); usage takes plan credits first; a track that does not fit is refused.
+ * - BALANCE: allowance left this period (the base price, reset at each period start), top-ups left
+ *   (never expire), and overage (spend beyond both, invoiced at close). Spend takes the allowance,
+ *   then top-ups, then becomes overage. A top-up first pays down overage already run up this period
+ *   (the funds are prepaid and the spend is still uninvoiced), the rest stays as a top-up.
+ */
+export const S = 10n ** 12n;
+
+/** n / d rounded half away from zero. */
+export function roundDiv(n: bigint, d: bigint): bigint {
+  const neg = n < 0n !== d < 0n;
+  const a = n < 0n ? -n : n;
+  const b = d < 0n ? -d : d;
+  const q = (a * 2n + b) / (2n * b);
+  return neg ? -q : q;
+}
+/** Ledger units to whole cents (still in ledger units), half away from zero. */
+export const cents = (v: bigint) => roundDiv(v, 10n ** 10n) * 10n ** 10n;
+/** quantity x unit price, both at 10^-12, back at 10^-12 (workload prices keep this exact). */
+export const times = (q: bigint, p: bigint) => roundDiv(q * p, S);
+export const dec = (text: string): bigint => {
+  const [w, f = ""] = text.split(".");
+  const neg = w!.startsWith("-");
+  const v = BigInt(w!.replace("-", "") + f.padEnd(12, "0").slice(0, 12));
+  return neg ? -v : v;
+};
+const maxB = (a: bigint, b: bigint) => (a > b ? a : b);
+const minB = (a: bigint, b: bigint) => (a < b ? a : b);
+
+export type Model = "METERED" | "CREDITS" | "BALANCE";
+export type MFeature =
+  | { feature: string; kind: "BOOLEAN" }
+  | { feature: string; kind: "METERED"; included?: bigint; overagePrice?: bigint; limit?: bigint; creditsPerUnit?: bigint; unitPrice?: bigint };
+export type MPlan = { code: string; model: Model; basePrice: bigint; includedCredits: bigint; blockOnExhaustion: boolean; features: MFeature[] };
+export type MPack = { code: string; credits: bigint; price: bigint };
+
+export type MSub = {
+  planCode: string;
+  status: "ACTIVE" | "CANCELED";
+  anchor: number;
+  periodIndex: number;
+  periodStart: number;
+  periodEnd: number;
+  cancelAtPeriodEnd: boolean;
+  scheduledPlanCode?: string;
+};
+export type MLine = { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint };
+export type MInvoice = { customerId: string; periodStart?: number; periodEnd?: number; lines: MLine[]; total: bigint };
+export type MEvent = { key: string; payload: string; feature: string; value: bigint; cost?: bigint; credits?: bigint; periodStart: number };
+
+export type MCustomer = {
+  id: string;
+  sub?: MSub;
+  usage: Map<string, bigint>;
+  planCreditsLeft: bigint;
+  packCredits: bigint;
+  allowanceLeft: bigint;
+  topUpsLeft: bigint;
+  overage: bigint;
+  spent: bigint;
+  events: Map<string, MEvent>;
+  purchases: Map<string, string>;
+};
+
+/** anchor + n months, the anchor's day clamped to the month's length, UTC. */
+export function addMonths(anchor: number, n: number): number {
+  const a = new Date(anchor);
+  const month = a.getUTCMonth() + n;
+  const y = a.getUTCFullYear() + Math.floor(month / 12);
+  const m = ((month % 12) + 12) % 12;
+  const days = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return Date.UTC(y, m, Math.min(a.getUTCDate(), days), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds(), a.getUTCMilliseconds());
+}
+
+export type TrackArgs = { customerId: string; feature: string; key: string; value: bigint; timestamp?: number };
+export type Outcome = { ok: true; replayed?: boolean } | { ok: false; code: string };
+
+export class BillingModel {
+  now: number;
+  readonly customers = new Map<string, MCustomer>();
+  readonly invoices: MInvoice[] = [];
+
+  constructor(
+    readonly plans: Map<string, MPlan>,
+    readonly packs: Map<string, MPack>,
+    start: number,
+  ) {
+    this.now = start;
+  }
+
+  addCustomer(id: string) {
+    this.customers.set(id, {
+      id,
+      usage: new Map(),
+      planCreditsLeft: 0n,
+      packCredits: 0n,
+      allowanceLeft: 0n,
+      topUpsLeft: 0n,
+      overage: 0n,
+      spent: 0n,
+      events: new Map(),
+      purchases: new Map(),
+    });
+  }
+
+  private c(id: string) {
+    const c = this.customers.get(id);
+    if (!c) throw new Error(`model: unknown customer ${id}`);
+    return c;
+  }
+  active = (c: MCustomer) => (c.sub?.status === "ACTIVE" ? c.sub : undefined);
+  plan = (code: string) => this.plans.get(code)!;
+  credits = (c: MCustomer) => c.planCreditsLeft + c.packCredits;
+  balance = (c: MCustomer) => c.allowanceLeft + c.topUpsLeft - c.overage;
+
+  /** A new period of `plan` (or none): usage restarts, plan credits and allowance granted afresh. */
+  private openPeriod(c: MCustomer, plan: MPlan | undefined, sub: MSub) {
+    c.sub = sub;
+    c.usage = new Map();
+    c.spent = 0n;
+    c.overage = 0n;
+    c.planCreditsLeft = plan?.model === "CREDITS" ? plan.includedCredits : 0n;
+    c.allowanceLeft = plan?.model === "BALANCE" ? plan.basePrice : 0n;
+  }
+
+  private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }) {
+    this.invoices.push({ customerId: c.id, ...(period ? { periodStart: period.start, periodEnd: period.end } : {}), lines, total: lines.reduce((s, l) => s + l.amount, 0n) });
+  }
+
+  private line(kind: string, quantity: bigint, unitPrice: bigint, feature?: string): MLine {
+    return { kind, ...(feature ? { feature } : {}), quantity, unitPrice, amount: cents(times(quantity, unitPrice)) };
+  }
+
+  private overageLines(c: MCustomer, plan: MPlan): MLine[] {
+    if (plan.model === "METERED") {
+      return plan.features.flatMap((f) => {
+        if (f.kind !== "METERED") return [];
+        const over = maxB(0n, (c.usage.get(f.feature) ?? 0n) - (f.included ?? 0n));
+        return over > 0n ? [this.line("OVERAGE", over, f.overagePrice ?? 0n, f.feature)] : [];
+      });
+    }
+    if (plan.model === "BALANCE" && c.overage > 0n) return [this.line("OVERAGE", S, c.overage)];
+    return [];
+  }
+
+  private baseFee = (plan: MPlan) => this.line("BASE_FEE", S, plan.basePrice);
+
+  private proration(plan: MPlan, sub: MSub): MLine[] {
+    const total = BigInt(sub.periodEnd - sub.periodStart);
+    const left = BigInt(Math.max(0, sub.periodEnd - this.now));
+    if (left === 0n || plan.basePrice === 0n) return [];
+    return [this.line("PRORATION", S, -roundDiv(plan.basePrice * left, total))];
+  }
+
+  private firstPeriod(plan: MPlan): MSub {
+    return { planCode: plan.code, status: "ACTIVE", anchor: this.now, periodIndex: 0, periodStart: this.now, periodEnd: addMonths(this.now, 1), cancelAtPeriodEnd: false };
+  }
+
+  // ---- operations; each returns what the API must answer ----
+
+  subscribe(id: string, planCode: string): Outcome {
+    const c = this.c(id);
+    if (this.active(c)) return { ok: false, code: "ALREADY_EXISTS" };
+    const plan = this.plan(planCode);
+    const sub = this.firstPeriod(plan);
+    this.openPeriod(c, plan, sub);
+    this.invoice(c, [this.baseFee(plan)], { start: sub.periodStart, end: sub.periodEnd });
+    return { ok: true };
+  }
+
+  changePlan(id: string, planCode: string, timing: "IMMEDIATE" | "PERIOD_END"): Outcome {
+    const c = this.c(id);
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    const plan = this.plan(planCode);
+    if (timing === "PERIOD_END") {
+      sub.cancelAtPeriodEnd = false;
+      if (planCode === sub.planCode) delete sub.scheduledPlanCode;
+      else sub.scheduledPlanCode = planCode;
+      return { ok: true };
+    }
+    if (planCode === sub.planCode) return { ok: false, code: "BAD_USER_INPUT" };
+    const current = this.plan(sub.planCode);
+    const next = this.firstPeriod(plan);
+    const lines = [...this.overageLines(c, current), ...this.proration(current, sub), this.line("BASE_FEE", S, plan.basePrice)];
+    this.invoice(c, lines, { start: sub.periodStart, end: this.now });
+    this.openPeriod(c, plan, next);
+    return { ok: true };
+  }
+
+  cancel(id: string, timing: "IMMEDIATE" | "PERIOD_END"): Outcome {
+    const c = this.c(id);
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    delete sub.scheduledPlanCode;
+    if (timing === "PERIOD_END") {
+      sub.cancelAtPeriodEnd = true;
+      return { ok: true };
+    }
+    const current = this.plan(sub.planCode);
+    this.invoice(c, [...this.overageLines(c, current), ...this.proration(current, sub)], { start: sub.periodStart, end: this.now });
+    this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: this.now });
+    return { ok: true };
+  }
+
+  /** Closes every period of every customer that has ended by now, oldest first. */
+  advance(to: number) {
+    if (to < this.now) throw new Error("model: the clock only moves forward");
+    this.now = to;
+    for (const c of this.customers.values()) {
+      for (let sub = this.active(c); sub && sub.periodEnd <= this.now; sub = this.active(c)) this.close(c, sub);
+    }
+  }
+
+  private close(c: MCustomer, sub: MSub) {
+    const plan = this.plan(sub.planCode);
+    const overage = this.overageLines(c, plan);
+    const period = { start: sub.periodStart, end: sub.periodEnd };
+    if (sub.cancelAtPeriodEnd) {
+      this.invoice(c, overage, period);
+      this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false });
+      return;
+    }
+    const nextPlan = this.plan(sub.scheduledPlanCode ?? sub.planCode);
+    const next: MSub =
+      nextPlan.code !== plan.code
+        ? { planCode: nextPlan.code, status: "ACTIVE", anchor: sub.periodEnd, periodIndex: 0, periodStart: sub.periodEnd, periodEnd: addMonths(sub.periodEnd, 1), cancelAtPeriodEnd: false }
+        : { ...sub, periodIndex: sub.periodIndex + 1, periodStart: sub.periodEnd, periodEnd: addMonths(sub.anchor, sub.periodIndex + 2) };
+    this.invoice(c, [...overage, this.baseFee(nextPlan)], period);
+    this.openPeriod(c, nextPlan, next);
+  }
+
+  /** Would `amount` of `feature` be accepted now? The refusal code, or null. */
+  refusal(c: MCustomer, feature: string, amount: bigint, timestamp?: number): string | null {
+    const sub = this.active(c);
+    if (!sub) return "NO_SUBSCRIPTION";
+    const plan = this.plan(sub.planCode);
+    const f = plan.features.find((x) => x.feature === feature);
+    if (!f) return "FEATURE_NOT_IN_PLAN";
+    if (f.kind === "BOOLEAN") return "BAD_USER_INPUT";
+    if (timestamp !== undefined && timestamp < sub.periodStart) return "PERIOD_CLOSED";
+    if (plan.model === "METERED" && f.limit !== undefined && (c.usage.get(feature) ?? 0n) + amount > f.limit) return "LIMIT_REACHED";
+    if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
+    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < times(amount, f.unitPrice!)) return "INSUFFICIENT_BALANCE";
+    return null;
+  }
+
+  /** The entitlement check: allowed or the reason (BOOLEAN features are allowed, never tracked). */
+  entitlement(id: string, feature: string, amount: bigint): { allowed: boolean; reason?: string } {
+    const c = this.c(id);
+    const sub = this.active(c);
+    const f = sub && this.plan(sub.planCode).features.find((x) => x.feature === feature);
+    if (f?.kind === "BOOLEAN") return { allowed: true };
+    const reason = this.refusal(c, feature, amount);
+    return reason ? { allowed: false, reason } : { allowed: true };
+  }
+
+  track(t: TrackArgs, payload: string): Outcome {
+    const c = this.c(t.customerId);
+    const seen = c.events.get(t.key);
+    if (seen) return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const reason = this.refusal(c, t.feature, t.value, t.timestamp);
+    if (reason) return { ok: false, code: reason };
+    const sub = this.active(c)!;
+    const plan = this.plan(sub.planCode);
+    const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
+    const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
+    c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
+    if (plan.model === "CREDITS") {
+      const burn = times(t.value, f.creditsPerUnit!);
+      const fromPlan = minB(burn, c.planCreditsLeft);
+      c.planCreditsLeft -= fromPlan;
+      c.packCredits -= burn - fromPlan;
+      event.credits = burn;
+    }
+    if (plan.model === "BALANCE") {
+      const cost = times(t.value, f.unitPrice!);
+      c.spent += cost;
+      const fromAllowance = minB(cost, c.allowanceLeft);
+      c.allowanceLeft -= fromAllowance;
+      const fromTopUps = minB(cost - fromAllowance, c.topUpsLeft);
+      c.topUpsLeft -= fromTopUps;
+      c.overage += cost - fromAllowance - fromTopUps;
+      event.cost = cost;
+    }
+    c.events.set(t.key, event);
+    return { ok: true, replayed: false };
+  }
+
+  purchasePack(id: string, packCode: string, key: string): Outcome {
+    const c = this.c(id);
+    const what = `PACK:${packCode}`;
+    const seen = c.purchases.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const pack = this.packs.get(packCode)!;
+    c.purchases.set(key, what);
+    c.packCredits += pack.credits;
+    this.invoice(c, [this.line("CREDIT_PACK", S, pack.price)]);
+    return { ok: true, replayed: false };
+  }
+
+  topUp(id: string, amount: bigint, key: string): Outcome {
+    const c = this.c(id);
+    const what = `TOPUP:${amount}`;
+    const seen = c.purchases.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    c.purchases.set(key, what);
+    const paysOverage = minB(c.overage, amount);
+    c.overage -= paysOverage;
+    c.topUpsLeft += amount - paysOverage;
+    this.invoice(c, [this.line("TOP_UP", S, amount)]);
+    return { ok: true, replayed: false };
+  }
+
+  /** What the API's wallet view must show. */
+  walletView(id: string) {
+    const c = this.c(id);
+    return {
+      credits: this.credits(c),
+      planCredits: c.planCreditsLeft,
+      purchasedCredits: c.packCredits,
+      balance: this.balance(c),
+      allowance: c.allowanceLeft,
+      topUps: c.topUpsLeft,
+      spent: c.spent,
+      overage: c.overage,
+    };
+  }
+}

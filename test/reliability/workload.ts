@@ -1,0 +1,590 @@
+/**
+ * The seeded randomized workload: operations over 20 customers on plans of all three models, run
+ * in waves of up to 8 concurrent operations against core with a fault-injecting client, each
+ * operation's answer checked against the reference model, and the stored state compared with the
+ * model at checkpoints and at the end.
+ *
+ * Concurrency is allowed only where the model defines the outcome whatever the interleaving:
+ * operations on different customers, and several tracks of one customer that cannot be refused
+ * (metered without a limit, or a balance plan that does not block) with fresh keys. Anything that
+ * can be refused, or that changes a subscription, runs alone for its customer in its wave.
+ *
+ * The client: a domain answer (an error code, or a result) is final; anything else (an injected
+ * fault that reached core, CONFLICT) makes it retry the same operation with the same idempotency
+ * key, up to 12 times. After such a retry, an answer that says "it was already done" (a replayed
+ * track, ALREADY_EXISTS for a subscribe, ...) is accepted as the original success: the state check
+ * proves it happened exactly once.
+ */
+import { randomUUID } from "node:crypto";
+import type { Deps } from "../../core/deps";
+import { isDomainError } from "../../core/errors";
+import { createFeature } from "../../core/features";
+import { createPlan } from "../../core/plans";
+import { createCreditPack } from "../../core/credit-packs";
+import { createCustomer } from "../../core/customers";
+import { subscribe, changePlan, cancelSubscription } from "../../core/subscriptions";
+import { trackUsage } from "../../core/usage/track";
+import { trackUsageBatch } from "../../core/usage/batch";
+import { checkEntitlement } from "../../core/entitlements";
+import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
+import { closeDuePeriods } from "../../core/periods/sweep";
+import { currentWallet } from "../../core/usage/current";
+import { walletView } from "../../core/wallet";
+import { listEvents } from "../../core/db/events";
+import { listInvoices, listUnpublished } from "../../core/db/invoices";
+import { createFaultyDeps, FaultInjector, prng, mix, T0, type FaultyDeps } from "./faulty-db";
+import { BillingModel, dec, type MPack, type MPlan, type Outcome, type TrackArgs } from "./model";
+
+// ---------------------------------------------------------------- catalog of the simulation
+
+export const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `cus-${String(i).padStart(2, "0")}`);
+const FEATURES = ["api_calls", "images", "sso"] as const;
+
+/** The plans, as core is asked to create them (decimal text) and as the model sees them (bigint). */
+const PLAN_INPUTS = [
+  {
+    code: "metered_pro", model: "METERED", basePrice: "99", interval: "MONTH",
+    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }, { feature: "images", included: "5", overagePrice: "0.5", limit: "20" }, { feature: "sso" }],
+  },
+  { code: "metered_lite", model: "METERED", basePrice: "19", interval: "MONTH", features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }] },
+  { code: "credits_std", model: "CREDITS", basePrice: "49", interval: "MONTH", includedCredits: "300", features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "api_calls", creditsPerUnit: "1" }] },
+  { code: "credits_packs", model: "CREDITS", basePrice: "0", interval: "MONTH", includedCredits: "0", features: [{ feature: "images", creditsPerUnit: "5" }] },
+  { code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH", features: [{ feature: "api_calls", unitPrice: "0.05" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }] },
+  { code: "balance_block", model: "BALANCE", basePrice: "10", interval: "MONTH", blockOnExhaustion: true, features: [{ feature: "api_calls", unitPrice: "0.0243" }, { feature: "images", unitPrice: "0.25" }] },
+] as const;
+const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
+const PACKS = [
+  { code: "pack_100", credits: "100", price: "10" },
+  { code: "pack_1000", credits: "1000", price: "79.99" },
+];
+
+function modelPlans(): Map<string, MPlan> {
+  return new Map(
+    PLAN_INPUTS.map((p) => [
+      p.code,
+      {
+        code: p.code,
+        model: p.model,
+        basePrice: dec(p.basePrice),
+        includedCredits: "includedCredits" in p ? dec(p.includedCredits) : 0n,
+        blockOnExhaustion: "blockOnExhaustion" in p,
+        features: p.features.map((f) =>
+          f.feature === "sso"
+            ? { feature: f.feature, kind: "BOOLEAN" as const }
+            : {
+                feature: f.feature,
+                kind: "METERED" as const,
+                ...Object.fromEntries(Object.entries(f).filter(([k]) => k !== "feature").map(([k, v]) => [k, dec(v as string)])),
+              },
+        ),
+      },
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------- operations
+
+export type TrackSpec = { customerId: string; feature: string; key: string; value: string; timestampBackMs?: number };
+export type Op =
+  | { id: number; kind: "track"; t: TrackSpec }
+  | { id: number; kind: "batch"; items: TrackSpec[] }
+  | { id: number; kind: "check"; customerId: string; feature: string; amount: string }
+  | { id: number; kind: "pack"; customerId: string; pack: string; key: string }
+  | { id: number; kind: "topup"; customerId: string; amount: string; key: string }
+  | { id: number; kind: "subscribe"; customerId: string; plan: string }
+  | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
+  | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END" }
+  | { id: number; kind: "advance"; ms: number };
+
+/** The operation list of a seed: generated blind to state, so any sub-list is a valid workload too. */
+export function generate(seed: number, count: number): Op[] {
+  const r = prng(mix(seed, 0x5eed));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const ops: Op[] = [];
+  const tracks: TrackSpec[] = [];
+  const purchases: Op[] = [];
+  let keyN = 0;
+  const value = (feature: string) => {
+    const whole = feature === "images" ? int(1, 4) : int(1, 160);
+    const frac = pick(["", "", "", ".5", ".25", ".000001"]);
+    return `${whole}${frac}`;
+  };
+  const freshTrack = (customerId = pick(CUSTOMERS)): TrackSpec => {
+    const feature = r() < 0.05 ? "sso" : r() < 0.6 ? "api_calls" : "images";
+    return {
+      customerId,
+      feature,
+      key: `k${seed}-${keyN++}`,
+      value: value(feature),
+      ...(r() < 0.08 ? { timestampBackMs: int(1, 20 * 86_400_000) } : {}),
+    };
+  };
+  for (let id = 0; ops.length < count; id++) {
+    const x = r();
+    let op: Op;
+    if (x < 0.42) {
+      const t = freshTrack();
+      tracks.push(t);
+      op = { id, kind: "track", t };
+    } else if (x < 0.5 && tracks.length) {
+      op = { id, kind: "track", t: pick(tracks) }; // replay of an earlier key, same payload
+    } else if (x < 0.51 && tracks.length) {
+      const old = pick(tracks);
+      op = { id, kind: "track", t: { ...old, value: String(Number.parseInt(old.value, 10) + 1) } }; // the key reused for another payload
+    } else if (x < 0.59) {
+      const customers = r() < 0.7 ? [pick(CUSTOMERS)] : [pick(CUSTOMERS), pick(CUSTOMERS)];
+      const items: TrackSpec[] = [];
+      for (let i = int(2, 8); i > 0; i--) {
+        const y = r();
+        if (y < 0.1 && tracks.length) items.push(pick(tracks));
+        else if (y < 0.15 && items.length) items.push(pick(items));
+        else items.push(freshTrack(pick(customers)));
+      }
+      tracks.push(...items);
+      op = { id, kind: "batch", items };
+    } else if (x < 0.67) {
+      op = { id, kind: "check", customerId: pick(CUSTOMERS), feature: pick(FEATURES), amount: String(int(1, 400)) };
+    } else if (x < 0.72) {
+      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Extract<Op, { kind: "pack" }>), id } : { id, kind: "pack", customerId: pick(CUSTOMERS), pack: pick(PACKS).code, key: `p${seed}-${keyN++}` };
+      purchases.push(op);
+    } else if (x < 0.77) {
+      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Op), id } : { id, kind: "topup", customerId: pick(CUSTOMERS), amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`, key: `p${seed}-${keyN++}` };
+      purchases.push(op);
+    } else if (x < 0.82) {
+      op = { id, kind: "subscribe", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES) };
+    } else if (x < 0.9) {
+      op = { id, kind: "change", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES), timing: r() < 0.5 ? "IMMEDIATE" : "PERIOD_END" };
+    } else if (x < 0.93) {
+      op = { id, kind: "cancel", customerId: pick(CUSTOMERS), timing: r() < 0.4 ? "IMMEDIATE" : "PERIOD_END" };
+    } else if (x < 0.955) {
+      // Mostly hours to days; sometimes past a whole period; keeps the run within a few years.
+      op = { id, kind: "advance", ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999) };
+    } else continue;
+    ops.push(op);
+  }
+  return ops;
+}
+
+const customersOf = (op: Op): string[] =>
+  op.kind === "track" ? [op.t.customerId] : op.kind === "batch" ? [...new Set(op.items.map((i) => i.customerId))] : op.kind === "advance" ? [] : [op.customerId];
+
+export function describeOp(op: Op): string {
+  switch (op.kind) {
+    case "track":
+      return `#${op.id} track ${op.t.customerId} ${op.t.feature} ${op.t.value} key=${op.t.key}${op.t.timestampBackMs ? ` at now-${op.t.timestampBackMs}ms` : ""}`;
+    case "batch":
+      return `#${op.id} batch [${op.items.map((t) => `${t.customerId} ${t.feature} ${t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}`).join("; ")}]`;
+    case "check":
+      return `#${op.id} check ${op.customerId} ${op.feature} ${op.amount}`;
+    case "pack":
+      return `#${op.id} pack ${op.customerId} ${op.pack} key=${op.key}`;
+    case "topup":
+      return `#${op.id} topup ${op.customerId} ${op.amount} key=${op.key}`;
+    case "subscribe":
+      return `#${op.id} subscribe ${op.customerId} ${op.plan}`;
+    case "change":
+      return `#${op.id} changePlan ${op.customerId} ${op.plan} ${op.timing}`;
+    case "cancel":
+      return `#${op.id} cancel ${op.customerId} ${op.timing}`;
+    case "advance":
+      return `#${op.id} advance ${op.ms}ms + sweep`;
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+export type RunOptions = {
+  seed: number;
+  ops: Op[];
+  faultRate: number;
+  endpoint: string;
+  concurrency?: number;
+  checkpointEvery?: number;
+  /** Stop at the first violation (default true). */
+  stopOnViolation?: boolean;
+  log?: (line: string) => void;
+};
+
+export type RunResult = {
+  seed: number;
+  ops: number;
+  waves: number;
+  violations: { op?: number; message: string }[];
+  faults: Record<string, number>;
+  requests: number;
+  clientRetries: number;
+  sweeps: { closed: number; failed: number };
+  invoices: number;
+  events: number;
+  durationMs: number;
+};
+
+class Violation extends Error {}
+
+export async function runWorkload(options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const { seed, ops } = options;
+  const faults = new FaultInjector(seed, options.faultRate);
+  const deps = await createFaultyDeps(options.endpoint, `rel-${seed}-${randomUUID().slice(0, 8)}`, faults);
+  const model = new BillingModel(modelPlans(), new Map<string, MPack>(PACKS.map((p) => [p.code, { code: p.code, credits: dec(p.credits), price: dec(p.price) }])), Date.parse(T0));
+  const result: RunResult = {
+    seed,
+    ops: ops.length,
+    waves: 0,
+    violations: [],
+    faults: faults.counts,
+    requests: 0,
+    clientRetries: 0,
+    sweeps: { closed: 0, failed: 0 },
+    invoices: 0,
+    events: 0,
+    durationMs: 0,
+  };
+  const violate = (message: string, op?: Op) => {
+    result.violations.push({ ...(op ? { op: op.id } : {}), message: op ? `${describeOp(op)}: ${message}` : message });
+    if (options.stopOnViolation !== false) throw new Violation(message);
+  };
+
+  try {
+    await setup(deps, model);
+    faults.enabled = true;
+    const width = options.concurrency ?? 8;
+    const every = options.checkpointEvery ?? 500;
+    let sinceCheckpoint = 0;
+    for (let i = 0; i < ops.length; ) {
+      // A wave: consecutive operations, none of which can be affected by another one's order.
+      const wave: { op: Op; expected: Expected }[] = [];
+      const clockBefore = model.now;
+      const busy = new Map<string, "alone" | "tracks">();
+      const waveKeys = new Set<string>();
+      while (i < ops.length && wave.length < width) {
+        const op = ops[i]!;
+        if (op.kind === "advance" && wave.length) break;
+        const shareable = op.kind === "track" && unrefusable(model, op.t) && !waveKeys.has(`${op.t.customerId}/${op.t.key}`);
+        const customers = customersOf(op);
+        if (customers.some((c) => busy.has(c) && !(shareable && busy.get(c) === "tracks"))) break;
+        for (const c of customers) busy.set(c, shareable ? "tracks" : "alone");
+        if (op.kind === "track") waveKeys.add(`${op.t.customerId}/${op.t.key}`);
+        wave.push({ op, expected: expect(model, op) });
+        i++;
+        if (op.kind === "advance") break;
+      }
+      result.waves++;
+      // The stored clock equals the model's before the wave (advances run alone, and are checked).
+      await Promise.all(wave.map(({ op, expected }) => perform(deps, op, expected, clockBefore, result, violate)));
+      sinceCheckpoint += wave.length;
+      if (sinceCheckpoint >= every || i >= ops.length) {
+        sinceCheckpoint = 0;
+        await settle(deps, result);
+        faults.enabled = false;
+        await compare(deps, model, violate, i >= ops.length ? result : undefined);
+        faults.enabled = true;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Violation)) {
+      result.violations.push({ message: `unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+    }
+  } finally {
+    faults.enabled = false;
+    result.requests = faults.requests;
+    result.durationMs = Date.now() - started;
+    deps.db.raw.destroy();
+  }
+  return result;
+}
+
+async function setup(deps: Deps, model: BillingModel) {
+  for (const code of FEATURES) await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
+  for (const p of PLAN_INPUTS) {
+    const input = {
+      ...p,
+      name: p.code,
+      features: p.features.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, k === "feature" ? v : dec(v as string)]))),
+      ...("includedCredits" in p ? { includedCredits: dec(p.includedCredits) } : {}),
+      basePrice: dec(p.basePrice),
+    };
+    await createPlan(deps, input as unknown as Parameters<typeof createPlan>[1]);
+  }
+  for (const p of PACKS) await createCreditPack(deps, { code: p.code, name: p.code, credits: dec(p.credits), price: dec(p.price) });
+  for (const [n, id] of CUSTOMERS.entries()) {
+    await createCustomer(deps, { id });
+    model.addCustomer(id);
+    if (n < 18) {
+      const plan = PLAN_CODES[n % PLAN_CODES.length]!;
+      await subscribe(deps, id, plan);
+      model.subscribe(id, plan);
+    }
+  }
+}
+
+/** A track whose outcome no concurrent track of the same customer can change. */
+function unrefusable(model: BillingModel, t: TrackSpec): boolean {
+  const c = model.customers.get(t.customerId)!;
+  const sub = model.active(c);
+  if (!sub || t.timestampBackMs !== undefined || c.events.has(t.key)) return false;
+  const plan = model.plan(sub.planCode);
+  const f = plan.features.find((x) => x.feature === t.feature);
+  if (!f || f.kind === "BOOLEAN") return false;
+  return (plan.model === "METERED" && f.limit === undefined) || (plan.model === "BALANCE" && !plan.blockOnExhaustion);
+}
+
+// What the model says an operation must answer (computed, and applied to the model, before the wave runs).
+type Expected = Outcome | Outcome[] | { allowed: boolean; reason?: string };
+
+const trackArgs = (model: BillingModel, t: TrackSpec): TrackArgs => ({
+  customerId: t.customerId,
+  feature: t.feature,
+  key: t.key,
+  value: dec(t.value),
+  ...(t.timestampBackMs !== undefined ? { timestamp: model.now - t.timestampBackMs } : {}),
+});
+/** What makes two tracks with one key the same request. */
+const payloadOf = (a: TrackArgs) => `${a.feature}|${a.value}|${a.timestamp ?? "-"}`;
+
+function expect(model: BillingModel, op: Op): Expected {
+  switch (op.kind) {
+    case "track": {
+      const a = trackArgs(model, op.t);
+      return model.track(a, payloadOf(a));
+    }
+    case "batch":
+      return op.items.map((t) => {
+        const a = trackArgs(model, t);
+        return model.track(a, payloadOf(a));
+      });
+    case "check":
+      return model.entitlement(op.customerId, op.feature, dec(op.amount));
+    case "pack":
+      return model.purchasePack(op.customerId, op.pack, op.key);
+    case "topup":
+      return model.topUp(op.customerId, dec(op.amount), op.key);
+    case "subscribe":
+      return model.subscribe(op.customerId, op.plan);
+    case "change":
+      return model.changePlan(op.customerId, op.plan, op.timing);
+    case "cancel":
+      return model.cancel(op.customerId, op.timing);
+    case "advance":
+      model.advance(model.now + op.ms);
+      return { ok: true };
+  }
+}
+
+const MAX_CLIENT_ATTEMPTS = 12;
+
+/** The client: the operation until it gets a domain answer; `retried` when an attempt failed before. */
+async function client<T>(deps: FaultyDeps, op: Op, result: RunResult, fn: () => Promise<T>): Promise<{ value?: T; code?: string; retried: boolean }> {
+  let retried = false;
+  let last: unknown;
+  for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
+    try {
+      return { value: await deps.faults.run(op.id * 64 + attempt, fn), retried };
+    } catch (error) {
+      if (isDomainError(error) && error.code !== "CONFLICT") return { code: error.code, retried };
+      last = error;
+      retried = true;
+      result.clientRetries++;
+    }
+  }
+  throw new Violation(`${describeOp(op)}: no answer after ${MAX_CLIENT_ATTEMPTS} attempts: ${String(last)}`);
+}
+
+/** After a retried call, these answers mean "your earlier attempt did it". */
+const ALREADY_DONE: Partial<Record<Op["kind"], string>> = { subscribe: "ALREADY_EXISTS", change: "BAD_USER_INPUT", cancel: "NO_SUBSCRIPTION" };
+
+function outcomeMatches(expected: Outcome, actual: { ok: boolean; replayed?: boolean; code?: string }, retried: boolean, kind: Op["kind"]): boolean {
+  if (!expected.ok) return !actual.ok && actual.code === expected.code;
+  if (!actual.ok) return retried && expected.replayed !== true && ALREADY_DONE[kind] !== undefined && actual.code === ALREADY_DONE[kind];
+  if (expected.replayed === undefined || actual.replayed === undefined) return true;
+  return actual.replayed === expected.replayed || (retried && expected.replayed === false && actual.replayed === true);
+}
+
+const show = (o: unknown) => JSON.stringify(o, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+
+async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: number, result: RunResult, violate: (m: string, op?: Op) => void): Promise<void> {
+  const now = async () => clock;
+  const input = async (t: TrackSpec) => ({
+    customerId: t.customerId,
+    feature: t.feature,
+    idempotencyKey: t.key,
+    value: dec(t.value),
+    ...(t.timestampBackMs !== undefined ? { timestamp: new Date((await now()) - t.timestampBackMs) } : {}),
+  });
+  const single = (e: Outcome, actual: { value?: unknown; code?: string; retried: boolean }, replayed?: boolean) => {
+    const a = actual.code ? { ok: false, code: actual.code } : { ok: true, ...(replayed !== undefined ? { replayed } : {}) };
+    if (!outcomeMatches(e, a, actual.retried, op.kind)) violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
+  };
+  switch (op.kind) {
+    case "track": {
+      const i = await input(op.t);
+      const r = await client(deps, op, result, () => trackUsage(deps, i));
+      return single(expected as Outcome, r, r.value?.replayed);
+    }
+    case "batch": {
+      const inputs = await Promise.all(op.items.map(input));
+      const r = await client(deps, op, result, () => trackUsageBatch(deps, inputs));
+      if (r.code) return violate(`the whole batch failed with ${r.code}`, op);
+      (expected as Outcome[]).forEach((e, n) => {
+        const el = r.value![n]!;
+        const a = el.ok ? { ok: true, replayed: el.payload.replayed } : { ok: false, code: el.errorCode };
+        if (!outcomeMatches(e, a, r.retried, "batch")) violate(`element ${n}: expected ${show(e)}, got ${show(a)}${r.retried ? " (after a client retry)" : ""}`, op);
+      });
+      return;
+    }
+    case "check": {
+      const r = await client(deps, op, result, () => checkEntitlement(deps, op.customerId, op.feature, dec(op.amount)));
+      const e = expected as { allowed: boolean; reason?: string };
+      const a = r.code ? { code: r.code } : { allowed: r.value!.allowed, ...(r.value!.reason ? { reason: r.value!.reason } : {}) };
+      if (show(a) !== show(e)) violate(`expected ${show(e)}, got ${show(a)}`, op);
+      return;
+    }
+    case "pack":
+      return single(expected as Outcome, await client(deps, op, result, () => purchaseCreditPack(deps, op.customerId, op.pack, op.key)));
+    case "topup":
+      return single(expected as Outcome, await client(deps, op, result, () => topUpBalance(deps, op.customerId, dec(op.amount), op.key)));
+    case "subscribe":
+      return single(expected as Outcome, await client(deps, op, result, () => subscribe(deps, op.customerId, op.plan)));
+    case "change":
+      return single(expected as Outcome, await client(deps, op, result, () => changePlan(deps, op.customerId, op.plan, op.timing)));
+    case "cancel":
+      return single(expected as Outcome, await client(deps, op, result, () => cancelSubscription(deps, op.customerId, op.timing)));
+    case "advance": {
+      const to = new Date((await now()) + op.ms);
+      const r = await client(deps, op, result, async () => {
+        // A retry after a lost reply finds the clock already there: that is success too.
+        if ((await deps.clock.now()).getTime() >= to.getTime()) return to;
+        return deps.clock.advance(to);
+      });
+      if (r.code) return violate(`advanceClock answered ${r.code}`, op);
+      const sweep = await client(deps, op, result, () => closeDuePeriods(deps, { concurrency: 4 }));
+      result.sweeps.closed += sweep.value?.closed ?? 0;
+      result.sweeps.failed += sweep.value?.failed ?? 0;
+      return;
+    }
+  }
+}
+
+/** Runs the sweeper (still under faults) until nothing due is left and nothing failed. */
+async function settle(deps: FaultyDeps, result: RunResult) {
+  for (let round = 0; round < 20; round++) {
+    try {
+      const r = await deps.faults.run(0x40000000 + round, () => closeDuePeriods(deps, { concurrency: 4 }));
+      result.sweeps.closed += r.closed;
+      result.sweeps.failed += r.failed;
+      if (r.failed === 0 && r.complete && r.found === 0) return;
+    } catch {
+      result.clientRetries++;
+    }
+  }
+  throw new Violation("the sweeper did not settle in 20 runs");
+}
+
+const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The stored state, read through core, against the model: every customer, every invoice, the numbering. */
+async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: string) => void, final?: RunResult) {
+  const clock = (await deps.clock.now()).getTime();
+  if (clock !== model.now) violate(`clock at ${iso(clock)}, model at ${iso(model.now)}`);
+  const numbers: string[] = [];
+  let events = 0;
+  for (const id of CUSTOMERS) {
+    const c = model.customers.get(id)!;
+    const { wallet } = await currentWallet(deps, id);
+    const sub = wallet.subscription;
+    const expectedSub = c.sub && {
+      planCode: c.sub.planCode,
+      status: c.sub.status,
+      periodStart: iso(c.sub.periodStart),
+      periodEnd: iso(c.sub.periodEnd),
+      cancelAtPeriodEnd: c.sub.cancelAtPeriodEnd,
+      scheduledPlanCode: c.sub.scheduledPlanCode,
+    };
+    const actualSub = sub && { planCode: sub.planCode, status: sub.status, periodStart: sub.periodStart, periodEnd: sub.periodEnd, cancelAtPeriodEnd: sub.cancelAtPeriodEnd, scheduledPlanCode: sub.scheduledPlanCode };
+    if (show(actualSub) !== show(expectedSub)) violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
+    const view = walletView(wallet);
+    if (show(view) !== show(model.walletView(id))) violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
+    if (wallet.credits < 0n) violate(`${id}: credits negative: ${wallet.credits}`);
+    const usage = (m: Iterable<[string, bigint]>) => show([...m].filter(([, v]) => v !== 0n).sort());
+    if (usage(Object.entries(wallet.usage)) !== usage(c.usage)) violate(`${id}: usage ${usage(Object.entries(wallet.usage))}, model ${usage(c.usage)}`);
+
+    // Every accepted event stored exactly once, with the model's value, charge and period.
+    const stored: string[] = [];
+    for (let after: string | undefined, more = true; more; ) {
+      const page = await listEvents(deps.db, id, 100, after);
+      for (const { event: e } of page.events) stored.push(show([e.idempotencyKey, e.feature, e.value, e.cost ?? null, e.credits ?? null, e.periodStart]));
+      more = page.hasNextPage;
+      after = page.events.at(-1)?.cursor;
+    }
+    const expectedEvents = [...c.events.values()].map((e) => show([e.key, e.feature, e.value, e.cost ?? null, e.credits ?? null, iso(e.periodStart)]));
+    events += expectedEvents.length;
+    if (show(stored.sort()) !== show(expectedEvents.sort())) {
+      const missing = expectedEvents.filter((e) => !stored.includes(e));
+      const extra = stored.filter((e) => !expectedEvents.includes(e));
+      violate(`${id}: events differ: missing ${show(missing.slice(0, 5))}, unexpected ${show(extra.slice(0, 5))} (${stored.length} stored, ${expectedEvents.length} in the model)`);
+    }
+
+    // Each period invoiced exactly once; lines equal to the cent.
+    const invoices = await listInvoices(deps.db, id);
+    numbers.push(...invoices.map((i) => i.number));
+    const canon = (i: { periodStart?: string; periodEnd?: string; lines: { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint }[]; total: bigint }) =>
+      show([i.periodStart ?? null, i.periodEnd ?? null, i.total, i.lines.map((l) => [l.kind, l.feature ?? null, l.quantity, l.unitPrice, l.amount])]);
+    const actual = invoices.map(canon).sort();
+    const wanted = model.invoices.filter((i) => i.customerId === id).map((i) => canon({ ...i, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd) })).sort();
+    if (show(actual) !== show(wanted)) {
+      const missing = wanted.filter((e) => !actual.includes(e));
+      const extra = actual.filter((e) => !wanted.includes(e));
+      violate(`${id}: invoices differ: missing ${show(missing.slice(0, 4))}, unexpected ${show(extra.slice(0, 4))} (${actual.length} stored, ${wanted.length} in the model)`);
+    }
+  }
+  // Gapless, unique numbers: exactly INV-000001 .. INV-<n>, n = the model's invoice count.
+  const sorted = numbers.sort();
+  const expectedNumbers = model.invoices.map((_, n) => `INV-${String(n + 1).padStart(6, "0")}`);
+  if (show(sorted) !== show(expectedNumbers)) violate(`invoice numbers are not gapless 1..${expectedNumbers.length}: ${sorted.length} invoices, first gap or duplicate near ${sorted.find((n, k) => n !== expectedNumbers[k]) ?? "the end"}`);
+  if (final) {
+    final.invoices = sorted.length;
+    final.events = events;
+    // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
+    await closeDuePeriods(deps);
+    const left = await listUnpublished(deps.db);
+    if (left.length) violate(`${left.length} invoices still have unpublished events after a fault-free sweep`);
+    const published = new Set(deps.publisher.published.map((e) => e.id));
+    const unannounced = sorted.filter((n) => !published.has(`invoice.created:${n}`));
+    if (unannounced.length) violate(`invoices never published: ${unannounced.slice(0, 5).join(", ")}`);
+  }
+}
+
+/** The ops of `ops` that, run alone, still fail; bounded delta debugging (ddmin) over the list. */
+export async function shrink(
+  ops: Op[],
+  fails: (ops: Op[]) => Promise<boolean>,
+  budget: { runs: number; ms: number },
+  log: (line: string) => void = () => {},
+): Promise<Op[]> {
+  const deadline = Date.now() + budget.ms;
+  let runs = 0;
+  let current = ops;
+  let n = 2;
+  while (current.length >= 2 && runs < budget.runs && Date.now() < deadline) {
+    const size = Math.ceil(current.length / n);
+    let reduced = false;
+    for (let start = 0; start < current.length && runs < budget.runs && Date.now() < deadline; start += size) {
+      const complement = [...current.slice(0, start), ...current.slice(start + size)];
+      runs++;
+      if (await fails(complement)) {
+        current = complement;
+        n = Math.max(n - 1, 2);
+        reduced = true;
+        log(`shrink: ${current.length} ops still fail (${runs} runs)`);
+        break;
+      }
+    }
+    if (!reduced) {
+      if (n >= current.length) break;
+      n = Math.min(current.length, n * 2);
+    }
+  }
+  return current;
+}
+
