@@ -29,7 +29,10 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       }
       result.found++;
       try {
-        result.closed += (await closeDue(deps, next.value, now)).closed;
+        // Awaited first: `result.closed += await ...` reads result.closed before the await and
+        // loses the counts other workers add meanwhile.
+        const { closed } = await closeDue(deps, next.value, now);
+        result.closed += closed;
       } catch (error) {
         result.failed++;
         console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value.customerId, error: String(error) }));
