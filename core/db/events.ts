@@ -78,6 +78,8 @@ export async function writeUsage(
   events: UsageEvent[],
   delta: WalletDelta,
   guards: Guard[],
+  /** See usageUpdate: the write fails (with the wallet) instead of depleting credits or balance. */
+  noDepletion = false,
 ): Promise<UsageWriteResult> {
   const puts = events.map((event) => ({
     Put: {
@@ -89,7 +91,7 @@ export async function writeUsage(
   }));
   try {
     await db.doc.send(
-      new TransactWriteCommand({ TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards) }] }),
+      new TransactWriteCommand({ TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }] }),
     );
     return { ok: true };
   } catch (error) {

@@ -6,6 +6,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
 import { big } from "./items";
 import { ItemType, keys } from "./keys";
+import { forgetWallet } from "./wallet-cache";
 
 export type Purchase = {
   kind: "CREDIT_PACK" | "TOP_UP";
@@ -55,7 +56,7 @@ export async function recordPurchase(
     ],
     invoice,
     eventsFor,
-  );
+  ).finally(() => forgetWallet(db, p.customerId));
   if (written.ok) return { outcome: "recorded", invoice: written.invoice! };
   const old = written.reasons[0]?.Item;
   if (!old) throw new Error(`purchase for missing wallet ${p.customerId}`);

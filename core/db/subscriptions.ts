@@ -4,6 +4,7 @@ import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { writeWithInvoice } from "./invoices";
 import { periodUpdate } from "./wallets";
+import { forgetWallet } from "./wallet-cache";
 
 /**
  * Writes a period change of the wallet and, when given, its invoice (with the events to publish
@@ -17,6 +18,8 @@ export async function writePeriodChange(
   invoice?: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
 ): Promise<{ ok: true; invoice?: Invoice } | { ok: false }> {
-  const outcome = await writeWithInvoice(db, [{ Update: periodUpdate(db, before, after) }], invoice, eventsFor);
+  const outcome = await writeWithInvoice(db, [{ Update: periodUpdate(db, before, after) }], invoice, eventsFor).finally(() =>
+    forgetWallet(db, after.customerId),
+  );
   return outcome.ok ? outcome : { ok: false };
 }

@@ -70,6 +70,7 @@ export function usageUpdate(
   expected: { planCode: string; periodStart: string },
   delta: WalletDelta,
   guards: Guard[],
+  noDepletion = false,
 ) {
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = { ":active": "ACTIVE", ":plan": expected.planCode, ":ps": expected.periodStart, ":zero": 0n };
@@ -117,6 +118,12 @@ export function usageUpdate(
       conditions.push(`${guard.kind === "credits" ? "credits" : "balance"} >= ${g}`);
     }
   });
+  // "This write depletes nothing": credits do not fall from above zero to zero or below, and the
+  // balance does not fall from zero or above to below zero. Used when the caller priced against a
+  // cached wallet and so cannot tell a depletion itself: if this fails, it retries on the wallet
+  // the failed condition returns, and judges the depletion (and publishes its event) from that.
+  if (noDepletion && delta.credits > 0n) conditions.push("(credits <= :zero OR credits > :burn)");
+  if (noDepletion && delta.cost > 0n) conditions.push("(balance < :zero OR balance >= :cost)");
   return {
     TableName: db.table,
     Key: keys.wallet(customerId),

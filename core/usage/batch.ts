@@ -4,6 +4,10 @@
  * events go out in as few transactions as DynamoDB allows (99 events + the wallet each). When a
  * transaction is cancelled (a replayed key, a race), its events and the rest of the group fall
  * back to one trackUsage each, which decides each exactly as a single call would.
+ *
+ * Like trackUsage, a group prices against this process's cached wallet when it has one, so a
+ * steady-state batch of 100 events is two transactions (99 + 1) and no read; the payloads'
+ * entitlements are as of that view plus the batch's own events.
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
@@ -15,7 +19,8 @@ import { activeSubscription } from "../wallet";
 import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
-import { currentWallet } from "./current";
+import { walletForWrite } from "./current";
+import { rememberWallet } from "../db/wallet-cache";
 import { deltaOf, trackUsage, type TrackResult } from "./track";
 
 export const MAX_BATCH = 100;
@@ -47,7 +52,8 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
   };
   const keys = new Set(group.map((e) => e.request.idempotencyKey));
   // An unknown customer is an error of its elements, not of the whole batch.
-  const current = await currentWallet(deps, group[0]!.request.customerId, { close: true }).catch((e: unknown) =>
+  // The cached view when there is one (no read); in-memory refusals go to single tracks, which re-decide them.
+  const current = await walletForWrite(deps, group[0]!.request.customerId, { cache: true }).catch((e: unknown) =>
     isDomainError(e) ? undefined : Promise.reject(e),
   );
   if (!current) {
@@ -74,15 +80,22 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     const entitlement = evaluateEntitlement(wallet, plan, entry.request.feature, 10n ** 12n);
     accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
   }
+  let written = 0;
   for (let start = 0; start < accepted.length; start += EVENTS_PER_TRANSACTION) {
     const chunk = accepted.slice(start, start + EVENTS_PER_TRANSACTION);
     const charges = chunk.map((a) => a.charge);
-    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges));
+    // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
+    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges), true);
     if (!result.ok) {
+      if ("wallet" in result) rememberWallet(deps.db, result.wallet);
       for (const rest of accepted.slice(start)) await one(rest.entry);
       break;
     }
+    written++;
     for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
+  }
+  if (written === Math.ceil(accepted.length / EVENTS_PER_TRANSACTION) && written > 0) {
+    rememberWallet(deps.db, { ...wallet, version: current.wallet.version + written });
   }
   // Refused in memory: decided (or replayed) exactly as a single call would decide them.
   for (const entry of refused) await one(entry);

@@ -9,6 +9,7 @@ import { activeSubscription, type Wallet } from "../wallet";
 import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";
 import { loadWallet, pricingPlan } from "./load";
+import { cachedWallet, rememberWallet } from "../db/wallet-cache";
 
 export async function currentWallet(
   deps: Deps,
@@ -19,4 +20,29 @@ export async function currentWallet(
   const wallet = options.close ? await closeIfDue(deps, stored, now) : await rollForward(deps, stored, now);
   const sub = activeSubscription(wallet);
   return { wallet, now, ...(sub ? { plan: await pricingPlan(deps, sub.planCode) } : {}) };
+}
+
+/**
+ * The wallet a usage write prices against, and whether it is `trusted` (just read, or just
+ * returned by a failed condition) or this process's cached view (db/wallet-cache.ts), which costs
+ * no read: the write's conditions (status, plan, period, guards) are checked by DynamoDB against
+ * the real item. A cached view is only used while its period is still running; a refusal decided
+ * on it must be re-decided on a trusted wallet. `given`: the wallet a failed condition returned.
+ */
+export async function walletForWrite(
+  deps: Deps,
+  customerId: string,
+  options: { cache: boolean; given?: Wallet },
+): Promise<{ wallet: Wallet; plan?: Plan; now: Date; trusted: boolean }> {
+  const view = options.given ?? (options.cache ? cachedWallet(deps.db, customerId) : undefined);
+  const sub = view && activeSubscription(view);
+  if (view && sub) {
+    const now = await deps.clock.now();
+    if (Date.parse(sub.periodEnd) > now.getTime()) {
+      return { wallet: view, plan: await pricingPlan(deps, sub.planCode), now, trusted: options.given !== undefined };
+    }
+  }
+  const current = await currentWallet(deps, customerId, { close: true });
+  rememberWallet(deps.db, current.wallet);
+  return { ...current, trusted: true };
 }

@@ -4,6 +4,12 @@
  * returns the stored event; with another request it is IDEMPOTENCY_KEY_REUSED. When the wallet
  * changed under us (a close, a plan change) the whole step is retried on a fresh read, a bounded
  * number of times.
+ *
+ * Steady state: no read. The wallet is this process's cached view (db/wallet-cache.ts); the
+ * transaction's conditions (status, plan, period, guards) are authoritative for accepting, and a
+ * failed condition returns the real wallet to decide again on. Refusals are never decided on the
+ * cached view alone: they are re-decided on a fresh read. The entitlement in the payload is the
+ * wallet as of this process's last view plus this event (other processes' writes since are not in it).
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
@@ -18,37 +24,59 @@ import { balanceNegative, creditsDepleted, publish } from "../events";
 import { buildEvent, requestHash, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
-import { currentWallet } from "./current";
+import { currentWallet, walletForWrite } from "./current";
+import { rememberWallet } from "../db/wallet-cache";
 import { backoff, MAX_ATTEMPTS } from "./retry";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
 
 export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<TrackResult> {
   const request = parseTrackRequest(input);
+  let cache = true;
+  let given: Wallet | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const { wallet, plan, now } = await currentWallet(deps, request.customerId, { close: true });
+    // Steady state: this process's cached wallet, no read (see walletForWrite); else a fresh read.
+    const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, { cache, ...(given ? { given } : {}) });
+    given = undefined;
+    // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided on a fresh read.
     const refuse = (error: DomainError) => replayOr(deps, request, error);
     const sub = activeSubscription(wallet);
-    if (!sub || !plan) return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+    if (!sub || !plan) {
+      if (!trusted) { cache = false; continue; } // prettier-ignore
+      return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+    }
     const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
-    if (isDomainError(priced)) return refuse(priced);
+    if (isDomainError(priced)) {
+      if (!trusted) { cache = false; continue; } // prettier-ignore
+      return refuse(priced);
+    }
     const { charge, timestamp } = priced;
     const reason = denial(wallet, charge);
-    if (reason) return refuse(new DomainError(reason, refusalMessage(reason, request.feature)));
+    if (reason) {
+      if (!trusted) { cache = false; continue; } // prettier-ignore
+      return refuse(new DomainError(reason, refusalMessage(reason, request.feature)));
+    }
 
     const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
-    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards);
+    // On a cached view the write also asserts that it depletes nothing (so no depletion event can be missed).
+    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards, !trusted);
     if (result.ok) {
       const after = applyCharge(wallet, charge);
-      await publish(deps, depletions(wallet, after, sub.periodStart, now));
+      rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
+      if (trusted) await publish(deps, depletions(wallet, after, sub.periodStart, now));
+      // The payload's numbers: as of this process's last view of the wallet plus this event.
       return { event, replayed: false, entitlement: evaluateEntitlement(after, plan, request.feature, 10n ** 12n) };
     }
     if ("duplicates" in result) return replayed(deps, request, result.duplicates.get(0)!);
     if ("wallet" in result) {
+      // The failed condition returned the wallet as it is: decide again on it, without a read.
+      rememberWallet(deps.db, result.wallet);
       const now = result.wallet.subscription;
       const samePeriod = now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
       const why = samePeriod ? denial(result.wallet, charge) : null;
       if (why) return refuse(new DomainError(why, refusalMessage(why, request.feature)));
+      given = result.wallet;
+      if (!trusted) continue; // a stale view, not contention: no need to wait
     }
     await backoff(attempt);
   }
