@@ -10,7 +10,6 @@ import { getCreditPack } from "./credit-packs";
 import { IdSchema, PositiveAmount, parseInput } from "./validation";
 import { walletView, type WalletView } from "./wallet";
 import { currentWallet } from "./usage/current";
-import { loadWallet } from "./usage/load";
 import { recordPurchase, type Purchase } from "./db/purchases";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { invoiceCreated, publish } from "./events";
@@ -41,7 +40,10 @@ export async function topUpBalance(deps: Deps, customerId: string, amount: bigin
 }
 
 async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">, line: InvoiceLine): Promise<WalletView> {
-  await loadWallet(deps, p.customerId);
+  // A purchase is a write: like a track, it first closes a period that has ended (NOT_FOUND for an
+  // unknown customer), so a top-up never lands in an ended period and pays down its overage, which
+  // would make that period's invoice depend on whether the sweeper ran before the top-up.
+  await currentWallet(deps, p.customerId, { close: true });
   const now = await deps.clock.now();
   const draft = draftInvoice({ customerId: p.customerId, currency: p.currency, lines: [line], createdAt: now.toISOString() });
   const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];

@@ -49,7 +49,7 @@ const PLAN_INPUTS = [
   { code: "metered_lite", model: "METERED", basePrice: "19", interval: "MONTH", features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }] },
   { code: "credits_std", model: "CREDITS", basePrice: "49", interval: "MONTH", includedCredits: "300", features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "api_calls", creditsPerUnit: "1" }] },
   { code: "credits_packs", model: "CREDITS", basePrice: "0", interval: "MONTH", includedCredits: "0", features: [{ feature: "images", creditsPerUnit: "5" }] },
-  { code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH", features: [{ feature: "api_calls", unitPrice: "0.05" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }] },
+  { code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH", features: [{ feature: "api_calls", unitPrice: "0.2" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }] },
   { code: "balance_block", model: "BALANCE", basePrice: "10", interval: "MONTH", blockOnExhaustion: true, features: [{ feature: "api_calls", unitPrice: "0.0243" }, { feature: "images", unitPrice: "0.25" }] },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
@@ -94,7 +94,12 @@ export type Op =
   | { id: number; kind: "subscribe"; customerId: string; plan: string }
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
   | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END" }
-  | { id: number; kind: "advance"; ms: number };
+  /** Moves the test clock; `sweep`: then run the sweeper (else periods close lazily, or at the next sweep). */
+  | { id: number; kind: "advance"; ms: number; sweep: boolean };
+
+// Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
+const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
+const BALANCE_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [4, 5].includes(n % 6));
 
 /** The operation list of a seed: generated blind to state, so any sub-list is a valid workload too. */
 export function generate(seed: number, count: number): Op[] {
@@ -146,10 +151,10 @@ export function generate(seed: number, count: number): Op[] {
     } else if (x < 0.67) {
       op = { id, kind: "check", customerId: pick(CUSTOMERS), feature: pick(FEATURES), amount: String(int(1, 400)) };
     } else if (x < 0.72) {
-      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Extract<Op, { kind: "pack" }>), id } : { id, kind: "pack", customerId: pick(CUSTOMERS), pack: pick(PACKS).code, key: `p${seed}-${keyN++}` };
+      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Extract<Op, { kind: "pack" }>), id } : { id, kind: "pack", customerId: r() < 0.7 ? pick(CREDIT_CUSTOMERS) : pick(CUSTOMERS), pack: pick(PACKS).code, key: `p${seed}-${keyN++}` };
       purchases.push(op);
     } else if (x < 0.77) {
-      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Op), id } : { id, kind: "topup", customerId: pick(CUSTOMERS), amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`, key: `p${seed}-${keyN++}` };
+      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Op), id } : { id, kind: "topup", customerId: r() < 0.7 ? pick(BALANCE_CUSTOMERS) : pick(CUSTOMERS), amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`, key: `p${seed}-${keyN++}` };
       purchases.push(op);
     } else if (x < 0.82) {
       op = { id, kind: "subscribe", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES) };
@@ -159,14 +164,14 @@ export function generate(seed: number, count: number): Op[] {
       op = { id, kind: "cancel", customerId: pick(CUSTOMERS), timing: r() < 0.4 ? "IMMEDIATE" : "PERIOD_END" };
     } else if (x < 0.955) {
       // Mostly hours to days; sometimes past a whole period; keeps the run within a few years.
-      op = { id, kind: "advance", ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999) };
+      op = { id, kind: "advance", ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999), sweep: r() < 0.7 };
     } else continue;
     ops.push(op);
   }
   return ops;
 }
 
-const customersOf = (op: Op): string[] =>
+export const customersOf = (op: Op): string[] =>
   op.kind === "track" ? [op.t.customerId] : op.kind === "batch" ? [...new Set(op.items.map((i) => i.customerId))] : op.kind === "advance" ? [] : [op.customerId];
 
 export function describeOp(op: Op): string {
@@ -188,7 +193,7 @@ export function describeOp(op: Op): string {
     case "cancel":
       return `#${op.id} cancel ${op.customerId} ${op.timing}`;
     case "advance":
-      return `#${op.id} advance ${op.ms}ms + sweep`;
+      return `#${op.id} advance ${op.ms}ms${op.sweep ? " + sweep" : " (no sweep)"}`;
   }
 }
 
@@ -458,6 +463,7 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
         return deps.clock.advance(to);
       });
       if (r.code) return violate(`advanceClock answered ${r.code}`, op);
+      if (!op.sweep) return;
       const sweep = await client(deps, op, result, () => closeDuePeriods(deps, { concurrency: 4 }));
       result.sweeps.closed += sweep.value?.closed ?? 0;
       result.sweeps.failed += sweep.value?.failed ?? 0;
