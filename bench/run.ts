@@ -183,7 +183,7 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   const SINGLES = 200;
   for (let n = 0; n < SINGLES; n++) await gqlTrack("c-hot", keyOf("steady", n));
   const single = await api.stats();
-  results.singleTrack = { events: SINGLES, requests: perOp(single.requests, SINGLES), reported: per(single.reported, SINGLES), serverMsP50: single.serverMsP50, serverMsMean: single.serverMsMean };
+  results.singleTrack = { events: SINGLES, requests: perOp(single.requests, SINGLES), reported: per(single.reported, SINGLES), serverMsP50: single.serverMsP50, serverMsMean: single.serverMsMean, cpuMsPerRequest: single.cpuMsPerRequest };
 
   // ---- 3: trackUsageBatch of 100 events for one customer.
   log("bench: trackUsageBatch of 100...");
@@ -270,10 +270,15 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     const built = await buildFunctions(outDir);
     const graphql = built.find((f) => f.name === "graphql")!;
     const runs: { spawnToResponseMs: number; importMs: number; inProcessMs: number }[] = [];
-    for (let i = 0; i < (QUICK ? 3 : 5); i++) runs.push(await coldStart(graphql.outfile, endpoint, keyOf("cold", i)));
+    const failures: string[] = [];
+    for (let i = 0; i < (QUICK ? 3 : 5); i++) {
+      await coldStart(graphql.outfile, endpoint, keyOf("cold", i)).then((r) => runs.push(r), (e: unknown) => failures.push(String(e)));
+    }
+    if (failures.length) log(`bench: cold start failures: ${failures.join("; ")}`);
     results.coldStart = {
       bundles: Object.fromEntries(built.map((f) => [f.name, { bytes: f.bytes, sdkBytes: f.sdkBytes }])),
       runs,
+      failures,
       medianSpawnToResponseMs: median(runs.map((r) => r.spawnToResponseMs)),
       medianImportMs: median(runs.map((r) => r.importMs)),
     };
@@ -360,7 +365,7 @@ function apiClient(port: number) {
       if (out.errors) throw new Error(`GraphQL: ${out.errors[0].extensions?.code ?? ""} ${out.errors[0].message}`);
       return out.data;
     },
-    stats: async () => JSON.parse(await call("GET", "/bench/stats")) as Counts & { graphqlRequests: number; serverMsP50: number; serverMsMean: number },
+    stats: async () => JSON.parse(await call("GET", "/bench/stats")) as Counts & { graphqlRequests: number; serverMsP50: number; serverMsMean: number; cpuMsPerRequest: number },
     reset: async () => void (await call("POST", "/bench/reset")),
   };
 }
@@ -373,13 +378,14 @@ async function coldStart(bundle: string, endpoint: string, key: string) {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes("\n")) resolveLine(out.split("\n")[0]!);
+      const line = out.split("\n").find((l) => l.startsWith('{"status"'));
+      if (line) resolveLine(line);
     });
-    child.once("exit", (code) => (out.includes("\n") ? undefined : reject(new Error(`cold start exited (${code}): ${out}`))));
+    child.once("exit", (code) => reject(new Error(`cold start exited (${code}): ${out}`)));
   });
   const spawnToResponseMs = performance.now() - t0;
   const r = JSON.parse(line) as { ok: boolean; imported: number; responded: number; errors: unknown };
-  if (!r.ok) throw new Error(`cold start response failed: ${JSON.stringify(r.errors)}`);
+  if (!r.ok) throw new Error(`cold start response failed: ${line}`);
   await new Promise((r2) => child.once("exit", r2));
   return { spawnToResponseMs, importMs: r.imported, inProcessMs: r.responded };
 }
@@ -443,8 +449,8 @@ function fmtReq(m: Record<string, number> | undefined): string {
   return Object.entries(m).map(([k, v]) => `${Number.isInteger(v) ? v : v.toFixed(2)} ${short[k] ?? k}`).join(" + ");
 }
 
-function reqNote(stats: { requests: Record<string, number>; graphqlRequests: number }): string {
-  return `${fmtReq(perOp(stats.requests, stats.graphqlRequests))} per track`;
+function reqNote(stats: { requests: Record<string, number>; graphqlRequests: number; cpuMsPerRequest?: number }): string {
+  return `${fmtReq(perOp(stats.requests, stats.graphqlRequests))} per track; API CPU ${(stats.cpuMsPerRequest ?? NaN).toFixed(1)} ms/request`;
 }
 
 main().catch((error: unknown) => {

@@ -21,6 +21,7 @@ const config = loadConfig({ ...process.env, BILLING_CLOCK: "real", BILLING_BUS: 
 const deps = depsFromConfig({ ...config, busName: undefined });
 let counts: Counts = emptyCounts();
 let serverMs: number[] = [];
+let cpuSince = process.cpuUsage();
 countRequests(deps.db.raw, () => counts);
 const yoga = createBillingYoga({ deps, apiKey: config.apiKey });
 
@@ -28,12 +29,14 @@ const server = createServer((req, res) => {
   if (req.url === "/bench/stats") {
     const sorted = [...serverMs].sort((a, b) => a - b);
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ ...counts, graphqlRequests: serverMs.length, serverMsP50: pct(sorted, 0.5), serverMsP99: pct(sorted, 0.99), serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1) }));
+    const cpu = process.cpuUsage(cpuSince);
+    res.end(JSON.stringify({ ...counts, graphqlRequests: serverMs.length, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / (serverMs.length || 1), serverMsP50: pct(sorted, 0.5), serverMsP99: pct(sorted, 0.99), serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1) }));
     return;
   }
   if (req.url === "/bench/reset") {
     counts = emptyCounts();
     serverMs = [];
+    cpuSince = process.cpuUsage();
     res.end("{}");
     return;
   }
