@@ -16,6 +16,7 @@
  * proves it happened exactly once.
  */
 import { randomUUID } from "node:crypto";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { Deps } from "../../core/deps";
 import { isDomainError } from "../../core/errors";
 import { createFeature } from "../../core/features";
@@ -295,6 +296,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     faults.enabled = false;
     result.requests = faults.requests;
     result.durationMs = Date.now() - started;
+    // Each run has its own table; drop it so a long soak does not grow DynamoDB Local's memory.
+    await deps.db.raw.send(new DeleteTableCommand({ TableName: deps.db.table })).catch(() => undefined);
     deps.db.raw.destroy();
   }
   return result;
