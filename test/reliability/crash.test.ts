@@ -216,13 +216,12 @@ describe("crash and restart of the local server mid-load", () => {
 
     let answered = 0;
     let unanswered = 0;
-    let down: Promise<void> | undefined;
     const mismatches: string[] = [];
     const crashAt = 120;
     let crashed: Promise<void> | undefined;
     const crash = async () => {
-      const killedJava = await kill9(server);
-      expect(killedJava).toBe(1);
+      // Usually the Java process outlives its parent and is killed here; either way none is left (kill9 checks).
+      await kill9(server);
       server = await startServer(dataDir);
       servers.push(server);
     };
@@ -267,7 +266,6 @@ describe("crash and restart of the local server mid-load", () => {
             retried = true;
             // No answer: the server is down (or going down); wait for the restart, then retry with the same key.
             await (crashed ?? new Promise((r) => setTimeout(r, 100)));
-            await (down ?? Promise.resolve());
           }
         }
       }),

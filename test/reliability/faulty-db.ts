@@ -139,7 +139,17 @@ export function installFaults(client: DynamoDBClient, faults: FaultInjector): vo
   );
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const kind = faults.draw("inner", context.commandName ?? "");
+      // `context` is one per send, shared by the SDK's retry attempts of it.
+      const send = context as { faultCommitted?: boolean };
+      let kind = faults.draw("inner", context.commandName ?? "");
+      // Once an attempt of this send committed, DynamoDB answers the SDK's resend of the same
+      // TransactWriteItems (same ClientRequestToken, which the SDK fills in and keeps across its
+      // retries) with the stored success: it cannot be cancelled any more. It can still be throttled.
+      if (kind === "conflict" && send.faultCommitted) {
+        faults.counts.conflict--;
+        faults.counts.throttle++;
+        kind = "throttle";
+      }
       switch (kind) {
         case "throttle":
           throw throttle(faults.counts.throttle % 2 === 0);
@@ -149,6 +159,7 @@ export function installFaults(client: DynamoDBClient, faults: FaultInjector): vo
           throw networkError();
         case "lost-reply": {
           await next(args);
+          send.faultCommitted = true;
           throw timeoutError();
         }
         default:
