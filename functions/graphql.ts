@@ -18,7 +18,13 @@ export type HttpApiEvent = {
 export type HttpApiResult = { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
 
 const config = loadConfig();
-const yoga = createBillingYoga({ deps: depsFromConfig(config), apiKey: config.apiKey, graphiql: config.clock === "test" });
+const yoga = createBillingYoga({
+  deps: depsFromConfig(config),
+  apiKey: config.apiKey,
+  signingSecret: config.signingSecret,
+  corsOrigins: config.corsOrigins,
+  graphiql: config.clock === "test",
+});
 
 export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {
   const method = event.requestContext.http.method;

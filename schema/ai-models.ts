@@ -1,6 +1,7 @@
 import type { ModelPrice } from "../core/catalog/model-price";
 import { findAiModel, listAiModels } from "../core/catalog/queries";
 import { upsertAiModel } from "../core/catalog/upsert-model";
+import { adminOnly } from "./auth";
 import { builder } from "./builder";
 
 const AiModelRef = builder.objectRef<ModelPrice>("AiModel").implement({
@@ -19,6 +20,7 @@ const AiModelRef = builder.objectRef<ModelPrice>("AiModel").implement({
 builder.queryField("aiModels", (t) =>
   t.field({
     type: [AiModelRef],
+    authScopes: adminOnly,
     args: { provider: t.arg.string(), search: t.arg.string() },
     resolve: (_, args, { deps }) => listAiModels(deps, args),
   }),
@@ -28,6 +30,7 @@ builder.queryField("aiModel", (t) =>
   t.field({
     type: AiModelRef,
     nullable: true,
+    authScopes: adminOnly,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, { deps }) => findAiModel(deps, String(id)),
   }),
@@ -36,6 +39,7 @@ builder.queryField("aiModel", (t) =>
 builder.mutationField("upsertAiModel", (t) =>
   t.field({
     type: AiModelRef,
+    authScopes: adminOnly,
     args: {
       id: t.arg.id({ required: true }),
       name: t.arg.string(),

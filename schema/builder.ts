@@ -1,11 +1,20 @@
-/** The one Pothos builder. Scalars carry exact bigints and Dates; every resolver gets `deps`. */
+/**
+ * The one Pothos builder. Scalars carry exact bigints and Dates; every resolver gets `deps` and the
+ * authenticated `principal`. Authorisation is declared on fields with `authScopes` (scope-auth
+ * plugin); the scopes are defined in schema/auth.ts and failures become errors in schema/errors.ts.
+ */
 import SchemaBuilder from "@pothos/core";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import type { Principal } from "../core/auth/principal";
 import type { Deps } from "../core/deps";
+import { scopesOf, type AuthScopes } from "./auth";
+import { authError } from "./errors";
 
-export type Context = { deps: Deps };
+export type Context = { deps: Deps; principal: Principal; signingSecret: string };
 
 export const builder = new SchemaBuilder<{
   Context: Context;
+  AuthScopes: AuthScopes;
   DefaultFieldNullability: false;
   Scalars: {
     ID: { Input: string; Output: string };
@@ -14,7 +23,14 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
   };
-}>({ defaultFieldNullability: false });
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin],
+  scopeAuth: {
+    authScopes: (context) => scopesOf(context.principal),
+    unauthorizedError: (_parent, context) => authError(context.principal),
+  },
+});
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,4 +1,5 @@
 import { createCreditPack, listCreditPacks, type CreditPack } from "../core/credit-packs";
+import { adminOnly, adminOrAnyCustomer } from "./auth";
 import { builder } from "./builder";
 
 const CreditPackRef = builder.objectRef<CreditPack>("CreditPack").implement({
@@ -21,11 +22,12 @@ const CreateCreditPackInput = builder.inputType("CreateCreditPackInput", {
   }),
 });
 
-builder.queryField("creditPacks", (t) => t.field({ type: [CreditPackRef], resolve: (_, __, { deps }) => listCreditPacks(deps) }));
+builder.queryField("creditPacks", (t) => t.field({ type: [CreditPackRef], authScopes: adminOrAnyCustomer, resolve: (_, __, { deps }) => listCreditPacks(deps) }));
 
 builder.mutationField("createCreditPack", (t) =>
   t.field({
     type: CreditPackRef,
+    authScopes: adminOnly,
     args: { input: t.arg({ type: CreateCreditPackInput, required: true }) },
     resolve: (_, { input }, { deps }) => createCreditPack(deps, input),
   }),

@@ -5,6 +5,7 @@ import { customerEvents, featureUsage, type FeatureUsage } from "../core/usage/v
 import { getFeature } from "../core/features";
 import { walletView } from "../core/wallet";
 import type { UsageEvent } from "../core/usage/event";
+import { adminOnly, adminOrCustomer } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 import { FeatureRef } from "./features";
@@ -41,6 +42,8 @@ const ConnectionRef = builder.objectRef<Page>("UsageEventConnection").implement(
 });
 
 export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
+  // Whichever field leads here, a customer token sees only its own customer.
+  authScopes: (customer) => adminOrCustomer(customer.id),
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
@@ -70,6 +73,7 @@ builder.queryField("customer", (t) =>
   t.field({
     type: CustomerRef,
     nullable: true,
+    authScopes: (_, a) => adminOrCustomer(a.id),
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, a, { deps }) => (await findCustomer(deps, a.id)) ?? null,
   }),
@@ -78,6 +82,7 @@ builder.queryField("customer", (t) =>
 builder.mutationField("createCustomer", (t) =>
   t.field({
     type: CustomerRef,
+    authScopes: adminOnly,
     args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
     resolve: (_, { input }, { deps }) => createCustomer(deps, input),
   }),

@@ -1,4 +1,5 @@
 import { checkEntitlement, type Entitlement } from "../core/entitlements";
+import { adminIngestOrCustomer } from "./auth";
 import { builder } from "./builder";
 import { ConsumptionModelEnum } from "./plans";
 
@@ -23,6 +24,7 @@ export const EntitlementRef = builder.objectRef<Entitlement>("Entitlement").impl
 builder.queryField("entitlement", (t) =>
   t.field({
     type: EntitlementRef,
+    authScopes: (_, a) => adminIngestOrCustomer(a.customerId),
     description: "The entitlement check: may this customer consume `amount` (default 1) of `feature` now?",
     args: { customerId: t.arg.id({ required: true }), feature: t.arg.id({ required: true }), amount: t.arg({ type: "Decimal" }) },
     resolve: (_, a, { deps }) => checkEntitlement(deps, a.customerId, a.feature, a.amount ?? 10n ** 12n),

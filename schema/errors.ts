@@ -5,13 +5,41 @@
  * name or AWS message reaches a client. Masked errors are logged server-side.
  */
 import { GraphQLError } from "graphql";
-import { isDomainError } from "../core/errors";
+import type { Principal } from "../core/auth/principal";
+import { DomainError, isDomainError } from "../core/errors";
 
 export const UNEXPECTED_MESSAGE = "Unexpected error.";
+
+/**
+ * A scope-auth refusal (schema/auth.ts): FORBIDDEN for a known caller, UNAUTHENTICATED without
+ * one (requests without valid credentials are normally stopped at the edge, schema/plugins/auth.ts).
+ */
+export function authError(principal: Principal | undefined): DomainError {
+  return principal
+    ? new DomainError("FORBIDDEN", "these credentials may not use this field")
+    : new DomainError("UNAUTHENTICATED", "authentication required");
+}
+
+/** graphql-yoga's own request errors (batching off, invalid JSON body) use codes outside our set. */
+const REQUEST_ERROR_CODES: Record<string, string> = { BAD_REQUEST: "BAD_USER_INPUT" };
+
+/** The `extensions.code` maskError gives an error, without logging anything: for the audit log. */
+export function errorCodeOf(error: GraphQLError): string {
+  const original = error.originalError ?? undefined;
+  if (original?.name === "ForbiddenError") return "FORBIDDEN";
+  if (isDomainError(original)) return original.code;
+  if (original && !(original instanceof GraphQLError)) return "INTERNAL_SERVER_ERROR";
+  const given = ((original as GraphQLError | undefined) ?? error).extensions?.code as string | undefined;
+  return given ? (REQUEST_ERROR_CODES[given] ?? given) : "BAD_USER_INPUT";
+}
 
 export function maskError(error: unknown): Error {
   const original = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
   const graphqlError = error instanceof GraphQLError ? error : undefined;
+  if (original instanceof Error && original.name === "ForbiddenError") {
+    // Pothos scope-auth's own error, should one ever escape authError above.
+    return new GraphQLError(original.message, { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: "FORBIDDEN" } });
+  }
   if (isDomainError(original)) {
     return new GraphQLError(original.message, {
       nodes: graphqlError?.nodes,
@@ -21,7 +49,8 @@ export function maskError(error: unknown): Error {
   }
   if (graphqlError && (!original || original instanceof GraphQLError)) {
     const source = (original as GraphQLError | undefined) ?? graphqlError;
-    const code = (source.extensions?.code as string | undefined) ?? "BAD_USER_INPUT";
+    const given = source.extensions?.code as string | undefined;
+    const code = given ? (REQUEST_ERROR_CODES[given] ?? given) : "BAD_USER_INPUT";
     return new GraphQLError(graphqlError.message, {
       nodes: graphqlError.nodes,
       path: graphqlError.path,

@@ -1,4 +1,5 @@
 import { createFeature, listFeatures, type Feature } from "../core/features";
+import { adminOnly } from "./auth";
 import { builder } from "./builder";
 
 export const FeatureKindEnum = builder.enumType("FeatureKind", { values: ["BOOLEAN", "METERED"] as const });
@@ -21,11 +22,12 @@ const CreateFeatureInput = builder.inputType("CreateFeatureInput", {
   }),
 });
 
-builder.queryField("features", (t) => t.field({ type: [FeatureRef], resolve: (_, __, { deps }) => listFeatures(deps) }));
+builder.queryField("features", (t) => t.field({ type: [FeatureRef], authScopes: adminOnly, resolve: (_, __, { deps }) => listFeatures(deps) }));
 
 builder.mutationField("createFeature", (t) =>
   t.field({
     type: FeatureRef,
+    authScopes: adminOnly,
     args: { input: t.arg({ type: CreateFeatureInput, required: true }) },
     resolve: (_, { input }, { deps }) => createFeature(deps, input),
   }),

@@ -12,5 +12,7 @@ import "./usage";
 import "./clock";
 import "./invoices";
 import "./ai-models";
+import "./api-keys";
+import "./customer-tokens";
 
 export const schema = builder.toSchema({ sortSchema: false });

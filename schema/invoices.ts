@@ -1,5 +1,6 @@
 import { customerInvoices, findInvoice, markInvoicePaid, voidInvoice } from "../core/invoices/status";
 import type { Invoice, InvoiceLine } from "../core/invoices/invoice";
+import { adminOnly, adminOrAnyCustomer, adminOrCustomer } from "./auth";
 import { builder } from "./builder";
 import { CustomerRef } from "./customers";
 
@@ -18,6 +19,8 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
 });
 
 export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
+  // A customer token may read its own invoices only, however it reached them.
+  authScopes: (invoice) => adminOrCustomer(invoice.customerId),
   fields: (t) => ({
     id: t.exposeID("id"),
     number: t.exposeString("number"),
@@ -41,12 +44,13 @@ builder.queryField("invoice", (t) =>
   t.field({
     type: InvoiceRef,
     nullable: true,
+    authScopes: adminOrAnyCustomer,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_, a, { deps }) => (await findInvoice(deps, a.id)) ?? null,
   }),
 );
 
 builder.mutationFields((t) => ({
-  markInvoicePaid: t.field({ type: InvoiceRef, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id) }),
-  voidInvoice: t.field({ type: InvoiceRef, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => voidInvoice(deps, a.id) }),
+  markInvoicePaid: t.field({ type: InvoiceRef, authScopes: adminOnly, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id) }),
+  voidInvoice: t.field({ type: InvoiceRef, authScopes: adminOnly, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => voidInvoice(deps, a.id) }),
 }));

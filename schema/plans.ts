@@ -1,5 +1,6 @@
 import { archivePlan, createPlan, findPlan, listPlans, type Plan, type PlanFeature } from "../core/plans";
 import { getFeature } from "../core/features";
+import { adminOnly, adminOrAnyCustomer } from "./auth";
 import { builder } from "./builder";
 import { FeatureRef } from "./features";
 
@@ -67,12 +68,14 @@ const CreatePlanInput = builder.inputType("CreatePlanInput", {
 builder.queryFields((t) => ({
   plans: t.field({
     type: [PlanRef],
+    authScopes: adminOrAnyCustomer,
     args: { includeArchived: t.arg.boolean({ defaultValue: false }) },
     resolve: (_, args, { deps }) => listPlans(deps, args.includeArchived ?? false),
   }),
   plan: t.field({
     type: PlanRef,
     nullable: true,
+    authScopes: adminOrAnyCustomer,
     args: { code: t.arg.id({ required: true }) },
     resolve: async (_, args, { deps }) => (await findPlan(deps, args.code)) ?? null,
   }),
@@ -81,11 +84,13 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createPlan: t.field({
     type: PlanRef,
+    authScopes: adminOnly,
     args: { input: t.arg({ type: CreatePlanInput, required: true }) },
     resolve: (_, { input }, { deps }) => createPlan(deps, input),
   }),
   archivePlan: t.field({
     type: PlanRef,
+    authScopes: adminOnly,
     args: { code: t.arg.id({ required: true }) },
     resolve: (_, args, { deps }) => archivePlan(deps, args.code),
   }),

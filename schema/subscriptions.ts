@@ -1,6 +1,7 @@
 import { cancelSubscription, changePlan, subscribe } from "../core/subscriptions";
 import { findPlan } from "../core/plans";
 import type { Subscription } from "../core/wallet";
+import { adminOnly } from "./auth";
 import { builder } from "./builder";
 import { PlanRef } from "./plans";
 
@@ -24,6 +25,7 @@ export const SubscriptionRef = builder.objectRef<Subscription>("Subscription").i
 builder.mutationField("subscribe", (t) =>
   t.field({
     type: SubscriptionRef,
+    authScopes: adminOnly,
     args: { customerId: t.arg.id({ required: true }), planCode: t.arg.id({ required: true }) },
     resolve: (_, a, { deps }) => subscribe(deps, a.customerId, a.planCode),
   }),
@@ -34,6 +36,7 @@ const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMMEDIATE"
 builder.mutationFields((t) => ({
   changePlan: t.field({
     type: SubscriptionRef,
+    authScopes: adminOnly,
     description: "IMMEDIATE: close the period now (overage, credit for unused base fee) and start the new plan. PERIOD_END: switch at the next renewal.",
     args: {
       customerId: t.arg.id({ required: true }),
@@ -44,6 +47,7 @@ builder.mutationFields((t) => ({
   }),
   cancelSubscription: t.field({
     type: SubscriptionRef,
+    authScopes: adminOnly,
     description: "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now.",
     args: { customerId: t.arg.id({ required: true }), timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }) },
     resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END"),

@@ -2,6 +2,7 @@ import { trackUsage, type TrackResult } from "../core/usage/track";
 import { trackUsageBatch, type BatchResult } from "../core/usage/batch";
 import { quote, type Quote } from "../core/usage/quote";
 import type { UsageEvent } from "../core/usage/event";
+import { adminOrIngest } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 
@@ -79,6 +80,7 @@ const QuoteRef = builder.objectRef<Quote>("Quote").implement({
 builder.queryField("quote", (t) =>
   t.field({
     type: QuoteRef,
+    authScopes: adminOrIngest,
     description: "What tracking this usage would cost, without recording anything.",
     args: { input: t.arg({ type: TrackUsageInput, required: true }) },
     resolve: (_, { input }, { deps }) => quote(deps, input),
@@ -88,11 +90,13 @@ builder.queryField("quote", (t) =>
 builder.mutationFields((t) => ({
   trackUsage: t.field({
     type: TrackUsagePayloadRef,
+    authScopes: adminOrIngest,
     args: { input: t.arg({ type: TrackUsageInput, required: true }) },
     resolve: (_, { input }, { deps }) => trackUsage(deps, input),
   }),
   trackUsageBatch: t.field({
     type: [TrackUsageBatchResultRef],
+    authScopes: adminOrIngest,
     description: "Up to 100 events; each is accepted or refused on its own, in order. Errors are per element.",
     args: { inputs: t.arg({ type: [TrackUsageInput], required: true }) },
     resolve: (_, { inputs }, { deps }) => trackUsageBatch(deps, inputs),

@@ -1,5 +1,6 @@
 import { purchaseCreditPack, topUpBalance } from "../core/purchases";
 import type { WalletView } from "../core/wallet";
+import { adminOnly } from "./auth";
 import { builder } from "./builder";
 
 export const WalletRef = builder.objectRef<WalletView>("Wallet").implement({
@@ -19,11 +20,13 @@ export const WalletRef = builder.objectRef<WalletView>("Wallet").implement({
 builder.mutationFields((t) => ({
   purchaseCreditPack: t.field({
     type: WalletRef,
+    authScopes: adminOnly,
     args: { customerId: t.arg.id({ required: true }), packCode: t.arg.id({ required: true }), idempotencyKey: t.arg.id({ required: true }) },
     resolve: (_, a, { deps }) => purchaseCreditPack(deps, a.customerId, a.packCode, a.idempotencyKey),
   }),
   topUpBalance: t.field({
     type: WalletRef,
+    authScopes: adminOnly,
     args: { customerId: t.arg.id({ required: true }), amount: t.arg({ type: "Money", required: true }), idempotencyKey: t.arg.id({ required: true }) },
     resolve: (_, a, { deps }) => topUpBalance(deps, a.customerId, a.amount, a.idempotencyKey),
   }),

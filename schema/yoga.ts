@@ -1,52 +1,64 @@
 /**
- * The HTTP face of the API: graphql-yoga over the schema, with bearer-key authentication and
- * error masking. The same instance serves the local server and the Lambda function.
+ * The HTTP face of the API: graphql-yoga over the schema, with authentication at the edge
+ * (plugins/auth.ts), request limits (plugins/limits.ts), input bounds, the audit log, CORS for the
+ * configured browser origins, and error masking. The same instance serves the local server and
+ * the Lambda function.
+ *
+ * Production is the real clock: there GraphiQL and introspection are off and field suggestions
+ * are removed from error messages, whatever the options say.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { GraphQLError } from "graphql";
+import { createYoga } from "graphql-yoga";
+import { deriveSigningSecret } from "../core/auth/customer-tokens";
 import type { Deps } from "../core/deps";
 import type { Context } from "./builder";
 import { maskError } from "./errors";
 import { schema } from "./index";
+import { audit, consoleAuditLog, type AuditLog } from "./plugins/audit";
+import { bearerAuth, principalOf } from "./plugins/auth";
+import { inputBounds } from "./plugins/input-bounds";
+import { DEFAULT_LIMITS, limitPlugins, type Limits } from "./plugins/limits";
 
-export type YogaOptions = { deps: Deps; apiKey: string; graphiql?: boolean | { defaultHeaders?: string } };
+export type YogaOptions = {
+  deps: Deps;
+  /** The bootstrap key: an ADMIN credential from the deployment's configuration. */
+  apiKey: string;
+  /** Signs customer tokens; default derived from `apiKey` (functions/config.ts documents it). */
+  signingSecret?: string;
+  /** Browser origins allowed by CORS; none by default (no CORS headers at all). */
+  corsOrigins?: string[];
+  limits?: Partial<Limits>;
+  auditLog?: AuditLog;
+  graphiql?: boolean | { defaultHeaders?: string };
+};
 
 export function createBillingYoga(options: YogaOptions) {
+  const production = options.deps.clock.mode === "real";
+  const graphiql = !production && Boolean(options.graphiql);
+  const credentials = { bootstrapKey: options.apiKey, signingSecret: options.signingSecret ?? deriveSigningSecret(options.apiKey) };
+  const origins = options.corsOrigins ?? [];
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false, // expected errors are answers; unexpected ones are logged by maskError
-    graphiql: options.graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
+    graphiql: graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
     maskedErrors: { maskError: (error) => maskError(error) },
-    context: () => ({ deps: options.deps }),
-    plugins: [bearerAuth(options.apiKey, Boolean(options.graphiql))],
-  });
-}
-
-const digest = (value: string) => createHash("sha256").update(value).digest();
-
-/**
- * Every GraphQL request needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
- * Only when GraphiQL is enabled: yoga then answers every GET that accepts text/html with the page
- * and runs nothing. With GraphiQL off, such a GET (a browser's Accept) would execute its `query`.
- */
-function bearerAuth(apiKey: string, graphiql: boolean): Plugin {
-  const expected = digest(apiKey);
-  return {
-    onRequest({ request, endResponse }) {
-      const isGraphiqlPage = graphiql && request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
-      if (isGraphiqlPage) return;
-      const header = request.headers.get("authorization") ?? "";
-      const match = /^Bearer (.+)$/i.exec(header.trim());
-      if (match && timingSafeEqual(digest(match[1]!), expected)) return;
-      const message = match ? "the API key is not valid" : "missing Authorization: Bearer <API key> header";
-      endResponse(
-        new Response(JSON.stringify({ errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] }), {
-          status: 401,
-          headers: { "content-type": "application/json", "www-authenticate": "Bearer" },
-        }),
-      );
+    batching: false,
+    cors: origins.length
+      ? { origin: origins, credentials: false, methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 }
+      : false,
+    context: ({ request }) => {
+      const principal = principalOf(request);
+      // Unreachable in practice: bearerAuth answers 401 before a request without credentials gets here.
+      if (!principal) throw new GraphQLError("authentication required", { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+      return { deps: options.deps, principal, signingSecret: credentials.signingSecret };
     },
-  };
+    plugins: [
+      bearerAuth(options.deps, credentials, graphiql),
+      ...limitPlugins({ ...DEFAULT_LIMITS, ...options.limits }, production),
+      audit(options.auditLog ?? consoleAuditLog),
+      inputBounds(),
+    ],
+  });
 }

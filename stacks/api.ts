@@ -1,11 +1,15 @@
 /**
- * The GraphQL endpoint: one Lambda behind an API Gateway HTTP API, `POST /graphql` for operations
- * and `GET /graphql` for GraphiQL (served in test-clock stages) and GET queries.
+ * The GraphQL endpoint: one Lambda behind an API Gateway HTTP API, `POST /graphql` for operations,
+ * `GET /graphql` for GraphiQL (served in test-clock stages) and GET queries, and `OPTIONS /graphql`
+ * for browsers' CORS preflights, which the function answers (schema/yoga.ts) for the origins in
+ * BILLING_CORS_ORIGINS at deploy time (comma-separated; none when unset).
  */
 import { bus } from "./bus";
-import { apiKey } from "./secrets";
+import { apiKey, signingSecret } from "./secrets";
 import { clockMode, isProduction, lambdaDefaults, logRetention } from "./settings";
 import { table } from "./table";
+
+const corsOrigins = process.env.BILLING_CORS_ORIGINS?.trim();
 
 export const graphqlHandler = new sst.aws.Function("Graphql", {
   ...lambdaDefaults,
@@ -14,8 +18,8 @@ export const graphqlHandler = new sst.aws.Function("Graphql", {
   memory: "1024 MB",
   // API Gateway HTTP APIs give up after 30 s; stop just before so the client gets our error.
   timeout: "29 seconds",
-  link: [table, bus, apiKey],
-  environment: { BILLING_CLOCK: clockMode },
+  link: [table, bus, apiKey, signingSecret],
+  environment: { BILLING_CLOCK: clockMode, ...(corsOrigins ? { BILLING_CORS_ORIGINS: corsOrigins } : {}) },
 });
 
 /**
@@ -29,7 +33,7 @@ const throttling = isProduction
   : { throttlingRateLimit: 50, throttlingBurstLimit: 100 };
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
-  // Server-to-server API with a secret key: no browser origin may call it.
+  // CORS is the function's (BILLING_CORS_ORIGINS), so API Gateway adds no headers of its own.
   cors: false,
   accessLog: { retention: logRetention },
   transform: { stage: { defaultRouteSettings: throttling } },
@@ -37,3 +41,4 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 
 api.route("POST /graphql", graphqlHandler.arn);
 api.route("GET /graphql", graphqlHandler.arn);
+api.route("OPTIONS /graphql", graphqlHandler.arn);

@@ -29,6 +29,8 @@ export const ItemType = {
   COUNTER: "COUNTER",
   CLOCK: "CLOCK",
   AI_MODEL: "AI_MODEL",
+  API_KEY: "API_KEY",
+  API_KEY_HASH: "API_KEY_HASH",
 } as const;
 
 export const DUE_SHARDS = 8;
@@ -75,6 +77,12 @@ export const keys = {
   invoiceCounter: (): Key => ({ pk: "COUNTER", sk: "INVOICE" }),
 
   clock: (): Key => ({ pk: "CLOCK", sk: "CLOCK" }),
+
+  /** Secret API keys: listed from one partition; authenticated by one GetItem on the secret's SHA-256. */
+  apiKey: (id: string): Key => ({ pk: "API_KEYS", sk: `KEY#${id}` }),
+  apiKeyPartition: () => "API_KEYS",
+  apiKeyPrefix: () => "KEY#",
+  apiKeyHash: (sha256Hex: string): Key => ({ pk: `APIKEY#${sha256Hex}`, sk: "APIKEY" }),
 
   /** Set on a wallet while its subscription is active; removed when it ends (sparse index). */
   due: (customerId: string, periodEnd: string) => ({

@@ -13,7 +13,7 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 
 /** What each function may reach: exactly the links its code reads through Resource.<Name>. */
 const EXPECTED_LINKS: Record<string, string[]> = {
-  Graphql: ["Table", "Bus", "ApiKey"],
+  Graphql: ["Table", "Bus", "ApiKey", "SigningSecret"],
   ClosePeriods: ["Table", "Bus"],
   SyncCatalog: ["Table"],
 };
@@ -79,6 +79,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         "sst.aws.Dynamo Table",
         "sst.aws.Bus Bus",
         "sst.Secret ApiKey",
+        "sst.Secret SigningSecret",
         "sst.aws.Function Graphql",
         "sst.aws.ApiGatewayV2 Api",
         "sst.aws.Queue ScheduleFailures",
@@ -137,7 +138,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
 
   it("links each function to exactly the resources its code reads, with no other IAM grant", () => {
     const readByConfig = [...read("functions/config.ts").matchAll(/as Linked\)\.(\w+)\.\w+/g)].map((m) => m[1]);
-    expect(new Set(readByConfig)).toEqual(new Set(["Table", "ApiKey", "Bus"]));
+    expect(new Set(readByConfig)).toEqual(new Set(["Table", "ApiKey", "SigningSecret", "Bus"]));
     for (const fn of functions()) {
       const links = (fn.args.link as unknown[]).map((l) => recordOf(l)?.name);
       expect(links, fn.name).toEqual(EXPECTED_LINKS[fn.name]);
@@ -167,12 +168,13 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(one("sst.aws.Function", "SyncCatalog").args.environment).toBeUndefined();
   });
 
-  it("serves POST and GET /graphql from the GraphQL function, throttled, with access logs", () => {
+  it("serves POST, GET and OPTIONS (CORS preflight) /graphql from the GraphQL function, throttled, with access logs", () => {
     const api = one("sst.aws.ApiGatewayV2", "Api");
     const routes = api.calls.filter((c) => c.method === "route").map((c) => [c.args[0], String(refOf(c.args[1]))]);
     expect(routes).toEqual([
       ["POST /graphql", "${Graphql.arn}"],
       ["GET /graphql", "${Graphql.arn}"],
+      ["OPTIONS /graphql", "${Graphql.arn}"],
     ]);
     expect(api.args.cors).toBe(false);
     expect(api.args.accessLog.retention).toBe(production ? "3 months" : "1 week");

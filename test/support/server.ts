@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createBillingYoga } from "../../schema/yoga";
+import type { AuditEntry } from "../../schema/plugins/audit";
+import { createBillingYoga, type YogaOptions } from "../../schema/yoga";
 import { createTestDeps, type TestDeps } from "./db";
 
 export const TEST_KEY = "test-key-0123456789";
@@ -18,11 +19,14 @@ export type TestApi = {
   /** Like gql, but fails the test on any GraphQL error and returns `data`. */
   ok: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
   close: () => Promise<void>;
+  /** The audit log lines this server wrote (kept here instead of printed). */
+  audit: AuditEntry[];
 };
 
-export async function startTestApi(options: { clockStart?: string } = {}): Promise<TestApi> {
+export async function startTestApi(options: { clockStart?: string; yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">> } = {}): Promise<TestApi> {
   const deps = await createTestDeps(options);
-  const yoga = createBillingYoga({ deps, apiKey: TEST_KEY });
+  const audit: AuditEntry[] = [];
+  const yoga = createBillingYoga({ deps, apiKey: TEST_KEY, auditLog: (entry) => audit.push(entry), ...options.yoga });
   const server: Server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -41,5 +45,5 @@ export async function startTestApi(options: { clockStart?: string } = {}): Promi
     return result.data;
   };
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { deps, url, gql, ok, close };
+  return { deps, url, gql, ok, close, audit };
 }

@@ -1,0 +1,70 @@
+/**
+ * Secret API keys for backends. A key is `bk_live_` (real clock) or `bk_test_` (test clock)
+ * followed by 256 random bits; it is shown once, at creation, and stored only as its SHA-256.
+ * Scopes: ADMIN may do everything, INGEST only what a metering backend needs (see schema/auth.ts).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { IdSchema, NameSchema, parseInput } from "../validation";
+import * as repo from "../db/api-keys";
+
+export const ApiKeyScope = { ADMIN: "ADMIN", INGEST: "INGEST" } as const;
+export type ApiKeyScope = (typeof ApiKeyScope)[keyof typeof ApiKeyScope];
+
+export type ApiKey = { id: string; name: string; scope: ApiKeyScope; prefix: string; createdAt: string; revokedAt?: string };
+
+export const LIVE_PREFIX = "bk_live_";
+export const TEST_PREFIX = "bk_test_";
+/** What a listing shows of a secret: the kind and the first 4 random characters, enough to recognise it. */
+const SHOWN_CHARACTERS = LIVE_PREFIX.length + 4;
+
+const CreateApiKeyInputSchema = z.object({ name: NameSchema, scope: z.enum(ApiKeyScope) });
+
+export const hashSecret = (secret: string) => createHash("sha256").update(secret).digest("hex");
+
+/** Looks like one of our secrets: recognisable prefix, 43 base64url characters of randomness. */
+export const isApiKeySecret = (value: string) => /^bk_(live|test)_[A-Za-z0-9_-]{43}$/.test(value);
+
+export async function createApiKey(deps: Deps, input: { name: string; scope: ApiKeyScope }): Promise<{ key: ApiKey; secret: string }> {
+  const parsed = parseInput(CreateApiKeyInputSchema, input);
+  const secret = (deps.clock.mode === "real" ? LIVE_PREFIX : TEST_PREFIX) + randomBytes(32).toString("base64url");
+  const key: ApiKey = {
+    id: `key_${randomBytes(10).toString("hex")}`,
+    name: parsed.name,
+    scope: parsed.scope,
+    prefix: secret.slice(0, SHOWN_CHARACTERS),
+    createdAt: (await deps.clock.now()).toISOString(),
+  };
+  await repo.insertApiKey(deps.db, { ...key, hash: hashSecret(secret) });
+  return { key, secret };
+}
+
+export async function listApiKeys(deps: Deps): Promise<ApiKey[]> {
+  return (await repo.listApiKeys(deps.db)).map(withoutHash).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+/** Revokes a key for every later request; revoking a revoked key answers it unchanged. */
+export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKey> {
+  const key = await repo.getApiKey(deps.db, parseInput(IdSchema, id));
+  if (!key) throw new DomainError("NOT_FOUND", `API key "${id}" not found`);
+  if (key.revokedAt) return withoutHash(key);
+  const revokedAt = (await deps.clock.now()).toISOString();
+  if (await repo.markRevoked(deps.db, key, revokedAt)) return withoutHash({ ...key, revokedAt });
+  return withoutHash((await repo.getApiKey(deps.db, key.id))!);
+}
+
+/**
+ * The active key a secret belongs to, or undefined. One consistent read by hash and no cache, so
+ * a revocation applies to the very next request on every Lambda container.
+ */
+export async function findActiveKey(deps: Deps, secret: string): Promise<ApiKey | undefined> {
+  if (!isApiKeySecret(secret)) return undefined;
+  const key = await repo.getApiKeyByHash(deps.db, hashSecret(secret));
+  return key && !key.revokedAt ? withoutHash(key) : undefined;
+}
+
+function withoutHash({ hash: _, ...key }: repo.StoredApiKey): ApiKey {
+  return key;
+}

@@ -1,0 +1,42 @@
+/**
+ * Who is calling: the deployment's bootstrap key, a stored API key with its scope, or a customer
+ * token. `authenticate` turns a bearer credential into one of them, or undefined when it is
+ * missing, malformed, unknown, revoked, tampered with or expired.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Deps } from "../deps";
+import { findActiveKey, isApiKeySecret, type ApiKeyScope } from "./api-keys";
+import { isTokenShaped, verifyCustomerToken } from "./customer-tokens";
+
+export type Principal =
+  | { kind: "bootstrap" }
+  | { kind: "apiKey"; keyId: string; scope: ApiKeyScope }
+  | { kind: "customer"; customerId: string; expiresAt: Date };
+
+export type Credentials = { bootstrapKey: string; signingSecret: string };
+
+/** Longer bearer values are refused without further work. */
+const MAX_CREDENTIAL_LENGTH = 2048;
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+export async function authenticate(deps: Deps, credentials: Credentials, bearer: string): Promise<Principal | undefined> {
+  if (bearer.length > MAX_CREDENTIAL_LENGTH) return undefined;
+  if (timingSafeEqual(digest(bearer), digest(credentials.bootstrapKey))) return { kind: "bootstrap" };
+  if (isApiKeySecret(bearer)) {
+    const key = await findActiveKey(deps, bearer);
+    return key && { kind: "apiKey", keyId: key.id, scope: key.scope };
+  }
+  if (isTokenShaped(bearer)) {
+    const token = verifyCustomerToken(credentials.signingSecret, bearer, await deps.clock.now());
+    return token && { kind: "customer", ...token };
+  }
+  return undefined;
+}
+
+/** How the audit log names a caller; never a secret. */
+export function callerOf(principal: Principal): string {
+  if (principal.kind === "bootstrap") return "bootstrap";
+  if (principal.kind === "apiKey") return principal.keyId;
+  return `customer:${principal.customerId}`;
+}

@@ -1,0 +1,30 @@
+/**
+ * The authorisation scopes fields declare with `authScopes` (Pothos scope-auth):
+ *
+ * - `admin`: the bootstrap key or an ADMIN key; may do everything.
+ * - `ingest`: an INGEST key; fields that allow it: trackUsage, trackUsageBatch, entitlement, quote.
+ * - `customerToken`: any customer token; for catalogue reads (plans, plan, creditPacks) and `now`.
+ * - `customer: id`: a customer token of exactly that customer.
+ *
+ * Every Query and Mutation field states its policy with one of the shorthands below
+ * (test/auth/matrix.test.ts fails for a field without one).
+ */
+import type { Principal } from "../core/auth/principal";
+
+export type AuthScopes = { admin: boolean; ingest: boolean; customerToken: boolean; customer: string };
+
+export function scopesOf(principal: Principal | undefined) {
+  return {
+    admin: principal?.kind === "bootstrap" || (principal?.kind === "apiKey" && principal.scope === "ADMIN"),
+    ingest: principal?.kind === "apiKey" && principal.scope === "INGEST",
+    customerToken: principal?.kind === "customer",
+    customer: (customerId: string) => principal?.kind === "customer" && principal.customerId === customerId,
+  };
+}
+
+/** Field policies, named so a reader sees the rule rather than a scope map. */
+export const adminOnly = { admin: true } as const;
+export const adminOrIngest = { $any: { admin: true, ingest: true } } as const;
+export const adminOrAnyCustomer = { $any: { admin: true, customerToken: true } } as const;
+export const adminOrCustomer = (customerId: string) => ({ $any: { admin: true, customer: customerId } });
+export const adminIngestOrCustomer = (customerId: string) => ({ $any: { admin: true, ingest: true, customer: customerId } });
