@@ -5,6 +5,7 @@
  * name or AWS message reaches a client. Masked errors are logged server-side.
  */
 import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
 import type { Principal } from "../core/auth/principal";
 import { DomainError, isDomainError } from "../core/errors";
 
@@ -20,8 +21,17 @@ export function authError(principal: Principal | undefined): DomainError {
     : new DomainError("UNAUTHENTICATED", "authentication required");
 }
 
-/** graphql-yoga's own request errors (batching off, invalid JSON body) use codes outside our set. */
-const REQUEST_ERROR_CODES: Record<string, string> = { BAD_REQUEST: "BAD_USER_INPUT" };
+/**
+ * graphql-yoga's own request errors use codes outside our set: they are the client's mistakes
+ * (batching off, invalid JSON, a body over the limit, a query GraphQL refuses), so BAD_USER_INPUT.
+ */
+const REQUEST_ERRORS: Record<string, { code: string; limit?: string }> = {
+  BAD_REQUEST: { code: "BAD_USER_INPUT" },
+  GRAPHQL_PARSE_FAILED: { code: "BAD_USER_INPUT" },
+  GRAPHQL_VALIDATION_FAILED: { code: "BAD_USER_INPUT" },
+  OPERATION_RESOLUTION_FAILURE: { code: "BAD_USER_INPUT" },
+  REQUEST_ENTITY_TOO_LARGE: { code: "BAD_USER_INPUT", limit: "bodySize" },
+};
 
 /** The `extensions.code` maskError gives an error, without logging anything: for the audit log. */
 export function errorCodeOf(error: GraphQLError): string {
@@ -30,7 +40,7 @@ export function errorCodeOf(error: GraphQLError): string {
   if (isDomainError(original)) return original.code;
   if (original && !(original instanceof GraphQLError)) return "INTERNAL_SERVER_ERROR";
   const given = ((original as GraphQLError | undefined) ?? error).extensions?.code as string | undefined;
-  return given ? (REQUEST_ERROR_CODES[given] ?? given) : "BAD_USER_INPUT";
+  return given ? (REQUEST_ERRORS[given]?.code ?? given) : "BAD_USER_INPUT";
 }
 
 export function maskError(error: unknown): Error {
@@ -50,11 +60,11 @@ export function maskError(error: unknown): Error {
   if (graphqlError && (!original || original instanceof GraphQLError)) {
     const source = (original as GraphQLError | undefined) ?? graphqlError;
     const given = source.extensions?.code as string | undefined;
-    const code = given ? (REQUEST_ERROR_CODES[given] ?? given) : "BAD_USER_INPUT";
+    const mapped = given ? (REQUEST_ERRORS[given] ?? { code: given }) : { code: "BAD_USER_INPUT" };
     return new GraphQLError(graphqlError.message, {
       nodes: graphqlError.nodes,
       path: graphqlError.path,
-      extensions: { ...graphqlError.extensions, code },
+      extensions: { ...graphqlError.extensions, ...mapped },
     });
   }
   console.error(JSON.stringify({ level: "error", msg: "unexpected error", error: String((original as Error)?.stack ?? original) }));
@@ -63,4 +73,19 @@ export function maskError(error: unknown): Error {
     path: graphqlError?.path,
     extensions: { code: "INTERNAL_SERVER_ERROR" },
   });
+}
+
+/**
+ * Validation errors (an unknown field, a literal of the wrong type, disabled introspection) never
+ * pass through maskError, and yoga tags them GRAPHQL_VALIDATION_FAILED: they become BAD_USER_INPUT.
+ */
+export function validationErrorCodes(): Plugin {
+  return {
+    onValidate: () => ({ result }) => {
+      for (const error of result) {
+        const extensions = error.extensions as Record<string, unknown>;
+        if (!extensions.code || extensions.code === "GRAPHQL_VALIDATION_FAILED") extensions.code = "BAD_USER_INPUT";
+      }
+    },
+  };
 }

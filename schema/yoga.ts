@@ -12,7 +12,7 @@ import { createYoga } from "graphql-yoga";
 import { deriveSigningSecret } from "../core/auth/customer-tokens";
 import type { Deps } from "../core/deps";
 import type { Context } from "./builder";
-import { maskError } from "./errors";
+import { maskError, validationErrorCodes } from "./errors";
 import { schema } from "./index";
 import { audit, consoleAuditLog, type AuditLog } from "./plugins/audit";
 import { bearerAuth, principalOf } from "./plugins/auth";
@@ -37,6 +37,7 @@ export function createBillingYoga(options: YogaOptions) {
   const graphiql = !production && Boolean(options.graphiql);
   const credentials = { bootstrapKey: options.apiKey, signingSecret: options.signingSecret ?? deriveSigningSecret(options.apiKey) };
   const origins = options.corsOrigins ?? [];
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -45,6 +46,7 @@ export function createBillingYoga(options: YogaOptions) {
     graphiql: graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
     maskedErrors: { maskError: (error) => maskError(error) },
     batching: false,
+    maxRequestBodySize: limits.maxBodyBytes,
     cors: origins.length
       ? { origin: origins, credentials: false, methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 }
       : false,
@@ -56,7 +58,8 @@ export function createBillingYoga(options: YogaOptions) {
     },
     plugins: [
       bearerAuth(options.deps, credentials, graphiql),
-      ...limitPlugins({ ...DEFAULT_LIMITS, ...options.limits }, production),
+      validationErrorCodes(),
+      ...limitPlugins(limits, production),
       audit(options.auditLog ?? consoleAuditLog),
       inputBounds(),
     ],

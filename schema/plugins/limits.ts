@@ -1,5 +1,6 @@
 /**
- * Request limits, so one request cannot exhaust the function: body size, tokens at parse time
+ * Request limits, so one request cannot exhaust the function: body size (yoga's
+ * `maxRequestBodySize`, which also counts chunked bodies as they arrive), tokens at parse time
  * (graphql-js's own `maxTokens`), then depth, aliases and cost at validation time (graphql-armor). In production (real clock)
  * introspection is disabled and field suggestions ("Did you mean ...?") are removed from errors.
  * Batching (several operations in one HTTP request) stays off, yoga's default.
@@ -14,7 +15,6 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { GraphQLError, parse } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { errorResponse } from "./auth";
 
 export type Limits = {
   /** Bytes of request body (a batch of 100 events with small properties is ~30 KB). */
@@ -52,7 +52,6 @@ const rejectAs = (limit: string) => [
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugins of differing context types, as yoga takes them
 export function limitPlugins(limits: Limits, production: boolean): Plugin<any>[] {
   return [
-    bodySizeLimit(limits.maxBodyBytes),
     maxTokens(limits.maxTokens),
     maxDepthPlugin({ n: limits.maxDepth, onReject: rejectAs("depth") }),
     maxAliasesPlugin({ n: limits.maxAliases, onReject: rejectAs("aliases") }),
@@ -77,43 +76,4 @@ function maxTokens(n: number): Plugin {
     }
   };
   return { onParse: ({ setParseFn }) => setParseFn(parseWithLimit) };
-}
-
-/**
- * Refuses a body over the limit: by its Content-Length at once, and, for a body without one
- * (chunked), by counting bytes while reading it, so an endless body is never buffered.
- */
-function bodySizeLimit(maxBytes: number): Plugin {
-  const tooLarge = () =>
-    errorResponse(413, `request body exceeds ${maxBytes} bytes`, "BAD_USER_INPUT", {}, { limit: "bodySize" });
-  return {
-    onRequest({ request, endResponse }) {
-      if (Number(request.headers.get("content-length") ?? 0) > maxBytes) endResponse(tooLarge());
-    },
-    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
-      if (!request.body || !requestParser || request.headers.has("content-length")) return;
-      setRequestParser(async (req) => {
-        const body = await readAtMost(req, maxBytes);
-        if (!body) return tooLarge();
-        return requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body }));
-      });
-    },
-  };
-}
-
-async function readAtMost(request: Request, maxBytes: number): Promise<string | undefined> {
-  const reader = request.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,0 +1,191 @@
+/**
+ * The authorisation matrix, generated from the schema: every Query and Mutation field x every kind
+ * of credential. The table below decides each field's expected outcome per credential; a field the
+ * schema has and the table lacks (a new operation without a decided policy) fails the test, and so
+ * does a field without `authScopes`.
+ *
+ * Credentials without a valid identity (none, malformed, revoked, expired) are refused at the edge
+ * with HTTP 401 UNAUTHENTICATED for every field, so the table lists only the four that get through.
+ * "ok" means the request passed authorisation: it may still answer a domain error (NOT_FOUND,
+ * ALREADY_EXISTS, ...), which is not what this test is about.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../../schema/index";
+import { startTestApi, type TestApi } from "../support/server";
+import { fixtures } from "../support/fixtures";
+
+const ok = "ok";
+const F = "FORBIDDEN";
+type Outcome = typeof ok | typeof F | "UNAUTHENTICATED";
+
+/** INGEST key, ADMIN key, token of customer A (about A), token of A asking about customer B. */
+type Row = [ingest: Outcome, admin: Outcome, tokenOfA: Outcome, tokenOfAForB: Outcome];
+
+const TABLE: Record<string, Row> = {
+  // Query                INGEST  ADMIN  token A  token A -> B
+  features:              [F,      ok,    F,       F],
+  plans:                 [F,      ok,    ok,      ok],
+  plan:                  [F,      ok,    ok,      ok],
+  creditPacks:           [F,      ok,    ok,      ok],
+  customer:              [F,      ok,    ok,      F],
+  entitlement:           [ok,     ok,    ok,      F],
+  quote:                 [ok,     ok,    F,       F],
+  invoice:               [F,      ok,    ok,      F],
+  aiModels:              [F,      ok,    F,       F],
+  aiModel:               [F,      ok,    F,       F],
+  apiKeys:               [F,      ok,    F,       F],
+  now:                   [F,      ok,    ok,      ok],
+  // Mutation
+  createFeature:         [F,      ok,    F,       F],
+  createPlan:            [F,      ok,    F,       F],
+  archivePlan:           [F,      ok,    F,       F],
+  createCreditPack:      [F,      ok,    F,       F],
+  createCustomer:        [F,      ok,    F,       F],
+  subscribe:             [F,      ok,    F,       F],
+  changePlan:            [F,      ok,    F,       F],
+  cancelSubscription:    [F,      ok,    F,       F],
+  trackUsage:            [ok,     ok,    F,       F],
+  trackUsageBatch:       [ok,     ok,    F,       F],
+  purchaseCreditPack:    [F,      ok,    F,       F],
+  topUpBalance:          [F,      ok,    F,       F],
+  closeDuePeriods:       [F,      ok,    F,       F],
+  advanceClock:          [F,      ok,    F,       F],
+  markInvoicePaid:       [F,      ok,    F,       F],
+  voidInvoice:           [F,      ok,    F,       F],
+  createApiKey:          [F,      ok,    F,       F],
+  revokeApiKey:          [F,      ok,    F,       F],
+  createCustomerToken:   [F,      ok,    F,       F],
+  upsertAiModel:         [F,      ok,    F,       F],
+};
+
+/** One request per field; `$c` is the customer asked about, `$i` that customer's invoice, `$n` a unique suffix. */
+const REQUESTS: Record<string, string> = {
+  features: `{ features { code } }`,
+  plans: `{ plans { code } }`,
+  plan: `{ plan(code: "metered") { code } }`,
+  creditPacks: `{ creditPacks { code } }`,
+  customer: `query($c: ID!) { customer(id: $c) { id name wallet { balance credits } usage { used } entitlements { allowed } events { edges { cursor } } invoices { id total } subscription { status plan { code } } } }`,
+  entitlement: `query($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed } }`,
+  quote: `query($c: ID!) { quote(input: { customerId: $c, feature: "api_calls", idempotencyKey: "q" }) { cost } }`,
+  invoice: `query($i: ID!) { invoice(id: $i) { id customerId total } }`,
+  aiModels: `{ aiModels(provider: "none") { id } }`,
+  aiModel: `{ aiModel(id: "none/none") { id } }`,
+  apiKeys: `{ apiKeys { id prefix } }`,
+  now: `{ now }`,
+  createFeature: `mutation($n: ID!) { createFeature(input: { code: $n, name: "F", kind: BOOLEAN }) { code } }`,
+  createPlan: `mutation($n: ID!) { createPlan(input: { code: $n, name: "P", model: METERED, basePrice: "1", interval: MONTH, features: [] }) { code } }`,
+  archivePlan: `mutation { archivePlan(code: "no-such-plan") { code } }`,
+  createCreditPack: `mutation($n: ID!) { createCreditPack(input: { code: $n, name: "Pack", credits: "10", price: "1" }) { code } }`,
+  createCustomer: `mutation($n: ID!) { createCustomer(input: { id: $n }) { id } }`,
+  subscribe: `mutation($c: ID!) { subscribe(customerId: $c, planCode: "metered") { status } }`,
+  changePlan: `mutation($c: ID!) { changePlan(customerId: $c, planCode: "no-such-plan") { status } }`,
+  cancelSubscription: `mutation($c: ID!) { cancelSubscription(customerId: $c, timing: PERIOD_END) { status } }`,
+  trackUsage: `mutation($c: ID!, $n: ID!) { trackUsage(input: { customerId: $c, feature: "api_calls", idempotencyKey: $n }) { replayed } }`,
+  trackUsageBatch: `mutation($c: ID!, $n: ID!) { trackUsageBatch(inputs: [{ customerId: $c, feature: "api_calls", idempotencyKey: $n }]) { ok } }`,
+  purchaseCreditPack: `mutation($c: ID!, $n: ID!) { purchaseCreditPack(customerId: $c, packCode: "no-such-pack", idempotencyKey: $n) { credits } }`,
+  topUpBalance: `mutation($c: ID!, $n: ID!) { topUpBalance(customerId: $c, amount: "1", idempotencyKey: $n) { balance } }`,
+  closeDuePeriods: `mutation { closeDuePeriods }`,
+  advanceClock: `mutation { advanceClock(to: "2026-01-01T00:10:00Z") }`,
+  markInvoicePaid: `mutation { markInvoicePaid(id: "INV-999999") { id } }`,
+  voidInvoice: `mutation { voidInvoice(id: "INV-999999") { id } }`,
+  createApiKey: `mutation { createApiKey(name: "matrix", scope: INGEST) { key { id } } }`,
+  revokeApiKey: `mutation { revokeApiKey(id: "key_none") { id } }`,
+  createCustomerToken: `mutation($c: ID!) { createCustomerToken(customerId: $c) { expiresAt } }`,
+  upsertAiModel: `mutation { upsertAiModel(id: "matrix/model", inputPrice: "1", outputPrice: "2") { id } }`,
+};
+
+let api: TestApi;
+const creds: Record<string, string | null> = {};
+const invoices: Record<string, string> = {};
+let counter = 0;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  const f = fixtures(api);
+  await f.feature("api_calls");
+  await f.plan({ code: "metered", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
+  await f.customerOn("cust-a", "metered");
+  await f.customerOn("cust-b", "metered");
+  for (const c of ["cust-a", "cust-b"]) invoices[c] = (await api.ok(`query($c: ID!) { customer(id: $c) { invoices { id } } }`, { c })).customer.invoices[0].id;
+
+  const createKey = async (scope: string) => (await api.ok(`mutation($s: ApiKeyScope!) { createApiKey(name: "m", scope: $s) { key { id } secret } }`, { s: scope })).createApiKey;
+  const token = async (c: string, ttl: number) => (await api.ok(`mutation($c: ID!, $t: Int) { createCustomerToken(customerId: $c, ttlSeconds: $t) { token } }`, { c, t: ttl })).createCustomerToken.token;
+  const revoked = await createKey("ADMIN");
+  await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: revoked.key.id });
+  const expiring = await token("cust-a", 60);
+  await f.advanceClock("2026-01-01T00:05:00Z"); // past the 60-second token's expiry, on the test clock
+
+  creds.none = null;
+  creds.malformed = "bk_live_not-a-real-key";
+  creds.revoked = revoked.secret;
+  creds.expiredTokenOfA = expiring;
+  creds.ingest = (await createKey("INGEST")).secret;
+  creds.admin = (await createKey("ADMIN")).secret;
+  creds.tokenOfA = await token("cust-a", 3600);
+});
+afterAll(() => api?.close());
+
+async function outcome(field: string, key: string | null, customer: string): Promise<Outcome> {
+  const response = await api.gql(REQUESTS[field]!, { c: customer, i: invoices[customer], n: `m${++counter}` }, { key });
+  const codes = (response.errors ?? []).map((e) => e.extensions?.code);
+  expect(codes, `${field}: ${JSON.stringify(response.errors)}`).not.toContain("INTERNAL_SERVER_ERROR");
+  if (codes.includes("UNAUTHENTICATED")) {
+    expect(response.status).toBe(401);
+    return "UNAUTHENTICATED";
+  }
+  if (codes.includes("FORBIDDEN")) {
+    expect(response.data?.[field] ?? null, `${field}: no data on refusal`).toBeNull();
+    return F;
+  }
+  return ok;
+}
+
+const rootFields = () => [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
+
+describe("the table covers the schema", () => {
+  it("has a decided policy and a request for every Query and Mutation field, and nothing else", () => {
+    expect(Object.keys(TABLE).sort()).toEqual(rootFields().sort());
+    expect(Object.keys(REQUESTS).sort()).toEqual(rootFields().sort());
+  });
+
+  it("every Query and Mutation field declares authScopes", () => {
+    for (const type of [schema.getQueryType()!, schema.getMutationType()!])
+      for (const field of Object.values(type.getFields()))
+        expect((field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes, `${type.name}.${field.name}`).toBeDefined();
+  });
+});
+
+describe.each(rootFields())("%s", (field) => {
+  it("answers each credential as the table says", async () => {
+    const row = TABLE[field];
+    expect(row, `${field} has no row in the authorisation table: decide its policy`).toBeDefined();
+    const [ingest, admin, tokenOfA, tokenOfAForB] = row!;
+    const expected = {
+      none: "UNAUTHENTICATED",
+      malformed: "UNAUTHENTICATED",
+      revoked: "UNAUTHENTICATED",
+      expiredTokenOfA: "UNAUTHENTICATED",
+      ingest,
+      admin,
+      tokenOfA,
+      tokenOfAForB,
+    };
+    const actual: Record<string, Outcome> = {};
+    for (const credential of Object.keys(expected)) {
+      const key = credential === "tokenOfAForB" ? creds.tokenOfA! : creds[credential]!;
+      actual[credential] = await outcome(field, key ?? null, credential === "tokenOfAForB" ? "cust-b" : "cust-a");
+    }
+    expect(actual).toEqual(expected);
+  });
+});
+
+describe("a customer token reads its own customer completely", () => {
+  it("sees every sub-field of itself, and its own invoice", async () => {
+    const response = await api.gql(REQUESTS.customer!, { c: "cust-a" }, { key: creds.tokenOfA! });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.customer).toMatchObject({ id: "cust-a", subscription: { plan: { code: "metered" } }, invoices: expect.arrayContaining([expect.objectContaining({ id: invoices["cust-a"] })]) });
+    expect(Object.keys(response.data.customer).sort()).toEqual(["entitlements", "events", "id", "invoices", "name", "subscription", "usage", "wallet"]);
+    const invoice = await api.gql(REQUESTS.invoice!, { i: invoices["cust-a"] }, { key: creds.tokenOfA! });
+    expect(invoice.data.invoice).toMatchObject({ id: invoices["cust-a"], customerId: "cust-a" });
+  });
+});
