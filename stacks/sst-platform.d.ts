@@ -52,7 +52,7 @@ declare global {
       interface DynamoArgs {
         fields: Record<string, "string" | "number" | "binary">;
         primaryIndex: { hashKey: string; rangeKey?: string };
-        globalIndexes?: Record<string, { hashKey: string; rangeKey?: string }>;
+        globalIndexes?: Record<string, { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" | string[] }>;
         ttl?: string;
         transform?: {
           table?: { pointInTimeRecovery?: { enabled: boolean }; deletionProtectionEnabled?: boolean };

@@ -18,9 +18,9 @@ export const table = new sst.aws.Dynamo("Table", {
     [timelineIndex.sortKey]: "string",
   },
   primaryIndex: { hashKey: partitionKey, rangeKey: sortKey },
-  // SST projects ALL attributes into a GSI by default, as core/db/table.ts does for DynamoDB Local.
+  // Projections as core/db/table.ts gives them to DynamoDB Local (SST's default is all attributes).
   globalIndexes: {
-    [dueIndex.name]: { hashKey: dueIndex.partitionKey, rangeKey: dueIndex.sortKey },
+    [dueIndex.name]: { hashKey: dueIndex.partitionKey, rangeKey: dueIndex.sortKey, projection: "keys-only" },
     [timelineIndex.name]: { hashKey: timelineIndex.partitionKey, rangeKey: timelineIndex.sortKey },
   },
   ttl: ttlAttribute,

@@ -1,20 +1,19 @@
 /**
  * The due index: every active subscription's wallet carries gsi1pk = DUE#<shard> and
  * gsi1sk = <periodEnd>#<customerId> (see keys.due), so wallets whose period ended by `now` are a
- * range query per shard. Shards spread the index's write and read load.
+ * range query per shard. Shards spread the index's write and read load. The index holds keys
+ * only, so the customers come from the sort key and each wallet is then read where it is closed.
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { DUE_SHARDS, keys, TABLE } from "./keys";
-import { toWallet } from "./wallets";
 
-/** Wallets due for a close at `now`, shard by shard, page by page; safe to share among workers. */
-export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<Wallet> {
+/** Customers due for a close at `now`, shard by shard, page by page; safe to share among workers. */
+export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<string> {
   const index = TABLE.dueIndex;
   const upTo = `${now.toISOString()}#~`; // "~" sorts after every character an ID may hold
   let shard = 0;
-  let buffer: Wallet[] = [];
+  let buffer: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   let fetching: Promise<void> | undefined;
   const fill = async () => {
@@ -29,7 +28,10 @@ export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<Wallet
           ExclusiveStartKey: startKey,
         }),
       );
-      buffer = (page.Items ?? []).map(toWallet);
+      buffer = (page.Items ?? []).map((item) => {
+        const sk = item[index.sortKey] as string;
+        return sk.slice(sk.indexOf("#") + 1);
+      });
       startKey = page.LastEvaluatedKey;
       if (!startKey) shard++;
     }

@@ -180,7 +180,11 @@ export async function listUnpublished(db: Db, limit = 100): Promise<{ id: string
       Limit: limit,
     }),
   );
-  return (Items ?? []).map((item) => ({ id: item.id as string, events: JSON.parse(item.outbox as string) as BillingEvent[] }));
+  // The index holds keys only: read each invoice for its outbox (it may have been published meanwhile).
+  const invoices = await Promise.all((Items ?? []).map((item) => getItem(db, { pk: item.pk as string, sk: item.sk as string })));
+  return invoices
+    .filter((item): item is Item => Boolean(item?.outbox))
+    .map((item) => ({ id: item.id as string, events: JSON.parse(item.outbox as string) as BillingEvent[] }));
 }
 
 export async function markPublished(db: Db, id: string): Promise<void> {

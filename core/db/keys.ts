@@ -10,10 +10,14 @@ export const TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "expiresAt",
-  /** Sparse, sharded index of subscriptions due for a period close. */
-  dueIndex: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  /**
+   * Sparse, sharded work index: subscriptions due for a period close, invoices with unpublished
+   * events. Keys only, so the wallet's counter updates on every track never write to it; the
+   * sweeper reads each due wallet itself, which a close needs anyway.
+   */
+  dueIndex: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "KEYS_ONLY" },
   /** A customer's timelines (usage events, invoices), newest first. */
-  timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "ALL" },
 } as const;
 
 /** Entity tags stored in every item's `type`. */

@@ -13,13 +13,13 @@ import {
 import { TABLE } from "./keys";
 
 export function tableDefinition(tableName: string): CreateTableCommandInput {
-  const gsi = (index: { name: string; partitionKey: string; sortKey: string }) => ({
+  const gsi = (index: { name: string; partitionKey: string; sortKey: string; projection: "ALL" | "KEYS_ONLY" }) => ({
     IndexName: index.name,
     KeySchema: [
       { AttributeName: index.partitionKey, KeyType: "HASH" as const },
       { AttributeName: index.sortKey, KeyType: "RANGE" as const },
     ],
-    Projection: { ProjectionType: "ALL" as const },
+    Projection: { ProjectionType: index.projection },
   });
   const stringAttributes = [
     TABLE.partitionKey,

@@ -9,6 +9,7 @@ import type { Deps } from "../deps";
 import { publishOutbox } from "../events";
 import { listDue } from "../db/due";
 import { closeDue } from "./close";
+import { loadWallet } from "../usage/load";
 
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
 /** found: due subscriptions seen; closed: periods this run closed (several per customer when it is behind). */
@@ -31,11 +32,11 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       try {
         // Awaited first: `result.closed += await ...` reads result.closed before the await and
         // loses the counts other workers add meanwhile.
-        const { closed } = await closeDue(deps, next.value, now);
+        const { closed } = await closeDue(deps, await loadWallet(deps, next.value), now);
         result.closed += closed;
       } catch (error) {
         result.failed++;
-        console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value.customerId, error: String(error) }));
+        console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value, error: String(error) }));
       }
     }
   };
