@@ -15,7 +15,7 @@ import { applyCharge, denial } from "../models";
 import type { Charge, Guard } from "../models/types";
 import { evaluateEntitlement } from "../entitlements";
 import { writeUsage } from "../db/events";
-import { activeSubscription } from "../wallet";
+import { activeSubscription, type Subscription, type Wallet } from "../wallet";
 import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
@@ -51,23 +51,60 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     results[entry.index] = await trackUsage(deps, entry.input).then((payload) => ({ ok: true as const, payload }), failure);
   };
   const keys = new Set(group.map((e) => e.request.idempotencyKey));
+  const inOrder = async (entries: Entry[]) => {
+    for (const entry of [...entries].sort((x, y) => x.index - y.index)) await one(entry);
+  };
+  if (keys.size !== group.length) return inOrder(group);
+  // The cached view when there is one (no read). A refusal is never decided on it: when the view
+  // refuses anything, the group is priced again on a fresh read.
+  let priced: Priced | undefined;
+  for (const cache of [true, false]) {
+    priced = await priceGroup(deps, group, cache);
+    if (!priced || !priced.refused.length || priced.current.trusted) break;
+  }
   // An unknown customer is an error of its elements, not of the whole batch.
-  // The cached view when there is one (no read); in-memory refusals go to single tracks, which re-decide them.
-  const current = await walletForWrite(deps, group[0]!.request.customerId, { cache: true }).catch((e: unknown) =>
+  if (!priced) return inOrder(group);
+  const { current, sub, wallet, accepted, refused } = priced;
+  let written = 0;
+  for (let start = 0; start < accepted.length; start += EVENTS_PER_TRANSACTION) {
+    const chunk = accepted.slice(start, start + EVENTS_PER_TRANSACTION);
+    const charges = chunk.map((a) => a.charge);
+    // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
+    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges), true);
+    if (!result.ok) {
+      // A replayed key or a race: everything not yet written is decided one by one, in the
+      // batch's order (the in-memory view may have counted a replay as new usage).
+      if ("wallet" in result) rememberWallet(deps.db, result.wallet);
+      return inOrder([...accepted.slice(start).map((a) => a.entry), ...refused]);
+    }
+    written++;
+    for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
+  }
+  if (written === Math.ceil(accepted.length / EVENTS_PER_TRANSACTION) && written > 0) {
+    rememberWallet(deps.db, { ...wallet, version: current.wallet.version + written });
+  }
+  // Refused in memory: decided (or replayed) exactly as a single call would decide them.
+  for (const entry of refused) await one(entry);
+}
+
+type Priced = {
+  current: Awaited<ReturnType<typeof walletForWrite>>;
+  sub: Subscription;
+  wallet: Wallet;
+  accepted: { entry: Entry; charge: Charge; event: UsageEvent; payload: TrackResult }[];
+  refused: Entry[];
+};
+
+/** Prices a customer's elements in order against one view of the wallet (pure after the load). */
+async function priceGroup(deps: Deps, group: Entry[], cache: boolean): Promise<Priced | undefined> {
+  const current = await walletForWrite(deps, group[0]!.request.customerId, { cache }).catch((e: unknown) =>
     isDomainError(e) ? undefined : Promise.reject(e),
   );
-  if (!current) {
-    for (const entry of group) await one(entry);
-    return;
-  }
+  const sub = current && activeSubscription(current.wallet);
+  if (!current || !sub || !current.plan) return undefined;
   const { plan, now } = current;
   let wallet = current.wallet;
-  const sub = activeSubscription(wallet);
-  if (keys.size !== group.length || !sub || !plan) {
-    for (const entry of group) await one(entry);
-    return;
-  }
-  const accepted: { entry: Entry; charge: Charge; event: UsageEvent; payload: TrackResult }[] = [];
+  const accepted: Priced["accepted"] = [];
   const refused: Entry[] = [];
   for (const entry of group) {
     const priced = await priceRequest(deps, plan, entry.request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
@@ -80,25 +117,7 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     const entitlement = evaluateEntitlement(wallet, plan, entry.request.feature, 10n ** 12n);
     accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
   }
-  let written = 0;
-  for (let start = 0; start < accepted.length; start += EVENTS_PER_TRANSACTION) {
-    const chunk = accepted.slice(start, start + EVENTS_PER_TRANSACTION);
-    const charges = chunk.map((a) => a.charge);
-    // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
-    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges), true);
-    if (!result.ok) {
-      if ("wallet" in result) rememberWallet(deps.db, result.wallet);
-      for (const rest of accepted.slice(start)) await one(rest.entry);
-      break;
-    }
-    written++;
-    for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
-  }
-  if (written === Math.ceil(accepted.length / EVENTS_PER_TRANSACTION) && written > 0) {
-    rememberWallet(deps.db, { ...wallet, version: current.wallet.version + written });
-  }
-  // Refused in memory: decided (or replayed) exactly as a single call would decide them.
-  for (const entry of refused) await one(entry);
+  return { current, sub, wallet, accepted, refused };
 }
 
 /**

@@ -60,7 +60,7 @@ export function mix(...parts: number[]): number {
   return h >>> 0;
 }
 
-type Scope = { op: number; requests: number };
+type Scope = { op: number; requests: number; faultFree?: boolean };
 
 export class FaultInjector {
   private readonly scope = new AsyncLocalStorage<Scope>();
@@ -77,8 +77,8 @@ export class FaultInjector {
   ) {}
 
   /** Runs `fn` as workload operation `op`: its requests draw their faults from (seed, op, n). */
-  run<T>(op: number, fn: () => Promise<T>): Promise<T> {
-    return this.scope.run({ op, requests: 0 }, fn);
+  run<T>(op: number, fn: () => Promise<T>, options: { faultFree?: boolean } = {}): Promise<T> {
+    return this.scope.run({ op, requests: 0, faultFree: options.faultFree ?? false }, fn);
   }
 
   /** The fault for the next request at this layer, or none. */
@@ -86,6 +86,7 @@ export class FaultInjector {
     if (layer === "outer") this.requests++;
     if (!this.enabled || this.rate <= 0) return undefined;
     const scope = this.scope.getStore();
+    if (scope?.faultFree) return undefined;
     const n = scope ? scope.requests++ : this.unscoped++;
     const random = prng(mix(this.seed, scope ? scope.op : 0x7fffffff, n, layer === "inner" ? 1 : 2));
     // The outer layer gets a quarter of the rate (these reach product code), the inner the rest.

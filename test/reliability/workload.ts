@@ -289,6 +289,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       }
     }
   } catch (error) {
+    // A Violation thrown without violate() (the client gave up, the sweeper never settled) is one too.
+    if (error instanceof Violation && !result.violations.length) result.violations.push({ message: error.message });
     if (!(error instanceof Violation)) {
       result.violations.push({ message: `unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
     }
@@ -388,7 +390,10 @@ async function client<T>(deps: FaultyDeps, op: Op, result: RunResult, fn: () => 
   let last: unknown;
   for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
     try {
-      return { value: await deps.faults.run(op.id * 64 + attempt, fn), retried };
+      // The last attempt runs when the network has healed: an operation that touches many items
+      // (a batch falling back to single tracks) may meet a fault on every faulty attempt.
+      const faultFree = attempt === MAX_CLIENT_ATTEMPTS - 1;
+      return { value: await deps.faults.run(op.id * 64 + attempt, fn, { faultFree }), retried };
     } catch (error) {
       if (isDomainError(error) && error.code !== "CONFLICT") return { code: error.code, retried };
       last = error;
