@@ -1,5 +1,5 @@
 /** Credit packs: credits sold one-off; purchased credits never expire (see core/purchases.ts). */
-import { z } from "zod";
+import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
 import type { Amount } from "./money";
@@ -11,7 +11,7 @@ export const CreateCreditPackInputSchema = z.object({
   name: NameSchema,
   credits: PositiveAmount,
   price: NonNegativeAmount,
-  currency: CurrencySchema.nullish(),
+  currency: z.nullish(CurrencySchema),
 });
 export type CreateCreditPackInput = z.infer<typeof CreateCreditPackInputSchema>;
 export type CreditPack = { code: string; name: string; credits: Amount; price: Amount; currency: string; createdAt: string };

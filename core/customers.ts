@@ -1,5 +1,5 @@
 /** Customers: a profile and, created with it, an empty wallet that purchases and subscriptions fill. */
-import { z } from "zod";
+import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
 import { IdSchema, JsonSchema, parseInput } from "./validation";
@@ -7,9 +7,9 @@ import * as repo from "./db/customers";
 
 export const CreateCustomerInputSchema = z.object({
   id: IdSchema,
-  name: z.string().trim().min(1).max(200).nullish(),
-  email: z.email().max(254).nullish(),
-  metadata: JsonSchema.nullish(),
+  name: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  email: z.nullish(z.email().check(z.maxLength(254))),
+  metadata: z.nullish(JsonSchema),
 });
 export type CreateCustomerInput = z.infer<typeof CreateCustomerInputSchema>;
 export type Customer = { id: string; name?: string; email?: string; metadata?: unknown; createdAt: string };

@@ -1,5 +1,5 @@
 /** Features: the things a plan prices or grants (`ai_chat`, `api_calls`, `sso`). Immutable once created. */
-import { z } from "zod";
+import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
 import { IdSchema, NameSchema, parseInput } from "./validation";
@@ -12,7 +12,7 @@ export const CreateFeatureInputSchema = z.object({
   code: IdSchema,
   name: NameSchema,
   kind: z.enum(["BOOLEAN", "METERED"]),
-  unit: z.string().trim().min(1).max(50).nullish(),
+  unit: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))),
 });
 export type CreateFeatureInput = z.infer<typeof CreateFeatureInputSchema>;
 export type Feature = { code: string; name: string; kind: FeatureKind; unit?: string; createdAt: string };

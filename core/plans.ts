@@ -3,7 +3,7 @@
  * Plans are immutable once created (prices are never edited: archive and create a new plan), which
  * is also what lets readers cache them forever.
  */
-import { z } from "zod";
+import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
 import type { Amount } from "./money";
@@ -44,13 +44,13 @@ export type Plan = {
 
 const PlanFeatureInputSchema = z.object({
   feature: IdSchema,
-  included: NonNegativeAmount.nullish(),
-  overagePrice: NonNegativeAmount.nullish(),
-  limit: NonNegativeAmount.nullish(),
-  creditsPerUnit: PositiveAmount.nullish(),
-  pricing: z.enum(["FIXED", "AI_MODEL"]).nullish(),
-  unitPrice: NonNegativeAmount.nullish(),
-  marginBps: z.number().int().min(0).max(100_000).nullish(),
+  included: z.nullish(NonNegativeAmount),
+  overagePrice: z.nullish(NonNegativeAmount),
+  limit: z.nullish(NonNegativeAmount),
+  creditsPerUnit: z.nullish(PositiveAmount),
+  pricing: z.nullish(z.enum(["FIXED", "AI_MODEL"])),
+  unitPrice: z.nullish(NonNegativeAmount),
+  marginBps: z.nullish(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
 });
 
 export const CreatePlanInputSchema = z.object({
@@ -58,11 +58,11 @@ export const CreatePlanInputSchema = z.object({
   name: NameSchema,
   model: z.enum(["METERED", "CREDITS", "BALANCE"]),
   basePrice: NonNegativeAmount,
-  currency: CurrencySchema.nullish(),
+  currency: z.nullish(CurrencySchema),
   interval: z.enum(["DAY", "MONTH", "YEAR"]),
-  includedCredits: NonNegativeAmount.nullish(),
-  blockOnExhaustion: z.boolean().nullish(),
-  features: z.array(PlanFeatureInputSchema).max(100),
+  includedCredits: z.nullish(NonNegativeAmount),
+  blockOnExhaustion: z.nullish(z.boolean()),
+  features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
 });
 export type CreatePlanInput = z.infer<typeof CreatePlanInputSchema>;
 type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;

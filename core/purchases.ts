@@ -3,7 +3,7 @@
  * record (the idempotency record) and the wallet ADD are one transaction, so a retried purchase
  * never adds twice.
  */
-import { z } from "zod";
+import * as z from "./zod";
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
 import { getCreditPack } from "./credit-packs";
@@ -28,7 +28,7 @@ export async function purchaseCreditPack(deps: Deps, customerId: string, packCod
 }
 
 export async function topUpBalance(deps: Deps, customerId: string, amount: bigint, idempotencyKey: string): Promise<WalletView> {
-  parseInput(PurchaseSchema.extend({ amount: PositiveAmount }), { customerId, idempotencyKey, amount });
+  parseInput(z.extend(PurchaseSchema, { amount: PositiveAmount }), { customerId, idempotencyKey, amount });
   // A top-up is paid money: whole cents, so its invoice line equals what the balance receives.
   if (roundToMinorUnit(amount) !== amount) throw new DomainError("BAD_USER_INPUT", "a top-up amount must be whole cents");
   const { plan } = await currentWallet(deps, customerId);

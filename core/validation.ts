@@ -2,24 +2,26 @@
  * Shape checks at the edge of core: IDs limited to a safe character set (so no input can forge a
  * key separator), bounded strings, and one way to turn a zod failure into BAD_USER_INPUT.
  */
-import { z } from "zod";
+import * as z from "./zod";
 import { DomainError } from "./errors";
 
-export const IdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "must be 1 to 128 characters of letters, digits and _ - . : @");
+export const IdSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "must be 1 to 128 characters of letters, digits and _ - . : @"),
+);
 
-export const NameSchema = z.string().trim().min(1, "must not be empty").max(200);
-export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD");
-export const NonNegativeAmount = z.bigint().nonnegative("must not be negative");
-export const PositiveAmount = z.bigint().positive("must be greater than zero");
+export const NameSchema = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(200));
+export const CurrencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"));
+export const NonNegativeAmount = z.bigint().check(z.gte(0n, "must not be negative"));
+export const PositiveAmount = z.bigint().check(z.gt(0n, "must be greater than zero"));
 
 /** JSON metadata: at most 8 KB serialized and 5 levels deep. */
-export const JsonSchema = z.unknown().superRefine((value, ctx) => {
-  const text = JSON.stringify(value ?? null);
-  if (text.length > 8192) ctx.addIssue({ code: "custom", message: "must be at most 8 KB of JSON" });
-  if (depth(value) > 5) ctx.addIssue({ code: "custom", message: "must be at most 5 levels deep" });
-});
+export const JsonSchema = z.unknown().check(
+  z.superRefine((value, ctx) => {
+    const text = JSON.stringify(value ?? null);
+    if (text.length > 8192) ctx.addIssue({ code: "custom", message: "must be at most 8 KB of JSON" });
+    if (depth(value) > 5) ctx.addIssue({ code: "custom", message: "must be at most 5 levels deep" });
+  }),
+);
 
 function depth(value: unknown): number {
   if (value === null || typeof value !== "object") return 0;
@@ -27,7 +29,7 @@ function depth(value: unknown): number {
   return 1 + Math.max(0, ...children.map(depth));
 }
 
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

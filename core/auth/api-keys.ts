@@ -4,7 +4,7 @@
  * Scopes: ADMIN may do everything, INGEST only what a metering backend needs (see schema/auth.ts).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "../zod";
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { IdSchema, NameSchema, parseInput } from "../validation";

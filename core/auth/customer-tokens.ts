@@ -6,7 +6,7 @@
  * checks expiry against the deployment's clock (the test clock in test mode).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "../zod";
 import type { Deps } from "../deps";
 import { getCustomer } from "../customers";
 import { IdSchema, parseInput } from "../validation";
@@ -19,8 +19,8 @@ const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
 export type CustomerToken = { token: string; expiresAt: Date };
 export type VerifiedToken = { customerId: string; expiresAt: Date };
 
-const TtlSchema = z.number().int().min(1).max(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`);
-const ClaimsSchema = z.object({ sub: IdSchema, aud: z.literal(AUDIENCE), iat: z.number().int(), exp: z.number().int() });
+const TtlSchema = z.number().check(z.int(), z.gte(1), z.lte(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`));
+const ClaimsSchema = z.object({ sub: IdSchema, aud: z.literal(AUDIENCE), iat: z.number().check(z.int()), exp: z.number().check(z.int()) });
 
 /**
  * The default signing secret when none is configured (local use): derived from the bootstrap API

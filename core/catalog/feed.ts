@@ -15,7 +15,7 @@
  * price that is not a non-negative decimal, an ID with characters outside letters, digits,
  * `_ - . : @ /`, or an entry that is not an object of the expected shape.
  */
-import { z } from "zod";
+import * as z from "../zod";
 import { DomainError } from "../errors";
 import { divRound, parseMoney, SCALE_DIGITS, type Amount } from "../money";
 import { MODEL_ID_PATTERN, type ModelPrice, type Tier } from "./model-price";
@@ -31,37 +31,37 @@ export type SkippedModel = { id: string; reason: string };
 export type ParsedFeed = { models: ModelPrice[]; skipped: SkippedModel[] };
 
 /** A number of the feed, as its decimal text (numbers are quoted before parsing; see above). */
-const DecimalTextSchema = z
-  .union([z.string(), z.number()])
-  .transform((value) => String(value))
-  .pipe(z.string().regex(/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/, "must be a decimal number"));
+const DecimalTextSchema = z.pipe(
+  z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value))),
+  z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/, "must be a decimal number")),
+);
 
 export const FeedTierSchema = z.looseObject({
-  tier: z.looseObject({ size: DecimalTextSchema.pipe(z.string().regex(/^\d+$/, "must be a whole token count")) }),
-  input: DecimalTextSchema.optional(),
-  output: DecimalTextSchema.optional(),
-  cache_read: DecimalTextSchema.optional(),
-  cache_write: DecimalTextSchema.optional(),
+  tier: z.looseObject({ size: z.pipe(DecimalTextSchema, z.string().check(z.regex(/^\d+$/, "must be a whole token count"))) }),
+  input: z.optional(DecimalTextSchema),
+  output: z.optional(DecimalTextSchema),
+  cache_read: z.optional(DecimalTextSchema),
+  cache_write: z.optional(DecimalTextSchema),
 });
 
 /** Other cost keys (input_audio, reasoning, request, citation, cached_input, ...) are kept and ignored. */
 export const FeedCostSchema = z.looseObject({
-  input: DecimalTextSchema.optional(),
-  output: DecimalTextSchema.optional(),
-  cache_read: DecimalTextSchema.optional(),
-  cache_write: DecimalTextSchema.optional(),
-  tiers: z.array(FeedTierSchema).optional(),
+  input: z.optional(DecimalTextSchema),
+  output: z.optional(DecimalTextSchema),
+  cache_read: z.optional(DecimalTextSchema),
+  cache_write: z.optional(DecimalTextSchema),
+  tiers: z.optional(z.array(FeedTierSchema)),
 });
 
 export const FeedModelSchema = z.looseObject({
-  id: z.string().optional(),
-  name: z.string().optional(),
-  cost: FeedCostSchema.optional(),
+  id: z.optional(z.string()),
+  name: z.optional(z.string()),
+  cost: z.optional(FeedCostSchema),
 });
 
 export const FeedProviderSchema = z.looseObject({
-  id: z.string().optional(),
-  name: z.string().optional(),
+  id: z.optional(z.string()),
+  name: z.optional(z.string()),
   models: z.record(z.string(), z.unknown()),
 });
 

@@ -4,7 +4,7 @@
  * the stored one (or the model part of the ID). Note that the daily sync rewrites models that the
  * feed also lists, so own models belong under an own provider ID (e.g. `acme/support-bot-v2`).
  */
-import { z } from "zod";
+import * as z from "../zod";
 import type { Deps } from "../deps";
 import { getModel, upsertModels } from "../db/ai-models";
 import { NonNegativeAmount, parseInput } from "../validation";
@@ -12,15 +12,15 @@ import { MODEL_ID_PATTERN, splitModelId, type ModelPrice } from "./model-price";
 import { forgetModelIds } from "./resolve";
 
 export const UpsertAiModelInputSchema = z.object({
-  id: z
-    .string()
-    .regex(MODEL_ID_PATTERN, "must be 1 to 256 characters of letters, digits and _ - . : @ /")
-    .refine((id) => /^[^/]+\/./.test(id), "must be provider/model, e.g. acme/support-bot-v2"),
-  name: z.string().trim().min(1).max(200).nullish(),
+  id: z.string().check(
+    z.regex(MODEL_ID_PATTERN, "must be 1 to 256 characters of letters, digits and _ - . : @ /"),
+    z.refine((id) => /^[^/]+\/./.test(id), "must be provider/model, e.g. acme/support-bot-v2"),
+  ),
+  name: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
   inputPrice: NonNegativeAmount,
   outputPrice: NonNegativeAmount,
-  cacheReadPrice: NonNegativeAmount.nullish(),
-  cacheWritePrice: NonNegativeAmount.nullish(),
+  cacheReadPrice: z.nullish(NonNegativeAmount),
+  cacheWritePrice: z.nullish(NonNegativeAmount),
 });
 export type UpsertAiModelInput = z.input<typeof UpsertAiModelInputSchema>;
 
