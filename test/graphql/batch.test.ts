@@ -197,3 +197,14 @@ describe("batch size", () => {
     expect(await batch([])).toEqual([]);
   });
 });
+
+describe("a retried batch keeps its order", () => {
+  it("given a batch whose first element was already recorded, when an earlier element needs the credits a later one would take, then they are decided in batch order", async () => {
+    await f.customerOn("order", "credits"); // 100 credits, images at 10 each
+    const ev = (key: string, value: string | number) => ({ customerId: "order", feature: "images", idempotencyKey: key, value });
+    expect(outline(await batch([ev("o1", 1)]))).toEqual(["ok"]); // 90 credits left
+    // In order: o1 is a replay, o2 takes the last 90 credits, o3 finds none. (Priced in memory,
+    // o1 looks new and leaves too little for o2; the batch must not let o3 overtake o2.)
+    expect(outline(await batch([ev("o1", 1), ev("o2", 9), ev("o3", 1)]))).toEqual(["replayed", "ok", "INSUFFICIENT_CREDITS"]);
+  });
+});
