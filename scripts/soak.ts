@@ -45,7 +45,7 @@ async function main() {
   const local = await startDynamoLocal();
   const started = Date.now();
   let failed = 0;
-  const totals = { ops: 0, requests: 0, faults: 0, retries: 0, invoices: 0, events: 0, closed: 0, sweepFailures: 0 };
+  const totals = { ops: 0, requests: 0, faults: 0, retries: 0, invoices: 0, events: 0, aiEvents: 0, reprices: 0, closed: 0, sweepFailures: 0 };
   try {
     for (let seed = o.seed; seed < o.seed + o.seeds; seed++) {
       const ops = generate(seed, o.ops);
@@ -58,11 +58,13 @@ async function main() {
       totals.retries += r.clientRetries;
       totals.invoices += r.invoices;
       totals.events += r.events;
+      totals.aiEvents += r.aiEvents;
+      totals.reprices += r.reprices;
       totals.closed += r.sweeps.closed;
       totals.sweepFailures += r.sweeps.failed;
       console.log(
         `seed ${seed}: ${r.violations.length ? "FAIL" : "ok"} ${r.ops} ops in ${r.waves} waves, ${r.requests} requests, ${faults} faults ${JSON.stringify(r.faults)}, ` +
-          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
+          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events (${r.aiEvents} AI calls, ${r.reprices} reprices), sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
       );
       if (r.violations.length) {
         failed++;
@@ -87,7 +89,7 @@ async function main() {
   }
   console.log(
     `soak: ${o.seeds} seed(s) from ${o.seed}, ${totals.ops} ops, ${totals.requests} DynamoDB requests, ${totals.faults} injected faults, ${totals.retries} client retries, ` +
-      `${totals.invoices} invoices, ${totals.events} events, ${totals.closed} periods closed by the sweeper (${totals.sweepFailures} sweep failures, all settled), ` +
+      `${totals.invoices} invoices, ${totals.events} events (${totals.aiEvents} AI calls, ${totals.reprices} reprices), ${totals.closed} periods closed by the sweeper (${totals.sweepFailures} sweep failures, all settled), ` +
       `${failed} failed seed(s), ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   process.exit(failed ? 1 : 0);

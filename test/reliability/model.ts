@@ -37,7 +37,10 @@ const minB = (a: bigint, b: bigint) => (a < b ? a : b);
 export type Model = "METERED" | "CREDITS" | "BALANCE";
 export type MFeature =
   | { feature: string; kind: "BOOLEAN" }
-  | { feature: string; kind: "METERED"; included?: bigint; overagePrice?: bigint; limit?: bigint; creditsPerUnit?: bigint; unitPrice?: bigint };
+  | { feature: string; kind: "METERED"; included?: bigint; overagePrice?: bigint; limit?: bigint; creditsPerUnit?: bigint; unitPrice?: bigint; pricing?: "AI_MODEL"; marginBps?: number };
+/** An AI model's prices, ledger units per 1M tokens; no cache-read price: cache reads bill at the input price. */
+export type MAiPrice = { input: bigint; output: bigint; cacheRead?: bigint };
+export type MTokens = { model: string; input: bigint; output: bigint; cacheRead: bigint };
 export type MPlan = { code: string; model: Model; basePrice: bigint; includedCredits: bigint; blockOnExhaustion: boolean; features: MFeature[] };
 export type MPack = { code: string; credits: bigint; price: bigint };
 
@@ -79,13 +82,25 @@ export function addMonths(anchor: number, n: number): number {
   return Date.UTC(y, m, Math.min(a.getUTCDate(), days), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds(), a.getUTCMilliseconds());
 }
 
-export type TrackArgs = { customerId: string; feature: string; key: string; value: bigint; timestamp?: number };
-export type Outcome = { ok: true; replayed?: boolean } | { ok: false; code: string };
+export type TrackArgs = { customerId: string; feature: string; key: string; value: bigint; timestamp?: number; tokens?: MTokens };
+/** `cost`: what an accepted (or replayed) BALANCE track was charged, as the answer must show it. */
+export type Outcome = { ok: true; replayed?: boolean; cost?: bigint } | { ok: false; code: string };
+
+/**
+ * One AI call's cost: the exact sum over token types of tokens x price per 1M x (10,000 + margin)
+ * / (10,000 x 1,000,000), rounded once, half away from zero, to the ledger unit.
+ */
+export function aiCost(price: MAiPrice, t: MTokens, marginBps: number): bigint {
+  const raw = t.input * price.input + t.output * price.output + t.cacheRead * (price.cacheRead ?? price.input);
+  return roundDiv(raw * (10_000n + BigInt(marginBps)), 10_000n * 1_000_000n);
+}
 
 export class BillingModel {
   now: number;
   readonly customers = new Map<string, MCustomer>();
   readonly invoices: MInvoice[] = [];
+  /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
+  readonly aiPrices = new Map<string, MAiPrice>();
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -165,6 +180,19 @@ export class BillingModel {
 
   // ---- operations; each returns what the API must answer ----
 
+  setAiPrice(id: string, price: MAiPrice) {
+    this.aiPrices.set(id, price);
+  }
+
+  /** What `amount` (or the call's tokens) of feature `f` costs on a BALANCE plan now. */
+  private cost(f: Extract<MFeature, { kind: "METERED" }>, amount: bigint, tokens?: MTokens): bigint {
+    if (f.pricing !== "AI_MODEL") return times(amount, f.unitPrice!);
+    if (!tokens) throw new Error(`model: ${f.feature} is priced by AI model, the track has no tokens`);
+    const price = this.aiPrices.get(tokens.model);
+    if (!price) throw new Error(`model: unknown AI model ${tokens.model}`);
+    return aiCost(price, tokens, f.marginBps ?? 0);
+  }
+
   subscribe(id: string, planCode: string): Outcome {
     const c = this.c(id);
     if (this.active(c)) return { ok: false, code: "ALREADY_EXISTS" };
@@ -238,7 +266,7 @@ export class BillingModel {
   }
 
   /** Would `amount` of `feature` be accepted now? The refusal code, or null. */
-  refusal(c: MCustomer, feature: string, amount: bigint, timestamp?: number): string | null {
+  refusal(c: MCustomer, feature: string, amount: bigint, timestamp?: number, tokens?: MTokens): string | null {
     const sub = this.active(c);
     if (!sub) return "NO_SUBSCRIPTION";
     const plan = this.plan(sub.planCode);
@@ -248,7 +276,7 @@ export class BillingModel {
     if (timestamp !== undefined && timestamp < sub.periodStart) return "PERIOD_CLOSED";
     if (plan.model === "METERED" && f.limit !== undefined && (c.usage.get(feature) ?? 0n) + amount > f.limit) return "LIMIT_REACHED";
     if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
-    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < times(amount, f.unitPrice!)) return "INSUFFICIENT_BALANCE";
+    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens)) return "INSUFFICIENT_BALANCE";
     return null;
   }
 
@@ -265,8 +293,8 @@ export class BillingModel {
   track(t: TrackArgs, payload: string): Outcome {
     const c = this.c(t.customerId);
     const seen = c.events.get(t.key);
-    if (seen) return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
-    const reason = this.refusal(c, t.feature, t.value, t.timestamp);
+    if (seen) return seen.payload === payload ? { ok: true, replayed: true, ...(seen.cost !== undefined ? { cost: seen.cost } : {}) } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const reason = this.refusal(c, t.feature, t.value, t.timestamp, t.tokens);
     if (reason) return { ok: false, code: reason };
     const sub = this.active(c)!;
     const plan = this.plan(sub.planCode);
@@ -281,7 +309,7 @@ export class BillingModel {
       event.credits = burn;
     }
     if (plan.model === "BALANCE") {
-      const cost = times(t.value, f.unitPrice!);
+      const cost = this.cost(f, t.value, t.tokens);
       c.spent += cost;
       const fromAllowance = minB(cost, c.allowanceLeft);
       c.allowanceLeft -= fromAllowance;
@@ -291,7 +319,7 @@ export class BillingModel {
       event.cost = cost;
     }
     c.events.set(t.key, event);
-    return { ok: true, replayed: false };
+    return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
   }
 
   purchasePack(id: string, packCode: string, key: string): Outcome {

@@ -2,7 +2,9 @@
  * The seeded randomized workload: operations over 20 customers on plans of all three models, run
  * in waves of up to 8 concurrent operations against core with a fault-injecting client, each
  * operation's answer checked against the reference model, and the stored state compared with the
- * model at checkpoints and at the end.
+ * model at checkpoints and at the end. The BALANCE plans also price an AI feature (ai_chat) by
+ * the token prices of an own model (acme/chat-1) plus a margin; `reprice` changes that model's
+ * prices (alone in its wave): tracks before it keep their cost, replays of them answer it.
  *
  * Concurrency is allowed only where the model defines the outcome whatever the interleaving:
  * operations on different customers, and several tracks of one customer that cannot be refused
@@ -23,6 +25,7 @@ import { createFeature } from "../../core/features";
 import { createPlan } from "../../core/plans";
 import { createCreditPack } from "../../core/credit-packs";
 import { createCustomer } from "../../core/customers";
+import { upsertAiModel } from "../../core/catalog/upsert-model";
 import { subscribe, changePlan, cancelSubscription } from "../../core/subscriptions";
 import { trackUsage } from "../../core/usage/track";
 import { trackUsageBatch } from "../../core/usage/batch";
@@ -34,12 +37,20 @@ import { walletView } from "../../core/wallet";
 import { listEvents } from "../../core/db/events";
 import { listInvoices, listUnpublished } from "../../core/db/invoices";
 import { createFaultyDeps, FaultInjector, prng, mix, T0, type FaultyDeps } from "./faulty-db";
-import { BillingModel, dec, type MPack, type MPlan, type Outcome, type TrackArgs } from "./model";
+import { BillingModel, dec, S, type MAiPrice, type MPack, type MPlan, type Outcome, type TrackArgs } from "./model";
 
 // ---------------------------------------------------------------- catalog of the simulation
 
 export const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `cus-${String(i).padStart(2, "0")}`);
 const FEATURES = ["api_calls", "images", "sso"] as const;
+/** Priced by an AI model's token prices plus a margin, on the BALANCE plans only. */
+const AI_FEATURE = "ai_chat";
+/** Our own model (upsertAiModel), repriced now and then by the workload. */
+export const AI_MODEL_ID = "acme/chat-1";
+/** Prices per 1M tokens as decimal text (up to 6 decimals); no cacheRead: cache reads bill at the input price. */
+export type AiPriceSpec = { input: string; output: string; cacheRead?: string };
+const AI_PRICE_0: AiPriceSpec = { input: "3.000001", output: "15.5", cacheRead: "0.300007" };
+const aiPrice = (p: AiPriceSpec): MAiPrice => ({ input: dec(p.input), output: dec(p.output), ...(p.cacheRead !== undefined ? { cacheRead: dec(p.cacheRead) } : {}) });
 
 /** The plans, as core is asked to create them (decimal text) and as the model sees them (bigint). */
 const PLAN_INPUTS = [
@@ -50,8 +61,14 @@ const PLAN_INPUTS = [
   { code: "metered_lite", model: "METERED", basePrice: "19", interval: "MONTH", features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }] },
   { code: "credits_std", model: "CREDITS", basePrice: "49", interval: "MONTH", includedCredits: "300", features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "api_calls", creditsPerUnit: "1" }] },
   { code: "credits_packs", model: "CREDITS", basePrice: "0", interval: "MONTH", includedCredits: "0", features: [{ feature: "images", creditsPerUnit: "5" }] },
-  { code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH", features: [{ feature: "api_calls", unitPrice: "0.2" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }] },
-  { code: "balance_block", model: "BALANCE", basePrice: "10", interval: "MONTH", blockOnExhaustion: true, features: [{ feature: "api_calls", unitPrice: "0.0243" }, { feature: "images", unitPrice: "0.25" }] },
+  {
+    code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH",
+    features: [{ feature: "api_calls", unitPrice: "0.2" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }, { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 2500 }],
+  },
+  {
+    code: "balance_block", model: "BALANCE", basePrice: "10", interval: "MONTH", blockOnExhaustion: true,
+    features: [{ feature: "api_calls", unitPrice: "0.0243" }, { feature: "images", unitPrice: "0.25" }, { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 1234 }],
+  },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
 const PACKS = [
@@ -75,7 +92,7 @@ function modelPlans(): Map<string, MPlan> {
             : {
                 feature: f.feature,
                 kind: "METERED" as const,
-                ...Object.fromEntries(Object.entries(f).filter(([k]) => k !== "feature").map(([k, v]) => [k, dec(v as string)])),
+                ...Object.fromEntries(Object.entries(f).filter(([k]) => k !== "feature").map(([k, v]) => [k, amountOrAsIs(k, v)])),
               },
         ),
       },
@@ -83,9 +100,14 @@ function modelPlans(): Map<string, MPlan> {
   );
 }
 
+/** Plan feature fields: amounts as decimal text become bigint; `pricing` and `marginBps` stay as they are. */
+const amountOrAsIs = (k: string, v: unknown) => (k === "pricing" || k === "marginBps" ? v : dec(v as string));
+
 // ---------------------------------------------------------------- operations
 
-export type TrackSpec = { customerId: string; feature: string; key: string; value: string; timestampBackMs?: number };
+/** `ai`: an AI call (feature ai_chat): model and token counts instead of a value (`value` is then unused). */
+export type TrackSpec = { customerId: string; feature: string; key: string; value: string; timestampBackMs?: number; ai?: AiCall };
+export type AiCall = { model: string; input: number; output: number; cacheRead?: number };
 export type Op =
   | { id: number; kind: "track"; t: TrackSpec }
   | { id: number; kind: "batch"; items: TrackSpec[] }
@@ -96,7 +118,9 @@ export type Op =
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
   | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END" }
   /** Moves the test clock; `sweep`: then run the sweeper (else periods close lazily, or at the next sweep). */
-  | { id: number; kind: "advance"; ms: number; sweep: boolean };
+  | { id: number; kind: "advance"; ms: number; sweep: boolean }
+  /** upsertAiModel with new prices: runs alone in its wave, so every track is either before or after it. */
+  | { id: number; kind: "reprice"; model: string; price: AiPriceSpec };
 
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
 const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
@@ -116,7 +140,16 @@ export function generate(seed: number, count: number): Op[] {
     const frac = pick(["", "", "", ".5", ".25", ".000001"]);
     return `${whole}${frac}`;
   };
+  const freshAi = (customerId = r() < 0.8 ? pick(BALANCE_CUSTOMERS) : pick(CUSTOMERS)): TrackSpec => ({
+    customerId,
+    feature: AI_FEATURE,
+    key: `k${seed}-${keyN++}`,
+    value: "1",
+    ai: { model: AI_MODEL_ID, input: int(1, 200_000), output: int(0, 8_000), ...(r() < 0.3 ? { cacheRead: int(1, 500_000) } : {}) },
+    ...(r() < 0.05 ? { timestampBackMs: int(1, 20 * 86_400_000) } : {}),
+  });
   const freshTrack = (customerId = pick(CUSTOMERS)): TrackSpec => {
+    if (r() < 0.1) return freshAi(customerId);
     const feature = r() < 0.05 ? "sso" : r() < 0.6 ? "api_calls" : "images";
     return {
       customerId,
@@ -130,14 +163,15 @@ export function generate(seed: number, count: number): Op[] {
     const x = r();
     let op: Op;
     if (x < 0.42) {
-      const t = freshTrack();
+      const t = r() < 0.15 ? freshAi() : freshTrack();
       tracks.push(t);
       op = { id, kind: "track", t };
     } else if (x < 0.5 && tracks.length) {
       op = { id, kind: "track", t: pick(tracks) }; // replay of an earlier key, same payload
     } else if (x < 0.51 && tracks.length) {
       const old = pick(tracks);
-      op = { id, kind: "track", t: { ...old, value: String(Number.parseInt(old.value, 10) + 1) } }; // the key reused for another payload
+      // the key reused for another payload
+      op = { id, kind: "track", t: old.ai ? { ...old, ai: { ...old.ai, output: old.ai.output + 1 } } : { ...old, value: String(Number.parseInt(old.value, 10) + 1) } };
     } else if (x < 0.59) {
       const customers = r() < 0.7 ? [pick(CUSTOMERS)] : [pick(CUSTOMERS), pick(CUSTOMERS)];
       const items: TrackSpec[] = [];
@@ -166,6 +200,9 @@ export function generate(seed: number, count: number): Op[] {
     } else if (x < 0.955) {
       // Mostly hours to days; sometimes past a whole period; keeps the run within a few years.
       op = { id, kind: "advance", ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999), sweep: r() < 0.7 };
+    } else if (x < 0.962) {
+      const price = () => `${int(0, 30)}.${String(int(0, 999_999)).padStart(6, "0")}`;
+      op = { id, kind: "reprice", model: AI_MODEL_ID, price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) } };
     } else continue;
     ops.push(op);
   }
@@ -173,14 +210,20 @@ export function generate(seed: number, count: number): Op[] {
 }
 
 export const customersOf = (op: Op): string[] =>
-  op.kind === "track" ? [op.t.customerId] : op.kind === "batch" ? [...new Set(op.items.map((i) => i.customerId))] : op.kind === "advance" ? [] : [op.customerId];
+  op.kind === "track" ? [op.t.customerId] : op.kind === "batch" ? [...new Set(op.items.map((i) => i.customerId))] : op.kind === "advance" || op.kind === "reprice" ? [] : [op.customerId];
+
+/** Operations that run alone in their wave: every other operation is either before or after them. */
+const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice";
+
+const describeTrack = (t: TrackSpec) =>
+  `${t.customerId} ${t.feature} ${t.ai ? `${t.ai.model} in=${t.ai.input} out=${t.ai.output}${t.ai.cacheRead !== undefined ? ` cacheRead=${t.ai.cacheRead}` : ""}` : t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}`;
 
 export function describeOp(op: Op): string {
   switch (op.kind) {
     case "track":
-      return `#${op.id} track ${op.t.customerId} ${op.t.feature} ${op.t.value} key=${op.t.key}${op.t.timestampBackMs ? ` at now-${op.t.timestampBackMs}ms` : ""}`;
+      return `#${op.id} track ${describeTrack(op.t)}`;
     case "batch":
-      return `#${op.id} batch [${op.items.map((t) => `${t.customerId} ${t.feature} ${t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}`).join("; ")}]`;
+      return `#${op.id} batch [${op.items.map(describeTrack).join("; ")}]`;
     case "check":
       return `#${op.id} check ${op.customerId} ${op.feature} ${op.amount}`;
     case "pack":
@@ -195,6 +238,8 @@ export function describeOp(op: Op): string {
       return `#${op.id} cancel ${op.customerId} ${op.timing}`;
     case "advance":
       return `#${op.id} advance ${op.ms}ms${op.sweep ? " + sweep" : " (no sweep)"}`;
+    case "reprice":
+      return `#${op.id} reprice ${op.model} input=${op.price.input} output=${op.price.output} cacheRead=${op.price.cacheRead ?? "(input price)"} per 1M`;
   }
 }
 
@@ -223,6 +268,10 @@ export type RunResult = {
   sweeps: { closed: number; failed: number };
   invoices: number;
   events: number;
+  /** Of `events`, the AI calls (ai_chat, priced by model tokens). */
+  aiEvents: number;
+  /** Reprices of the AI model that ran. */
+  reprices: number;
   durationMs: number;
 };
 
@@ -245,6 +294,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     sweeps: { closed: 0, failed: 0 },
     invoices: 0,
     events: 0,
+    aiEvents: 0,
+    reprices: 0,
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -266,7 +317,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       const waveKeys = new Set<string>();
       while (i < ops.length && wave.length < width) {
         const op = ops[i]!;
-        if (op.kind === "advance" && wave.length) break;
+        if (runsAlone(op) && wave.length) break;
         const shareable = op.kind === "track" && unrefusable(model, op.t) && !waveKeys.has(`${op.t.customerId}/${op.t.key}`);
         const customers = customersOf(op);
         if (customers.some((c) => busy.has(c) && !(shareable && busy.get(c) === "tracks"))) break;
@@ -274,7 +325,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
         if (op.kind === "track") waveKeys.add(`${op.t.customerId}/${op.t.key}`);
         wave.push({ op, expected: expect(model, op) });
         i++;
-        if (op.kind === "advance") break;
+        if (runsAlone(op)) break;
       }
       result.waves++;
       // The stored clock equals the model's before the wave (advances run alone, and are checked).
@@ -307,11 +358,14 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 
 async function setup(deps: Deps, model: BillingModel) {
   for (const code of FEATURES) await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
+  await createFeature(deps, { code: AI_FEATURE, name: AI_FEATURE, kind: "METERED" });
+  await upsertAiModel(deps, aiModelInput(AI_MODEL_ID, AI_PRICE_0));
+  model.setAiPrice(AI_MODEL_ID, aiPrice(AI_PRICE_0));
   for (const p of PLAN_INPUTS) {
     const input = {
       ...p,
       name: p.code,
-      features: p.features.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, k === "feature" ? v : dec(v as string)]))),
+      features: p.features.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, k === "feature" ? v : amountOrAsIs(k, v)]))),
       ...("includedCredits" in p ? { includedCredits: dec(p.includedCredits) } : {}),
       basePrice: dec(p.basePrice),
     };
@@ -328,6 +382,13 @@ async function setup(deps: Deps, model: BillingModel) {
     }
   }
 }
+
+const aiModelInput = (id: string, p: AiPriceSpec) => ({
+  id,
+  inputPrice: dec(p.input),
+  outputPrice: dec(p.output),
+  ...(p.cacheRead !== undefined ? { cacheReadPrice: dec(p.cacheRead) } : {}),
+});
 
 /** A track whose outcome no concurrent track of the same customer can change. */
 function unrefusable(model: BillingModel, t: TrackSpec): boolean {
@@ -347,22 +408,25 @@ const trackArgs = (model: BillingModel, t: TrackSpec): TrackArgs => ({
   customerId: t.customerId,
   feature: t.feature,
   key: t.key,
-  value: dec(t.value),
+  // An AI call's quantity is its token count.
+  value: t.ai ? BigInt(t.ai.input + t.ai.output + (t.ai.cacheRead ?? 0)) * S : dec(t.value),
   ...(t.timestampBackMs !== undefined ? { timestamp: model.now - t.timestampBackMs } : {}),
+  ...(t.ai ? { tokens: { model: t.ai.model, input: BigInt(t.ai.input), output: BigInt(t.ai.output), cacheRead: BigInt(t.ai.cacheRead ?? 0) } } : {}),
 });
 /** What makes two tracks with one key the same request. */
-const payloadOf = (a: TrackArgs) => `${a.feature}|${a.value}|${a.timestamp ?? "-"}`;
+const payloadOf = (a: TrackArgs, t: TrackSpec) =>
+  `${a.feature}|${t.ai ? `${t.ai.model}:${t.ai.input}:${t.ai.output}:${t.ai.cacheRead ?? "-"}` : a.value}|${a.timestamp ?? "-"}`;
 
 function expect(model: BillingModel, op: Op): Expected {
   switch (op.kind) {
     case "track": {
       const a = trackArgs(model, op.t);
-      return model.track(a, payloadOf(a));
+      return model.track(a, payloadOf(a, op.t));
     }
     case "batch":
       return op.items.map((t) => {
         const a = trackArgs(model, t);
-        return model.track(a, payloadOf(a));
+        return model.track(a, payloadOf(a, t));
       });
     case "check":
       return model.entitlement(op.customerId, op.feature, dec(op.amount));
@@ -378,6 +442,9 @@ function expect(model: BillingModel, op: Op): Expected {
       return model.cancel(op.customerId, op.timing);
     case "advance":
       model.advance(model.now + op.ms);
+      return { ok: true };
+    case "reprice":
+      model.setAiPrice(op.model, aiPrice(op.price));
       return { ok: true };
   }
 }
@@ -407,9 +474,11 @@ async function client<T>(deps: FaultyDeps, op: Op, result: RunResult, fn: () => 
 /** After a retried call, these answers mean "your earlier attempt did it". */
 const ALREADY_DONE: Partial<Record<Op["kind"], string>> = { subscribe: "ALREADY_EXISTS", change: "BAD_USER_INPUT", cancel: "NO_SUBSCRIPTION" };
 
-function outcomeMatches(expected: Outcome, actual: { ok: boolean; replayed?: boolean; code?: string }, retried: boolean, kind: Op["kind"]): boolean {
+function outcomeMatches(expected: Outcome, actual: { ok: boolean; replayed?: boolean; code?: string; cost?: bigint }, retried: boolean, kind: Op["kind"]): boolean {
   if (!expected.ok) return !actual.ok && actual.code === expected.code;
   if (!actual.ok) return retried && expected.replayed !== true && ALREADY_DONE[kind] !== undefined && actual.code === ALREADY_DONE[kind];
+  // A charged track (or its replay) answers the cost it was charged when first recorded.
+  if (expected.cost !== undefined && actual.cost !== expected.cost) return false;
   if (expected.replayed === undefined || actual.replayed === undefined) return true;
   return actual.replayed === expected.replayed || (retried && expected.replayed === false && actual.replayed === true);
 }
@@ -422,18 +491,20 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
     customerId: t.customerId,
     feature: t.feature,
     idempotencyKey: t.key,
-    value: dec(t.value),
+    ...(t.ai
+      ? { model: t.ai.model, inputTokens: t.ai.input, outputTokens: t.ai.output, ...(t.ai.cacheRead !== undefined ? { cacheReadTokens: t.ai.cacheRead } : {}) }
+      : { value: dec(t.value) }),
     ...(t.timestampBackMs !== undefined ? { timestamp: new Date((await now()) - t.timestampBackMs) } : {}),
   });
-  const single = (e: Outcome, actual: { value?: unknown; code?: string; retried: boolean }, replayed?: boolean) => {
-    const a = actual.code ? { ok: false, code: actual.code } : { ok: true, ...(replayed !== undefined ? { replayed } : {}) };
+  const single = (e: Outcome, actual: { value?: unknown; code?: string; retried: boolean }, replayed?: boolean, cost?: bigint) => {
+    const a = actual.code ? { ok: false, code: actual.code } : { ok: true, ...(replayed !== undefined ? { replayed } : {}), ...(cost !== undefined ? { cost } : {}) };
     if (!outcomeMatches(e, a, actual.retried, op.kind)) violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
   };
   switch (op.kind) {
     case "track": {
       const i = await input(op.t);
       const r = await client(deps, op, result, () => trackUsage(deps, i));
-      return single(expected as Outcome, r, r.value?.replayed);
+      return single(expected as Outcome, r, r.value?.replayed, r.value?.event.cost);
     }
     case "batch": {
       const inputs = await Promise.all(op.items.map(input));
@@ -441,7 +512,7 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
       if (r.code) return violate(`the whole batch failed with ${r.code}`, op);
       (expected as Outcome[]).forEach((e, n) => {
         const el = r.value![n]!;
-        const a = el.ok ? { ok: true, replayed: el.payload.replayed } : { ok: false, code: el.errorCode };
+        const a = el.ok ? { ok: true, replayed: el.payload.replayed, ...(el.payload.event.cost !== undefined ? { cost: el.payload.event.cost } : {}) } : { ok: false, code: el.errorCode };
         if (!outcomeMatches(e, a, r.retried, "batch")) violate(`element ${n}: expected ${show(e)}, got ${show(a)}${r.retried ? " (after a client retry)" : ""}`, op);
       });
       return;
@@ -475,6 +546,15 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
       const sweep = await client(deps, op, result, () => closeDuePeriods(deps, { concurrency: 4 }));
       result.sweeps.closed += sweep.value?.closed ?? 0;
       result.sweeps.failed += sweep.value?.failed ?? 0;
+      return;
+    }
+    case "reprice": {
+      const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
+      result.reprices++;
+      if (r.code) return violate(`upsertAiModel answered ${r.code}`, op);
+      const want = aiPrice(op.price);
+      const got = { input: r.value!.input, output: r.value!.output, ...(r.value!.cacheRead !== undefined ? { cacheRead: r.value!.cacheRead } : {}) };
+      if (show(got) !== show(want)) violate(`upsertAiModel stored ${show(got)}, asked ${show(want)}`, op);
       return;
     }
   }
@@ -559,6 +639,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
   if (final) {
     final.invoices = sorted.length;
     final.events = events;
+    final.aiEvents = [...model.customers.values()].reduce((n, c) => n + [...c.events.values()].filter((e) => e.feature === AI_FEATURE).length, 0);
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);
     const left = await listUnpublished(deps.db);
