@@ -195,9 +195,11 @@ describe("crash and restart of the local server mid-load", () => {
     const scripts = customers.map((c, n) => {
       const ops: CrashOp[] = [];
       const keys: { key: string; value: bigint }[] = [];
+      let made = 0;
       for (let i = 0; i < 40; i++) {
         const x = random();
-        const fresh = () => ({ key: `${c.id}-${i}-${keys.length}`, value: BigInt(1 + Math.floor(random() * 60)) * S });
+        // A distinct key each call (a batch takes three before any is remembered in `keys`).
+        const fresh = () => ({ key: `${c.id}-${i}-${made++}`, value: BigInt(1 + Math.floor(random() * 60)) * S });
         if (x < 0.1 && keys.length) ops.push({ kind: "track", ...keys[Math.floor(random() * keys.length)]! });
         else if (x < 0.25) {
           const items = [fresh(), fresh(), fresh()];
