@@ -36,13 +36,3 @@ export type Period = { index: number; start: Date; end: Date };
 export function periodAt(anchor: Date, interval: BillingInterval, index: number): Period {
   return { index, start: addIntervals(anchor, interval, index), end: addIntervals(anchor, interval, index + 1) };
 }
-
-/**
- * The fraction of a period not yet used at `at`, as an exact ratio of milliseconds, for crediting
- * the unused part of a base fee when a plan changes mid-period.
- */
-export function unusedFraction(period: { start: Date; end: Date }, at: Date): { numerator: bigint; denominator: bigint } {
-  const total = BigInt(period.end.getTime() - period.start.getTime());
-  const left = BigInt(Math.max(0, Math.min(period.end.getTime() - at.getTime(), Number(total))));
-  return { numerator: left, denominator: total };
-}
