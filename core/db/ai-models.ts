@@ -6,7 +6,7 @@
 import { BatchGetCommand, BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { samePrice, type ModelPrice, type Tier } from "../catalog/model-price";
 import type { Db } from "./client";
-import { big, getItem, optionalBig, queryAll, queryPrefix, type Item } from "./items";
+import { big, getItem, optionalBig, queryAll, queryPrefix, withUnprocessed, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 
 export type UpsertResult = { added: string[]; changed: string[]; unchanged: string[] };
@@ -88,15 +88,6 @@ async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelPrice>
   return found;
 }
 
-/** Re-sends what DynamoDB left unprocessed, with a short backoff, a bounded number of times. */
-async function withUnprocessed<R, O>(send: (pending: R[]) => Promise<O>, requests: R[], leftOver: (out: O) => R[] | undefined) {
-  let pending = requests;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt === 8) throw new Error("DynamoDB left catalog requests unprocessed after 8 attempts");
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-    pending = leftOver(await send(pending)) ?? [];
-  }
-}
 
 function toItem(model: ModelPrice): Item {
   return { ...keys.aiModel(model.id), type: ItemType.AI_MODEL, ...model };

@@ -2,31 +2,54 @@
  * Usage event items and the usage transaction: the events (each new only if its idempotency key
  * is unused) and the wallet update, all or nothing. A cancelled transaction is reported back with
  * what made it fail, read from the cancellation reasons themselves (no extra read).
+ *
+ * The customer's event timeline (`customer.events`, newest recorded first) is the timeline index
+ * (gsi2). A transaction of one event puts the event itself in it (1 index write unit). A
+ * transaction of several events puts one page item in it instead, which names its events in
+ * order: a few bytes per event instead of a full index write each, which keeps a batched event
+ * near the 2 write units its own transactional put costs. Events are ordered by when they were
+ * recorded (a batch's events share one record time, in the batch's order); each keeps its own
+ * `timestamp`, which is what periods and pricing use.
  */
-import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Guard } from "../models/types";
 import type { UsageEvent } from "../usage/event";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
-import { big, getItem, int, type Item } from "./items";
+import { big, getItem, int, withUnprocessed, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
 import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
 
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
 export const EVENT_RETENTION_DAYS = 400;
 
-function eventItem(event: UsageEvent): Item {
+const expiresAt = (recordedAt: string) => Math.floor(Date.parse(recordedAt) / 1000) + EVENT_RETENTION_DAYS * 86_400;
+
+/** An event's item; `listed` puts it in the timeline itself (a transaction of one event). */
+function eventItem(event: UsageEvent, listed: boolean): Item {
   const { properties, ai, ...rest } = event;
   return {
     ...keys.event(event.customerId, event.idempotencyKey),
-    ...keys.eventTimeline(event.customerId, event.timestamp, event.idempotencyKey),
+    ...(listed ? keys.eventTimeline(event.customerId, event.recordedAt, event.idempotencyKey) : {}),
     type: ItemType.EVENT,
     ...rest,
     ...(properties !== undefined ? { properties: JSON.stringify(properties) } : {}),
     ...(ai ? { ai: { ...ai, unitPrices: { ...ai.unitPrices } } } : {}),
-    [TABLE.ttlAttribute]: Math.floor(Date.parse(event.recordedAt) / 1000) + EVENT_RETENTION_DAYS * 86_400,
+    [TABLE.ttlAttribute]: expiresAt(event.recordedAt),
+  };
+}
+
+/** The timeline entry of a transaction's several events: their keys, in order. Kept as long as they are. */
+function pageItem(customerId: string, events: UsageEvent[]): Item {
+  const first = events[0]!;
+  return {
+    ...keys.eventPage(customerId, first.idempotencyKey),
+    ...keys.eventTimeline(customerId, first.recordedAt, first.idempotencyKey),
+    type: ItemType.EVENT_PAGE,
+    events: events.map((e) => e.idempotencyKey),
+    [TABLE.ttlAttribute]: expiresAt(first.recordedAt),
   };
 }
 
@@ -81,17 +104,22 @@ export async function writeUsage(
   /** See usageUpdate: the write fails (with the wallet) instead of depleting credits or balance. */
   noDepletion = false,
 ): Promise<UsageWriteResult> {
+  const paged = events.length > 1;
   const puts = events.map((event) => ({
     Put: {
       TableName: db.table,
-      Item: eventItem(event),
+      Item: eventItem(event, !paged),
       ConditionExpression: "attribute_not_exists(pk)",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
     },
   }));
+  // The page needs no condition of its own: its first event's condition makes its key new.
+  const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events) } }] : [];
   try {
     await db.doc.send(
-      new TransactWriteCommand({ TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }] }),
+      new TransactWriteCommand({
+        TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }, ...page],
+      }),
     );
     return { ok: true };
   } catch (error) {
@@ -115,7 +143,14 @@ export async function getEvent(db: Db, customerId: string, idempotencyKey: strin
   return item && toEvent(item);
 }
 
-/** A customer's events, newest first, `first` at a time after the opaque `after` cursor. */
+/** A page of the timeline: the event itself (a single event), or the key of an event named by a page item. */
+type Entry = { cursor: string } & ({ item: Item } | { idempotencyKey: string });
+
+/**
+ * A customer's events, newest recorded first, `first` at a time after the opaque `after` cursor.
+ * A cursor is the timeline sort key of the entry it points at, plus the position for an event of
+ * a page item ("<sk>/<position>"), so a listing can resume in the middle of a batch.
+ */
 export async function listEvents(
   db: Db,
   customerId: string,
@@ -123,31 +158,68 @@ export async function listEvents(
   after?: string,
 ): Promise<{ events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean }> {
   const index = TABLE.timelineIndex;
-  const pk = keys.eventTimelinePartition(customerId);
-  const startSk = after ? Buffer.from(after, "base64url").toString("utf8") : undefined;
-  const page = await db.doc.send(
-    new QueryCommand({
-      TableName: db.table,
-      IndexName: index.name,
-      KeyConditionExpression: `${index.partitionKey} = :pk`,
-      ExpressionAttributeValues: { ":pk": pk },
-      ScanIndexForward: false,
-      Limit: first + 1,
-      ...(startSk ? { ExclusiveStartKey: startKeyFor(startSk, pk, customerId) } : {}),
-    }),
-  );
-  const items = page.Items ?? [];
+  const from = after ? parseCursor(Buffer.from(after, "base64url").toString("utf8")) : undefined;
+  const entries: Entry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.doc.send(
+      new QueryCommand({
+        TableName: db.table,
+        IndexName: index.name,
+        KeyConditionExpression: `${index.partitionKey} = :pk${from ? ` AND ${index.sortKey} ${from.position === undefined ? "<" : "<="} :sk` : ""}`,
+        ExpressionAttributeValues: { ":pk": keys.eventTimelinePartition(customerId), ...(from ? { ":sk": from.sk } : {}) },
+        ScanIndexForward: false,
+        Limit: first + 1 - entries.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      const sk = item[index.sortKey] as string;
+      const resumed = from?.position !== undefined && sk === from.sk;
+      if (item.type !== ItemType.EVENT_PAGE) {
+        if (!resumed) entries.push({ item, cursor: cursorOf(sk) });
+        continue;
+      }
+      const named = item.events as string[];
+      for (let i = (resumed ? Math.min(from.position!, named.length) : named.length) - 1; i >= 0; i--) entries.push({ idempotencyKey: named[i]!, cursor: cursorOf(sk, i) });
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && entries.length <= first);
+
+  const shown = entries.slice(0, first);
+  const fetched = await getEvents(db, customerId, shown.flatMap((e) => ("idempotencyKey" in e ? [e.idempotencyKey] : [])));
   return {
-    events: items.slice(0, first).map((item) => ({
-      event: toEvent(item),
-      cursor: Buffer.from(item[index.sortKey] as string, "utf8").toString("base64url"),
-    })),
-    hasNextPage: items.length > first,
+    // An event past its retention may be gone before its page is (TTL deletes items one by one).
+    events: shown.flatMap((e) => {
+      const event = "item" in e ? toEvent(e.item) : fetched.get(e.idempotencyKey);
+      return event ? [{ event, cursor: e.cursor }] : [];
+    }),
+    hasNextPage: entries.length > first,
   };
 }
 
-/** The ExclusiveStartKey of a GSI query holds the index keys and the table keys of the last item. */
-function startKeyFor(gsi2sk: string, gsi2pk: string, customerId: string) {
-  const idempotencyKey = gsi2sk.slice(gsi2sk.indexOf("#") + 1);
-  return { ...keys.event(customerId, idempotencyKey), gsi2pk, gsi2sk };
+/** Events by key, strongly consistent (a page is visible only once its events are written). */
+async function getEvents(db: Db, customerId: string, idempotencyKeys: string[]): Promise<Map<string, UsageEvent>> {
+  const found = new Map<string, UsageEvent>();
+  for (let i = 0; i < idempotencyKeys.length; i += 100) {
+    const requestKeys = idempotencyKeys.slice(i, i + 100).map((k) => keys.event(customerId, k));
+    await withUnprocessed(
+      async (pending) => {
+        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[db.table] ?? []) found.set(item.idempotencyKey as string, toEvent(item));
+        return out;
+      },
+      requestKeys,
+      (out) => out.UnprocessedKeys?.[db.table]?.Keys as typeof requestKeys | undefined,
+    );
+  }
+  return found;
+}
+
+const cursorOf = (sk: string, position?: number) => Buffer.from(position === undefined ? sk : `${sk}/${position}`, "utf8").toString("base64url");
+
+/** "<recordedAt>#<key>" or "<recordedAt>#<key>/<position>"; core/usage/views.ts validates the shape first. */
+function parseCursor(text: string): { sk: string; position?: number } {
+  const slash = text.lastIndexOf("/");
+  return slash < 0 ? { sk: text } : { sk: text.slice(0, slash), position: Number(text.slice(slash + 1)) };
 }

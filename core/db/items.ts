@@ -72,3 +72,13 @@ export function queryPrefix(db: Db, pk: string, prefix: string): Promise<Item[]>
     ExpressionAttributeValues: { ":pk": pk, ":prefix": prefix },
   });
 }
+
+/** Re-sends what DynamoDB left unprocessed (batch reads and writes), with a short backoff, a bounded number of times. */
+export async function withUnprocessed<R, O>(send: (pending: R[]) => Promise<O>, requests: R[], leftOver: (out: O) => R[] | undefined) {
+  let pending = requests;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt === 8) throw new Error("DynamoDB left batch requests unprocessed after 8 attempts");
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    pending = leftOver(await send(pending)) ?? [];
+  }
+}

@@ -16,7 +16,10 @@ export const TABLE = {
    * sweeper reads each due wallet itself, which a close needs anyway.
    */
   dueIndex: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "KEYS_ONLY" },
-  /** A customer's timelines (usage events, invoices), newest first. */
+  /**
+   * A customer's timelines, newest first: usage events (a single event's own item, or one page
+   * item per batch transaction that names its events) and invoices.
+   */
   timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "ALL" },
 } as const;
 
@@ -28,6 +31,7 @@ export const ItemType = {
   CUSTOMER: "CUSTOMER",
   WALLET: "WALLET",
   EVENT: "EVENT",
+  EVENT_PAGE: "EVENT_PAGE",
   PURCHASE: "PURCHASE",
   INVOICE: "INVOICE",
   COUNTER: "COUNTER",
@@ -61,9 +65,19 @@ export const keys = {
     pk: `EVENT#${customerId}#${shardOf(idempotencyKey, EVENT_SHARDS)}`,
     sk: idempotencyKey,
   }),
-  eventTimeline: (customerId: string, timestamp: string, idempotencyKey: string) => ({
+  /**
+   * A batch transaction's events are listed through one page item, named after its first event
+   * (whose key is new in the same transaction, so the page's key is too). Idempotency keys never
+   * hold "#", so a page never collides with an event.
+   */
+  eventPage: (customerId: string, firstIdempotencyKey: string): Key => ({
+    pk: `EVENT#${customerId}#${shardOf(firstIdempotencyKey, EVENT_SHARDS)}`,
+    sk: `PAGE#${firstIdempotencyKey}`,
+  }),
+  /** The timeline entry of an event or a page: by record time, then the (first) event's key. */
+  eventTimeline: (customerId: string, recordedAt: string, idempotencyKey: string) => ({
     gsi2pk: `EVENTS#${customerId}`,
-    gsi2sk: `${timestamp}#${idempotencyKey}`,
+    gsi2sk: `${recordedAt}#${idempotencyKey}`,
   }),
   eventTimelinePartition: (customerId: string) => `EVENTS#${customerId}`,
 

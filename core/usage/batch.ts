@@ -1,12 +1,13 @@
 /**
  * trackUsageBatch: up to 100 events, each accepted or refused on its own, in order. Events are
  * grouped by customer; a group is priced in memory against one wallet read, and its accepted
- * events go out in as few transactions as DynamoDB allows (99 events + the wallet each). When a
+ * events go out in as few transactions as DynamoDB allows (100 items: up to 98 events, the wallet
+ * and the events' timeline page; core/db/events.ts), split evenly. When a
  * transaction is cancelled (a replayed key, a race), its events and the rest of the group fall
  * back to one trackUsage each, which decides each exactly as a single call would.
  *
  * Like trackUsage, a group prices against this process's cached wallet when it has one, so a
- * steady-state batch of 100 events is two transactions (99 + 1) and no read; the payloads'
+ * steady-state batch of 100 events is two transactions (50 + 50) and no read; the payloads'
  * entitlements are as of that view plus the batch's own events.
  */
 import type { Deps } from "../deps";
@@ -24,7 +25,8 @@ import { rememberWallet } from "../db/wallet-cache";
 import { deltaOf, trackUsage, type TrackResult } from "./track";
 
 export const MAX_BATCH = 100;
-const EVENTS_PER_TRANSACTION = 99;
+/** DynamoDB's 100 items per transaction, less the wallet and the timeline page. */
+const EVENTS_PER_TRANSACTION = 98;
 
 export type BatchResult = { ok: true; payload: TrackResult } | { ok: false; errorCode: string; errorMessage: string };
 
@@ -66,8 +68,10 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
   if (!priced) return inOrder(group);
   const { current, sub, wallet, accepted, refused } = priced;
   let written = 0;
-  for (let start = 0; start < accepted.length; start += EVENTS_PER_TRANSACTION) {
-    const chunk = accepted.slice(start, start + EVENTS_PER_TRANSACTION);
+  const transactions = Math.ceil(accepted.length / EVENTS_PER_TRANSACTION);
+  const size = Math.ceil(accepted.length / (transactions || 1));
+  for (let start = 0; start < accepted.length; start += size) {
+    const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
     // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
     const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges), true);
@@ -80,7 +84,7 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     written++;
     for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
   }
-  if (written === Math.ceil(accepted.length / EVENTS_PER_TRANSACTION) && written > 0) {
+  if (written === transactions && written > 0) {
     rememberWallet(deps.db, { ...wallet, version: current.wallet.version + written });
   }
   // Refused in memory: decided (or replayed) exactly as a single call would decide them.

@@ -24,7 +24,8 @@ export async function featureUsage(deps: Deps, customerId: string): Promise<Feat
     });
 }
 
-const CURSOR = /^\d{4}-\d\d-\d\dT[\d:.]+Z#[A-Za-z0-9_\-.:@]{1,128}$/;
+/** What core/db/events.ts's cursors hold: a timeline sort key, and a position inside a batch's page. */
+const CURSOR = /^\d{4}-\d\d-\d\dT[\d:.]+Z#[A-Za-z0-9_\-.:@]{1,128}(\/\d{1,3})?$/;
 
 export async function customerEvents(deps: Deps, customerId: string, first: number, after?: string | null) {
   if (!Number.isInteger(first) || first < 1 || first > 100) throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");

@@ -149,18 +149,6 @@ describe("events", () => {
     expect(new Set(all.edges.map((e: any) => e.cursor)).size).toBe(5);
   });
 
-  it("orders by the usage's timestamp, not by when it was recorded", async () => {
-    await f.customerOn("backfill", "metered");
-    await f.advanceClock("2026-01-01T00:10:00.000Z");
-    await f.track({ customerId: "backfill", feature: "api_calls", idempotencyKey: "now" });
-    await f.track({ customerId: "backfill", feature: "api_calls", idempotencyKey: "earlier", timestamp: "2026-01-01T00:07:00Z" });
-    const events = await page("backfill", 10);
-    expect(events.edges.map((e: any) => [e.node.idempotencyKey, e.node.timestamp])).toEqual([
-      ["now", "2026-01-01T00:10:00.000Z"],
-      ["earlier", "2026-01-01T00:07:00.000Z"],
-    ]);
-  });
-
   it("refuses a cursor that is not one, and a page size out of range, with BAD_USER_INPUT", async () => {
     const q = (first: number, after: string | null) =>
       api.gql(`query($n: Int, $a: String) { customer(id: "pager") { events(first: $n, after: $a) { edges { cursor } } } }`, { n: first, a: after });
