@@ -1,12 +1,17 @@
 /**
  * Invoice items and gapless numbering. A number is taken in the same transaction that writes the
- * invoice and what it bills: the counter moves from n-1 to n only if it is still at n-1, so a
+ * invoice and what it bills: the counter moves from n to n+k only if it is still at n, so a
  * failed or lost transaction never burns a number. The last number is remembered per process to
  * save a read; a stale guess fails the counter's condition and is refreshed.
  *
- * Within one process, invoice-bearing transactions take their turn one after another, so they
- * do not race each other for the counter (a performance measure: correctness is the counter's
- * condition, which also settles races between processes).
+ * Every invoice-bearing write meets the counter, so within one process they are group-committed:
+ * the writes waiting while a transaction is in flight go out together in the next one (the
+ * counter once, then each write's items and its invoice, up to DynamoDB's 100 items), numbered in
+ * the order they arrived. A write whose own condition fails is answered and dropped from the
+ * group; a write that meets another transaction on its own items is retried in a later group,
+ * so one busy wallet does not hold the others back. This is a throughput measure (the sweeper's
+ * closes share a transaction instead of queueing for the counter one by one); correctness is the
+ * counter's condition, which also settles races between processes.
  *
  * Until its events are published, an invoice also sits in the sparse work index (gsi1, partition
  * OUTBOX), so the sweeper can publish what a crash left unpublished.
@@ -42,35 +47,158 @@ export function writeWithInvoice(
   draft?: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
 ): Promise<WriteOutcome> {
-  if (!draft) return write(db, items);
-  const turn = (turns.get(db.table) ?? Promise.resolve()).then(() => write(db, items, draft, eventsFor));
-  turns.set(db.table, turn.catch(() => undefined));
-  return turn;
+  if (!draft) return writeAlone(db, items);
+  return new Promise((resolve, reject) => {
+    const queue = queues.get(db.table) ?? [];
+    queues.set(db.table, queue);
+    queue.push({ items, draft, eventsFor, attempts: 0, resolve, reject });
+    void drain(db, queue);
+  });
 }
 
-const turns = new Map<string, Promise<unknown>>();
-const COUNTER_ATTEMPTS = 20;
+/** An invoice-bearing write waiting for (or in) a group. */
+type Pending = {
+  items: TransactItem[];
+  draft: InvoiceDraft;
+  eventsFor: (invoice: Invoice) => BillingEvent[];
+  attempts: number;
+  resolve: (outcome: WriteOutcome) => void;
+  reject: (error: unknown) => void;
+};
 
-async function write(db: Db, items: TransactItem[], draft?: InvoiceDraft, eventsFor: (invoice: Invoice) => BillingEvent[] = () => []): Promise<WriteOutcome> {
+const queues = new Map<string, Pending[]>();
+const draining = new Set<Pending[]>();
+const COUNTER_ATTEMPTS = 20;
+/** DynamoDB's limit on a transaction's items. */
+const MAX_ITEMS = 100;
+
+/** Sends the queue's writes, a group per transaction, until it is empty; one drain per queue at a time. */
+async function drain(db: Db, queue: Pending[]): Promise<void> {
+  if (draining.has(queue)) return;
+  draining.add(queue);
+  try {
+    while (queue.length) {
+      const group = takeGroup(queue);
+      // commitGroup answers every member; this only catches what it did not expect.
+      await commitGroup(db, group).catch((error: unknown) => group.forEach((m) => m.reject(error)));
+    }
+  } finally {
+    draining.delete(queue);
+  }
+}
+
+/** The oldest writes that fit in one transaction and touch distinct items (DynamoDB refuses two operations on one item). */
+function takeGroup(queue: Pending[]): Pending[] {
+  const group: Pending[] = [];
+  const touched = new Set<string>();
+  let size = 1; // the counter
+  for (let i = 0; i < queue.length && size < MAX_ITEMS; ) {
+    const next = queue[i]!;
+    const own = next.items.map(itemKey);
+    if (size + own.length + 1 > MAX_ITEMS) break;
+    if (own.some((k) => touched.has(k))) {
+      i++;
+      continue;
+    }
+    own.forEach((k) => touched.add(k));
+    size += own.length + 1;
+    group.push(next);
+    queue.splice(i, 1);
+  }
+  return group;
+}
+
+function itemKey(item: TransactItem): string {
+  const key = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key) as Item;
+  return `${String(key.pk)}\u0000${String(key.sk)}`;
+}
+
+/**
+ * One transaction for the group: numbers previous+1.. in the group's order. Each member is
+ * answered exactly once: written, refused by its own condition, or failed.
+ */
+async function commitGroup(db: Db, group: Pending[]): Promise<void> {
+  let members = group;
+  let attempt = 0;
+  while (members.length) {
+    if (attempt++ === COUNTER_ATTEMPTS) {
+      for (const m of members) m.reject(new DomainError("CONFLICT", "could not allocate an invoice number under contention; retry"));
+      return;
+    }
+    await backoff(attempt - 1);
+    const previous = lastNumber.get(db.table) ?? (await readCounter(db).catch((error: unknown) => error));
+    if (typeof previous !== "bigint") {
+      for (const m of members) m.reject(previous);
+      return;
+    }
+    const invoices = members.map((m, i) => numbered(m.draft, previous + BigInt(i) + 1n));
+    const transactItems = members.flatMap((m, i) => [
+      ...m.items,
+      { Put: { TableName: db.table, Item: invoiceItem(invoices[i]!, m.eventsFor(invoices[i]!)), ConditionExpression: "attribute_not_exists(pk)" } },
+    ]);
+    try {
+      await db.doc.send(new TransactWriteCommand({ TransactItems: [...transactItems, counterUpdate(db, previous, BigInt(members.length))] }));
+      lastNumber.set(db.table, previous + BigInt(members.length));
+      members.forEach((m, i) => m.resolve({ ok: true, invoice: invoices[i]! }));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) {
+        for (const m of members) m.reject(error);
+        return;
+      }
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[transactItems.length]?.Code === "ConditionalCheckFailed") {
+        lastNumber.delete(db.table); // another process took numbers: read the counter again
+        continue;
+      }
+      const failed = (code: string) => (reasons: CancellationReason[]) => reasons.some((r) => r.Code === code);
+      const retry: Pending[] = [];
+      let at = 0;
+      for (const m of members) {
+        const own = reasons.slice(at, at + m.items.length);
+        at += m.items.length + 1;
+        if (failed("ConditionalCheckFailed")(own)) m.resolve({ ok: false, reasons: own });
+        else if (failed("TransactionConflict")(own) && members.length > 1) requeue(db, m);
+        else retry.push(m);
+      }
+      // Nothing of the members' own failed: the counter, an invoice or DynamoDB itself did.
+      if (retry.length === members.length && !failed("TransactionConflict")(reasons)) {
+        for (const m of members) m.reject(error);
+        return;
+      }
+      members = retry;
+    }
+  }
+}
+
+/** A write that met another transaction on its own items goes back in line for a later group. */
+function requeue(db: Db, pending: Pending): void {
+  if (++pending.attempts === COUNTER_ATTEMPTS) {
+    pending.reject(new DomainError("CONFLICT", "could not write under contention; retry"));
+    return;
+  }
+  const queue = queues.get(db.table)!;
+  void backoff(pending.attempts).then(() => {
+    queue.push(pending);
+    void drain(db, queue);
+  });
+}
+
+/** A write without an invoice: no counter, no group. */
+async function writeAlone(db: Db, items: TransactItem[]): Promise<WriteOutcome> {
   for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
     await backoff(attempt);
-    const previous = draft ? (lastNumber.get(db.table) ?? (await readCounter(db))) : 0n;
-    const invoice = draft ? numbered(draft, previous + 1n) : undefined;
-    const invoiceItems: TransactItem[] = invoice ? [counterUpdate(db, previous), { Put: { TableName: db.table, Item: invoiceItem(invoice, eventsFor(invoice)), ConditionExpression: "attribute_not_exists(pk)" } }] : [];
     try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: [...items, ...invoiceItems] }));
-      if (invoice) lastNumber.set(db.table, previous + 1n);
-      return { ok: true, ...(invoice ? { invoice } : {}) };
+      await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { ok: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
-      const own = reasons.slice(0, items.length);
-      if (own.some((r) => r.Code === "ConditionalCheckFailed")) return { ok: false, reasons: own };
-      if (reasons[items.length]?.Code === "ConditionalCheckFailed") lastNumber.set(db.table, await readCounter(db));
-      else if (!reasons.some((r) => r.Code === "TransactionConflict")) throw error;
+      if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) return { ok: false, reasons };
+      if (!reasons.some((r) => r.Code === "TransactionConflict")) throw error;
     }
   }
-  throw new DomainError("CONFLICT", "could not allocate an invoice number under contention; retry");
+  throw new DomainError("CONFLICT", "could not write under contention; retry");
 }
 
 function numbered(draft: InvoiceDraft, n: bigint): Invoice {
@@ -78,7 +206,7 @@ function numbered(draft: InvoiceDraft, n: bigint): Invoice {
   return { ...draft, id: number, number, status: "OPEN" };
 }
 
-function counterUpdate(db: Db, previous: bigint): TransactItem {
+function counterUpdate(db: Db, previous: bigint, taken: bigint): TransactItem {
   return {
     Update: {
       TableName: db.table,
@@ -86,7 +214,7 @@ function counterUpdate(db: Db, previous: bigint): TransactItem {
       UpdateExpression: "SET #last = :next, #type = :type",
       ConditionExpression: previous === 0n ? "attribute_not_exists(#last)" : "#last = :previous",
       ExpressionAttributeNames: { "#last": "last", "#type": "type" },
-      ExpressionAttributeValues: { ":next": previous + 1n, ":type": ItemType.COUNTER, ...(previous === 0n ? {} : { ":previous": previous }) },
+      ExpressionAttributeValues: { ":next": previous + taken, ":type": ItemType.COUNTER, ...(previous === 0n ? {} : { ":previous": previous }) },
     },
   };
 }

@@ -11,6 +11,10 @@ import { listDue } from "../db/due";
 import { closeDue } from "./close";
 import { loadWallet } from "../usage/load";
 
+/**
+ * concurrency: customers closed at once (default 16). Their reads and event publishing overlap;
+ * their transactions share the invoice counter and so are group-committed (core/db/invoices.ts).
+ */
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
 /** found: due subscriptions seen; closed: periods this run closed (several per customer when it is behind). */
 export type SweepResult = { found: number; closed: number; failed: number; published: number; durationMs: number; complete: boolean };
@@ -40,7 +44,7 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
   result.durationMs = Date.now() - started;
   return result;
 }

@@ -3,6 +3,20 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/server";
 import { advanceClock, createFeatures, createPlan, invoicesOf, subscribed } from "../support/billing";
 import { closeDuePeriods } from "../../core/periods/sweep";
+import { conflictOnNextWalletTransaction } from "../support/fixtures";
+
+/** Counts the TransactWriteItems requests `api` sends from now on. */
+function countTransactions(api: TestApi): () => number {
+  let n = 0;
+  api.deps.db.raw.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === "TransactWriteItemsCommand") n++;
+      return next(args);
+    },
+    { step: "initialize", name: "countTransactions", override: true },
+  );
+  return () => n;
+}
 
 let api: TestApi;
 beforeEach(async () => {
@@ -76,5 +90,35 @@ describe("invoice numbers", () => {
     );
     const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => invoicesOf(api, `n${i}`)))).flat().map((inv) => inv.number).sort();
     expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
+  });
+
+  it("are gapless when one sweep closes 60 customers, whose closes share transactions", async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `g${String(i).padStart(2, "0")}`);
+    for (const id of ids) await subscribed(api, id, "daily");
+    await advanceClock(api, "2026-01-02T00:00:00Z");
+    const transactions = countTransactions(api);
+    const sweep = await closeDuePeriods(api.deps);
+    expect(sweep).toMatchObject({ found: 60, closed: 60, failed: 0, complete: true });
+    expect(transactions()).toBeLessThanOrEqual(30);
+    const renewals = (await Promise.all(ids.map((id) => invoicesOf(api, id)))).map((invoices) => invoices[0]);
+    expect(renewals.map((i) => [i.periodStart, i.total])).toEqual(ids.map(() => ["2026-01-01T00:00:00.000Z", "1.00"]));
+    const numbers = renewals.map((i) => i.number).sort();
+    expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => `INV-${String(i + 61).padStart(6, "0")}`));
+  });
+
+  it("stay gapless when one customer's wallet is busy in a shared transaction: the others commit, it closes in a later one", async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `busy${String(i).padStart(2, "0")}`);
+    for (const id of ids) await subscribed(api, id, "daily");
+    await advanceClock(api, "2026-01-02T00:00:00Z");
+    const busy = conflictOnNextWalletTransaction(api.deps.db, "busy07");
+    try {
+      expect(await closeDuePeriods(api.deps)).toMatchObject({ found: 20, closed: 20, failed: 0 });
+    } finally {
+      busy.restore();
+    }
+    expect(busy.injected()).toBe(1);
+    const renewals = (await Promise.all(ids.map((id) => invoicesOf(api, id)))).map((invoices) => invoices[0]);
+    expect(renewals.every((i) => i.periodStart === "2026-01-01T00:00:00.000Z")).toBe(true);
+    expect(renewals.map((i) => i.number).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `INV-${String(i + 21).padStart(6, "0")}`));
   });
 });
