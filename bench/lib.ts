@@ -12,9 +12,20 @@ export type Counts = {
   items: Record<string, number>;
   /** Capacity units DynamoDB reported (ReturnConsumedCapacity: INDEXES), when it reports them. */
   reported: { read: number; write: number; gsiWrite: number; responses: number; withCapacity: number };
+  /**
+   * Write units of the transactions' puts by AWS's rules, from the items actually sent: 2 per KB
+   * per item, plus 1 per KB of each index entry the item writes (gsi2 projects the whole item,
+   * gsi1 keys only). Updates are counted; their size is the stored item's, known to the caller.
+   */
+  transactions: { putWriteUnits: number; indexWriteUnits: number; updates: number };
 };
 
-export const emptyCounts = (): Counts => ({ requests: {}, items: {}, reported: { read: 0, write: 0, gsiWrite: 0, responses: 0, withCapacity: 0 } });
+export const emptyCounts = (): Counts => ({
+  requests: {},
+  items: {},
+  reported: { read: 0, write: 0, gsiWrite: 0, responses: 0, withCapacity: 0 },
+  transactions: { putWriteUnits: 0, indexWriteUnits: 0, updates: 0 },
+});
 
 const CAPACITY_OPS = new Set(["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "TransactWriteItems", "TransactGetItems", "BatchWriteItem", "BatchGetItem"]);
 
@@ -35,7 +46,18 @@ export function countRequests(client: DynamoDBClient, counts: () => Counts): voi
       const op = operationOf(context.commandName, input);
       const c = counts();
       c.requests[op] = (c.requests[op] ?? 0) + 1;
-      if (op === "TransactWriteItems") c.items[op] = (c.items[op] ?? 0) + ((input.TransactItems as unknown[])?.length ?? 0);
+      if (op === "TransactWriteItems") {
+        const items = (input.TransactItems ?? []) as { Put?: { Item: Record<string, AttributeValue> }; Update?: unknown }[];
+        c.items[op] = (c.items[op] ?? 0) + items.length;
+        for (const item of items) {
+          if (item.Update) c.transactions.updates++;
+          if (!item.Put) continue;
+          const size = kbUnits(itemBytes(item.Put.Item));
+          c.transactions.putWriteUnits += 2 * size;
+          if (item.Put.Item.gsi2pk) c.transactions.indexWriteUnits += size;
+          if (item.Put.Item.gsi1pk) c.transactions.indexWriteUnits += 1;
+        }
+      }
       if (op === "BatchWriteItem") {
         const per = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);
         c.items[op] = (c.items[op] ?? 0) + per.reduce((s, l) => s + l.length, 0);

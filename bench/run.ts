@@ -183,7 +183,7 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   const SINGLES = 200;
   for (let n = 0; n < SINGLES; n++) await gqlTrack("c-hot", keyOf("steady", n));
   const single = await api.stats();
-  results.singleTrack = { events: SINGLES, requests: perOp(single.requests, SINGLES), reported: per(single.reported, SINGLES), serverMsP50: single.serverMsP50, serverMsMean: single.serverMsMean, cpuMsPerRequest: single.cpuMsPerRequest };
+  results.singleTrack = { events: SINGLES, requests: perOp(single.requests, SINGLES), reported: per(single.reported, SINGLES), writes: single.transactions, serverMsP50: single.serverMsP50, serverMsMean: single.serverMsMean, cpuMsPerRequest: single.cpuMsPerRequest };
 
   // ---- 3: trackUsageBatch of 100 events for one customer.
   log("bench: trackUsageBatch of 100...");
@@ -208,6 +208,8 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     requestsPer100: perOp(batchStats.requests, batchStats.graphqlRequests),
     itemsPer100: perOp(batchStats.items, batchStats.graphqlRequests),
     reportedPer100: per(batchStats.reported, batchStats.graphqlRequests),
+    writes: batchStats.transactions,
+    events: batchStats.graphqlRequests * 100,
     serverMsP50: batchStats.serverMsP50,
   };
 
@@ -296,19 +298,24 @@ function costs(results: Results, eventBytes: number, walletBytes: number): Resul
   const e = kbUnits(eventBytes);
   const w = kbUnits(walletBytes);
   const walletRead = Math.max(1, Math.ceil(walletBytes / 4096)); // strongly consistent: 1 RRU per 4 KB
-  // Per transaction item: 2 WCU per KB. GSI writes are standard writes: 1 WCU per KB of the index entry.
-  // The event item is in gsi2 (the customer's timeline); the wallet is in gsi1 (due index, projection ALL),
-  // so every counter update of an active wallet rewrites its index entry too.
+  // From the transactions the server sent (bench/lib.ts countRequests): each put at 2 WCU per KB
+  // plus its index entries at 1 WCU per KB; each wallet update at 2 WCU per KB of the wallet. The
+  // due index (gsi1) is keys only and a track never changes its keys, so it costs a track nothing.
+  const writeUnits = (t: Counts["transactions"], events: number) => {
+    const puts = t.putWriteUnits / events;
+    const index = t.indexWriteUnits / events;
+    const wallet = (t.updates * 2 * w) / events;
+    return { total: puts + index + wallet, puts, index, wallet };
+  };
   const single = results.singleTrack.requests as Record<string, number>;
-  const txPerEvent = single.TransactWriteItems ?? 0;
   const readsPerEvent = (single.GetItem ?? 0) + (single.Query ?? 0);
-  const singleWcu = txPerEvent * (2 * e + 2 * w) + e + txPerEvent * w;
+  const singleWrites = writeUnits(results.singleTrack.writes, results.singleTrack.events);
+  const singleWcu = singleWrites.total;
   const singleRru = readsPerEvent * walletRead;
   const b = results.batch.requestsPer100 as Record<string, number>;
-  const batchTx = b.TransactWriteItems ?? 0;
   const batchReads = (b.GetItem ?? 0) + (b.Query ?? 0);
-  const batchWcu = (100 * (2 * e + e) + batchTx * (2 * w + w)) / 100;
-  const batchWcuNoTimelineIndex = (100 * 2 * e + batchTx * (2 * w + w)) / 100;
+  const batchWrites = writeUnits(results.batch.writes, results.batch.events);
+  const batchWcu = batchWrites.total;
   const batchRru = (batchReads * walletRead) / 100;
   const singleMs = Math.max(1, Math.ceil(results.singleTrack.serverMsP50));
   const batchMs = Math.max(1, Math.ceil(results.batch.serverMsP50));
@@ -320,9 +327,9 @@ function costs(results: Results, eventBytes: number, walletBytes: number): Resul
   };
   return {
     prices: PRICE,
-    itemWcu: { event: 2 * e, eventTimelineIndex: e, walletUpdate: 2 * w, walletDueIndex: w, walletReadRru: walletRead },
-    single: { wcuPerEvent: singleWcu, rruPerEvent: singleRru, requestsPerEvent: single, lambdaMs: singleMs, usdPerMillion: perMillion(singleWcu, singleRru, singleMs, 1), reportedPerEvent: results.singleTrack.reported },
-    batched: { wcuPerEvent: batchWcu, wcuPerEventWithoutTimelineIndex: batchWcuNoTimelineIndex, rruPerEvent: batchRru, requestsPer100: b, lambdaMsPerBatch: batchMs, usdPerMillion: perMillion(batchWcu, batchRru, batchMs / 100, 1 / 100), reportedPer100: results.batch.reportedPer100 },
+    itemWcu: { event: 2 * e, eventTimelineIndex: e, walletUpdate: 2 * w, walletReadRru: walletRead },
+    single: { wcuPerEvent: singleWcu, wcuBreakdown: singleWrites, rruPerEvent: singleRru, requestsPerEvent: single, lambdaMs: singleMs, usdPerMillion: perMillion(singleWcu, singleRru, singleMs, 1), reportedPerEvent: results.singleTrack.reported },
+    batched: { wcuPerEvent: batchWcu, wcuBreakdown: batchWrites, rruPerEvent: batchRru, requestsPer100: b, lambdaMsPerBatch: batchMs, usdPerMillion: perMillion(batchWcu, batchRru, batchMs / 100, 1 / 100), reportedPer100: results.batch.reportedPer100 },
   };
 }
 
@@ -402,6 +409,9 @@ const per = (r: Counts["reported"], n: number) => ({ read: r.read / n, write: r.
 
 // ---------------------------------------------------------------------------------------------
 
+const wcuParts = (b: { puts: number; index: number; wallet: number }) =>
+  `puts ${b.puts.toFixed(2)} + timeline index ${b.index.toFixed(2)} + wallet ${b.wallet.toFixed(2)}`;
+
 function render(r: Results): string {
   const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
   const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
@@ -430,8 +440,8 @@ function render(r: Results): string {
     rows.push([`bundle ${name}`, "", "", "", "", `${(s.bytes / 1e6).toFixed(3)} MB minified (AWS SDK ${(s.sdkBytes / 1e6).toFixed(3)} MB)`]);
   rows.push(["cold start: spawn -> first response", "", f0(cs.medianSpawnToResponseMs), "", "", `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`]);
   const c = r.cost;
-  rows.push(["cost, single trackUsage", `$${f2(c.single.usdPerMillion.total)}/M`, "", "", "", `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`]);
-  rows.push(["cost, batched (100/request)", `$${f2(c.batched.usdPerMillion.total)}/M`, "", "", "", `${f2(c.batched.wcuPerEvent)} WCU (${f2(c.batched.wcuPerEventWithoutTimelineIndex)} without the timeline GSI) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`]);
+  rows.push(["cost, single trackUsage", `$${f2(c.single.usdPerMillion.total)}/M`, "", "", "", `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`]);
+  rows.push(["cost, batched (100/request)", `$${f2(c.batched.usdPerMillion.total)}/M`, "", "", "", `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   const line = (row: string[]) => row.map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
   const header = [
