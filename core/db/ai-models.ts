@@ -3,10 +3,10 @@
  * Scan). Prices (ledger units per 1M tokens) and tier sizes are stored as Numbers from bigints and
  * read back exactly (wrapped NumberValues -> bigint).
  */
-import { BatchGetCommand, BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { samePrice, type ModelPrice, type Tier } from "../catalog/model-price";
 import type { Db } from "./client";
-import { big, getItem, optionalBig, queryAll, queryPrefix, withUnprocessed, type Item } from "./items";
+import { batchGet, big, getItem, optionalBig, queryAll, queryPrefix, withUnprocessed, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 
 export type UpsertResult = { added: string[]; changed: string[]; unchanged: string[] };
@@ -71,21 +71,8 @@ export async function upsertModels(db: Db, models: ModelPrice[]): Promise<Upsert
 }
 
 async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelPrice>> {
-  const found = new Map<string, ModelPrice>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    const requestKeys = unique.slice(i, i + 100).map((id) => keys.aiModel(id));
-    await withUnprocessed(
-      async (pending) => {
-        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[db.table] ?? []) found.set(item.id as string, toModel(item));
-        return out;
-      },
-      requestKeys,
-      (out) => out.UnprocessedKeys?.[db.table]?.Keys as typeof requestKeys | undefined,
-    );
-  }
-  return found;
+  const items = await batchGet(db, [...new Set(ids)].map((id) => keys.aiModel(id)));
+  return new Map(items.map((item) => [item.id as string, toModel(item)]));
 }
 
 

@@ -11,14 +11,14 @@
  * recorded (a batch's events share one record time, in the batch's order); each keeps its own
  * `timestamp`, which is what periods and pricing use.
  */
-import { BatchGetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Guard } from "../models/types";
 import type { UsageEvent } from "../usage/event";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
-import { big, getItem, int, withUnprocessed, type Item } from "./items";
+import { batchGet, big, getItem, int, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
 import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
 
@@ -200,20 +200,8 @@ export async function listEvents(
 
 /** Events by key, strongly consistent (a page is visible only once its events are written). */
 async function getEvents(db: Db, customerId: string, idempotencyKeys: string[]): Promise<Map<string, UsageEvent>> {
-  const found = new Map<string, UsageEvent>();
-  for (let i = 0; i < idempotencyKeys.length; i += 100) {
-    const requestKeys = idempotencyKeys.slice(i, i + 100).map((k) => keys.event(customerId, k));
-    await withUnprocessed(
-      async (pending) => {
-        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[db.table] ?? []) found.set(item.idempotencyKey as string, toEvent(item));
-        return out;
-      },
-      requestKeys,
-      (out) => out.UnprocessedKeys?.[db.table]?.Keys as typeof requestKeys | undefined,
-    );
-  }
-  return found;
+  const items = await batchGet(db, idempotencyKeys.map((k) => keys.event(customerId, k)));
+  return new Map(items.map((item) => [item.idempotencyKey as string, toEvent(item)]));
 }
 
 const cursorOf = (sk: string, position?: number) => Buffer.from(position === undefined ? sk : `${sk}/${position}`, "utf8").toString("base64url");

@@ -1,9 +1,9 @@
 /**
  * Small shared helpers of the repositories: reading Numbers back exactly, creating an item only
- * if it is new, getting one item, and listing one partition (Query, never Scan).
+ * if it is new, getting one item or many by key, and listing one partition (Query, never Scan).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import type { Key } from "./keys";
@@ -81,4 +81,21 @@ export async function withUnprocessed<R, O>(send: (pending: R[]) => Promise<O>, 
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
     pending = leftOver(await send(pending)) ?? [];
   }
+}
+
+/** Items by key, strongly consistent, 100 keys a request; missing items are simply absent. */
+export async function batchGet(db: Db, itemKeys: Key[]): Promise<Item[]> {
+  const found: Item[] = [];
+  for (let i = 0; i < itemKeys.length; i += 100) {
+    await withUnprocessed(
+      async (pending) => {
+        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
+        found.push(...(out.Responses?.[db.table] ?? []));
+        return out;
+      },
+      itemKeys.slice(i, i + 100),
+      (out) => out.UnprocessedKeys?.[db.table]?.Keys as Key[] | undefined,
+    );
+  }
+  return found;
 }
