@@ -4,16 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/server";
-import { advanceClock, createFeatures, createPlan, invoicesOf, subscribed } from "../support/billing";
+import { fixtures } from "../support/fixtures";
 import { loadSnapshotIfEmpty } from "../../core/catalog/import";
 
 let api: TestApi;
+let f: ReturnType<typeof fixtures>;
 beforeAll(async () => {
   api = await startTestApi();
+  f = fixtures(api);
   await loadSnapshotIfEmpty(api.deps);
-  await createFeatures(api, { ai_chat: "METERED" });
-  await createPlan(api, { code: "ai", model: "BALANCE", basePrice: "100", interval: "MONTH", features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }] });
-  await subscribed(api, "lab", "ai");
+  await f.features({ ai_chat: "METERED" });
+  await f.plan({ code: "ai", model: "BALANCE", basePrice: "100", interval: "MONTH", features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }] });
+  await f.customerOn("lab", "ai");
 });
 afterAll(() => api?.close());
 
@@ -58,9 +60,9 @@ describe("AI_MODEL pricing with a 40% margin", () => {
 
   it("puts the balance's overage on one invoice at period end", async () => {
     await chat("r4", "anthropic/claude-sonnet-4-6", { inputTokens: 2_000_000, outputTokens: 4_000_000 }); // $92.40
-    await advanceClock(api, "2026-02-01T00:00:00Z");
+    await f.advanceClock("2026-02-01T00:00:00Z");
     await api.ok(`mutation { closeDuePeriods }`);
-    const [renewal] = await invoicesOf(api, "lab");
+    const [renewal] = await f.invoices("lab");
     // spent 25.20 + 0.00945 + 0.0189 + 92.40 = 117.62835 against the $100 allowance
     expect(renewal.lines).toEqual([
       { kind: "OVERAGE", feature: null, quantity: "1", unitPrice: "17.62835", amount: "17.63" },

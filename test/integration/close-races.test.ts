@@ -1,9 +1,8 @@
 /** Closes racing each other, racing tracking, and invoice numbering under concurrency. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/server";
-import { advanceClock, createFeatures, createPlan, invoicesOf, subscribed } from "../support/billing";
 import { closeDuePeriods } from "../../core/periods/sweep";
-import { conflictOnNextWalletTransaction } from "../support/fixtures";
+import { conflictOnNextWalletTransaction, fixtures } from "../support/fixtures";
 
 /** Counts the TransactWriteItems requests `api` sends from now on. */
 function countTransactions(api: TestApi): () => number {
@@ -19,22 +18,24 @@ function countTransactions(api: TestApi): () => number {
 }
 
 let api: TestApi;
+let f: ReturnType<typeof fixtures>;
 beforeEach(async () => {
   api = await startTestApi();
-  await createFeatures(api, { calls: "METERED" });
-  await createPlan(api, { code: "daily", model: "METERED", basePrice: "1", interval: "DAY", features: [{ feature: "calls", included: "0", overagePrice: "1" }] });
-  await createPlan(api, { code: "wallet", model: "BALANCE", basePrice: "10", interval: "MONTH", features: [{ feature: "calls", unitPrice: "0.5" }] });
+  f = fixtures(api);
+  await f.features({ calls: "METERED" });
+  await f.plan({ code: "daily", model: "METERED", basePrice: "1", interval: "DAY", features: [{ feature: "calls", included: "0", overagePrice: "1" }] });
+  await f.plan({ code: "wallet", model: "BALANCE", basePrice: "10", interval: "MONTH", features: [{ feature: "calls", unitPrice: "0.5" }] });
 });
 afterEach(() => api.close());
 
 describe("closing twice", () => {
   it("two sweeps at once bill each period exactly once", async () => {
-    for (const id of ["a", "b", "c"]) await subscribed(api, id, "daily");
-    await advanceClock(api, "2026-01-04T00:00:00Z"); // three days: three closes each
+    for (const id of ["a", "b", "c"]) await f.customerOn(id, "daily");
+    await f.advanceClock("2026-01-04T00:00:00Z"); // three days: three closes each
     const [one, two] = await Promise.all([closeDuePeriods(api.deps), closeDuePeriods(api.deps)]);
     expect(one.failed + two.failed).toBe(0);
     for (const id of ["a", "b", "c"]) {
-      const invoices = await invoicesOf(api, id);
+      const invoices = await f.invoices(id);
       expect(invoices.map((i) => i.periodStart)).toEqual([
         "2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z",
       ]);
@@ -46,8 +47,8 @@ describe("closing twice", () => {
 
 describe("tracking racing a close", () => {
   it("counts every accepted event in exactly one period: 50 late events for the old period vs. the sweeper", async () => {
-    await subscribed(api, "racer", "daily");
-    await advanceClock(api, "2026-01-02T00:00:05Z");
+    await f.customerOn("racer", "daily");
+    await f.advanceClock("2026-01-02T00:00:05Z");
     const track = (i: number) =>
       api.gql(`mutation($i: TrackUsageInput!) { trackUsage(input: $i) { event { periodStart } } }`, {
         i: { customerId: "racer", feature: "calls", idempotencyKey: `late-${i}`, timestamp: "2026-01-01T23:59:59Z" },
@@ -56,24 +57,24 @@ describe("tracking racing a close", () => {
     const accepted = results.filter((r) => !r.errors).length;
     const closed = results.filter((r) => r.errors?.[0]?.extensions?.code === "PERIOD_CLOSED").length;
     expect(accepted + closed).toBe(50);
-    const [renewal] = await invoicesOf(api, "racer");
+    const [renewal] = await f.invoices("racer");
     const overage = renewal.lines.find((l: { kind: string }) => l.kind === "OVERAGE");
     expect(overage?.quantity ?? "0").toBe(String(accepted));
-    expect(await invoicesOf(api, "racer")).toHaveLength(2);
+    expect(await f.invoices("racer")).toHaveLength(2);
     const now = await api.ok(`{ customer(id: "racer") { usage { used } } }`);
     expect(now.customer.usage).toEqual([{ used: "0" }]);
   });
 
   it("books 50 concurrent tracks after the period end into the new period, closing it once", async () => {
-    await subscribed(api, "lazy", "daily");
-    await advanceClock(api, "2026-01-02T00:00:05Z");
+    await f.customerOn("lazy", "daily");
+    await f.advanceClock("2026-01-02T00:00:05Z");
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         api.gql(`mutation { trackUsage(input: { customerId: "lazy", feature: "calls", idempotencyKey: "new-${i}" }) { event { periodStart } } }`),
       ),
     );
     expect(results.map((r) => r.data?.trackUsage.event.periodStart)).toEqual(Array(50).fill("2026-01-02T00:00:00.000Z"));
-    expect(await invoicesOf(api, "lazy")).toHaveLength(2);
+    expect(await f.invoices("lazy")).toHaveLength(2);
     const now = await api.ok(`{ customer(id: "lazy") { usage { used } } }`);
     expect(now.customer.usage).toEqual([{ used: "50" }]);
   });
@@ -88,19 +89,19 @@ describe("invoice numbers", () => {
         api.ok(`mutation { topUpBalance(customerId: "n${i}", amount: "1", idempotencyKey: "t${i}") { topUps } }`),
       ]).flat(),
     );
-    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => invoicesOf(api, `n${i}`)))).flat().map((inv) => inv.number).sort();
+    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => f.invoices(`n${i}`)))).flat().map((inv) => inv.number).sort();
     expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
   });
 
   it("are gapless when one sweep closes 60 customers, whose closes share transactions", async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `g${String(i).padStart(2, "0")}`);
-    for (const id of ids) await subscribed(api, id, "daily");
-    await advanceClock(api, "2026-01-02T00:00:00Z");
+    for (const id of ids) await f.customerOn(id, "daily");
+    await f.advanceClock("2026-01-02T00:00:00Z");
     const transactions = countTransactions(api);
     const sweep = await closeDuePeriods(api.deps);
     expect(sweep).toMatchObject({ found: 60, closed: 60, failed: 0, complete: true });
     expect(transactions()).toBeLessThanOrEqual(30);
-    const renewals = (await Promise.all(ids.map((id) => invoicesOf(api, id)))).map((invoices) => invoices[0]);
+    const renewals = (await Promise.all(ids.map((id) => f.invoices(id)))).map((invoices) => invoices[0]);
     expect(renewals.map((i) => [i.periodStart, i.total])).toEqual(ids.map(() => ["2026-01-01T00:00:00.000Z", "1.00"]));
     const numbers = renewals.map((i) => i.number).sort();
     expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => `INV-${String(i + 61).padStart(6, "0")}`));
@@ -108,8 +109,8 @@ describe("invoice numbers", () => {
 
   it("stay gapless when one customer's wallet is busy in a shared transaction: the others commit, it closes in a later one", async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `busy${String(i).padStart(2, "0")}`);
-    for (const id of ids) await subscribed(api, id, "daily");
-    await advanceClock(api, "2026-01-02T00:00:00Z");
+    for (const id of ids) await f.customerOn(id, "daily");
+    await f.advanceClock("2026-01-02T00:00:00Z");
     const busy = conflictOnNextWalletTransaction(api.deps.db, "busy07");
     try {
       expect(await closeDuePeriods(api.deps)).toMatchObject({ found: 20, closed: 20, failed: 0 });
@@ -117,7 +118,7 @@ describe("invoice numbers", () => {
       busy.restore();
     }
     expect(busy.injected()).toBe(1);
-    const renewals = (await Promise.all(ids.map((id) => invoicesOf(api, id)))).map((invoices) => invoices[0]);
+    const renewals = (await Promise.all(ids.map((id) => f.invoices(id)))).map((invoices) => invoices[0]);
     expect(renewals.every((i) => i.periodStart === "2026-01-01T00:00:00.000Z")).toBe(true);
     expect(renewals.map((i) => i.number).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `INV-${String(i + 21).padStart(6, "0")}`));
   });

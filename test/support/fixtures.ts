@@ -1,7 +1,7 @@
 /**
  * Small GraphQL helpers for behaviour tests: creating features, plans, packs and subscribed
- * customers, tracking usage, and snapshotting everything the API shows of a customer so a test can
- * assert that a refused request wrote nothing.
+ * customers, tracking usage, moving the test clock, reading invoices, and snapshotting everything the
+ * API shows of a customer so a test can assert that a refused request wrote nothing.
  */
 import { expect } from "vitest";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
@@ -11,6 +11,7 @@ import type { GqlResponse, TestApi } from "./server";
 export const EVENT_FIELDS = "idempotencyKey customerId feature value cost credits timestamp periodStart";
 export const ENTITLEMENT_FIELDS = "feature allowed reason model used included remaining credits balance";
 export const WALLET_FIELDS = "credits planCredits purchasedCredits balance allowance topUps spent overage";
+export const INVOICE_FIELDS = "number status currency periodStart periodEnd subtotal total lines { kind feature quantity unitPrice amount }";
 
 export const TRACK = `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed event { ${EVENT_FIELDS} } entitlement { ${ENTITLEMENT_FIELDS} } } }`;
 export const TRACK_BATCH = `mutation($is: [TrackUsageInput!]!) { trackUsageBatch(inputs: $is) { ok errorCode errorMessage payload { replayed event { ${EVENT_FIELDS} } entitlement { ${ENTITLEMENT_FIELDS} } } } }`;
@@ -35,6 +36,11 @@ export function expectError(response: GqlResponse, code: string): void {
 export function fixtures(api: TestApi) {
   const feature = (code: string, kind: "METERED" | "BOOLEAN" = "METERED") =>
     api.ok(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code } }`, { i: { code, name: code, kind } });
+
+  /** Creates each feature in turn: `features({ api_calls: "METERED", sso: "BOOLEAN" })`. */
+  const features = async (kinds: Record<string, "METERED" | "BOOLEAN">) => {
+    for (const [code, kind] of Object.entries(kinds)) await feature(code, kind);
+  };
 
   const plan = (input: Record<string, unknown>) =>
     api.ok(`mutation($i: CreatePlanInput!) { createPlan(input: $i) { code } }`, { i: { name: String(input.code), interval: "MONTH", basePrice: "0", ...input } });
@@ -70,6 +76,10 @@ export function fixtures(api: TestApi) {
     (await api.ok(`query($c: ID!) { customer(id: $c) { events(first: 100) { edges { node { ${EVENT_FIELDS} } } } } }`, { c: customerId })).customer
       .events.edges.map((e: { node: unknown }) => e.node);
 
+  /** The customer's invoices, newest first. */
+  const invoices = async (customerId: string): Promise<any[]> =>
+    (await api.ok(`query($c: ID!) { customer(id: $c) { invoices { ${INVOICE_FIELDS} } } }`, { c: customerId })).customer.invoices;
+
   /** Everything the API shows of a customer; equal before and after means nothing was written. */
   const snapshot = async (customerId: string) =>
     (
@@ -86,7 +96,7 @@ export function fixtures(api: TestApi) {
 
   const advanceClock = (to: string) => api.ok(`mutation($t: DateTime!) { advanceClock(to: $t) }`, { t: to });
 
-  return { feature, plan, pack, customer, subscribe, customerOn, track, trackBatch, wallet, usage, events, snapshot, advanceClock };
+  return { feature, features, plan, pack, customer, subscribe, customerOn, track, trackBatch, wallet, usage, events, invoices, snapshot, advanceClock };
 }
 
 type TransactItem = { Put?: { Item?: Record<string, unknown> }; Update?: { Key?: Record<string, unknown> }; ConditionCheck?: { Key?: Record<string, unknown> } };
