@@ -4,11 +4,14 @@
  * (BILLING_CLOCK=real: no stored test clock read per request). No sweeper runs.
  *
  * Besides /graphql it answers GET /bench/stats (DynamoDB requests this process sent, and
- * server-side milliseconds per GraphQL request) and POST /bench/reset.
+ * server-side milliseconds per GraphQL request) and POST /bench/reset; with BENCH_PROFILE=1 also
+ * POST /bench/profile/start and /bench/profile/stop (a V8 CPU profile of this process, as JSON;
+ * bench/profile-track.ts uses them).
  *
  * env: BILLING_TABLE, DYNAMODB_ENDPOINT, BILLING_API_KEY, PORT (0: any); prints "READY <port>".
  */
 import { createServer } from "node:http";
+import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../functions/config";
 import { depsFromConfig } from "../functions/deps";
@@ -23,6 +26,7 @@ let counts: Counts = emptyCounts();
 let serverMs: number[] = [];
 let cpuSince = process.cpuUsage();
 countRequests(deps.db.raw, () => counts);
+let profiler: Session | undefined;
 const yoga = createBillingYoga({ deps, apiKey: config.apiKey });
 
 const server = createServer((req, res) => {
@@ -38,6 +42,20 @@ const server = createServer((req, res) => {
     serverMs = [];
     cpuSince = process.cpuUsage();
     res.end("{}");
+    return;
+  }
+  if (process.env.BENCH_PROFILE === "1" && req.url?.startsWith("/bench/profile/")) {
+    profiler ??= new Session();
+    if (req.url === "/bench/profile/start") {
+      profiler.connect();
+      profiler.post("Profiler.enable", () => profiler!.post("Profiler.setSamplingInterval", { interval: 100 }, () => profiler!.post("Profiler.start", () => res.end("{}"))));
+    } else {
+      profiler.post("Profiler.stop", (error, result) => {
+        res.setHeader("content-type", "application/json");
+        res.end(error ? JSON.stringify({ error: String(error) }) : JSON.stringify(result.profile));
+        profiler!.disconnect();
+      });
+    }
     return;
   }
   const t = performance.now();

@@ -1,0 +1,132 @@
+/**
+ * Where a trackUsage's server CPU goes, layer by layer, in one process against DynamoDB Local
+ * (whose CPU is its own process's, so not counted): the raw TransactWriteItems a track sends, the
+ * same through the document client, core's trackUsage, and the whole GraphQL request through
+ * yoga.fetch (no HTTP). Each layer runs `--requests` operations at `--concurrency` after a
+ * warm-up; CPU ms per operation is this process's user + system time.
+ *
+ *   npx tsx bench/cpu-layers.ts [--requests 3000] [--concurrency 8] [--rounds 3] [--only name,...]
+ */
+import { TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { startDynamoLocal } from "../core/db/local";
+import { ensureTable } from "../core/db/table";
+import { createDb } from "../core/db/client";
+import { keys } from "../core/db/keys";
+import { realClock } from "../core/clock";
+import { RecordingPublisher, type Deps } from "../core/deps";
+import { createFeature } from "../core/features";
+import { createPlan } from "../core/plans";
+import { createCustomer } from "../core/customers";
+import { subscribe } from "../core/subscriptions";
+import { trackUsage } from "../core/usage/track";
+import { units } from "../core/money";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { createBillingYoga } from "../schema/yoga";
+import { median } from "./lib";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+};
+const REQUESTS = Number(arg("requests", "3000"));
+const CONCURRENCY = Number(arg("concurrency", "8"));
+const ROUNDS = Number(arg("rounds", "3"));
+const ONLY = arg("only", "").split(",").filter(Boolean);
+const TABLE = "bench";
+const API_KEY = "bench-key";
+const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
+
+async function main() {
+  const dynamo = await startDynamoLocal();
+  try {
+    const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
+    const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
+    await ensureTable(db.raw, TABLE);
+    await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
+    await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
+    await createCustomer(deps, { id: "c-hot" });
+    await subscribe(deps, "c-hot", "bench-monthly");
+
+    // The product's own transaction, captured once (as bench/run.ts does).
+    let captured: TransactWriteItemsCommandInput | undefined;
+    db.raw.middlewareStack.add((next) => async (args) => {
+      const input = args.input as TransactWriteItemsCommandInput;
+      if (input.TransactItems && !captured) captured = structuredClone(input);
+      return next(args);
+    }, { step: "build", name: "capture" });
+    await trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: "cap-0" });
+    db.raw.middlewareStack.remove("capture");
+    const template = captured!;
+    const periodStart = template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+
+    let seq = 0;
+    const key = () => `k-${String(seq++).padStart(9, "0")}`;
+    const rawInput = (k: string) => {
+      const input = structuredClone(template);
+      Object.assign(input.TransactItems![0]!.Put!.Item!, marshall({ ...keys.event("c-hot", k), ...keys.eventTimeline("c-hot", new Date().toISOString(), k), idempotencyKey: k }));
+      input.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"] = { S: periodStart };
+      return input;
+    };
+    const docInput = (k: string) => {
+      const input = rawInput(k);
+      return {
+        TransactItems: input.TransactItems!.map((t) => t.Put
+          ? { Put: { ...t.Put, Item: unmarshall(t.Put.Item!, { wrapNumbers: true }) } }
+          : { Update: { ...t.Update!, Key: unmarshall(t.Update!.Key!), ExpressionAttributeValues: unmarshall(t.Update!.ExpressionAttributeValues!, { wrapNumbers: true }) } }),
+      } as ConstructorParameters<typeof TransactWriteCommand>[0];
+    };
+    const yoga = createBillingYoga({ deps, apiKey: API_KEY, auditLog: () => undefined });
+    const yogaAudit = createBillingYoga({ deps, apiKey: API_KEY });
+    const gql = (y: typeof yoga) => async () => {
+      const res = await y.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ query: TRACK, variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } } }),
+      });
+      const out = (await res.json()) as { errors?: unknown };
+      if (out.errors) throw new Error(JSON.stringify(out.errors));
+    };
+    // Stdout is the audit log here; send it nowhere for the yoga+audit layer's own measurement.
+    const layers: [string, () => Promise<unknown>][] = [
+      ["raw TransactWriteItems (premarshalled)", () => db.raw.send(new TransactWriteItemsCommand(rawInput(key())))],
+      ["doc TransactWrite", () => db.doc.send(new TransactWriteCommand(docInput(key())))],
+      ["core trackUsage", () => trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() })],
+      ["yoga.fetch trackUsage (audit to a no-op)", gql(yoga)],
+      ["yoga.fetch trackUsage (audit to stdout)", gql(yogaAudit)],
+    ];
+    for (const [name, op] of layers) {
+      if (ONLY.length && !ONLY.some((o) => name.includes(o))) continue;
+      await fire(op, 2000);
+      const cpu: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        await fire(op, REQUESTS);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000 / REQUESTS);
+        process.stderr.write(`  ${name}: ${cpu.at(-1)!.toFixed(3)} ms (${(REQUESTS / ((performance.now() - t0) / 1000)).toFixed(0)}/s)\n`);
+      }
+      process.stderr.write(`${name.padEnd(45)} ${median(cpu).toFixed(3)} CPU ms/op (${cpu.map((x) => x.toFixed(3)).join(", ")})\n`);
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+async function fire(op: () => Promise<unknown>, total: number) {
+  let sent = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (sent < total) {
+      sent++;
+      await op();
+    }
+  }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
