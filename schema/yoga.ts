@@ -46,7 +46,7 @@ export function createBillingYoga(options: YogaOptions) {
     graphiql: graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
     maskedErrors: { maskError: (error) => maskError(error) },
     batching: false,
-    maxRequestBodySize: limits.maxBodyBytes,
+    maxRequestBodySize: false, // limits.maxBodyBytes, in limitPlugins: the same limit, cheaper
     cors: origins.length
       ? { origin: origins, credentials: false, methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 }
       : false,
