@@ -20,9 +20,17 @@ const MAX_CREDENTIAL_LENGTH = 2048;
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
+/** The bootstrap key's digest, once per credentials (its key never changes). */
+const bootstrapDigests = new WeakMap<Credentials, { key: string; digest: Buffer }>();
+const bootstrapDigest = (credentials: Credentials) => {
+  let known = bootstrapDigests.get(credentials);
+  if (known?.key !== credentials.bootstrapKey) bootstrapDigests.set(credentials, (known = { key: credentials.bootstrapKey, digest: digest(credentials.bootstrapKey) }));
+  return known.digest;
+};
+
 export async function authenticate(deps: Deps, credentials: Credentials, bearer: string): Promise<Principal | undefined> {
   if (bearer.length > MAX_CREDENTIAL_LENGTH) return undefined;
-  if (timingSafeEqual(digest(bearer), digest(credentials.bootstrapKey))) return { kind: "bootstrap" };
+  if (timingSafeEqual(digest(bearer), bootstrapDigest(credentials))) return { kind: "bootstrap" };
   if (isApiKeySecret(bearer)) {
     const key = await findActiveKey(deps, bearer);
     return key && { kind: "apiKey", keyId: key.id, scope: key.scope };

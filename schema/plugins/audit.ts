@@ -13,7 +13,7 @@ import { isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQ
 import type { Plugin } from "graphql-yoga";
 import { callerOf, type Principal } from "../../core/auth/principal";
 import { errorCodeOf } from "../errors";
-import { rootFields, type RootField } from "./root-fields";
+import { rootFieldsOf, type RootField } from "./root-fields";
 
 export type AuditEntry = { level: "info"; msg: "audit"; caller: string; operation: string; targets: string[]; outcome: string };
 export type AuditLog = (entry: AuditEntry) => void;
@@ -26,7 +26,7 @@ const MAX_TARGETS = 50;
 export function audit(log: AuditLog): Plugin<{ principal?: Principal }> {
   return {
     onExecute({ args }) {
-      const selection = rootFields(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+      const selection = rootFieldsOf(args);
       if (selection?.operation !== "mutation") return;
       const principal = (args.contextValue as { principal?: Principal }).principal;
       const caller = principal ? callerOf(principal) : "anonymous";

@@ -10,7 +10,7 @@
  */
 import { GraphQLError, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLInputType } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { rootFields } from "./root-fields";
+import { rootFieldsOf } from "./root-fields";
 
 export const MAX_ID_LENGTH = 256;
 export const MAX_STRING_LENGTH = 1024;
@@ -18,7 +18,7 @@ export const MAX_STRING_LENGTH = 1024;
 export function inputBounds(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const selection = rootFields(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+      const selection = rootFieldsOf(args);
       for (const field of selection?.fields ?? []) {
         if (!field.args) continue;
         for (const arg of field.def.args) {

@@ -1,6 +1,9 @@
 /**
  * The root fields an operation selects (through inline fragments and fragment spreads too), with
  * their definitions and coerced argument values: what input-bounds and audit inspect.
+ *
+ * The walk of the document is done once per (cached) document and operation; only the arguments
+ * are coerced per request, once for all the plugins that ask (rootFieldsOf).
  */
 import {
   getArgumentValues,
@@ -18,9 +21,17 @@ import {
 export type RootField = { responseKey: string; name: string; def: GraphQLField<unknown, unknown>; args: Record<string, unknown> | undefined };
 export type RootSelection = { operation: OperationTypeNode; fields: RootField[] };
 
-export function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): RootSelection | undefined {
+type Shape = { schema: GraphQLSchema; operation: OperationTypeNode; fields: { node: FieldNode; responseKey: string; def: GraphQLField<unknown, unknown> }[] };
+
+/** Per document (yoga's parser cache hands out the same object for the same query text), per operation name. */
+const shapes = new WeakMap<DocumentNode, Map<string | null, Shape>>();
+
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Shape | undefined {
+  const byName = shapes.get(document);
+  const cached = byName?.get(operationName ?? null);
+  if (cached?.schema === schema) return cached;
   const operation = getOperationAST(document, operationName);
-  if (!operation) return undefined;
+  if (!operation) return undefined; // not cached: a client's made-up names must not grow the map
   const root = schema.getRootType(operation.operation);
   if (!root) return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -39,17 +50,41 @@ export function rootFields(schema: GraphQLSchema, document: DocumentNode, operat
     }
   };
   collect(operation.selectionSet);
-  const fields: RootField[] = [];
+  const fields: Shape["fields"] = [];
   for (const node of nodes) {
     const def = root.getFields()[node.name.value];
-    if (!def) continue;
+    if (def) fields.push({ node, responseKey: node.alias?.value ?? node.name.value, def });
+  }
+  const shape: Shape = { schema, operation: operation.operation, fields };
+  if (byName) byName.set(operationName ?? null, shape);
+  else shapes.set(document, new Map([[operationName ?? null, shape]]));
+  return shape;
+}
+
+export function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): RootSelection | undefined {
+  const shape = shapeOf(schema, document, operationName);
+  if (!shape) return undefined;
+  const fields: RootField[] = [];
+  for (const { node, responseKey, def } of shape.fields) {
     let args: Record<string, unknown> | undefined;
     try {
       args = getArgumentValues(def, node, variables);
     } catch {
       args = undefined; // invalid arguments: execution reports them
     }
-    fields.push({ responseKey: node.alias?.value ?? node.name.value, name: node.name.value, def, args });
+    fields.push({ responseKey, name: def.name, def, args });
   }
-  return { operation: operation.operation, fields };
+  return { operation: shape.operation, fields };
+}
+
+type ExecutionArgsLike = { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown };
+
+const perExecution = new WeakMap<ExecutionArgsLike, RootSelection | undefined>();
+
+/** rootFields of one execution (envelop hands every onExecute the same args object), computed once. */
+export function rootFieldsOf(args: ExecutionArgsLike): RootSelection | undefined {
+  if (perExecution.has(args)) return perExecution.get(args);
+  const selection = rootFields(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+  perExecution.set(args, selection);
+  return selection;
 }
