@@ -9,7 +9,10 @@
  *                                  [--rounds 3] [--warmup 3000]
  *                                  [--profile [file.cpuprofile] | --perf [file]] [--top 40]
  *                                  [--node-flags="<flags for the server's node>"] [--ab "NAME=value ..."] [--ab-root <dir>]
+ *                                  [--raw]
  *
+ * --raw also replays the raw TransactWriteItems a track sends (as bench/run.ts does) in rounds
+ * between the API's, and prints the API's rate over the raw rate: the issue-7 budget ratio, warm.
  * --ab runs a second server with the given environment (for an experiment switched by a variable)
  * and alternates rounds between the two, so both see the same machine load: compare B/A per round.
  * --profile records a V8 CPU profile of the server over the last round, writes it (open it in
@@ -26,7 +29,11 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { startDynamoLocal } from "../core/db/local";
+import { keys } from "../core/db/keys";
+import { trackUsage } from "../core/usage/track";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";
@@ -36,7 +43,7 @@ import { createPlan } from "../core/plans";
 import { createCustomer } from "../core/customers";
 import { subscribe } from "../core/subscriptions";
 import { units } from "../core/money";
-import { median } from "./lib";
+import { countRequests, emptyCounts, median } from "./lib";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -64,6 +71,8 @@ const WARMUP = Number(arg("warmup", "3000"));
 const AB = arg("ab", "");
 /** A/B of two checkouts: server A runs from this directory (e.g. `git archive HEAD` unpacked, with node_modules linked), B from this one. */
 const AB_ROOT = arg("ab-root", "");
+/** Also replay the raw TransactWriteItems a track sends, in rounds between the API's, for the budget ratio. */
+const RAW = process.argv.includes("--raw");
 
 const log = (line: string) => process.stderr.write(line + "\n");
 
@@ -81,7 +90,24 @@ async function main() {
     await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
     await createCustomer(deps, { id: "c-hot" });
     await subscribe(deps, "c-hot", "bench-monthly");
+    // --raw: the transaction a track sends, captured once and replayed from this process (as bench/run.ts does).
+    let captured: TransactWriteItemsCommandInput | undefined;
+    db.raw.middlewareStack.add((next) => async (args) => {
+      const input = args.input as TransactWriteItemsCommandInput;
+      if (input.TransactItems && !captured) captured = structuredClone(input);
+      return next(args);
+    }, { step: "build", name: "capture" });
+    await trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: "k-capture" });
     db.raw.destroy();
+    const periodStart = captured!.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+    const rawClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 4 });
+    countRequests(rawClient, () => emptyCounts()); // asks for ReturnConsumedCapacity, as the server's counter does
+    const rawTx = (key: string) => {
+      const input = structuredClone(captured!);
+      Object.assign(input.TransactItems![0]!.Put!.Item!, marshall({ ...keys.event("c-hot", key), ...keys.eventTimeline("c-hot", new Date().toISOString(), key), idempotencyKey: key, customerId: "c-hot" }));
+      input.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"] = { S: periodStart };
+      return rawClient.send(new TransactWriteItemsCommand(input));
+    };
     const javaPid = dynamoPid(dynamo.port);
 
     // One server, or two (A: as is, B: with the --ab environment) measured in alternating rounds.
@@ -108,7 +134,11 @@ async function main() {
       const op = ops[name]!;
       // Warm-up: JIT (ours and DynamoDB Local's), caches, sockets.
       for (const { api } of apis) await fire(() => op(api), WARMUP, CONCURRENCY);
+      const raw = RAW && name === "track";
+      if (raw) await fire(() => rawTx(key()), WARMUP, CONCURRENCY);
       const cpu: number[][] = apis.map(() => []);
+      const rates: number[][] = apis.map(() => []);
+      const rawRates: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 ? [...apis.keys()].reverse() : [...apis.keys()];
         for (const i of order) {
@@ -130,6 +160,7 @@ async function main() {
           if (perf) log(`perf: ${await perf()}`);
           const stats = await api.stats();
           cpu[i]!.push(stats.cpuMsPerRequest);
+          rates[i]!.push(REQUESTS / seconds);
           const per = Object.entries(stats.requests).map(([k, v]) => `${(v / stats.graphqlRequests).toFixed(2)} ${k}`).join(" + ");
           log(`${name}${label ? ` ${label}` : ""} round ${round + 1}: ${stats.cpuMsPerRequest.toFixed(3)} CPU ms/request, ${(REQUESTS / seconds).toFixed(0)} req/s, server p50 ${stats.serverMsP50.toFixed(1)} ms, DynamoDB Local ${javaMs.toFixed(2)} CPU ms/request, machine ${(100 * busy).toFixed(0)}% busy, ${per} per request${profiling ? " (profiled)" : ""}`);
           if (profile) {
@@ -139,12 +170,25 @@ async function main() {
             summarize(JSON.parse(profile) as CpuProfile, TOP);
           }
         }
+        if (raw) {
+          const t = performance.now();
+          const java0 = processTicks(javaPid);
+          await fire(() => rawTx(key()), REQUESTS, CONCURRENCY);
+          rawRates.push(REQUESTS / ((performance.now() - t) / 1000));
+          log(`raw TransactWriteItems round ${round + 1}: ${rawRates.at(-1)!.toFixed(0)} req/s, DynamoDB Local ${(((processTicks(javaPid) - java0) * 10) / REQUESTS).toFixed(2)} CPU ms/request`);
+        }
       }
       const measured = cpu.map((c) => ((PROFILE || PERF) && c.length > 1 ? c.slice(0, -1) : c));
       apis.forEach(({ label }, i) => {
         const c = measured[i]!;
         console.log(`${name}${label ? ` ${label}` : ""}: median ${median(c).toFixed(3)} CPU ms/request over ${c.length} round(s) of ${REQUESTS} at concurrency ${CONCURRENCY} (${c.map((x) => x.toFixed(3)).join(", ")})`);
       });
+      if (raw) {
+        apis.forEach(({ label }, i) => {
+          const ratios = rates[i]!.map((r, round) => r / rawRates[round]!);
+          console.log(`${name}${label ? ` ${label}` : ""} vs raw TransactWriteItems (c${CONCURRENCY}, one customer): ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${median(ratios).toFixed(2)}x`);
+        });
+      }
       if (variants.length > 1) {
         const ratios = measured[1]!.map((b, r) => b / measured[0]![r]!);
         console.log(`${name}: B/A per round ${ratios.map((x) => x.toFixed(3)).join(", ")}; median ${median(ratios).toFixed(3)}`);
