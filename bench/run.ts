@@ -7,7 +7,9 @@
  * closeDuePeriods over 10,000 due subscriptions, the Lambda bundles' sizes and cold start, and the
  * cost per tracked event. Prints one table and writes bench/results.json.
  *
- *   npm run bench [-- --quick]        (--quick: shorter runs, 2,000 closes; for trying things out)
+ *   npm run bench [-- --quick] [-- --no-warmup]
+ *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
+ *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +43,8 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const QUICK = process.argv.includes("--quick");
 const RUN_MS = QUICK ? 1_500 : 3_000;
 const CLOSES = QUICK ? 2_000 : 10_000;
+/** Operations per side before anything is measured (section 0). */
+const WARMUP = process.argv.includes("--no-warmup") ? 0 : QUICK ? 3_000 : 6_000;
 const MIX = 100;
 const TABLE = "bench";
 const API_KEY = "bench-key";
@@ -149,6 +153,27 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   const apiHot = (c: number) => runLoad(c, RUN_MS, (n) => gqlTrack("c-hot", keyOf(`g${c}h${seq}`, n)));
   const apiMix = (c: number) => runLoad(c, RUN_MS, (n) => gqlTrack(mixOf(n), keyOf(`g${c}m${seq}`, n)));
 
+  // ---- 0: warm-up. A fresh Node process runs interpreted code for its first few thousand
+  // requests, and DynamoDB Local's JVM likewise: the API server's CPU per track falls from ~4 ms to
+  // ~1 ms over its first ~5,000 requests, DynamoDB Local's from ~10 ms to ~1.5 ms per transaction
+  // (bench/profile-track.ts shows both). Without a warm-up the first rows measure the JIT, and
+  // whichever side runs first pays for DynamoDB Local's. Both sides get the same warm-up here,
+  // alternating, so the rows below are steady state, as a server or Lambda container under load
+  // runs. `--no-warmup` skips it (the benchmark as it was before).
+  const ENT = 'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
+  const rawGetWallet = (customerId: string) => raw.send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet(customerId)), ConsistentRead: true })).then(() => undefined);
+  const warmupStarted = performance.now();
+  if (WARMUP) {
+    log(`bench: warming up (${WARMUP} raw transactions and ${WARMUP} trackUsage, alternating; ${WARMUP / 3} GetItem and entitlement checks)...`);
+    for (let round = 0; round < 3; round++) {
+      await runCount(8, WARMUP / 3, (n) => rawTx("c-hot", keyOf(`w${round}r`, n)));
+      await runCount(8, WARMUP / 3, (n) => gqlTrack("c-hot", keyOf(`w${round}g`, n)));
+    }
+    await runCount(8, WARMUP / 3, (n) => rawGetWallet(mixOf(n)));
+    await runCount(8, WARMUP / 3, (n) => api.gql(ENT, { c: mixOf(n) }).then(() => undefined));
+  }
+  results.warmup = { perSide: WARMUP, seconds: (performance.now() - warmupStarted) / 1000 };
+
   // ---- 1 + 2: raw vs trackUsage at concurrency 1 / 8 / 32, hot customer and 100 customers.
   log("bench: raw TransactWriteItems vs trackUsage...");
   const track: Results = {};
@@ -215,8 +240,7 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
 
   // ---- 4: entitlement vs raw GetItem of the wallet (strongly consistent, as the check reads it).
   log("bench: entitlement vs GetItem...");
-  const ENT = 'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
-  const rawGet = await runLoad(8, RUN_MS, (n) => raw.send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet(mixOf(n))), ConsistentRead: true })).then(() => undefined));
+  const rawGet = await runLoad(8, RUN_MS, (n) => rawGetWallet(mixOf(n)));
   await api.reset();
   const ent = await runLoad(8, RUN_MS, (n) => api.gql(ENT, { c: mixOf(n) }).then(() => undefined));
   const entStats = await api.stats();
@@ -343,11 +367,17 @@ async function startServer(endpoint: string): Promise<{ child: ChildProcess; por
   });
   const port = await new Promise<number>((resolvePort, reject) => {
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /READY (\d+)/.exec(out);
-      if (m) resolvePort(Number(m[1]));
-    });
+      if (!m) return;
+      // From here on the server's stdout is its audit log: drained unread. (Appending every line
+      // to `out` and searching it again cost this process time that grew with every request.)
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
+      resolvePort(Number(m[1]));
+    };
+    child.stdout!.on("data", onData);
     child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
   });
   return { child, port };
@@ -395,6 +425,14 @@ async function coldStart(bundle: string, endpoint: string, key: string) {
   if (!r.ok) throw new Error(`cold start response failed: ${line}`);
   await new Promise((r2) => child.once("exit", r2));
   return { spawnToResponseMs, importMs: r.imported, inProcessMs: r.responded };
+}
+
+/** `total` calls of `op` by `concurrency` workers; errors fail the run. */
+async function runCount(concurrency: number, total: number, op: (n: number) => Promise<void>): Promise<void> {
+  let n = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (n < total) await op(n++);
+  }));
 }
 
 async function inParallel<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -446,6 +484,7 @@ function render(r: Results): string {
   const line = (row: string[]) => row.map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
   const header = [
     `Benchmark on ${r.machine.cpus} CPUs, Node ${r.machine.node}, DynamoDB Local in memory; API server in production clock mode (BILLING_CLOCK=real).`,
+    r.warmup.perSide ? `Warm-up before measuring: ${r.warmup.perSide} raw transactions and ${r.warmup.perSide} trackUsage calls, alternating (${f0(r.warmup.seconds)} s).` : "No warm-up (--no-warmup): the first rows include the JIT of the API server and of DynamoDB Local.",
     `Event item ${r.items.eventItemBytes} B, wallet item ${r.items.walletItemBytes} B; capacity from item sizes (transactional write 2 WCU/KB/item, GSI 1 WCU/KB).`,
     `DynamoDB Local reported capacity on ${r.singleTrack.reported.responsesWithCapacity} responses of the steady-state run (per event: ${f2(r.singleTrack.reported.write)} WCU, ${f2(r.singleTrack.reported.read)} RCU, GSI ${f2(r.singleTrack.reported.gsiWrite)}).`,
     "",
