@@ -111,7 +111,7 @@ async function main() {
     const javaPid = dynamoPid(dynamo.port);
 
     // One server, or two (A: as is, B: with the --ab environment) measured in alternating rounds.
-    const abEnv = Object.fromEntries(AB.split(" ").filter(Boolean).map((kv) => kv.split("=", 2) as [string, string]));
+    const abEnv = Object.fromEntries(AB.split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
     const variants = AB || AB_ROOT
       ? [{ label: `A${AB_ROOT ? ` (${AB_ROOT})` : ""}`, env: {}, dir: AB_ROOT || root }, { label: `B${AB ? ` (${AB})` : ""}`, env: abEnv, dir: root }]
       : [{ label: "", env: {}, dir: root }];

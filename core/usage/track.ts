@@ -38,23 +38,23 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     // Steady state: this process's cached wallet, no read (see walletForWrite); else a fresh read.
     const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, { cache, ...(given ? { given } : {}) });
     given = undefined;
-    // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided on a fresh read.
-    const refuse = (error: DomainError) => replayOr(deps, request, error);
+    // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided
+    // on a fresh read. A refusal answers a replay of an accepted key first (replayOr).
     const sub = activeSubscription(wallet);
     if (!sub || !plan) {
       if (!trusted) { cache = false; continue; } // prettier-ignore
-      return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+      return replayOr(deps, request, new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
     }
     const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
     if (isDomainError(priced)) {
       if (!trusted) { cache = false; continue; } // prettier-ignore
-      return refuse(priced);
+      return replayOr(deps, request, priced);
     }
     const { charge, timestamp } = priced;
     const reason = denial(wallet, charge);
     if (reason) {
       if (!trusted) { cache = false; continue; } // prettier-ignore
-      return refuse(new DomainError(reason, refusalMessage(reason, request.feature)));
+      return replayOr(deps, request, new DomainError(reason, refusalMessage(reason, request.feature)));
     }
 
     const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
@@ -74,7 +74,7 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
       const now = result.wallet.subscription;
       const samePeriod = now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
       const why = samePeriod ? denial(result.wallet, charge) : null;
-      if (why) return refuse(new DomainError(why, refusalMessage(why, request.feature)));
+      if (why) return replayOr(deps, request, new DomainError(why, refusalMessage(why, request.feature)));
       given = result.wallet;
       if (!trusted) continue; // a stale view, not contention: no need to wait
     }

@@ -13,7 +13,7 @@ import { isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQ
 import type { Plugin } from "graphql-yoga";
 import { callerOf, type Principal } from "../../core/auth/principal";
 import { errorCodeOf } from "../errors";
-import { rootFieldsOf, type RootField } from "./root-fields";
+import { inputFields, rootFieldsOf, type RootField } from "./root-fields";
 
 export type AuditEntry = { level: "info"; msg: "audit"; caller: string; operation: string; targets: string[]; outcome: string };
 export type AuditLog = (entry: AuditEntry) => void;
@@ -61,7 +61,7 @@ function collectIds(type: GraphQLInputType, value: unknown, ids: Set<string>): v
     return;
   }
   if (isInputObjectType(type)) {
-    for (const [name, field] of Object.entries(type.getFields())) collectIds(field.type, (value as Record<string, unknown>)[name], ids);
+    for (const [name, field] of inputFields(type)) collectIds(field.type, (value as Record<string, unknown>)[name], ids);
     return;
   }
   if (isScalarType(type) && type.name === "ID" && typeof value === "string") ids.add(value);

@@ -10,7 +10,7 @@
  */
 import { GraphQLError, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLInputType } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { rootFieldsOf } from "./root-fields";
+import { inputFields, rootFieldsOf } from "./root-fields";
 
 export const MAX_ID_LENGTH = 256;
 export const MAX_STRING_LENGTH = 1024;
@@ -47,7 +47,7 @@ function check(type: GraphQLInputType, value: unknown, path: string): string | u
     return undefined;
   }
   if (isInputObjectType(type)) {
-    for (const [name, field] of Object.entries(type.getFields())) {
+    for (const [name, field] of inputFields(type)) {
       const problem = check(field.type, (value as Record<string, unknown>)[name], `${path}.${name}`);
       if (problem) return problem;
     }

@@ -13,6 +13,8 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLInputObjectType,
   type GraphQLSchema,
   type OperationTypeNode,
   type SelectionSetNode,
@@ -87,4 +89,13 @@ export function rootFieldsOf(args: ExecutionArgsLike): RootSelection | undefined
   const selection = rootFields(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
   perExecution.set(args, selection);
   return selection;
+}
+
+const inputFieldLists = new WeakMap<GraphQLInputObjectType, [string, GraphQLInputField][]>();
+
+/** An input object type's fields as [name, field] pairs, listed once per type (for per-request walks). */
+export function inputFields(type: GraphQLInputObjectType): [string, GraphQLInputField][] {
+  let fields = inputFieldLists.get(type);
+  if (!fields) inputFieldLists.set(type, (fields = Object.entries(type.getFields())));
+  return fields;
 }
