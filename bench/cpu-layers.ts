@@ -7,24 +7,18 @@
  *
  *   npx tsx bench/cpu-layers.ts [--requests 3000] [--concurrency 8] [--rounds 3] [--only name,...]
  */
-import { TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamoLocal } from "../core/db/local";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
-import { keys } from "../core/db/keys";
 import { realClock } from "../core/clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
-import { createFeature } from "../core/features";
-import { createPlan } from "../core/plans";
-import { createCustomer } from "../core/customers";
-import { subscribe } from "../core/subscriptions";
 import { trackUsage } from "../core/usage/track";
-import { units } from "../core/money";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createBillingYoga } from "../schema/yoga";
 import { median } from "./lib";
+import { API_KEY, captureTrackTransaction, periodStartOf, rawTrackInput, seedHotCustomer, TABLE } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const arg = (name: string, fallback: string) => {
@@ -35,8 +29,6 @@ const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
 const ONLY = arg("only", "").split(",").filter(Boolean);
-const TABLE = "bench";
-const API_KEY = "bench-key";
 const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
 
 async function main() {
@@ -45,31 +37,14 @@ async function main() {
     const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
     const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
     await ensureTable(db.raw, TABLE);
-    await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
-    await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
-    await createCustomer(deps, { id: "c-hot" });
-    await subscribe(deps, "c-hot", "bench-monthly");
-
+    await seedHotCustomer(deps);
     // The product's own transaction, captured once (as bench/run.ts does).
-    let captured: TransactWriteItemsCommandInput | undefined;
-    db.raw.middlewareStack.add((next) => async (args) => {
-      const input = args.input as TransactWriteItemsCommandInput;
-      if (input.TransactItems && !captured) captured = structuredClone(input);
-      return next(args);
-    }, { step: "build", name: "capture" });
-    await trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: "cap-0" });
-    db.raw.middlewareStack.remove("capture");
-    const template = captured!;
-    const periodStart = template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+    const template = await captureTrackTransaction(deps, "c-hot", "cap-0");
+    const periodStart = periodStartOf(template);
 
     let seq = 0;
     const key = () => `k-${String(seq++).padStart(9, "0")}`;
-    const rawInput = (k: string) => {
-      const input = structuredClone(template);
-      Object.assign(input.TransactItems![0]!.Put!.Item!, marshall({ ...keys.event("c-hot", k), ...keys.eventTimeline("c-hot", new Date().toISOString(), k), idempotencyKey: k }));
-      input.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"] = { S: periodStart };
-      return input;
-    };
+    const rawInput = (k: string) => rawTrackInput(template, "c-hot", k, periodStart);
     const docInput = (k: string) => {
       const input = rawInput(k);
       return {

@@ -25,30 +25,18 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DynamoDBClient, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
+import { join } from "node:path";
+import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { startDynamoLocal } from "../core/db/local";
-import { keys } from "../core/db/keys";
-import { trackUsage } from "../core/usage/track";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
-import { createFeature } from "../core/features";
-import { createPlan } from "../core/plans";
-import { createCustomer } from "../core/customers";
-import { subscribe } from "../core/subscriptions";
-import { units } from "../core/money";
 import { countRequests, emptyCounts, median } from "./lib";
+import { apiClient, captureTrackTransaction, periodStartOf, rawTrackInput, root, seedHotCustomer, startServer, TABLE } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const TABLE = "bench";
-const API_KEY = "bench-key";
 
 const arg = (name: string, fallback: string) => {
   const inline = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -86,28 +74,13 @@ async function main() {
     const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
     const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
     await ensureTable(db.raw, TABLE);
-    await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
-    await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
-    await createCustomer(deps, { id: "c-hot" });
-    await subscribe(deps, "c-hot", "bench-monthly");
+    await seedHotCustomer(deps);
     // --raw: the transaction a track sends, captured once and replayed from this process (as bench/run.ts does).
-    let captured: TransactWriteItemsCommandInput | undefined;
-    db.raw.middlewareStack.add((next) => async (args) => {
-      const input = args.input as TransactWriteItemsCommandInput;
-      if (input.TransactItems && !captured) captured = structuredClone(input);
-      return next(args);
-    }, { step: "build", name: "capture" });
-    await trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: "k-capture" });
+    const template = await captureTrackTransaction(deps, "c-hot", "k-capture");
     db.raw.destroy();
-    const periodStart = captured!.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
     const rawClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 4 });
     countRequests(rawClient, () => emptyCounts()); // asks for ReturnConsumedCapacity, as the server's counter does
-    const rawTx = (key: string) => {
-      const input = structuredClone(captured!);
-      Object.assign(input.TransactItems![0]!.Put!.Item!, marshall({ ...keys.event("c-hot", key), ...keys.eventTimeline("c-hot", new Date().toISOString(), key), idempotencyKey: key, customerId: "c-hot" }));
-      input.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"] = { S: periodStart };
-      return rawClient.send(new TransactWriteItemsCommand(input));
-    };
+    const rawTx = (key: string) => rawClient.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));
     const javaPid = dynamoPid(dynamo.port);
 
     // One server, or two (A: as is, B: with the --ab environment) measured in alternating rounds.
@@ -117,7 +90,7 @@ async function main() {
       : [{ label: "", env: {}, dir: root }];
     const apis: { label: string; pid: number; api: ReturnType<typeof apiClient> }[] = [];
     for (const v of variants) {
-      const started = await startServer(dynamo.endpoint, v.env, v.dir);
+      const started = await startServer({ endpoint: dynamo.endpoint, env: { BENCH_PROFILE: "1", ...v.env }, dir: v.dir, nodeFlags: [...NODE_FLAGS, ...(PERF ? ["--perf-basic-prof"] : [])] });
       servers.push(started.child);
       apis.push({ label: v.label, pid: started.child.pid!, api: apiClient(started.port) });
     }
@@ -295,55 +268,6 @@ async function startPerf(pid: number, file: string): Promise<() => Promise<strin
     const code = await done;
     if (!/Captured and wrote/.test(err)) throw new Error(`perf record failed (${code}): ${err}`);
     return file;
-  };
-}
-
-async function startServer(endpoint: string, env: Record<string, string> = {}, dir = root): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...(PERF ? ["--perf-basic-prof"] : []), "--import", "tsx", join(dir, "bench", "server.ts")], {
-    cwd: dir,
-    env: { ...process.env, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", PORT: "0", BENCH_PROFILE: "1", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (!m) return;
-      // From here on stdout is the audit log: drained unread (accumulating and searching it
-      // would cost this process time that grows with every request).
-      child.stdout!.off("data", onData);
-      child.stdout!.resume();
-      resolvePort(Number(m[1]));
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
-  });
-  return { child, port };
-}
-
-function apiClient(port: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const call = (method: string, path: string, body?: string): Promise<string> =>
-    new Promise((resolveCall, reject) => {
-      const req = request({ host: "127.0.0.1", port, method, path, agent, headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => (res.statusCode === 200 ? resolveCall(text) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  return {
-    call,
-    async gql(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-      const out = JSON.parse(await call("POST", "/graphql", JSON.stringify({ query, variables })));
-      if (out.errors) throw new Error(`GraphQL: ${out.errors[0].extensions?.code ?? ""} ${out.errors[0].message}`);
-      return out.data;
-    },
-    stats: async () => JSON.parse(await call("GET", "/bench/stats")) as { requests: Record<string, number>; graphqlRequests: number; serverMsP50: number; cpuMsPerRequest: number },
-    reset: async () => void (await call("POST", "/bench/reset")),
   };
 }
 

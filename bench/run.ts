@@ -13,11 +13,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import { join } from "node:path";
+import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { startDynamoLocal } from "../core/db/local";
 import { ensureTable } from "../core/db/table";
@@ -30,24 +28,21 @@ import { createFeature } from "../core/features";
 import { createPlan } from "../core/plans";
 import { createCustomer } from "../core/customers";
 import { subscribe } from "../core/subscriptions";
-import { trackUsage } from "../core/usage/track";
 import { closeDuePeriods } from "../core/periods/sweep";
 import { addIntervals } from "../core/periods/arithmetic";
 import { emptyWallet, openPeriod } from "../core/wallet";
 import { units } from "../core/money";
 import { buildFunctions } from "../scripts/build-functions";
 import { countRequests, emptyCounts, itemBytes, kbUnits, median, runLoad, type Counts, type LoadResult } from "./lib";
+import { API_KEY, apiClient, captureTrackTransaction, rawTrackInput, root, startServer, TABLE } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const QUICK = process.argv.includes("--quick");
 const RUN_MS = QUICK ? 1_500 : 3_000;
 const CLOSES = QUICK ? 2_000 : 10_000;
 /** Operations per side before anything is measured (section 0). */
 const WARMUP = process.argv.includes("--no-warmup") ? 0 : QUICK ? 3_000 : 6_000;
 const MIX = 100;
-const TABLE = "bench";
-const API_KEY = "bench-key";
 
 /** AWS public on-demand prices (us-east-1), USD. */
 const PRICE = {
@@ -109,39 +104,20 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   await inParallel(customers, 16, async (id) => periodStartOf.set(id, (await getWallet(db, id))!.subscription!.periodStart));
 
   // ---- capture the product's own transaction for one tracked event (the raw baseline replays it).
-  let captured: TransactWriteItemsCommandInput | undefined;
-  db.raw.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as TransactWriteItemsCommandInput;
-      if (input.TransactItems && !captured) captured = structuredClone(input);
-      return next(args);
-    },
-    { step: "build", name: "benchCapture" },
-  );
-  await trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: keyOf("cap", 0) });
-  db.raw.middlewareStack.remove("benchCapture");
-  if (!captured) throw new Error("no transaction captured");
-  const template = captured;
+  const template = await captureTrackTransaction(deps, "c-hot", keyOf("cap", 0));
   const eventBytes = itemBytes(template.TransactItems![0]!.Put!.Item!);
   results.items = { eventItemBytes: eventBytes, transactItems: template.TransactItems!.length };
 
   const raw = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 4 });
   let rawCounts = emptyCounts();
   countRequests(raw, () => rawCounts); // also asks for ReturnConsumedCapacity, as the server's counter does
-  const rawTx = (customerId: string, key: string) => {
-    const input = structuredClone(template);
-    const put = input.TransactItems![0]!.Put!;
-    Object.assign(put.Item!, marshall({ ...keys.event(customerId, key), ...keys.eventTimeline(customerId, new Date().toISOString(), key), idempotencyKey: key, customerId }));
-    const update = input.TransactItems![1]!.Update!;
-    update.Key = marshall(keys.wallet(customerId));
-    update.ExpressionAttributeValues![":ps"] = { S: periodStartOf.get(customerId)! };
-    return raw.send(new TransactWriteItemsCommand(input)).then(() => undefined);
-  };
+  const rawTx = (customerId: string, key: string) =>
+    raw.send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!))).then(() => undefined);
   const mixOf = (n: number) => `c-mix-${String(n % MIX).padStart(3, "0")}`;
 
   // ---- the API server, its own process.
   log("bench: starting the API server (BILLING_CLOCK=real)...");
-  const { child, port } = await startServer(endpoint);
+  const { child, port } = await startServer({ endpoint });
   onServer(child);
   const api = apiClient(port);
   const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
@@ -358,54 +334,6 @@ function costs(results: Results, eventBytes: number, walletBytes: number): Resul
 }
 
 // ---------------------------------------------------------------------------------------------
-
-async function startServer(endpoint: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "server.ts")], {
-    cwd: root,
-    env: { ...process.env, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (!m) return;
-      // From here on the server's stdout is its audit log: drained unread. (Appending every line
-      // to `out` and searching it again cost this process time that grew with every request.)
-      child.stdout!.off("data", onData);
-      child.stdout!.resume();
-      resolvePort(Number(m[1]));
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
-  });
-  return { child, port };
-}
-
-function apiClient(port: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const call = (method: string, path: string, body?: string): Promise<string> =>
-    new Promise((resolveCall, reject) => {
-      const req = request({ host: "127.0.0.1", port, method, path, agent, headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => (res.statusCode === 200 ? resolveCall(text) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  return {
-    async gql(query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
-      const out = JSON.parse(await call("POST", "/graphql", JSON.stringify({ query, variables })));
-      if (out.errors) throw new Error(`GraphQL: ${out.errors[0].extensions?.code ?? ""} ${out.errors[0].message}`);
-      return out.data;
-    },
-    stats: async () => JSON.parse(await call("GET", "/bench/stats")) as Counts & { graphqlRequests: number; serverMsP50: number; serverMsMean: number; cpuMsPerRequest: number },
-    reset: async () => void (await call("POST", "/bench/reset")),
-  };
-}
 
 async function coldStart(bundle: string, endpoint: string, key: string) {
   const env = { PATH: process.env.PATH, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

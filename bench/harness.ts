@@ -1,0 +1,121 @@
+/**
+ * What the benchmark scripts share: the API server as its own process (bench/server.ts) and an
+ * HTTP client for it, and the raw baseline: the DynamoDB transaction the product sends for one
+ * tracked event, captured once and replayed for any customer and key.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { Agent, request } from "node:http";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import type { TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import type { Deps } from "../core/deps";
+import { keys } from "../core/db/keys";
+import { trackUsage } from "../core/usage/track";
+import { createFeature } from "../core/features";
+import { createPlan } from "../core/plans";
+import { createCustomer } from "../core/customers";
+import { subscribe } from "../core/subscriptions";
+import { units } from "../core/money";
+import type { Counts } from "./lib";
+
+export const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+export const TABLE = "bench";
+export const API_KEY = "bench-key";
+
+export type ServerOptions = { endpoint: string; env?: Record<string, string>; dir?: string; nodeFlags?: string[] };
+
+/** Starts bench/server.ts (of `dir`, default this checkout) and waits for its port. */
+export async function startServer({ endpoint, env = {}, dir = root, nodeFlags = [] }: ServerOptions): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", join(dir, "bench", "server.ts")], {
+    cwd: dir,
+    env: { ...process.env, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = "";
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (!m) return;
+      // From here on the server's stdout is its audit log: drained unread. (Appending every line
+      // to `out` and searching it again cost this process time that grew with every request.)
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
+      resolvePort(Number(m[1]));
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`bench server exited (${code})`)));
+  });
+  return { child, port };
+}
+
+export type ServerStats = Counts & { graphqlRequests: number; serverMsP50: number; serverMsMean: number; cpuMsPerRequest: number };
+
+/** GraphQL over keep-alive HTTP with the bench key, and the server's /bench endpoints. */
+export function apiClient(port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const call = (method: string, path: string, body?: string): Promise<string> =>
+    new Promise((resolveCall, reject) => {
+      const req = request({ host: "127.0.0.1", port, method, path, agent, headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => (res.statusCode === 200 ? resolveCall(text) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  return {
+    call,
+    async gql(query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
+      const out = JSON.parse(await call("POST", "/graphql", JSON.stringify({ query, variables })));
+      if (out.errors) throw new Error(`GraphQL: ${out.errors[0].extensions?.code ?? ""} ${out.errors[0].message}`);
+      return out.data;
+    },
+    stats: async () => JSON.parse(await call("GET", "/bench/stats")) as ServerStats,
+    reset: async () => void (await call("POST", "/bench/reset")),
+  };
+}
+
+/** The TransactWriteItems one trackUsage of `customerId` sends, captured from the SDK as it goes out. */
+export async function captureTrackTransaction(deps: Deps, customerId: string, idempotencyKey: string): Promise<TransactWriteItemsCommandInput> {
+  let captured: TransactWriteItemsCommandInput | undefined;
+  deps.db.raw.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as TransactWriteItemsCommandInput;
+      if (input.TransactItems && !captured) captured = structuredClone(input);
+      return next(args);
+    },
+    { step: "build", name: "benchCapture" },
+  );
+  try {
+    await trackUsage(deps, { customerId, feature: "api_calls", idempotencyKey });
+  } finally {
+    deps.db.raw.middlewareStack.remove("benchCapture");
+  }
+  if (!captured) throw new Error("no transaction captured");
+  return captured;
+}
+
+/** The captured transaction for another event: its key, customer and that customer's current period. */
+export function rawTrackInput(template: TransactWriteItemsCommandInput, customerId: string, idempotencyKey: string, periodStart: string): TransactWriteItemsCommandInput {
+  const input = structuredClone(template);
+  const put = input.TransactItems![0]!.Put!;
+  Object.assign(put.Item!, marshall({ ...keys.event(customerId, idempotencyKey), ...keys.eventTimeline(customerId, new Date().toISOString(), idempotencyKey), idempotencyKey, customerId }));
+  const update = input.TransactItems![1]!.Update!;
+  update.Key = marshall(keys.wallet(customerId));
+  update.ExpressionAttributeValues![":ps"] = { S: periodStart };
+  return input;
+}
+
+/** The period start a captured transaction is conditioned on. */
+export const periodStartOf = (template: TransactWriteItemsCommandInput) => template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+
+/** The "api_calls" feature, a monthly METERED plan with 10,000 included, and customer "c-hot" on it. */
+export async function seedHotCustomer(deps: Deps): Promise<void> {
+  await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
+  await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
+  await createCustomer(deps, { id: "c-hot" });
+  await subscribe(deps, "c-hot", "bench-monthly");
+}
