@@ -59,6 +59,7 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
     entitlements: t.field({ type: [EntitlementRef], resolve: (c, _, { deps }) => listEntitlements(deps, c.id) }),
     events: t.field({
       type: ConnectionRef,
+      description: "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this list.",
       args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
       resolve: (c, a, { deps }) => customerEvents(deps, c.id, a.first ?? 50, a.after),
     }),
