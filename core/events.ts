@@ -1,15 +1,16 @@
 /**
  * Business events for the deployment's EventBridge bus, versioned, with stable `detail-type`s
  * and stable ids (derived from what they describe), so a consumer can drop duplicates: delivery
- * is at least once. Events that come with an invoice are stored on it (an outbox) in the same
- * transaction and published after the commit; whatever a crash left unpublished, the sweeper
- * publishes on its next run.
+ * is at least once. Every event is stored in the same transaction as the change it announces (an
+ * outbox: on the invoice, or for depletions an outbox item; core/db/outbox.ts) and published after
+ * the commit; whatever a crash left unpublished, the sweeper publishes on its next run.
  */
 import type { BillingEvent, Deps } from "./deps";
 import { formatDecimal, formatMoney } from "./money";
 import type { Invoice } from "./invoices/invoice";
 import type { Subscription } from "./wallet";
-import { listUnpublished, markPublished } from "./db/invoices";
+import { listUnpublished, markPublished } from "./db/outbox";
+import type { Key } from "./db/keys";
 
 export const EventType = {
   INVOICE_CREATED: "invoice.created",
@@ -58,26 +59,26 @@ export const balanceNegative = (customerId: string, periodStart: string, time: s
 
 const PUBLISH_ATTEMPTS = 3;
 
-/** Publishes after a commit, retrying; an invoice's outbox is cleared once its events are out. */
-export async function publish(deps: Deps, events: BillingEvent[], invoiceId?: string): Promise<boolean> {
+/** Publishes after a commit, retrying; the item holding them in the outbox is cleared once they are out. */
+export async function publish(deps: Deps, events: BillingEvent[], outbox?: Key): Promise<boolean> {
   if (!events.length) return true;
   for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
     try {
       await deps.publisher.publish(events);
-      if (invoiceId) await markPublished(deps.db, invoiceId);
+      if (outbox) await markPublished(deps.db, outbox);
       return true;
     } catch (error) {
       if (attempt === PUBLISH_ATTEMPTS) {
-        console.error(JSON.stringify({ level: "error", msg: "event publishing failed; the sweeper retries it", invoiceId: invoiceId ?? null, error: String(error) }));
+        console.error(JSON.stringify({ level: "error", msg: "event publishing failed; the sweeper retries it", outbox: outbox?.pk ?? null, error: String(error) }));
       }
     }
   }
   return false;
 }
 
-/** What the sweeper runs first: publish the events of invoices a crash left unpublished. */
+/** What the sweeper runs first: publish the events a crash or a failed publish left in the outbox. */
 export async function publishOutbox(deps: Deps): Promise<number> {
   let published = 0;
-  for (const { id, events } of await listUnpublished(deps.db)) if (await publish(deps, events, id)) published++;
+  for (const { key, events } of await listUnpublished(deps.db)) if (await publish(deps, events, key)) published++;
   return published;
 }

@@ -3,6 +3,7 @@
  * record (the idempotency record) and the wallet ADD are one transaction, so a retried purchase
  * never adds twice.
  */
+import { keys } from "./db/keys";
 import * as z from "./zod";
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
@@ -51,6 +52,6 @@ async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">, line: Invoic
   if (result.outcome === "reused") {
     throw new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${p.idempotencyKey}" was used for a different purchase`);
   }
-  if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), result.invoice.id);
+  if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), keys.invoice(result.invoice.id));
   return walletView((await currentWallet(deps, p.customerId)).wallet);
 }

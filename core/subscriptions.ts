@@ -4,6 +4,7 @@
  * wallet it read (core/db/wallets.ts periodUpdate), retried on a fresh read when something else
  * wrote first. Purchased credits and top-ups survive every change, across models.
  */
+import { keys } from "./db/keys";
 import type { BillingEvent, Deps } from "./deps";
 import { DomainError } from "./errors";
 import { getPlan, type Plan } from "./plans";
@@ -31,7 +32,7 @@ async function change(deps: Deps, customerId: string, compute: (wallet: Wallet, 
     const eventsFor = (inv: Invoice) => [invoiceCreated(inv), ...events];
     const written = await writePeriodChange(deps.db, wallet, after, draft, draft ? eventsFor : undefined);
     if (written.ok) {
-      await publish(deps, written.invoice ? eventsFor(written.invoice) : events, written.invoice?.id);
+      await publish(deps, written.invoice ? eventsFor(written.invoice) : events, written.invoice && keys.invoice(written.invoice.id));
       return after;
     }
   }

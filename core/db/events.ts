@@ -14,12 +14,14 @@
 import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { BillingEvent } from "../deps";
 import type { Guard } from "../models/types";
 import type { UsageEvent } from "../usage/event";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { batchGet, big, getItem, int, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
+import { outboxItem } from "./outbox";
 import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
 
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
@@ -103,6 +105,8 @@ export async function writeUsage(
   guards: Guard[],
   /** See usageUpdate: the write fails (with the wallet) instead of depleting credits or balance. */
   noDepletion = false,
+  /** Events this write announces (depletions): into the outbox in the same transaction. */
+  announces: BillingEvent[] = [],
 ): Promise<UsageWriteResult> {
   const paged = events.length > 1;
   const puts = events.map((event) => ({
@@ -115,10 +119,11 @@ export async function writeUsage(
   }));
   // The page needs no condition of its own: its first event's condition makes its key new.
   const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events) } }] : [];
+  const outbox = announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(announces) } }] : [];
   try {
     await db.doc.send(
       new TransactWriteCommand({
-        TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }, ...page],
+        TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }, ...page, ...outbox],
       }),
     );
     return { ok: true };

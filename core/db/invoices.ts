@@ -13,8 +13,7 @@
  * closes share a transaction instead of queueing for the counter one by one); correctness is the
  * counter's condition, which also settles races between processes.
  *
- * Until its events are published, an invoice also sits in the sparse work index (gsi1, partition
- * OUTBOX), so the sweeper can publish what a crash left unpublished.
+ * Until its events are published, an invoice is in the outbox (core/db/outbox.ts).
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
@@ -25,11 +24,11 @@ import { backoff } from "../usage/retry";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
+import { outboxFields } from "./outbox";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 export type WriteOutcome = { ok: true; invoice?: Invoice } | { ok: false; reasons: CancellationReason[] };
 
-const OUTBOX = "OUTBOX";
 const lastNumber = new Map<string, bigint>();
 
 async function readCounter(db: Db): Promise<bigint> {
@@ -226,7 +225,7 @@ function invoiceItem(invoice: Invoice, events: BillingEvent[]): Item {
     type: ItemType.INVOICE,
     ...invoice,
     lines: invoice.lines.map((l) => ({ ...l })),
-    ...(events.length ? { outbox: JSON.stringify(events), gsi1pk: OUTBOX, gsi1sk: `${invoice.createdAt}#${invoice.id}` } : {}),
+    ...outboxFields(events, invoice.createdAt, invoice.id),
   };
 }
 
@@ -294,29 +293,4 @@ export async function setInvoiceStatus(db: Db, id: string, from: InvoiceStatus, 
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
-}
-
-/** Invoices whose events are not published yet, oldest first. */
-export async function listUnpublished(db: Db, limit = 100): Promise<{ id: string; events: BillingEvent[] }[]> {
-  const index = TABLE.dueIndex;
-  const { Items } = await db.doc.send(
-    new QueryCommand({
-      TableName: db.table,
-      IndexName: index.name,
-      KeyConditionExpression: `${index.partitionKey} = :pk`,
-      ExpressionAttributeValues: { ":pk": OUTBOX },
-      Limit: limit,
-    }),
-  );
-  // The index holds keys only: read each invoice for its outbox (it may have been published meanwhile).
-  const invoices = await Promise.all((Items ?? []).map((item) => getItem(db, { pk: item.pk as string, sk: item.sk as string })));
-  return invoices
-    .filter((item): item is Item => Boolean(item?.outbox))
-    .map((item) => ({ id: item.id as string, events: JSON.parse(item.outbox as string) as BillingEvent[] }));
-}
-
-export async function markPublished(db: Db, id: string): Promise<void> {
-  await db.doc.send(
-    new UpdateCommand({ TableName: db.table, Key: keys.invoice(id), UpdateExpression: "REMOVE outbox, gsi1pk, gsi1sk" }),
-  );
 }

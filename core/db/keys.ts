@@ -11,9 +11,9 @@ export const TABLE = {
   sortKey: "sk",
   ttlAttribute: "expiresAt",
   /**
-   * Sparse, sharded work index: subscriptions due for a period close, invoices with unpublished
-   * events. Keys only, so the wallet's counter updates on every track never write to it; the
-   * sweeper reads each due wallet itself, which a close needs anyway.
+   * Sparse, sharded work index: subscriptions due for a period close, invoices and outbox items
+   * with unpublished events. Keys only, so the wallet's counter updates on every track never
+   * write to it; the sweeper reads each due wallet itself, which a close needs anyway.
    */
   dueIndex: { name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: "KEYS_ONLY" },
   /**
@@ -39,6 +39,7 @@ export const ItemType = {
   AI_MODEL: "AI_MODEL",
   API_KEY: "API_KEY",
   API_KEY_HASH: "API_KEY_HASH",
+  OUTBOX: "OUTBOX",
 } as const;
 
 export const DUE_SHARDS = 8;
@@ -101,6 +102,13 @@ export const keys = {
   apiKeyPartition: () => "API_KEYS",
   apiKeyPrefix: () => "KEY#",
   apiKeyHash: (sha256Hex: string): Key => ({ pk: `APIKEY#${sha256Hex}`, sk: "APIKEY" }),
+
+  /** A usage write's events waiting to be published (core/db/outbox.ts); an invoice holds its own. */
+  outbox: (eventId: string): Key => ({ pk: `OUTBOX#${eventId}`, sk: "OUTBOX" }),
+  isOutbox: (key: Key) => key.pk.startsWith("OUTBOX#") && key.sk === "OUTBOX",
+  /** Set on an item while it holds unpublished events (sparse index), oldest first. */
+  unpublished: (time: string, id: string) => ({ gsi1pk: "OUTBOX", gsi1sk: `${time}#${id}` }),
+  unpublishedPartition: () => "OUTBOX",
 
   /** Set on a wallet while its subscription is active; removed when it ends (sparse index). */
   due: (customerId: string, periodEnd: string) => ({

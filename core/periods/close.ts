@@ -4,6 +4,7 @@
  * period's base fee). Running it twice, late, or concurrently with tracking bills once: the
  * loser's condition fails, nothing of it is written, and it reads the winner's result.
  */
+import { keys } from "../db/keys";
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { backoff, MAX_ATTEMPTS } from "../usage/retry";
@@ -58,6 +59,6 @@ export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promis
   const events = (invoice: Invoice) => [invoiceCreated(invoice), lifecycle];
   const written = await writePeriodChange(deps.db, wallet, after, draft, events);
   if (!written.ok) return { wallet: await loadWallet(deps, wallet.customerId), written: false };
-  await publish(deps, events(written.invoice!), written.invoice!.id);
+  await publish(deps, events(written.invoice!), keys.invoice(written.invoice!.id));
   return { wallet: after, written: true };
 }

@@ -26,6 +26,7 @@ import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
 import { currentWallet, walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
+import { outboxKeyOf } from "../db/outbox";
 import { backoff, MAX_ATTEMPTS } from "./retry";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
@@ -58,12 +59,14 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     }
 
     const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
-    // On a cached view the write also asserts that it depletes nothing (so no depletion event can be missed).
-    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards, !trusted);
+    const after = applyCharge(wallet, charge);
+    // On a cached view the write also asserts that it depletes nothing (so no depletion event can
+    // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
+    const announces = trusted ? depletions(wallet, after, sub.periodStart, now) : [];
+    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards, !trusted, announces);
     if (result.ok) {
-      const after = applyCharge(wallet, charge);
       rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
-      if (trusted) await publish(deps, depletions(wallet, after, sub.periodStart, now));
+      if (announces.length) await publish(deps, announces, outboxKeyOf(announces));
       // The payload's numbers: as of this process's last view of the wallet plus this event.
       return { event, replayed: false, entitlement: evaluateEntitlement(after, plan, request.feature, 10n ** 12n) };
     }

@@ -4,7 +4,6 @@
  */
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDb } from "../support/db";
-import { createDb } from "../../core/db/client";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher, type Deps } from "../../core/deps";
 import { createFeature } from "../../core/features";

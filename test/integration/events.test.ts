@@ -63,4 +63,26 @@ describe("events out", () => {
       ["balance.negative:acme:2026-01-01T00:00:00.000Z", { customerId: "acme", periodStart: "2026-01-01T00:00:00.000Z", balance: "-0.20" }],
     ]);
   });
+
+  it("keeps a depletion event of a failed publish in the outbox: the next sweep publishes it once, and a replayed track adds nothing", async () => {
+    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
+    await createPlan(deps, { code: "c10", name: "C", model: "CREDITS", basePrice: 0n, interval: "MONTH", includedCredits: parseMoney("10"), features: [{ feature: "images", creditsPerUnit: parseMoney("10") }] });
+    await createCustomer(deps, { id: "artist" });
+    await subscribe(deps, "artist", "c10");
+    const delivered: BillingEvent[] = [];
+    let down = true;
+    const flaky = { ...deps, publisher: { publish: async (events: BillingEvent[]) => { if (down) throw new Error("bus unavailable"); delivered.push(...events); } } };
+    const first = await trackUsage(flaky, { customerId: "artist", feature: "images", idempotencyKey: "last-credit" });
+    expect(first.entitlement.credits).toBe(0n);
+    expect(delivered).toEqual([]);
+    down = false;
+    const replay = await trackUsage(flaky, { customerId: "artist", feature: "images", idempotencyKey: "last-credit" });
+    expect(replay.replayed).toBe(true);
+    expect(delivered).toEqual([]);
+    const sweep = await closeDuePeriods(flaky);
+    expect(sweep.published).toBe(1);
+    expect(summary(delivered)).toEqual([["credits.depleted", "credits.depleted:artist:2026-01-01T00:00:00.000Z"]]);
+    expect((await closeDuePeriods(flaky)).published).toBe(0);
+    expect(summary(delivered)).toHaveLength(1);
+  });
 });

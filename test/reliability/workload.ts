@@ -35,7 +35,8 @@ import { closeDuePeriods } from "../../core/periods/sweep";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/wallet";
 import { listEvents } from "../../core/db/events";
-import { listInvoices, listUnpublished } from "../../core/db/invoices";
+import { listInvoices } from "../../core/db/invoices";
+import { listUnpublished } from "../../core/db/outbox";
 import { createFaultyDeps, FaultInjector, prng, mix, T0, type FaultyDeps } from "./faulty-db";
 import { BillingModel, dec, S, type MAiPrice, type MPack, type MPlan, type Outcome, type TrackArgs } from "./model";
 
@@ -643,7 +644,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);
     const left = await listUnpublished(deps.db);
-    if (left.length) violate(`${left.length} invoices still have unpublished events after a fault-free sweep`);
+    if (left.length) violate(`${left.length} items still have unpublished events after a fault-free sweep`);
     const published = new Set(deps.publisher.published.map((e) => e.id));
     const unannounced = sorted.filter((n) => !published.has(`invoice.created:${n}`));
     if (unannounced.length) violate(`invoices never published: ${unannounced.slice(0, 5).join(", ")}`);
