@@ -75,7 +75,6 @@ async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelPrice>
   return new Map(items.map((item) => [item.id as string, toModel(item)]));
 }
 
-
 function toItem(model: ModelPrice): Item {
   return { ...keys.aiModel(model.id), type: ItemType.AI_MODEL, ...model };
 }

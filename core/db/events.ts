@@ -185,8 +185,10 @@ export async function listEvents(
         if (!resumed) entries.push({ item, cursor: cursorOf(sk) });
         continue;
       }
+      // A page's events, newest (last in the batch) first; after a cursor inside it, those before it.
       const named = item.events as string[];
-      for (let i = (resumed ? Math.min(from.position!, named.length) : named.length) - 1; i >= 0; i--) entries.push({ idempotencyKey: named[i]!, cursor: cursorOf(sk, i) });
+      const end = resumed ? Math.min(from.position!, named.length) : named.length;
+      for (let i = end - 1; i >= 0; i--) entries.push({ idempotencyKey: named[i]!, cursor: cursorOf(sk, i) });
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey && entries.length <= first);

@@ -63,7 +63,7 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   return shape;
 }
 
-export function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): RootSelection | undefined {
+function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): RootSelection | undefined {
   const shape = shapeOf(schema, document, operationName);
   if (!shape) return undefined;
   const fields: RootField[] = [];

@@ -110,6 +110,11 @@ describe("a customer's events", () => {
     const next = await page("resume", 4, first.pageInfo.endCursor);
     expect(next.edges.map((e) => e.node.idempotencyKey)).toEqual(["r-005", "r-004", "r-003", "r-002"]);
     expect(next.pageInfo.hasNextPage).toBe(true);
+    // A made-up position is refused, not read past the page.
+    const inside = Buffer.from(next.pageInfo.endCursor!, "base64url").toString("utf8");
+    const forged = Buffer.from(inside.replace(/\/\d+$/, "/9999"), "utf8").toString("base64url");
+    const refused = await api.gql(`query($a: String) { customer(id: "resume") { events(first: 4, after: $a) { edges { cursor } } } }`, { a: forged });
+    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
     const last = await page("resume", 4, next.pageInfo.endCursor);
     expect(last).toEqual({ edges: [expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-001" }) }), expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-000" }) })], pageInfo: { hasNextPage: false, endCursor: last.edges[1]!.cursor } });
   });
