@@ -14,11 +14,23 @@ const result = await handler({
   version: "2.0",
   rawPath: "/graphql",
   rawQueryString: "",
-  headers: { host: "bench.local", "content-type": "application/json", authorization: `Bearer ${process.env.BILLING_API_KEY}` },
+  headers: {
+    host: "bench.local",
+    "content-type": "application/json",
+    authorization: `Bearer ${process.env.BILLING_API_KEY}`,
+  },
   body,
   isBase64Encoded: false,
   requestContext: { http: { method: "POST" }, domainName: "bench.local" },
 });
 const parsed = JSON.parse(result.body);
-console.log(JSON.stringify({ status: result.statusCode, ok: result.statusCode === 200 && !parsed.errors, imported, responded: performance.now(), errors: parsed.errors ?? null }));
+console.log(
+  JSON.stringify({
+    status: result.statusCode,
+    ok: result.statusCode === 200 && !parsed.errors,
+    imported,
+    responded: performance.now(),
+    errors: parsed.errors ?? null,
+  }),
+);
 process.exit(0);

@@ -29,7 +29,8 @@ const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
 const ONLY = arg("only", "").split(",").filter(Boolean);
-const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
+const TRACK =
+  "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
 
 async function main() {
   const dynamo = await startDynamoLocal();
@@ -48,9 +49,17 @@ async function main() {
     const docInput = (k: string) => {
       const input = rawInput(k);
       return {
-        TransactItems: input.TransactItems!.map((t) => t.Put
-          ? { Put: { ...t.Put, Item: unmarshall(t.Put.Item!, { wrapNumbers: true }) } }
-          : { Update: { ...t.Update!, Key: unmarshall(t.Update!.Key!), ExpressionAttributeValues: unmarshall(t.Update!.ExpressionAttributeValues!, { wrapNumbers: true }) } }),
+        TransactItems: input.TransactItems!.map((t) =>
+          t.Put
+            ? { Put: { ...t.Put, Item: unmarshall(t.Put.Item!, { wrapNumbers: true }) } }
+            : {
+                Update: {
+                  ...t.Update!,
+                  Key: unmarshall(t.Update!.Key!),
+                  ExpressionAttributeValues: unmarshall(t.Update!.ExpressionAttributeValues!, { wrapNumbers: true }),
+                },
+              },
+        ),
       } as ConstructorParameters<typeof TransactWriteCommand>[0];
     };
     const yoga = createBillingYoga({ deps, apiKey: API_KEY, auditLog: () => undefined });
@@ -59,7 +68,10 @@ async function main() {
       const res = await y.fetch("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({ query: TRACK, variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } } }),
+        body: JSON.stringify({
+          query: TRACK,
+          variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } },
+        }),
       });
       const out = (await res.json()) as { errors?: unknown };
       if (out.errors) throw new Error(JSON.stringify(out.errors));
@@ -82,9 +94,13 @@ async function main() {
         await fire(op, REQUESTS);
         const c = process.cpuUsage(c0);
         cpu.push((c.user + c.system) / 1000 / REQUESTS);
-        process.stderr.write(`  ${name}: ${cpu.at(-1)!.toFixed(3)} ms (${(REQUESTS / ((performance.now() - t0) / 1000)).toFixed(0)}/s)\n`);
+        process.stderr.write(
+          `  ${name}: ${cpu.at(-1)!.toFixed(3)} ms (${(REQUESTS / ((performance.now() - t0) / 1000)).toFixed(0)}/s)\n`,
+        );
       }
-      process.stderr.write(`${name.padEnd(45)} ${median(cpu).toFixed(3)} CPU ms/op (${cpu.map((x) => x.toFixed(3)).join(", ")})\n`);
+      process.stderr.write(
+        `${name.padEnd(45)} ${median(cpu).toFixed(3)} CPU ms/op (${cpu.map((x) => x.toFixed(3)).join(", ")})\n`,
+      );
     }
   } finally {
     await dynamo.stop();
@@ -93,12 +109,14 @@ async function main() {
 
 async function fire(op: () => Promise<unknown>, total: number) {
   let sent = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (sent < total) {
-      sent++;
-      await op();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (sent < total) {
+        sent++;
+        await op();
+      }
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

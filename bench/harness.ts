@@ -26,10 +26,23 @@ export const API_KEY = "bench-key";
 export type ServerOptions = { endpoint: string; env?: Record<string, string>; dir?: string; nodeFlags?: string[] };
 
 /** Starts bench/server.ts (of `dir`, default this checkout) and waits for its port. */
-export async function startServer({ endpoint, env = {}, dir = root, nodeFlags = [] }: ServerOptions): Promise<{ child: ChildProcess; port: number }> {
+export async function startServer({
+  endpoint,
+  env = {},
+  dir = root,
+  nodeFlags = [],
+}: ServerOptions): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", join(dir, "bench", "server.ts")], {
     cwd: dir,
-    env: { ...process.env, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", PORT: "0", ...env },
+    env: {
+      ...process.env,
+      BILLING_TABLE: TABLE,
+      DYNAMODB_ENDPOINT: endpoint,
+      BILLING_API_KEY: API_KEY,
+      BILLING_CLOCK: "real",
+      PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolvePort, reject) => {
@@ -50,19 +63,38 @@ export async function startServer({ endpoint, env = {}, dir = root, nodeFlags = 
   return { child, port };
 }
 
-export type ServerStats = Counts & { graphqlRequests: number; serverMsP50: number; serverMsMean: number; cpuMsPerRequest: number };
+export type ServerStats = Counts & {
+  graphqlRequests: number;
+  serverMsP50: number;
+  serverMsMean: number;
+  cpuMsPerRequest: number;
+};
 
 /** GraphQL over keep-alive HTTP with the bench key, and the server's /bench endpoints. */
 export function apiClient(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const call = (method: string, path: string, body?: string): Promise<string> =>
     new Promise((resolveCall, reject) => {
-      const req = request({ host: "127.0.0.1", port, method, path, agent, headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => (res.statusCode === 200 ? resolveCall(text) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))));
-      });
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method,
+          path,
+          agent,
+          headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () =>
+            res.statusCode === 200
+              ? resolveCall(text)
+              : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`)),
+          );
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -79,7 +111,11 @@ export function apiClient(port: number) {
 }
 
 /** The TransactWriteItems one trackUsage of `customerId` sends, captured from the SDK as it goes out. */
-export async function captureTrackTransaction(deps: Deps, customerId: string, idempotencyKey: string): Promise<TransactWriteItemsCommandInput> {
+export async function captureTrackTransaction(
+  deps: Deps,
+  customerId: string,
+  idempotencyKey: string,
+): Promise<TransactWriteItemsCommandInput> {
   let captured: TransactWriteItemsCommandInput | undefined;
   deps.db.raw.middlewareStack.add(
     (next) => async (args) => {
@@ -99,10 +135,23 @@ export async function captureTrackTransaction(deps: Deps, customerId: string, id
 }
 
 /** The captured transaction for another event: its key, customer and that customer's current period. */
-export function rawTrackInput(template: TransactWriteItemsCommandInput, customerId: string, idempotencyKey: string, periodStart: string): TransactWriteItemsCommandInput {
+export function rawTrackInput(
+  template: TransactWriteItemsCommandInput,
+  customerId: string,
+  idempotencyKey: string,
+  periodStart: string,
+): TransactWriteItemsCommandInput {
   const input = structuredClone(template);
   const put = input.TransactItems![0]!.Put!;
-  Object.assign(put.Item!, marshall({ ...keys.event(customerId, idempotencyKey), ...keys.eventTimeline(customerId, new Date().toISOString(), idempotencyKey), idempotencyKey, customerId }));
+  Object.assign(
+    put.Item!,
+    marshall({
+      ...keys.event(customerId, idempotencyKey),
+      ...keys.eventTimeline(customerId, new Date().toISOString(), idempotencyKey),
+      idempotencyKey,
+      customerId,
+    }),
+  );
   const update = input.TransactItems![1]!.Update!;
   update.Key = marshall(keys.wallet(customerId));
   update.ExpressionAttributeValues![":ps"] = { S: periodStart };
@@ -110,12 +159,20 @@ export function rawTrackInput(template: TransactWriteItemsCommandInput, customer
 }
 
 /** The period start a captured transaction is conditioned on. */
-export const periodStartOf = (template: TransactWriteItemsCommandInput) => template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+export const periodStartOf = (template: TransactWriteItemsCommandInput) =>
+  template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
 
 /** The "api_calls" feature, a monthly METERED plan with 10,000 included, and customer "c-hot" on it. */
 export async function seedHotCustomer(deps: Deps): Promise<void> {
   await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
-  await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }] });
+  await createPlan(deps, {
+    code: "bench-monthly",
+    name: "Bench monthly",
+    model: "METERED",
+    basePrice: units(99),
+    interval: "MONTH",
+    features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }],
+  });
   await createCustomer(deps, { id: "c-hot" });
   await subscribe(deps, "c-hot", "bench-monthly");
 }

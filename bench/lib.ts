@@ -27,12 +27,32 @@ export const emptyCounts = (): Counts => ({
   transactions: { putWriteUnits: 0, indexWriteUnits: 0, updates: 0 },
 });
 
-const CAPACITY_OPS = new Set(["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "TransactWriteItems", "TransactGetItems", "BatchWriteItem", "BatchGetItem"]);
+const CAPACITY_OPS = new Set([
+  "GetItem",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "Query",
+  "Scan",
+  "TransactWriteItems",
+  "TransactGetItems",
+  "BatchWriteItem",
+  "BatchGetItem",
+]);
 
 /** Low-level operation name of a low-level or document-client command. */
 function operationOf(commandName: string | undefined, input: Record<string, unknown>): string {
   const name = (commandName ?? "Unknown").replace(/Command$/, "");
-  const doc: Record<string, string> = { Get: "GetItem", Put: "PutItem", Update: "UpdateItem", Delete: "DeleteItem", TransactWrite: "TransactWriteItems", TransactGet: "TransactGetItems", BatchWrite: "BatchWriteItem", BatchGet: "BatchGetItem" };
+  const doc: Record<string, string> = {
+    Get: "GetItem",
+    Put: "PutItem",
+    Update: "UpdateItem",
+    Delete: "DeleteItem",
+    TransactWrite: "TransactWriteItems",
+    TransactGet: "TransactGetItems",
+    BatchWrite: "BatchWriteItem",
+    BatchGet: "BatchGetItem",
+  };
   if (doc[name]) return doc[name]!;
   if (name === "Unknown" && "TransactItems" in input) return "TransactWriteItems";
   return name;
@@ -47,7 +67,10 @@ export function countRequests(client: DynamoDBClient, counts: () => Counts): voi
       const c = counts();
       c.requests[op] = (c.requests[op] ?? 0) + 1;
       if (op === "TransactWriteItems") {
-        const items = (input.TransactItems ?? []) as { Put?: { Item: Record<string, AttributeValue> }; Update?: unknown }[];
+        const items = (input.TransactItems ?? []) as {
+          Put?: { Item: Record<string, AttributeValue> };
+          Update?: unknown;
+        }[];
         c.items[op] = (c.items[op] ?? 0) + items.length;
         for (const item of items) {
           if (item.Update) c.transactions.updates++;
@@ -66,12 +89,26 @@ export function countRequests(client: DynamoDBClient, counts: () => Counts): voi
       const out = await next(args);
       const output = out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       c.reported.responses++;
-      const list = output.ConsumedCapacity === undefined ? [] : Array.isArray(output.ConsumedCapacity) ? output.ConsumedCapacity : [output.ConsumedCapacity];
+      const list =
+        output.ConsumedCapacity === undefined
+          ? []
+          : Array.isArray(output.ConsumedCapacity)
+            ? output.ConsumedCapacity
+            : [output.ConsumedCapacity];
       if (list.length) c.reported.withCapacity++;
       for (const cc of list) {
-        c.reported.read += cc.ReadCapacityUnits ?? (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems" ? (cc.CapacityUnits ?? 0) : 0);
-        c.reported.write += cc.WriteCapacityUnits ?? (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems" ? 0 : (cc.CapacityUnits ?? 0));
-        for (const g of Object.values(cc.GlobalSecondaryIndexes ?? {})) c.reported.gsiWrite += g.WriteCapacityUnits ?? 0;
+        c.reported.read +=
+          cc.ReadCapacityUnits ??
+          (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems"
+            ? (cc.CapacityUnits ?? 0)
+            : 0);
+        c.reported.write +=
+          cc.WriteCapacityUnits ??
+          (op.startsWith("Get") || op === "Query" || op === "BatchGetItem" || op === "TransactGetItems"
+            ? 0
+            : (cc.CapacityUnits ?? 0));
+        for (const g of Object.values(cc.GlobalSecondaryIndexes ?? {}))
+          c.reported.gsiWrite += g.WriteCapacityUnits ?? 0;
       }
       return out;
     },
@@ -98,7 +135,8 @@ function valueBytes(v: AttributeValue): number {
   }
   if (v.B !== undefined) return v.B.length;
   if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-  if (v.M !== undefined) return 3 + Object.entries(v.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + valueBytes(x), 0);
+  if (v.M !== undefined)
+    return 3 + Object.entries(v.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + valueBytes(x), 0);
   if (v.L !== undefined) return 3 + v.L.reduce((s, x) => s + 1 + valueBytes(x), 0);
   if (v.SS !== undefined) return v.SS.reduce((s, x) => s + Buffer.byteLength(x), 0);
   if (v.NS !== undefined) return v.NS.reduce((s, x) => s + valueBytes({ N: x }), 0);
@@ -107,16 +145,31 @@ function valueBytes(v: AttributeValue): number {
 
 export const kbUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 
-export type LoadResult = { ops: number; errors: number; seconds: number; opsPerSec: number; p50: number; p99: number; firstError?: string };
+export type LoadResult = {
+  ops: number;
+  errors: number;
+  seconds: number;
+  opsPerSec: number;
+  p50: number;
+  p99: number;
+  firstError?: string;
+};
 
 /** A closed loop: `concurrency` workers call `op` back to back for `ms`; latencies in ms. */
-export async function runLoad(concurrency: number, ms: number, op: (n: number) => Promise<void>, warmupMs = 300): Promise<LoadResult> {
+export async function runLoad(
+  concurrency: number,
+  ms: number,
+  op: (n: number) => Promise<void>,
+  warmupMs = 300,
+): Promise<LoadResult> {
   let n = 0;
   if (warmupMs > 0) {
     const warmEnd = performance.now() + warmupMs;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() < warmEnd) await op(n++).catch(() => undefined);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < warmEnd) await op(n++).catch(() => undefined);
+      }),
+    );
   }
   const latencies: number[] = [];
   let errors = 0;
@@ -139,7 +192,15 @@ export async function runLoad(concurrency: number, ms: number, op: (n: number) =
   );
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { ops: latencies.length, errors, seconds, opsPerSec: latencies.length / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), ...(firstError ? { firstError } : {}) };
+  return {
+    ops: latencies.length,
+    errors,
+    seconds,
+    opsPerSec: latencies.length / seconds,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    ...(firstError ? { firstError } : {}),
+  };
 }
 
 export function pct(sorted: number[], p: number): number {
@@ -147,4 +208,8 @@ export function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 0.5);
+export const median = (values: number[]) =>
+  pct(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );

@@ -34,7 +34,16 @@ import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
 import { countRequests, emptyCounts, median } from "./lib";
-import { apiClient, captureTrackTransaction, periodStartOf, rawTrackInput, root, seedHotCustomer, startServer, TABLE } from "./harness";
+import {
+  apiClient,
+  captureTrackTransaction,
+  periodStartOf,
+  rawTrackInput,
+  root,
+  seedHotCustomer,
+  startServer,
+  TABLE,
+} from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -49,11 +58,15 @@ const OP = arg("op", "track");
 const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
-const PROFILE = process.argv.includes("--profile") ? arg("profile", "") || join(tmpdir(), `api-${OP}-${Date.now()}.cpuprofile`) : undefined;
+const PROFILE = process.argv.includes("--profile")
+  ? arg("profile", "") || join(tmpdir(), `api-${OP}-${Date.now()}.cpuprofile`)
+  : undefined;
 const TOP = Number(arg("top", "40"));
 /** Extra flags for the server's node, e.g. --node-flags="--max-semi-space-size=32". */
 const NODE_FLAGS = arg("node-flags", "").split(" ").filter(Boolean);
-const PERF = process.argv.includes("--perf") ? arg("perf", "") || join(tmpdir(), `api-${OP}-${Date.now()}.perf.data`) : undefined;
+const PERF = process.argv.includes("--perf")
+  ? arg("perf", "") || join(tmpdir(), `api-${OP}-${Date.now()}.perf.data`)
+  : undefined;
 const WARMUP = Number(arg("warmup", "3000"));
 /** A/B: a second server with these environment variables ("NAME=value ..."), rounds alternating. */
 const AB = arg("ab", "");
@@ -62,9 +75,10 @@ const AB_ROOT = arg("ab-root", "");
 /** Also replay the raw TransactWriteItems a track sends, in rounds between the API's, for the budget ratio. */
 const RAW = process.argv.includes("--raw");
 
-const log = (line: string) => process.stderr.write(line + "\n");
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
+const TRACK =
+  "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
 const ENT = 'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
 
 async function main() {
@@ -78,19 +92,38 @@ async function main() {
     // --raw: the transaction a track sends, captured once and replayed from this process (as bench/run.ts does).
     const template = await captureTrackTransaction(deps, "c-hot", "k-capture");
     db.raw.destroy();
-    const rawClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 4 });
+    const rawClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 4,
+    });
     countRequests(rawClient, () => emptyCounts()); // asks for ReturnConsumedCapacity, as the server's counter does
-    const rawTx = (key: string) => rawClient.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));
+    const rawTx = (key: string) =>
+      rawClient.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));
     const javaPid = dynamoPid(dynamo.port);
 
     // One server, or two (A: as is, B: with the --ab environment) measured in alternating rounds.
-    const abEnv = Object.fromEntries(AB.split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-    const variants = AB || AB_ROOT
-      ? [{ label: `A${AB_ROOT ? ` (${AB_ROOT})` : ""}`, env: {}, dir: AB_ROOT || root }, { label: `B${AB ? ` (${AB})` : ""}`, env: abEnv, dir: root }]
-      : [{ label: "", env: {}, dir: root }];
+    const abEnv = Object.fromEntries(
+      AB.split(" ")
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    const variants =
+      AB || AB_ROOT
+        ? [
+            { label: `A${AB_ROOT ? ` (${AB_ROOT})` : ""}`, env: {}, dir: AB_ROOT || root },
+            { label: `B${AB ? ` (${AB})` : ""}`, env: abEnv, dir: root },
+          ]
+        : [{ label: "", env: {}, dir: root }];
     const apis: { label: string; pid: number; api: ReturnType<typeof apiClient> }[] = [];
     for (const v of variants) {
-      const started = await startServer({ endpoint: dynamo.endpoint, env: { BENCH_PROFILE: "1", ...v.env }, dir: v.dir, nodeFlags: [...NODE_FLAGS, ...(PERF ? ["--perf-basic-prof"] : [])] });
+      const started = await startServer({
+        endpoint: dynamo.endpoint,
+        env: { BENCH_PROFILE: "1", ...v.env },
+        dir: v.dir,
+        nodeFlags: [...NODE_FLAGS, ...(PERF ? ["--perf-basic-prof"] : [])],
+      });
       servers.push(started.child);
       apis.push({ label: v.label, pid: started.child.pid!, api: apiClient(started.port) });
     }
@@ -120,7 +153,13 @@ async function main() {
           const profiling = PROFILE && last;
           await api.reset();
           if (profiling) await api.call("POST", "/bench/profile/start");
-          const perf = PERF && last ? await startPerf(pid, `${PERF}${OP === "both" ? `-${name}` : ""}${apis.length > 1 ? `-${i ? "B" : "A"}` : ""}`) : undefined;
+          const perf =
+            PERF && last
+              ? await startPerf(
+                  pid,
+                  `${PERF}${OP === "both" ? `-${name}` : ""}${apis.length > 1 ? `-${i ? "B" : "A"}` : ""}`,
+                )
+              : undefined;
           const t = performance.now();
           const machine0 = machineTicks();
           const java0 = processTicks(javaPid);
@@ -134,8 +173,12 @@ async function main() {
           const stats = await api.stats();
           cpu[i]!.push(stats.cpuMsPerRequest);
           rates[i]!.push(REQUESTS / seconds);
-          const per = Object.entries(stats.requests).map(([k, v]) => `${(v / stats.graphqlRequests).toFixed(2)} ${k}`).join(" + ");
-          log(`${name}${label ? ` ${label}` : ""} round ${round + 1}: ${stats.cpuMsPerRequest.toFixed(3)} CPU ms/request, ${(REQUESTS / seconds).toFixed(0)} req/s, server p50 ${stats.serverMsP50.toFixed(1)} ms, DynamoDB Local ${javaMs.toFixed(2)} CPU ms/request, machine ${(100 * busy).toFixed(0)}% busy, ${per} per request${profiling ? " (profiled)" : ""}`);
+          const per = Object.entries(stats.requests)
+            .map(([k, v]) => `${(v / stats.graphqlRequests).toFixed(2)} ${k}`)
+            .join(" + ");
+          log(
+            `${name}${label ? ` ${label}` : ""} round ${round + 1}: ${stats.cpuMsPerRequest.toFixed(3)} CPU ms/request, ${(REQUESTS / seconds).toFixed(0)} req/s, server p50 ${stats.serverMsP50.toFixed(1)} ms, DynamoDB Local ${javaMs.toFixed(2)} CPU ms/request, machine ${(100 * busy).toFixed(0)}% busy, ${per} per request${profiling ? " (profiled)" : ""}`,
+          );
           if (profile) {
             const file = `${PROFILE!.replace(/\.cpuprofile$/, "")}${OP === "both" ? `-${name}` : ""}${apis.length > 1 ? `-${i ? "B" : "A"}` : ""}.cpuprofile`;
             writeFileSync(file, profile);
@@ -148,23 +191,31 @@ async function main() {
           const java0 = processTicks(javaPid);
           await fire(() => rawTx(key()), REQUESTS, CONCURRENCY);
           rawRates.push(REQUESTS / ((performance.now() - t) / 1000));
-          log(`raw TransactWriteItems round ${round + 1}: ${rawRates.at(-1)!.toFixed(0)} req/s, DynamoDB Local ${(((processTicks(javaPid) - java0) * 10) / REQUESTS).toFixed(2)} CPU ms/request`);
+          log(
+            `raw TransactWriteItems round ${round + 1}: ${rawRates.at(-1)!.toFixed(0)} req/s, DynamoDB Local ${(((processTicks(javaPid) - java0) * 10) / REQUESTS).toFixed(2)} CPU ms/request`,
+          );
         }
       }
       const measured = cpu.map((c) => ((PROFILE || PERF) && c.length > 1 ? c.slice(0, -1) : c));
       apis.forEach(({ label }, i) => {
         const c = measured[i]!;
-        console.log(`${name}${label ? ` ${label}` : ""}: median ${median(c).toFixed(3)} CPU ms/request over ${c.length} round(s) of ${REQUESTS} at concurrency ${CONCURRENCY} (${c.map((x) => x.toFixed(3)).join(", ")})`);
+        console.log(
+          `${name}${label ? ` ${label}` : ""}: median ${median(c).toFixed(3)} CPU ms/request over ${c.length} round(s) of ${REQUESTS} at concurrency ${CONCURRENCY} (${c.map((x) => x.toFixed(3)).join(", ")})`,
+        );
       });
       if (raw) {
         apis.forEach(({ label }, i) => {
           const ratios = rates[i]!.map((r, round) => r / rawRates[round]!);
-          console.log(`${name}${label ? ` ${label}` : ""} vs raw TransactWriteItems (c${CONCURRENCY}, one customer): ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${median(ratios).toFixed(2)}x`);
+          console.log(
+            `${name}${label ? ` ${label}` : ""} vs raw TransactWriteItems (c${CONCURRENCY}, one customer): ${ratios.map((x) => x.toFixed(2)).join(", ")}; median ${median(ratios).toFixed(2)}x`,
+          );
         });
       }
       if (variants.length > 1) {
         const ratios = measured[1]!.map((b, r) => b / measured[0]![r]!);
-        console.log(`${name}: B/A per round ${ratios.map((x) => x.toFixed(3)).join(", ")}; median ${median(ratios).toFixed(3)}`);
+        console.log(
+          `${name}: B/A per round ${ratios.map((x) => x.toFixed(3)).join(", ")}; median ${median(ratios).toFixed(3)}`,
+        );
       }
     }
   } finally {
@@ -175,12 +226,14 @@ async function main() {
 
 async function fire(op: () => Promise<unknown>, total: number, concurrency: number) {
   let sent = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (sent < total) {
-      sent++;
-      await op();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < total) {
+        sent++;
+        await op();
+      }
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +249,8 @@ type CpuProfile = {
 /** Self time per function and per package (node_modules/<pkg>, our folders, node internals). */
 function summarize(profile: CpuProfile, top: number) {
   const self = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const byFn = new Map<string, number>();
   const byPkg = new Map<string, number>();
   let total = 0;
@@ -205,14 +259,19 @@ function summarize(profile: CpuProfile, top: number) {
     if (!us) continue;
     total += us;
     const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^file:\/\//, "").replace(root + "/", "");
-    byFn.set(`${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim(), (byFn.get(`${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim()) ?? 0) + us);
+    const file = url.replace(/^file:\/\//, "").replace(`${root}/`, "");
+    byFn.set(
+      `${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim(),
+      (byFn.get(`${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim()) ?? 0) + us,
+    );
     byPkg.set(packageOf(file, functionName), (byPkg.get(packageOf(file, functionName)) ?? 0) + us);
   }
   const busy = total - (byPkg.get("(idle)") ?? 0);
   const show = (title: string, m: Map<string, number>, n: number) => {
     log(`\n${title} (self time; % of busy ${(busy / 1000).toFixed(0)} ms)`);
-    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) if (k !== "(idle)") log(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n))
+      if (k !== "(idle)")
+        log(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   };
   show("by package", byPkg, 30);
   show("by function", byFn, top);
@@ -258,7 +317,9 @@ function machineTicks(): { busy: number; total: number } {
 
 /** `perf record` of the server process until the returned function is called; resolves to the file. */
 async function startPerf(pid: number, file: string): Promise<() => Promise<string>> {
-  const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "4000", "-g", "-p", String(pid), "-o", file], { stdio: ["ignore", "ignore", "pipe"] });
+  const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "4000", "-g", "-p", String(pid), "-o", file], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let err = "";
   perf.stderr!.on("data", (c: Buffer) => (err += c.toString()));
   await new Promise((r) => setTimeout(r, 500)); // perf attaches

@@ -15,7 +15,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { startDynamoLocal } from "../core/db/local";
 import { ensureTable } from "../core/db/table";
@@ -54,7 +59,7 @@ const PRICE = {
   apiGatewayHttpRequest: 1.0 / 1e6,
 };
 
-const log = (line: string) => process.stderr.write(line + "\n");
+const log = (line: string) => process.stderr.write(`${line}\n`);
 const pad = (n: number) => String(n).padStart(9, "0");
 /** Same-length idempotency keys everywhere, so raw and API event items have the same size. */
 const keyOf = (prefix: string, n: number) => `${prefix}-${pad(n)}`;
@@ -71,7 +76,7 @@ async function main() {
   try {
     const results = await benchmark(dynamo.endpoint, (child) => (server = child));
     results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
-    writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.log(render(results));
     log(`bench: done in ${results.totalSeconds} s; results in bench/results.json`);
   } finally {
@@ -82,7 +87,10 @@ async function main() {
 type Results = Record<string, any>;
 
 async function benchmark(endpoint: string, onServer: (child: ChildProcess) => void): Promise<Results> {
-  const results: Results = { machine: { cpus: cpus().length, node: process.version, quick: QUICK }, clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)" };
+  const results: Results = {
+    machine: { cpus: cpus().length, node: process.version, quick: QUICK },
+    clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
+  };
   let counts: Counts = emptyCounts();
   const db = createDb({ table: TABLE, endpoint });
   countRequests(db.raw, () => counts);
@@ -93,26 +101,53 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   log("bench: seeding...");
   await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
   const metered = { feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n };
-  await createPlan(deps, { code: "bench-monthly", name: "Bench monthly", model: "METERED", basePrice: units(99), interval: "MONTH", features: [metered] });
-  const daily = await createPlan(deps, { code: "bench-daily", name: "Bench daily", model: "METERED", basePrice: units(1), interval: "DAY", features: [metered] });
-  const customers = ["c-hot", ...Array.from({ length: MIX }, (_, i) => `c-mix-${String(i).padStart(3, "0")}`), ...Array.from({ length: 4 }, (_, i) => `c-batch-${i}`)];
+  await createPlan(deps, {
+    code: "bench-monthly",
+    name: "Bench monthly",
+    model: "METERED",
+    basePrice: units(99),
+    interval: "MONTH",
+    features: [metered],
+  });
+  const daily = await createPlan(deps, {
+    code: "bench-daily",
+    name: "Bench daily",
+    model: "METERED",
+    basePrice: units(1),
+    interval: "DAY",
+    features: [metered],
+  });
+  const customers = [
+    "c-hot",
+    ...Array.from({ length: MIX }, (_, i) => `c-mix-${String(i).padStart(3, "0")}`),
+    ...Array.from({ length: 4 }, (_, i) => `c-batch-${i}`),
+  ];
   await inParallel(customers, 16, async (id) => {
     await createCustomer(deps, { id });
     await subscribe(deps, id, "bench-monthly");
   });
   const periodStartOf = new Map<string, string>();
-  await inParallel(customers, 16, async (id) => periodStartOf.set(id, (await getWallet(db, id))!.subscription!.periodStart));
+  await inParallel(customers, 16, async (id) =>
+    periodStartOf.set(id, (await getWallet(db, id))!.subscription!.periodStart),
+  );
 
   // ---- capture the product's own transaction for one tracked event (the raw baseline replays it).
   const template = await captureTrackTransaction(deps, "c-hot", keyOf("cap", 0));
   const eventBytes = itemBytes(template.TransactItems![0]!.Put!.Item!);
   results.items = { eventItemBytes: eventBytes, transactItems: template.TransactItems!.length };
 
-  const raw = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 4 });
-  let rawCounts = emptyCounts();
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 4,
+  });
+  const rawCounts = emptyCounts();
   countRequests(raw, () => rawCounts); // also asks for ReturnConsumedCapacity, as the server's counter does
   const rawTx = (customerId: string, key: string) =>
-    raw.send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!))).then(() => undefined);
+    raw
+      .send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!)))
+      .then(() => undefined);
   const mixOf = (n: number) => `c-mix-${String(n % MIX).padStart(3, "0")}`;
 
   // ---- the API server, its own process.
@@ -120,8 +155,10 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   const { child, port } = await startServer({ endpoint });
   onServer(child);
   const api = apiClient(port);
-  const TRACK = "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
-  const gqlTrack = (customerId: string, key: string) => api.gql(TRACK, { i: { customerId, feature: "api_calls", idempotencyKey: key } }).then(() => undefined);
+  const TRACK =
+    "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
+  const gqlTrack = (customerId: string, key: string) =>
+    api.gql(TRACK, { i: { customerId, feature: "api_calls", idempotencyKey: key } }).then(() => undefined);
 
   let seq = 0;
   const rawHot = (c: number) => runLoad(c, RUN_MS, (n) => rawTx("c-hot", keyOf(`r${c}h${seq}`, n)));
@@ -137,10 +174,15 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   // alternating, so the rows below are steady state, as a server or Lambda container under load
   // runs. `--no-warmup` skips it (the benchmark as it was before).
   const ENT = 'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
-  const rawGetWallet = (customerId: string) => raw.send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet(customerId)), ConsistentRead: true })).then(() => undefined);
+  const rawGetWallet = (customerId: string) =>
+    raw
+      .send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet(customerId)), ConsistentRead: true }))
+      .then(() => undefined);
   const warmupStarted = performance.now();
   if (WARMUP) {
-    log(`bench: warming up (${WARMUP} raw transactions and ${WARMUP} trackUsage, alternating; ${WARMUP / 3} GetItem and entitlement checks)...`);
+    log(
+      `bench: warming up (${WARMUP} raw transactions and ${WARMUP} trackUsage, alternating; ${WARMUP / 3} GetItem and entitlement checks)...`,
+    );
     for (let round = 0; round < 3; round++) {
       await runCount(8, WARMUP / 3, (n) => rawTx("c-hot", keyOf(`w${round}r`, n)));
       await runCount(8, WARMUP / 3, (n) => gqlTrack("c-hot", keyOf(`w${round}g`, n)));
@@ -165,10 +207,16 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     row.apiMix = await apiMix(c);
     row.apiMixStats = await api.stats();
     track[`c${c}`] = row;
-    log(`  c${c}: raw hot ${row.rawHot.opsPerSec.toFixed(0)}/s, api hot ${row.apiHot.opsPerSec.toFixed(0)}/s, raw mix ${row.rawMix.opsPerSec.toFixed(0)}/s, api mix ${row.apiMix.opsPerSec.toFixed(0)}/s`);
+    log(
+      `  c${c}: raw hot ${row.rawHot.opsPerSec.toFixed(0)}/s, api hot ${row.apiHot.opsPerSec.toFixed(0)}/s, raw mix ${row.rawMix.opsPerSec.toFixed(0)}/s, api mix ${row.apiMix.opsPerSec.toFixed(0)}/s`,
+    );
   }
   // Repeats of the budget line (concurrency 8, hot customer), interleaved, for the noise.
-  const repeats: { raw: number[]; api: number[]; ratio: number[] } = { raw: [track.c8.rawHot.opsPerSec], api: [track.c8.apiHot.opsPerSec], ratio: [] };
+  const repeats: { raw: number[]; api: number[]; ratio: number[] } = {
+    raw: [track.c8.rawHot.opsPerSec],
+    api: [track.c8.apiHot.opsPerSec],
+    ratio: [],
+  };
   for (let i = 0; i < 2; i++) {
     seq++;
     repeats.raw.push((await rawHot(8)).opsPerSec);
@@ -177,14 +225,24 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   repeats.ratio = repeats.api.map((a, i) => a / repeats.raw[i]!);
   track.c8Repeats = repeats;
   results.track = track;
-  log(`  c8 hot repeats: raw ${repeats.raw.map((x) => x.toFixed(0)).join("/")}, api ${repeats.api.map((x) => x.toFixed(0)).join("/")}`);
+  log(
+    `  c8 hot repeats: raw ${repeats.raw.map((x) => x.toFixed(0)).join("/")}, api ${repeats.api.map((x) => x.toFixed(0)).join("/")}`,
+  );
 
   // Steady-state requests per tracked event (one hot customer, concurrency 1).
   await api.reset();
   const SINGLES = 200;
   for (let n = 0; n < SINGLES; n++) await gqlTrack("c-hot", keyOf("steady", n));
   const single = await api.stats();
-  results.singleTrack = { events: SINGLES, requests: perOp(single.requests, SINGLES), reported: per(single.reported, SINGLES), writes: single.transactions, serverMsP50: single.serverMsP50, serverMsMean: single.serverMsMean, cpuMsPerRequest: single.cpuMsPerRequest };
+  results.singleTrack = {
+    events: SINGLES,
+    requests: perOp(single.requests, SINGLES),
+    reported: per(single.reported, SINGLES),
+    writes: single.transactions,
+    serverMsP50: single.serverMsP50,
+    serverMsMean: single.serverMsMean,
+    cpuMsPerRequest: single.cpuMsPerRequest,
+  };
 
   // ---- 3: trackUsageBatch of 100 events for one customer.
   log("bench: trackUsageBatch of 100...");
@@ -192,7 +250,13 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   let batchSeq = 0;
   const batchOf = (customerId: string) => {
     const b = batchSeq++;
-    return { is: Array.from({ length: 100 }, (_, i) => ({ customerId, feature: "api_calls", idempotencyKey: keyOf(`b${pad(b).slice(-4)}`, i) })) };
+    return {
+      is: Array.from({ length: 100 }, (_, i) => ({
+        customerId,
+        feature: "api_calls",
+        idempotencyKey: keyOf(`b${pad(b).slice(-4)}`, i),
+      })),
+    };
   };
   const sendBatch = async (customerId: string) => {
     const data = await api.gql(BATCH, batchOf(customerId));
@@ -220,10 +284,17 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   await api.reset();
   const ent = await runLoad(8, RUN_MS, (n) => api.gql(ENT, { c: mixOf(n) }).then(() => undefined));
   const entStats = await api.stats();
-  results.entitlement = { rawGetItem: rawGet, api: ent, ratio: ent.opsPerSec / rawGet.opsPerSec, requestsPerCheck: perOp(entStats.requests, entStats.graphqlRequests) };
+  results.entitlement = {
+    rawGetItem: rawGet,
+    api: ent,
+    ratio: ent.opsPerSec / rawGet.opsPerSec,
+    requestsPerCheck: perOp(entStats.requests, entStats.graphqlRequests),
+  };
 
   // ---- 7 (sizes): the wallet item as tracking left it, for the capacity arithmetic.
-  const walletRaw = await raw.send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet("c-hot")), ConsistentRead: true }));
+  const walletRaw = await raw.send(
+    new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet("c-hot")), ConsistentRead: true }),
+  );
   const walletBytes = itemBytes(walletRaw.Item!);
   results.items.walletItemBytes = walletBytes;
 
@@ -237,9 +308,21 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   for (let i = 0; i < dueIds.length; i += 25) chunks.push(dueIds.slice(i, i + 25));
   await inParallel(chunks, 8, async (ids) => {
     const items = ids.map((id) => {
-      const sub = { planCode: daily.code, status: "ACTIVE" as const, anchor: start.toISOString(), periodIndex: 0, periodStart: start.toISOString(), periodEnd: addIntervals(start, "DAY", 1).toISOString(), cancelAtPeriodEnd: false };
+      const sub = {
+        planCode: daily.code,
+        status: "ACTIVE" as const,
+        anchor: start.toISOString(),
+        periodIndex: 0,
+        periodStart: start.toISOString(),
+        periodEnd: addIntervals(start, "DAY", 1).toISOString(),
+        cancelAtPeriodEnd: false,
+      };
       const wallet = { ...openPeriod(emptyWallet(id), daily, sub), version: 1, usage: { api_calls: units(10_150) } };
-      return { PutRequest: { Item: marshall({ ...walletItem(wallet), ...keys.due(id, sub.periodEnd) }, { removeUndefinedValues: true }) } };
+      return {
+        PutRequest: {
+          Item: marshall({ ...walletItem(wallet), ...keys.due(id, sub.periodEnd) }, { removeUndefinedValues: true }),
+        },
+      };
     });
     let pending: typeof items = items;
     while (pending.length) {
@@ -274,7 +357,10 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     const runs: { spawnToResponseMs: number; importMs: number; inProcessMs: number }[] = [];
     const failures: string[] = [];
     for (let i = 0; i < (QUICK ? 3 : 5); i++) {
-      await coldStart(graphql.outfile, endpoint, keyOf("cold", i)).then((r) => runs.push(r), (e: unknown) => failures.push(String(e)));
+      await coldStart(graphql.outfile, endpoint, keyOf("cold", i)).then(
+        (r) => runs.push(r),
+        (e: unknown) => failures.push(String(e)),
+      );
     }
     if (failures.length) log(`bench: cold start failures: ${failures.join("; ")}`);
     results.coldStart = {
@@ -321,24 +407,53 @@ function costs(results: Results, eventBytes: number, walletBytes: number): Resul
   const batchMs = Math.max(1, Math.ceil(results.batch.serverMsP50));
   const perMillion = (wcu: number, rru: number, lambdaMsPerEvent: number, requestsPerEvent: number) => {
     const dynamo = wcu * PRICE.dynamoWriteRequestUnit * 1e6 + rru * PRICE.dynamoReadRequestUnit * 1e6;
-    const lambda = requestsPerEvent * PRICE.lambdaRequest * 1e6 + (lambdaMsPerEvent / 1000) * PRICE.lambdaMemoryGb * PRICE.lambdaGbSecondArm * 1e6;
+    const lambda =
+      requestsPerEvent * PRICE.lambdaRequest * 1e6 +
+      (lambdaMsPerEvent / 1000) * PRICE.lambdaMemoryGb * PRICE.lambdaGbSecondArm * 1e6;
     const apiGateway = requestsPerEvent * PRICE.apiGatewayHttpRequest * 1e6;
     return { dynamo, lambda, apiGateway, total: dynamo + lambda + apiGateway };
   };
   return {
     prices: PRICE,
     itemWcu: { event: 2 * e, eventTimelineIndex: e, walletUpdate: 2 * w, walletReadRru: walletRead },
-    single: { wcuPerEvent: singleWcu, wcuBreakdown: singleWrites, rruPerEvent: singleRru, requestsPerEvent: single, lambdaMs: singleMs, usdPerMillion: perMillion(singleWcu, singleRru, singleMs, 1), reportedPerEvent: results.singleTrack.reported },
-    batched: { wcuPerEvent: batchWcu, wcuBreakdown: batchWrites, rruPerEvent: batchRru, requestsPer100: b, lambdaMsPerBatch: batchMs, usdPerMillion: perMillion(batchWcu, batchRru, batchMs / 100, 1 / 100), reportedPer100: results.batch.reportedPer100 },
+    single: {
+      wcuPerEvent: singleWcu,
+      wcuBreakdown: singleWrites,
+      rruPerEvent: singleRru,
+      requestsPerEvent: single,
+      lambdaMs: singleMs,
+      usdPerMillion: perMillion(singleWcu, singleRru, singleMs, 1),
+      reportedPerEvent: results.singleTrack.reported,
+    },
+    batched: {
+      wcuPerEvent: batchWcu,
+      wcuBreakdown: batchWrites,
+      rruPerEvent: batchRru,
+      requestsPer100: b,
+      lambdaMsPerBatch: batchMs,
+      usdPerMillion: perMillion(batchWcu, batchRru, batchMs / 100, 1 / 100),
+      reportedPer100: results.batch.reportedPer100,
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function coldStart(bundle: string, endpoint: string, key: string) {
-  const env = { PATH: process.env.PATH, BILLING_TABLE: TABLE, DYNAMODB_ENDPOINT: endpoint, BILLING_API_KEY: API_KEY, BILLING_CLOCK: "real", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const env = {
+    PATH: process.env.PATH,
+    BILLING_TABLE: TABLE,
+    DYNAMODB_ENDPOINT: endpoint,
+    BILLING_API_KEY: API_KEY,
+    BILLING_CLOCK: "real",
+    AWS_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, "bench", "cold-start.mjs"), bundle, "c-hot", key], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(root, "bench", "cold-start.mjs"), bundle, "c-hot", key], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const line = await new Promise<string>((resolveLine, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -358,20 +473,30 @@ async function coldStart(bundle: string, endpoint: string, key: string) {
 /** `total` calls of `op` by `concurrency` workers; errors fail the run. */
 async function runCount(concurrency: number, total: number, op: (n: number) => Promise<void>): Promise<void> {
   let n = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (n < total) await op(n++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (n < total) await op(n++);
+    }),
+  );
 }
 
 async function inParallel<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
-const perOp = (m: Record<string, number>, n: number) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
-const per = (r: Counts["reported"], n: number) => ({ read: r.read / n, write: r.write / n, gsiWrite: r.gsiWrite / n, responsesWithCapacity: `${r.withCapacity}/${r.responses}` });
+const perOp = (m: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
+const per = (r: Counts["reported"], n: number) => ({
+  read: r.read / n,
+  write: r.write / n,
+  gsiWrite: r.gsiWrite / n,
+  responsesWithCapacity: `${r.withCapacity}/${r.responses}`,
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -384,7 +509,14 @@ function render(r: Results): string {
   const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "-");
   const rows: string[][] = [["measurement", "ops/s", "p50 ms", "p99 ms", "vs raw", "notes"]];
   const load = (name: string, l: LoadResult, base?: LoadResult, note = "") =>
-    rows.push([name, f0(l.opsPerSec), f1(l.p50), f1(l.p99), base ? `${f2(l.opsPerSec / base.opsPerSec)}x` : "", `${note}${l.errors ? ` ${l.errors} errors: ${l.firstError}` : ""}`.trim()]);
+    rows.push([
+      name,
+      f0(l.opsPerSec),
+      f1(l.p50),
+      f1(l.p99),
+      base ? `${f2(l.opsPerSec / base.opsPerSec)}x` : "",
+      `${note}${l.errors ? ` ${l.errors} errors: ${l.firstError}` : ""}`.trim(),
+    ]);
   for (const c of [1, 8, 32]) {
     const t = r.track[`c${c}`];
     load(`raw TransactWriteItems, c${c}, 1 customer`, t.rawHot);
@@ -393,40 +525,122 @@ function render(r: Results): string {
     load(`trackUsage (GraphQL/HTTP), c${c}, ${MIX} customers`, t.apiMix, t.rawMix, reqNote(t.apiMixStats));
   }
   const rep = r.track.c8Repeats;
-  rows.push(["c8, 1 customer, 3 interleaved runs", "", "", "", `${rep.ratio.map(f2).join(" / ")}`, `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`]);
+  rows.push([
+    "c8, 1 customer, 3 interleaved runs",
+    "",
+    "",
+    "",
+    `${rep.ratio.map(f2).join(" / ")}`,
+    `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`,
+  ]);
   const b = r.batch;
-  rows.push(["trackUsageBatch of 100, c1, 1 customer", `${f0(b.c1.eventsPerSec)} ev/s`, f1(b.c1.p50), f1(b.c1.p99), "", `${fmtReq(b.requestsPer100)} per 100 events`]);
-  rows.push(["trackUsageBatch of 100, c4, 4 customers", `${f0(b.c4.eventsPerSec)} ev/s`, f1(b.c4.p50), f1(b.c4.p99), "", ""]);
+  rows.push([
+    "trackUsageBatch of 100, c1, 1 customer",
+    `${f0(b.c1.eventsPerSec)} ev/s`,
+    f1(b.c1.p50),
+    f1(b.c1.p99),
+    "",
+    `${fmtReq(b.requestsPer100)} per 100 events`,
+  ]);
+  rows.push([
+    "trackUsageBatch of 100, c4, 4 customers",
+    `${f0(b.c4.eventsPerSec)} ev/s`,
+    f1(b.c4.p50),
+    f1(b.c4.p99),
+    "",
+    "",
+  ]);
   load("raw GetItem (consistent), c8", r.entitlement.rawGetItem);
-  load("entitlement (GraphQL/HTTP), c8", r.entitlement.api, r.entitlement.rawGetItem, `${fmtReq(r.entitlement.requestsPerCheck)} per check`);
+  load(
+    "entitlement (GraphQL/HTTP), c8",
+    r.entitlement.api,
+    r.entitlement.rawGetItem,
+    `${fmtReq(r.entitlement.requestsPerCheck)} per check`,
+  );
   const cl = r.closes;
-  rows.push([`closeDuePeriods, ${cl.due} due`, `${f0(cl.closesPerSec)} closes/s`, "", "", `${f2(cl.ratioToRawTx)}x`, `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`]);
+  rows.push([
+    `closeDuePeriods, ${cl.due} due`,
+    `${f0(cl.closesPerSec)} closes/s`,
+    "",
+    "",
+    `${f2(cl.ratioToRawTx)}x`,
+    `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`,
+  ]);
   const cs = r.coldStart;
   for (const [name, s] of Object.entries(cs.bundles as Record<string, { bytes: number; sdkBytes: number }>))
-    rows.push([`bundle ${name}`, "", "", "", "", `${(s.bytes / 1e6).toFixed(3)} MB minified (AWS SDK ${(s.sdkBytes / 1e6).toFixed(3)} MB)`]);
-  rows.push(["cold start: spawn -> first response", "", f0(cs.medianSpawnToResponseMs), "", "", `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`]);
+    rows.push([
+      `bundle ${name}`,
+      "",
+      "",
+      "",
+      "",
+      `${(s.bytes / 1e6).toFixed(3)} MB minified (AWS SDK ${(s.sdkBytes / 1e6).toFixed(3)} MB)`,
+    ]);
+  rows.push([
+    "cold start: spawn -> first response",
+    "",
+    f0(cs.medianSpawnToResponseMs),
+    "",
+    "",
+    `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`,
+  ]);
   const c = r.cost;
-  rows.push(["cost, single trackUsage", `$${f2(c.single.usdPerMillion.total)}/M`, "", "", "", `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`]);
-  rows.push(["cost, batched (100/request)", `$${f2(c.batched.usdPerMillion.total)}/M`, "", "", "", `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`]);
+  rows.push([
+    "cost, single trackUsage",
+    `$${f2(c.single.usdPerMillion.total)}/M`,
+    "",
+    "",
+    "",
+    `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`,
+  ]);
+  rows.push([
+    "cost, batched (100/request)",
+    `$${f2(c.batched.usdPerMillion.total)}/M`,
+    "",
+    "",
+    "",
+    `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`,
+  ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  const line = (row: string[]) => row.map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const header = [
     `Benchmark on ${r.machine.cpus} CPUs, Node ${r.machine.node}, DynamoDB Local in memory; API server in production clock mode (BILLING_CLOCK=real).`,
-    r.warmup.perSide ? `Warm-up before measuring: ${r.warmup.perSide} raw transactions and ${r.warmup.perSide} trackUsage calls, alternating (${f0(r.warmup.seconds)} s).` : "No warm-up (--no-warmup): the first rows include the JIT of the API server and of DynamoDB Local.",
+    r.warmup.perSide
+      ? `Warm-up before measuring: ${r.warmup.perSide} raw transactions and ${r.warmup.perSide} trackUsage calls, alternating (${f0(r.warmup.seconds)} s).`
+      : "No warm-up (--no-warmup): the first rows include the JIT of the API server and of DynamoDB Local.",
     `Event item ${r.items.eventItemBytes} B, wallet item ${r.items.walletItemBytes} B; capacity from item sizes (transactional write 2 WCU/KB/item, GSI 1 WCU/KB).`,
     `DynamoDB Local reported capacity on ${r.singleTrack.reported.responsesWithCapacity} responses of the steady-state run (per event: ${f2(r.singleTrack.reported.write)} WCU, ${f2(r.singleTrack.reported.read)} RCU, GSI ${f2(r.singleTrack.reported.gsiWrite)}).`,
     "",
   ];
-  return [...header, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+  return [...header, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join(
+    "\n",
+  );
 }
 
 function fmtReq(m: Record<string, number> | undefined): string {
   if (!m) return "";
-  const short: Record<string, string> = { TransactWriteItems: "tx", GetItem: "get", Query: "query", UpdateItem: "update", PutItem: "put", BatchWriteItem: "batchwrite" };
-  return Object.entries(m).map(([k, v]) => `${Number.isInteger(v) ? v : v.toFixed(2)} ${short[k] ?? k}`).join(" + ");
+  const short: Record<string, string> = {
+    TransactWriteItems: "tx",
+    GetItem: "get",
+    Query: "query",
+    UpdateItem: "update",
+    PutItem: "put",
+    BatchWriteItem: "batchwrite",
+  };
+  return Object.entries(m)
+    .map(([k, v]) => `${Number.isInteger(v) ? v : v.toFixed(2)} ${short[k] ?? k}`)
+    .join(" + ");
 }
 
-function reqNote(stats: { requests: Record<string, number>; graphqlRequests: number; cpuMsPerRequest?: number }): string {
+function reqNote(stats: {
+  requests: Record<string, number>;
+  graphqlRequests: number;
+  cpuMsPerRequest?: number;
+}): string {
   return `${fmtReq(perOp(stats.requests, stats.graphqlRequests))} per track; API CPU ${(stats.cpuMsPerRequest ?? NaN).toFixed(1)} ms/request`;
 }
 

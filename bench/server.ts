@@ -34,7 +34,16 @@ const server = createServer((req, res) => {
     const sorted = [...serverMs].sort((a, b) => a - b);
     res.setHeader("content-type", "application/json");
     const cpu = process.cpuUsage(cpuSince);
-    res.end(JSON.stringify({ ...counts, graphqlRequests: serverMs.length, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / (serverMs.length || 1), serverMsP50: pct(sorted, 0.5), serverMsP99: pct(sorted, 0.99), serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1) }));
+    res.end(
+      JSON.stringify({
+        ...counts,
+        graphqlRequests: serverMs.length,
+        cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / (serverMs.length || 1),
+        serverMsP50: pct(sorted, 0.5),
+        serverMsP99: pct(sorted, 0.99),
+        serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1),
+      }),
+    );
     return;
   }
   if (req.url === "/bench/reset") {
@@ -48,7 +57,11 @@ const server = createServer((req, res) => {
     profiler ??= new Session();
     if (req.url === "/bench/profile/start") {
       profiler.connect();
-      profiler.post("Profiler.enable", () => profiler!.post("Profiler.setSamplingInterval", { interval: 100 }, () => profiler!.post("Profiler.start", () => res.end("{}"))));
+      profiler.post("Profiler.enable", () =>
+        profiler!.post("Profiler.setSamplingInterval", { interval: 100 }, () =>
+          profiler!.post("Profiler.start", () => res.end("{}")),
+        ),
+      );
     } else {
       profiler.post("Profiler.stop", (error, result) => {
         res.setHeader("content-type", "application/json");

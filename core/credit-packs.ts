@@ -14,11 +14,22 @@ export const CreateCreditPackInputSchema = z.object({
   currency: z.nullish(CurrencySchema),
 });
 export type CreateCreditPackInput = z.infer<typeof CreateCreditPackInputSchema>;
-export type CreditPack = { code: string; name: string; credits: Amount; price: Amount; currency: string; createdAt: string };
+export type CreditPack = {
+  code: string;
+  name: string;
+  credits: Amount;
+  price: Amount;
+  currency: string;
+  createdAt: string;
+};
 
 export async function createCreditPack(deps: Deps, input: CreateCreditPackInput): Promise<CreditPack> {
   const parsed = parseInput(CreateCreditPackInputSchema, input);
-  const pack: CreditPack = { ...parsed, currency: parsed.currency ?? "USD", createdAt: (await deps.clock.now()).toISOString() };
+  const pack: CreditPack = {
+    ...parsed,
+    currency: parsed.currency ?? "USD",
+    createdAt: (await deps.clock.now()).toISOString(),
+  };
   await repo.insertCreditPack(deps.db, pack);
   return pack;
 }

@@ -22,27 +22,46 @@ export type Entitlement = Partial<FeatureView> & {
 };
 
 /** Pure: the entitlement of one feature on a wallet (already rolled into its current period). */
-export function evaluateEntitlement(wallet: Wallet, plan: Plan | undefined, feature: string, amount: Amount): Entitlement {
+export function evaluateEntitlement(
+  wallet: Wallet,
+  plan: Plan | undefined,
+  feature: string,
+  amount: Amount,
+): Entitlement {
   if (!activeSubscription(wallet) || !plan) return { feature, allowed: false, reason: "NO_SUBSCRIPTION" };
   const planFeature = planFeatureOf(plan, feature);
   if (!planFeature) return { feature, allowed: false, reason: "FEATURE_NOT_IN_PLAN", model: plan.model };
   if (planFeature.kind === "BOOLEAN") return { feature, allowed: true, model: plan.model };
   const strategy = strategyFor(plan.model);
   const reason = denial(wallet, strategy.price(plan, planFeature, { quantity: amount }));
-  return { feature, allowed: reason === null, ...(reason ? { reason } : {}), model: plan.model, ...strategy.view(wallet, plan, planFeature) };
+  return {
+    feature,
+    allowed: reason === null,
+    ...(reason ? { reason } : {}),
+    model: plan.model,
+    ...strategy.view(wallet, plan, planFeature),
+  };
 }
 
-export async function checkEntitlement(deps: Deps, customerId: string, feature: string, amount: Amount): Promise<Entitlement> {
+export async function checkEntitlement(
+  deps: Deps,
+  customerId: string,
+  feature: string,
+  amount: Amount,
+): Promise<Entitlement> {
   parseInput(IdSchema, feature);
   if (amount < 0n) throw new DomainError("BAD_USER_INPUT", "amount must not be negative");
   const { wallet, plan } = await currentWallet(deps, customerId);
   const entitlement = evaluateEntitlement(wallet, plan, feature, amount);
-  if (entitlement.reason === "FEATURE_NOT_IN_PLAN" || entitlement.reason === "NO_SUBSCRIPTION") await getFeature(deps, feature);
+  if (entitlement.reason === "FEATURE_NOT_IN_PLAN" || entitlement.reason === "NO_SUBSCRIPTION")
+    await getFeature(deps, feature);
   return entitlement;
 }
 
 /** Every feature of the customer's plan, for the customer view. */
 export async function listEntitlements(deps: Deps, customerId: string): Promise<Entitlement[]> {
   const { wallet, plan } = await currentWallet(deps, customerId);
-  return (plan?.features ?? []).map((f) => evaluateEntitlement(wallet, plan, f.feature, f.kind === "BOOLEAN" ? 0n : 10n ** 12n));
+  return (plan?.features ?? []).map((f) =>
+    evaluateEntitlement(wallet, plan, f.feature, f.kind === "BOOLEAN" ? 0n : 10n ** 12n),
+  );
 }

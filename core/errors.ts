@@ -34,4 +34,7 @@ export class DomainError extends Error {
 /** Recognised by shape as well as class, so a copy of this module loaded twice still matches. */
 export const isDomainError = (error: unknown): error is DomainError =>
   error instanceof DomainError ||
-  (error instanceof Error && error.name === "DomainError" && typeof (error as DomainError).code === "string" && (error as DomainError).code in ErrorCode);
+  (error instanceof Error &&
+    error.name === "DomainError" &&
+    typeof (error as DomainError).code === "string" &&
+    (error as DomainError).code in ErrorCode);

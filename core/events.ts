@@ -20,7 +20,13 @@ export const EventType = {
   BALANCE_NEGATIVE: "balance.negative",
 } as const;
 
-const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({ id, type, version: 1, time, detail });
+const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({
+  id,
+  type,
+  version: 1,
+  time,
+  detail,
+});
 
 export const invoiceCreated = (invoice: Invoice) =>
   event(`${EventType.INVOICE_CREATED}:${invoice.id}`, EventType.INVOICE_CREATED, invoice.createdAt, {
@@ -32,7 +38,14 @@ export const invoiceCreated = (invoice: Invoice) =>
       periodStart: invoice.periodStart ?? null,
       periodEnd: invoice.periodEnd ?? null,
       total: formatMoney(invoice.total),
-      lines: invoice.lines.map((l) => ({ kind: l.kind, description: l.description, feature: l.feature ?? null, quantity: formatDecimal(l.quantity), unitPrice: formatMoney(l.unitPrice), amount: formatMoney(l.amount) })),
+      lines: invoice.lines.map((l) => ({
+        kind: l.kind,
+        description: l.description,
+        feature: l.feature ?? null,
+        quantity: formatDecimal(l.quantity),
+        unitPrice: formatMoney(l.unitPrice),
+        amount: formatMoney(l.amount),
+      })),
     },
   });
 
@@ -52,10 +65,17 @@ export const subscriptionCanceled = (customerId: string, sub: Subscription, time
   });
 
 export const creditsDepleted = (customerId: string, periodStart: string, time: string) =>
-  event(`${EventType.CREDITS_DEPLETED}:${customerId}:${periodStart}`, EventType.CREDITS_DEPLETED, time, { customerId, periodStart });
+  event(`${EventType.CREDITS_DEPLETED}:${customerId}:${periodStart}`, EventType.CREDITS_DEPLETED, time, {
+    customerId,
+    periodStart,
+  });
 
 export const balanceNegative = (customerId: string, periodStart: string, time: string, balance: bigint) =>
-  event(`${EventType.BALANCE_NEGATIVE}:${customerId}:${periodStart}`, EventType.BALANCE_NEGATIVE, time, { customerId, periodStart, balance: formatMoney(balance) });
+  event(`${EventType.BALANCE_NEGATIVE}:${customerId}:${periodStart}`, EventType.BALANCE_NEGATIVE, time, {
+    customerId,
+    periodStart,
+    balance: formatMoney(balance),
+  });
 
 const PUBLISH_ATTEMPTS = 3;
 
@@ -69,7 +89,14 @@ export async function publish(deps: Deps, events: BillingEvent[], outbox?: Key):
       return true;
     } catch (error) {
       if (attempt === PUBLISH_ATTEMPTS) {
-        console.error(JSON.stringify({ level: "error", msg: "event publishing failed; the sweeper retries it", outbox: outbox?.pk ?? null, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "event publishing failed; the sweeper retries it",
+            outbox: outbox?.pk ?? null,
+            error: String(error),
+          }),
+        );
       }
     }
   }

@@ -36,7 +36,10 @@ export function parseAmount(text: string, maxFractionDigits: number, what = "amo
   const whole = digits.slice(0, pointAt).replace(/^0+/, "");
   const fraction = digits.slice(pointAt).replace(/0+$/, "");
   if (fraction.length > maxFractionDigits) {
-    throw new DomainError("BAD_USER_INPUT", `${what} allows at most ${maxFractionDigits} decimal places, got "${text}"`);
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `${what} allows at most ${maxFractionDigits} decimal places, got "${text}"`,
+    );
   }
   if (whole.length > MAX_INTEGER_DIGITS) throw new DomainError("BAD_USER_INPUT", `${what} is out of range: "${text}"`);
   const scaled = BigInt((whole || "0") + fraction.padEnd(SCALE_DIGITS, "0"));
@@ -62,7 +65,7 @@ function format(value: Amount, minFractionDigits: number): string {
   const whole = abs / SCALE;
   let fraction = (abs % SCALE).toString().padStart(SCALE_DIGITS, "0").replace(/0+$/, "");
   if (fraction.length < minFractionDigits) fraction = fraction.padEnd(minFractionDigits, "0");
-  return `${negative ? "-" : ""}${whole}${fraction ? "." + fraction : ""}`;
+  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
 /** Divides, rounding half away from zero. */

@@ -120,7 +120,13 @@ function planFeature(model: ConsumptionModel, kind: FeatureKind, f: PlanFeatureI
   switch (model) {
     case "METERED":
       if (f.overagePrice == null) throw bad("METERED plans need overagePrice");
-      return { feature: f.feature, kind, included: f.included ?? 0n, overagePrice: f.overagePrice, ...(f.limit != null ? { limit: f.limit } : {}) };
+      return {
+        feature: f.feature,
+        kind,
+        included: f.included ?? 0n,
+        overagePrice: f.overagePrice,
+        ...(f.limit != null ? { limit: f.limit } : {}),
+      };
     case "CREDITS":
       if (f.creditsPerUnit == null) throw bad("CREDITS plans need creditsPerUnit");
       return { feature: f.feature, kind, creditsPerUnit: f.creditsPerUnit };

@@ -18,24 +18,52 @@ import { formatDecimal, roundToMinorUnit, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
 
-export async function purchaseCreditPack(deps: Deps, customerId: string, packCode: string, idempotencyKey: string): Promise<WalletView> {
+export async function purchaseCreditPack(
+  deps: Deps,
+  customerId: string,
+  packCode: string,
+  idempotencyKey: string,
+): Promise<WalletView> {
   parseInput(PurchaseSchema, { customerId, idempotencyKey });
   const pack = await getCreditPack(deps, packCode);
   return purchase(
     deps,
-    { kind: "CREDIT_PACK", customerId, idempotencyKey, packCode: pack.code, credits: pack.credits, amount: 0n, price: pack.price, currency: pack.currency },
+    {
+      kind: "CREDIT_PACK",
+      customerId,
+      idempotencyKey,
+      packCode: pack.code,
+      credits: pack.credits,
+      amount: 0n,
+      price: pack.price,
+      currency: pack.currency,
+    },
     invoiceLine("CREDIT_PACK", `${pack.name} (${formatDecimal(pack.credits)} credits)`, SCALE, pack.price),
   );
 }
 
-export async function topUpBalance(deps: Deps, customerId: string, amount: bigint, idempotencyKey: string): Promise<WalletView> {
+export async function topUpBalance(
+  deps: Deps,
+  customerId: string,
+  amount: bigint,
+  idempotencyKey: string,
+): Promise<WalletView> {
   parseInput(z.extend(PurchaseSchema, { amount: PositiveAmount }), { customerId, idempotencyKey, amount });
   // A top-up is paid money: whole cents, so its invoice line equals what the balance receives.
-  if (roundToMinorUnit(amount) !== amount) throw new DomainError("BAD_USER_INPUT", "a top-up amount must be whole cents");
+  if (roundToMinorUnit(amount) !== amount)
+    throw new DomainError("BAD_USER_INPUT", "a top-up amount must be whole cents");
   const { plan } = await currentWallet(deps, customerId);
   return purchase(
     deps,
-    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount, currency: plan?.currency ?? "USD" },
+    {
+      kind: "TOP_UP",
+      customerId,
+      idempotencyKey,
+      credits: 0n,
+      amount,
+      price: amount,
+      currency: plan?.currency ?? "USD",
+    },
     invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
   );
 }
@@ -46,11 +74,19 @@ async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">, line: Invoic
   // would make that period's invoice depend on whether the sweeper ran before the top-up.
   await currentWallet(deps, p.customerId, { close: true });
   const now = await deps.clock.now();
-  const draft = draftInvoice({ customerId: p.customerId, currency: p.currency, lines: [line], createdAt: now.toISOString() });
+  const draft = draftInvoice({
+    customerId: p.customerId,
+    currency: p.currency,
+    lines: [line],
+    createdAt: now.toISOString(),
+  });
   const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];
   const result = await recordPurchase(deps.db, { ...p, createdAt: now.toISOString() }, draft, eventsFor);
   if (result.outcome === "reused") {
-    throw new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${p.idempotencyKey}" was used for a different purchase`);
+    throw new DomainError(
+      "IDEMPOTENCY_KEY_REUSED",
+      `idempotency key "${p.idempotencyKey}" was used for a different purchase`,
+    );
   }
   if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), keys.invoice(result.invoice.id));
   return walletView((await currentWallet(deps, p.customerId)).wallet);

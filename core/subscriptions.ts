@@ -20,10 +20,18 @@ import { writePeriodChange } from "./db/subscriptions";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
-type Change = { after: Wallet; invoice?: { lines: InvoiceLine[]; currency: string; periodStart: string; periodEnd: string }; events: BillingEvent[] };
+type Change = {
+  after: Wallet;
+  invoice?: { lines: InvoiceLine[]; currency: string; periodStart: string; periodEnd: string };
+  events: BillingEvent[];
+};
 
 /** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
-async function change(deps: Deps, customerId: string, compute: (wallet: Wallet, now: Date) => Promise<Change>): Promise<Wallet> {
+async function change(
+  deps: Deps,
+  customerId: string,
+  compute: (wallet: Wallet, now: Date) => Promise<Change>,
+): Promise<Wallet> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
@@ -32,7 +40,11 @@ async function change(deps: Deps, customerId: string, compute: (wallet: Wallet, 
     const eventsFor = (inv: Invoice) => [invoiceCreated(inv), ...events];
     const written = await writePeriodChange(deps.db, wallet, after, draft, draft ? eventsFor : undefined);
     if (written.ok) {
-      await publish(deps, written.invoice ? eventsFor(written.invoice) : events, written.invoice && keys.invoice(written.invoice.id));
+      await publish(
+        deps,
+        written.invoice ? eventsFor(written.invoice) : events,
+        written.invoice && keys.invoice(written.invoice.id),
+      );
       return after;
     }
   }
@@ -55,18 +67,25 @@ const period = (s: Subscription) => ({ start: s.periodStart, end: s.periodEnd })
 
 async function orderablePlan(deps: Deps, code: string): Promise<Plan> {
   const plan = await getPlan(deps, code);
-  if (plan.archived) throw new DomainError("BAD_USER_INPUT", `plan "${code}" is archived and takes no new subscriptions`);
+  if (plan.archived)
+    throw new DomainError("BAD_USER_INPUT", `plan "${code}" is archived and takes no new subscriptions`);
   return plan;
 }
 
 export async function subscribe(deps: Deps, customerId: string, planCode: string): Promise<Subscription> {
   const plan = await orderablePlan(deps, planCode);
   const after = await change(deps, customerId, async (wallet, now) => {
-    if (activeSubscription(wallet)) throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
+    if (activeSubscription(wallet))
+      throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
     const sub = firstPeriod(plan, now);
     return {
       after: openPeriod(wallet, plan, sub),
-      invoice: { lines: [baseFeeLine(plan, period(sub))], currency: plan.currency, periodStart: sub.periodStart, periodEnd: sub.periodEnd },
+      invoice: {
+        lines: [baseFeeLine(plan, period(sub))],
+        currency: plan.currency,
+        periodStart: sub.periodStart,
+        periodEnd: sub.periodEnd,
+      },
       events: [],
     };
   });
@@ -84,20 +103,33 @@ function requireActive(wallet: Wallet): Subscription {
  * and the new plan starts a full period, billed on the same invoice. PERIOD_END: the new plan is
  * scheduled for the next renewal (changing to the current plan clears a scheduled change or cancel).
  */
-export async function changePlan(deps: Deps, customerId: string, planCode: string, timing: ChangeTiming): Promise<Subscription> {
+export async function changePlan(
+  deps: Deps,
+  customerId: string,
+  planCode: string,
+  timing: ChangeTiming,
+): Promise<Subscription> {
   const plan = await orderablePlan(deps, planCode);
   const after = await change(deps, customerId, async (wallet, now) => {
     const sub = requireActive(wallet);
     if (timing === "PERIOD_END") {
       const { scheduledPlanCode: _dropped, ...rest } = sub;
-      const scheduled: Subscription = plan.code === sub.planCode ? { ...rest, cancelAtPeriodEnd: false } : { ...rest, cancelAtPeriodEnd: false, scheduledPlanCode: plan.code };
+      const scheduled: Subscription =
+        plan.code === sub.planCode
+          ? { ...rest, cancelAtPeriodEnd: false }
+          : { ...rest, cancelAtPeriodEnd: false, scheduledPlanCode: plan.code };
       return { after: { ...wallet, subscription: scheduled }, events: [] };
     }
-    if (plan.code === sub.planCode) throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" is already on plan "${planCode}"`);
+    if (plan.code === sub.planCode)
+      throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" is already on plan "${planCode}"`);
     const current = await pricingPlan(deps, sub.planCode);
     const next = firstPeriod(plan, now);
     const proration = prorationLine(current, period(sub), now);
-    const lines = [...overageLines(wallet, current), ...(proration ? [proration] : []), baseFeeLine(plan, period(next))];
+    const lines = [
+      ...overageLines(wallet, current),
+      ...(proration ? [proration] : []),
+      baseFeeLine(plan, period(next)),
+    ];
     return {
       after: openPeriod(wallet, plan, next),
       invoice: { lines, currency: plan.currency, periodStart: sub.periodStart, periodEnd: now.toISOString() },
@@ -125,7 +157,12 @@ export async function cancelSubscription(deps: Deps, customerId: string, timing:
     const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
     return {
       after: openPeriod(wallet, { model: "NONE", basePrice: 0n }, ended),
-      invoice: { lines: [...overageLines(wallet, current), ...(proration ? [proration] : [])], currency: current.currency, periodStart: sub.periodStart, periodEnd: now.toISOString() },
+      invoice: {
+        lines: [...overageLines(wallet, current), ...(proration ? [proration] : [])],
+        currency: current.currency,
+        periodStart: sub.periodStart,
+        periodEnd: now.toISOString(),
+      },
       events: [subscriptionCanceled(customerId, sub, now.toISOString())],
     };
   });

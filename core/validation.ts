@@ -5,9 +5,9 @@
 import * as z from "./zod";
 import { DomainError } from "./errors";
 
-export const IdSchema = z.string().check(
-  z.regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "must be 1 to 128 characters of letters, digits and _ - . : @"),
-);
+export const IdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "must be 1 to 128 characters of letters, digits and _ - . : @"));
 
 export const NameSchema = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(200));
 export const CurrencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"));
@@ -33,6 +33,6 @@ export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown): 
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.join(".") + ": " : "";
+  const path = issue?.path.length ? `${issue.path.join(".")}: ` : "";
   throw new DomainError("BAD_USER_INPUT", `${path}${issue?.message ?? "invalid input"}`);
 }

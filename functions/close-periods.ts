@@ -20,6 +20,8 @@ const deps = depsFromConfig(loadConfig());
 export async function handler(event: ScheduledEvent, context?: LambdaContext) {
   const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MARGIN_MS;
   const result = await closeDuePeriods(deps, { budgetMs: Math.max(1_000, remaining - SAFETY_MARGIN_MS) });
-  console.log(JSON.stringify({ event: "close-periods", trigger: event.id ?? null, scheduledAt: event.time ?? null, ...result }));
+  console.log(
+    JSON.stringify({ event: "close-periods", trigger: event.id ?? null, scheduledAt: event.time ?? null, ...result }),
+  );
   return result;
 }

@@ -54,14 +54,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     get signingSecret() {
       return signingSecret ?? deriveSigningSecret(this.apiKey);
     },
-    corsOrigins: (env.BILLING_CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    corsOrigins: (env.BILLING_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
     busName: env.BILLING_BUS ?? linked(() => (Resource as unknown as Linked).Bus.name),
     clock,
     catalogUrl: env.BILLING_CATALOG_URL ?? "https://models.dev/api.json",
   };
 }
 
-type Linked = { Table: { name: string }; ApiKey: { value: string }; SigningSecret: { value: string }; Bus: { name: string } };
+type Linked = {
+  Table: { name: string };
+  ApiKey: { value: string };
+  SigningSecret: { value: string };
+  Bus: { name: string };
+};
 
 /** A resource that is not linked (e.g. outside SST) reads as absent instead of throwing. */
 function linked(read: () => string): string | undefined {

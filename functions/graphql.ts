@@ -15,7 +15,12 @@ export type HttpApiEvent = {
   isBase64Encoded?: boolean;
   requestContext: { http: { method: string }; domainName?: string };
 };
-export type HttpApiResult = { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+export type HttpApiResult = {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+};
 
 const config = loadConfig();
 const yoga = createBillingYoga({
@@ -32,9 +37,12 @@ export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {
   const url = `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ""}`;
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
-  const body = event.body && method !== "GET" && method !== "HEAD"
-    ? (event.isBase64Encoded ? Buffer.from(event.body, "base64") : event.body)
-    : undefined;
+  const body =
+    event.body && method !== "GET" && method !== "HEAD"
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, "base64")
+        : event.body
+      : undefined;
   const response = await yoga.fetch(url, { method, headers, body });
   return {
     statusCode: response.status,

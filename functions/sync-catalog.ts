@@ -19,7 +19,12 @@ const DOWNLOAD_TIMEOUT_MS = 30_000;
 
 export const handler = async (event: ScheduledEvent) => {
   const config = loadConfig();
-  const started = { event: "catalog-sync", source: config.catalogUrl, trigger: event.id ?? null, scheduledAt: event.time ?? null };
+  const started = {
+    event: "catalog-sync",
+    source: config.catalogUrl,
+    trigger: event.id ?? null,
+    scheduledAt: event.time ?? null,
+  };
   const text = await download(config.catalogUrl);
   try {
     const summary = await importCatalog(depsFor(config), text);

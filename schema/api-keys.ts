@@ -14,7 +14,9 @@ const ApiKeyRef = builder.objectRef<ApiKey>("ApiKey").implement({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     scope: t.field({ type: ApiKeyScopeEnum, resolve: (k) => k.scope }),
-    prefix: t.exposeString("prefix", { description: "The secret's first characters (bk_live_ or bk_test_ and 4 more), to recognise it." }),
+    prefix: t.exposeString("prefix", {
+      description: "The secret's first characters (bk_live_ or bk_test_ and 4 more), to recognise it.",
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (k) => k.createdAt }),
     revokedAt: t.field({ type: "DateTime", nullable: true, resolve: (k) => k.revokedAt ?? null }),
   }),
@@ -23,12 +25,19 @@ const ApiKeyRef = builder.objectRef<ApiKey>("ApiKey").implement({
 const CreatedApiKeyRef = builder.objectRef<{ key: ApiKey; secret: string }>("CreatedApiKey").implement({
   fields: (t) => ({
     key: t.field({ type: ApiKeyRef, resolve: (c) => c.key }),
-    secret: t.exposeString("secret", { description: "The secret; returned only in this response, stored only as a hash." }),
+    secret: t.exposeString("secret", {
+      description: "The secret; returned only in this response, stored only as a hash.",
+    }),
   }),
 });
 
 builder.queryField("apiKeys", (t) =>
-  t.field({ type: [ApiKeyRef], description: "Every API key, revoked ones included, without secrets.", authScopes: adminOnly, resolve: (_, __, { deps }) => listApiKeys(deps) }),
+  t.field({
+    type: [ApiKeyRef],
+    description: "Every API key, revoked ones included, without secrets.",
+    authScopes: adminOnly,
+    resolve: (_, __, { deps }) => listApiKeys(deps),
+  }),
 );
 
 builder.mutationFields((t) => ({

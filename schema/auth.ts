@@ -27,4 +27,6 @@ export const adminOnly = { admin: true } as const;
 export const adminOrIngest = { $any: { admin: true, ingest: true } } as const;
 export const adminOrAnyCustomer = { $any: { admin: true, customerToken: true } } as const;
 export const adminOrCustomer = (customerId: string) => ({ $any: { admin: true, customer: customerId } });
-export const adminIngestOrCustomer = (customerId: string) => ({ $any: { admin: true, ingest: true, customer: customerId } });
+export const adminIngestOrCustomer = (customerId: string) => ({
+  $any: { admin: true, ingest: true, customer: customerId },
+});

@@ -22,7 +22,13 @@ const CreateCreditPackInput = builder.inputType("CreateCreditPackInput", {
   }),
 });
 
-builder.queryField("creditPacks", (t) => t.field({ type: [CreditPackRef], authScopes: adminOrAnyCustomer, resolve: (_, __, { deps }) => listCreditPacks(deps) }));
+builder.queryField("creditPacks", (t) =>
+  t.field({
+    type: [CreditPackRef],
+    authScopes: adminOrAnyCustomer,
+    resolve: (_, __, { deps }) => listCreditPacks(deps),
+  }),
+);
 
 builder.mutationField("createCreditPack", (t) =>
   t.field({

@@ -16,6 +16,7 @@ builder.mutationField("createCustomerToken", (t) =>
     description: "A signed token that may read this customer only; ttlSeconds from 1 to 86400 (24 hours).",
     authScopes: adminOnly,
     args: { customerId: t.arg.id({ required: true }), ttlSeconds: t.arg.int({ defaultValue: DEFAULT_TTL_SECONDS }) },
-    resolve: (_, a, { deps, signingSecret }) => createCustomerToken(deps, signingSecret, a.customerId, a.ttlSeconds ?? DEFAULT_TTL_SECONDS),
+    resolve: (_, a, { deps, signingSecret }) =>
+      createCustomerToken(deps, signingSecret, a.customerId, a.ttlSeconds ?? DEFAULT_TTL_SECONDS),
   }),
 );

@@ -19,7 +19,12 @@ const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").implemen
     used: t.field({ type: "Decimal", resolve: (u) => u.used }),
     included: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.included ?? null }),
     overage: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.overage ?? null }),
-    cost: t.field({ type: "Money", nullable: true, description: "METERED: overage so far x overage price (billed at close); BALANCE: money spent.", resolve: (u) => u.cost ?? null }),
+    cost: t.field({
+      type: "Money",
+      nullable: true,
+      description: "METERED: overage so far x overage price (billed at close); BALANCE: money spent.",
+      resolve: (u) => u.cost ?? null,
+    }),
     credits: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.credits ?? null }),
   }),
 });
@@ -32,7 +37,10 @@ const PageInfoRef = builder.objectRef<Page>("PageInfo").implement({
   }),
 });
 const EdgeRef = builder.objectRef<{ event: UsageEvent; cursor: string }>("UsageEventEdge").implement({
-  fields: (t) => ({ node: t.field({ type: UsageEventRef, resolve: (e) => e.event }), cursor: t.exposeString("cursor") }),
+  fields: (t) => ({
+    node: t.field({ type: UsageEventRef, resolve: (e) => e.event }),
+    cursor: t.exposeString("cursor"),
+  }),
 });
 const ConnectionRef = builder.objectRef<Page>("UsageEventConnection").implement({
   fields: (t) => ({
@@ -54,12 +62,16 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
       nullable: true,
       resolve: async (c, _, { deps }) => (await currentWallet(deps, c.id)).wallet.subscription ?? null,
     }),
-    wallet: t.field({ type: WalletRef, resolve: async (c, _, { deps }) => walletView((await currentWallet(deps, c.id)).wallet) }),
+    wallet: t.field({
+      type: WalletRef,
+      resolve: async (c, _, { deps }) => walletView((await currentWallet(deps, c.id)).wallet),
+    }),
     usage: t.field({ type: [FeatureUsageRef], resolve: (c, _, { deps }) => featureUsage(deps, c.id) }),
     entitlements: t.field({ type: [EntitlementRef], resolve: (c, _, { deps }) => listEntitlements(deps, c.id) }),
     events: t.field({
       type: ConnectionRef,
-      description: "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this list.",
+      description:
+        "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this list.",
       args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
       resolve: (c, a, { deps }) => customerEvents(deps, c.id, a.first ?? 50, a.after),
     }),
@@ -67,7 +79,12 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
 });
 
 const CreateCustomerInput = builder.inputType("CreateCustomerInput", {
-  fields: (t) => ({ id: t.id({ required: true }), name: t.string(), email: t.string(), metadata: t.field({ type: "JSON" }) }),
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    email: t.string(),
+    metadata: t.field({ type: "JSON" }),
+  }),
 });
 
 builder.queryField("customer", (t) =>

@@ -4,7 +4,13 @@ import { builder } from "./builder";
 import { ConsumptionModelEnum } from "./plans";
 
 const DenyReasonEnum = builder.enumType("DenyReason", {
-  values: ["NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "LIMIT_REACHED"] as const,
+  values: [
+    "NO_SUBSCRIPTION",
+    "FEATURE_NOT_IN_PLAN",
+    "INSUFFICIENT_CREDITS",
+    "INSUFFICIENT_BALANCE",
+    "LIMIT_REACHED",
+  ] as const,
 });
 
 export const EntitlementRef = builder.objectRef<Entitlement>("Entitlement").implement({
@@ -26,7 +32,11 @@ builder.queryField("entitlement", (t) =>
     type: EntitlementRef,
     authScopes: (_, a) => adminIngestOrCustomer(a.customerId),
     description: "The entitlement check: may this customer consume `amount` (default 1) of `feature` now?",
-    args: { customerId: t.arg.id({ required: true }), feature: t.arg.id({ required: true }), amount: t.arg({ type: "Decimal" }) },
+    args: {
+      customerId: t.arg.id({ required: true }),
+      feature: t.arg.id({ required: true }),
+      amount: t.arg({ type: "Decimal" }),
+    },
     resolve: (_, a, { deps }) => checkEntitlement(deps, a.customerId, a.feature, a.amount ?? 10n ** 12n),
   }),
 );

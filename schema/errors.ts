@@ -48,7 +48,11 @@ export function maskError(error: unknown): Error {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
   if (original instanceof Error && original.name === "ForbiddenError") {
     // Pothos scope-auth's own error, should one ever escape authError above.
-    return new GraphQLError(original.message, { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: "FORBIDDEN" } });
+    return new GraphQLError(original.message, {
+      nodes: graphqlError?.nodes,
+      path: graphqlError?.path,
+      extensions: { code: "FORBIDDEN" },
+    });
   }
   if (isDomainError(original)) {
     return new GraphQLError(original.message, {
@@ -67,7 +71,9 @@ export function maskError(error: unknown): Error {
       extensions: { ...graphqlError.extensions, ...mapped },
     });
   }
-  console.error(JSON.stringify({ level: "error", msg: "unexpected error", error: String((original as Error)?.stack ?? original) }));
+  console.error(
+    JSON.stringify({ level: "error", msg: "unexpected error", error: String((original as Error)?.stack ?? original) }),
+  );
   return new GraphQLError(UNEXPECTED_MESSAGE, {
     nodes: graphqlError?.nodes,
     path: graphqlError?.path,
@@ -81,11 +87,13 @@ export function maskError(error: unknown): Error {
  */
 export function validationErrorCodes(): Plugin {
   return {
-    onValidate: () => ({ result }) => {
-      for (const error of result) {
-        const extensions = error.extensions as Record<string, unknown>;
-        if (!extensions.code || extensions.code === "GRAPHQL_VALIDATION_FAILED") extensions.code = "BAD_USER_INPUT";
-      }
-    },
+    onValidate:
+      () =>
+      ({ result }) => {
+        for (const error of result) {
+          const extensions = error.extensions as Record<string, unknown>;
+          if (!extensions.code || extensions.code === "GRAPHQL_VALIDATION_FAILED") extensions.code = "BAD_USER_INPUT";
+        }
+      },
   };
 }

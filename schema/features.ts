@@ -22,7 +22,9 @@ const CreateFeatureInput = builder.inputType("CreateFeatureInput", {
   }),
 });
 
-builder.queryField("features", (t) => t.field({ type: [FeatureRef], authScopes: adminOnly, resolve: (_, __, { deps }) => listFeatures(deps) }));
+builder.queryField("features", (t) =>
+  t.field({ type: [FeatureRef], authScopes: adminOnly, resolve: (_, __, { deps }) => listFeatures(deps) }),
+);
 
 builder.mutationField("createFeature", (t) =>
   t.field({

@@ -5,7 +5,9 @@ import { builder } from "./builder";
 import { CustomerRef } from "./customers";
 
 const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
-const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", { values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const });
+const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", {
+  values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const,
+});
 
 const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
   fields: (t) => ({
@@ -14,7 +16,11 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
     feature: t.id({ nullable: true, resolve: (l) => l.feature ?? null }),
     quantity: t.field({ type: "Decimal", resolve: (l) => l.quantity }),
     unitPrice: t.field({ type: "Money", description: "Exact, unrounded.", resolve: (l) => l.unitPrice }),
-    amount: t.field({ type: "Money", description: "quantity x unitPrice, rounded once to cents, half away from zero.", resolve: (l) => l.amount }),
+    amount: t.field({
+      type: "Money",
+      description: "quantity x unitPrice, rounded once to cents, half away from zero.",
+      resolve: (l) => l.amount,
+    }),
   }),
 });
 
@@ -37,7 +43,11 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
 });
 
 builder.objectField(CustomerRef, "invoices", (t) =>
-  t.field({ type: [InvoiceRef], description: "Newest first.", resolve: (c, _, { deps }) => customerInvoices(deps, c.id) }),
+  t.field({
+    type: [InvoiceRef],
+    description: "Newest first.",
+    resolve: (c, _, { deps }) => customerInvoices(deps, c.id),
+  }),
 );
 
 builder.queryField("invoice", (t) =>
@@ -51,6 +61,16 @@ builder.queryField("invoice", (t) =>
 );
 
 builder.mutationFields((t) => ({
-  markInvoicePaid: t.field({ type: InvoiceRef, authScopes: adminOnly, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id) }),
-  voidInvoice: t.field({ type: InvoiceRef, authScopes: adminOnly, args: { id: t.arg.id({ required: true }) }, resolve: (_, a, { deps }) => voidInvoice(deps, a.id) }),
+  markInvoicePaid: t.field({
+    type: InvoiceRef,
+    authScopes: adminOnly,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id),
+  }),
+  voidInvoice: t.field({
+    type: InvoiceRef,
+    authScopes: adminOnly,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, a, { deps }) => voidInvoice(deps, a.id),
+  }),
 }));

@@ -4,7 +4,9 @@ import { adminOnly, adminOrAnyCustomer } from "./auth";
 import { builder } from "./builder";
 import { FeatureRef } from "./features";
 
-export const ConsumptionModelEnum = builder.enumType("ConsumptionModel", { values: ["METERED", "CREDITS", "BALANCE"] as const });
+export const ConsumptionModelEnum = builder.enumType("ConsumptionModel", {
+  values: ["METERED", "CREDITS", "BALANCE"] as const,
+});
 const BillingIntervalEnum = builder.enumType("BillingInterval", { values: ["DAY", "MONTH", "YEAR"] as const });
 const PricingModeEnum = builder.enumType("PricingMode", { values: ["FIXED", "AI_MODEL"] as const });
 
@@ -31,7 +33,8 @@ export const PlanRef = builder.objectRef<Plan>("Plan").implement({
     interval: t.field({ type: BillingIntervalEnum, resolve: (p) => p.interval }),
     includedCredits: t.field({ type: "Decimal", nullable: true, resolve: (p) => p.includedCredits ?? null }),
     blockOnExhaustion: t.exposeBoolean("blockOnExhaustion", {
-      description: "BALANCE plans: refuse usage that would take the balance below zero (default false: overage instead).",
+      description:
+        "BALANCE plans: refuse usage that would take the balance below zero (default false: overage instead).",
     }),
     features: t.field({ type: [PlanFeatureRef], resolve: (p) => p.features }),
     archived: t.exposeBoolean("archived"),

@@ -8,9 +8,15 @@ import { formatDecimal, formatMoney, parseMoney, parseQuantity } from "../core/m
 import { isDomainError } from "../core/errors";
 import { builder } from "./builder";
 
-function decimalScalar(name: "Money" | "Decimal", parse: (text: string) => bigint, format: (v: bigint) => string, description: string) {
+function decimalScalar(
+  name: "Money" | "Decimal",
+  parse: (text: string) => bigint,
+  format: (v: bigint) => string,
+  description: string,
+) {
   const read = (value: unknown): bigint => {
-    if (typeof value !== "string" && typeof value !== "number") throw badInput(`${name} must be a decimal string or number`);
+    if (typeof value !== "string" && typeof value !== "number")
+      throw badInput(`${name} must be a decimal string or number`);
     if (typeof value === "number" && significantDigits(String(value)) > 15) {
       // JSON.parse already turned it into a float: beyond 15 digits its text may not be what was sent.
       throw badInput(`${name} has more digits than a JSON number carries exactly; send it as a string`);
@@ -36,8 +42,18 @@ function significantDigits(text: string): number {
   return text.replace(/e.*$/i, "").replace(/[-.]/g, "").replace(/^0+/, "").length;
 }
 
-decimalScalar("Money", (t) => parseMoney(t, "money"), formatMoney, 'Exact decimal amount of money, as a string: "0.0043". Accepts a string or a JSON number as input; at most 12 decimal places.');
-decimalScalar("Decimal", (t) => parseQuantity(t, "quantity"), formatDecimal, "Exact decimal quantity (units, credits), as a string. Accepts a string or a JSON number as input; at most 6 decimal places.");
+decimalScalar(
+  "Money",
+  (t) => parseMoney(t, "money"),
+  formatMoney,
+  'Exact decimal amount of money, as a string: "0.0043". Accepts a string or a JSON number as input; at most 12 decimal places.',
+);
+decimalScalar(
+  "Decimal",
+  (t) => parseQuantity(t, "quantity"),
+  formatDecimal,
+  "Exact decimal quantity (units, credits), as a string. Accepts a string or a JSON number as input; at most 6 decimal places.",
+);
 
 builder.scalarType("DateTime", {
   description: "ISO-8601 date-time in UTC.",
@@ -47,9 +63,11 @@ builder.scalarType("DateTime", {
 });
 
 function parseDate(value: unknown): Date {
-  const ok = typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/.test(value);
+  const ok =
+    typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/.test(value);
   const date = ok ? new Date(value as string) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
+  if (Number.isNaN(date.getTime()))
+    throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
   return date;
 }
 

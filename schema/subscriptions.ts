@@ -17,7 +17,8 @@ export const SubscriptionRef = builder.objectRef<Subscription>("Subscription").i
     scheduledPlan: t.field({
       type: PlanRef,
       nullable: true,
-      resolve: async (s, _, { deps }) => (s.scheduledPlanCode ? ((await findPlan(deps, s.scheduledPlanCode)) ?? null) : null),
+      resolve: async (s, _, { deps }) =>
+        s.scheduledPlanCode ? ((await findPlan(deps, s.scheduledPlanCode)) ?? null) : null,
     }),
   }),
 });
@@ -37,7 +38,8 @@ builder.mutationFields((t) => ({
   changePlan: t.field({
     type: SubscriptionRef,
     authScopes: adminOnly,
-    description: "IMMEDIATE: close the period now (overage, credit for unused base fee) and start the new plan. PERIOD_END: switch at the next renewal.",
+    description:
+      "IMMEDIATE: close the period now (overage, credit for unused base fee) and start the new plan. PERIOD_END: switch at the next renewal.",
     args: {
       customerId: t.arg.id({ required: true }),
       planCode: t.arg.id({ required: true }),
@@ -49,7 +51,10 @@ builder.mutationFields((t) => ({
     type: SubscriptionRef,
     authScopes: adminOnly,
     description: "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now.",
-    args: { customerId: t.arg.id({ required: true }), timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }) },
+    args: {
+      customerId: t.arg.id({ required: true }),
+      timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }),
+    },
     resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END"),
   }),
 }));

@@ -35,7 +35,10 @@ export type YogaOptions = {
 export function createBillingYoga(options: YogaOptions) {
   const production = options.deps.clock.mode === "real";
   const graphiql = !production && Boolean(options.graphiql);
-  const credentials = { bootstrapKey: options.apiKey, signingSecret: options.signingSecret ?? deriveSigningSecret(options.apiKey) };
+  const credentials = {
+    bootstrapKey: options.apiKey,
+    signingSecret: options.signingSecret ?? deriveSigningSecret(options.apiKey),
+  };
   const origins = options.corsOrigins ?? [];
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, Context>({
@@ -43,17 +46,28 @@ export function createBillingYoga(options: YogaOptions) {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false, // expected errors are answers; unexpected ones are logged by maskError
-    graphiql: graphiql ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined } : false,
+    graphiql: graphiql
+      ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined }
+      : false,
     maskedErrors: { maskError: (error) => maskError(error) },
     batching: false,
     maxRequestBodySize: false, // limits.maxBodyBytes, in limitPlugins: the same limit, cheaper
     cors: origins.length
-      ? { origin: origins, credentials: false, methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 }
+      ? {
+          origin: origins,
+          credentials: false,
+          methods: ["GET", "POST"],
+          allowedHeaders: ["authorization", "content-type"],
+          maxAge: 600,
+        }
       : false,
     context: ({ request }) => {
       const principal = principalOf(request);
       // Unreachable in practice: bearerAuth answers 401 before a request without credentials gets here.
-      if (!principal) throw new GraphQLError("authentication required", { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+      if (!principal)
+        throw new GraphQLError("authentication required", {
+          extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+        });
       return { deps: options.deps, principal, signingSecret: credentials.signingSecret };
     },
     plugins: [

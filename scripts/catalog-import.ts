@@ -16,7 +16,9 @@ const args = process.argv.slice(2);
 const source = args.find((arg) => !arg.startsWith("--"));
 const table = process.env.BILLING_TABLE;
 if (!source || !table) {
-  console.error("usage: BILLING_TABLE=<table> [DYNAMODB_ENDPOINT=<url>] npm run catalog:import -- <file-or-url> [--force]");
+  console.error(
+    "usage: BILLING_TABLE=<table> [DYNAMODB_ENDPOINT=<url>] npm run catalog:import -- <file-or-url> [--force]",
+  );
   process.exit(2);
 }
 

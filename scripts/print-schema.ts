@@ -7,7 +7,7 @@ import { lexicographicSortSchema, printSchema } from "graphql";
 import { schema } from "../schema/index";
 
 const path = new URL("../schema.graphql", import.meta.url);
-const printed = printSchema(lexicographicSortSchema(schema)) + "\n";
+const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;
 
 if (process.argv.includes("--check")) {
   let committed = "";

@@ -34,10 +34,7 @@ export const DEMO_PLANS: CreatePlanInput[] = [
     model: "METERED",
     basePrice: money("99"),
     interval: "MONTH",
-    features: [
-      { feature: "api_calls", included: quantity("10000"), overagePrice: money("0.01") },
-      { feature: "sso" },
-    ],
+    features: [{ feature: "api_calls", included: quantity("10000"), overagePrice: money("0.01") }, { feature: "sso" }],
   },
   {
     code: "creator-credits",

@@ -45,11 +45,23 @@ async function main() {
   const local = await startDynamoLocal();
   const started = Date.now();
   let failed = 0;
-  const totals = { ops: 0, requests: 0, faults: 0, retries: 0, invoices: 0, events: 0, aiEvents: 0, reprices: 0, closed: 0, sweepFailures: 0 };
+  const totals = {
+    ops: 0,
+    requests: 0,
+    faults: 0,
+    retries: 0,
+    invoices: 0,
+    events: 0,
+    aiEvents: 0,
+    reprices: 0,
+    closed: 0,
+    sweepFailures: 0,
+  };
   try {
     for (let seed = o.seed; seed < o.seed + o.seeds; seed++) {
       const ops = generate(seed, o.ops);
-      const run = (list: Op[]) => runWorkload({ seed, ops: list, faultRate: o.faults, endpoint: local.endpoint, concurrency: o.concurrency });
+      const run = (list: Op[]) =>
+        runWorkload({ seed, ops: list, faultRate: o.faults, endpoint: local.endpoint, concurrency: o.concurrency });
       const r = await run(ops);
       const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
       totals.ops += r.ops;
@@ -75,9 +87,15 @@ async function main() {
         // First try only the customers the violation names (and every clock move): usually enough.
         const named = new Set(r.violations[0]!.message.match(/cus-\d\d/g) ?? []);
         const projected = prefix.filter((op) => op.kind === "advance" || customersOf(op).some((c) => named.has(c)));
-        if (named.size && projected.length < prefix.length && (await run(projected)).violations.length) prefix = projected;
+        if (named.size && projected.length < prefix.length && (await run(projected)).violations.length)
+          prefix = projected;
         console.log(`  shrinking from ${prefix.length} ops`);
-        const minimal = await shrink(prefix, async (list) => (await run(list)).violations.length > 0, { runs: o.shrinkRuns, ms: 10 * 60_000 }, (l) => console.log(`  ${l}`));
+        const minimal = await shrink(
+          prefix,
+          async (list) => (await run(list)).violations.length > 0,
+          { runs: o.shrinkRuns, ms: 10 * 60_000 },
+          (l) => console.log(`  ${l}`),
+        );
         const again = await run(minimal);
         console.log(`  shortest failing trace found (${minimal.length} ops, seed ${seed}, faults ${o.faults}):`);
         for (const op of minimal) console.log(`    ${describeOp(op)}`);

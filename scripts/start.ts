@@ -75,7 +75,7 @@ export const DEFAULT_PORT = 4000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000;
 const API_KEY_FILE = "api-key";
 
-/** The GraphQL request the printed curl sends (and the README shows). */
+/** The GraphQL request the printed curl sends (and docs/running-locally.md shows). */
 export const DEMO_TRACK_REQUEST = {
   query:
     "mutation Track($input: TrackUsageInput!) { trackUsage(input: $input) { replayed event { feature value cost } entitlement { allowed balance } } }",
@@ -88,7 +88,8 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   const { apiKey, source: apiKeySource } = resolveApiKey(options.apiKey, dataDir);
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100) throw new Error("the sweep interval must be a whole number of ms, at least 100");
+  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100)
+    throw new Error("the sweep interval must be a whole number of ms, at least 100");
 
   const dynamo: DynamoLocal = await startDynamoLocal(dataDir ? { dataDir } : {});
   let deps: Deps | undefined;
@@ -156,7 +157,10 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
 }
 
 /** BILLING_API_KEY / the option wins; else the key stored in the data dir; else a new one (stored if there is a data dir). */
-function resolveApiKey(given: string | undefined, dataDir: string | undefined): { apiKey: string; source: LocalServer["apiKeySource"] } {
+function resolveApiKey(
+  given: string | undefined,
+  dataDir: string | undefined,
+): { apiKey: string; source: LocalServer["apiKeySource"] } {
   if (given !== undefined) {
     if (!given.trim()) throw new Error("the API key must not be empty");
     return { apiKey: given.trim(), source: "given" };
@@ -169,7 +173,7 @@ function resolveApiKey(given: string | undefined, dataDir: string | undefined): 
   const apiKey = `bk_dev_${randomBytes(24).toString("base64url")}`;
   if (dataDir && file) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, apiKey + "\n", { mode: 0o600 });
+    writeFileSync(file, `${apiKey}\n`, { mode: 0o600 });
   }
   return { apiKey, source: "generated" };
 }
@@ -220,12 +224,14 @@ class LoggingPublisher implements EventPublisher {
 
 /** One short line per business event: invoices by number, customer and total; others as (truncated) JSON. */
 function summarize(detail: Record<string, unknown>): string {
-  const invoice = detail.invoice as { number?: unknown; customerId?: unknown; total?: unknown; currency?: unknown } | undefined;
+  const invoice = detail.invoice as
+    | { number?: unknown; customerId?: unknown; total?: unknown; currency?: unknown }
+    | undefined;
   if (invoice && typeof invoice === "object" && invoice.number) {
     return `${String(invoice.number)} customer=${String(invoice.customerId)} total=${String(invoice.total)} ${String(invoice.currency ?? "")}`.trim();
   }
   const text = JSON.stringify(detail);
-  return text.length > 200 ? text.slice(0, 197) + "..." : text;
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -280,12 +286,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
 
 async function main() {
   const options = optionsFromEnv();
-  console.log(`starting DynamoDB Local (${options.dataDir ? `data in ${resolve(options.dataDir)}` : "in memory, nothing kept"})...`);
+  console.log(
+    `starting DynamoDB Local (${options.dataDir ? `data in ${resolve(options.dataDir)}` : "in memory, nothing kept"})...`,
+  );
   const local = await startLocal(options);
   const keyNote = {
     given: "from BILLING_API_KEY",
     stored: `stored in ${join(resolve(options.dataDir ?? "."), API_KEY_FILE)}`,
-    generated: options.dataDir ? `new, stored in ${join(resolve(options.dataDir), API_KEY_FILE)}` : "new for this run (memory mode)",
+    generated: options.dataDir
+      ? `new, stored in ${join(resolve(options.dataDir), API_KEY_FILE)}`
+      : "new for this run (memory mode)",
   }[local.apiKeySource];
   console.log(
     [
@@ -327,7 +337,8 @@ async function main() {
   process.on("SIGTERM", shutdown);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

@@ -1,5 +1,5 @@
 /**
- * Alarms, published to the Alerts topic (subscribe an e-mail or a pager to it, see the README):
+ * Alarms, published to the Alerts topic (subscribe an e-mail or a pager to it, see docs/deploy.md and docs/events.md):
  * the sweeper failing in two of three consecutive 5-minute windows, and any scheduled invocation
  * that exhausted its retries (a message in ScheduleFailures).
  */

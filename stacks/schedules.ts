@@ -48,7 +48,10 @@ export const syncCatalogCron = new sst.aws.Cron("SyncCatalogCron", {
   function: syncCatalog.arn,
 });
 
-for (const [name, fn] of [["ClosePeriods", closePeriods], ["SyncCatalog", syncCatalog]] as const) {
+for (const [name, fn] of [
+  ["ClosePeriods", closePeriods],
+  ["SyncCatalog", syncCatalog],
+] as const) {
   new aws.lambda.FunctionEventInvokeConfig(`${name}Retries`, {
     functionName: fn.name,
     maximumRetryAttempts: 2,

@@ -20,8 +20,20 @@ declare global {
   type SstDuration = `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours" | "day" | "days"}`;
   type SstSize = `${number} ${"MB" | "GB"}`;
   type SstLogRetention =
-    | "1 day" | "3 days" | "5 days" | "1 week" | "2 weeks" | "1 month" | "2 months" | "3 months"
-    | "6 months" | "1 year" | "2 years" | "5 years" | "10 years" | "forever";
+    | "1 day"
+    | "3 days"
+    | "5 days"
+    | "1 week"
+    | "2 weeks"
+    | "1 month"
+    | "2 months"
+    | "3 months"
+    | "6 months"
+    | "1 year"
+    | "2 years"
+    | "5 years"
+    | "10 years"
+    | "forever";
   /** What `link` accepts here: the components the handlers read through `Resource.<Name>`. */
   type SstLinkable = sst.aws.Dynamo | sst.aws.Bus | sst.Secret;
 
@@ -52,7 +64,10 @@ declare global {
       interface DynamoArgs {
         fields: Record<string, "string" | "number" | "binary">;
         primaryIndex: { hashKey: string; rangeKey?: string };
-        globalIndexes?: Record<string, { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" | string[] }>;
+        globalIndexes?: Record<
+          string,
+          { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" | string[] }
+        >;
         ttl?: string;
         transform?: {
           table?: { pointInTimeRecovery?: { enabled: boolean }; deletionProtectionEnabled?: boolean };

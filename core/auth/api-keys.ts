@@ -13,7 +13,14 @@ import * as repo from "../db/api-keys";
 export const ApiKeyScope = { ADMIN: "ADMIN", INGEST: "INGEST" } as const;
 export type ApiKeyScope = (typeof ApiKeyScope)[keyof typeof ApiKeyScope];
 
-export type ApiKey = { id: string; name: string; scope: ApiKeyScope; prefix: string; createdAt: string; revokedAt?: string };
+export type ApiKey = {
+  id: string;
+  name: string;
+  scope: ApiKeyScope;
+  prefix: string;
+  createdAt: string;
+  revokedAt?: string;
+};
 
 export const LIVE_PREFIX = "bk_live_";
 export const TEST_PREFIX = "bk_test_";
@@ -27,7 +34,10 @@ export const hashSecret = (secret: string) => createHash("sha256").update(secret
 /** Looks like one of our secrets: recognisable prefix, 43 base64url characters of randomness. */
 export const isApiKeySecret = (value: string) => /^bk_(live|test)_[A-Za-z0-9_-]{43}$/.test(value);
 
-export async function createApiKey(deps: Deps, input: { name: string; scope: ApiKeyScope }): Promise<{ key: ApiKey; secret: string }> {
+export async function createApiKey(
+  deps: Deps,
+  input: { name: string; scope: ApiKeyScope },
+): Promise<{ key: ApiKey; secret: string }> {
   const parsed = parseInput(CreateApiKeyInputSchema, input);
   const secret = (deps.clock.mode === "real" ? LIVE_PREFIX : TEST_PREFIX) + randomBytes(32).toString("base64url");
   const key: ApiKey = {
@@ -42,7 +52,9 @@ export async function createApiKey(deps: Deps, input: { name: string; scope: Api
 }
 
 export async function listApiKeys(deps: Deps): Promise<ApiKey[]> {
-  return (await repo.listApiKeys(deps.db)).map(withoutHash).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return (await repo.listApiKeys(deps.db))
+    .map(withoutHash)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 /** Revokes a key for every later request; revoking a revoked key answers it unchanged. */

@@ -19,16 +19,29 @@ const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
 export type CustomerToken = { token: string; expiresAt: Date };
 export type VerifiedToken = { customerId: string; expiresAt: Date };
 
-const TtlSchema = z.number().check(z.int(), z.gte(1), z.lte(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`));
-const ClaimsSchema = z.object({ sub: IdSchema, aud: z.literal(AUDIENCE), iat: z.number().check(z.int()), exp: z.number().check(z.int()) });
+const TtlSchema = z
+  .number()
+  .check(z.int(), z.gte(1), z.lte(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`));
+const ClaimsSchema = z.object({
+  sub: IdSchema,
+  aud: z.literal(AUDIENCE),
+  iat: z.number().check(z.int()),
+  exp: z.number().check(z.int()),
+});
 
 /**
  * The default signing secret when none is configured (local use): derived from the bootstrap API
  * key, so tokens stay valid across restarts with the same key. Deployed stages set their own.
  */
-export const deriveSigningSecret = (apiKey: string) => createHmac("sha256", apiKey).update("billing customer-token signing secret v1").digest("base64url");
+export const deriveSigningSecret = (apiKey: string) =>
+  createHmac("sha256", apiKey).update("billing customer-token signing secret v1").digest("base64url");
 
-export async function createCustomerToken(deps: Deps, signingSecret: string, customerId: string, ttlSeconds = DEFAULT_TTL_SECONDS): Promise<CustomerToken> {
+export async function createCustomerToken(
+  deps: Deps,
+  signingSecret: string,
+  customerId: string,
+  ttlSeconds = DEFAULT_TTL_SECONDS,
+): Promise<CustomerToken> {
   const ttl = parseInput(TtlSchema, ttlSeconds);
   const customer = await getCustomer(deps, customerId);
   const iat = Math.floor((await deps.clock.now()).getTime() / 1000);

@@ -24,11 +24,18 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 const bootstrapDigests = new WeakMap<Credentials, { key: string; digest: Buffer }>();
 const bootstrapDigest = (credentials: Credentials) => {
   let known = bootstrapDigests.get(credentials);
-  if (known?.key !== credentials.bootstrapKey) bootstrapDigests.set(credentials, (known = { key: credentials.bootstrapKey, digest: digest(credentials.bootstrapKey) }));
+  if (known?.key !== credentials.bootstrapKey) {
+    known = { key: credentials.bootstrapKey, digest: digest(credentials.bootstrapKey) };
+    bootstrapDigests.set(credentials, known);
+  }
   return known.digest;
 };
 
-export async function authenticate(deps: Deps, credentials: Credentials, bearer: string): Promise<Principal | undefined> {
+export async function authenticate(
+  deps: Deps,
+  credentials: Credentials,
+  bearer: string,
+): Promise<Principal | undefined> {
   if (bearer.length > MAX_CREDENTIAL_LENGTH) return undefined;
   if (timingSafeEqual(digest(bearer), bootstrapDigest(credentials))) return { kind: "bootstrap" };
   if (isApiKeySecret(bearer)) {

@@ -32,12 +32,17 @@ export type ParsedFeed = { models: ModelPrice[]; skipped: SkippedModel[] };
 
 /** A number of the feed, as its decimal text (numbers are quoted before parsing; see above). */
 const DecimalTextSchema = z.pipe(
-  z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value))),
+  z.pipe(
+    z.union([z.string(), z.number()]),
+    z.transform((value) => String(value)),
+  ),
   z.string().check(z.regex(/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/, "must be a decimal number")),
 );
 
 export const FeedTierSchema = z.looseObject({
-  tier: z.looseObject({ size: z.pipe(DecimalTextSchema, z.string().check(z.regex(/^\d+$/, "must be a whole token count"))) }),
+  tier: z.looseObject({
+    size: z.pipe(DecimalTextSchema, z.string().check(z.regex(/^\d+$/, "must be a whole token count"))),
+  }),
   input: z.optional(DecimalTextSchema),
   output: z.optional(DecimalTextSchema),
   cache_read: z.optional(DecimalTextSchema),
@@ -79,7 +84,9 @@ export function parseFeed(text: string, options: { updatedAt?: string } = {}): P
   const feed = FeedSchema.safeParse(json);
   if (!feed.success) {
     const issue = feed.error.issues[0];
-    throw new FeedRejectedError(`not the models.dev shape (${issue?.path.join(".") || "top level"}: ${issue?.message})`);
+    throw new FeedRejectedError(
+      `not the models.dev shape (${issue?.path.join(".") || "top level"}: ${issue?.message})`,
+    );
   }
   const models: ModelPrice[] = [];
   const skipped: SkippedModel[] = [];
@@ -114,7 +121,13 @@ export function quoteNumbers(text: string): string {
 }
 
 /** A ModelPrice, or the reason the model is skipped. */
-function toModelPrice(id: string, provider: string, modelId: string, raw: unknown, updatedAt: string): ModelPrice | string {
+function toModelPrice(
+  id: string,
+  provider: string,
+  modelId: string,
+  raw: unknown,
+  updatedAt: string,
+): ModelPrice | string {
   if (!MODEL_ID_PATTERN.test(id)) return "ID has characters outside letters, digits and _ - . : @ /";
   const parsed = FeedModelSchema.safeParse(raw);
   if (!parsed.success) {

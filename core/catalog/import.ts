@@ -32,16 +32,21 @@ export async function importCatalog(deps: Deps, feedText: string, options: Impor
   forgetModelIds(deps.db.table);
 
   const providers = [...new Set([...models.map((m) => m.provider), ...skipped.map((s) => s.id.split("/")[0]!)])].sort();
-  const ofProvider = (ids: string[], provider: string) => ids.filter((id) => id.startsWith(provider + "/")).length;
+  const ofProvider = (ids: string[], provider: string) => ids.filter((id) => id.startsWith(`${provider}/`)).length;
   for (const provider of providers) {
-    const skips = skipped.filter((s) => s.id.startsWith(provider + "/")).length;
+    const skips = skipped.filter((s) => s.id.startsWith(`${provider}/`)).length;
     log(
       `${provider}: ${ofProvider(result.added, provider)} added, ${ofProvider(result.changed, provider)} changed, ` +
         `${ofProvider(result.unchanged, provider)} unchanged, ${skips} skipped`,
     );
   }
   for (const skip of skipped) log(`skipped ${skip.id}: ${skip.reason}`);
-  const summary = { added: result.added.length, changed: result.changed.length, unchanged: result.unchanged.length, skipped };
+  const summary = {
+    added: result.added.length,
+    changed: result.changed.length,
+    unchanged: result.unchanged.length,
+    skipped,
+  };
   log(
     `catalog: ${models.length} models from ${providers.length} providers: ${summary.added} added, ` +
       `${summary.changed} changed, ${summary.unchanged} unchanged, ${skipped.length} skipped`,

@@ -26,7 +26,10 @@ const PER_TOKENS = 1_000_000n;
 
 export function priceTokens(model: ModelPrice, tokens: TokenCounts, marginBps: number): TokenCost {
   if (!Number.isSafeInteger(marginBps) || marginBps < 0 || marginBps > MAX_MARGIN_BPS) {
-    throw new DomainError("BAD_USER_INPUT", `marginBps must be a whole number from 0 to ${MAX_MARGIN_BPS}, got ${marginBps}`);
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `marginBps must be a whole number from 0 to ${MAX_MARGIN_BPS}, got ${marginBps}`,
+    );
   }
   for (const [type, count] of Object.entries(tokens)) {
     if (count < 0n) throw new DomainError("BAD_USER_INPUT", `${type} tokens must not be negative`);

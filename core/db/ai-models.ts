@@ -20,7 +20,9 @@ export async function getModel(db: Db, id: string): Promise<ModelPrice | undefin
 export async function listModels(db: Db, filter: { provider?: string; search?: string } = {}): Promise<ModelPrice[]> {
   const models = (await queryPrefix(db, keys.aiModelPartition(), keys.aiModelPrefix(filter.provider))).map(toModel);
   const search = filter.search?.trim().toLowerCase();
-  return search ? models.filter((m) => m.id.toLowerCase().includes(search) || m.name.toLowerCase().includes(search)) : models;
+  return search
+    ? models.filter((m) => m.id.toLowerCase().includes(search) || m.name.toLowerCase().includes(search))
+    : models;
 }
 
 /** Just the IDs, for resolving bare or gateway-style names (projection keeps the read small). */
@@ -48,7 +50,10 @@ export async function hasAnyModel(db: Db): Promise<boolean> {
 
 /** Writes the models whose name or prices differ from what is stored; reports which were which. */
 export async function upsertModels(db: Db, models: ModelPrice[]): Promise<UpsertResult> {
-  const stored = await getModels(db, models.map((m) => m.id));
+  const stored = await getModels(
+    db,
+    models.map((m) => m.id),
+  );
   const result: UpsertResult = { added: [], changed: [], unchanged: [] };
   const writes: ModelPrice[] = [];
   for (const model of models) {
@@ -71,7 +76,10 @@ export async function upsertModels(db: Db, models: ModelPrice[]): Promise<Upsert
 }
 
 async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelPrice>> {
-  const items = await batchGet(db, [...new Set(ids)].map((id) => keys.aiModel(id)));
+  const items = await batchGet(
+    db,
+    [...new Set(ids)].map((id) => keys.aiModel(id)),
+  );
   return new Map(items.map((item) => [item.id as string, toModel(item)]));
 }
 

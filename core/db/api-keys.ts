@@ -25,7 +25,9 @@ const toApiKey = (item: Item): StoredApiKey => ({
 
 export async function insertApiKey(db: Db, key: StoredApiKey): Promise<void> {
   const { revokedAt: _, ...fields } = key;
-  const put = (item: Item) => ({ Put: { TableName: db.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" } });
+  const put = (item: Item) => ({
+    Put: { TableName: db.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
+  });
   try {
     await db.doc.send(
       new TransactWriteCommand({
@@ -36,7 +38,8 @@ export async function insertApiKey(db: Db, key: StoredApiKey): Promise<void> {
       }),
     );
   } catch (error) {
-    if (error instanceof TransactionCanceledException) throw new DomainError("ALREADY_EXISTS", "API key already exists");
+    if (error instanceof TransactionCanceledException)
+      throw new DomainError("ALREADY_EXISTS", "API key already exists");
     throw error;
   }
 }
@@ -67,7 +70,9 @@ export async function markRevoked(db: Db, key: StoredApiKey, revokedAt: string):
     },
   });
   try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: [update(keys.apiKey(key.id)), update(keys.apiKeyHash(key.hash))] }));
+    await db.doc.send(
+      new TransactWriteCommand({ TransactItems: [update(keys.apiKey(key.id)), update(keys.apiKeyHash(key.hash))] }),
+    );
     return true;
   } catch (error) {
     if (error instanceof TransactionCanceledException) return false;

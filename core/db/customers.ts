@@ -30,7 +30,13 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<void> 
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: db.table, Item: profile, ConditionExpression: "attribute_not_exists(pk)" } },
-          { Put: { TableName: db.table, Item: walletItem(emptyWallet(customer.id)), ConditionExpression: "attribute_not_exists(pk)" } },
+          {
+            Put: {
+              TableName: db.table,
+              Item: walletItem(emptyWallet(customer.id)),
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
         ],
       }),
     );

@@ -27,7 +27,8 @@ export class EventBridgePublisher implements EventPublisher {
           })),
         }),
       );
-      if (result.FailedEntryCount) throw new Error(`EventBridge refused ${result.FailedEntryCount} of ${batch.length} events`);
+      if (result.FailedEntryCount)
+        throw new Error(`EventBridge refused ${result.FailedEntryCount} of ${batch.length} events`);
     }
   }
 }

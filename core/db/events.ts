@@ -74,7 +74,12 @@ export function toEvent(item: Item): UsageEvent {
             modelId: ai.modelId as string,
             marginBps: int(ai.marginBps),
             providerCost: big(ai.providerCost),
-            unitPrices: { input: big(prices.input), output: big(prices.output), cacheRead: big(prices.cacheRead), cacheWrite: big(prices.cacheWrite) },
+            unitPrices: {
+              input: big(prices.input),
+              output: big(prices.output),
+              cacheRead: big(prices.cacheRead),
+              cacheWrite: big(prices.cacheWrite),
+            },
           },
         }
       : {}),
@@ -123,7 +128,12 @@ export async function writeUsage(
   try {
     await db.doc.send(
       new TransactWriteCommand({
-        TransactItems: [...puts, { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) }, ...page, ...outbox],
+        TransactItems: [
+          ...puts,
+          { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) },
+          ...page,
+          ...outbox,
+        ],
       }),
     );
     return { ok: true };
@@ -137,7 +147,8 @@ export async function writeUsage(
     });
     if (duplicates.size) return { ok: false, duplicates };
     const walletReason = reasons[events.length];
-    if (walletReason?.Code === "ConditionalCheckFailed" && walletReason.Item) return { ok: false, wallet: toWallet(old(events.length)) };
+    if (walletReason?.Code === "ConditionalCheckFailed" && walletReason.Item)
+      return { ok: false, wallet: toWallet(old(events.length)) };
     if (reasons.some((r) => r.Code === "TransactionConflict")) return { ok: false, conflict: true };
     throw error;
   }
@@ -172,7 +183,10 @@ export async function listEvents(
         TableName: db.table,
         IndexName: index.name,
         KeyConditionExpression: `${index.partitionKey} = :pk${from ? ` AND ${index.sortKey} ${from.position === undefined ? "<" : "<="} :sk` : ""}`,
-        ExpressionAttributeValues: { ":pk": keys.eventTimelinePartition(customerId), ...(from ? { ":sk": from.sk } : {}) },
+        ExpressionAttributeValues: {
+          ":pk": keys.eventTimelinePartition(customerId),
+          ...(from ? { ":sk": from.sk } : {}),
+        },
         ScanIndexForward: false,
         Limit: first + 1 - entries.length,
         ExclusiveStartKey: startKey,
@@ -194,7 +208,11 @@ export async function listEvents(
   } while (startKey && entries.length <= first);
 
   const shown = entries.slice(0, first);
-  const fetched = await getEvents(db, customerId, shown.flatMap((e) => ("idempotencyKey" in e ? [e.idempotencyKey] : [])));
+  const fetched = await getEvents(
+    db,
+    customerId,
+    shown.flatMap((e) => ("idempotencyKey" in e ? [e.idempotencyKey] : [])),
+  );
   return {
     // An event past its retention may be gone before its page is (TTL deletes items one by one).
     events: shown.flatMap((e) => {
@@ -207,11 +225,15 @@ export async function listEvents(
 
 /** Events by key, strongly consistent (a page is visible only once its events are written). */
 async function getEvents(db: Db, customerId: string, idempotencyKeys: string[]): Promise<Map<string, UsageEvent>> {
-  const items = await batchGet(db, idempotencyKeys.map((k) => keys.event(customerId, k)));
+  const items = await batchGet(
+    db,
+    idempotencyKeys.map((k) => keys.event(customerId, k)),
+  );
   return new Map(items.map((item) => [item.idempotencyKey as string, toEvent(item)]));
 }
 
-const cursorOf = (sk: string, position?: number) => Buffer.from(position === undefined ? sk : `${sk}/${position}`, "utf8").toString("base64url");
+const cursorOf = (sk: string, position?: number) =>
+  Buffer.from(position === undefined ? sk : `${sk}/${position}`, "utf8").toString("base64url");
 
 /** "<recordedAt>#<key>" or "<recordedAt>#<key>/<position>"; core/usage/views.ts validates the shape first. */
 function parseCursor(text: string): { sk: string; position?: number } {

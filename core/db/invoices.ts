@@ -15,11 +15,27 @@
  *
  * Until its events are published, an invoice is in the outbox (core/db/outbox.ts).
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException, TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type CancellationReason,
+} from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../deps";
 import { DomainError } from "../errors";
-import { invoiceNumber, type Invoice, type InvoiceDraft, type InvoiceLine, type InvoiceStatus } from "../invoices/invoice";
+import {
+  invoiceNumber,
+  type Invoice,
+  type InvoiceDraft,
+  type InvoiceLine,
+  type InvoiceStatus,
+} from "../invoices/invoice";
 import { backoff } from "../usage/retry";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
@@ -32,7 +48,9 @@ export type WriteOutcome = { ok: true; invoice?: Invoice } | { ok: false; reason
 const lastNumber = new Map<string, bigint>();
 
 async function readCounter(db: Db): Promise<bigint> {
-  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.invoiceCounter(), ConsistentRead: true }));
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.invoiceCounter(), ConsistentRead: true }),
+  );
   return big(Item?.last);
 }
 
@@ -79,7 +97,9 @@ async function drain(db: Db, queue: Pending[]): Promise<void> {
     while (queue.length) {
       const group = takeGroup(queue);
       // commitGroup answers every member; this only catches what it did not expect.
-      await commitGroup(db, group).catch((error: unknown) => group.forEach((m) => m.reject(error)));
+      await commitGroup(db, group).catch((error: unknown) => {
+        for (const m of group) m.reject(error);
+      });
     }
   } finally {
     draining.delete(queue);
@@ -99,7 +119,7 @@ function takeGroup(queue: Pending[]): Pending[] {
       i++;
       continue;
     }
-    own.forEach((k) => touched.add(k));
+    for (const k of own) touched.add(k);
     size += own.length + 1;
     group.push(next);
     queue.splice(i, 1);
@@ -121,7 +141,8 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
   let attempt = 0;
   while (members.length) {
     if (attempt++ === COUNTER_ATTEMPTS) {
-      for (const m of members) m.reject(new DomainError("CONFLICT", "could not allocate an invoice number under contention; retry"));
+      for (const m of members)
+        m.reject(new DomainError("CONFLICT", "could not allocate an invoice number under contention; retry"));
       return;
     }
     await backoff(attempt - 1);
@@ -133,12 +154,22 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
     const invoices = members.map((m, i) => numbered(m.draft, previous + BigInt(i) + 1n));
     const transactItems = members.flatMap((m, i) => [
       ...m.items,
-      { Put: { TableName: db.table, Item: invoiceItem(invoices[i]!, m.eventsFor(invoices[i]!)), ConditionExpression: "attribute_not_exists(pk)" } },
+      {
+        Put: {
+          TableName: db.table,
+          Item: invoiceItem(invoices[i]!, m.eventsFor(invoices[i]!)),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
     ]);
     try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: [...transactItems, counterUpdate(db, previous, BigInt(members.length))] }));
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [...transactItems, counterUpdate(db, previous, BigInt(members.length))],
+        }),
+      );
       lastNumber.set(db.table, previous + BigInt(members.length));
-      members.forEach((m, i) => m.resolve({ ok: true, invoice: invoices[i]! }));
+      for (const [i, m] of members.entries()) m.resolve({ ok: true, invoice: invoices[i]! });
       return;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) {
@@ -213,7 +244,11 @@ function counterUpdate(db: Db, previous: bigint, taken: bigint): TransactItem {
       UpdateExpression: "SET #last = :next, #type = :type",
       ConditionExpression: previous === 0n ? "attribute_not_exists(#last)" : "#last = :previous",
       ExpressionAttributeNames: { "#last": "last", "#type": "type" },
-      ExpressionAttributeValues: { ":next": previous + taken, ":type": ItemType.COUNTER, ...(previous === 0n ? {} : { ":previous": previous }) },
+      ExpressionAttributeValues: {
+        ":next": previous + taken,
+        ":type": ItemType.COUNTER,
+        ...(previous === 0n ? {} : { ":previous": previous }),
+      },
     },
   };
 }
@@ -275,7 +310,12 @@ export async function listInvoices(db: Db, customerId: string): Promise<Invoice[
 }
 
 /** Moves an invoice from `from` to `to`; undefined when it was not in `from`. */
-export async function setInvoiceStatus(db: Db, id: string, from: InvoiceStatus, to: InvoiceStatus): Promise<Invoice | undefined> {
+export async function setInvoiceStatus(
+  db: Db,
+  id: string,
+  from: InvoiceStatus,
+  to: InvoiceStatus,
+): Promise<Invoice | undefined> {
   try {
     const { Attributes } = await db.doc.send(
       new UpdateCommand({

@@ -44,7 +44,8 @@ export async function putNew(db: Db, item: Item & Key, what: string): Promise<vo
       new PutCommand({ TableName: db.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
     );
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new DomainError("ALREADY_EXISTS", `${what} already exists`);
+    if (error instanceof ConditionalCheckFailedException)
+      throw new DomainError("ALREADY_EXISTS", `${what} already exists`);
     throw error;
   }
 }
@@ -74,7 +75,11 @@ export function queryPrefix(db: Db, pk: string, prefix: string): Promise<Item[]>
 }
 
 /** Re-sends what DynamoDB left unprocessed (batch reads and writes), with a short backoff, a bounded number of times. */
-export async function withUnprocessed<R, O>(send: (pending: R[]) => Promise<O>, requests: R[], leftOver: (out: O) => R[] | undefined) {
+export async function withUnprocessed<R, O>(
+  send: (pending: R[]) => Promise<O>,
+  requests: R[],
+  leftOver: (out: O) => R[] | undefined,
+) {
   let pending = requests;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt === 8) throw new Error("DynamoDB left batch requests unprocessed after 8 attempts");
@@ -89,7 +94,9 @@ export async function batchGet(db: Db, itemKeys: Key[]): Promise<Item[]> {
   for (let i = 0; i < itemKeys.length; i += 100) {
     await withUnprocessed(
       async (pending) => {
-        const out = await db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }));
+        const out = await db.doc.send(
+          new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
         found.push(...(out.Responses?.[db.table] ?? []));
         return out;
       },

@@ -56,7 +56,7 @@ export const keys = {
   creditPackPartition: () => "CREDIT_PACKS",
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
-  aiModelPrefix: (provider = "") => `MODEL#${provider ? provider + "/" : ""}`,
+  aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
 
   customer: (id: string): Key => ({ pk: `CUSTOMER#${id}`, sk: "PROFILE" }),
   wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${customerId}`, sk: "WALLET" }),

@@ -36,14 +36,22 @@ export async function listUnpublished(db: Db, limit = 100): Promise<{ key: Key; 
     }),
   );
   // The index holds keys only: read each item for its outbox (it may have been published meanwhile).
-  const items = await Promise.all((Items ?? []).map((item) => getItem(db, { pk: item.pk as string, sk: item.sk as string })));
+  const items = await Promise.all(
+    (Items ?? []).map((item) => getItem(db, { pk: item.pk as string, sk: item.sk as string })),
+  );
   return items
     .filter((item): item is Item => Boolean(item?.outbox))
-    .map((item) => ({ key: { pk: item.pk as string, sk: item.sk as string }, events: JSON.parse(item.outbox as string) as BillingEvent[] }));
+    .map((item) => ({
+      key: { pk: item.pk as string, sk: item.sk as string },
+      events: JSON.parse(item.outbox as string) as BillingEvent[],
+    }));
 }
 
 /** Takes published events out of the outbox: an outbox item is deleted, an invoice keeps everything else. */
 export async function markPublished(db: Db, key: Key): Promise<void> {
   if (keys.isOutbox(key)) await db.doc.send(new DeleteCommand({ TableName: db.table, Key: key }));
-  else await db.doc.send(new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: "REMOVE outbox, gsi1pk, gsi1sk" }));
+  else
+    await db.doc.send(
+      new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: "REMOVE outbox, gsi1pk, gsi1sk" }),
+    );
 }

@@ -31,7 +31,10 @@ export async function recordPurchase(
   invoice: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[],
 ): Promise<{ outcome: "recorded"; invoice: Invoice } | { outcome: "replayed" | "reused" }> {
-  const adds = p.kind === "CREDIT_PACK" ? "ADD credits :n, purchasedCredits :n, #version :one" : "ADD topUps :n, balance :n, #version :one";
+  const adds =
+    p.kind === "CREDIT_PACK"
+      ? "ADD credits :n, purchasedCredits :n, #version :one"
+      : "ADD topUps :n, balance :n, #version :one";
   const written = await writeWithInvoice(
     db,
     [
@@ -61,6 +64,10 @@ export async function recordPurchase(
   const old = written.reasons[0]?.Item;
   if (!old) throw new Error(`purchase for missing wallet ${p.customerId}`);
   const stored = unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true });
-  const same = stored.kind === p.kind && stored.packCode === p.packCode && big(stored.credits) === p.credits && big(stored.amount) === p.amount;
+  const same =
+    stored.kind === p.kind &&
+    stored.packCode === p.packCode &&
+    big(stored.credits) === p.credits &&
+    big(stored.amount) === p.amount;
   return { outcome: same ? "replayed" : "reused" };
 }

@@ -18,8 +18,8 @@ export async function writePeriodChange(
   invoice?: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
 ): Promise<{ ok: true; invoice?: Invoice } | { ok: false }> {
-  const outcome = await writeWithInvoice(db, [{ Update: periodUpdate(db, before, after) }], invoice, eventsFor).finally(() =>
-    forgetWallet(db, after.customerId),
+  const outcome = await writeWithInvoice(db, [{ Update: periodUpdate(db, before, after) }], invoice, eventsFor).finally(
+    () => forgetWallet(db, after.customerId),
   );
   return outcome.ok ? outcome : { ok: false };
 }

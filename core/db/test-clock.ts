@@ -11,7 +11,9 @@ import { ItemType, keys } from "./keys";
 
 export function storedTestClock(db: Db, start: () => Date = () => new Date()): Clock {
   const read = async (): Promise<Date> => {
-    const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.clock(), ConsistentRead: true }));
+    const { Item } = await db.doc.send(
+      new GetCommand({ TableName: db.table, Key: keys.clock(), ConsistentRead: true }),
+    );
     if (Item) return new Date(Item.now as string);
     const initial = start().toISOString();
     try {
@@ -49,7 +51,10 @@ export function storedTestClock(db: Db, start: () => Date = () => new Date()): C
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          throw new DomainError("BAD_USER_INPUT", "the test clock only moves forward; it was moved past that time meanwhile");
+          throw new DomainError(
+            "BAD_USER_INPUT",
+            "the test clock only moves forward; it was moved past that time meanwhile",
+          );
         }
         throw error;
       }

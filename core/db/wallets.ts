@@ -73,7 +73,12 @@ export function usageUpdate(
   noDepletion = false,
 ) {
   const names: Record<string, string> = { "#status": "status" };
-  const values: Record<string, unknown> = { ":active": "ACTIVE", ":plan": expected.planCode, ":ps": expected.periodStart, ":zero": 0n };
+  const values: Record<string, unknown> = {
+    ":active": "ACTIVE",
+    ":plan": expected.planCode,
+    ":ps": expected.periodStart,
+    ":zero": 0n,
+  };
   const sets: string[] = [];
   let n = 0;
   const featureName = (feature: string) => {
@@ -83,7 +88,11 @@ export function usageUpdate(
     names[name] = feature;
     return name;
   };
-  for (const [map, perFeature] of [["usage", delta.usage], ["featureCost", delta.featureCost], ["featureCredits", delta.featureCredits]] as const) {
+  for (const [map, perFeature] of [
+    ["usage", delta.usage],
+    ["featureCost", delta.featureCost],
+    ["featureCredits", delta.featureCredits],
+  ] as const) {
     for (const [feature, value] of Object.entries(perFeature)) {
       names[`#${map}`] = map;
       const path = `#${map}.${featureName(feature)}`;
@@ -127,7 +136,9 @@ export function usageUpdate(
   return {
     TableName: db.table,
     Key: keys.wallet(customerId),
-    UpdateExpression: [sets.length ? `SET ${sets.join(", ")}` : "", adds.length ? `ADD ${adds.join(", ")}` : ""].join(" ").trim(),
+    UpdateExpression: [sets.length ? `SET ${sets.join(", ")}` : "", adds.length ? `ADD ${adds.join(", ")}` : ""]
+      .join(" ")
+      .trim(),
     ConditionExpression: conditions.join(" AND "),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
@@ -151,12 +162,28 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
     names[`#${attribute}`] = attribute; // every name aliased: "usage" and "status" are reserved words
     sets.push(`#${attribute} = :${attribute}`);
   };
-  for (const attribute of ["usage", "featureCost", "featureCredits", "planCredits", "creditsUsed", "allowance", "spent"] as const) {
+  for (const attribute of [
+    "usage",
+    "featureCost",
+    "featureCredits",
+    "planCredits",
+    "creditsUsed",
+    "allowance",
+    "spent",
+  ] as const) {
     set(attribute, after[attribute]);
   }
   const sub = after.subscription;
   if (sub) {
-    for (const attribute of ["planCode", "status", "anchor", "periodIndex", "periodStart", "periodEnd", "cancelAtPeriodEnd"] as const) {
+    for (const attribute of [
+      "planCode",
+      "status",
+      "anchor",
+      "periodIndex",
+      "periodStart",
+      "periodEnd",
+      "cancelAtPeriodEnd",
+    ] as const) {
       set(attribute, sub[attribute]);
     }
     if (sub.scheduledPlanCode) set("scheduledPlanCode", sub.scheduledPlanCode);
@@ -178,14 +205,16 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
     }
   }
   values[":version"] = before.version;
-  let condition = before.version === 0 ? "(attribute_not_exists(#version) OR #version = :version)" : "#version = :version";
+  let condition =
+    before.version === 0 ? "(attribute_not_exists(#version) OR #version = :version)" : "#version = :version";
   const was = before.subscription;
   if (was) {
     values[":wasPlan"] = was.planCode;
     values[":wasStart"] = was.periodStart;
     values[":wasStatus"] = was.status;
     values[":wasCancel"] = was.cancelAtPeriodEnd;
-    condition += " AND planCode = :wasPlan AND periodStart = :wasStart AND #status = :wasStatus AND cancelAtPeriodEnd = :wasCancel";
+    condition +=
+      " AND planCode = :wasPlan AND periodStart = :wasStart AND #status = :wasStatus AND cancelAtPeriodEnd = :wasCancel";
     if (was.scheduledPlanCode) {
       values[":wasScheduled"] = was.scheduledPlanCode;
       condition += " AND scheduledPlanCode = :wasScheduled";
@@ -198,7 +227,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
       `SET ${sets.join(", ")}`,
       adds.length ? `ADD ${adds.join(", ")}` : "",
       removes.length ? `REMOVE ${removes.join(", ")}` : "",
-    ].join(" ").trim(),
+    ]
+      .join(" ")
+      .trim(),
     ConditionExpression: `attribute_exists(pk) AND ${condition}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,

@@ -39,8 +39,21 @@ export type InvoiceDraft = {
 export type Invoice = InvoiceDraft & { id: string; number: string; status: InvoiceStatus };
 
 /** A line: quantity x exact unit price, rounded once, here. */
-export function invoiceLine(kind: InvoiceLineKind, description: string, quantity: Amount, unitPrice: Amount, feature?: string): InvoiceLine {
-  return { kind, description, ...(feature ? { feature } : {}), quantity, unitPrice, amount: roundToMinorUnit(multiply(quantity, unitPrice)) };
+export function invoiceLine(
+  kind: InvoiceLineKind,
+  description: string,
+  quantity: Amount,
+  unitPrice: Amount,
+  feature?: string,
+): InvoiceLine {
+  return {
+    kind,
+    description,
+    ...(feature ? { feature } : {}),
+    quantity,
+    unitPrice,
+    amount: roundToMinorUnit(multiply(quantity, unitPrice)),
+  };
 }
 
 export function draftInvoice(fields: Omit<InvoiceDraft, "subtotal" | "total">): InvoiceDraft {

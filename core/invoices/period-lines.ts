@@ -16,7 +16,12 @@ export function overageLines(wallet: Wallet, plan: Plan): InvoiceLine[] {
 }
 
 export function baseFeeLine(plan: Plan, period: { start: string; end: string }): InvoiceLine {
-  return invoiceLine("BASE_FEE", `${plan.name} (${period.start.slice(0, 10)} to ${period.end.slice(0, 10)})`, SCALE, plan.basePrice);
+  return invoiceLine(
+    "BASE_FEE",
+    `${plan.name} (${period.start.slice(0, 10)} to ${period.end.slice(0, 10)})`,
+    SCALE,
+    plan.basePrice,
+  );
 }
 
 /** A negative line crediting the base fee for the part of the period not used, pro rata by time. */

@@ -15,7 +15,12 @@ export const balance: ConsumptionStrategy = {
     if (feature.pricing === "AI_MODEL" && usage.aiModel && usage.tokens) {
       const priced = priceTokens(usage.aiModel, usage.tokens, feature.marginBps ?? 0);
       cost = priced.cost;
-      ai = { modelId: usage.aiModel.id, marginBps: feature.marginBps ?? 0, providerCost: priced.providerCost, unitPrices: priced.unitPrices };
+      ai = {
+        modelId: usage.aiModel.id,
+        marginBps: feature.marginBps ?? 0,
+        providerCost: priced.providerCost,
+        unitPrices: priced.unitPrices,
+      };
     } else if (feature.pricing === "AI_MODEL") {
       cost = 0n; // an entitlement check without a model: only the sign of the balance matters
     } else {

@@ -5,7 +5,12 @@ import type { ConsumptionStrategy } from "./types";
 export const credits: ConsumptionStrategy = {
   price(_plan, feature, usage) {
     const burn = multiply(usage.quantity, feature.creditsPerUnit ?? 0n);
-    return { feature: feature.feature, quantity: usage.quantity, credits: burn, guards: [{ kind: "credits", atLeast: burn }] };
+    return {
+      feature: feature.feature,
+      quantity: usage.quantity,
+      credits: burn,
+      guards: [{ kind: "credits", atLeast: burn }],
+    };
   },
   view(wallet, _plan, feature) {
     return { used: wallet.usage[feature.feature] ?? 0n, credits: wallet.credits };

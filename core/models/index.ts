@@ -9,7 +9,11 @@ import { credits } from "./credits";
 import { metered } from "./metered";
 import type { Charge, ConsumptionStrategy, DenyReason, Guard } from "./types";
 
-const STRATEGIES: Record<ConsumptionModel, ConsumptionStrategy> = { METERED: metered, CREDITS: credits, BALANCE: balance };
+const STRATEGIES: Record<ConsumptionModel, ConsumptionStrategy> = {
+  METERED: metered,
+  CREDITS: credits,
+  BALANCE: balance,
+};
 
 export const strategyFor = (model: ConsumptionModel): ConsumptionStrategy => STRATEGIES[model];
 

@@ -26,12 +26,20 @@ export async function closeDue(deps: Deps, wallet: Wallet, now: Date): Promise<{
   let current = wallet;
   let lost = 0;
   let closed = 0;
-  for (let sub = activeSubscription(current); sub && Date.parse(sub.periodEnd) <= now.getTime(); sub = activeSubscription(current)) {
+  for (
+    let sub = activeSubscription(current);
+    sub && Date.parse(sub.periodEnd) <= now.getTime();
+    sub = activeSubscription(current)
+  ) {
     const result = await closePeriod(deps, current, now);
     if (result.written) closed++;
     // A wallet written meanwhile (a track, a purchase) makes the close retry on a fresh read.
-    else if (result.wallet.subscription?.periodStart === sub.periodStart && result.wallet.subscription.status === sub.status) {
-      if (++lost >= MAX_ATTEMPTS) throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
+    else if (
+      result.wallet.subscription?.periodStart === sub.periodStart &&
+      result.wallet.subscription.status === sub.status
+    ) {
+      if (++lost >= MAX_ATTEMPTS)
+        throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
       await backoff(lost);
     }
     current = result.wallet;
@@ -40,13 +48,20 @@ export async function closeDue(deps: Deps, wallet: Wallet, now: Date): Promise<{
 }
 
 /** Closes the wallet's current period; returns the wallet after it, whoever closed it. */
-export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promise<{ wallet: Wallet; written: boolean }> {
+export async function closePeriod(
+  deps: Deps,
+  wallet: Wallet,
+  now: Date,
+): Promise<{ wallet: Wallet; written: boolean }> {
   const sub = wallet.subscription!;
   const plan = await pricingPlan(deps, sub.planCode);
   const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
   const after = renewWallet(wallet, plan, next);
   const renewed = activeSubscription(after);
-  const lines = [...overageLines(wallet, plan), ...(next && renewed ? [baseFeeLine(next, { start: renewed.periodStart, end: renewed.periodEnd })] : [])];
+  const lines = [
+    ...overageLines(wallet, plan),
+    ...(next && renewed ? [baseFeeLine(next, { start: renewed.periodStart, end: renewed.periodEnd })] : []),
+  ];
   const draft = draftInvoice({
     customerId: wallet.customerId,
     currency: plan.currency,
@@ -55,7 +70,9 @@ export async function closePeriod(deps: Deps, wallet: Wallet, now: Date): Promis
     lines,
     createdAt: now.toISOString(),
   });
-  const lifecycle = renewed ? subscriptionRenewed(wallet.customerId, renewed, sub.periodEnd) : subscriptionCanceled(wallet.customerId, sub, sub.periodEnd);
+  const lifecycle = renewed
+    ? subscriptionRenewed(wallet.customerId, renewed, sub.periodEnd)
+    : subscriptionCanceled(wallet.customerId, sub, sub.periodEnd);
   const events = (invoice: Invoice) => [invoiceCreated(invoice), lifecycle];
   const written = await writePeriodChange(deps.db, wallet, after, draft, events);
   if (!written.ok) return { wallet: await loadWallet(deps, wallet.customerId), written: false };

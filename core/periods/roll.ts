@@ -10,7 +10,11 @@ import { renewWallet } from "./renew";
 
 export async function rollForward(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
   let current = wallet;
-  for (let sub = activeSubscription(current); sub && Date.parse(sub.periodEnd) <= now.getTime(); sub = activeSubscription(current)) {
+  for (
+    let sub = activeSubscription(current);
+    sub && Date.parse(sub.periodEnd) <= now.getTime();
+    sub = activeSubscription(current)
+  ) {
     const plan = await pricingPlan(deps, sub.planCode);
     const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
     current = renewWallet(current, plan, next);

@@ -17,13 +17,27 @@ import { loadWallet } from "../usage/load";
  */
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
 /** found: due subscriptions seen; closed: periods this run closed (several per customer when it is behind). */
-export type SweepResult = { found: number; closed: number; failed: number; published: number; durationMs: number; complete: boolean };
+export type SweepResult = {
+  found: number;
+  closed: number;
+  failed: number;
+  published: number;
+  durationMs: number;
+  complete: boolean;
+};
 
 export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): Promise<SweepResult> {
   const started = Date.now();
   const budgetMs = options.budgetMs ?? 60_000;
   const outOfTime = () => Date.now() - started >= budgetMs;
-  const result: SweepResult = { found: 0, closed: 0, failed: 0, published: await publishOutbox(deps), durationMs: 0, complete: true };
+  const result: SweepResult = {
+    found: 0,
+    closed: 0,
+    failed: 0,
+    published: await publishOutbox(deps),
+    durationMs: 0,
+    complete: true,
+  };
   const now = await deps.clock.now();
   const queue = listDue(deps.db, now);
   const worker = async () => {
@@ -40,7 +54,9 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
         result.closed += closed;
       } catch (error) {
         result.failed++;
-        console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value, error: String(error) }));
+        console.error(
+          JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value, error: String(error) }),
+        );
       }
     }
   };

@@ -11,6 +11,7 @@
  * entitlements are as of that view plus the batch's own events.
  */
 import type { Deps } from "../deps";
+import { min } from "../money";
 import { DomainError, isDomainError } from "../errors";
 import { applyCharge, denial } from "../models";
 import type { Charge, Guard } from "../models/types";
@@ -50,7 +51,10 @@ type Entry = { index: number; input: TrackUsageInput; request: TrackRequest };
 
 async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): Promise<void> {
   const one = async (entry: Entry) => {
-    results[entry.index] = await trackUsage(deps, entry.input).then((payload) => ({ ok: true as const, payload }), failure);
+    results[entry.index] = await trackUsage(deps, entry.input).then(
+      (payload) => ({ ok: true as const, payload }),
+      failure,
+    );
   };
   const keys = new Set(group.map((e) => e.request.idempotencyKey));
   const inOrder = async (entries: Entry[]) => {
@@ -62,7 +66,7 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
   let priced: Priced | undefined;
   for (const cache of [true, false]) {
     priced = await priceGroup(deps, group, cache);
-    if (!priced || !priced.refused.length || priced.current.trusted) break;
+    if (!priced?.refused.length || priced.current.trusted) break;
   }
   // An unknown customer is an error of its elements, not of the whole batch.
   if (!priced) return inOrder(group);
@@ -74,7 +78,15 @@ async function trackGroup(deps: Deps, group: Entry[], results: BatchResult[]): P
     const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
     // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
-    const result = await writeUsage(deps.db, wallet.customerId, sub, chunk.map((a) => a.event), deltaOf(charges), combinedGuards(charges), true);
+    const result = await writeUsage(
+      deps.db,
+      wallet.customerId,
+      sub,
+      chunk.map((a) => a.event),
+      deltaOf(charges),
+      combinedGuards(charges),
+      true,
+    );
     if (!result.ok) {
       // A replayed key or a race: everything not yet written is decided one by one, in the
       // batch's order (the in-memory view may have counted a replay as new usage).
@@ -111,13 +123,20 @@ async function priceGroup(deps: Deps, group: Entry[], cache: boolean): Promise<P
   const accepted: Priced["accepted"] = [];
   const refused: Entry[] = [];
   for (const entry of group) {
-    const priced = await priceRequest(deps, plan, entry.request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
+    const priced = await priceRequest(deps, plan, entry.request, sub, now).catch((e: unknown) =>
+      isDomainError(e) ? e : Promise.reject(e),
+    );
     if (isDomainError(priced) || denial(wallet, priced.charge)) {
       refused.push(entry);
       continue;
     }
     wallet = applyCharge(wallet, priced.charge);
-    const event = buildEvent(entry.request, priced.charge, { timestamp: priced.timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
+    const event = buildEvent(entry.request, priced.charge, {
+      timestamp: priced.timestamp,
+      periodStart: sub.periodStart,
+      planCode: plan.code,
+      recordedAt: now,
+    });
     const entitlement = evaluateEntitlement(wallet, plan, entry.request.feature, 10n ** 12n);
     accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
   }
@@ -140,14 +159,18 @@ function combinedGuards(charges: Charge[]): Guard[] {
       else if (g.kind === "balance") balance = (balance ?? 0n) + g.atLeast;
       else {
         const limit = g.atMost + c.quantity;
-        limits.set(g.feature, limits.has(g.feature) ? (limit < limits.get(g.feature)! ? limit : limits.get(g.feature)!) : limit);
+        limits.set(g.feature, min(limit, limits.get(g.feature) ?? limit));
       }
     }
   }
   return [
     ...(credits !== undefined ? [{ kind: "credits" as const, atLeast: credits }] : []),
     ...(balance !== undefined ? [{ kind: "balance" as const, atLeast: balance }] : []),
-    ...[...limits].map(([feature, limit]) => ({ kind: "limit" as const, feature, atMost: limit - (quantity.get(feature) ?? 0n) })),
+    ...[...limits].map(([feature, limit]) => ({
+      kind: "limit" as const,
+      feature,
+      atMost: limit - (quantity.get(feature) ?? 0n),
+    })),
   ];
 }
 

@@ -62,7 +62,11 @@ export function requestHash(r: TrackRequest): string {
 function canonicalJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalJson);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonicalJson((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonicalJson((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -72,7 +76,9 @@ export function buildEvent(
   charge: Charge,
   at: { timestamp: Date; periodStart: string; planCode: string; recordedAt: Date },
 ): UsageEvent {
-  const tokens = (["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const).filter((k) => r[k] != null);
+  const tokens = (["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const).filter(
+    (k) => r[k] != null,
+  );
   return {
     idempotencyKey: r.idempotencyKey,
     customerId: r.customerId,

@@ -37,7 +37,10 @@ export async function priceRequest(
     throw new DomainError("BAD_USER_INPUT", "timestamp lies in the future");
   }
   if (timestamp.getTime() < Date.parse(sub.periodStart)) {
-    throw new DomainError("PERIOD_CLOSED", `timestamp ${timestamp.toISOString()} lies in a billing period that is closed`);
+    throw new DomainError(
+      "PERIOD_CLOSED",
+      `timestamp ${timestamp.toISOString()} lies in a billing period that is closed`,
+    );
   }
   const usage = await usageOf(deps, feature, request);
   return { charge: strategyFor(plan.model).price(plan, feature, usage), timestamp };
@@ -51,7 +54,9 @@ async function usageOf(deps: Deps, feature: PlanFeature, request: TrackRequest):
     cacheRead: BigInt(request.cacheReadTokens ?? 0),
     cacheWrite: BigInt(request.cacheWriteTokens ?? 0),
   };
-  const given = [request.inputTokens, request.outputTokens, request.cacheReadTokens, request.cacheWriteTokens].some((t) => t != null);
+  const given = [request.inputTokens, request.outputTokens, request.cacheReadTokens, request.cacheWriteTokens].some(
+    (t) => t != null,
+  );
   if (!request.model || !given) {
     throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is priced by AI model: send model and token counts`);
   }

@@ -13,7 +13,11 @@ export async function quote(deps: Deps, input: TrackUsageInput): Promise<Quote> 
   const request = parseTrackRequest(input);
   const { wallet, plan, now } = await currentWallet(deps, request.customerId);
   const sub = activeSubscription(wallet);
-  if (!sub || !plan) throw new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`);
+  if (!sub || !plan)
+    throw new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`);
   const { charge } = await priceRequest(deps, plan, request, sub, now);
-  return { ...(charge.cost !== undefined ? { cost: charge.cost } : {}), ...(charge.credits !== undefined ? { credits: charge.credits } : {}) };
+  return {
+    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
+  };
 }

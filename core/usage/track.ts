@@ -37,33 +37,65 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
   let given: Wallet | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // Steady state: this process's cached wallet, no read (see walletForWrite); else a fresh read.
-    const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, { cache, ...(given ? { given } : {}) });
+    const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, {
+      cache,
+      ...(given ? { given } : {}),
+    });
     given = undefined;
     // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided
     // on a fresh read. A refusal answers a replay of an accepted key first (replayOr).
     const sub = activeSubscription(wallet);
     if (!sub || !plan) {
-      if (!trusted) { cache = false; continue; } // prettier-ignore
-      return replayOr(deps, request, new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+      if (!trusted) {
+        cache = false;
+        continue;
+      }
+      return replayOr(
+        deps,
+        request,
+        new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`),
+      );
     }
-    const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) => (isDomainError(e) ? e : Promise.reject(e)));
+    const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) =>
+      isDomainError(e) ? e : Promise.reject(e),
+    );
     if (isDomainError(priced)) {
-      if (!trusted) { cache = false; continue; } // prettier-ignore
+      if (!trusted) {
+        cache = false;
+        continue;
+      }
       return replayOr(deps, request, priced);
     }
     const { charge, timestamp } = priced;
     const reason = denial(wallet, charge);
     if (reason) {
-      if (!trusted) { cache = false; continue; } // prettier-ignore
+      if (!trusted) {
+        cache = false;
+        continue;
+      }
       return replayOr(deps, request, new DomainError(reason, refusalMessage(reason, request.feature)));
     }
 
-    const event = buildEvent(request, charge, { timestamp, periodStart: sub.periodStart, planCode: plan.code, recordedAt: now });
+    const event = buildEvent(request, charge, {
+      timestamp,
+      periodStart: sub.periodStart,
+      planCode: plan.code,
+      recordedAt: now,
+    });
     const after = applyCharge(wallet, charge);
     // On a cached view the write also asserts that it depletes nothing (so no depletion event can
     // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
     const announces = trusted ? depletions(wallet, after, sub.periodStart, now) : [];
-    const result = await writeUsage(deps.db, request.customerId, sub, [event], deltaOf([charge]), charge.guards, !trusted, announces);
+    const result = await writeUsage(
+      deps.db,
+      request.customerId,
+      sub,
+      [event],
+      deltaOf([charge]),
+      charge.guards,
+      !trusted,
+      announces,
+    );
     if (result.ok) {
       rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
       if (announces.length) await publish(deps, announces, outboxKeyOf(announces));
@@ -75,7 +107,8 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
       // The failed condition returned the wallet as it is: decide again on it, without a read.
       rememberWallet(deps.db, result.wallet);
       const now = result.wallet.subscription;
-      const samePeriod = now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
+      const samePeriod =
+        now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
       const why = samePeriod ? denial(result.wallet, charge) : null;
       if (why) return replayOr(deps, request, new DomainError(why, refusalMessage(why, request.feature)));
       given = result.wallet;
@@ -83,7 +116,10 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     }
     await backoff(attempt);
   }
-  throw new DomainError("CONFLICT", "too much contention on this customer's wallet; retry with the same idempotency key");
+  throw new DomainError(
+    "CONFLICT",
+    "too much contention on this customer's wallet; retry with the same idempotency key",
+  );
 }
 
 /**
@@ -94,7 +130,9 @@ function depletions(before: Wallet, after: Wallet, periodStart: string, now: Dat
   const time = now.toISOString();
   return [
     ...(before.credits > 0n && after.credits <= 0n ? [creditsDepleted(before.customerId, periodStart, time)] : []),
-    ...(before.balance >= 0n && after.balance < 0n ? [balanceNegative(before.customerId, periodStart, time, after.balance)] : []),
+    ...(before.balance >= 0n && after.balance < 0n
+      ? [balanceNegative(before.customerId, periodStart, time, after.balance)]
+      : []),
   ];
 }
 
@@ -112,18 +150,33 @@ export function deltaOf(charges: Charge[]): WalletDelta {
 }
 
 /** A refusal is first checked against a stored event: a replay of an accepted key still answers. */
-async function replayOr(deps: Deps, request: ReturnType<typeof parseTrackRequest>, error: DomainError): Promise<TrackResult> {
+async function replayOr(
+  deps: Deps,
+  request: ReturnType<typeof parseTrackRequest>,
+  error: DomainError,
+): Promise<TrackResult> {
   const existing = await getEvent(deps.db, request.customerId, request.idempotencyKey);
   if (existing) return replayed(deps, request, existing);
   throw error;
 }
 
-async function replayed(deps: Deps, request: ReturnType<typeof parseTrackRequest>, existing: UsageEvent): Promise<TrackResult> {
+async function replayed(
+  deps: Deps,
+  request: ReturnType<typeof parseTrackRequest>,
+  existing: UsageEvent,
+): Promise<TrackResult> {
   if (existing.requestHash !== requestHash(request)) {
-    throw new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${request.idempotencyKey}" was used for a different request`);
+    throw new DomainError(
+      "IDEMPOTENCY_KEY_REUSED",
+      `idempotency key "${request.idempotencyKey}" was used for a different request`,
+    );
   }
   const { wallet, plan } = await currentWallet(deps, request.customerId);
-  return { event: existing, replayed: true, entitlement: evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n) };
+  return {
+    event: existing,
+    replayed: true,
+    entitlement: evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n),
+  };
 }
 
 export function refusalMessage(reason: string, feature: string): string {

@@ -5,7 +5,14 @@ import { max, multiply, type Amount } from "../money";
 import { listEvents } from "../db/events";
 import { currentWallet } from "./current";
 
-export type FeatureUsage = { feature: string; used: Amount; included?: Amount; overage?: Amount; cost?: Amount; credits?: Amount };
+export type FeatureUsage = {
+  feature: string;
+  used: Amount;
+  included?: Amount;
+  overage?: Amount;
+  cost?: Amount;
+  credits?: Amount;
+};
 
 export async function featureUsage(deps: Deps, customerId: string): Promise<FeatureUsage[]> {
   const { wallet, plan } = await currentWallet(deps, customerId);
@@ -19,7 +26,8 @@ export async function featureUsage(deps: Deps, customerId: string): Promise<Feat
         const overage = max(0n, used - included);
         return { feature: f.feature, used, included, overage, cost: multiply(overage, f.overagePrice ?? 0n) };
       }
-      if (plan.model === "CREDITS") return { feature: f.feature, used, credits: wallet.featureCredits[f.feature] ?? 0n };
+      if (plan.model === "CREDITS")
+        return { feature: f.feature, used, credits: wallet.featureCredits[f.feature] ?? 0n };
       return { feature: f.feature, used, cost: wallet.featureCost[f.feature] ?? 0n };
     });
 }
@@ -28,7 +36,8 @@ export async function featureUsage(deps: Deps, customerId: string): Promise<Feat
 const CURSOR = /^\d{4}-\d\d-\d\dT[\d:.]+Z#[A-Za-z0-9_\-.:@]{1,128}(\/\d{1,3})?$/;
 
 export async function customerEvents(deps: Deps, customerId: string, first: number, after?: string | null) {
-  if (!Number.isInteger(first) || first < 1 || first > 100) throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");
+  if (!Number.isInteger(first) || first < 1 || first > 100)
+    throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");
   if (after && !CURSOR.test(Buffer.from(after, "base64url").toString("utf8"))) {
     throw new DomainError("BAD_USER_INPUT", "after is not a cursor from this list");
   }

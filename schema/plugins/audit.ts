@@ -9,13 +9,27 @@
  * Requests refused before execution (no valid credentials at the edge, an invalid document, a
  * limit) run no mutation and write no audit line; input-bounds refusals do (outcome BAD_USER_INPUT).
  */
-import { isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLError, type GraphQLInputType } from "graphql";
+import {
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLError,
+  type GraphQLInputType,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { callerOf, type Principal } from "../../core/auth/principal";
 import { errorCodeOf } from "../errors";
 import { inputFields, rootFieldsOf, type RootField } from "./root-fields";
 
-export type AuditEntry = { level: "info"; msg: "audit"; caller: string; operation: string; targets: string[]; outcome: string };
+export type AuditEntry = {
+  level: "info";
+  msg: "audit";
+  caller: string;
+  operation: string;
+  targets: string[];
+  outcome: string;
+};
 export type AuditLog = (entry: AuditEntry) => void;
 
 export const consoleAuditLog: AuditLog = (entry) => console.log(JSON.stringify(entry));
@@ -37,7 +51,14 @@ export function audit(log: AuditLog): Plugin<{ principal?: Principal }> {
           const data = (result.data ?? {}) as Record<string, unknown>;
           for (const field of selection.fields) {
             const error = errors.find((e) => e.path?.[0] === field.responseKey) ?? errors.find((e) => !e.path);
-            log({ level: "info", msg: "audit", caller, operation: field.name, targets: targetsOf(field, data[field.responseKey]), outcome: error ? errorCodeOf(error) : "OK" });
+            log({
+              level: "info",
+              msg: "audit",
+              caller,
+              operation: field.name,
+              targets: targetsOf(field, data[field.responseKey]),
+              outcome: error ? errorCodeOf(error) : "OK",
+            });
           }
         },
       };
@@ -55,13 +76,17 @@ function targetsOf(field: RootField, result: unknown): string[] {
 
 function collectIds(type: GraphQLInputType, value: unknown, ids: Set<string>): void {
   if (value === null || value === undefined) return;
-  if (isNonNullType(type)) return collectIds(type.ofType, value, ids);
+  if (isNonNullType(type)) {
+    collectIds(type.ofType, value, ids);
+    return;
+  }
   if (isListType(type)) {
     for (const item of Array.isArray(value) ? value : [value]) collectIds(type.ofType, item, ids);
     return;
   }
   if (isInputObjectType(type)) {
-    for (const [name, field] of inputFields(type)) collectIds(field.type, (value as Record<string, unknown>)[name], ids);
+    for (const [name, field] of inputFields(type))
+      collectIds(field.type, (value as Record<string, unknown>)[name], ids);
     return;
   }
   if (isScalarType(type) && type.name === "ID" && typeof value === "string") ids.add(value);

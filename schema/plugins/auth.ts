@@ -22,14 +22,21 @@ export function bearerAuth(deps: Deps, credentials: Credentials, graphiql: boole
   return {
     async onRequest({ request, endResponse }) {
       if (request.method === "OPTIONS") return;
-      const isGraphiqlPage = graphiql && request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
+      const isGraphiqlPage =
+        graphiql && request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
       if (isGraphiqlPage) return;
       const match = /^Bearer (.+)$/i.exec((request.headers.get("authorization") ?? "").trim());
       let principal: Principal | undefined;
       try {
         principal = match ? await authenticate(deps, credentials, match[1]!.trim()) : undefined;
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", msg: "authentication failed unexpectedly", error: String((error as Error)?.stack ?? error) }));
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "authentication failed unexpectedly",
+            error: String((error as Error)?.stack ?? error),
+          }),
+        );
         return endResponse(errorResponse(500, "Unexpected error.", "INTERNAL_SERVER_ERROR"));
       }
       if (principal) {
@@ -46,7 +53,13 @@ export function bearerAuth(deps: Deps, credentials: Credentials, graphiql: boole
   };
 }
 
-export function errorResponse(status: number, message: string, code: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
+export function errorResponse(
+  status: number,
+  message: string,
+  code: string,
+  headers: Record<string, string> = {},
+  extensions: Record<string, unknown> = {},
+) {
   return new Response(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }), {
     status,
     headers: { "content-type": "application/json", ...headers },

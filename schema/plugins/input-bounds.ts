@@ -8,7 +8,14 @@
  * properties) at most 8 KB and 5 levels deep (JsonSchema).
  * A violation refuses the whole operation with BAD_USER_INPUT before any resolver runs.
  */
-import { GraphQLError, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLInputType } from "graphql";
+import {
+  GraphQLError,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLInputType,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { inputFields, rootFieldsOf } from "./root-fields";
 

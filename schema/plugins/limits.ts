@@ -49,7 +49,7 @@ const rejectAs = (limit: string) => [
   },
 ];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugins of differing context types, as yoga takes them
+// biome-ignore lint/suspicious/noExplicitAny: plugins of differing context types, as yoga takes them
 export function limitPlugins(limits: Limits, production: boolean): Plugin<any>[] {
   return [
     maxBodySize(limits.maxBodyBytes),
@@ -79,7 +79,10 @@ function maxTokens(n: number): Plugin {
   return { onParse: ({ setParseFn }) => setParseFn(parseWithLimit) };
 }
 
-const bodyTooLarge = () => createGraphQLError("Request body too large", { extensions: { http: { status: 413 }, code: "REQUEST_ENTITY_TOO_LARGE" } });
+const bodyTooLarge = () =>
+  createGraphQLError("Request body too large", {
+    extensions: { http: { status: 413 }, code: "REQUEST_ENTITY_TOO_LARGE" },
+  });
 
 /**
  * The body limit, with yoga's own errors (its `maxRequestBodySize` is turned off in schema/yoga.ts).
@@ -97,7 +100,9 @@ function maxBodySize(limit: number): Plugin {
       if (contentLength !== null) {
         // One non-negative integer only (not "1, 1", as in request smuggling), as yoga checks.
         if (!/^\d+$/.test(contentLength)) {
-          throw createGraphQLError("Content-Length header is invalid.", { extensions: { http: { status: 400 }, code: "BAD_REQUEST" } });
+          throw createGraphQLError("Content-Length header is invalid.", {
+            extensions: { http: { status: 400 }, code: "BAD_REQUEST" },
+          });
         }
         if (Number(contentLength) > limit) throw bodyTooLarge();
         return;
@@ -110,7 +115,11 @@ function maxBodySize(limit: number): Plugin {
 }
 
 /** The request with a body that fails once more than `limit` bytes have arrived (yoga's way). */
-function countedBody(request: Request, limit: number, fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream }): Request {
+function countedBody(
+  request: Request,
+  limit: number,
+  fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream },
+): Request {
   let bytes = 0;
   // A native body stream needs the native TransformStream, a ponyfill one the ponyfill's (as in yoga).
   const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
@@ -123,5 +132,11 @@ function countedBody(request: Request, limit: number, fetchAPI: { Request: typeo
       },
     }),
   );
-  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body, duplex: "half" } as RequestInit);
+  return new fetchAPI.Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    body,
+    duplex: "half",
+  } as RequestInit);
 }

@@ -20,15 +20,28 @@ import {
   type SelectionSetNode,
 } from "graphql";
 
-export type RootField = { responseKey: string; name: string; def: GraphQLField<unknown, unknown>; args: Record<string, unknown> | undefined };
+export type RootField = {
+  responseKey: string;
+  name: string;
+  def: GraphQLField<unknown, unknown>;
+  args: Record<string, unknown> | undefined;
+};
 export type RootSelection = { operation: OperationTypeNode; fields: RootField[] };
 
-type Shape = { schema: GraphQLSchema; operation: OperationTypeNode; fields: { node: FieldNode; responseKey: string; def: GraphQLField<unknown, unknown> }[] };
+type Shape = {
+  schema: GraphQLSchema;
+  operation: OperationTypeNode;
+  fields: { node: FieldNode; responseKey: string; def: GraphQLField<unknown, unknown> }[];
+};
 
 /** Per document (yoga's parser cache hands out the same object for the same query text), per operation name. */
 const shapes = new WeakMap<DocumentNode, Map<string | null, Shape>>();
 
-function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Shape | undefined {
+function shapeOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Shape | undefined {
   const byName = shapes.get(document);
   const cached = byName?.get(operationName ?? null);
   if (cached?.schema === schema) return cached;
@@ -63,7 +76,12 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
   return shape;
 }
 
-function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): RootSelection | undefined {
+function rootFields(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): RootSelection | undefined {
   const shape = shapeOf(schema, document, operationName);
   if (!shape) return undefined;
   const fields: RootField[] = [];
@@ -79,14 +97,24 @@ function rootFields(schema: GraphQLSchema, document: DocumentNode, operationName
   return { operation: shape.operation, fields };
 }
 
-type ExecutionArgsLike = { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown };
+type ExecutionArgsLike = {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: unknown;
+};
 
 const perExecution = new WeakMap<ExecutionArgsLike, RootSelection | undefined>();
 
 /** rootFields of one execution (envelop hands every onExecute the same args object), computed once. */
 export function rootFieldsOf(args: ExecutionArgsLike): RootSelection | undefined {
   if (perExecution.has(args)) return perExecution.get(args);
-  const selection = rootFields(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+  const selection = rootFields(
+    args.schema,
+    args.document,
+    args.operationName,
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
   perExecution.set(args, selection);
   return selection;
 }
@@ -96,6 +124,9 @@ const inputFieldLists = new WeakMap<GraphQLInputObjectType, [string, GraphQLInpu
 /** An input object type's fields as [name, field] pairs, listed once per type (for per-request walks). */
 export function inputFields(type: GraphQLInputObjectType): [string, GraphQLInputField][] {
   let fields = inputFieldLists.get(type);
-  if (!fields) inputFieldLists.set(type, (fields = Object.entries(type.getFields())));
+  if (!fields) {
+    fields = Object.entries(type.getFields());
+    inputFieldLists.set(type, fields);
+  }
   return fields;
 }

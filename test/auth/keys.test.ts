@@ -22,7 +22,12 @@ beforeAll(async () => {
   api = await startTestApi();
   f = fixtures(api);
   await f.feature("api_calls");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
   await f.customerOn("cust-a", "metered");
   await f.customerOn("cust-b", "metered");
 });
@@ -31,15 +36,24 @@ afterAll(() => api?.close());
 const CREATE_KEY = `mutation($n: String!, $s: ApiKeyScope!) { createApiKey(name: $n, scope: $s) { secret key { id name scope prefix createdAt revokedAt } } }`;
 const TOKEN = `mutation($c: ID!, $t: Int) { createCustomerToken(customerId: $c, ttlSeconds: $t) { token expiresAt } }`;
 const SELF = `query($c: ID!) { customer(id: $c) { id wallet { balance } } }`;
-const allItems = async () => JSON.stringify((await api.deps.db.doc.send(new ScanCommand({ TableName: api.deps.db.table }))).Items);
+const allItems = async () =>
+  JSON.stringify((await api.deps.db.doc.send(new ScanCommand({ TableName: api.deps.db.table }))).Items);
 
 describe("API key lifecycle", () => {
   it("a created key works at once, shows its secret only at creation, and stores only a hash", async () => {
     const { createApiKey: created } = await api.ok(CREATE_KEY, { n: "backend", s: "ADMIN" });
     expect(created.secret).toMatch(/^bk_test_[A-Za-z0-9_-]{43}$/); // test clock: bk_test_
-    expect(created.key).toMatchObject({ name: "backend", scope: "ADMIN", prefix: created.secret.slice(0, 12), createdAt: "2026-01-01T00:00:00.000Z", revokedAt: null });
+    expect(created.key).toMatchObject({
+      name: "backend",
+      scope: "ADMIN",
+      prefix: created.secret.slice(0, 12),
+      createdAt: "2026-01-01T00:00:00.000Z",
+      revokedAt: null,
+    });
 
-    const works = await api.gql(`{ apiKeys { id name scope prefix createdAt revokedAt } }`, undefined, { key: created.secret });
+    const works = await api.gql(`{ apiKeys { id name scope prefix createdAt revokedAt } }`, undefined, {
+      key: created.secret,
+    });
     expect(works.errors).toBeUndefined();
     expect(works.data.apiKeys).toContainEqual(created.key);
     expect(JSON.stringify(works.data)).not.toContain(created.secret.slice(12));
@@ -51,22 +65,31 @@ describe("API key lifecycle", () => {
     const track = `mutation($k: ID!) { trackUsage(input: { customerId: "cust-a", feature: "api_calls", idempotencyKey: $k }) { replayed } }`;
     expect((await api.gql(track, { k: "before-revoke" }, { key: created.secret })).errors).toBeUndefined();
 
-    const revoked = (await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`, { id: created.key.id })).revokeApiKey;
+    const revoked = (
+      await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`, { id: created.key.id })
+    ).revokeApiKey;
     expect(revoked).toEqual({ id: created.key.id, revokedAt: "2026-01-01T00:00:00.000Z" });
 
     const after = await api.gql(track, { k: "after-revoke" }, { key: created.secret });
     expect(after.status).toBe(401);
     expectError(after, "UNAUTHENTICATED");
-    expect((await f.events("cust-a")).map((e: { idempotencyKey: string }) => e.idempotencyKey)).not.toContain("after-revoke");
+    expect((await f.events("cust-a")).map((e: { idempotencyKey: string }) => e.idempotencyKey)).not.toContain(
+      "after-revoke",
+    );
 
-    const again = (await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: created.key.id })).revokeApiKey;
+    const again = (await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: created.key.id }))
+      .revokeApiKey;
     expect(again.revokedAt).toBe(revoked.revokedAt);
     expectError(await api.gql(`mutation { revokeApiKey(id: "key_unknown") { id } }`), "NOT_FOUND");
   });
 
   it("an INGEST key meters but cannot administer, and cannot mint keys or tokens", async () => {
     const { secret } = (await api.ok(CREATE_KEY, { n: "ingest", s: "INGEST" })).createApiKey;
-    const tracked = await api.gql(`mutation { trackUsage(input: { customerId: "cust-a", feature: "api_calls", idempotencyKey: "ingest-1" }) { replayed } }`, undefined, { key: secret });
+    const tracked = await api.gql(
+      `mutation { trackUsage(input: { customerId: "cust-a", feature: "api_calls", idempotencyKey: "ingest-1" }) { replayed } }`,
+      undefined,
+      { key: secret },
+    );
     expect(tracked.errors).toBeUndefined();
     for (const query of [
       `mutation { createCustomer(input: { id: "by-ingest" }) { id } }`,
@@ -91,7 +114,8 @@ describe("API key lifecycle", () => {
 });
 
 describe("customer tokens", () => {
-  const part = (token: string, i: number) => JSON.parse(Buffer.from(token.split(".")[i]!, "base64url").toString("utf8"));
+  const part = (token: string, i: number) =>
+    JSON.parse(Buffer.from(token.split(".")[i]!, "base64url").toString("utf8"));
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
   it("default to one hour on the deployment's clock, and refuse a TTL beyond 24 hours or an unknown customer", async () => {
@@ -99,7 +123,9 @@ describe("customer tokens", () => {
     expect(t.expiresAt).toBe("2026-01-01T01:00:00.000Z");
     expect(part(t.token, 0)).toEqual({ alg: "HS256", typ: "JWT" });
     expect(part(t.token, 1)).toMatchObject({ sub: "cust-a", exp: Date.parse("2026-01-01T01:00:00Z") / 1000 });
-    expect((await api.ok(TOKEN, { c: "cust-a", t: 86_400 })).createCustomerToken.expiresAt).toBe("2026-01-02T00:00:00.000Z");
+    expect((await api.ok(TOKEN, { c: "cust-a", t: 86_400 })).createCustomerToken.expiresAt).toBe(
+      "2026-01-02T00:00:00.000Z",
+    );
     expectError(await api.gql(TOKEN, { c: "cust-a", t: 86_401 }), "BAD_USER_INPUT");
     expectError(await api.gql(TOKEN, { c: "cust-a", t: 0 }), "BAD_USER_INPUT");
     expectError(await api.gql(TOKEN, { c: "nobody" }), "NOT_FOUND");
@@ -116,7 +142,8 @@ describe("customer tokens", () => {
     const { token } = (await api.ok(TOKEN, { c: "cust-a" })).createCustomerToken;
     const [header, payload, signature] = token.split(".");
     const claims = part(token, 1);
-    const otherSecret = (data: string) => createHmac("sha256", "not-the-signing-secret").update(data).digest("base64url");
+    const otherSecret = (data: string) =>
+      createHmac("sha256", "not-the-signing-secret").update(data).digest("base64url");
     const forged = {
       "changed customer": `${header}.${encode({ ...claims, sub: "cust-b" })}.${signature}`,
       "changed expiry": `${header}.${encode({ ...claims, exp: claims.exp + 86_400 * 365 })}.${signature}`,
@@ -125,7 +152,7 @@ describe("customer tokens", () => {
       "alg none, no signature": `${encode({ alg: "none", typ: "JWT" })}.${encode({ ...claims, sub: "cust-b" })}.`,
       "alg none, original signature": `${encode({ alg: "none", typ: "JWT" })}.${payload}.${signature}`,
       "HS512 header": `${encode({ alg: "HS512", typ: "JWT" })}.${payload}.${signature}`,
-      "truncated": `${header}.${payload}`,
+      truncated: `${header}.${payload}`,
     };
     for (const [what, value] of Object.entries(forged)) {
       const response = await api.gql(SELF, { c: "cust-b" }, { key: value });
@@ -153,18 +180,35 @@ describe("customer tokens", () => {
 
 describe("CORS", () => {
   const preflight = (url: string, origin: string) =>
-    fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } });
+    fetch(url, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
 
   it("answers no origin by default", async () => {
     const response = await preflight(api.url, "https://app.example.com");
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
-    const post = await fetch(api.url, { method: "POST", headers: { origin: "https://app.example.com", "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` }, body: JSON.stringify({ query: "{ now }" }) });
+    const post = await fetch(api.url, {
+      method: "POST",
+      headers: {
+        origin: "https://app.example.com",
+        "content-type": "application/json",
+        authorization: `Bearer ${TEST_KEY}`,
+      },
+      body: JSON.stringify({ query: "{ now }" }),
+    });
     expect(post.status).toBe(200);
     expect(post.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("allows exactly the configured origins, with the Authorization header and without cookies", async () => {
-    const cors = await startTestApi({ yoga: { corsOrigins: ["https://app.example.com", "https://admin.example.com"] } });
+    const cors = await startTestApi({
+      yoga: { corsOrigins: ["https://app.example.com", "https://admin.example.com"] },
+    });
     try {
       const allowed = await preflight(cors.url, "https://app.example.com");
       expect(allowed.status).toBe(204);
@@ -181,11 +225,22 @@ describe("CORS", () => {
 
 describe("production mode (real clock)", () => {
   it("has no GraphiQL, no introspection and no field suggestions", async () => {
-    const server = createServer(createBillingYoga({ deps: { ...api.deps, clock: realClock }, apiKey: TEST_KEY, graphiql: true, auditLog: () => {} }));
+    const server = createServer(
+      createBillingYoga({
+        deps: { ...api.deps, clock: realClock },
+        apiKey: TEST_KEY,
+        graphiql: true,
+        auditLog: () => {},
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     const post = (query: string) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` }, body: JSON.stringify({ query }) }).then((r) => r.json() as Promise<any>);
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` },
+        body: JSON.stringify({ query }),
+      }).then((r) => r.json() as Promise<any>);
     try {
       const page = await fetch(url, { headers: { accept: "text/html" } });
       expect(page.status).toBe(401); // no GraphiQL page: the GET is an operation, which needs a key
@@ -211,20 +266,75 @@ describe("the audit log", () => {
     api.audit.length = 0;
     const { createApiKey: created } = await api.ok(CREATE_KEY, { n: "audited", s: "INGEST" });
     const { token } = (await api.ok(TOKEN, { c: "cust-a" })).createCustomerToken;
-    await api.gql(`mutation { trackUsage(input: { customerId: "cust-b", feature: "api_calls", idempotencyKey: "audit-1" }) { replayed } }`, undefined, { key: created.secret });
+    await api.gql(
+      `mutation { trackUsage(input: { customerId: "cust-b", feature: "api_calls", idempotencyKey: "audit-1" }) { replayed } }`,
+      undefined,
+      { key: created.secret },
+    );
     await api.gql(`mutation { createCustomer(input: { id: "by-ingest" }) { id } }`, undefined, { key: created.secret });
-    await api.gql(`mutation { subscribe(customerId: "cust-a", planCode: "metered") { status } }`, undefined, { key: token });
+    await api.gql(`mutation { subscribe(customerId: "cust-a", planCode: "metered") { status } }`, undefined, {
+      key: token,
+    });
     await api.gql(`mutation { subscribe(customerId: "cust-a", planCode: "metered") { status } }`);
     await api.gql(`mutation($t: DateTime!) { advanceClock(to: $t) }`, { t: "not a date" });
 
     expect(api.audit).toEqual([
-      { level: "info", msg: "audit", caller: "bootstrap", operation: "createApiKey", targets: [created.key.id], outcome: "OK" },
-      { level: "info", msg: "audit", caller: "bootstrap", operation: "createCustomerToken", targets: ["cust-a"], outcome: "OK" },
-      { level: "info", msg: "audit", caller: created.key.id, operation: "trackUsage", targets: ["cust-b", "api_calls", "audit-1"], outcome: "OK" },
-      { level: "info", msg: "audit", caller: created.key.id, operation: "createCustomer", targets: ["by-ingest"], outcome: "FORBIDDEN" },
-      { level: "info", msg: "audit", caller: "customer:cust-a", operation: "subscribe", targets: ["cust-a", "metered"], outcome: "FORBIDDEN" },
-      { level: "info", msg: "audit", caller: "bootstrap", operation: "subscribe", targets: ["cust-a", "metered"], outcome: "ALREADY_EXISTS" },
-      { level: "info", msg: "audit", caller: "bootstrap", operation: "advanceClock", targets: [], outcome: "BAD_USER_INPUT" },
+      {
+        level: "info",
+        msg: "audit",
+        caller: "bootstrap",
+        operation: "createApiKey",
+        targets: [created.key.id],
+        outcome: "OK",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: "bootstrap",
+        operation: "createCustomerToken",
+        targets: ["cust-a"],
+        outcome: "OK",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: created.key.id,
+        operation: "trackUsage",
+        targets: ["cust-b", "api_calls", "audit-1"],
+        outcome: "OK",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: created.key.id,
+        operation: "createCustomer",
+        targets: ["by-ingest"],
+        outcome: "FORBIDDEN",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: "customer:cust-a",
+        operation: "subscribe",
+        targets: ["cust-a", "metered"],
+        outcome: "FORBIDDEN",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: "bootstrap",
+        operation: "subscribe",
+        targets: ["cust-a", "metered"],
+        outcome: "ALREADY_EXISTS",
+      },
+      {
+        level: "info",
+        msg: "audit",
+        caller: "bootstrap",
+        operation: "advanceClock",
+        targets: [],
+        outcome: "BAD_USER_INPUT",
+      },
     ]);
     const text = JSON.stringify(api.audit);
     expect(text).not.toContain(created.secret);

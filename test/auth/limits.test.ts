@@ -14,19 +14,31 @@ beforeAll(async () => {
   api = await startTestApi();
   const f = fixtures(api);
   await f.feature("api_calls");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
   await f.customerOn("acme", "metered");
 });
 afterAll(() => api?.close());
 
 const post = (body: string, headers: Record<string, string> = {}) =>
-  fetch(api.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}`, ...headers }, body });
+  fetch(api.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}`, ...headers },
+    body,
+  });
 
 /** Sends an abusive request; expects its refusal within a second and a working server after. */
 async function refused(send: () => Promise<Response>, limit: string, status = 200) {
   const started = performance.now();
   const response = await send();
-  const body = (await response.json()) as { data?: unknown; errors: { message: string; extensions: { code: string; limit?: string } }[] };
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors: { message: string; extensions: { code: string; limit?: string } }[];
+  };
   expect(performance.now() - started).toBeLessThan(1_000);
   expect(response.status).toBe(status);
   expect(body.data ?? undefined).toBeUndefined();
@@ -40,7 +52,7 @@ const query = (text: string) => post(JSON.stringify({ query: text }));
 
 describe("GraphQL limits", () => {
   it("a query nested 50 deep is refused by the depth limit", async () => {
-    const deep = `{ ${"customer(id: \"acme\") { ".repeat(50)}id${" }".repeat(50)} }`;
+    const deep = `{ ${'customer(id: "acme") { '.repeat(50)}id${" }".repeat(50)} }`;
     expect(await refused(() => query(deep), "depth")).toMatch(/depth limit of 10 exceeded/);
   });
 
@@ -75,11 +87,19 @@ describe("GraphQL limits", () => {
     // body ends and closes that socket, which must not be one a later test's fetch reuses.
     const chunked = () =>
       new Promise<Response>((resolve, reject) => {
-        const request = httpRequest(api.url, { method: "POST", agent: false, headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` } }, (res) => {
-          let text = "";
-          res.on("data", (chunk) => (text += chunk));
-          res.on("end", () => resolve(new Response(text, { status: res.statusCode })));
-        });
+        const request = httpRequest(
+          api.url,
+          {
+            method: "POST",
+            agent: false,
+            headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` },
+          },
+          (res) => {
+            let text = "";
+            res.on("data", (chunk) => (text += chunk));
+            res.on("end", () => resolve(new Response(text, { status: res.statusCode })));
+          },
+        );
         request.on("error", reject);
         for (let i = 0; i < big.length; i += 64 * 1024) request.write(big.slice(i, i + 64 * 1024));
         request.end();
@@ -94,7 +114,9 @@ describe("GraphQL limits", () => {
   });
 
   it("an oversized string argument is refused before any resolver runs", async () => {
-    const response = await api.gql(`mutation($n: String!) { createApiKey(name: $n, scope: INGEST) { secret } }`, { n: "x".repeat(5000) });
+    const response = await api.gql(`mutation($n: String!) { createApiKey(name: $n, scope: INGEST) { secret } }`, {
+      n: "x".repeat(5000),
+    });
     expect(response.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
     expect((await api.ok(`{ apiKeys { id } }`)).apiKeys).toEqual([]);
   });

@@ -23,39 +23,39 @@ type Row = [ingest: Outcome, admin: Outcome, tokenOfA: Outcome, tokenOfAForB: Ou
 
 const TABLE: Record<string, Row> = {
   // Query                INGEST  ADMIN  token A  token A -> B
-  features:              [F,      ok,    F,       F],
-  plans:                 [F,      ok,    ok,      ok],
-  plan:                  [F,      ok,    ok,      ok],
-  creditPacks:           [F,      ok,    ok,      ok],
-  customer:              [F,      ok,    ok,      F],
-  entitlement:           [ok,     ok,    ok,      F],
-  quote:                 [ok,     ok,    F,       F],
-  invoice:               [F,      ok,    ok,      F],
-  aiModels:              [F,      ok,    F,       F],
-  aiModel:               [F,      ok,    F,       F],
-  apiKeys:               [F,      ok,    F,       F],
-  now:                   [F,      ok,    ok,      ok],
+  features: [F, ok, F, F],
+  plans: [F, ok, ok, ok],
+  plan: [F, ok, ok, ok],
+  creditPacks: [F, ok, ok, ok],
+  customer: [F, ok, ok, F],
+  entitlement: [ok, ok, ok, F],
+  quote: [ok, ok, F, F],
+  invoice: [F, ok, ok, F],
+  aiModels: [F, ok, F, F],
+  aiModel: [F, ok, F, F],
+  apiKeys: [F, ok, F, F],
+  now: [F, ok, ok, ok],
   // Mutation
-  createFeature:         [F,      ok,    F,       F],
-  createPlan:            [F,      ok,    F,       F],
-  archivePlan:           [F,      ok,    F,       F],
-  createCreditPack:      [F,      ok,    F,       F],
-  createCustomer:        [F,      ok,    F,       F],
-  subscribe:             [F,      ok,    F,       F],
-  changePlan:            [F,      ok,    F,       F],
-  cancelSubscription:    [F,      ok,    F,       F],
-  trackUsage:            [ok,     ok,    F,       F],
-  trackUsageBatch:       [ok,     ok,    F,       F],
-  purchaseCreditPack:    [F,      ok,    F,       F],
-  topUpBalance:          [F,      ok,    F,       F],
-  closeDuePeriods:       [F,      ok,    F,       F],
-  advanceClock:          [F,      ok,    F,       F],
-  markInvoicePaid:       [F,      ok,    F,       F],
-  voidInvoice:           [F,      ok,    F,       F],
-  createApiKey:          [F,      ok,    F,       F],
-  revokeApiKey:          [F,      ok,    F,       F],
-  createCustomerToken:   [F,      ok,    F,       F],
-  upsertAiModel:         [F,      ok,    F,       F],
+  createFeature: [F, ok, F, F],
+  createPlan: [F, ok, F, F],
+  archivePlan: [F, ok, F, F],
+  createCreditPack: [F, ok, F, F],
+  createCustomer: [F, ok, F, F],
+  subscribe: [F, ok, F, F],
+  changePlan: [F, ok, F, F],
+  cancelSubscription: [F, ok, F, F],
+  trackUsage: [ok, ok, F, F],
+  trackUsageBatch: [ok, ok, F, F],
+  purchaseCreditPack: [F, ok, F, F],
+  topUpBalance: [F, ok, F, F],
+  closeDuePeriods: [F, ok, F, F],
+  advanceClock: [F, ok, F, F],
+  markInvoicePaid: [F, ok, F, F],
+  voidInvoice: [F, ok, F, F],
+  createApiKey: [F, ok, F, F],
+  revokeApiKey: [F, ok, F, F],
+  createCustomerToken: [F, ok, F, F],
+  upsertAiModel: [F, ok, F, F],
 };
 
 /** One request per field; `$c` is the customer asked about, `$i` that customer's invoice, `$n` a unique suffix. */
@@ -103,13 +103,32 @@ beforeAll(async () => {
   api = await startTestApi();
   const f = fixtures(api);
   await f.feature("api_calls");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
   await f.customerOn("cust-a", "metered");
   await f.customerOn("cust-b", "metered");
-  for (const c of ["cust-a", "cust-b"]) invoices[c] = (await api.ok(`query($c: ID!) { customer(id: $c) { invoices { id } } }`, { c })).customer.invoices[0].id;
+  for (const c of ["cust-a", "cust-b"])
+    invoices[c] = (
+      await api.ok(`query($c: ID!) { customer(id: $c) { invoices { id } } }`, { c })
+    ).customer.invoices[0].id;
 
-  const createKey = async (scope: string) => (await api.ok(`mutation($s: ApiKeyScope!) { createApiKey(name: "m", scope: $s) { key { id } secret } }`, { s: scope })).createApiKey;
-  const token = async (c: string, ttl: number) => (await api.ok(`mutation($c: ID!, $t: Int) { createCustomerToken(customerId: $c, ttlSeconds: $t) { token } }`, { c, t: ttl })).createCustomerToken.token;
+  const createKey = async (scope: string) =>
+    (
+      await api.ok(`mutation($s: ApiKeyScope!) { createApiKey(name: "m", scope: $s) { key { id } secret } }`, {
+        s: scope,
+      })
+    ).createApiKey;
+  const token = async (c: string, ttl: number) =>
+    (
+      await api.ok(`mutation($c: ID!, $t: Int) { createCustomerToken(customerId: $c, ttlSeconds: $t) { token } }`, {
+        c,
+        t: ttl,
+      })
+    ).createCustomerToken.token;
   const revoked = await createKey("ADMIN");
   await api.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: revoked.key.id });
   const expiring = await token("cust-a", 60);
@@ -140,7 +159,10 @@ async function outcome(field: string, key: string | null, customer: string): Pro
   return ok;
 }
 
-const rootFields = () => [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
+const rootFields = () => [
+  ...Object.keys(schema.getQueryType()!.getFields()),
+  ...Object.keys(schema.getMutationType()!.getFields()),
+];
 
 describe("the table covers the schema", () => {
   it("has a decided policy and a request for every Query and Mutation field, and nothing else", () => {
@@ -151,7 +173,10 @@ describe("the table covers the schema", () => {
   it("every Query and Mutation field declares authScopes", () => {
     for (const type of [schema.getQueryType()!, schema.getMutationType()!])
       for (const field of Object.values(type.getFields()))
-        expect((field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes, `${type.name}.${field.name}`).toBeDefined();
+        expect(
+          (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes,
+          `${type.name}.${field.name}`,
+        ).toBeDefined();
   });
 });
 
@@ -183,8 +208,21 @@ describe("a customer token reads its own customer completely", () => {
   it("sees every sub-field of itself, and its own invoice", async () => {
     const response = await api.gql(REQUESTS.customer!, { c: "cust-a" }, { key: creds.tokenOfA! });
     expect(response.errors).toBeUndefined();
-    expect(response.data.customer).toMatchObject({ id: "cust-a", subscription: { plan: { code: "metered" } }, invoices: expect.arrayContaining([expect.objectContaining({ id: invoices["cust-a"] })]) });
-    expect(Object.keys(response.data.customer).sort()).toEqual(["entitlements", "events", "id", "invoices", "name", "subscription", "usage", "wallet"]);
+    expect(response.data.customer).toMatchObject({
+      id: "cust-a",
+      subscription: { plan: { code: "metered" } },
+      invoices: expect.arrayContaining([expect.objectContaining({ id: invoices["cust-a"] })]),
+    });
+    expect(Object.keys(response.data.customer).sort()).toEqual([
+      "entitlements",
+      "events",
+      "id",
+      "invoices",
+      "name",
+      "subscription",
+      "usage",
+      "wallet",
+    ]);
     const invoice = await api.gql(REQUESTS.invoice!, { i: invoices["cust-a"] }, { key: creds.tokenOfA! });
     expect(invoice.data.invoice).toMatchObject({ id: invoices["cust-a"], customerId: "cust-a" });
   });

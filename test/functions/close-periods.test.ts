@@ -26,19 +26,48 @@ const scheduledEvent = {
 };
 
 let deps: Deps;
-let handler: (event: typeof scheduledEvent, context?: { getRemainingTimeInMillis: () => number }) => Promise<{ found: number; closed: number; failed: number }>;
+let handler: (
+  event: typeof scheduledEvent,
+  context?: { getRemainingTimeInMillis: () => number },
+) => Promise<{ found: number; closed: number; failed: number }>;
 
 beforeAll(async () => {
   const db = await createTestDb();
-  deps = { db, clock: storedTestClock(db, () => new Date("2026-01-01T00:00:00Z")), publisher: new RecordingPublisher() };
-  Object.assign(process.env, { BILLING_TABLE: db.table, DYNAMODB_ENDPOINT: inject("dynamoEndpoint"), BILLING_API_KEY: "k", BILLING_CLOCK: "test" });
+  deps = {
+    db,
+    clock: storedTestClock(db, () => new Date("2026-01-01T00:00:00Z")),
+    publisher: new RecordingPublisher(),
+  };
+  Object.assign(process.env, {
+    BILLING_TABLE: db.table,
+    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    BILLING_API_KEY: "k",
+    BILLING_CLOCK: "test",
+  });
   delete process.env.BILLING_BUS;
   ({ handler } = await import("../../functions/close-periods"));
   await createFeature(deps, { code: "calls", name: "Calls", kind: "METERED" });
   const feature = [{ feature: "calls", included: 0n, overagePrice: parseMoney("0.1") }];
-  await createPlan(deps, { code: "daily", name: "Daily", model: "METERED", basePrice: parseMoney("2"), interval: "DAY", features: feature });
-  await createPlan(deps, { code: "monthly", name: "Monthly", model: "METERED", basePrice: parseMoney("50"), interval: "MONTH", features: feature });
-  for (const [id, plan] of [["due", "daily"], ["not-due", "monthly"]] as const) {
+  await createPlan(deps, {
+    code: "daily",
+    name: "Daily",
+    model: "METERED",
+    basePrice: parseMoney("2"),
+    interval: "DAY",
+    features: feature,
+  });
+  await createPlan(deps, {
+    code: "monthly",
+    name: "Monthly",
+    model: "METERED",
+    basePrice: parseMoney("50"),
+    interval: "MONTH",
+    features: feature,
+  });
+  for (const [id, plan] of [
+    ["due", "daily"],
+    ["not-due", "monthly"],
+  ] as const) {
     await createCustomer(deps, { id });
     await subscribe(deps, id, plan);
   }

@@ -46,7 +46,13 @@ type ApiGatewayV2Event = HttpApiEvent & {
 };
 
 /** An API Gateway HTTP API (payload format 2.0) event, as API Gateway sends it. */
-function apiGatewayEvent(options: { method?: string; body?: unknown; base64?: boolean; key?: string | null; rawQueryString?: string }): ApiGatewayV2Event {
+function apiGatewayEvent(options: {
+  method?: string;
+  body?: unknown;
+  base64?: boolean;
+  key?: string | null;
+  rawQueryString?: string;
+}): ApiGatewayV2Event {
   const method = options.method ?? "POST";
   const text = options.body === undefined ? undefined : JSON.stringify(options.body);
   const body = text === undefined ? undefined : options.base64 ? Buffer.from(text, "utf8").toString("base64") : text;
@@ -58,7 +64,9 @@ function apiGatewayEvent(options: { method?: string; body?: unknown; base64?: bo
     rawQueryString: options.rawQueryString ?? "",
     headers: {
       accept: "application/json",
-      ...(text !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) } : {}),
+      ...(text !== undefined
+        ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }
+        : {}),
       ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
       host: HOST,
       "user-agent": "billing-client/1.0",
@@ -75,7 +83,13 @@ function apiGatewayEvent(options: { method?: string; body?: unknown; base64?: bo
       apiId: "a1b2c3d4e5",
       domainName: HOST,
       domainPrefix: "a1b2c3d4e5",
-      http: { method, path: "/graphql", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "billing-client/1.0" },
+      http: {
+        method,
+        path: "/graphql",
+        protocol: "HTTP/1.1",
+        sourceIp: "203.0.113.7",
+        userAgent: "billing-client/1.0",
+      },
       requestId: "JKJaXmPLvHcESHA=",
       routeKey: `${method} /graphql`,
       stage: "$default",
@@ -87,7 +101,11 @@ function apiGatewayEvent(options: { method?: string; body?: unknown; base64?: bo
   };
 }
 
-const post = async (query: string, variables?: Record<string, unknown>, options: { base64?: boolean; key?: string | null } = {}) => {
+const post = async (
+  query: string,
+  variables?: Record<string, unknown>,
+  options: { base64?: boolean; key?: string | null } = {},
+) => {
   const result = await handler(apiGatewayEvent({ body: { query, variables }, ...options }));
   return { result, json: JSON.parse(result.body) };
 };
@@ -103,44 +121,71 @@ describe("functions/graphql handler with API Gateway v2 events", () => {
   });
 
   it("runs a mutation with a plain body, and a later query sees it", async () => {
-    const { result, json } = await post(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code kind } }`, { i: { code: "api_calls", name: "API calls", kind: "METERED" } });
+    const { result, json } = await post(
+      `mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code kind } }`,
+      { i: { code: "api_calls", name: "API calls", kind: "METERED" } },
+    );
     expect(result.statusCode).toBe(200);
     expect(json).toEqual({ data: { createFeature: { code: "api_calls", kind: "METERED" } } });
-    expect((await post(`{ features { code name } }`)).json).toEqual({ data: { features: [{ code: "api_calls", name: "API calls" }] } });
+    expect((await post(`{ features { code name } }`)).json).toEqual({
+      data: { features: [{ code: "api_calls", name: "API calls" }] },
+    });
   });
 
   it("runs mutations with a base64-encoded body, end to end through trackUsage", async () => {
     const b64 = { base64: true };
     const plan = await post(
       `mutation($i: CreatePlanInput!) { createPlan(input: $i) { code } }`,
-      { i: { code: "pro", name: "Pro", model: "METERED", basePrice: "99", interval: "MONTH", features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }] } },
+      {
+        i: {
+          code: "pro",
+          name: "Pro",
+          model: "METERED",
+          basePrice: "99",
+          interval: "MONTH",
+          features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }],
+        },
+      },
       b64,
     );
     expect(plan.json).toEqual({ data: { createPlan: { code: "pro" } } });
-    expect((await post(`mutation { createCustomer(input: { id: "acme", name: "Acmé ✓" }) { id name } }`, undefined, b64)).json).toEqual({
+    expect(
+      (await post(`mutation { createCustomer(input: { id: "acme", name: "Acmé ✓" }) { id name } }`, undefined, b64))
+        .json,
+    ).toEqual({
       data: { createCustomer: { id: "acme", name: "Acmé ✓" } },
     });
-    expect((await post(`mutation { subscribe(customerId: "acme", planCode: "pro") { status } }`, undefined, b64)).json).toEqual({ data: { subscribe: { status: "ACTIVE" } } });
+    expect(
+      (await post(`mutation { subscribe(customerId: "acme", planCode: "pro") { status } }`, undefined, b64)).json,
+    ).toEqual({ data: { subscribe: { status: "ACTIVE" } } });
     const tracked = await post(
       `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed event { value } entitlement { used remaining } } }`,
       { i: { customerId: "acme", feature: "api_calls", idempotencyKey: "lambda-1", value: "15000" } },
       b64,
     );
     expect(tracked.result.statusCode).toBe(200);
-    expect(tracked.json).toEqual({ data: { trackUsage: { replayed: false, event: { value: "15000" }, entitlement: { used: "15000", remaining: "0" } } } });
+    expect(tracked.json).toEqual({
+      data: {
+        trackUsage: { replayed: false, event: { value: "15000" }, entitlement: { used: "15000", remaining: "0" } },
+      },
+    });
     const usage = await post(`{ customer(id: "acme") { usage { used overage cost } } }`);
     expect(usage.json).toEqual({ data: { customer: { usage: [{ used: "15000", overage: "5000", cost: "50.00" }] } } });
   });
 
   it("answers a GET query carried in the raw query string", async () => {
-    const result = await handler(apiGatewayEvent({ method: "GET", rawQueryString: `query=${encodeURIComponent("{ features { code } }")}` }));
+    const result = await handler(
+      apiGatewayEvent({ method: "GET", rawQueryString: `query=${encodeURIComponent("{ features { code } }")}` }),
+    );
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ data: { features: [{ code: "api_calls" }] } });
   });
 
   it("refuses a request without a key or with a wrong key: 401 UNAUTHENTICATED, nothing runs", async () => {
     for (const key of [null, "wrong"]) {
-      const { result, json } = await post(`mutation { createCustomer(input: { id: "intruder" }) { id } }`, undefined, { key });
+      const { result, json } = await post(`mutation { createCustomer(input: { id: "intruder" }) { id } }`, undefined, {
+        key,
+      });
       expect(result.statusCode).toBe(401);
       expect(json.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     }

@@ -14,7 +14,13 @@ beforeAll(async () => {
   f = fixtures(api);
   await loadSnapshotIfEmpty(api.deps);
   await f.features({ ai_chat: "METERED" });
-  await f.plan({ code: "ai", model: "BALANCE", basePrice: "100", interval: "MONTH", features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }] });
+  await f.plan({
+    code: "ai",
+    model: "BALANCE",
+    basePrice: "100",
+    interval: "MONTH",
+    features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }],
+  });
   await f.customerOn("lab", "ai");
 });
 afterAll(() => api?.close());
@@ -27,33 +33,77 @@ describe("AI_MODEL pricing with a 40% margin", () => {
   it("prices calls to two providers' models on one balance, with the audit in each event", async () => {
     const sonnet = await chat("r1", "anthropic/claude-sonnet-4.6", { inputTokens: 1_000_000, outputTokens: 1_000_000 });
     expect(sonnet.data.trackUsage.event).toEqual({
-      value: "2000000", cost: "25.20", resolvedModel: "anthropic/claude-sonnet-4-6", providerCost: "18.00", marginBps: 4000, inputPrice: "3.00", outputPrice: "15.00",
+      value: "2000000",
+      cost: "25.20",
+      resolvedModel: "anthropic/claude-sonnet-4-6",
+      providerCost: "18.00",
+      marginBps: 4000,
+      inputPrice: "3.00",
+      outputPrice: "15.00",
     });
     const gpt = await chat("r2", "gpt-4o", { inputTokens: 1500, outputTokens: 300 });
-    expect(gpt.data.trackUsage.event).toMatchObject({ cost: "0.00945", resolvedModel: "openai/gpt-4o", providerCost: "0.00675" });
+    expect(gpt.data.trackUsage.event).toMatchObject({
+      cost: "0.00945",
+      resolvedModel: "openai/gpt-4o",
+      providerCost: "0.00675",
+    });
     expect(gpt.data.trackUsage.entitlement.balance).toBe("74.79055");
-    const view = await api.ok(`{ customer(id: "lab") { wallet { balance spent } events(first: 5) { edges { node { idempotencyKey model resolvedModel inputTokens outputTokens cost } } } } }`);
+    const view = await api.ok(
+      `{ customer(id: "lab") { wallet { balance spent } events(first: 5) { edges { node { idempotencyKey model resolvedModel inputTokens outputTokens cost } } } } }`,
+    );
     expect(view.customer.wallet).toEqual({ balance: "74.79055", spent: "25.20945" });
     expect(view.customer.events.edges.map((e: any) => e.node)).toEqual([
-      { idempotencyKey: "r2", model: "gpt-4o", resolvedModel: "openai/gpt-4o", inputTokens: 1500, outputTokens: 300, cost: "0.00945" },
-      { idempotencyKey: "r1", model: "anthropic/claude-sonnet-4.6", resolvedModel: "anthropic/claude-sonnet-4-6", inputTokens: 1000000, outputTokens: 1000000, cost: "25.20" },
+      {
+        idempotencyKey: "r2",
+        model: "gpt-4o",
+        resolvedModel: "openai/gpt-4o",
+        inputTokens: 1500,
+        outputTokens: 300,
+        cost: "0.00945",
+      },
+      {
+        idempotencyKey: "r1",
+        model: "anthropic/claude-sonnet-4.6",
+        resolvedModel: "anthropic/claude-sonnet-4-6",
+        inputTokens: 1000000,
+        outputTokens: 1000000,
+        cost: "25.20",
+      },
     ]);
   });
 
   it("needs a model and token counts; unknown models are NOT_FOUND", async () => {
-    const noTokens = await api.gql(TRACK, { i: { customerId: "lab", feature: "ai_chat", idempotencyKey: "bad-1", model: "gpt-4o", value: 5 } });
+    const noTokens = await api.gql(TRACK, {
+      i: { customerId: "lab", feature: "ai_chat", idempotencyKey: "bad-1", model: "gpt-4o", value: 5 },
+    });
     expect(noTokens.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     const unknown = await chat("bad-2", "acme/unknown-model", { inputTokens: 10 });
-    expect(unknown.errors?.[0]).toMatchObject({ message: 'AI model "acme/unknown-model" not found', extensions: { code: "NOT_FOUND" } });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'AI model "acme/unknown-model" not found',
+      extensions: { code: "NOT_FOUND" },
+    });
   });
 
   it("keeps recorded costs when a price changes, and prices new calls (and batches) at the new price", async () => {
     await api.ok(`mutation { upsertAiModel(id: "openai/gpt-4o", inputPrice: "5", outputPrice: "20") { id } }`);
     const batch = await api.ok(
       `mutation($i: [TrackUsageInput!]!) { trackUsageBatch(inputs: $i) { ok payload { event { cost providerCost } } } }`,
-      { i: [{ customerId: "lab", feature: "ai_chat", idempotencyKey: "r3", model: "openai/gpt-4o", inputTokens: 1500, outputTokens: 300 }] },
+      {
+        i: [
+          {
+            customerId: "lab",
+            feature: "ai_chat",
+            idempotencyKey: "r3",
+            model: "openai/gpt-4o",
+            inputTokens: 1500,
+            outputTokens: 300,
+          },
+        ],
+      },
     );
-    expect(batch.trackUsageBatch).toEqual([{ ok: true, payload: { event: { cost: "0.0189", providerCost: "0.0135" } } }]);
+    expect(batch.trackUsageBatch).toEqual([
+      { ok: true, payload: { event: { cost: "0.0189", providerCost: "0.0135" } } },
+    ]);
     const replay = await chat("r2", "gpt-4o", { inputTokens: 1500, outputTokens: 300 });
     expect(replay.data.trackUsage).toMatchObject({ replayed: true, event: { cost: "0.00945", inputPrice: "2.50" } });
   });

@@ -16,13 +16,22 @@ beforeAll(async () => {
   api = await startTestApi();
   f = fixtures(api);
   await f.feature("api_calls");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "99", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
   await f.customerOn("acme", "metered");
 });
 afterAll(() => api?.close());
 
 const raw = (headers: Record<string, string>, query: string, variables?: unknown) =>
-  fetch(api.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  fetch(api.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
 
 describe("without a valid key", () => {
   it.each([
@@ -40,10 +49,16 @@ describe("without a valid key", () => {
   });
 
   it("a trackUsage without a key is refused and moves no counter", async () => {
-    const response = await api.gql(`mutation { trackUsage(input: { customerId: "acme", feature: "api_calls", idempotencyKey: "anon", value: "5" }) { replayed } }`, undefined, { key: null });
+    const response = await api.gql(
+      `mutation { trackUsage(input: { customerId: "acme", feature: "api_calls", idempotencyKey: "anon", value: "5" }) { replayed } }`,
+      undefined,
+      { key: null },
+    );
     expect(response.status).toBe(401);
     expect(response.errors![0]!.extensions?.code).toBe("UNAUTHENTICATED");
-    expect(await f.usage("acme")).toEqual([{ feature: { code: "api_calls" }, used: "0", included: "100", overage: "0", cost: "0.00", credits: null }]);
+    expect(await f.usage("acme")).toEqual([
+      { feature: { code: "api_calls" }, used: "0", included: "100", overage: "0", cost: "0.00", credits: null },
+    ]);
     expect(await f.events("acme")).toEqual([]);
   });
 
@@ -51,7 +66,9 @@ describe("without a valid key", () => {
     const response = await raw({ authorization: "Bearer nope" }, `{ features { code } }`);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
-    expect(await response.json()).toEqual({ errors: [{ message: "the API key is not valid", extensions: { code: "UNAUTHENTICATED" } }] });
+    expect(await response.json()).toEqual({
+      errors: [{ message: "the API key is not valid", extensions: { code: "UNAUTHENTICATED" } }],
+    });
   });
 
   it("a key sent in another scheme (Basic) or without a scheme is refused", async () => {
@@ -63,7 +80,9 @@ describe("without a valid key", () => {
   });
 
   it("a GET request with the query in the URL is refused without a key", async () => {
-    const response = await fetch(`${api.url}?query=${encodeURIComponent("{ features { code } }")}`, { headers: { accept: "application/json" } });
+    const response = await fetch(`${api.url}?query=${encodeURIComponent("{ features { code } }")}`, {
+      headers: { accept: "application/json" },
+    });
     expect(response.status).toBe(401);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe("UNAUTHENTICATED");
   });
@@ -71,7 +90,10 @@ describe("without a valid key", () => {
 
 describe("with the key", () => {
   it("the same mutation runs, and the scheme is case-insensitive", async () => {
-    const response = await raw({ authorization: `bearer ${TEST_KEY}` }, `mutation { createCustomer(input: { id: "welcome" }) { id } }`);
+    const response = await raw(
+      { authorization: `bearer ${TEST_KEY}` },
+      `mutation { createCustomer(input: { id: "welcome" }) { id } }`,
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { createCustomer: { id: "welcome" } } });
   });
@@ -79,10 +101,18 @@ describe("with the key", () => {
 
 describe("GET with a browser's Accept header", () => {
   it("with GraphiQL off (production), does not run a query without a key", async () => {
-    const created = await api.ok(`mutation { createFeature(input: { code: "secret_feature", name: "Secret", kind: BOOLEAN }) { code } }`);
+    const created = await api.ok(
+      `mutation { createFeature(input: { code: "secret_feature", name: "Secret", kind: BOOLEAN }) { code } }`,
+    );
     expect(created.createFeature.code).toBe("secret_feature");
-    for (const accept of ["text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html, application/json"]) {
-      const response = await fetch(`${api.url}?query=${encodeURIComponent("{ features { code } }")}`, { headers: { accept } });
+    for (const accept of [
+      "text/html",
+      "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+      "text/html, application/json",
+    ]) {
+      const response = await fetch(`${api.url}?query=${encodeURIComponent("{ features { code } }")}`, {
+        headers: { accept },
+      });
       const text = await response.text();
       expect(text, accept).not.toContain("secret_feature");
       expect(response.status, accept).toBe(401);
@@ -94,11 +124,17 @@ describe("GET with a browser's Accept header", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-      const page = await fetch(`${url}?query=${encodeURIComponent("{ features { code } }")}`, { headers: { accept: "text/html,*/*;q=0.8" } });
+      const page = await fetch(`${url}?query=${encodeURIComponent("{ features { code } }")}`, {
+        headers: { accept: "text/html,*/*;q=0.8" },
+      });
       expect(page.status).toBe(200);
       expect(page.headers.get("content-type")).toContain("text/html");
       expect(await page.text()).not.toContain("secret_feature");
-      const post = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ features { code } }" }) });
+      const post = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ features { code } }" }),
+      });
       expect(post.status).toBe(401);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,10 +15,31 @@ beforeAll(async () => {
   await f.feature("api_calls");
   await f.feature("images");
   await f.feature("sso", "BOOLEAN");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "99", features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }, { feature: "sso" }] });
-  await f.plan({ code: "capped", model: "METERED", basePrice: "1", features: [{ feature: "api_calls", included: "0", overagePrice: "1", limit: "5" }] });
-  await f.plan({ code: "credits", model: "CREDITS", basePrice: "49", includedCredits: "100", features: [{ feature: "images", creditsPerUnit: "10" }] });
-  await f.plan({ code: "balance", model: "BALANCE", basePrice: "100", features: [{ feature: "api_calls", unitPrice: "0.0043" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }, { feature: "sso" }],
+  });
+  await f.plan({
+    code: "capped",
+    model: "METERED",
+    basePrice: "1",
+    features: [{ feature: "api_calls", included: "0", overagePrice: "1", limit: "5" }],
+  });
+  await f.plan({
+    code: "credits",
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "100",
+    features: [{ feature: "images", creditsPerUnit: "10" }],
+  });
+  await f.plan({
+    code: "balance",
+    model: "BALANCE",
+    basePrice: "100",
+    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
+  });
 });
 afterAll(() => api?.close());
 
@@ -29,12 +50,18 @@ const batch = async (inputs: TrackInput[]): Promise<Result[]> => {
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data.trackUsageBatch;
 };
-const outline = (results: Result[]) => results.map((r) => (r.ok ? (r.payload.replayed ? "replayed" : "ok") : r.errorCode));
+const outline = (results: Result[]) =>
+  results.map((r) => (r.ok ? (r.payload.replayed ? "replayed" : "ok") : r.errorCode));
 
 describe("results in order, errors per element", () => {
   it("given valid events around an unknown feature, a feature outside the plan and malformed elements, then each answers for itself in order", async () => {
     await f.customerOn("acme", "metered");
-    const ev = (key: string, feature: string, value: string | number = 1) => ({ customerId: "acme", feature, idempotencyKey: key, value });
+    const ev = (key: string, feature: string, value: string | number = 1) => ({
+      customerId: "acme",
+      feature,
+      idempotencyKey: key,
+      value,
+    });
     const results = await batch([
       ev("k1", "api_calls", "1"),
       ev("k2", "teleport"),
@@ -45,15 +72,39 @@ describe("results in order, errors per element", () => {
       ev("k7", "sso"),
       ev("k8", "api_calls", "3"),
     ]);
-    expect(outline(results)).toEqual(["ok", "NOT_FOUND", "ok", "FEATURE_NOT_IN_PLAN", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "ok"]);
-    expect(results[1]).toEqual({ ok: false, errorCode: "NOT_FOUND", errorMessage: 'feature "teleport" not found', payload: null });
-    expect(results.filter((r) => r.ok).map((r) => [r.payload.event.idempotencyKey, r.payload.event.value, r.payload.entitlement.used])).toEqual([
+    expect(outline(results)).toEqual([
+      "ok",
+      "NOT_FOUND",
+      "ok",
+      "FEATURE_NOT_IN_PLAN",
+      "BAD_USER_INPUT",
+      "BAD_USER_INPUT",
+      "BAD_USER_INPUT",
+      "ok",
+    ]);
+    expect(results[1]).toEqual({
+      ok: false,
+      errorCode: "NOT_FOUND",
+      errorMessage: 'feature "teleport" not found',
+      payload: null,
+    });
+    expect(
+      results
+        .filter((r) => r.ok)
+        .map((r) => [r.payload.event.idempotencyKey, r.payload.event.value, r.payload.entitlement.used]),
+    ).toEqual([
       ["k1", "1", "1"],
       ["k3", "2", "3"],
       ["k8", "3", "6"],
     ]);
-    expect(await f.usage("acme")).toEqual([{ feature: { code: "api_calls" }, used: "6", included: "10", overage: "0", cost: "0.00", credits: null }]);
-    expect((await f.events("acme")).map((e: { idempotencyKey: string }) => e.idempotencyKey).sort()).toEqual(["k1", "k3", "k8"]);
+    expect(await f.usage("acme")).toEqual([
+      { feature: { code: "api_calls" }, used: "6", included: "10", overage: "0", cost: "0.00", credits: null },
+    ]);
+    expect((await f.events("acme")).map((e: { idempotencyKey: string }) => e.idempotencyKey).sort()).toEqual([
+      "k1",
+      "k3",
+      "k8",
+    ]);
   });
 
   it("given elements for several customers and models interleaved, then every customer is charged its own and results keep the input order", async () => {
@@ -72,7 +123,9 @@ describe("results in order, errors per element", () => {
       { customerId: "b-co", feature: "api_calls", idempotencyKey: "e2", value: "500" },
     ]);
     expect(outline(results)).toEqual(["ok", "ok", "ok", "NOT_FOUND", "NO_SUBSCRIPTION", "ok", "ok", "ok"]);
-    expect(results.map((r) => (r.ok ? [r.payload.event.customerId, r.payload.event.cost, r.payload.event.credits] : null))).toEqual([
+    expect(
+      results.map((r) => (r.ok ? [r.payload.event.customerId, r.payload.event.cost, r.payload.event.credits] : null)),
+    ).toEqual([
       ["m-co", null, null],
       ["c-co", null, "20"],
       ["b-co", "4.30", null],
@@ -84,20 +137,40 @@ describe("results in order, errors per element", () => {
     ]);
     expect(results[6]!.payload.entitlement).toMatchObject({ allowed: true, credits: "70" });
     expect(results[7]!.payload.entitlement).toMatchObject({ allowed: true, balance: "93.55" });
-    expect(await f.usage("m-co")).toEqual([{ feature: { code: "api_calls" }, used: "15", included: "10", overage: "5", cost: "2.50", credits: null }]);
+    expect(await f.usage("m-co")).toEqual([
+      { feature: { code: "api_calls" }, used: "15", included: "10", overage: "5", cost: "2.50", credits: null },
+    ]);
     expect(await f.wallet("c-co")).toMatchObject({ credits: "70", planCredits: "70" });
     expect(await f.wallet("b-co")).toMatchObject({ balance: "93.55", spent: "6.45", allowance: "93.55" });
-    expect((await api.ok(`{ customer(id: "no-sub") { events { edges { cursor } } } }`)).customer.events.edges).toEqual([]);
+    expect((await api.ok(`{ customer(id: "no-sub") { events { edges { cursor } } } }`)).customer.events.edges).toEqual(
+      [],
+    );
   });
 });
 
 describe("a CREDITS batch that runs out of credits", () => {
   it("given 100 credits at 10 per image, when 12 images arrive in one batch, then exactly the first 10 are accepted and credits end at 0", async () => {
     await f.customerOn("studio", "credits");
-    const inputs = Array.from({ length: 12 }, (_, i) => ({ customerId: "studio", feature: "images", idempotencyKey: `img-${i}`, value: "1" }));
+    const inputs = Array.from({ length: 12 }, (_, i) => ({
+      customerId: "studio",
+      feature: "images",
+      idempotencyKey: `img-${i}`,
+      value: "1",
+    }));
     const results = await batch(inputs);
     expect(outline(results)).toEqual([...Array(10).fill("ok"), "INSUFFICIENT_CREDITS", "INSUFFICIENT_CREDITS"]);
-    expect(results.slice(0, 10).map((r) => r.payload.entitlement.credits)).toEqual(["90", "80", "70", "60", "50", "40", "30", "20", "10", "0"]);
+    expect(results.slice(0, 10).map((r) => r.payload.entitlement.credits)).toEqual([
+      "90",
+      "80",
+      "70",
+      "60",
+      "50",
+      "40",
+      "30",
+      "20",
+      "10",
+      "0",
+    ]);
     expect(await f.wallet("studio")).toMatchObject({ credits: "0", planCredits: "0", purchasedCredits: "0" });
     expect(await f.events("studio")).toHaveLength(10);
   });
@@ -119,7 +192,9 @@ describe("a CREDITS batch that runs out of credits", () => {
 describe("a METERED batch against a hard limit", () => {
   it("given a limit of 5, when 7 calls arrive in one batch, then 5 are accepted and 2 are LIMIT_REACHED", async () => {
     await f.customerOn("capped-co", "capped");
-    const results = await batch(Array.from({ length: 7 }, (_, i) => ({ customerId: "capped-co", feature: "api_calls", idempotencyKey: `c${i}` })));
+    const results = await batch(
+      Array.from({ length: 7 }, (_, i) => ({ customerId: "capped-co", feature: "api_calls", idempotencyKey: `c${i}` })),
+    );
     expect(outline(results)).toEqual(["ok", "ok", "ok", "ok", "ok", "LIMIT_REACHED", "LIMIT_REACHED"]);
     expect((await f.usage("capped-co"))[0]).toMatchObject({ used: "5" });
   });
@@ -128,7 +203,12 @@ describe("a METERED batch against a hard limit", () => {
 describe("replays", () => {
   it("given an accepted batch, when the whole batch is retried, then every element is replayed and nothing moves", async () => {
     await f.customerOn("retry-co", "metered");
-    const inputs = Array.from({ length: 5 }, (_, i) => ({ customerId: "retry-co", feature: "api_calls", idempotencyKey: `r${i}`, value: String(i + 1) }));
+    const inputs = Array.from({ length: 5 }, (_, i) => ({
+      customerId: "retry-co",
+      feature: "api_calls",
+      idempotencyKey: `r${i}`,
+      value: String(i + 1),
+    }));
     const first = await batch(inputs);
     expect(outline(first)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
     const before = await f.snapshot("retry-co");
@@ -180,14 +260,28 @@ describe("replays", () => {
 describe("batch size", () => {
   it("accepts exactly 100 events in one batch", async () => {
     await f.customerOn("hundred-co", "metered");
-    const results = await batch(Array.from({ length: 100 }, (_, i) => ({ customerId: "hundred-co", feature: "api_calls", idempotencyKey: `h${i}` })));
+    const results = await batch(
+      Array.from({ length: 100 }, (_, i) => ({
+        customerId: "hundred-co",
+        feature: "api_calls",
+        idempotencyKey: `h${i}`,
+      })),
+    );
     expect(results.filter((r) => r.ok && !r.payload.replayed)).toHaveLength(100);
-    expect(await f.usage("hundred-co")).toEqual([{ feature: { code: "api_calls" }, used: "100", included: "10", overage: "90", cost: "45.00", credits: null }]);
+    expect(await f.usage("hundred-co")).toEqual([
+      { feature: { code: "api_calls" }, used: "100", included: "10", overage: "90", cost: "45.00", credits: null },
+    ]);
   });
 
   it("refuses 101 events as a whole with BAD_USER_INPUT", async () => {
     await f.customerOn("too-many", "metered");
-    const response = await f.trackBatch(Array.from({ length: 101 }, (_, i) => ({ customerId: "too-many", feature: "api_calls", idempotencyKey: `t${i}` })));
+    const response = await f.trackBatch(
+      Array.from({ length: 101 }, (_, i) => ({
+        customerId: "too-many",
+        feature: "api_calls",
+        idempotencyKey: `t${i}`,
+      })),
+    );
     expectError(response, "BAD_USER_INPUT");
     expect((await f.usage("too-many"))[0]).toMatchObject({ used: "0" });
     expect(await f.events("too-many")).toEqual([]);
@@ -201,10 +295,19 @@ describe("batch size", () => {
 describe("a retried batch keeps its order", () => {
   it("given a batch whose first element was already recorded, when an earlier element needs the credits a later one would take, then they are decided in batch order", async () => {
     await f.customerOn("order", "credits"); // 100 credits, images at 10 each
-    const ev = (key: string, value: string | number) => ({ customerId: "order", feature: "images", idempotencyKey: key, value });
+    const ev = (key: string, value: string | number) => ({
+      customerId: "order",
+      feature: "images",
+      idempotencyKey: key,
+      value,
+    });
     expect(outline(await batch([ev("o1", 1)]))).toEqual(["ok"]); // 90 credits left
     // In order: o1 is a replay, o2 takes the last 90 credits, o3 finds none. (Priced in memory,
     // o1 looks new and leaves too little for o2; the batch must not let o3 overtake o2.)
-    expect(outline(await batch([ev("o1", 1), ev("o2", 9), ev("o3", 1)]))).toEqual(["replayed", "ok", "INSUFFICIENT_CREDITS"]);
+    expect(outline(await batch([ev("o1", 1), ev("o2", 9), ev("o3", 1)]))).toEqual([
+      "replayed",
+      "ok",
+      "INSUFFICIENT_CREDITS",
+    ]);
   });
 });

@@ -15,10 +15,32 @@ beforeAll(async () => {
   f = fixtures(api);
   await f.feature("api_calls");
   await f.feature("images");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "99", features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }] });
-  await f.plan({ code: "capped", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "20", overagePrice: "0.01", limit: "40" }] });
-  await f.plan({ code: "credits", model: "CREDITS", basePrice: "49", includedCredits: "100", features: [{ feature: "images", creditsPerUnit: "1" }] });
-  await f.plan({ code: "prepaid", model: "BALANCE", basePrice: "4", blockOnExhaustion: true, features: [{ feature: "api_calls", unitPrice: "0.1" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
+  await f.plan({
+    code: "capped",
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "20", overagePrice: "0.01", limit: "40" }],
+  });
+  await f.plan({
+    code: "credits",
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "100",
+    features: [{ feature: "images", creditsPerUnit: "1" }],
+  });
+  await f.plan({
+    code: "prepaid",
+    model: "BALANCE",
+    basePrice: "4",
+    blockOnExhaustion: true,
+    features: [{ feature: "api_calls", unitPrice: "0.1" }],
+  });
 });
 afterAll(() => api?.close());
 
@@ -34,7 +56,12 @@ const counts = (results: GqlResponse[]) => {
 describe("METERED: 200 concurrent calls, 50 of them replays of others' keys", () => {
   it("counts exactly 150, and every replay answers the original event", async () => {
     await f.customerOn("acme", "metered");
-    const distinct = Array.from({ length: 150 }, (_, i) => ({ customerId: "acme", feature: "api_calls", idempotencyKey: `call-${i}`, value: "1" }));
+    const distinct = Array.from({ length: 150 }, (_, i) => ({
+      customerId: "acme",
+      feature: "api_calls",
+      idempotencyKey: `call-${i}`,
+      value: "1",
+    }));
     const replays = distinct.slice(0, 50).map((input) => ({ ...input }));
     // Interleave: each replay is sent right next to its original.
     const inputs = [...distinct.slice(0, 50).flatMap((input, i) => [input, replays[i]!]), ...distinct.slice(50)];
@@ -44,18 +71,25 @@ describe("METERED: 200 concurrent calls, 50 of them replays of others' keys", ()
 
     expect(counts(results)).toEqual({ accepted: 150, replayed: 50 });
     const byKey = new Map<string, GqlResponse[]>();
-    inputs.forEach((input, i) => byKey.set(input.idempotencyKey, [...(byKey.get(input.idempotencyKey) ?? []), results[i]!]));
+    for (const [i, input] of inputs.entries()) {
+      byKey.set(input.idempotencyKey, [...(byKey.get(input.idempotencyKey) ?? []), results[i]!]);
+    }
     for (const [, answers] of byKey) {
       expect(answers.filter((a) => !a.data.trackUsage.replayed)).toHaveLength(1);
       const events = answers.map((a) => a.data.trackUsage.event);
       for (const e of events) expect(e).toEqual(events[0]);
     }
-    expect(await f.usage("acme")).toEqual([{ feature: { code: "api_calls" }, used: "150", included: "100", overage: "50", cost: "0.50", credits: null }]);
+    expect(await f.usage("acme")).toEqual([
+      { feature: { code: "api_calls" }, used: "150", included: "100", overage: "50", cost: "0.50", credits: null },
+    ]);
     expect(await f.events("acme")).toHaveLength(100); // the page size: there are more
     const all = await api.ok(`{ customer(id: "acme") { events(first: 100) { pageInfo { hasNextPage endCursor } } } }`);
-    const rest = await api.ok(`query($a: String) { customer(id: "acme") { events(first: 100, after: $a) { edges { node { idempotencyKey } } pageInfo { hasNextPage } } } }`, {
-      a: all.customer.events.pageInfo.endCursor,
-    });
+    const rest = await api.ok(
+      `query($a: String) { customer(id: "acme") { events(first: 100, after: $a) { edges { node { idempotencyKey } } pageInfo { hasNextPage } } } }`,
+      {
+        a: all.customer.events.pageInfo.endCursor,
+      },
+    );
     expect(rest.customer.events.edges).toHaveLength(50);
     expect(rest.customer.events.pageInfo.hasNextPage).toBe(false);
   });
@@ -64,13 +98,20 @@ describe("METERED: 200 concurrent calls, 50 of them replays of others' keys", ()
 describe("CREDITS: credits for exactly 100 of 150 concurrent distinct events", () => {
   it("accepts exactly 100, refuses 50 with INSUFFICIENT_CREDITS, and ends at exactly 0 credits", async () => {
     await f.customerOn("studio", "credits");
-    const inputs = Array.from({ length: 150 }, (_, i) => ({ customerId: "studio", feature: "images", idempotencyKey: `img-${i}`, value: "1" }));
+    const inputs = Array.from({ length: 150 }, (_, i) => ({
+      customerId: "studio",
+      feature: "images",
+      idempotencyKey: `img-${i}`,
+      value: "1",
+    }));
 
     const results = await Promise.all(inputs.map((input) => f.track(input)));
 
     expect(counts(results)).toEqual({ accepted: 100, "error:INSUFFICIENT_CREDITS": 50 });
     expect(await f.wallet("studio")).toMatchObject({ credits: "0", planCredits: "0", purchasedCredits: "0" });
-    expect(await f.usage("studio")).toEqual([{ feature: { code: "images" }, used: "100", included: null, overage: null, cost: null, credits: "100" }]);
+    expect(await f.usage("studio")).toEqual([
+      { feature: { code: "images" }, used: "100", included: null, overage: null, cost: null, credits: "100" },
+    ]);
     const accepted = new Set(inputs.filter((_, i) => !results[i]!.errors).map((input) => input.idempotencyKey));
     const stored = await f.events("studio");
     expect(new Set(stored.map((e: { idempotencyKey: string }) => e.idempotencyKey))).toEqual(accepted);
@@ -80,13 +121,22 @@ describe("CREDITS: credits for exactly 100 of 150 concurrent distinct events", (
 describe("METERED with a hard limit of 40 under concurrency", () => {
   it("never exceeds the limit: of 60 concurrent calls 40 are accepted, the other 20 LIMIT_REACHED", async () => {
     await f.customerOn("capped-co", "capped");
-    const inputs = Array.from({ length: 60 }, (_, i) => ({ customerId: "capped-co", feature: "api_calls", idempotencyKey: `c-${i}`, value: "1" }));
+    const inputs = Array.from({ length: 60 }, (_, i) => ({
+      customerId: "capped-co",
+      feature: "api_calls",
+      idempotencyKey: `c-${i}`,
+      value: "1",
+    }));
 
     const results = await Promise.all(inputs.map((input) => f.track(input)));
 
     expect(counts(results)).toEqual({ accepted: 40, "error:LIMIT_REACHED": 20 });
-    expect(await f.usage("capped-co")).toEqual([{ feature: { code: "api_calls" }, used: "40", included: "20", overage: "20", cost: "0.20", credits: null }]);
-    const check = await api.ok(`{ entitlement(customerId: "capped-co", feature: "api_calls") { allowed reason used remaining } }`);
+    expect(await f.usage("capped-co")).toEqual([
+      { feature: { code: "api_calls" }, used: "40", included: "20", overage: "20", cost: "0.20", credits: null },
+    ]);
+    const check = await api.ok(
+      `{ entitlement(customerId: "capped-co", feature: "api_calls") { allowed reason used remaining } }`,
+    );
     expect(check.entitlement).toEqual({ allowed: false, reason: "LIMIT_REACHED", used: "40", remaining: "0" });
   });
 });
@@ -94,12 +144,22 @@ describe("METERED with a hard limit of 40 under concurrency", () => {
 describe("BALANCE with blockOnExhaustion under concurrency", () => {
   it("never goes below zero: $4 at $0.10 a call accepts exactly 40 of 60 concurrent calls, the rest INSUFFICIENT_BALANCE", async () => {
     await f.customerOn("prepaid-co", "prepaid");
-    const inputs = Array.from({ length: 60 }, (_, i) => ({ customerId: "prepaid-co", feature: "api_calls", idempotencyKey: `p-${i}`, value: "1" }));
+    const inputs = Array.from({ length: 60 }, (_, i) => ({
+      customerId: "prepaid-co",
+      feature: "api_calls",
+      idempotencyKey: `p-${i}`,
+      value: "1",
+    }));
 
     const results = await Promise.all(inputs.map((input) => f.track(input)));
 
     expect(counts(results)).toEqual({ accepted: 40, "error:INSUFFICIENT_BALANCE": 20 });
-    expect(await f.wallet("prepaid-co")).toMatchObject({ balance: "0.00", allowance: "0.00", spent: "4.00", overage: "0.00" });
+    expect(await f.wallet("prepaid-co")).toMatchObject({
+      balance: "0.00",
+      allowance: "0.00",
+      spent: "4.00",
+      overage: "0.00",
+    });
   });
 });
 
@@ -132,12 +192,24 @@ describe("CREDITS: concurrent batches and single calls racing for the same credi
 describe("other writes racing with themselves", () => {
   it("given 10 concurrent subscribes of one customer to different plans, then exactly one wins and 9 are ALREADY_EXISTS", async () => {
     await f.customer("chooser");
-    const plans = ["metered", "capped", "credits", "prepaid", "metered", "capped", "credits", "prepaid", "metered", "capped"];
+    const plans = [
+      "metered",
+      "capped",
+      "credits",
+      "prepaid",
+      "metered",
+      "capped",
+      "credits",
+      "prepaid",
+      "metered",
+      "capped",
+    ];
     const results = await Promise.all(plans.map((p) => f.subscribe("chooser", p)));
     const winners = results.filter((r) => !r.errors);
     expect(winners).toHaveLength(1);
     expect(results.filter((r) => r.errors).map(codeOf)).toEqual(Array(9).fill("ALREADY_EXISTS"));
-    const sub = (await api.ok(`{ customer(id: "chooser") { subscription { plan { code } status } } }`)).customer.subscription;
+    const sub = (await api.ok(`{ customer(id: "chooser") { subscription { plan { code } status } } }`)).customer
+      .subscription;
     expect(sub).toEqual({ plan: { code: winners[0]!.data.subscribe.plan.code }, status: "ACTIVE" });
   });
 
@@ -145,23 +217,37 @@ describe("other writes racing with themselves", () => {
     await f.pack("pack50", "50", "5");
     await f.customerOn("buyer", "credits");
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => api.gql(`mutation { purchaseCreditPack(customerId: "buyer", packCode: "pack50", idempotencyKey: "once") { credits } }`)),
+      Array.from({ length: 20 }, () =>
+        api.gql(
+          `mutation { purchaseCreditPack(customerId: "buyer", packCode: "pack50", idempotencyKey: "once") { credits } }`,
+        ),
+      ),
     );
-    expect(results.map((r) => r.errors?.[0]?.extensions?.code ?? r.data.purchaseCreditPack.credits)).toEqual(Array(20).fill("150"));
+    expect(results.map((r) => r.errors?.[0]?.extensions?.code ?? r.data.purchaseCreditPack.credits)).toEqual(
+      Array(20).fill("150"),
+    );
     expect(await f.wallet("buyer")).toMatchObject({ credits: "150", planCredits: "100", purchasedCredits: "50" });
   });
 
   it("given 20 concurrent top-ups under one key, then the money is added exactly once", async () => {
     await f.customerOn("topper", "prepaid");
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => api.gql(`mutation { topUpBalance(customerId: "topper", amount: "2.5", idempotencyKey: "once") { balance } }`)),
+      Array.from({ length: 20 }, () =>
+        api.gql(`mutation { topUpBalance(customerId: "topper", amount: "2.5", idempotencyKey: "once") { balance } }`),
+      ),
     );
-    expect(results.map((r) => r.errors?.[0]?.extensions?.code ?? r.data.topUpBalance.balance)).toEqual(Array(20).fill("6.50"));
+    expect(results.map((r) => r.errors?.[0]?.extensions?.code ?? r.data.topUpBalance.balance)).toEqual(
+      Array(20).fill("6.50"),
+    );
     expect(await f.wallet("topper")).toMatchObject({ balance: "6.50", topUps: "2.50", allowance: "4.00" });
   });
 
   it("given 10 concurrent creations of one customer id, then exactly one is created", async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => api.gql(`mutation($n: String) { createCustomer(input: { id: "twin", name: $n }) { id } }`, { n: `n${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api.gql(`mutation($n: String) { createCustomer(input: { id: "twin", name: $n }) { id } }`, { n: `n${i}` }),
+      ),
+    );
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => r.errors).map(codeOf)).toEqual(Array(9).fill("ALREADY_EXISTS"));
   });
@@ -191,9 +277,18 @@ describe("a transaction conflict on the wallet, as real DynamoDB reports it", ()
     await f.customerOn("conflict-batch", "credits");
     const conflict = conflictOnNextWalletTransaction(api.deps.db, "conflict-batch");
     try {
-      const r = await f.trackBatch(["a", "b", "c"].map((k) => ({ customerId: "conflict-batch", feature: "images", idempotencyKey: k, value: "1" })));
+      const r = await f.trackBatch(
+        ["a", "b", "c"].map((k) => ({
+          customerId: "conflict-batch",
+          feature: "images",
+          idempotencyKey: k,
+          value: "1",
+        })),
+      );
       expect(conflict.injected()).toBe(1);
-      expect(r.data.trackUsageBatch.map((e: { ok: boolean; payload: { replayed: boolean } }) => [e.ok, e.payload.replayed])).toEqual([
+      expect(
+        r.data.trackUsageBatch.map((e: { ok: boolean; payload: { replayed: boolean } }) => [e.ok, e.payload.replayed]),
+      ).toEqual([
         [true, false],
         [true, false],
         [true, false],
@@ -209,7 +304,9 @@ describe("a transaction conflict on the wallet, as real DynamoDB reports it", ()
     await f.customerOn("conflict-buy", "credits");
     const conflict = conflictOnNextWalletTransaction(api.deps.db, "conflict-buy");
     try {
-      const r = await api.gql(`mutation { purchaseCreditPack(customerId: "conflict-buy", packCode: "pack10", idempotencyKey: "b1") { credits } }`);
+      const r = await api.gql(
+        `mutation { purchaseCreditPack(customerId: "conflict-buy", packCode: "pack10", idempotencyKey: "b1") { credits } }`,
+      );
       expect(conflict.injected()).toBe(1);
       expect(r.errors).toBeUndefined();
       expect(r.data.purchaseCreditPack.credits).toBe("110");

@@ -15,9 +15,25 @@ beforeAll(async () => {
   await f.feature("api_calls");
   await f.feature("images");
   await f.feature("sso", "BOOLEAN");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "99", features: [{ feature: "api_calls", included: "10", overagePrice: "0.25" }, { feature: "sso" }] });
-  await f.plan({ code: "credits", model: "CREDITS", basePrice: "49", includedCredits: "100", features: [{ feature: "images", creditsPerUnit: "10" }] });
-  await f.plan({ code: "balance", model: "BALANCE", basePrice: "10", features: [{ feature: "api_calls", unitPrice: "1" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "10", overagePrice: "0.25" }, { feature: "sso" }],
+  });
+  await f.plan({
+    code: "credits",
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "100",
+    features: [{ feature: "images", creditsPerUnit: "10" }],
+  });
+  await f.plan({
+    code: "balance",
+    model: "BALANCE",
+    basePrice: "10",
+    features: [{ feature: "api_calls", unitPrice: "1" }],
+  });
   await f.pack("pack50", "50", "5");
 });
 afterAll(() => api?.close());
@@ -38,23 +54,37 @@ const view = async (id: string) =>
 
 const page = async (id: string, first: number, after?: string | null) =>
   (
-    await api.ok(`query($c: ID!, $n: Int, $a: String) { customer(id: $c) { events(first: $n, after: $a) { edges { cursor node { idempotencyKey value timestamp } } pageInfo { hasNextPage endCursor } } } }`, {
-      c: id,
-      n: first,
-      a: after,
-    })
+    await api.ok(
+      `query($c: ID!, $n: Int, $a: String) { customer(id: $c) { events(first: $n, after: $a) { edges { cursor node { idempotencyKey value timestamp } } pageInfo { hasNextPage endCursor } } } }`,
+      {
+        c: id,
+        n: first,
+        a: after,
+      },
+    )
   ).customer.events;
 
 describe("a customer", () => {
   it("without a subscription shows its profile, an empty wallet, and no usage, entitlements or events", async () => {
-    await api.ok(`mutation { createCustomer(input: { id: "new-co", name: "New Co", email: "billing@new.example", metadata: { tier: "gold", seats: 3 } }) { id } }`);
+    await api.ok(
+      `mutation { createCustomer(input: { id: "new-co", name: "New Co", email: "billing@new.example", metadata: { tier: "gold", seats: 3 } }) { id } }`,
+    );
     expect(await view("new-co")).toEqual({
       id: "new-co",
       name: "New Co",
       email: "billing@new.example",
       metadata: { tier: "gold", seats: 3 },
       subscription: null,
-      wallet: { credits: "0", planCredits: "0", purchasedCredits: "0", balance: "0.00", allowance: "0.00", topUps: "0.00", spent: "0.00", overage: "0.00" },
+      wallet: {
+        credits: "0",
+        planCredits: "0",
+        purchasedCredits: "0",
+        balance: "0.00",
+        allowance: "0.00",
+        topUps: "0.00",
+        spent: "0.00",
+        overage: "0.00",
+      },
       usage: [],
       entitlements: [],
     });
@@ -79,10 +109,39 @@ describe("METERED customer", () => {
       cancelAtPeriodEnd: false,
       scheduledPlan: null,
     });
-    expect(v.usage).toEqual([{ feature: { code: "api_calls", kind: "METERED" }, used: "12.5", included: "10", overage: "2.5", cost: "0.625", credits: null }]);
+    expect(v.usage).toEqual([
+      {
+        feature: { code: "api_calls", kind: "METERED" },
+        used: "12.5",
+        included: "10",
+        overage: "2.5",
+        cost: "0.625",
+        credits: null,
+      },
+    ]);
     expect(v.entitlements).toEqual([
-      { feature: "api_calls", allowed: true, reason: null, model: "METERED", used: "12.5", included: "10", remaining: "0", credits: null, balance: null },
-      { feature: "sso", allowed: true, reason: null, model: "METERED", used: null, included: null, remaining: null, credits: null, balance: null },
+      {
+        feature: "api_calls",
+        allowed: true,
+        reason: null,
+        model: "METERED",
+        used: "12.5",
+        included: "10",
+        remaining: "0",
+        credits: null,
+        balance: null,
+      },
+      {
+        feature: "sso",
+        allowed: true,
+        reason: null,
+        model: "METERED",
+        used: null,
+        included: null,
+        remaining: null,
+        credits: null,
+        balance: null,
+      },
     ]);
   });
 });
@@ -91,14 +150,46 @@ describe("CREDITS customer", () => {
   it("spends plan credits first, then purchased ones, and shows each pool", async () => {
     await f.customerOn("studio", "credits");
     await f.track({ customerId: "studio", feature: "images", idempotencyKey: "i1", value: "3" });
-    await api.ok(`mutation { purchaseCreditPack(customerId: "studio", packCode: "pack50", idempotencyKey: "buy-1") { credits } }`);
+    await api.ok(
+      `mutation { purchaseCreditPack(customerId: "studio", packCode: "pack50", idempotencyKey: "buy-1") { credits } }`,
+    );
     expect((await view("studio")).wallet).toMatchObject({ credits: "120", planCredits: "70", purchasedCredits: "50" });
 
     await f.track({ customerId: "studio", feature: "images", idempotencyKey: "i2", value: "8" });
     const v = await view("studio");
-    expect(v.wallet).toEqual({ credits: "40", planCredits: "0", purchasedCredits: "40", balance: "0.00", allowance: "0.00", topUps: "0.00", spent: "0.00", overage: "0.00" });
-    expect(v.usage).toEqual([{ feature: { code: "images", kind: "METERED" }, used: "11", included: null, overage: null, cost: null, credits: "110" }]);
-    expect(v.entitlements).toEqual([{ feature: "images", allowed: true, reason: null, model: "CREDITS", used: "11", included: null, remaining: null, credits: "40", balance: null }]);
+    expect(v.wallet).toEqual({
+      credits: "40",
+      planCredits: "0",
+      purchasedCredits: "40",
+      balance: "0.00",
+      allowance: "0.00",
+      topUps: "0.00",
+      spent: "0.00",
+      overage: "0.00",
+    });
+    expect(v.usage).toEqual([
+      {
+        feature: { code: "images", kind: "METERED" },
+        used: "11",
+        included: null,
+        overage: null,
+        cost: null,
+        credits: "110",
+      },
+    ]);
+    expect(v.entitlements).toEqual([
+      {
+        feature: "images",
+        allowed: true,
+        reason: null,
+        model: "CREDITS",
+        used: "11",
+        included: null,
+        remaining: null,
+        credits: "40",
+        balance: null,
+      },
+    ]);
   });
 });
 
@@ -106,23 +197,74 @@ describe("BALANCE customer", () => {
   it("spends the allowance first, then top-ups, then goes into overage", async () => {
     await f.customerOn("bigco", "balance");
     await api.ok(`mutation { topUpBalance(customerId: "bigco", amount: "20", idempotencyKey: "top-1") { balance } }`);
-    expect((await view("bigco")).wallet).toEqual({ credits: "0", planCredits: "0", purchasedCredits: "0", balance: "30.00", allowance: "10.00", topUps: "20.00", spent: "0.00", overage: "0.00" });
+    expect((await view("bigco")).wallet).toEqual({
+      credits: "0",
+      planCredits: "0",
+      purchasedCredits: "0",
+      balance: "30.00",
+      allowance: "10.00",
+      topUps: "20.00",
+      spent: "0.00",
+      overage: "0.00",
+    });
 
     await f.track({ customerId: "bigco", feature: "api_calls", idempotencyKey: "b1", value: "12" });
-    expect((await view("bigco")).wallet).toMatchObject({ balance: "18.00", allowance: "0.00", topUps: "18.00", spent: "12.00", overage: "0.00" });
+    expect((await view("bigco")).wallet).toMatchObject({
+      balance: "18.00",
+      allowance: "0.00",
+      topUps: "18.00",
+      spent: "12.00",
+      overage: "0.00",
+    });
 
     await f.track({ customerId: "bigco", feature: "api_calls", idempotencyKey: "b2", value: "25" });
     const v = await view("bigco");
-    expect(v.wallet).toEqual({ credits: "0", planCredits: "0", purchasedCredits: "0", balance: "-7.00", allowance: "0.00", topUps: "0.00", spent: "37.00", overage: "7.00" });
-    expect(v.usage).toEqual([{ feature: { code: "api_calls", kind: "METERED" }, used: "37", included: null, overage: null, cost: "37.00", credits: null }]);
-    expect(v.entitlements).toEqual([{ feature: "api_calls", allowed: true, reason: null, model: "BALANCE", used: "37", included: null, remaining: null, credits: null, balance: "-7.00" }]);
+    expect(v.wallet).toEqual({
+      credits: "0",
+      planCredits: "0",
+      purchasedCredits: "0",
+      balance: "-7.00",
+      allowance: "0.00",
+      topUps: "0.00",
+      spent: "37.00",
+      overage: "7.00",
+    });
+    expect(v.usage).toEqual([
+      {
+        feature: { code: "api_calls", kind: "METERED" },
+        used: "37",
+        included: null,
+        overage: null,
+        cost: "37.00",
+        credits: null,
+      },
+    ]);
+    expect(v.entitlements).toEqual([
+      {
+        feature: "api_calls",
+        allowed: true,
+        reason: null,
+        model: "BALANCE",
+        used: "37",
+        included: null,
+        remaining: null,
+        credits: null,
+        balance: "-7.00",
+      },
+    ]);
   });
 });
 
 describe("events", () => {
   it("given 5 events at increasing times, when paged 2 at a time, then they come newest first with exact cursors and hasNextPage", async () => {
     await f.customerOn("pager", "metered");
-    const times = ["2026-01-01T00:01:00.000Z", "2026-01-01T00:02:00.000Z", "2026-01-01T00:03:00.000Z", "2026-01-01T00:04:00.000Z", "2026-01-01T00:05:00.000Z"];
+    const times = [
+      "2026-01-01T00:01:00.000Z",
+      "2026-01-01T00:02:00.000Z",
+      "2026-01-01T00:03:00.000Z",
+      "2026-01-01T00:04:00.000Z",
+      "2026-01-01T00:05:00.000Z",
+    ];
     for (const [i, time] of times.entries()) {
       await f.advanceClock(time);
       await f.track({ customerId: "pager", feature: "api_calls", idempotencyKey: `e${i + 1}`, value: String(i + 1) });
@@ -151,7 +293,10 @@ describe("events", () => {
 
   it("refuses a cursor that is not one, and a page size out of range, with BAD_USER_INPUT", async () => {
     const q = (first: number, after: string | null) =>
-      api.gql(`query($n: Int, $a: String) { customer(id: "pager") { events(first: $n, after: $a) { edges { cursor } } } }`, { n: first, a: after });
+      api.gql(
+        `query($n: Int, $a: String) { customer(id: "pager") { events(first: $n, after: $a) { edges { cursor } } } }`,
+        { n: first, a: after },
+      );
     expectError(await q(2, "not-a-cursor"), "BAD_USER_INPUT");
     expectError(await q(2, Buffer.from("EVENT#pager#3", "utf8").toString("base64url")), "BAD_USER_INPUT");
     expectError(await q(2, "%%%"), "BAD_USER_INPUT");

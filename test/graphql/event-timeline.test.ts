@@ -17,7 +17,12 @@ beforeAll(async () => {
   api = await startTestApi({ clockStart: "2026-03-01T00:00:00.000Z" });
   f = fixtures(api);
   await f.feature("api_calls");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "10", features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
+  });
 });
 afterAll(() => api?.close());
 
@@ -47,8 +52,14 @@ async function allKeys(customerId: string, first: number): Promise<{ keys: strin
 }
 
 const at = (minute: number) => `2026-03-01T00:${String(minute).padStart(2, "0")}:00.000Z`;
-const ev = (customerId: string, key: string, value = "1"): TrackInput => ({ customerId, feature: "api_calls", idempotencyKey: key, value });
-const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
+const ev = (customerId: string, key: string, value = "1"): TrackInput => ({
+  customerId,
+  feature: "api_calls",
+  idempotencyKey: key,
+  value,
+});
+const range = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
 
 async function batch(inputs: TrackInput[]) {
   const response = await f.trackBatch(inputs);
@@ -113,10 +124,19 @@ describe("a customer's events", () => {
     // A made-up position is refused, not read past the page.
     const inside = Buffer.from(next.pageInfo.endCursor!, "base64url").toString("utf8");
     const forged = Buffer.from(inside.replace(/\/\d+$/, "/9999"), "utf8").toString("base64url");
-    const refused = await api.gql(`query($a: String) { customer(id: "resume") { events(first: 4, after: $a) { edges { cursor } } } }`, { a: forged });
+    const refused = await api.gql(
+      `query($a: String) { customer(id: "resume") { events(first: 4, after: $a) { edges { cursor } } } }`,
+      { a: forged },
+    );
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
     const last = await page("resume", 4, next.pageInfo.endCursor);
-    expect(last).toEqual({ edges: [expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-001" }) }), expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-000" }) })], pageInfo: { hasNextPage: false, endCursor: last.edges[1]!.cursor } });
+    expect(last).toEqual({
+      edges: [
+        expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-001" }) }),
+        expect.objectContaining({ node: expect.objectContaining({ idempotencyKey: "r-000" }) }),
+      ],
+      pageInfo: { hasNextPage: false, endCursor: last.edges[1]!.cursor },
+    });
   });
 
   it("given a backfilled event, then it lists where it was recorded and shows its own timestamp", async () => {
@@ -138,9 +158,13 @@ describe("a customer's events", () => {
     await batch(inputs);
     const before = await timelineEntries("retry");
     const replay = await f.trackBatch(inputs);
-    expect(replay.data.trackUsageBatch.map((r: { payload: { replayed: boolean } }) => r.payload.replayed)).toEqual(inputs.map(() => true));
+    expect(replay.data.trackUsageBatch.map((r: { payload: { replayed: boolean } }) => r.payload.replayed)).toEqual(
+      inputs.map(() => true),
+    );
     expect(await timelineEntries("retry")).toBe(before);
     const listed = await page("retry", 100);
-    expect(listed.edges.map((e) => [e.node.idempotencyKey, e.node.value])).toEqual([...inputs].reverse().map((i) => [i.idempotencyKey, "2"]));
+    expect(listed.edges.map((e) => [e.node.idempotencyKey, e.node.value])).toEqual(
+      [...inputs].reverse().map((i) => [i.idempotencyKey, "2"]),
+    );
   });
 });

@@ -14,9 +14,25 @@ beforeAll(async () => {
   f = fixtures(api);
   await f.feature("api_calls");
   await f.feature("images");
-  await f.plan({ code: "metered", model: "METERED", basePrice: "99", features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }] });
-  await f.plan({ code: "credits", model: "CREDITS", basePrice: "49", includedCredits: "100", features: [{ feature: "images", creditsPerUnit: "10" }] });
-  await f.plan({ code: "balance", model: "BALANCE", basePrice: "100", features: [{ feature: "api_calls", unitPrice: "0.0043" }] });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
+  });
+  await f.plan({
+    code: "credits",
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "100",
+    features: [{ feature: "images", creditsPerUnit: "10" }],
+  });
+  await f.plan({
+    code: "balance",
+    model: "BALANCE",
+    basePrice: "100",
+    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
+  });
   await f.pack("pack50", "50", "5");
   await f.pack("pack200", "200", "15");
 });
@@ -40,13 +56,20 @@ describe("trackUsage replays", () => {
       periodStart: "2026-01-01T00:00:00.000Z",
     });
     const before = await f.snapshot("m1");
-    expect(before.usage).toEqual([{ feature: { code: "api_calls" }, used: "250", included: "1000", overage: "0", cost: "0.00", credits: null }]);
+    expect(before.usage).toEqual([
+      { feature: { code: "api_calls" }, used: "250", included: "1000", overage: "0", cost: "0.00", credits: null },
+    ]);
 
     const again = await f.track(input);
     expect(again.errors).toBeUndefined();
     expect(again.data.trackUsage.replayed).toBe(true);
     expect(again.data.trackUsage.event).toEqual(first.data.trackUsage.event);
-    expect(again.data.trackUsage.entitlement).toMatchObject({ allowed: true, used: "250", included: "1000", remaining: "750" });
+    expect(again.data.trackUsage.entitlement).toMatchObject({
+      allowed: true,
+      used: "250",
+      included: "1000",
+      remaining: "750",
+    });
     expect(await f.snapshot("m1")).toEqual(before);
   });
 
@@ -55,7 +78,9 @@ describe("trackUsage replays", () => {
     await f.track({ customerId: "m2", feature: "api_calls", idempotencyKey: "n-1", value: "7.5" });
     const again = await f.track({ customerId: "m2", feature: "api_calls", idempotencyKey: "n-1", value: 7.5 });
     expect(again.data.trackUsage).toMatchObject({ replayed: true, event: { value: "7.5" } });
-    expect(await f.usage("m2")).toEqual([{ feature: { code: "api_calls" }, used: "7.5", included: "1000", overage: "0", cost: "0.00", credits: null }]);
+    expect(await f.usage("m2")).toEqual([
+      { feature: { code: "api_calls" }, used: "7.5", included: "1000", overage: "0", cost: "0.00", credits: null },
+    ]);
   });
 
   it("given an event sent without a value, when it is replayed with an explicit value of 1, then it is the same request", async () => {
@@ -79,15 +104,43 @@ describe("trackUsage replays", () => {
 
   it("given an accepted event, when the key is reused with other properties or an explicit timestamp, then IDEMPOTENCY_KEY_REUSED", async () => {
     await f.customerOn("m4", "metered");
-    await f.track({ customerId: "m4", feature: "api_calls", idempotencyKey: "p", value: "1", properties: { run: "a" } });
+    await f.track({
+      customerId: "m4",
+      feature: "api_calls",
+      idempotencyKey: "p",
+      value: "1",
+      properties: { run: "a" },
+    });
     const before = await f.snapshot("m4");
-    expectError(await f.track({ customerId: "m4", feature: "api_calls", idempotencyKey: "p", value: "1", properties: { run: "b" } }), "IDEMPOTENCY_KEY_REUSED");
     expectError(
-      await f.track({ customerId: "m4", feature: "api_calls", idempotencyKey: "p", value: "1", properties: { run: "a" }, timestamp: "2026-01-01T00:00:00Z" }),
+      await f.track({
+        customerId: "m4",
+        feature: "api_calls",
+        idempotencyKey: "p",
+        value: "1",
+        properties: { run: "b" },
+      }),
+      "IDEMPOTENCY_KEY_REUSED",
+    );
+    expectError(
+      await f.track({
+        customerId: "m4",
+        feature: "api_calls",
+        idempotencyKey: "p",
+        value: "1",
+        properties: { run: "a" },
+        timestamp: "2026-01-01T00:00:00Z",
+      }),
       "IDEMPOTENCY_KEY_REUSED",
     );
     // Key order inside properties does not make it another request.
-    const same = await f.track({ customerId: "m4", feature: "api_calls", idempotencyKey: "p", value: "1", properties: { run: "a" } });
+    const same = await f.track({
+      customerId: "m4",
+      feature: "api_calls",
+      idempotencyKey: "p",
+      value: "1",
+      properties: { run: "a" },
+    });
     expect(same.data.trackUsage.replayed).toBe(true);
     expect(await f.snapshot("m4")).toEqual(before);
   });
@@ -99,7 +152,11 @@ describe("trackUsage replays", () => {
     expect(first.data.trackUsage.event).toMatchObject({ value: "3", credits: "30", cost: null });
     expect(first.data.trackUsage.entitlement).toMatchObject({ allowed: true, credits: "70" });
     const again = await f.track(input);
-    expect(again.data.trackUsage).toMatchObject({ replayed: true, event: { value: "3", credits: "30" }, entitlement: { credits: "70" } });
+    expect(again.data.trackUsage).toMatchObject({
+      replayed: true,
+      event: { value: "3", credits: "30" },
+      entitlement: { credits: "70" },
+    });
     expect(await f.wallet("c1")).toEqual({
       credits: "70",
       planCredits: "70",
@@ -115,7 +172,11 @@ describe("trackUsage replays", () => {
   it("given a CREDITS event accepted while credits lasted, when it is replayed after credits ran out, then it is still answered as a replay", async () => {
     await f.customerOn("c2", "credits");
     const input = { customerId: "c2", feature: "images", idempotencyKey: "all", value: "10" };
-    expect((await f.track(input)).data.trackUsage.entitlement).toMatchObject({ allowed: false, reason: "INSUFFICIENT_CREDITS", credits: "0" });
+    expect((await f.track(input)).data.trackUsage.entitlement).toMatchObject({
+      allowed: false,
+      reason: "INSUFFICIENT_CREDITS",
+      credits: "0",
+    });
     const again = await f.track(input);
     expect(again.errors).toBeUndefined();
     expect(again.data.trackUsage).toMatchObject({ replayed: true, event: { credits: "100" } });
@@ -127,7 +188,11 @@ describe("trackUsage replays", () => {
     const input = { customerId: "b1", feature: "api_calls", idempotencyKey: "b-1", value: "15000" };
     expect((await f.track(input)).data.trackUsage.event.cost).toBe("64.50");
     const again = await f.track(input);
-    expect(again.data.trackUsage).toMatchObject({ replayed: true, event: { cost: "64.50" }, entitlement: { balance: "35.50" } });
+    expect(again.data.trackUsage).toMatchObject({
+      replayed: true,
+      event: { cost: "64.50" },
+      entitlement: { balance: "35.50" },
+    });
     expect(await f.wallet("b1")).toMatchObject({ balance: "35.50", spent: "64.50", allowance: "35.50" });
   });
 
@@ -145,17 +210,23 @@ describe("trackUsage replays", () => {
 
 describe("purchase replays", () => {
   const buy = (customerId: string, packCode: string, key: string) =>
-    api.gql(`mutation($c: ID!, $p: ID!, $k: ID!) { purchaseCreditPack(customerId: $c, packCode: $p, idempotencyKey: $k) { credits planCredits purchasedCredits } }`, {
-      c: customerId,
-      p: packCode,
-      k: key,
-    });
+    api.gql(
+      `mutation($c: ID!, $p: ID!, $k: ID!) { purchaseCreditPack(customerId: $c, packCode: $p, idempotencyKey: $k) { credits planCredits purchasedCredits } }`,
+      {
+        c: customerId,
+        p: packCode,
+        k: key,
+      },
+    );
   const topUp = (customerId: string, amount: string | number, key: string) =>
-    api.gql(`mutation($c: ID!, $a: Money!, $k: ID!) { topUpBalance(customerId: $c, amount: $a, idempotencyKey: $k) { balance allowance topUps spent overage } }`, {
-      c: customerId,
-      a: amount,
-      k: key,
-    });
+    api.gql(
+      `mutation($c: ID!, $a: Money!, $k: ID!) { topUpBalance(customerId: $c, amount: $a, idempotencyKey: $k) { balance allowance topUps spent overage } }`,
+      {
+        c: customerId,
+        a: amount,
+        k: key,
+      },
+    );
 
   it("given a credit pack bought with a key, when the purchase is retried, then the credits are added once", async () => {
     await f.customerOn("c3", "credits");
@@ -177,10 +248,22 @@ describe("purchase replays", () => {
   it("given a top-up with a key, when it is retried, then the money is added once", async () => {
     await f.customerOn("b2", "balance");
     const first = await topUp("b2", "25.5", "top-1");
-    expect(first.data.topUpBalance).toEqual({ balance: "125.50", allowance: "100.00", topUps: "25.50", spent: "0.00", overage: "0.00" });
+    expect(first.data.topUpBalance).toEqual({
+      balance: "125.50",
+      allowance: "100.00",
+      topUps: "25.50",
+      spent: "0.00",
+      overage: "0.00",
+    });
     const again = await topUp("b2", 25.5, "top-1");
     expect(again.errors).toBeUndefined();
-    expect(again.data.topUpBalance).toEqual({ balance: "125.50", allowance: "100.00", topUps: "25.50", spent: "0.00", overage: "0.00" });
+    expect(again.data.topUpBalance).toEqual({
+      balance: "125.50",
+      allowance: "100.00",
+      topUps: "25.50",
+      spent: "0.00",
+      overage: "0.00",
+    });
     expect((await f.wallet("b2")).balance).toBe("125.50");
   });
 

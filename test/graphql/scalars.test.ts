@@ -14,7 +14,9 @@ describe("Money and Decimal scalars", () => {
   it("accept JSON numbers and strings alike, and print exact decimal strings", async () => {
     const fromNumbers = await api.ok(PACK, { i: { code: "a", name: "A", credits: 1500.5, price: 0.1 } });
     expect(fromNumbers.createCreditPack).toEqual({ credits: "1500.5", price: "0.10" });
-    const fromText = await api.ok(`mutation { createCreditPack(input: { code: "b", name: "B", credits: 2, price: 0.000000000001 }) { credits price } }`);
+    const fromText = await api.ok(
+      `mutation { createCreditPack(input: { code: "b", name: "B", credits: 2, price: 0.000000000001 }) { credits price } }`,
+    );
     expect(fromText.createCreditPack).toEqual({ credits: "2", price: "0.000000000001" });
   });
 
@@ -26,7 +28,13 @@ describe("Money and Decimal scalars", () => {
   });
 
   it("refuse 13 decimals of money and 7 of quantity, NaN and exponents out of range", async () => {
-    for (const [credits, price] of [[1, "0.0000000000001"], ["0.0000001", 1], [1, "NaN"], [1, "1e999"], ["abc", 1]]) {
+    for (const [credits, price] of [
+      [1, "0.0000000000001"],
+      ["0.0000001", 1],
+      [1, "NaN"],
+      [1, "1e999"],
+      ["abc", 1],
+    ]) {
       const result = await api.gql(PACK, { i: { code: "e", name: "E", credits, price } });
       expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     }

@@ -39,10 +39,21 @@ describe("Lambda bundles", () => {
 
   it("loads each bundle in a fresh Node process and finds an exported handler function", () => {
     // Configuration as Lambda would provide it; nothing is called, so no AWS access happens.
-    const env = { PATH: process.env.PATH, BILLING_TABLE: "infra-test", BILLING_API_KEY: "infra-test-key", BILLING_CLOCK: "test", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+    const env = {
+      PATH: process.env.PATH,
+      BILLING_TABLE: "infra-test",
+      BILLING_API_KEY: "infra-test-key",
+      BILLING_CLOCK: "test",
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
     for (const f of built) {
       const script = `const m = await import(${JSON.stringify(pathToFileURL(f.outfile).href)}); console.log(typeof m.handler);`;
-      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8", timeout: 15_000 });
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+        env,
+        encoding: "utf8",
+        timeout: 15_000,
+      });
       expect(out.trim(), f.name).toBe("function");
     }
   });

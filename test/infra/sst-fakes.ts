@@ -46,7 +46,7 @@ export function recordOf(value: unknown): Recorded | undefined {
 
 function property(record: Recorded, path: string): unknown {
   const ref = new Ref(record.name, path);
-  return new Proxy(function () {}, {
+  return new Proxy(() => {}, {
     get(_target, prop) {
       if (prop === REF) return ref;
       if (prop === Symbol.toPrimitive || prop === "toString") return () => ref.toString();
@@ -64,6 +64,7 @@ function componentClass(kind: string, components: Recorded[]) {
     constructor(name: string, args: Record<string, any> = {}) {
       const record: Recorded = { kind, name, args, calls: [] };
       components.push(record);
+      // biome-ignore lint/correctness/noConstructorReturn: a recorded fake answers every property, as SST's components do
       return new Proxy(this, {
         get(_target, prop) {
           if (prop === RECORD) return record;

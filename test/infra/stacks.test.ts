@@ -34,8 +34,16 @@ function isValidSchedule(expression: string): boolean {
 
 describe("schedule expression check", () => {
   it("accepts what EventBridge accepts and refuses near misses", () => {
-    for (const ok of ["rate(5 minutes)", "rate(1 day)", "rate(1 minute)", "cron(0 4 * * ? *)"]) expect(isValidSchedule(ok)).toBe(true);
-    for (const bad of ["rate(1 minutes)", "rate(5 minute)", "rate(0 days)", "cron(0 4 * * *)", "cron(0 4 * * * *)", "every 5 minutes"])
+    for (const ok of ["rate(5 minutes)", "rate(1 day)", "rate(1 minute)", "cron(0 4 * * ? *)"])
+      expect(isValidSchedule(ok)).toBe(true);
+    for (const bad of [
+      "rate(1 minutes)",
+      "rate(5 minute)",
+      "rate(0 days)",
+      "cron(0 4 * * *)",
+      "cron(0 4 * * * *)",
+      "every 5 minutes",
+    ])
       expect(isValidSchedule(bad)).toBe(false);
   });
 });
@@ -110,7 +118,11 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(args.primaryIndex).toEqual({ hashKey: TABLE.partitionKey, rangeKey: TABLE.sortKey });
     expect(args.primaryIndex).toEqual(keyOf(local.KeySchema!));
     expect(args.globalIndexes).toEqual({
-      [TABLE.dueIndex.name]: { hashKey: TABLE.dueIndex.partitionKey, rangeKey: TABLE.dueIndex.sortKey, projection: "keys-only" },
+      [TABLE.dueIndex.name]: {
+        hashKey: TABLE.dueIndex.partitionKey,
+        rangeKey: TABLE.dueIndex.sortKey,
+        projection: "keys-only",
+      },
       [TABLE.timelineIndex.name]: { hashKey: TABLE.timelineIndex.partitionKey, rangeKey: TABLE.timelineIndex.sortKey },
     });
     const sstProjection = { ALL: undefined, KEYS_ONLY: "keys-only" } as const;
@@ -132,7 +144,9 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       expect(match, f.args.handler).not.toBeNull();
       const [, file, exported] = match!;
       expect(existsSync(new URL(`../../${file}.ts`, import.meta.url)), `${file}.ts`).toBe(true);
-      expect(read(`${file}.ts`)).toMatch(new RegExp(`^export (async function ${exported}\\b|const ${exported}\\b)`, "m"));
+      expect(read(`${file}.ts`)).toMatch(
+        new RegExp(`^export (async function ${exported}\\b|const ${exported}\\b)`, "m"),
+      );
       return `${file}.ts`;
     });
     expect(entries.sort()).toEqual(FUNCTION_ENTRIES.map((e) => e.entry).sort());
@@ -156,7 +170,11 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
 
   it("runs every function on Node 22 arm64, bundled as minified ESM like scripts/build-functions.ts", () => {
     for (const fn of functions()) {
-      expect(fn.args).toMatchObject({ runtime: "nodejs22.x", architecture: "arm64", nodejs: { format: "esm", minify: true } });
+      expect(fn.args).toMatchObject({
+        runtime: "nodejs22.x",
+        architecture: "arm64",
+        nodejs: { format: "esm", minify: true },
+      });
       expect(fn.args.nodejs.esbuild?.external ?? []).toEqual(BUNDLE_EXTERNAL);
       expect(fn.args.memory).toMatch(/^\d+ MB$/);
       expect(fn.args.logging.retention).toBe(production ? "3 months" : "1 week");
@@ -205,7 +223,9 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       expect(String(refOf(args.destinationConfig.onFailure.destination))).toBe("${ScheduleFailures.arn}");
       // Lambda delivers to the destination with the function's own role.
       const permissions = one("sst.aws.Function", name).args.permissions;
-      expect(permissions.map((p: any) => [p.actions, String(refOf(p.resources[0]))])).toEqual([[["sqs:SendMessage"], "${ScheduleFailures.arn}"]]);
+      expect(permissions.map((p: any) => [p.actions, String(refOf(p.resources[0]))])).toEqual([
+        [["sqs:SendMessage"], "${ScheduleFailures.arn}"],
+      ]);
     }
     expect(one("sst.aws.Queue", "ScheduleFailures").args.transform.queue.messageRetentionSeconds).toBe(14 * 24 * 3600);
   });

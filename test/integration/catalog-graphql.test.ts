@@ -11,7 +11,11 @@ describe("GraphQL: aiModels, aiModel, upsertAiModel", () => {
   let deps: TestDeps;
   let schema: GraphQLSchema;
   const run = async (source: string, variableValues?: Record<string, unknown>) =>
-    JSON.parse(JSON.stringify(await graphql({ schema, source, variableValues, contextValue: { deps, principal: { kind: "bootstrap" } } })));
+    JSON.parse(
+      JSON.stringify(
+        await graphql({ schema, source, variableValues, contextValue: { deps, principal: { kind: "bootstrap" } } }),
+      ),
+    );
 
   beforeAll(async () => {
     deps = await createTestDeps();

@@ -87,8 +87,15 @@ describe("importCatalog", () => {
     const partial = snapshot();
     for (const provider of Object.keys(partial).slice(3)) delete partial[provider];
     const halfModels = snapshot();
-    for (const [name, provider] of Object.entries(halfModels)) if (name !== "amazon-bedrock") provider.models = { only: { cost: { input: 0, output: 0 } } };
-    const bad = [snapshotText.slice(0, 20_000), "{}", '{"openai": {"name": "OpenAI"}}', JSON.stringify(partial), JSON.stringify(halfModels)];
+    for (const [name, provider] of Object.entries(halfModels))
+      if (name !== "amazon-bedrock") provider.models = { only: { cost: { input: 0, output: 0 } } };
+    const bad = [
+      snapshotText.slice(0, 20_000),
+      "{}",
+      '{"openai": {"name": "OpenAI"}}',
+      JSON.stringify(partial),
+      JSON.stringify(halfModels),
+    ];
     for (const text of bad) await expect(importCatalog(deps, text)).rejects.toBeInstanceOf(FeedRejectedError);
     expect(await listModels(deps.db)).toEqual(before);
   });

@@ -34,7 +34,12 @@ describe("resolveModel", () => {
   });
 
   it("resolves the exact ID, the gateway spelling and the bare ID to one model", async () => {
-    for (const spelling of ["anthropic/claude-sonnet-4-6", "anthropic/claude-sonnet-4.6", "claude-sonnet-4-6", "claude-sonnet-4.6"]) {
+    for (const spelling of [
+      "anthropic/claude-sonnet-4-6",
+      "anthropic/claude-sonnet-4.6",
+      "claude-sonnet-4-6",
+      "claude-sonnet-4.6",
+    ]) {
       const model = await resolveModel(deps, spelling);
       expect(model.id).toBe("anthropic/claude-sonnet-4-6");
       expect(model.input).toBe(parseMoney("3"));

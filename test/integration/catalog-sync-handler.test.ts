@@ -51,7 +51,12 @@ describe("functions/sync-catalog handler", () => {
   });
 
   const lastLog = () => JSON.parse(logged.at(-1)!) as Record<string, unknown>;
-  const expectedHeader = () => ({ event: "catalog-sync", source: url, trigger: scheduledEvent.id, scheduledAt: scheduledEvent.time });
+  const expectedHeader = () => ({
+    event: "catalog-sync",
+    source: url,
+    trigger: scheduledEvent.id,
+    scheduledAt: scheduledEvent.time,
+  });
 
   it("imports the downloaded catalog into an empty store and logs one JSON summary line", async () => {
     const result = await handler(scheduledEvent);
@@ -67,7 +72,14 @@ describe("functions/sync-catalog handler", () => {
     feed.anthropic.models["claude-sonnet-4-6"].cost.output = 16.5;
     served.body = JSON.stringify(feed);
     const result = await handler(scheduledEvent);
-    expect(result).toEqual({ ...expectedHeader(), status: "imported", added: 0, changed: 1, unchanged: 314, skipped: 0 });
+    expect(result).toEqual({
+      ...expectedHeader(),
+      status: "imported",
+      added: 0,
+      changed: 1,
+      unchanged: 314,
+      skipped: 0,
+    });
     expect((await getModel(deps.db, "anthropic/claude-sonnet-4-6"))?.output).toBe(parseMoney("16.5"));
   });
 
@@ -75,7 +87,11 @@ describe("functions/sync-catalog handler", () => {
     const before = await listModels(deps.db);
     served.body = snapshotText.slice(0, snapshotText.length / 2);
     const result = await handler(scheduledEvent);
-    expect(result).toEqual({ ...expectedHeader(), status: "rejected", reason: "catalog feed rejected: not valid JSON" });
+    expect(result).toEqual({
+      ...expectedHeader(),
+      status: "rejected",
+      reason: "catalog feed rejected: not valid JSON",
+    });
     expect(lastLog()).toEqual(result);
     served.body = JSON.stringify({ openai: JSON.parse(snapshotText).openai });
     expect(await handler(scheduledEvent)).toEqual({

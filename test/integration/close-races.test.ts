@@ -23,8 +23,20 @@ beforeEach(async () => {
   api = await startTestApi();
   f = fixtures(api);
   await f.features({ calls: "METERED" });
-  await f.plan({ code: "daily", model: "METERED", basePrice: "1", interval: "DAY", features: [{ feature: "calls", included: "0", overagePrice: "1" }] });
-  await f.plan({ code: "wallet", model: "BALANCE", basePrice: "10", interval: "MONTH", features: [{ feature: "calls", unitPrice: "0.5" }] });
+  await f.plan({
+    code: "daily",
+    model: "METERED",
+    basePrice: "1",
+    interval: "DAY",
+    features: [{ feature: "calls", included: "0", overagePrice: "1" }],
+  });
+  await f.plan({
+    code: "wallet",
+    model: "BALANCE",
+    basePrice: "10",
+    interval: "MONTH",
+    features: [{ feature: "calls", unitPrice: "0.5" }],
+  });
 });
 afterEach(() => api.close());
 
@@ -37,7 +49,10 @@ describe("closing twice", () => {
     for (const id of ["a", "b", "c"]) {
       const invoices = await f.invoices(id);
       expect(invoices.map((i) => i.periodStart)).toEqual([
-        "2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z",
+        "2026-01-03T00:00:00.000Z",
+        "2026-01-02T00:00:00.000Z",
+        "2026-01-01T00:00:00.000Z",
+        "2026-01-01T00:00:00.000Z",
       ]);
     }
     const again = await closeDuePeriods(api.deps);
@@ -53,7 +68,10 @@ describe("tracking racing a close", () => {
       api.gql(`mutation($i: TrackUsageInput!) { trackUsage(input: $i) { event { periodStart } } }`, {
         i: { customerId: "racer", feature: "calls", idempotencyKey: `late-${i}`, timestamp: "2026-01-01T23:59:59Z" },
       });
-    const [results] = await Promise.all([Promise.all(Array.from({ length: 50 }, (_, i) => track(i))), closeDuePeriods(api.deps)]);
+    const [results] = await Promise.all([
+      Promise.all(Array.from({ length: 50 }, (_, i) => track(i))),
+      closeDuePeriods(api.deps),
+    ]);
     const accepted = results.filter((r) => !r.errors).length;
     const closed = results.filter((r) => r.errors?.[0]?.extensions?.code === "PERIOD_CLOSED").length;
     expect(accepted + closed).toBe(50);
@@ -70,10 +88,14 @@ describe("tracking racing a close", () => {
     await f.advanceClock("2026-01-02T00:00:05Z");
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        api.gql(`mutation { trackUsage(input: { customerId: "lazy", feature: "calls", idempotencyKey: "new-${i}" }) { event { periodStart } } }`),
+        api.gql(
+          `mutation { trackUsage(input: { customerId: "lazy", feature: "calls", idempotencyKey: "new-${i}" }) { event { periodStart } } }`,
+        ),
       ),
     );
-    expect(results.map((r) => r.data?.trackUsage.event.periodStart)).toEqual(Array(50).fill("2026-01-02T00:00:00.000Z"));
+    expect(results.map((r) => r.data?.trackUsage.event.periodStart)).toEqual(
+      Array(50).fill("2026-01-02T00:00:00.000Z"),
+    );
     expect(await f.invoices("lazy")).toHaveLength(2);
     const now = await api.ok(`{ customer(id: "lazy") { usage { used } } }`);
     expect(now.customer.usage).toEqual([{ used: "50" }]);
@@ -89,7 +111,10 @@ describe("invoice numbers", () => {
         api.ok(`mutation { topUpBalance(customerId: "n${i}", amount: "1", idempotencyKey: "t${i}") { topUps } }`),
       ]).flat(),
     );
-    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => f.invoices(`n${i}`)))).flat().map((inv) => inv.number).sort();
+    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => f.invoices(`n${i}`))))
+      .flat()
+      .map((inv) => inv.number)
+      .sort();
     expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
   });
 
@@ -120,6 +145,8 @@ describe("invoice numbers", () => {
     expect(busy.injected()).toBe(1);
     const renewals = (await Promise.all(ids.map((id) => f.invoices(id)))).map((invoices) => invoices[0]);
     expect(renewals.every((i) => i.periodStart === "2026-01-01T00:00:00.000Z")).toBe(true);
-    expect(renewals.map((i) => i.number).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `INV-${String(i + 21).padStart(6, "0")}`));
+    expect(renewals.map((i) => i.number).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `INV-${String(i + 21).padStart(6, "0")}`),
+    );
   });
 });

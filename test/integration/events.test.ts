@@ -14,7 +14,14 @@ let deps: TestDeps;
 beforeEach(async () => {
   deps = await createTestDeps();
   await createFeature(deps, { code: "calls", name: "Calls", kind: "METERED" });
-  await createPlan(deps, { code: "daily", name: "Daily", model: "METERED", basePrice: parseMoney("2"), interval: "DAY", features: [{ feature: "calls", overagePrice: parseMoney("1") }] });
+  await createPlan(deps, {
+    code: "daily",
+    name: "Daily",
+    model: "METERED",
+    basePrice: parseMoney("2"),
+    interval: "DAY",
+    features: [{ feature: "calls", overagePrice: parseMoney("1") }],
+  });
   await createCustomer(deps, { id: "acme" });
 });
 
@@ -30,13 +37,24 @@ describe("events out", () => {
       ["invoice.created", "invoice.created:INV-000002"],
       ["subscription.renewed", "subscription.renewed:acme:2026-01-02T00:00:00.000Z"],
     ]);
-    expect(deps.publisher.published[1]).toMatchObject({ version: 1, detail: { invoice: { number: "INV-000002", total: "2.00", customerId: "acme" } } });
+    expect(deps.publisher.published[1]).toMatchObject({
+      version: 1,
+      detail: { invoice: { number: "INV-000002", total: "2.00", customerId: "acme" } },
+    });
   });
 
   it("keeps events of a failed publish in the invoice's outbox and publishes them on the next sweep", async () => {
     const delivered: BillingEvent[] = [];
     let down = true;
-    const flaky = { ...deps, publisher: { publish: async (events: BillingEvent[]) => { if (down) throw new Error("bus unavailable"); delivered.push(...events); } } };
+    const flaky = {
+      ...deps,
+      publisher: {
+        publish: async (events: BillingEvent[]) => {
+          if (down) throw new Error("bus unavailable");
+          delivered.push(...events);
+        },
+      },
+    };
     await subscribe(flaky, "acme", "daily");
     expect(delivered).toEqual([]);
     down = false;
@@ -48,8 +66,23 @@ describe("events out", () => {
 
   it("publishes credits.depleted when a track spends the last credit, and balance.negative when spend goes below zero", async () => {
     await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-    await createPlan(deps, { code: "c10", name: "C", model: "CREDITS", basePrice: 0n, interval: "MONTH", includedCredits: parseMoney("10"), features: [{ feature: "images", creditsPerUnit: parseMoney("5") }] });
-    await createPlan(deps, { code: "b1", name: "B", model: "BALANCE", basePrice: parseMoney("1"), interval: "MONTH", features: [{ feature: "calls", unitPrice: parseMoney("0.6") }] });
+    await createPlan(deps, {
+      code: "c10",
+      name: "C",
+      model: "CREDITS",
+      basePrice: 0n,
+      interval: "MONTH",
+      includedCredits: parseMoney("10"),
+      features: [{ feature: "images", creditsPerUnit: parseMoney("5") }],
+    });
+    await createPlan(deps, {
+      code: "b1",
+      name: "B",
+      model: "BALANCE",
+      basePrice: parseMoney("1"),
+      interval: "MONTH",
+      features: [{ feature: "calls", unitPrice: parseMoney("0.6") }],
+    });
     await createCustomer(deps, { id: "credits" });
     await subscribe(deps, "credits", "c10");
     await subscribe(deps, "acme", "b1");
@@ -59,19 +92,41 @@ describe("events out", () => {
     await trackUsage(deps, { customerId: "acme", feature: "calls", idempotencyKey: "c2" });
     const tracked = deps.publisher.published.filter((e) => e.type !== "invoice.created");
     expect(tracked.map((e) => [e.id, e.detail])).toEqual([
-      ["credits.depleted:credits:2026-01-01T00:00:00.000Z", { customerId: "credits", periodStart: "2026-01-01T00:00:00.000Z" }],
-      ["balance.negative:acme:2026-01-01T00:00:00.000Z", { customerId: "acme", periodStart: "2026-01-01T00:00:00.000Z", balance: "-0.20" }],
+      [
+        "credits.depleted:credits:2026-01-01T00:00:00.000Z",
+        { customerId: "credits", periodStart: "2026-01-01T00:00:00.000Z" },
+      ],
+      [
+        "balance.negative:acme:2026-01-01T00:00:00.000Z",
+        { customerId: "acme", periodStart: "2026-01-01T00:00:00.000Z", balance: "-0.20" },
+      ],
     ]);
   });
 
   it("keeps a depletion event of a failed publish in the outbox: the next sweep publishes it once, and a replayed track adds nothing", async () => {
     await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-    await createPlan(deps, { code: "c10", name: "C", model: "CREDITS", basePrice: 0n, interval: "MONTH", includedCredits: parseMoney("10"), features: [{ feature: "images", creditsPerUnit: parseMoney("10") }] });
+    await createPlan(deps, {
+      code: "c10",
+      name: "C",
+      model: "CREDITS",
+      basePrice: 0n,
+      interval: "MONTH",
+      includedCredits: parseMoney("10"),
+      features: [{ feature: "images", creditsPerUnit: parseMoney("10") }],
+    });
     await createCustomer(deps, { id: "artist" });
     await subscribe(deps, "artist", "c10");
     const delivered: BillingEvent[] = [];
     let down = true;
-    const flaky = { ...deps, publisher: { publish: async (events: BillingEvent[]) => { if (down) throw new Error("bus unavailable"); delivered.push(...events); } } };
+    const flaky = {
+      ...deps,
+      publisher: {
+        publish: async (events: BillingEvent[]) => {
+          if (down) throw new Error("bus unavailable");
+          delivered.push(...events);
+        },
+      },
+    };
     const first = await trackUsage(flaky, { customerId: "artist", feature: "images", idempotencyKey: "last-credit" });
     expect(first.entitlement.credits).toBe(0n);
     expect(delivered).toEqual([]);

@@ -21,23 +21,43 @@ let deps: TestDeps;
 beforeEach(async () => {
   deps = await createTestDeps();
   await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-  await createPlan(deps, { code: "credits", name: "Credits", model: "CREDITS", basePrice: units(49), interval: "MONTH", includedCredits: units(100), features: [{ feature: "images", creditsPerUnit: units(10) }] });
+  await createPlan(deps, {
+    code: "credits",
+    name: "Credits",
+    model: "CREDITS",
+    basePrice: units(49),
+    interval: "MONTH",
+    includedCredits: units(100),
+    features: [{ feature: "images", creditsPerUnit: units(10) }],
+  });
   await createCustomer(deps, { id: "acme" });
   await subscribe(deps, "acme", "credits");
 });
 
 /** Another process burns or grants credits: the item changes, this process's cache does not. */
 const elsewhere = (credits: bigint) =>
-  deps.db.doc.send(new UpdateCommand({ TableName: deps.db.table, Key: keys.wallet("acme"), UpdateExpression: "ADD credits :c, #v :one", ExpressionAttributeNames: { "#v": "version" }, ExpressionAttributeValues: { ":c": credits, ":one": 1 } }));
+  deps.db.doc.send(
+    new UpdateCommand({
+      TableName: deps.db.table,
+      Key: keys.wallet("acme"),
+      UpdateExpression: "ADD credits :c, #v :one",
+      ExpressionAttributeNames: { "#v": "version" },
+      ExpressionAttributeValues: { ":c": credits, ":one": 1 },
+    }),
+  );
 
-const track = (key: string, value = units(1)) => trackUsage(deps, { customerId: "acme", feature: "images", idempotencyKey: key, value });
+const track = (key: string, value = units(1)) =>
+  trackUsage(deps, { customerId: "acme", feature: "images", idempotencyKey: key, value });
 
 function countRequests() {
   const seen: string[] = [];
-  deps.db.raw.middlewareStack.add((next, context) => async (args) => {
-    seen.push(String(context.commandName));
-    return next(args);
-  }, { step: "initialize", name: "countForTest", override: true });
+  deps.db.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      seen.push(String(context.commandName));
+      return next(args);
+    },
+    { step: "initialize", name: "countForTest", override: true },
+  );
   return { seen, stop: () => deps.db.raw.middlewareStack.remove("countForTest") };
 }
 
@@ -76,12 +96,22 @@ describe("the cached wallet", () => {
   });
 
   it("batches 100 events of a cached customer in two transactions and no wallet read", async () => {
-    await createPlan(deps, { code: "metered", name: "Metered", model: "METERED", basePrice: units(0), interval: "MONTH", features: [{ feature: "images", overagePrice: units(1) }] });
+    await createPlan(deps, {
+      code: "metered",
+      name: "Metered",
+      model: "METERED",
+      basePrice: units(0),
+      interval: "MONTH",
+      features: [{ feature: "images", overagePrice: units(1) }],
+    });
     await createCustomer(deps, { id: "bulk" });
     await subscribe(deps, "bulk", "metered");
     await trackUsage(deps, { customerId: "bulk", feature: "images", idempotencyKey: "warm-up" });
     const counter = countRequests();
-    const results = await trackUsageBatch(deps, Array.from({ length: 100 }, (_, i) => ({ customerId: "bulk", feature: "images", idempotencyKey: `e${i}` })));
+    const results = await trackUsageBatch(
+      deps,
+      Array.from({ length: 100 }, (_, i) => ({ customerId: "bulk", feature: "images", idempotencyKey: `e${i}` })),
+    );
     counter.stop();
     expect(results.every((r) => r.ok)).toBe(true);
     expect(counter.seen.filter((c) => /Transact/.test(c))).toHaveLength(2);

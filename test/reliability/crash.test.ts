@@ -23,7 +23,14 @@ type Server = { child: ChildProcess; url: string; dynamoPort: number; output: st
 function startServer(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: ROOT,
-    env: { ...process.env, BILLING_DATA_DIR: dataDir, PORT: "0", BILLING_API_KEY: KEY, BILLING_SWEEP_INTERVAL_MS: "600000", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    env: {
+      ...process.env,
+      BILLING_DATA_DIR: dataDir,
+      PORT: "0",
+      BILLING_API_KEY: KEY,
+      BILLING_SWEEP_INTERVAL_MS: "600000",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
@@ -56,7 +63,8 @@ function dynamoPids(port: number): number[] {
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
       const at = args.indexOf("-port");
-      if (args.some((a) => a.includes("DynamoDBLocal")) && at >= 0 && args[at + 1] === String(port)) pids.push(Number(entry));
+      if (args.some((a) => a.includes("DynamoDBLocal")) && at >= 0 && args[at + 1] === String(port))
+        pids.push(Number(entry));
     } catch {
       // the process is gone
     }
@@ -122,9 +130,30 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 }
 
 const PLANS: MPlan[] = [
-  { code: "rel_metered", model: "METERED", basePrice: 30n * S, includedCredits: 0n, blockOnExhaustion: false, features: [{ feature: "rel_calls", kind: "METERED", included: 500n * S, overagePrice: S / 100n, limit: 2000n * S }] },
-  { code: "rel_credits", model: "CREDITS", basePrice: 10n * S, includedCredits: 200n * S, blockOnExhaustion: false, features: [{ feature: "rel_calls", kind: "METERED", creditsPerUnit: 2n * S }] },
-  { code: "rel_balance", model: "BALANCE", basePrice: 5n * S, includedCredits: 0n, blockOnExhaustion: true, features: [{ feature: "rel_calls", kind: "METERED", unitPrice: S / 20n }] },
+  {
+    code: "rel_metered",
+    model: "METERED",
+    basePrice: 30n * S,
+    includedCredits: 0n,
+    blockOnExhaustion: false,
+    features: [{ feature: "rel_calls", kind: "METERED", included: 500n * S, overagePrice: S / 100n, limit: 2000n * S }],
+  },
+  {
+    code: "rel_credits",
+    model: "CREDITS",
+    basePrice: 10n * S,
+    includedCredits: 200n * S,
+    blockOnExhaustion: false,
+    features: [{ feature: "rel_calls", kind: "METERED", creditsPerUnit: 2n * S }],
+  },
+  {
+    code: "rel_balance",
+    model: "BALANCE",
+    basePrice: 5n * S,
+    includedCredits: 0n,
+    blockOnExhaustion: true,
+    features: [{ feature: "rel_calls", kind: "METERED", unitPrice: S / 20n }],
+  },
 ];
 const PACK = { code: "rel_pack", credits: 100n * S, price: 9n * S };
 const text = (v: bigint) => {
@@ -133,7 +162,11 @@ const text = (v: bigint) => {
   return frac ? `${whole}.${frac}` : `${whole}`;
 };
 
-type CrashOp = { kind: "track"; key: string; value: bigint } | { kind: "batch"; items: { key: string; value: bigint }[] } | { kind: "pack"; key: string } | { kind: "topup"; key: string; amount: bigint };
+type CrashOp =
+  | { kind: "track"; key: string; value: bigint }
+  | { kind: "batch"; items: { key: string; value: bigint }[] }
+  | { kind: "pack"; key: string }
+  | { kind: "topup"; key: string; amount: bigint };
 
 const TRACK = `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed } }`;
 const BATCH = `mutation($is: [TrackUsageInput!]!) { trackUsageBatch(inputs: $is) { ok errorCode payload { replayed } } }`;
@@ -172,20 +205,40 @@ describe("crash and restart of the local server mid-load", () => {
       const f = p.features[0] as Extract<MPlan["features"][number], { kind: "METERED" }>;
       const feature = {
         feature: "rel_calls",
-        ...(f.included !== undefined ? { included: text(f.included), overagePrice: text(f.overagePrice!), limit: text(f.limit!) } : {}),
+        ...(f.included !== undefined
+          ? { included: text(f.included), overagePrice: text(f.overagePrice!), limit: text(f.limit!) }
+          : {}),
         ...(f.creditsPerUnit !== undefined ? { creditsPerUnit: text(f.creditsPerUnit) } : {}),
         ...(f.unitPrice !== undefined ? { unitPrice: text(f.unitPrice) } : {}),
       };
       await ok(`mutation($i: CreatePlanInput!) { createPlan(input: $i) { code } }`, {
-        i: { code: p.code, name: p.code, model: p.model, interval: "MONTH", basePrice: text(p.basePrice), ...(p.model === "CREDITS" ? { includedCredits: text(p.includedCredits) } : {}), ...(p.blockOnExhaustion ? { blockOnExhaustion: true } : {}), features: [feature] },
+        i: {
+          code: p.code,
+          name: p.code,
+          model: p.model,
+          interval: "MONTH",
+          basePrice: text(p.basePrice),
+          ...(p.model === "CREDITS" ? { includedCredits: text(p.includedCredits) } : {}),
+          ...(p.blockOnExhaustion ? { blockOnExhaustion: true } : {}),
+          features: [feature],
+        },
       });
     }
-    await ok(`mutation { createCreditPack(input: { code: "rel_pack", name: "rel_pack", credits: "100", price: "9" }) { code } }`);
-    const model = new BillingModel(new Map(PLANS.map((p) => [p.code, p])), new Map([[PACK.code, PACK]]), Date.parse((await ok(`{ now }`)).now));
+    await ok(
+      `mutation { createCreditPack(input: { code: "rel_pack", name: "rel_pack", credits: "100", price: "9" }) { code } }`,
+    );
+    const model = new BillingModel(
+      new Map(PLANS.map((p) => [p.code, p])),
+      new Map([[PACK.code, PACK]]),
+      Date.parse((await ok(`{ now }`)).now),
+    );
     const customers = Array.from({ length: 9 }, (_, n) => ({ id: `crash-${n}`, plan: PLANS[n % 3]!.code }));
     for (const c of customers) {
       await ok(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, { i: { id: c.id } });
-      await ok(`mutation($c: ID!, $p: ID!) { subscribe(customerId: $c, planCode: $p) { status } }`, { c: c.id, p: c.plan });
+      await ok(`mutation($c: ID!, $p: ID!) { subscribe(customerId: $c, planCode: $p) { status } }`, {
+        c: c.id,
+        p: c.plan,
+      });
       model.addCustomer(c.id);
       model.subscribe(c.id, c.plan);
     }
@@ -206,7 +259,8 @@ describe("crash and restart of the local server mid-load", () => {
           keys.push(...items);
           ops.push({ kind: "batch", items });
         } else if (x < 0.33 && n % 3 === 1) ops.push({ kind: "pack", key: `${c.id}-pack-${i}` });
-        else if (x < 0.33 && n % 3 === 2) ops.push({ kind: "topup", key: `${c.id}-topup-${i}`, amount: BigInt(1 + Math.floor(random() * 5)) * S });
+        else if (x < 0.33 && n % 3 === 2)
+          ops.push({ kind: "topup", key: `${c.id}-topup-${i}`, amount: BigInt(1 + Math.floor(random() * 5)) * S });
         else {
           const t = fresh();
           keys.push(t);
@@ -228,17 +282,30 @@ describe("crash and restart of the local server mid-load", () => {
       servers.push(server);
     };
 
-    const send = async (id: string, op: CrashOp): Promise<{ ok: boolean; replayed?: boolean; code?: string }[] | undefined> => {
-      const input = (t: { key: string; value: bigint }) => ({ customerId: id, feature: "rel_calls", idempotencyKey: t.key, value: text(t.value) });
+    const send = async (
+      id: string,
+      op: CrashOp,
+    ): Promise<{ ok: boolean; replayed?: boolean; code?: string }[] | undefined> => {
+      const input = (t: { key: string; value: bigint }) => ({
+        customerId: id,
+        feature: "rel_calls",
+        idempotencyKey: t.key,
+        value: text(t.value),
+      });
       if (op.kind === "track") {
         const a = await gql(server.url, TRACK, { i: input(op) });
         return a && [a.code ? { ok: false, code: a.code } : { ok: true, replayed: a.data.trackUsage.replayed }];
       }
       if (op.kind === "batch") {
         const a = await gql(server.url, BATCH, { is: op.items.map(input) });
-        return a?.data && a.data.trackUsageBatch.map((r: any) => (r.ok ? { ok: true, replayed: r.payload.replayed } : { ok: false, code: r.errorCode }));
+        return a?.data?.trackUsageBatch.map((r: any) =>
+          r.ok ? { ok: true, replayed: r.payload.replayed } : { ok: false, code: r.errorCode },
+        );
       }
-      const a = op.kind === "pack" ? await gql(server.url, PACK_Q, { c: id, k: op.key, p: PACK.code }) : await gql(server.url, TOPUP_Q, { c: id, k: op.key, a: text(op.amount) });
+      const a =
+        op.kind === "pack"
+          ? await gql(server.url, PACK_Q, { c: id, k: op.key, p: PACK.code })
+          : await gql(server.url, TOPUP_Q, { c: id, k: op.key, a: text(op.amount) });
       return a && [a.code ? { ok: false, code: a.code } : { ok: true }];
     };
 
@@ -249,17 +316,25 @@ describe("crash and restart of the local server mid-load", () => {
             op.kind === "track"
               ? [model.track({ customerId: id, feature: "rel_calls", key: op.key, value: op.value }, `${op.value}`)]
               : op.kind === "batch"
-                ? op.items.map((t) => model.track({ customerId: id, feature: "rel_calls", key: t.key, value: t.value }, `${t.value}`))
+                ? op.items.map((t) =>
+                    model.track({ customerId: id, feature: "rel_calls", key: t.key, value: t.value }, `${t.value}`),
+                  )
                 : op.kind === "pack"
                   ? [model.purchasePack(id, PACK.code, op.key)]
                   : [model.topUp(id, op.amount, op.key)];
           let retried = false;
           for (let attempt = 0; ; attempt++) {
-            if (attempt > 50) throw new Error(`${id}: no answer for ${JSON.stringify(op, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+            if (attempt > 50)
+              throw new Error(
+                `${id}: no answer for ${JSON.stringify(op, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
+              );
             const actual = await send(id, op);
             if (actual) {
               expected.forEach((e, i) => {
-                if (!matches(e, actual[i]!, retried)) mismatches.push(`${id} ${op.kind} ${JSON.stringify(op, (_k, v) => (typeof v === "bigint" ? String(v) : v))}: expected ${JSON.stringify(e)}, got ${JSON.stringify(actual[i])}${retried ? " after a retry" : ""}`);
+                if (!matches(e, actual[i]!, retried))
+                  mismatches.push(
+                    `${id} ${op.kind} ${JSON.stringify(op, (_k, v) => (typeof v === "bigint" ? String(v) : v))}: expected ${JSON.stringify(e)}, got ${JSON.stringify(actual[i])}${retried ? " after a retry" : ""}`,
+                  );
               });
               if (++answered === crashAt) crashed = crash();
               break;
@@ -292,12 +367,20 @@ describe("crash and restart of the local server mid-load", () => {
       const view = Object.fromEntries(Object.entries(w).map(([k, v]) => [k, dec(v as string)]));
       expect(view, `${c.id} wallet`).toEqual(model.walletView(c.id));
       const mc = model.customers.get(c.id)!;
-      expect(data.customer.usage.map((u: any) => [u.feature.code, dec(u.used)]), `${c.id} usage`).toEqual([["rel_calls", mc.usage.get("rel_calls") ?? 0n]]);
+      expect(
+        data.customer.usage.map((u: any) => [u.feature.code, dec(u.used)]),
+        `${c.id} usage`,
+      ).toEqual([["rel_calls", mc.usage.get("rel_calls") ?? 0n]]);
       expect(data.customer.events.pageInfo.hasNextPage).toBe(false);
       const events = data.customer.events.edges.map((e: any) => `${e.node.idempotencyKey}=${dec(e.node.value)}`).sort();
       expect(events, `${c.id} events`).toEqual([...mc.events.values()].map((e) => `${e.key}=${e.value}`).sort());
-      const invoices = data.customer.invoices.map((i: any) => JSON.stringify(i.lines.map((l: any) => [l.kind, String(dec(l.amount))]))).sort();
-      const wanted = model.invoices.filter((i) => i.customerId === c.id).map((i) => JSON.stringify(i.lines.map((l) => [l.kind, String(l.amount)]))).sort();
+      const invoices = data.customer.invoices
+        .map((i: any) => JSON.stringify(i.lines.map((l: any) => [l.kind, String(dec(l.amount))])))
+        .sort();
+      const wanted = model.invoices
+        .filter((i) => i.customerId === c.id)
+        .map((i) => JSON.stringify(i.lines.map((l) => [l.kind, String(l.amount)])))
+        .sort();
       expect(invoices, `${c.id} invoices`).toEqual(wanted);
       invoiceNumbers.push(...data.customer.invoices.map((i: any) => i.number));
     }

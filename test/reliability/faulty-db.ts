@@ -66,7 +66,14 @@ export class FaultInjector {
   private readonly scope = new AsyncLocalStorage<Scope>();
   /** Faults are only injected while enabled (setup and final reads run fault-free). */
   enabled = false;
-  readonly counts: Record<FaultKind, number> = { throttle: 0, conflict: 0, network: 0, "lost-reply": 0, "network-out": 0, ambiguous: 0 };
+  readonly counts: Record<FaultKind, number> = {
+    throttle: 0,
+    conflict: 0,
+    network: 0,
+    "lost-reply": 0,
+    "network-out": 0,
+    ambiguous: 0,
+  };
   requests = 0;
   private unscoped = 0;
 
@@ -106,11 +113,29 @@ export class FaultInjector {
 
 const throttle = (random: boolean) =>
   random
-    ? new ProvisionedThroughputExceededException({ message: "injected: the level of configured provisioned throughput for the table was exceeded", $metadata: { httpStatusCode: 400 } })
-    : Object.assign(new DynamoDBServiceException({ name: "ThrottlingException", $fault: "client", message: "injected: rate of requests exceeds the allowed throughput", $metadata: { httpStatusCode: 400 } }));
+    ? new ProvisionedThroughputExceededException({
+        message: "injected: the level of configured provisioned throughput for the table was exceeded",
+        $metadata: { httpStatusCode: 400 },
+      })
+    : Object.assign(
+        new DynamoDBServiceException({
+          name: "ThrottlingException",
+          $fault: "client",
+          message: "injected: rate of requests exceeds the allowed throughput",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
-const networkError = () => Object.assign(new Error("injected: read ECONNRESET (before the request was sent)"), { code: "ECONNRESET", $metadata: {} });
-const timeoutError = () => Object.assign(new Error("injected: the reply was lost after the request was processed"), { name: "TimeoutError", $metadata: {} });
+const networkError = () =>
+  Object.assign(new Error("injected: read ECONNRESET (before the request was sent)"), {
+    code: "ECONNRESET",
+    $metadata: {},
+  });
+const timeoutError = () =>
+  Object.assign(new Error("injected: the reply was lost after the request was processed"), {
+    name: "TimeoutError",
+    $metadata: {},
+  });
 /** What a caller sees when the call fails around a committed write: no AWS classification, no retry. */
 const ambiguousError = () => new Error("injected: connection lost after the request was processed; outcome unknown");
 
@@ -118,7 +143,9 @@ function conflict(input: unknown): TransactionCanceledException {
   const items = ((input as { TransactItems?: unknown[] })?.TransactItems ?? []).length;
   // The wallet is the item most written by concurrent transactions; the conflict lands on the last one.
   const at = Math.max(0, items - 1);
-  const reasons = Array.from({ length: items }, (_, i) => (i === at ? { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" } : { Code: "None" }));
+  const reasons = Array.from({ length: items }, (_, i) =>
+    i === at ? { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" } : { Code: "None" },
+  );
   return new TransactionCanceledException({
     message: `injected: Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(", ")}]`,
     $metadata: { httpStatusCode: 400 },
@@ -183,7 +210,9 @@ export function createFaultyDb(config: { table: string; endpoint: string }, faul
     endpoint: config.endpoint,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 4,
-    retryStrategy: new ConfiguredRetryStrategy(4, (attempt: number) => Math.floor(Math.random() * Math.min(40, 5 * 2 ** attempt))),
+    retryStrategy: new ConfiguredRetryStrategy(4, (attempt: number) =>
+      Math.floor(Math.random() * Math.min(40, 5 * 2 ** attempt)),
+    ),
   });
   installFaults(raw, faults);
   const doc = DynamoDBDocumentClient.from(raw, {

@@ -37,11 +37,28 @@ const minB = (a: bigint, b: bigint) => (a < b ? a : b);
 export type Model = "METERED" | "CREDITS" | "BALANCE";
 export type MFeature =
   | { feature: string; kind: "BOOLEAN" }
-  | { feature: string; kind: "METERED"; included?: bigint; overagePrice?: bigint; limit?: bigint; creditsPerUnit?: bigint; unitPrice?: bigint; pricing?: "AI_MODEL"; marginBps?: number };
+  | {
+      feature: string;
+      kind: "METERED";
+      included?: bigint;
+      overagePrice?: bigint;
+      limit?: bigint;
+      creditsPerUnit?: bigint;
+      unitPrice?: bigint;
+      pricing?: "AI_MODEL";
+      marginBps?: number;
+    };
 /** An AI model's prices, ledger units per 1M tokens; no cache-read price: cache reads bill at the input price. */
 export type MAiPrice = { input: bigint; output: bigint; cacheRead?: bigint };
 export type MTokens = { model: string; input: bigint; output: bigint; cacheRead: bigint };
-export type MPlan = { code: string; model: Model; basePrice: bigint; includedCredits: bigint; blockOnExhaustion: boolean; features: MFeature[] };
+export type MPlan = {
+  code: string;
+  model: Model;
+  basePrice: bigint;
+  includedCredits: bigint;
+  blockOnExhaustion: boolean;
+  features: MFeature[];
+};
 export type MPack = { code: string; credits: bigint; price: bigint };
 
 export type MSub = {
@@ -56,7 +73,15 @@ export type MSub = {
 };
 export type MLine = { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint };
 export type MInvoice = { customerId: string; periodStart?: number; periodEnd?: number; lines: MLine[]; total: bigint };
-export type MEvent = { key: string; payload: string; feature: string; value: bigint; cost?: bigint; credits?: bigint; periodStart: number };
+export type MEvent = {
+  key: string;
+  payload: string;
+  feature: string;
+  value: bigint;
+  cost?: bigint;
+  credits?: bigint;
+  periodStart: number;
+};
 
 export type MCustomer = {
   id: string;
@@ -79,10 +104,25 @@ export function addMonths(anchor: number, n: number): number {
   const y = a.getUTCFullYear() + Math.floor(month / 12);
   const m = ((month % 12) + 12) % 12;
   const days = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  return Date.UTC(y, m, Math.min(a.getUTCDate(), days), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds(), a.getUTCMilliseconds());
+  return Date.UTC(
+    y,
+    m,
+    Math.min(a.getUTCDate(), days),
+    a.getUTCHours(),
+    a.getUTCMinutes(),
+    a.getUTCSeconds(),
+    a.getUTCMilliseconds(),
+  );
 }
 
-export type TrackArgs = { customerId: string; feature: string; key: string; value: bigint; timestamp?: number; tokens?: MTokens };
+export type TrackArgs = {
+  customerId: string;
+  feature: string;
+  key: string;
+  value: bigint;
+  timestamp?: number;
+  tokens?: MTokens;
+};
 /** `cost`: what an accepted (or replayed) BALANCE track was charged, as the answer must show it. */
 export type Outcome = { ok: true; replayed?: boolean; cost?: bigint } | { ok: false; code: string };
 
@@ -146,7 +186,12 @@ export class BillingModel {
   }
 
   private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }) {
-    this.invoices.push({ customerId: c.id, ...(period ? { periodStart: period.start, periodEnd: period.end } : {}), lines, total: lines.reduce((s, l) => s + l.amount, 0n) });
+    this.invoices.push({
+      customerId: c.id,
+      ...(period ? { periodStart: period.start, periodEnd: period.end } : {}),
+      lines,
+      total: lines.reduce((s, l) => s + l.amount, 0n),
+    });
   }
 
   private line(kind: string, quantity: bigint, unitPrice: bigint, feature?: string): MLine {
@@ -175,7 +220,15 @@ export class BillingModel {
   }
 
   private firstPeriod(plan: MPlan): MSub {
-    return { planCode: plan.code, status: "ACTIVE", anchor: this.now, periodIndex: 0, periodStart: this.now, periodEnd: addMonths(this.now, 1), cancelAtPeriodEnd: false };
+    return {
+      planCode: plan.code,
+      status: "ACTIVE",
+      anchor: this.now,
+      periodIndex: 0,
+      periodStart: this.now,
+      periodEnd: addMonths(this.now, 1),
+      cancelAtPeriodEnd: false,
+    };
   }
 
   // ---- operations; each returns what the API must answer ----
@@ -217,7 +270,11 @@ export class BillingModel {
     if (planCode === sub.planCode) return { ok: false, code: "BAD_USER_INPUT" };
     const current = this.plan(sub.planCode);
     const next = this.firstPeriod(plan);
-    const lines = [...this.overageLines(c, current), ...this.proration(current, sub), this.line("BASE_FEE", S, plan.basePrice)];
+    const lines = [
+      ...this.overageLines(c, current),
+      ...this.proration(current, sub),
+      this.line("BASE_FEE", S, plan.basePrice),
+    ];
     this.invoice(c, lines, { start: sub.periodStart, end: this.now });
     this.openPeriod(c, plan, next);
     return { ok: true };
@@ -233,7 +290,10 @@ export class BillingModel {
       return { ok: true };
     }
     const current = this.plan(sub.planCode);
-    this.invoice(c, [...this.overageLines(c, current), ...this.proration(current, sub)], { start: sub.periodStart, end: this.now });
+    this.invoice(c, [...this.overageLines(c, current), ...this.proration(current, sub)], {
+      start: sub.periodStart,
+      end: this.now,
+    });
     this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: this.now });
     return { ok: true };
   }
@@ -259,8 +319,21 @@ export class BillingModel {
     const nextPlan = this.plan(sub.scheduledPlanCode ?? sub.planCode);
     const next: MSub =
       nextPlan.code !== plan.code
-        ? { planCode: nextPlan.code, status: "ACTIVE", anchor: sub.periodEnd, periodIndex: 0, periodStart: sub.periodEnd, periodEnd: addMonths(sub.periodEnd, 1), cancelAtPeriodEnd: false }
-        : { ...sub, periodIndex: sub.periodIndex + 1, periodStart: sub.periodEnd, periodEnd: addMonths(sub.anchor, sub.periodIndex + 2) };
+        ? {
+            planCode: nextPlan.code,
+            status: "ACTIVE",
+            anchor: sub.periodEnd,
+            periodIndex: 0,
+            periodStart: sub.periodEnd,
+            periodEnd: addMonths(sub.periodEnd, 1),
+            cancelAtPeriodEnd: false,
+          }
+        : {
+            ...sub,
+            periodIndex: sub.periodIndex + 1,
+            periodStart: sub.periodEnd,
+            periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
+          };
     this.invoice(c, [...overage, this.baseFee(nextPlan)], period);
     this.openPeriod(c, nextPlan, next);
   }
@@ -274,9 +347,11 @@ export class BillingModel {
     if (!f) return "FEATURE_NOT_IN_PLAN";
     if (f.kind === "BOOLEAN") return "BAD_USER_INPUT";
     if (timestamp !== undefined && timestamp < sub.periodStart) return "PERIOD_CLOSED";
-    if (plan.model === "METERED" && f.limit !== undefined && (c.usage.get(feature) ?? 0n) + amount > f.limit) return "LIMIT_REACHED";
+    if (plan.model === "METERED" && f.limit !== undefined && (c.usage.get(feature) ?? 0n) + amount > f.limit)
+      return "LIMIT_REACHED";
     if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
-    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens)) return "INSUFFICIENT_BALANCE";
+    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens))
+      return "INSUFFICIENT_BALANCE";
     return null;
   }
 
@@ -293,7 +368,10 @@ export class BillingModel {
   track(t: TrackArgs, payload: string): Outcome {
     const c = this.c(t.customerId);
     const seen = c.events.get(t.key);
-    if (seen) return seen.payload === payload ? { ok: true, replayed: true, ...(seen.cost !== undefined ? { cost: seen.cost } : {}) } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    if (seen)
+      return seen.payload === payload
+        ? { ok: true, replayed: true, ...(seen.cost !== undefined ? { cost: seen.cost } : {}) }
+        : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
     const reason = this.refusal(c, t.feature, t.value, t.timestamp, t.tokens);
     if (reason) return { ok: false, code: reason };
     const sub = this.active(c)!;

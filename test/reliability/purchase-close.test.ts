@@ -23,7 +23,14 @@ describe("a top-up after the period ended, before the sweeper ran", () => {
   it("is booked into the new period: the closed period's overage is invoiced in full", async () => {
     const deps = await createTestDeps();
     await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
-    await createPlan(deps, { code: "bal", name: "Balance", model: "BALANCE", basePrice: 20n * S, interval: "MONTH", features: [{ feature: "api_calls", unitPrice: S / 20n }] });
+    await createPlan(deps, {
+      code: "bal",
+      name: "Balance",
+      model: "BALANCE",
+      basePrice: 20n * S,
+      interval: "MONTH",
+      features: [{ feature: "api_calls", unitPrice: S / 20n }],
+    });
     await createCustomer(deps, { id: "c1" });
     await subscribe(deps, "c1", "bal");
     await trackUsage(deps, { customerId: "c1", feature: "api_calls", idempotencyKey: "k1", value: 500n * S }); // $25: $5 over the $20 allowance
@@ -31,8 +38,13 @@ describe("a top-up after the period ended, before the sweeper ran", () => {
     await topUpBalance(deps, "c1", 30n * S, "t1");
     await closeDuePeriods(deps);
     const invoices = await listInvoices(deps.db, "c1");
-    const close = invoices.find((i) => i.periodStart === "2026-01-01T00:00:00.000Z" && i.periodEnd === "2026-02-01T00:00:00.000Z");
-    expect(close?.lines.map((l) => [l.kind, l.amount])).toEqual([["OVERAGE", 5n * S], ["BASE_FEE", 20n * S]]);
+    const close = invoices.find(
+      (i) => i.periodStart === "2026-01-01T00:00:00.000Z" && i.periodEnd === "2026-02-01T00:00:00.000Z",
+    );
+    expect(close?.lines.map((l) => [l.kind, l.amount])).toEqual([
+      ["OVERAGE", 5n * S],
+      ["BASE_FEE", 20n * S],
+    ]);
     const view = walletView((await currentWallet(deps, "c1")).wallet);
     expect([view.allowance, view.topUps, view.balance]).toEqual([20n * S, 30n * S, 50n * S]);
   });

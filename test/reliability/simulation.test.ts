@@ -24,9 +24,16 @@ describe("billing under injected faults converges to the reference model", () =>
       const injected = Object.values(result.faults).reduce((a, b) => a + b, 0);
       const failing = result.violations[0];
       const context = failing?.op === undefined ? "" : `\n  at ${describeOp(ops.find((o) => o.id === failing.op)!)}`;
-      expect(failing, `seed ${seed}: ${failing?.message}${context}\n  reproduce: npm run soak -- --seed ${seed} --ops ${OPS} --faults ${FAULTS}`).toBeUndefined();
+      expect(
+        failing,
+        `seed ${seed}: ${failing?.message}${context}\n  reproduce: npm run soak -- --seed ${seed} --ops ${OPS} --faults ${FAULTS}`,
+      ).toBeUndefined();
       // The run did meet every kind of fault, and the client did have to retry.
-      expect(Object.entries(result.faults).filter(([, n]) => n === 0).map(([k]) => k)).toEqual([]);
+      expect(
+        Object.entries(result.faults)
+          .filter(([, n]) => n === 0)
+          .map(([k]) => k),
+      ).toEqual([]);
       expect(injected).toBeGreaterThan(OPS / 4);
       expect(result.clientRetries).toBeGreaterThan(0);
       expect(result.invoices).toBeGreaterThan(100);

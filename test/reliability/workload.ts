@@ -51,24 +51,74 @@ export const AI_MODEL_ID = "acme/chat-1";
 /** Prices per 1M tokens as decimal text (up to 6 decimals); no cacheRead: cache reads bill at the input price. */
 export type AiPriceSpec = { input: string; output: string; cacheRead?: string };
 const AI_PRICE_0: AiPriceSpec = { input: "3.000001", output: "15.5", cacheRead: "0.300007" };
-const aiPrice = (p: AiPriceSpec): MAiPrice => ({ input: dec(p.input), output: dec(p.output), ...(p.cacheRead !== undefined ? { cacheRead: dec(p.cacheRead) } : {}) });
+const aiPrice = (p: AiPriceSpec): MAiPrice => ({
+  input: dec(p.input),
+  output: dec(p.output),
+  ...(p.cacheRead !== undefined ? { cacheRead: dec(p.cacheRead) } : {}),
+});
 
 /** The plans, as core is asked to create them (decimal text) and as the model sees them (bigint). */
 const PLAN_INPUTS = [
   {
-    code: "metered_pro", model: "METERED", basePrice: "99", interval: "MONTH",
-    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }, { feature: "images", included: "5", overagePrice: "0.5", limit: "20" }, { feature: "sso" }],
+    code: "metered_pro",
+    model: "METERED",
+    basePrice: "99",
+    interval: "MONTH",
+    features: [
+      { feature: "api_calls", included: "1000", overagePrice: "0.01" },
+      { feature: "images", included: "5", overagePrice: "0.5", limit: "20" },
+      { feature: "sso" },
+    ],
   },
-  { code: "metered_lite", model: "METERED", basePrice: "19", interval: "MONTH", features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }] },
-  { code: "credits_std", model: "CREDITS", basePrice: "49", interval: "MONTH", includedCredits: "300", features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "api_calls", creditsPerUnit: "1" }] },
-  { code: "credits_packs", model: "CREDITS", basePrice: "0", interval: "MONTH", includedCredits: "0", features: [{ feature: "images", creditsPerUnit: "5" }] },
   {
-    code: "balance_std", model: "BALANCE", basePrice: "20", interval: "MONTH",
-    features: [{ feature: "api_calls", unitPrice: "0.2" }, { feature: "images", unitPrice: "0.04" }, { feature: "sso" }, { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 2500 }],
+    code: "metered_lite",
+    model: "METERED",
+    basePrice: "19",
+    interval: "MONTH",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }],
   },
   {
-    code: "balance_block", model: "BALANCE", basePrice: "10", interval: "MONTH", blockOnExhaustion: true,
-    features: [{ feature: "api_calls", unitPrice: "0.0243" }, { feature: "images", unitPrice: "0.25" }, { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 1234 }],
+    code: "credits_std",
+    model: "CREDITS",
+    basePrice: "49",
+    interval: "MONTH",
+    includedCredits: "300",
+    features: [
+      { feature: "images", creditsPerUnit: "10" },
+      { feature: "api_calls", creditsPerUnit: "1" },
+    ],
+  },
+  {
+    code: "credits_packs",
+    model: "CREDITS",
+    basePrice: "0",
+    interval: "MONTH",
+    includedCredits: "0",
+    features: [{ feature: "images", creditsPerUnit: "5" }],
+  },
+  {
+    code: "balance_std",
+    model: "BALANCE",
+    basePrice: "20",
+    interval: "MONTH",
+    features: [
+      { feature: "api_calls", unitPrice: "0.2" },
+      { feature: "images", unitPrice: "0.04" },
+      { feature: "sso" },
+      { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 2500 },
+    ],
+  },
+  {
+    code: "balance_block",
+    model: "BALANCE",
+    basePrice: "10",
+    interval: "MONTH",
+    blockOnExhaustion: true,
+    features: [
+      { feature: "api_calls", unitPrice: "0.0243" },
+      { feature: "images", unitPrice: "0.25" },
+      { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 1234 },
+    ],
   },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
@@ -93,7 +143,11 @@ function modelPlans(): Map<string, MPlan> {
             : {
                 feature: f.feature,
                 kind: "METERED" as const,
-                ...Object.fromEntries(Object.entries(f).filter(([k]) => k !== "feature").map(([k, v]) => [k, amountOrAsIs(k, v)])),
+                ...Object.fromEntries(
+                  Object.entries(f)
+                    .filter(([k]) => k !== "feature")
+                    .map(([k, v]) => [k, amountOrAsIs(k, v)]),
+                ),
               },
         ),
       },
@@ -107,7 +161,14 @@ const amountOrAsIs = (k: string, v: unknown) => (k === "pricing" || k === "margi
 // ---------------------------------------------------------------- operations
 
 /** `ai`: an AI call (feature ai_chat): model and token counts instead of a value (`value` is then unused). */
-export type TrackSpec = { customerId: string; feature: string; key: string; value: string; timestampBackMs?: number; ai?: AiCall };
+export type TrackSpec = {
+  customerId: string;
+  feature: string;
+  key: string;
+  value: string;
+  timestampBackMs?: number;
+  ai?: AiCall;
+};
 export type AiCall = { model: string; input: number; output: number; cacheRead?: number };
 export type Op =
   | { id: number; kind: "track"; t: TrackSpec }
@@ -146,7 +207,12 @@ export function generate(seed: number, count: number): Op[] {
     feature: AI_FEATURE,
     key: `k${seed}-${keyN++}`,
     value: "1",
-    ai: { model: AI_MODEL_ID, input: int(1, 200_000), output: int(0, 8_000), ...(r() < 0.3 ? { cacheRead: int(1, 500_000) } : {}) },
+    ai: {
+      model: AI_MODEL_ID,
+      input: int(1, 200_000),
+      output: int(0, 8_000),
+      ...(r() < 0.3 ? { cacheRead: int(1, 500_000) } : {}),
+    },
     ...(r() < 0.05 ? { timestampBackMs: int(1, 20 * 86_400_000) } : {}),
   });
   const freshTrack = (customerId = pick(CUSTOMERS)): TrackSpec => {
@@ -172,7 +238,13 @@ export function generate(seed: number, count: number): Op[] {
     } else if (x < 0.51 && tracks.length) {
       const old = pick(tracks);
       // the key reused for another payload
-      op = { id, kind: "track", t: old.ai ? { ...old, ai: { ...old.ai, output: old.ai.output + 1 } } : { ...old, value: String(Number.parseInt(old.value, 10) + 1) } };
+      op = {
+        id,
+        kind: "track",
+        t: old.ai
+          ? { ...old, ai: { ...old.ai, output: old.ai.output + 1 } }
+          : { ...old, value: String(Number.parseInt(old.value, 10) + 1) },
+      };
     } else if (x < 0.59) {
       const customers = r() < 0.7 ? [pick(CUSTOMERS)] : [pick(CUSTOMERS), pick(CUSTOMERS)];
       const items: TrackSpec[] = [];
@@ -187,23 +259,57 @@ export function generate(seed: number, count: number): Op[] {
     } else if (x < 0.67) {
       op = { id, kind: "check", customerId: pick(CUSTOMERS), feature: pick(FEATURES), amount: String(int(1, 400)) };
     } else if (x < 0.72) {
-      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Extract<Op, { kind: "pack" }>), id } : { id, kind: "pack", customerId: r() < 0.7 ? pick(CREDIT_CUSTOMERS) : pick(CUSTOMERS), pack: pick(PACKS).code, key: `p${seed}-${keyN++}` };
+      op =
+        r() < 0.15 && purchases.length
+          ? { ...(pick(purchases) as Extract<Op, { kind: "pack" }>), id }
+          : {
+              id,
+              kind: "pack",
+              customerId: r() < 0.7 ? pick(CREDIT_CUSTOMERS) : pick(CUSTOMERS),
+              pack: pick(PACKS).code,
+              key: `p${seed}-${keyN++}`,
+            };
       purchases.push(op);
     } else if (x < 0.77) {
-      op = r() < 0.15 && purchases.length ? { ...(pick(purchases) as Op), id } : { id, kind: "topup", customerId: r() < 0.7 ? pick(BALANCE_CUSTOMERS) : pick(CUSTOMERS), amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`, key: `p${seed}-${keyN++}` };
+      op =
+        r() < 0.15 && purchases.length
+          ? { ...(pick(purchases) as Op), id }
+          : {
+              id,
+              kind: "topup",
+              customerId: r() < 0.7 ? pick(BALANCE_CUSTOMERS) : pick(CUSTOMERS),
+              amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`,
+              key: `p${seed}-${keyN++}`,
+            };
       purchases.push(op);
     } else if (x < 0.82) {
       op = { id, kind: "subscribe", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES) };
     } else if (x < 0.9) {
-      op = { id, kind: "change", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES), timing: r() < 0.5 ? "IMMEDIATE" : "PERIOD_END" };
+      op = {
+        id,
+        kind: "change",
+        customerId: pick(CUSTOMERS),
+        plan: pick(PLAN_CODES),
+        timing: r() < 0.5 ? "IMMEDIATE" : "PERIOD_END",
+      };
     } else if (x < 0.93) {
       op = { id, kind: "cancel", customerId: pick(CUSTOMERS), timing: r() < 0.4 ? "IMMEDIATE" : "PERIOD_END" };
     } else if (x < 0.955) {
       // Mostly hours to days; sometimes past a whole period; keeps the run within a few years.
-      op = { id, kind: "advance", ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999), sweep: r() < 0.7 };
+      op = {
+        id,
+        kind: "advance",
+        ms: r() < 0.1 ? int(28, 40) * 86_400_000 : int(1, 10 * 24) * 3_600_000 + int(0, 3_599_999),
+        sweep: r() < 0.7,
+      };
     } else if (x < 0.962) {
       const price = () => `${int(0, 30)}.${String(int(0, 999_999)).padStart(6, "0")}`;
-      op = { id, kind: "reprice", model: AI_MODEL_ID, price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) } };
+      op = {
+        id,
+        kind: "reprice",
+        model: AI_MODEL_ID,
+        price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) },
+      };
     } else continue;
     ops.push(op);
   }
@@ -211,7 +317,13 @@ export function generate(seed: number, count: number): Op[] {
 }
 
 export const customersOf = (op: Op): string[] =>
-  op.kind === "track" ? [op.t.customerId] : op.kind === "batch" ? [...new Set(op.items.map((i) => i.customerId))] : op.kind === "advance" || op.kind === "reprice" ? [] : [op.customerId];
+  op.kind === "track"
+    ? [op.t.customerId]
+    : op.kind === "batch"
+      ? [...new Set(op.items.map((i) => i.customerId))]
+      : op.kind === "advance" || op.kind === "reprice"
+        ? []
+        : [op.customerId];
 
 /** Operations that run alone in their wave: every other operation is either before or after them. */
 const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice";
@@ -283,7 +395,11 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const { seed, ops } = options;
   const faults = new FaultInjector(seed, options.faultRate);
   const deps = await createFaultyDeps(options.endpoint, `rel-${seed}-${randomUUID().slice(0, 8)}`, faults);
-  const model = new BillingModel(modelPlans(), new Map<string, MPack>(PACKS.map((p) => [p.code, { code: p.code, credits: dec(p.credits), price: dec(p.price) }])), Date.parse(T0));
+  const model = new BillingModel(
+    modelPlans(),
+    new Map<string, MPack>(PACKS.map((p) => [p.code, { code: p.code, credits: dec(p.credits), price: dec(p.price) }])),
+    Date.parse(T0),
+  );
   const result: RunResult = {
     seed,
     ops: ops.length,
@@ -319,7 +435,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       while (i < ops.length && wave.length < width) {
         const op = ops[i]!;
         if (runsAlone(op) && wave.length) break;
-        const shareable = op.kind === "track" && unrefusable(model, op.t) && !waveKeys.has(`${op.t.customerId}/${op.t.key}`);
+        const shareable =
+          op.kind === "track" && unrefusable(model, op.t) && !waveKeys.has(`${op.t.customerId}/${op.t.key}`);
         const customers = customersOf(op);
         if (customers.some((c) => busy.has(c) && !(shareable && busy.get(c) === "tracks"))) break;
         for (const c of customers) busy.set(c, shareable ? "tracks" : "alone");
@@ -344,7 +461,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     // A Violation thrown without violate() (the client gave up, the sweeper never settled) is one too.
     if (error instanceof Violation && !result.violations.length) result.violations.push({ message: error.message });
     if (!(error instanceof Violation)) {
-      result.violations.push({ message: `unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+      result.violations.push({
+        message: `unexpected: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      });
     }
   } finally {
     faults.enabled = false;
@@ -358,7 +477,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
 }
 
 async function setup(deps: Deps, model: BillingModel) {
-  for (const code of FEATURES) await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
+  for (const code of FEATURES)
+    await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
   await createFeature(deps, { code: AI_FEATURE, name: AI_FEATURE, kind: "METERED" });
   await upsertAiModel(deps, aiModelInput(AI_MODEL_ID, AI_PRICE_0));
   model.setAiPrice(AI_MODEL_ID, aiPrice(AI_PRICE_0));
@@ -366,13 +486,16 @@ async function setup(deps: Deps, model: BillingModel) {
     const input = {
       ...p,
       name: p.code,
-      features: p.features.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, k === "feature" ? v : amountOrAsIs(k, v)]))),
+      features: p.features.map((f) =>
+        Object.fromEntries(Object.entries(f).map(([k, v]) => [k, k === "feature" ? v : amountOrAsIs(k, v)])),
+      ),
       ...("includedCredits" in p ? { includedCredits: dec(p.includedCredits) } : {}),
       basePrice: dec(p.basePrice),
     };
     await createPlan(deps, input as unknown as Parameters<typeof createPlan>[1]);
   }
-  for (const p of PACKS) await createCreditPack(deps, { code: p.code, name: p.code, credits: dec(p.credits), price: dec(p.price) });
+  for (const p of PACKS)
+    await createCreditPack(deps, { code: p.code, name: p.code, credits: dec(p.credits), price: dec(p.price) });
   for (const [n, id] of CUSTOMERS.entries()) {
     await createCustomer(deps, { id });
     model.addCustomer(id);
@@ -412,7 +535,16 @@ const trackArgs = (model: BillingModel, t: TrackSpec): TrackArgs => ({
   // An AI call's quantity is its token count.
   value: t.ai ? BigInt(t.ai.input + t.ai.output + (t.ai.cacheRead ?? 0)) * S : dec(t.value),
   ...(t.timestampBackMs !== undefined ? { timestamp: model.now - t.timestampBackMs } : {}),
-  ...(t.ai ? { tokens: { model: t.ai.model, input: BigInt(t.ai.input), output: BigInt(t.ai.output), cacheRead: BigInt(t.ai.cacheRead ?? 0) } } : {}),
+  ...(t.ai
+    ? {
+        tokens: {
+          model: t.ai.model,
+          input: BigInt(t.ai.input),
+          output: BigInt(t.ai.output),
+          cacheRead: BigInt(t.ai.cacheRead ?? 0),
+        },
+      }
+    : {}),
 });
 /** What makes two tracks with one key the same request. */
 const payloadOf = (a: TrackArgs, t: TrackSpec) =>
@@ -453,7 +585,12 @@ function expect(model: BillingModel, op: Op): Expected {
 const MAX_CLIENT_ATTEMPTS = 12;
 
 /** The client: the operation until it gets a domain answer; `retried` when an attempt failed before. */
-async function client<T>(deps: FaultyDeps, op: Op, result: RunResult, fn: () => Promise<T>): Promise<{ value?: T; code?: string; retried: boolean }> {
+async function client<T>(
+  deps: FaultyDeps,
+  op: Op,
+  result: RunResult,
+  fn: () => Promise<T>,
+): Promise<{ value?: T; code?: string; retried: boolean }> {
   let retried = false;
   let last: unknown;
   for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
@@ -473,11 +610,23 @@ async function client<T>(deps: FaultyDeps, op: Op, result: RunResult, fn: () => 
 }
 
 /** After a retried call, these answers mean "your earlier attempt did it". */
-const ALREADY_DONE: Partial<Record<Op["kind"], string>> = { subscribe: "ALREADY_EXISTS", change: "BAD_USER_INPUT", cancel: "NO_SUBSCRIPTION" };
+const ALREADY_DONE: Partial<Record<Op["kind"], string>> = {
+  subscribe: "ALREADY_EXISTS",
+  change: "BAD_USER_INPUT",
+  cancel: "NO_SUBSCRIPTION",
+};
 
-function outcomeMatches(expected: Outcome, actual: { ok: boolean; replayed?: boolean; code?: string; cost?: bigint }, retried: boolean, kind: Op["kind"]): boolean {
+function outcomeMatches(
+  expected: Outcome,
+  actual: { ok: boolean; replayed?: boolean; code?: string; cost?: bigint },
+  retried: boolean,
+  kind: Op["kind"],
+): boolean {
   if (!expected.ok) return !actual.ok && actual.code === expected.code;
-  if (!actual.ok) return retried && expected.replayed !== true && ALREADY_DONE[kind] !== undefined && actual.code === ALREADY_DONE[kind];
+  if (!actual.ok)
+    return (
+      retried && expected.replayed !== true && ALREADY_DONE[kind] !== undefined && actual.code === ALREADY_DONE[kind]
+    );
   // A charged track (or its replay) answers the cost it was charged when first recorded.
   if (expected.cost !== undefined && actual.cost !== expected.cost) return false;
   if (expected.replayed === undefined || actual.replayed === undefined) return true;
@@ -486,20 +635,40 @@ function outcomeMatches(expected: Outcome, actual: { ok: boolean; replayed?: boo
 
 const show = (o: unknown) => JSON.stringify(o, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 
-async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: number, result: RunResult, violate: (m: string, op?: Op) => void): Promise<void> {
+async function perform(
+  deps: FaultyDeps,
+  op: Op,
+  expected: Expected,
+  clock: number,
+  result: RunResult,
+  violate: (m: string, op?: Op) => void,
+): Promise<void> {
   const now = async () => clock;
   const input = async (t: TrackSpec) => ({
     customerId: t.customerId,
     feature: t.feature,
     idempotencyKey: t.key,
     ...(t.ai
-      ? { model: t.ai.model, inputTokens: t.ai.input, outputTokens: t.ai.output, ...(t.ai.cacheRead !== undefined ? { cacheReadTokens: t.ai.cacheRead } : {}) }
+      ? {
+          model: t.ai.model,
+          inputTokens: t.ai.input,
+          outputTokens: t.ai.output,
+          ...(t.ai.cacheRead !== undefined ? { cacheReadTokens: t.ai.cacheRead } : {}),
+        }
       : { value: dec(t.value) }),
     ...(t.timestampBackMs !== undefined ? { timestamp: new Date((await now()) - t.timestampBackMs) } : {}),
   });
-  const single = (e: Outcome, actual: { value?: unknown; code?: string; retried: boolean }, replayed?: boolean, cost?: bigint) => {
-    const a = actual.code ? { ok: false, code: actual.code } : { ok: true, ...(replayed !== undefined ? { replayed } : {}), ...(cost !== undefined ? { cost } : {}) };
-    if (!outcomeMatches(e, a, actual.retried, op.kind)) violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
+  const single = (
+    e: Outcome,
+    actual: { value?: unknown; code?: string; retried: boolean },
+    replayed?: boolean,
+    cost?: bigint,
+  ) => {
+    const a = actual.code
+      ? { ok: false, code: actual.code }
+      : { ok: true, ...(replayed !== undefined ? { replayed } : {}), ...(cost !== undefined ? { cost } : {}) };
+    if (!outcomeMatches(e, a, actual.retried, op.kind))
+      violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
   };
   switch (op.kind) {
     case "track": {
@@ -513,28 +682,49 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
       if (r.code) return violate(`the whole batch failed with ${r.code}`, op);
       (expected as Outcome[]).forEach((e, n) => {
         const el = r.value![n]!;
-        const a = el.ok ? { ok: true, replayed: el.payload.replayed, ...(el.payload.event.cost !== undefined ? { cost: el.payload.event.cost } : {}) } : { ok: false, code: el.errorCode };
-        if (!outcomeMatches(e, a, r.retried, "batch")) violate(`element ${n}: expected ${show(e)}, got ${show(a)}${r.retried ? " (after a client retry)" : ""}`, op);
+        const a = el.ok
+          ? {
+              ok: true,
+              replayed: el.payload.replayed,
+              ...(el.payload.event.cost !== undefined ? { cost: el.payload.event.cost } : {}),
+            }
+          : { ok: false, code: el.errorCode };
+        if (!outcomeMatches(e, a, r.retried, "batch"))
+          violate(`element ${n}: expected ${show(e)}, got ${show(a)}${r.retried ? " (after a client retry)" : ""}`, op);
       });
       return;
     }
     case "check": {
       const r = await client(deps, op, result, () => checkEntitlement(deps, op.customerId, op.feature, dec(op.amount)));
       const e = expected as { allowed: boolean; reason?: string };
-      const a = r.code ? { code: r.code } : { allowed: r.value!.allowed, ...(r.value!.reason ? { reason: r.value!.reason } : {}) };
+      const a = r.code
+        ? { code: r.code }
+        : { allowed: r.value!.allowed, ...(r.value!.reason ? { reason: r.value!.reason } : {}) };
       if (show(a) !== show(e)) violate(`expected ${show(e)}, got ${show(a)}`, op);
       return;
     }
     case "pack":
-      return single(expected as Outcome, await client(deps, op, result, () => purchaseCreditPack(deps, op.customerId, op.pack, op.key)));
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => purchaseCreditPack(deps, op.customerId, op.pack, op.key)),
+      );
     case "topup":
-      return single(expected as Outcome, await client(deps, op, result, () => topUpBalance(deps, op.customerId, dec(op.amount), op.key)));
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => topUpBalance(deps, op.customerId, dec(op.amount), op.key)),
+      );
     case "subscribe":
       return single(expected as Outcome, await client(deps, op, result, () => subscribe(deps, op.customerId, op.plan)));
     case "change":
-      return single(expected as Outcome, await client(deps, op, result, () => changePlan(deps, op.customerId, op.plan, op.timing)));
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => changePlan(deps, op.customerId, op.plan, op.timing)),
+      );
     case "cancel":
-      return single(expected as Outcome, await client(deps, op, result, () => cancelSubscription(deps, op.customerId, op.timing)));
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => cancelSubscription(deps, op.customerId, op.timing)),
+      );
     case "advance": {
       const to = new Date((await now()) + op.ms);
       const r = await client(deps, op, result, async () => {
@@ -554,7 +744,11 @@ async function perform(deps: FaultyDeps, op: Op, expected: Expected, clock: numb
       result.reprices++;
       if (r.code) return violate(`upsertAiModel answered ${r.code}`, op);
       const want = aiPrice(op.price);
-      const got = { input: r.value!.input, output: r.value!.output, ...(r.value!.cacheRead !== undefined ? { cacheRead: r.value!.cacheRead } : {}) };
+      const got = {
+        input: r.value!.input,
+        output: r.value!.output,
+        ...(r.value!.cacheRead !== undefined ? { cacheRead: r.value!.cacheRead } : {}),
+      };
       if (show(got) !== show(want)) violate(`upsertAiModel stored ${show(got)}, asked ${show(want)}`, op);
       return;
     }
@@ -596,51 +790,87 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       cancelAtPeriodEnd: c.sub.cancelAtPeriodEnd,
       scheduledPlanCode: c.sub.scheduledPlanCode,
     };
-    const actualSub = sub && { planCode: sub.planCode, status: sub.status, periodStart: sub.periodStart, periodEnd: sub.periodEnd, cancelAtPeriodEnd: sub.cancelAtPeriodEnd, scheduledPlanCode: sub.scheduledPlanCode };
-    if (show(actualSub) !== show(expectedSub)) violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
+    const actualSub = sub && {
+      planCode: sub.planCode,
+      status: sub.status,
+      periodStart: sub.periodStart,
+      periodEnd: sub.periodEnd,
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+      scheduledPlanCode: sub.scheduledPlanCode,
+    };
+    if (show(actualSub) !== show(expectedSub))
+      violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
     const view = walletView(wallet);
-    if (show(view) !== show(model.walletView(id))) violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
+    if (show(view) !== show(model.walletView(id)))
+      violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
     if (wallet.credits < 0n) violate(`${id}: credits negative: ${wallet.credits}`);
     const usage = (m: Iterable<[string, bigint]>) => show([...m].filter(([, v]) => v !== 0n).sort());
-    if (usage(Object.entries(wallet.usage)) !== usage(c.usage)) violate(`${id}: usage ${usage(Object.entries(wallet.usage))}, model ${usage(c.usage)}`);
+    if (usage(Object.entries(wallet.usage)) !== usage(c.usage))
+      violate(`${id}: usage ${usage(Object.entries(wallet.usage))}, model ${usage(c.usage)}`);
 
     // Every accepted event stored exactly once, with the model's value, charge and period.
     const stored: string[] = [];
     for (let after: string | undefined, more = true; more; ) {
       const page = await listEvents(deps.db, id, 100, after);
-      for (const { event: e } of page.events) stored.push(show([e.idempotencyKey, e.feature, e.value, e.cost ?? null, e.credits ?? null, e.periodStart]));
+      for (const { event: e } of page.events)
+        stored.push(show([e.idempotencyKey, e.feature, e.value, e.cost ?? null, e.credits ?? null, e.periodStart]));
       more = page.hasNextPage;
       after = page.events.at(-1)?.cursor;
     }
-    const expectedEvents = [...c.events.values()].map((e) => show([e.key, e.feature, e.value, e.cost ?? null, e.credits ?? null, iso(e.periodStart)]));
+    const expectedEvents = [...c.events.values()].map((e) =>
+      show([e.key, e.feature, e.value, e.cost ?? null, e.credits ?? null, iso(e.periodStart)]),
+    );
     events += expectedEvents.length;
     if (show(stored.sort()) !== show(expectedEvents.sort())) {
       const missing = expectedEvents.filter((e) => !stored.includes(e));
       const extra = stored.filter((e) => !expectedEvents.includes(e));
-      violate(`${id}: events differ: missing ${show(missing.slice(0, 5))}, unexpected ${show(extra.slice(0, 5))} (${stored.length} stored, ${expectedEvents.length} in the model)`);
+      violate(
+        `${id}: events differ: missing ${show(missing.slice(0, 5))}, unexpected ${show(extra.slice(0, 5))} (${stored.length} stored, ${expectedEvents.length} in the model)`,
+      );
     }
 
     // Each period invoiced exactly once; lines equal to the cent.
     const invoices = await listInvoices(deps.db, id);
     numbers.push(...invoices.map((i) => i.number));
-    const canon = (i: { periodStart?: string; periodEnd?: string; lines: { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint }[]; total: bigint }) =>
-      show([i.periodStart ?? null, i.periodEnd ?? null, i.total, i.lines.map((l) => [l.kind, l.feature ?? null, l.quantity, l.unitPrice, l.amount])]);
+    const canon = (i: {
+      periodStart?: string;
+      periodEnd?: string;
+      lines: { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint }[];
+      total: bigint;
+    }) =>
+      show([
+        i.periodStart ?? null,
+        i.periodEnd ?? null,
+        i.total,
+        i.lines.map((l) => [l.kind, l.feature ?? null, l.quantity, l.unitPrice, l.amount]),
+      ]);
     const actual = invoices.map(canon).sort();
-    const wanted = model.invoices.filter((i) => i.customerId === id).map((i) => canon({ ...i, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd) })).sort();
+    const wanted = model.invoices
+      .filter((i) => i.customerId === id)
+      .map((i) => canon({ ...i, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd) }))
+      .sort();
     if (show(actual) !== show(wanted)) {
       const missing = wanted.filter((e) => !actual.includes(e));
       const extra = actual.filter((e) => !wanted.includes(e));
-      violate(`${id}: invoices differ: missing ${show(missing.slice(0, 4))}, unexpected ${show(extra.slice(0, 4))} (${actual.length} stored, ${wanted.length} in the model)`);
+      violate(
+        `${id}: invoices differ: missing ${show(missing.slice(0, 4))}, unexpected ${show(extra.slice(0, 4))} (${actual.length} stored, ${wanted.length} in the model)`,
+      );
     }
   }
   // Gapless, unique numbers: exactly INV-000001 .. INV-<n>, n = the model's invoice count.
   const sorted = numbers.sort();
   const expectedNumbers = model.invoices.map((_, n) => `INV-${String(n + 1).padStart(6, "0")}`);
-  if (show(sorted) !== show(expectedNumbers)) violate(`invoice numbers are not gapless 1..${expectedNumbers.length}: ${sorted.length} invoices, first gap or duplicate near ${sorted.find((n, k) => n !== expectedNumbers[k]) ?? "the end"}`);
+  if (show(sorted) !== show(expectedNumbers))
+    violate(
+      `invoice numbers are not gapless 1..${expectedNumbers.length}: ${sorted.length} invoices, first gap or duplicate near ${sorted.find((n, k) => n !== expectedNumbers[k]) ?? "the end"}`,
+    );
   if (final) {
     final.invoices = sorted.length;
     final.events = events;
-    final.aiEvents = [...model.customers.values()].reduce((n, c) => n + [...c.events.values()].filter((e) => e.feature === AI_FEATURE).length, 0);
+    final.aiEvents = [...model.customers.values()].reduce(
+      (n, c) => n + [...c.events.values()].filter((e) => e.feature === AI_FEATURE).length,
+      0,
+    );
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);
     const left = await listUnpublished(deps.db);
@@ -683,4 +913,3 @@ export async function shrink(
   }
   return current;
 }
-

@@ -31,7 +31,10 @@ async function gql(server: LocalServer, query: string, key = server.apiKey) {
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -227,7 +230,14 @@ describe("npm start (startLocal)", () => {
       sweepIntervalMs: 10_000,
     });
     expect(
-      optionsFromEnv({ PORT: "0", BILLING_DATA_DIR: "memory", BILLING_API_KEY: "k", BILLING_TABLE: "t", BILLING_CLOCK: "real", BILLING_SWEEP_INTERVAL_MS: "500" }),
+      optionsFromEnv({
+        PORT: "0",
+        BILLING_DATA_DIR: "memory",
+        BILLING_API_KEY: "k",
+        BILLING_TABLE: "t",
+        BILLING_CLOCK: "real",
+        BILLING_SWEEP_INTERVAL_MS: "500",
+      }),
     ).toMatchObject({ port: 0, dataDir: undefined, apiKey: "k", table: "t", clock: "real", sweepIntervalMs: 500 });
     expect(() => optionsFromEnv({ PORT: "abc" })).toThrow(/PORT/);
     expect(() => optionsFromEnv({ BILLING_CLOCK: "fast" })).toThrow(/BILLING_CLOCK/);

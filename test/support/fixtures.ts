@@ -11,7 +11,8 @@ import type { GqlResponse, TestApi } from "./server";
 export const EVENT_FIELDS = "idempotencyKey customerId feature value cost credits timestamp periodStart";
 export const ENTITLEMENT_FIELDS = "feature allowed reason model used included remaining credits balance";
 export const WALLET_FIELDS = "credits planCredits purchasedCredits balance allowance topUps spent overage";
-export const INVOICE_FIELDS = "number status currency periodStart periodEnd subtotal total lines { kind feature quantity unitPrice amount }";
+export const INVOICE_FIELDS =
+  "number status currency periodStart periodEnd subtotal total lines { kind feature quantity unitPrice amount }";
 
 export const TRACK = `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed event { ${EVENT_FIELDS} } entitlement { ${ENTITLEMENT_FIELDS} } } }`;
 export const TRACK_BATCH = `mutation($is: [TrackUsageInput!]!) { trackUsageBatch(inputs: $is) { ok errorCode errorMessage payload { replayed event { ${EVENT_FIELDS} } entitlement { ${ENTITLEMENT_FIELDS} } } } }`;
@@ -30,12 +31,17 @@ export const codeOf = (response: GqlResponse): string | undefined => response.er
 
 /** Expects exactly one error with `code` and no data for the field. */
 export function expectError(response: GqlResponse, code: string): void {
-  expect(response.errors?.map((e) => e.extensions?.code), JSON.stringify(response.errors)).toEqual([code]);
+  expect(
+    response.errors?.map((e) => e.extensions?.code),
+    JSON.stringify(response.errors),
+  ).toEqual([code]);
 }
 
 export function fixtures(api: TestApi) {
   const feature = (code: string, kind: "METERED" | "BOOLEAN" = "METERED") =>
-    api.ok(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code } }`, { i: { code, name: code, kind } });
+    api.ok(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code } }`, {
+      i: { code, name: code, kind },
+    });
 
   /** Creates each feature in turn: `features({ api_calls: "METERED", sso: "BOOLEAN" })`. */
   const features = async (kinds: Record<string, "METERED" | "BOOLEAN">) => {
@@ -43,18 +49,26 @@ export function fixtures(api: TestApi) {
   };
 
   const plan = (input: Record<string, unknown>) =>
-    api.ok(`mutation($i: CreatePlanInput!) { createPlan(input: $i) { code } }`, { i: { name: String(input.code), interval: "MONTH", basePrice: "0", ...input } });
+    api.ok(`mutation($i: CreatePlanInput!) { createPlan(input: $i) { code } }`, {
+      i: { name: String(input.code), interval: "MONTH", basePrice: "0", ...input },
+    });
 
   const pack = (code: string, credits: string, price: string) =>
-    api.ok(`mutation($i: CreateCreditPackInput!) { createCreditPack(input: $i) { code } }`, { i: { code, name: code, credits, price } });
+    api.ok(`mutation($i: CreateCreditPackInput!) { createCreditPack(input: $i) { code } }`, {
+      i: { code, name: code, credits, price },
+    });
 
-  const customer = (id: string) => api.ok(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, { i: { id } });
+  const customer = (id: string) =>
+    api.ok(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, { i: { id } });
 
   const subscribe = (customerId: string, planCode: string) =>
-    api.gql(`mutation($c: ID!, $p: ID!) { subscribe(customerId: $c, planCode: $p) { status currentPeriodStart currentPeriodEnd plan { code } } }`, {
-      c: customerId,
-      p: planCode,
-    });
+    api.gql(
+      `mutation($c: ID!, $p: ID!) { subscribe(customerId: $c, planCode: $p) { status currentPeriodStart currentPeriodEnd plan { code } } }`,
+      {
+        c: customerId,
+        p: planCode,
+      },
+    );
 
   const customerOn = async (id: string, planCode: string) => {
     await customer(id);
@@ -66,19 +80,29 @@ export function fixtures(api: TestApi) {
   const trackBatch = (inputs: TrackInput[]) => api.gql(TRACK_BATCH, { is: inputs });
 
   const wallet = async (customerId: string) =>
-    (await api.ok(`query($c: ID!) { customer(id: $c) { wallet { ${WALLET_FIELDS} } } }`, { c: customerId })).customer.wallet;
+    (await api.ok(`query($c: ID!) { customer(id: $c) { wallet { ${WALLET_FIELDS} } } }`, { c: customerId })).customer
+      .wallet;
 
   const usage = async (customerId: string) =>
-    (await api.ok(`query($c: ID!) { customer(id: $c) { usage { feature { code } used included overage cost credits } } }`, { c: customerId })).customer
-      .usage;
+    (
+      await api.ok(
+        `query($c: ID!) { customer(id: $c) { usage { feature { code } used included overage cost credits } } }`,
+        { c: customerId },
+      )
+    ).customer.usage;
 
   const events = async (customerId: string) =>
-    (await api.ok(`query($c: ID!) { customer(id: $c) { events(first: 100) { edges { node { ${EVENT_FIELDS} } } } } }`, { c: customerId })).customer
-      .events.edges.map((e: { node: unknown }) => e.node);
+    (
+      await api.ok(
+        `query($c: ID!) { customer(id: $c) { events(first: 100) { edges { node { ${EVENT_FIELDS} } } } } }`,
+        { c: customerId },
+      )
+    ).customer.events.edges.map((e: { node: unknown }) => e.node);
 
   /** The customer's invoices, newest first. */
   const invoices = async (customerId: string): Promise<any[]> =>
-    (await api.ok(`query($c: ID!) { customer(id: $c) { invoices { ${INVOICE_FIELDS} } } }`, { c: customerId })).customer.invoices;
+    (await api.ok(`query($c: ID!) { customer(id: $c) { invoices { ${INVOICE_FIELDS} } } }`, { c: customerId })).customer
+      .invoices;
 
   /** Everything the API shows of a customer; equal before and after means nothing was written. */
   const snapshot = async (customerId: string) =>
@@ -96,10 +120,30 @@ export function fixtures(api: TestApi) {
 
   const advanceClock = (to: string) => api.ok(`mutation($t: DateTime!) { advanceClock(to: $t) }`, { t: to });
 
-  return { feature, features, plan, pack, customer, subscribe, customerOn, track, trackBatch, wallet, usage, events, invoices, snapshot, advanceClock };
+  return {
+    feature,
+    features,
+    plan,
+    pack,
+    customer,
+    subscribe,
+    customerOn,
+    track,
+    trackBatch,
+    wallet,
+    usage,
+    events,
+    invoices,
+    snapshot,
+    advanceClock,
+  };
 }
 
-type TransactItem = { Put?: { Item?: Record<string, unknown> }; Update?: { Key?: Record<string, unknown> }; ConditionCheck?: { Key?: Record<string, unknown> } };
+type TransactItem = {
+  Put?: { Item?: Record<string, unknown> };
+  Update?: { Key?: Record<string, unknown> };
+  ConditionCheck?: { Key?: Record<string, unknown> };
+};
 
 /**
  * Makes the next transaction that writes `customerId`'s wallet fail the way real DynamoDB fails a
@@ -107,7 +151,10 @@ type TransactItem = { Put?: { Item?: Record<string, unknown> }; Update?: { Key?:
  * a TransactionConflict reason on the wallet (DynamoDB Local serializes transactions, so it never
  * reports this by itself). Returns how many conflicts were injected, and a restore function.
  */
-export function conflictOnNextWalletTransaction(db: Db, customerId: string): { injected: () => number; restore: () => void } {
+export function conflictOnNextWalletTransaction(
+  db: Db,
+  customerId: string,
+): { injected: () => number; restore: () => void } {
   const doc = db.doc as unknown as { send: (command: unknown, ...rest: unknown[]) => Promise<unknown> };
   const original = doc.send;
   let injected = 0;
@@ -120,7 +167,10 @@ export function conflictOnNextWalletTransaction(db: Db, customerId: string): { i
       });
       if (walletAt >= 0) {
         injected++;
-        const reasons = items.map((_, i) => ({ Code: i === walletAt ? "TransactionConflict" : "None", ...(i === walletAt ? { Message: "Transaction is ongoing for the item" } : {}) }));
+        const reasons = items.map((_, i) => ({
+          Code: i === walletAt ? "TransactionConflict" : "None",
+          ...(i === walletAt ? { Message: "Transaction is ongoing for the item" } : {}),
+        }));
         return Promise.reject(
           new TransactionCanceledException({
             message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(", ")}]`,
@@ -132,5 +182,10 @@ export function conflictOnNextWalletTransaction(db: Db, customerId: string): { i
     }
     return original.call(this, command, ...rest);
   };
-  return { injected: () => injected, restore: () => void (doc.send = original) };
+  return {
+    injected: () => injected,
+    restore: () => {
+      doc.send = original;
+    },
+  };
 }

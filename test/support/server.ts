@@ -10,12 +10,20 @@ import { createTestDeps, type TestDeps } from "./db";
 
 export const TEST_KEY = "test-key-0123456789";
 
-export type GqlResponse<T = any> = { status: number; data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+export type GqlResponse<T = any> = {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+};
 
 export type TestApi = {
   deps: TestDeps;
   url: string;
-  gql: <T = any>(query: string, variables?: Record<string, unknown>, options?: { key?: string | null }) => Promise<GqlResponse<T>>;
+  gql: <T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { key?: string | null },
+  ) => Promise<GqlResponse<T>>;
   /** Like gql, but fails the test on any GraphQL error and returns `data`. */
   ok: <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
   close: () => Promise<void>;
@@ -23,7 +31,9 @@ export type TestApi = {
   audit: AuditEntry[];
 };
 
-export async function startTestApi(options: { clockStart?: string; yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">> } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: { clockStart?: string; yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">> } = {},
+): Promise<TestApi> {
   const deps = await createTestDeps(options);
   const audit: AuditEntry[] = [];
   const yoga = createBillingYoga({ deps, apiKey: TEST_KEY, auditLog: (entry) => audit.push(entry), ...options.yoga });

@@ -43,9 +43,20 @@ describe("parseFeed", () => {
 
   it("ignores cost keys it does not bill (input_audio, reasoning, request, ...) and reads tiers", () => {
     const [model] = parseFeed(
-      oneModel({ input: 1, output: 2, input_audio: 40, reasoning: 9, request: 0.01, tiers: [{ tier: { size: 128000, type: "context" }, output: 4 }] }),
+      oneModel({
+        input: 1,
+        output: 2,
+        input_audio: 40,
+        reasoning: 9,
+        request: 0.01,
+        tiers: [{ tier: { size: 128000, type: "context" }, output: 4 }],
+      }),
     ).models;
-    expect(model).toMatchObject({ input: parseMoney("1"), output: parseMoney("2"), tiers: [{ size: 128_000n, output: parseMoney("4") }] });
+    expect(model).toMatchObject({
+      input: parseMoney("1"),
+      output: parseMoney("2"),
+      tiers: [{ size: 128_000n, output: parseMoney("4") }],
+    });
     expect(model?.tiers[0]).not.toHaveProperty("input");
   });
 

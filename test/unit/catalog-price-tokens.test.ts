@@ -55,7 +55,11 @@ describe("priceTokens", () => {
     const gpt4o = model("openai/gpt-4o");
     expect(gpt4o.cacheRead).toBe(parseMoney("1.25"));
     expect(gpt4o.cacheWrite).toBeUndefined();
-    const result = priceTokens(gpt4o, tokens({ input: 1_500n, output: 300n, cacheRead: 10_000n, cacheWrite: 2_000n }), 0);
+    const result = priceTokens(
+      gpt4o,
+      tokens({ input: 1_500n, output: 300n, cacheRead: 10_000n, cacheWrite: 2_000n }),
+      0,
+    );
     // 1,500 x 2.50 + 300 x 10 + 10,000 x 1.25 + 2,000 x 2.50, per 1M
     expect(formatMoney(result.cost)).toBe("0.02425");
     expect(result.unitPrices).toEqual({
@@ -68,14 +72,20 @@ describe("priceTokens", () => {
 
   it("uses both cache prices where the catalog has them (anthropic/claude-sonnet-4-6)", () => {
     const sonnet = model("anthropic/claude-sonnet-4-6");
-    const result = priceTokens(sonnet, tokens({ input: 1_000n, output: 1_000n, cacheRead: 100_000n, cacheWrite: 10_000n }), 0);
+    const result = priceTokens(
+      sonnet,
+      tokens({ input: 1_000n, output: 1_000n, cacheRead: 100_000n, cacheWrite: 10_000n }),
+      0,
+    );
     // 1,000 x 3 + 1,000 x 15 + 100,000 x 0.30 + 10,000 x 3.75, per 1M = 0.003 + 0.015 + 0.03 + 0.0375
     expect(formatMoney(result.cost)).toBe("0.0855");
   });
 
   it("applies a tier when the prompt (input + cache read + cache write) exceeds its size, else the base", () => {
     const gemini = model("google/gemini-2.5-pro");
-    expect(gemini.tiers).toEqual([{ size: 200_000n, input: parseMoney("2.5"), output: parseMoney("15"), cacheRead: parseMoney("0.25") }]);
+    expect(gemini.tiers).toEqual([
+      { size: 200_000n, input: parseMoney("2.5"), output: parseMoney("15"), cacheRead: parseMoney("0.25") },
+    ]);
     const atLimit = priceTokens(gemini, tokens({ input: 150_000n, cacheRead: 50_000n, output: 1_000n }), 0);
     expect(atLimit.unitPrices.input).toBe(parseMoney("1.25"));
     const over = priceTokens(gemini, tokens({ input: 150_000n, cacheRead: 50_001n, output: 1_000n }), 0);

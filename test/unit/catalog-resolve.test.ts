@@ -26,7 +26,10 @@ describe("matchModelIds", () => {
     expect(matchModelIds("claude-sonnet-4.6", ids)).toEqual(["anthropic/claude-sonnet-4-6"]);
     expect(matchModelIds("gpt-4.1", ids)).toEqual(["openai/gpt-4.1"]);
     expect(matchModelIds("gpt-4o", ids)).toEqual(["openai/gpt-4o", "togetherai/gpt-4o"]);
-    expect(matchModelIds("openai/gpt-oss-120b", ids)).toEqual(["groq/openai/gpt-oss-120b", "togetherai/openai/gpt-oss-120b"]);
+    expect(matchModelIds("openai/gpt-oss-120b", ids)).toEqual([
+      "groq/openai/gpt-oss-120b",
+      "togetherai/openai/gpt-oss-120b",
+    ]);
     expect(matchModelIds("gpt-5", ids)).toEqual([]);
   });
 });

@@ -8,8 +8,18 @@ describe("anniversary periods in UTC", () => {
     const anchor = new Date("2026-01-31T10:00:00Z");
     const ends = Array.from({ length: 12 }, (_, i) => iso(addIntervals(anchor, "MONTH", i + 1)));
     expect(ends).toEqual([
-      "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31",
-      "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31", "2027-01-31",
+      "2026-02-28",
+      "2026-03-31",
+      "2026-04-30",
+      "2026-05-31",
+      "2026-06-30",
+      "2026-07-31",
+      "2026-08-31",
+      "2026-09-30",
+      "2026-10-31",
+      "2026-11-30",
+      "2026-12-31",
+      "2027-01-31",
     ]);
     expect(addIntervals(anchor, "MONTH", 1).toISOString()).toBe("2026-02-28T10:00:00.000Z");
   });
@@ -21,7 +31,12 @@ describe("anniversary periods in UTC", () => {
 
   it("renews a Feb 29 yearly anchor on Feb 28, and on Feb 29 again in the next leap year", () => {
     const anchor = new Date("2028-02-29T00:00:00Z");
-    expect([1, 2, 3, 4].map((n) => iso(addIntervals(anchor, "YEAR", n)))).toEqual(["2029-02-28", "2030-02-28", "2031-02-28", "2032-02-29"]);
+    expect([1, 2, 3, 4].map((n) => iso(addIntervals(anchor, "YEAR", n)))).toEqual([
+      "2029-02-28",
+      "2030-02-28",
+      "2031-02-28",
+      "2032-02-29",
+    ]);
   });
 
   it("counts DAY periods of exactly 24 hours over 30 days", () => {
