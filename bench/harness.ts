@@ -11,6 +11,7 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import type { TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
 import type { Deps } from "../core/deps";
 import { keys } from "../core/db/keys";
+import { nextRecordingOrder } from "../core/db/recording-order";
 import { trackUsage } from "../core/usage/track";
 import { createFeature } from "../core/features";
 import { createPlan } from "../core/plans";
@@ -147,7 +148,7 @@ export function rawTrackInput(
     put.Item!,
     marshall({
       ...keys.event(customerId, idempotencyKey),
-      ...keys.eventTimeline(customerId, new Date().toISOString(), idempotencyKey),
+      ...keys.eventTimeline(customerId, new Date().toISOString(), nextRecordingOrder(), idempotencyKey),
       idempotencyKey,
       customerId,
     }),

@@ -71,7 +71,7 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
     events: t.field({
       type: ConnectionRef,
       description:
-        "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this list.",
+        "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this customer's list (another customer's cursor is BAD_USER_INPUT). Events are ordered by the deployment clock's time of recording; events recorded at the same instant (always so under a test clock that stands still) list in recording order: exactly for events recorded by one server process, and by real time to within the clock difference of their machines across processes.",
       args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
       resolve: (c, a, { deps }) => customerEvents(deps, c.id, a.first ?? 50, a.after),
     }),

@@ -11,7 +11,7 @@ import { DUE_SHARDS, keys, TABLE } from "./keys";
 /** Customers due for a close at `now`, shard by shard, page by page; safe to share among workers. */
 export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<string> {
   const index = TABLE.dueIndex;
-  const upTo = `${now.toISOString()}#~`; // "~" sorts after every character an ID may hold
+  const upTo = keys.dueUpTo(now);
   let shard = 0;
   let buffer: string[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -28,10 +28,7 @@ export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<string
           ExclusiveStartKey: startKey,
         }),
       );
-      buffer = (page.Items ?? []).map((item) => {
-        const sk = item[index.sortKey] as string;
-        return sk.slice(sk.indexOf("#") + 1);
-      });
+      buffer = (page.Items ?? []).map((item) => keys.customerOfDue(item[index.sortKey] as string));
       startKey = page.LastEvaluatedKey;
       if (!startKey) shard++;
     }

@@ -8,8 +8,9 @@
  * transaction of several events puts one page item in it instead, which names its events in
  * order: a few bytes per event instead of a full index write each, which keeps a batched event
  * near the 2 write units its own transactional put costs. Events are ordered by when they were
- * recorded (a batch's events share one record time, in the batch's order); each keeps its own
- * `timestamp`, which is what periods and pricing use.
+ * recorded, ties broken in recording order (db/recording-order.ts; a batch's events share one
+ * entry, in the batch's order); each keeps its own `timestamp`, which is what periods and pricing
+ * use.
  */
 import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
@@ -22,6 +23,7 @@ import type { Db } from "./client";
 import { batchGet, big, getItem, int, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
 import { outboxItem } from "./outbox";
+import { nextRecordingOrder } from "./recording-order";
 import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
 
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
@@ -29,12 +31,12 @@ export const EVENT_RETENTION_DAYS = 400;
 
 const expiresAt = (recordedAt: string) => Math.floor(Date.parse(recordedAt) / 1000) + EVENT_RETENTION_DAYS * 86_400;
 
-/** An event's item; `listed` puts it in the timeline itself (a transaction of one event). */
-function eventItem(event: UsageEvent, listed: boolean): Item {
+/** An event's item; with an `order` it is in the timeline itself (a transaction of one event). */
+function eventItem(event: UsageEvent, order?: string): Item {
   const { properties, ai, ...rest } = event;
   return {
     ...keys.event(event.customerId, event.idempotencyKey),
-    ...(listed ? keys.eventTimeline(event.customerId, event.recordedAt, event.idempotencyKey) : {}),
+    ...(order ? keys.eventTimeline(event.customerId, event.recordedAt, order, event.idempotencyKey) : {}),
     type: ItemType.EVENT,
     ...rest,
     ...(properties !== undefined ? { properties: JSON.stringify(properties) } : {}),
@@ -44,11 +46,11 @@ function eventItem(event: UsageEvent, listed: boolean): Item {
 }
 
 /** The timeline entry of a transaction's several events: their keys, in order. Kept as long as they are. */
-function pageItem(customerId: string, events: UsageEvent[]): Item {
+function pageItem(customerId: string, events: UsageEvent[], order: string): Item {
   const first = events[0]!;
   return {
     ...keys.eventPage(customerId, first.idempotencyKey),
-    ...keys.eventTimeline(customerId, first.recordedAt, first.idempotencyKey),
+    ...keys.eventTimeline(customerId, first.recordedAt, order, first.idempotencyKey),
     type: ItemType.EVENT_PAGE,
     events: events.map((e) => e.idempotencyKey),
     [TABLE.ttlAttribute]: expiresAt(first.recordedAt),
@@ -114,16 +116,17 @@ export async function writeUsage(
   announces: BillingEvent[] = [],
 ): Promise<UsageWriteResult> {
   const paged = events.length > 1;
+  const order = nextRecordingOrder();
   const puts = events.map((event) => ({
     Put: {
       TableName: db.table,
-      Item: eventItem(event, !paged),
+      Item: eventItem(event, paged ? undefined : order),
       ConditionExpression: "attribute_not_exists(pk)",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
     },
   }));
   // The page needs no condition of its own: its first event's condition makes its key new.
-  const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events) } }] : [];
+  const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events, order) } }] : [];
   const outbox = announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(announces) } }] : [];
   try {
     await db.doc.send(
@@ -163,18 +166,18 @@ export async function getEvent(db: Db, customerId: string, idempotencyKey: strin
 type Entry = { cursor: string } & ({ item: Item } | { idempotencyKey: string });
 
 /**
- * A customer's events, newest recorded first, `first` at a time after the opaque `after` cursor.
- * A cursor is the timeline sort key of the entry it points at, plus the position for an event of
- * a page item ("<sk>/<position>"), so a listing can resume in the middle of a batch.
+ * A customer's events, newest recorded first, `first` at a time after the `after` cursor
+ * (decodeCursor: one of this customer's). A cursor names the customer, the timeline sort key of
+ * the entry it points at and, for an event of a page item, its position in the page, so a listing
+ * can resume in the middle of a batch.
  */
 export async function listEvents(
   db: Db,
   customerId: string,
   first: number,
-  after?: string,
+  from?: Cursor,
 ): Promise<{ events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean }> {
   const index = TABLE.timelineIndex;
-  const from = after ? parseCursor(Buffer.from(after, "base64url").toString("utf8")) : undefined;
   const entries: Entry[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -196,13 +199,14 @@ export async function listEvents(
       const sk = item[index.sortKey] as string;
       const resumed = from?.position !== undefined && sk === from.sk;
       if (item.type !== ItemType.EVENT_PAGE) {
-        if (!resumed) entries.push({ item, cursor: cursorOf(sk) });
+        if (!resumed) entries.push({ item, cursor: encodeCursor({ customerId, sk }) });
         continue;
       }
       // A page's events, newest (last in the batch) first; after a cursor inside it, those before it.
       const named = item.events as string[];
       const end = resumed ? Math.min(from.position!, named.length) : named.length;
-      for (let i = end - 1; i >= 0; i--) entries.push({ idempotencyKey: named[i]!, cursor: cursorOf(sk, i) });
+      for (let i = end - 1; i >= 0; i--)
+        entries.push({ idempotencyKey: named[i]!, cursor: encodeCursor({ customerId, sk, position: i }) });
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey && entries.length <= first);
@@ -232,11 +236,33 @@ async function getEvents(db: Db, customerId: string, idempotencyKeys: string[]):
   return new Map(items.map((item) => [item.idempotencyKey as string, toEvent(item)]));
 }
 
-const cursorOf = (sk: string, position?: number) =>
-  Buffer.from(position === undefined ? sk : `${sk}/${position}`, "utf8").toString("base64url");
+/** Where a listing resumes: a timeline entry of this customer, and a position inside a page. */
+export type Cursor = { customerId: string; sk: string; position?: number };
 
-/** "<recordedAt>#<key>" or "<recordedAt>#<key>/<position>"; core/usage/views.ts validates the shape first. */
-function parseCursor(text: string): { sk: string; position?: number } {
-  const slash = text.lastIndexOf("/");
-  return slash < 0 ? { sk: text } : { sk: text.slice(0, slash), position: Number(text.slice(slash + 1)) };
+/** Opaque to clients: base64url of a JSON array (IDs may hold "/" and "=", so no separator of our own). */
+const encodeCursor = (c: Cursor) =>
+  Buffer.from(
+    JSON.stringify(c.position === undefined ? [c.customerId, c.sk] : [c.customerId, c.sk, c.position]),
+  ).toString("base64url");
+
+/**
+ * A cursor this list handed out for `customerId`, or undefined: malformed, made up, or another
+ * customer's (a cursor never moves a listing into another customer's timeline; it is refused so
+ * a client mixing them up finds out).
+ */
+export function decodeCursor(customerId: string, text: string): Cursor | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length < 2 || value.length > 3) return undefined;
+  const [owner, sk, position] = value as unknown[];
+  if (owner !== customerId || typeof sk !== "string" || !keys.isEventTimelineSortKey(sk)) return undefined;
+  if (position === undefined) return { customerId, sk };
+  // A batch transaction holds at most 98 events: a position beyond that was made up.
+  return Number.isInteger(position) && (position as number) >= 0 && (position as number) < 100
+    ? { customerId, sk, position: position as number }
+    : undefined;
 }

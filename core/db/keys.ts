@@ -47,24 +47,34 @@ export const EVENT_SHARDS = 16;
 
 export type Key = { pk: string; sk: string };
 
+/**
+ * A client-chosen part of a key (an id, a code, an idempotency key). IDs are validated at the edge
+ * (core/validation.ts: never "#"); this refuses again where keys are built, so no input that slipped
+ * past a check can forge a separator and reach another customer's items.
+ */
+function part(value: string): string {
+  if (value.includes("#")) throw new Error("a key part must not contain #");
+  return value;
+}
+
 export const keys = {
-  feature: (code: string): Key => ({ pk: "FEATURES", sk: `FEATURE#${code}` }),
+  feature: (code: string): Key => ({ pk: "FEATURES", sk: `FEATURE#${part(code)}` }),
   featurePartition: () => "FEATURES",
-  plan: (code: string): Key => ({ pk: "PLANS", sk: `PLAN#${code}` }),
+  plan: (code: string): Key => ({ pk: "PLANS", sk: `PLAN#${part(code)}` }),
   planPartition: () => "PLANS",
-  creditPack: (code: string): Key => ({ pk: "CREDIT_PACKS", sk: `PACK#${code}` }),
+  creditPack: (code: string): Key => ({ pk: "CREDIT_PACKS", sk: `PACK#${part(code)}` }),
   creditPackPartition: () => "CREDIT_PACKS",
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
   aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
 
-  customer: (id: string): Key => ({ pk: `CUSTOMER#${id}`, sk: "PROFILE" }),
-  wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${customerId}`, sk: "WALLET" }),
+  customer: (id: string): Key => ({ pk: `CUSTOMER#${part(id)}`, sk: "PROFILE" }),
+  wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "WALLET" }),
 
   /** Usage events are spread over shards by idempotency key, away from the wallet's partition. */
   event: (customerId: string, idempotencyKey: string): Key => ({
-    pk: `EVENT#${customerId}#${shardOf(idempotencyKey, EVENT_SHARDS)}`,
-    sk: idempotencyKey,
+    pk: `EVENT#${part(customerId)}#${shardOf(idempotencyKey, EVENT_SHARDS)}`,
+    sk: part(idempotencyKey),
   }),
   /**
    * A batch transaction's events are listed through one page item, named after its first event
@@ -72,39 +82,46 @@ export const keys = {
    * hold "#", so a page never collides with an event.
    */
   eventPage: (customerId: string, firstIdempotencyKey: string): Key => ({
-    pk: `EVENT#${customerId}#${shardOf(firstIdempotencyKey, EVENT_SHARDS)}`,
-    sk: `PAGE#${firstIdempotencyKey}`,
+    pk: `EVENT#${part(customerId)}#${shardOf(firstIdempotencyKey, EVENT_SHARDS)}`,
+    sk: `PAGE#${part(firstIdempotencyKey)}`,
   }),
-  /** The timeline entry of an event or a page: by record time, then the (first) event's key. */
-  eventTimeline: (customerId: string, recordedAt: string, idempotencyKey: string) => ({
-    gsi2pk: `EVENTS#${customerId}`,
-    gsi2sk: `${recordedAt}#${idempotencyKey}`,
+  /**
+   * The timeline entry of an event or a page: by record time (the deployment's clock), then by
+   * `order` (core/db/recording-order.ts: real time in microseconds, strictly increasing within a
+   * process, so events recorded at one clock instant, as under a test clock standing still, list
+   * in the order they were recorded), then the (first) event's key, which makes the entry unique.
+   */
+  eventTimeline: (customerId: string, recordedAt: string, order: string, idempotencyKey: string) => ({
+    gsi2pk: `EVENTS#${part(customerId)}`,
+    gsi2sk: `${recordedAt}#${order}#${part(idempotencyKey)}`,
   }),
-  eventTimelinePartition: (customerId: string) => `EVENTS#${customerId}`,
+  eventTimelinePartition: (customerId: string) => `EVENTS#${part(customerId)}`,
+  /** A timeline sort key as eventTimeline builds it (and, before `order` existed, without it). */
+  isEventTimelineSortKey: (sk: string) => /^\d{4}-\d\d-\d\dT[\d:.]+Z#(\d{16}#)?[^#]{1,128}$/.test(sk),
 
   purchase: (customerId: string, idempotencyKey: string): Key => ({
-    pk: `PURCHASE#${customerId}`,
-    sk: idempotencyKey,
+    pk: `PURCHASE#${part(customerId)}`,
+    sk: part(idempotencyKey),
   }),
 
-  invoice: (id: string): Key => ({ pk: `INVOICE#${id}`, sk: "INVOICE" }),
+  invoice: (id: string): Key => ({ pk: `INVOICE#${part(id)}`, sk: "INVOICE" }),
   invoiceTimeline: (customerId: string, createdAt: string, id: string) => ({
-    gsi2pk: `INVOICES#${customerId}`,
-    gsi2sk: `${createdAt}#${id}`,
+    gsi2pk: `INVOICES#${part(customerId)}`,
+    gsi2sk: `${createdAt}#${part(id)}`,
   }),
-  invoiceTimelinePartition: (customerId: string) => `INVOICES#${customerId}`,
+  invoiceTimelinePartition: (customerId: string) => `INVOICES#${part(customerId)}`,
   invoiceCounter: (): Key => ({ pk: "COUNTER", sk: "INVOICE" }),
 
   clock: (): Key => ({ pk: "CLOCK", sk: "CLOCK" }),
 
   /** Secret API keys: listed from one partition; authenticated by one GetItem on the secret's SHA-256. */
-  apiKey: (id: string): Key => ({ pk: "API_KEYS", sk: `KEY#${id}` }),
+  apiKey: (id: string): Key => ({ pk: "API_KEYS", sk: `KEY#${part(id)}` }),
   apiKeyPartition: () => "API_KEYS",
   apiKeyPrefix: () => "KEY#",
   apiKeyHash: (sha256Hex: string): Key => ({ pk: `APIKEY#${sha256Hex}`, sk: "APIKEY" }),
 
   /** A usage write's events waiting to be published (core/db/outbox.ts); an invoice holds its own. */
-  outbox: (eventId: string): Key => ({ pk: `OUTBOX#${eventId}`, sk: "OUTBOX" }),
+  outbox: (eventId: string): Key => ({ pk: `OUTBOX#${part(eventId)}`, sk: "OUTBOX" }),
   isOutbox: (key: Key) => key.pk.startsWith("OUTBOX#") && key.sk === "OUTBOX",
   /** Set on an item while it holds unpublished events (sparse index), oldest first. */
   unpublished: (time: string, id: string) => ({ gsi1pk: "OUTBOX", gsi1sk: `${time}#${id}` }),
@@ -113,9 +130,16 @@ export const keys = {
   /** Set on a wallet while its subscription is active; removed when it ends (sparse index). */
   due: (customerId: string, periodEnd: string) => ({
     gsi1pk: dueShard(shardOf(customerId, DUE_SHARDS)),
-    gsi1sk: `${periodEnd}#${customerId}`,
+    gsi1sk: `${periodEnd}#${part(customerId)}`,
   }),
   dueShard: (shard: number) => dueShard(shard),
+  /**
+   * The due index's upper bound for `now`: every period that ended by then, whatever its
+   * customer id ("~" sorts after every character an ID may hold, "|" included).
+   */
+  dueUpTo: (now: Date) => `${now.toISOString()}#~`,
+  /** The customer id of a due index sort key (the period end is an ISO instant: it holds no "#"). */
+  customerOfDue: (sk: string) => sk.slice(sk.indexOf("#") + 1),
 } as const;
 
 function dueShard(shard: number): string {

@@ -2,7 +2,7 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { max, multiply, type Amount } from "../money";
-import { listEvents } from "../db/events";
+import { decodeCursor, listEvents } from "../db/events";
 import { currentWallet } from "./current";
 
 export type FeatureUsage = {
@@ -32,14 +32,10 @@ export async function featureUsage(deps: Deps, customerId: string): Promise<Feat
     });
 }
 
-/** What core/db/events.ts's cursors hold: a timeline sort key, and a position inside a batch's page. */
-const CURSOR = /^\d{4}-\d\d-\d\dT[\d:.]+Z#[A-Za-z0-9_\-.:@]{1,128}(\/\d{1,3})?$/;
-
 export async function customerEvents(deps: Deps, customerId: string, first: number, after?: string | null) {
   if (!Number.isInteger(first) || first < 1 || first > 100)
     throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");
-  if (after && !CURSOR.test(Buffer.from(after, "base64url").toString("utf8"))) {
-    throw new DomainError("BAD_USER_INPUT", "after is not a cursor from this list");
-  }
-  return listEvents(deps.db, customerId, first, after ?? undefined);
+  const from = after ? decodeCursor(customerId, after) : undefined;
+  if (after && !from) throw new DomainError("BAD_USER_INPUT", "after is not a cursor from this customer's list");
+  return listEvents(deps.db, customerId, first, from);
 }

@@ -3,7 +3,7 @@
  * resolver ever sees an oversized string: an ID is at most 256 characters, a String at most 1,024.
  * The finer rules stay in core, where they answer per element of a batch: IDs are checked against
  * the safe character set by core/validation.ts's IdSchema (1 to 128 of letters, digits and
- * `_ - . : @`) in every operation that reads or writes a key, and AI model IDs (`provider/model`)
+ * `_ - . : @ | + / =`) in every operation that reads or writes a key, and AI model IDs (`provider/model`)
  * by MODEL_ID_PATTERN; names are at most 200 characters, units 50; JSON values (metadata,
  * properties) at most 8 KB and 5 levels deep (JsonSchema).
  * A violation refuses the whole operation with BAD_USER_INPUT before any resolver runs.

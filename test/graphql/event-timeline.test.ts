@@ -122,8 +122,9 @@ describe("a customer's events", () => {
     expect(next.edges.map((e) => e.node.idempotencyKey)).toEqual(["r-005", "r-004", "r-003", "r-002"]);
     expect(next.pageInfo.hasNextPage).toBe(true);
     // A made-up position is refused, not read past the page.
-    const inside = Buffer.from(next.pageInfo.endCursor!, "base64url").toString("utf8");
-    const forged = Buffer.from(inside.replace(/\/\d+$/, "/9999"), "utf8").toString("base64url");
+    const inside = JSON.parse(Buffer.from(next.pageInfo.endCursor!, "base64url").toString("utf8"));
+    expect(inside).toEqual(["resume", expect.any(String), 2]);
+    const forged = Buffer.from(JSON.stringify([...inside.slice(0, 2), 9999]), "utf8").toString("base64url");
     const refused = await api.gql(
       `query($a: String) { customer(id: "resume") { events(first: 4, after: $a) { edges { cursor } } } }`,
       { a: forged },
@@ -150,6 +151,36 @@ describe("a customer's events", () => {
       ["a-backfilled", at(35)],
       ["z-first", at(40)],
     ]);
+  });
+
+  it("given events recorded while the test clock stands still, then they list in the order they were recorded, not by key", async () => {
+    await f.customerOn("still", "metered");
+    await f.advanceClock(at(50));
+    for (const key of ["zebra", "apple", "mango"]) await f.track(ev("still", key));
+    await batch(["yak", "bee"].map((k) => ev("still", k)));
+    for (const key of ["kiwi", "fig"]) await f.track(ev("still", key));
+    const expected = ["fig", "kiwi", "bee", "yak", "mango", "apple", "zebra"];
+    for (const first of [1, 2, 3, 100])
+      expect((await allKeys("still", first)).keys, `first: ${first}`).toEqual(expected);
+  });
+
+  it("given another customer's cursor, then the list refuses it with BAD_USER_INPUT, whether it points at a single event or into a batch", async () => {
+    await f.customerOn("owner", "metered");
+    await f.customerOn("other", "metered");
+    await f.track(ev("owner", "o-1"));
+    await batch(range("o-b", 3).map((k) => ev("owner", k)));
+    await f.track(ev("other", "x-1"));
+    const cursors = (await page("owner", 10)).edges.map((e) => e.cursor);
+    expect(cursors).toHaveLength(4);
+    for (const cursor of cursors) {
+      const response = await api.gql(
+        `query($a: String) { customer(id: "other") { events(first: 10, after: $a) { edges { cursor } } } }`,
+        { a: cursor },
+      );
+      expect(response.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+      expect(response.errors?.[0]?.message).toBe("after is not a cursor from this customer's list");
+      expect((await page("owner", 10, cursor)).edges.length).toBeLessThan(4);
+    }
   });
 
   it("given a batch retried whole, then every event is listed once and the timeline gains nothing", async () => {

@@ -34,7 +34,7 @@ import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/wallet";
-import { listEvents } from "../../core/db/events";
+import { decodeCursor, listEvents } from "../../core/db/events";
 import { listInvoices } from "../../core/db/invoices";
 import { listUnpublished } from "../../core/db/outbox";
 import { createFaultyDeps, FaultInjector, prng, mix, T0, type FaultyDeps } from "./faulty-db";
@@ -811,7 +811,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     // Every accepted event stored exactly once, with the model's value, charge and period.
     const stored: string[] = [];
     for (let after: string | undefined, more = true; more; ) {
-      const page = await listEvents(deps.db, id, 100, after);
+      const page = await listEvents(deps.db, id, 100, after ? decodeCursor(id, after) : undefined);
       for (const { event: e } of page.events)
         stored.push(show([e.idempotencyKey, e.feature, e.value, e.cost ?? null, e.credits ?? null, e.periodStart]));
       more = page.hasNextPage;
