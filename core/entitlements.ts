@@ -1,7 +1,8 @@
 /**
  * The entitlement check: would tracking `amount` of `feature` now be accepted? It never writes.
- * A denial is an answer (`allowed: false` with a reason), not an error; an unknown customer or
- * feature is an error.
+ * A denial is an answer (`allowed: false` with a reason), not an error. So is a feature that does
+ * not exist (`UNKNOWN_FEATURE`): one mistyped code among several aliased checks must not turn the
+ * whole response into an error. An unknown customer is an error (NOT_FOUND).
  */
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
@@ -9,10 +10,10 @@ import type { Amount } from "./money";
 import { denial, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
 import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans";
-import { getFeature } from "./features";
+import { findFeature } from "./features";
 import { activeSubscription, type Wallet } from "./wallet";
 import { currentWallet } from "./usage/current";
-import { IdSchema, parseInput } from "./validation";
+import { ID_PATTERN } from "./validation";
 
 export type Entitlement = Partial<FeatureView> & {
   feature: string;
@@ -49,13 +50,13 @@ export async function checkEntitlement(
   feature: string,
   amount: Amount,
 ): Promise<Entitlement> {
-  parseInput(IdSchema, feature);
   if (amount < 0n) throw new DomainError("BAD_USER_INPUT", "amount must not be negative");
   const { wallet, plan } = await currentWallet(deps, customerId);
   const entitlement = evaluateEntitlement(wallet, plan, feature, amount);
-  if (entitlement.reason === "FEATURE_NOT_IN_PLAN" || entitlement.reason === "NO_SUBSCRIPTION")
-    await getFeature(deps, feature);
-  return entitlement;
+  if (entitlement.reason !== "FEATURE_NOT_IN_PLAN" && entitlement.reason !== "NO_SUBSCRIPTION") return entitlement;
+  // Not in the plan: is it a feature at all? A code no feature can have (bad characters) is not.
+  const known = ID_PATTERN.test(feature) && (await findFeature(deps, feature));
+  return known ? entitlement : { ...entitlement, reason: "UNKNOWN_FEATURE" };
 }
 
 /** Every feature of the customer's plan, for the customer view. */

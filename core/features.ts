@@ -32,8 +32,10 @@ export async function createFeature(deps: Deps, input: CreateFeatureInput): Prom
 
 export const listFeatures = (deps: Deps) => repo.listFeatures(deps.db);
 
+export const findFeature = (deps: Deps, code: string) => repo.getFeature(deps.db, parseInput(IdSchema, code));
+
 export async function getFeature(deps: Deps, code: string): Promise<Feature> {
-  const feature = await repo.getFeature(deps.db, parseInput(IdSchema, code));
+  const feature = await findFeature(deps, code);
   if (!feature) throw new DomainError("NOT_FOUND", `feature "${code}" not found`);
   return feature;
 }

@@ -10,6 +10,7 @@ const DenyReasonEnum = builder.enumType("DenyReason", {
     "INSUFFICIENT_CREDITS",
     "INSUFFICIENT_BALANCE",
     "LIMIT_REACHED",
+    "UNKNOWN_FEATURE",
   ] as const,
 });
 
@@ -31,7 +32,8 @@ builder.queryField("entitlement", (t) =>
   t.field({
     type: EntitlementRef,
     authScopes: (_, a) => adminIngestOrCustomer(a.customerId),
-    description: "The entitlement check: may this customer consume `amount` (default 1) of `feature` now?",
+    description:
+      "The entitlement check: may this customer consume `amount` (default 1) of `feature` now? A feature that does not exist answers allowed: false, reason UNKNOWN_FEATURE.",
     args: {
       customerId: t.arg.id({ required: true }),
       feature: t.arg.id({ required: true }),

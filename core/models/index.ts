@@ -17,14 +17,16 @@ const STRATEGIES: Record<ConsumptionModel, ConsumptionStrategy> = {
 
 export const strategyFor = (model: ConsumptionModel): ConsumptionStrategy => STRATEGIES[model];
 
-const DENIAL: Record<Guard["kind"], DenyReason> = {
+/** The reasons a guard refuses with; each is also the error code of a refused track. */
+type GuardDenial = "INSUFFICIENT_CREDITS" | "INSUFFICIENT_BALANCE" | "LIMIT_REACHED";
+const DENIAL: Record<Guard["kind"], GuardDenial & DenyReason> = {
   credits: "INSUFFICIENT_CREDITS",
   balance: "INSUFFICIENT_BALANCE",
   limit: "LIMIT_REACHED",
 };
 
 /** The first guard of the charge the wallet fails, as a deny reason; null when it would be accepted. */
-export function denial(wallet: Wallet, charge: Charge): DenyReason | null {
+export function denial(wallet: Wallet, charge: Charge): GuardDenial | null {
   for (const guard of charge.guards) {
     const holds =
       guard.kind === "credits"

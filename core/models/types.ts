@@ -43,6 +43,8 @@ export const DenyReason = {
   INSUFFICIENT_CREDITS: "INSUFFICIENT_CREDITS",
   INSUFFICIENT_BALANCE: "INSUFFICIENT_BALANCE",
   LIMIT_REACHED: "LIMIT_REACHED",
+  /** The entitlement check of a feature that does not exist (a typo): an answer, not an error. */
+  UNKNOWN_FEATURE: "UNKNOWN_FEATURE",
 } as const;
 export type DenyReason = (typeof DenyReason)[keyof typeof DenyReason];
 

@@ -195,6 +195,24 @@ describe("denials are data, not errors", () => {
     });
   });
 
+  it("UNKNOWN_FEATURE for a feature that does not exist: one typo among five aliased checks answers for itself", async () => {
+    const response = await api.gql(`{
+      a: entitlement(customerId: "m-co", feature: "api_calls") { feature allowed reason }
+      b: entitlement(customerId: "m-co", feature: "sso") { feature allowed reason }
+      typo: entitlement(customerId: "m-co", feature: "api_cals") { ${ENTITLEMENT_FIELDS} }
+      bad: entitlement(customerId: "m-co", feature: "not a code#") { feature allowed reason model }
+      none: entitlement(customerId: "idle", feature: "api_cals") { feature allowed reason model }
+    }`);
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({
+      a: { feature: "api_calls", allowed: true, reason: null },
+      b: { feature: "sso", allowed: true, reason: null },
+      typo: { ...none, feature: "api_cals", allowed: false, reason: "UNKNOWN_FEATURE", model: "METERED" },
+      bad: { feature: "not a code#", allowed: false, reason: "UNKNOWN_FEATURE", model: "METERED" },
+      none: { feature: "api_cals", allowed: false, reason: "UNKNOWN_FEATURE", model: null },
+    });
+  });
+
   it("INSUFFICIENT_CREDITS when the amount costs more credits than are left (70 left, 10 per image)", async () => {
     expect(await check("c-co", "images", "7")).toMatchObject({ allowed: true, reason: null, credits: "70" });
     expect(await check("c-co", "images", "7.1")).toMatchObject({
