@@ -102,25 +102,52 @@ export function openPeriod(
   };
 }
 
-/** What the API shows of a wallet: what is left of each pool, as of the current period. */
+/**
+ * What the API shows of a wallet, as of the current period: what each pool was granted this period
+ * and what is left of it. A field that does not apply to the model of the customer's plan is
+ * absent (null on the API), never a misleading zero: credit fields belong to CREDITS plans, money
+ * fields to BALANCE plans, and a METERED plan (or no subscription) has neither.
+ *
+ * Purchased credits and top-ups are the customer's own and never expire, so they carry across plan
+ * changes of any model. Outside their model they cannot be spent, but they are still shown while
+ * the customer holds any (`purchasedCredits` on a BALANCE plan after a CREDITS one), so nothing
+ * paid for is hidden; `credits` and `balance`, what usage can spend now, stay null there.
+ */
 export type WalletView = {
-  credits: Amount;
-  planCredits: Amount;
-  purchasedCredits: Amount;
-  balance: Amount;
-  allowance: Amount;
-  topUps: Amount;
-  spent: Amount;
-  overage: Amount;
+  credits?: Amount;
+  planCredits?: Amount;
+  planCreditsGranted?: Amount;
+  purchasedCredits?: Amount;
+  balance?: Amount;
+  allowance?: Amount;
+  allowanceGranted?: Amount;
+  topUps?: Amount;
+  spent?: Amount;
+  overage?: Amount;
 };
 
-export const walletView = (w: Wallet): WalletView => ({
-  credits: w.credits,
-  planCredits: planCreditsLeft(w),
-  purchasedCredits: purchasedCreditsLeft(w),
-  balance: w.balance,
-  allowance: allowanceLeft(w),
-  topUps: topUpsLeft(w),
-  spent: w.spent,
-  overage: balanceOverage(w),
-});
+export function walletView(w: Wallet, model: string | undefined): WalletView {
+  const purchased = purchasedCreditsLeft(w);
+  const topUps = topUpsLeft(w);
+  if (model === "CREDITS") {
+    return {
+      credits: w.credits,
+      planCredits: planCreditsLeft(w),
+      planCreditsGranted: w.planCredits,
+      purchasedCredits: purchased,
+      ...(topUps !== 0n ? { topUps } : {}),
+    };
+  }
+  if (model === "BALANCE") {
+    return {
+      ...(purchased !== 0n ? { purchasedCredits: purchased } : {}),
+      balance: w.balance,
+      allowance: allowanceLeft(w),
+      allowanceGranted: w.allowance,
+      topUps,
+      spent: w.spent,
+      overage: balanceOverage(w),
+    };
+  }
+  return { ...(purchased !== 0n ? { purchasedCredits: purchased } : {}), ...(topUps !== 0n ? { topUps } : {}) };
+}

@@ -1,9 +1,8 @@
 import { createCustomer, findCustomer, type Customer } from "../core/customers";
 import { listEntitlements } from "../core/entitlements";
 import { currentWallet } from "../core/usage/current";
-import { customerEvents, featureUsage, type FeatureUsage } from "../core/usage/views";
+import { customerEvents, customerWallet, featureUsage, type FeatureUsage } from "../core/usage/views";
 import { getFeature } from "../core/features";
-import { walletView } from "../core/wallet";
 import type { UsageEvent } from "../core/usage/event";
 import { adminOnly, adminOrCustomer } from "./auth";
 import { builder } from "./builder";
@@ -64,7 +63,7 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
     }),
     wallet: t.field({
       type: WalletRef,
-      resolve: async (c, _, { deps }) => walletView((await currentWallet(deps, c.id)).wallet),
+      resolve: (c, _, { deps }) => customerWallet(deps, c.id),
     }),
     usage: t.field({ type: [FeatureUsageRef], resolve: (c, _, { deps }) => featureUsage(deps, c.id) }),
     entitlements: t.field({ type: [EntitlementRef], resolve: (c, _, { deps }) => listEntitlements(deps, c.id) }),

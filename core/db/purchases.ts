@@ -4,7 +4,7 @@ import type { Invoice, InvoiceDraft } from "../invoices/invoice";
 import { writeWithInvoice } from "./invoices";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
-import { big } from "./items";
+import { big, getItem, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { forgetWallet } from "./wallet-cache";
 
@@ -64,10 +64,17 @@ export async function recordPurchase(
   const old = written.reasons[0]?.Item;
   if (!old) throw new Error(`purchase for missing wallet ${p.customerId}`);
   const stored = unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true });
-  const same =
-    stored.kind === p.kind &&
-    stored.packCode === p.packCode &&
-    big(stored.credits) === p.credits &&
-    big(stored.amount) === p.amount;
-  return { outcome: same ? "replayed" : "reused" };
+  return { outcome: samePurchase(stored, p) ? "replayed" : "reused" };
 }
+
+/** What an earlier purchase under this key is to `p`, without writing: none, the same one, or another. */
+export async function findPurchase(db: Db, p: Omit<Purchase, "createdAt">): Promise<"none" | "replayed" | "reused"> {
+  const stored = await getItem(db, keys.purchase(p.customerId, p.idempotencyKey));
+  return !stored ? "none" : samePurchase(stored, p) ? "replayed" : "reused";
+}
+
+const samePurchase = (stored: Item, p: Omit<Purchase, "createdAt">) =>
+  stored.kind === p.kind &&
+  stored.packCode === p.packCode &&
+  big(stored.credits) === p.credits &&
+  big(stored.amount) === p.amount;

@@ -1,9 +1,16 @@
-/** Read views of a customer's usage: per-feature usage this period, and the event log. */
+/** Read views of a customer's usage: the wallet, per-feature usage this period, and the event log. */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { max, multiply, type Amount } from "../money";
 import { decodeCursor, listEvents } from "../db/events";
 import { currentWallet } from "./current";
+import { walletView, type WalletView } from "../wallet";
+
+/** The customer's wallet as of now, as the API shows it for the model of its plan. */
+export async function customerWallet(deps: Deps, customerId: string): Promise<WalletView> {
+  const { wallet, plan } = await currentWallet(deps, customerId);
+  return walletView(wallet, plan?.model);
+}
 
 export type FeatureUsage = {
   feature: string;

@@ -75,15 +75,16 @@ describe("a customer", () => {
       email: "billing@new.example",
       metadata: { tier: "gold", seats: 3 },
       subscription: null,
+      // No plan: no credit or money field applies (test/graphql/wallet.test.ts has the rule).
       wallet: {
-        credits: "0",
-        planCredits: "0",
-        purchasedCredits: "0",
-        balance: "0.00",
-        allowance: "0.00",
-        topUps: "0.00",
-        spent: "0.00",
-        overage: "0.00",
+        credits: null,
+        planCredits: null,
+        purchasedCredits: null,
+        balance: null,
+        allowance: null,
+        topUps: null,
+        spent: null,
+        overage: null,
       },
       usage: [],
       entitlements: [],
@@ -161,11 +162,11 @@ describe("CREDITS customer", () => {
       credits: "40",
       planCredits: "0",
       purchasedCredits: "40",
-      balance: "0.00",
-      allowance: "0.00",
-      topUps: "0.00",
-      spent: "0.00",
-      overage: "0.00",
+      balance: null,
+      allowance: null,
+      topUps: null,
+      spent: null,
+      overage: null,
     });
     expect(v.usage).toEqual([
       {
@@ -198,9 +199,9 @@ describe("BALANCE customer", () => {
     await f.customerOn("bigco", "balance");
     await api.ok(`mutation { topUpBalance(customerId: "bigco", amount: "20", idempotencyKey: "top-1") { balance } }`);
     expect((await view("bigco")).wallet).toEqual({
-      credits: "0",
-      planCredits: "0",
-      purchasedCredits: "0",
+      credits: null,
+      planCredits: null,
+      purchasedCredits: null,
       balance: "30.00",
       allowance: "10.00",
       topUps: "20.00",
@@ -220,9 +221,9 @@ describe("BALANCE customer", () => {
     await f.track({ customerId: "bigco", feature: "api_calls", idempotencyKey: "b2", value: "25" });
     const v = await view("bigco");
     expect(v.wallet).toEqual({
-      credits: "0",
-      planCredits: "0",
-      purchasedCredits: "0",
+      credits: null,
+      planCredits: null,
+      purchasedCredits: null,
       balance: "-7.00",
       allowance: "0.00",
       topUps: "0.00",

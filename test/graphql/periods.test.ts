@@ -238,10 +238,11 @@ describe("plan changes", () => {
     const onBalance = await api.ok(
       `{ customer(id: "p3") { wallet { credits purchasedCredits planCredits balance } } }`,
     );
+    // Kept and shown, but not spendable on a BALANCE plan: `credits` (what usage can spend) is null.
     expect(onBalance.customer.wallet).toEqual({
-      credits: "500",
+      credits: null,
       purchasedCredits: "500",
-      planCredits: "0",
+      planCredits: null,
       balance: "100.00",
     });
   });
@@ -328,8 +329,9 @@ describe("invoice status", () => {
     expect(again.markInvoicePaid.status).toBe("PAID");
     const illegal = await api.gql(`mutation { voidInvoice(id: "INV-000001") { status } }`);
     expect(illegal.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    await api.ok(`mutation { topUpBalance(customerId: "s1", amount: "5", idempotencyKey: "t") { topUps } }`);
-    const voided = await api.ok(`mutation { voidInvoice(id: "INV-000002") { status lines { kind amount } } }`);
+    await f.customerOn("s2", "usage"); // INV-000002; a top-up needs a BALANCE plan
+    await api.ok(`mutation { topUpBalance(customerId: "s2", amount: "5", idempotencyKey: "t") { topUps } }`);
+    const voided = await api.ok(`mutation { voidInvoice(id: "INV-000003") { status lines { kind amount } } }`);
     expect(voided.voidInvoice).toEqual({ status: "VOID", lines: [{ kind: "TOP_UP", amount: "5.00" }] });
     const missing = await api.gql(`mutation { markInvoicePaid(id: "INV-999999") { status } }`);
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");

@@ -105,17 +105,20 @@ describe("tracking racing a close", () => {
 describe("invoice numbers", () => {
   it("are gapless and unique when 20 subscriptions and 20 top-ups run at once", async () => {
     for (let i = 0; i < 20; i++) await api.ok(`mutation { createCustomer(input: { id: "n${i}" }) { id } }`);
+    // Top-ups need a BALANCE plan: their customers subscribe first (invoices 1 to 20).
+    for (let i = 0; i < 20; i++) await f.customerOn(`t${i}`, "wallet");
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => [
         api.ok(`mutation { subscribe(customerId: "n${i}", planCode: "wallet") { status } }`),
-        api.ok(`mutation { topUpBalance(customerId: "n${i}", amount: "1", idempotencyKey: "t${i}") { topUps } }`),
+        api.ok(`mutation { topUpBalance(customerId: "t${i}", amount: "1", idempotencyKey: "t${i}") { topUps } }`),
       ]).flat(),
     );
-    const numbers = (await Promise.all(Array.from({ length: 20 }, (_, i) => f.invoices(`n${i}`))))
+    const ids = Array.from({ length: 20 }, (_, i) => [`n${i}`, `t${i}`]).flat();
+    const numbers = (await Promise.all(ids.map((id) => f.invoices(id))))
       .flat()
       .map((inv) => inv.number)
       .sort();
-    expect(numbers).toEqual(Array.from({ length: 40 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
+    expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => `INV-${String(i + 1).padStart(6, "0")}`));
   });
 
   it("are gapless when one sweep closes 60 customers, whose closes share transactions", async () => {

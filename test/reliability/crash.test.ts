@@ -356,7 +356,7 @@ describe("crash and restart of the local server mid-load", () => {
     for (const c of customers) {
       const data = await ok(
         `query($c: ID!) { customer(id: $c) {
-          wallet { credits planCredits purchasedCredits balance allowance topUps spent overage }
+          wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
           usage { feature { code } used }
           invoices { number total lines { kind amount } }
           events(first: 100) { edges { node { idempotencyKey value } } pageInfo { hasNextPage } }
@@ -364,7 +364,12 @@ describe("crash and restart of the local server mid-load", () => {
         { c: c.id },
       );
       const w = data.customer.wallet;
-      const view = Object.fromEntries(Object.entries(w).map(([k, v]) => [k, dec(v as string)]));
+      const view = Object.fromEntries(
+        Object.entries(w)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => [k, dec(v as string)])
+          .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+      );
       expect(view, `${c.id} wallet`).toEqual(model.walletView(c.id));
       const mc = model.customers.get(c.id)!;
       expect(

@@ -400,11 +400,20 @@ export class BillingModel {
     return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
   }
 
+  /** Only a plan that can spend it sells a purchase; a retry of an earlier one still replays. */
+  private unsellable(c: MCustomer, model: Model): Outcome | undefined {
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    return this.plan(sub.planCode).model === model ? undefined : { ok: false, code: "BAD_USER_INPUT" };
+  }
+
   purchasePack(id: string, packCode: string, key: string): Outcome {
     const c = this.c(id);
     const what = `PACK:${packCode}`;
     const seen = c.purchases.get(key);
     if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const refused = this.unsellable(c, "CREDITS");
+    if (refused) return refused;
     const pack = this.packs.get(packCode)!;
     c.purchases.set(key, what);
     c.packCredits += pack.credits;
@@ -417,6 +426,8 @@ export class BillingModel {
     const what = `TOPUP:${amount}`;
     const seen = c.purchases.get(key);
     if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const refused = this.unsellable(c, "BALANCE");
+    if (refused) return refused;
     c.purchases.set(key, what);
     const paysOverage = minB(c.overage, amount);
     c.overage -= paysOverage;
@@ -425,18 +436,35 @@ export class BillingModel {
     return { ok: true, replayed: false };
   }
 
-  /** What the API's wallet view must show. */
-  walletView(id: string) {
+  /**
+   * What the API's wallet view must show, fields by name: those of the plan's model (granted this
+   * period and left), and on other plans the purchased pools only while some are held.
+   */
+  walletView(id: string): Record<string, bigint> {
     const c = this.c(id);
-    return {
-      credits: this.credits(c),
-      planCredits: c.planCreditsLeft,
-      purchasedCredits: c.packCredits,
-      balance: this.balance(c),
-      allowance: c.allowanceLeft,
-      topUps: c.topUpsLeft,
-      spent: c.spent,
-      overage: c.overage,
-    };
+    const sub = this.active(c);
+    const plan = sub && this.plan(sub.planCode);
+    const held = (name: string, v: bigint) => (v !== 0n ? { [name]: v } : {});
+    const view: Record<string, bigint> =
+      plan?.model === "CREDITS"
+        ? {
+            credits: this.credits(c),
+            planCredits: c.planCreditsLeft,
+            planCreditsGranted: plan.includedCredits,
+            purchasedCredits: c.packCredits,
+            ...held("topUps", c.topUpsLeft),
+          }
+        : plan?.model === "BALANCE"
+          ? {
+              ...held("purchasedCredits", c.packCredits),
+              balance: this.balance(c),
+              allowance: c.allowanceLeft,
+              allowanceGranted: plan.basePrice,
+              topUps: c.topUpsLeft,
+              spent: c.spent,
+              overage: c.overage,
+            }
+          : { ...held("purchasedCredits", c.packCredits), ...held("topUps", c.topUpsLeft) };
+    return Object.fromEntries(Object.entries(view).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }

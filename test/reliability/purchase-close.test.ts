@@ -45,7 +45,7 @@ describe("a top-up after the period ended, before the sweeper ran", () => {
       ["OVERAGE", 5n * S],
       ["BASE_FEE", 20n * S],
     ]);
-    const view = walletView((await currentWallet(deps, "c1")).wallet);
+    const view = walletView((await currentWallet(deps, "c1")).wallet, "BALANCE");
     expect([view.allowance, view.topUps, view.balance]).toEqual([20n * S, 30n * S, 50n * S]);
   });
 });

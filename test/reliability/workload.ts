@@ -780,7 +780,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
   let events = 0;
   for (const id of CUSTOMERS) {
     const c = model.customers.get(id)!;
-    const { wallet } = await currentWallet(deps, id);
+    const { wallet, plan } = await currentWallet(deps, id);
     const sub = wallet.subscription;
     const expectedSub = c.sub && {
       planCode: c.sub.planCode,
@@ -800,7 +800,9 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
-    const view = walletView(wallet);
+    const view = Object.fromEntries(
+      Object.entries(walletView(wallet, plan?.model)).sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
     if (show(view) !== show(model.walletView(id)))
       violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
     if (wallet.credits < 0n) violate(`${id}: credits negative: ${wallet.credits}`);
