@@ -1,9 +1,16 @@
-/** Customers: a profile and, created with it, an empty wallet that purchases and subscriptions fill. */
+/**
+ * Customers: a profile and, created with it, an empty wallet that purchases and subscriptions fill.
+ *
+ * Creating is idempotent by id, so a metering service (an INGEST key) can create a customer on
+ * first use and simply retry: the same input again returns the stored customer and writes nothing;
+ * another input (a different name, email or metadata) under a taken id is ALREADY_EXISTS.
+ */
 import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
 import { IdSchema, JsonSchema, parseInput } from "./validation";
 import * as repo from "./db/customers";
+import { canonicalJson } from "./canonical-json";
 
 export const CreateCustomerInputSchema = z.object({
   id: IdSchema,
@@ -23,9 +30,16 @@ export async function createCustomer(deps: Deps, input: CreateCustomerInput): Pr
     ...(parsed.metadata != null ? { metadata: parsed.metadata } : {}),
     createdAt: (await deps.clock.now()).toISOString(),
   };
-  await repo.insertCustomer(deps.db, customer);
-  return customer;
+  const stored = await repo.insertCustomer(deps.db, customer);
+  if (!stored) return customer;
+  if (sameProfile(stored, customer)) return stored;
+  throw new DomainError("ALREADY_EXISTS", `customer "${customer.id}" already exists with other details`);
 }
+
+/** Equal as inputs: the same id, name, email and metadata (its keys in any order). */
+const sameProfile = (a: Customer, b: Customer) =>
+  JSON.stringify(canonicalJson([a.id, a.name ?? null, a.email ?? null, a.metadata ?? null])) ===
+  JSON.stringify(canonicalJson([b.id, b.name ?? null, b.email ?? null, b.metadata ?? null]));
 
 export const findCustomer = (deps: Deps, id: string) => repo.getCustomer(deps.db, parseInput(IdSchema, id));
 

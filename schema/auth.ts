@@ -2,7 +2,8 @@
  * The authorisation scopes fields declare with `authScopes` (Pothos scope-auth):
  *
  * - `admin`: the bootstrap key or an ADMIN key; may do everything.
- * - `ingest`: an INGEST key; fields that allow it: trackUsage, trackUsageBatch, entitlement, quote.
+ * - `ingest`: an INGEST key; fields that allow it: trackUsage, trackUsageBatch, entitlement, quote,
+ *   createCustomer (which grants it the created customer's own input fields back, nothing else).
  * - `customerToken`: any customer token; for catalogue reads (plans, plan, creditPacks) and `now`.
  * - `customer: id`: a customer token of exactly that customer.
  *
@@ -29,4 +30,14 @@ export const adminOrAnyCustomer = { $any: { admin: true, customerToken: true } }
 export const adminOrCustomer = (customerId: string) => ({ $any: { admin: true, customer: customerId } });
 export const adminIngestOrCustomer = (customerId: string) => ({
   $any: { admin: true, ingest: true, customer: customerId },
+});
+/** Granted by createCustomer on the customer it returns (see `customerInput`). */
+export const CREATED_CUSTOMER = "createdCustomer";
+/**
+ * A customer's own input fields (id, name, email, metadata): its readers, or whoever just created
+ * it (an INGEST key may create customers and read back what it sent, never the wallet, usage,
+ * events or invoices, whose fields keep the type's own policy).
+ */
+export const customerInput = (customerId: string) => ({
+  $any: { admin: true, customer: customerId, $granted: CREATED_CUSTOMER },
 });

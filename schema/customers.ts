@@ -4,7 +4,7 @@ import { currentWallet } from "../core/usage/current";
 import { customerEvents, customerWallet, featureUsage, type FeatureUsage } from "../core/usage/views";
 import { getFeature } from "../core/features";
 import type { UsageEvent } from "../core/usage/event";
-import { adminOnly, adminOrCustomer } from "./auth";
+import { adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 import { FeatureRef } from "./features";
@@ -52,10 +52,26 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
   // Whichever field leads here, a customer token sees only its own customer.
   authScopes: (customer) => adminOrCustomer(customer.id),
   fields: (t) => ({
-    id: t.exposeID("id"),
-    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
-    email: t.string({ nullable: true, resolve: (c) => c.email ?? null }),
-    metadata: t.field({ type: "JSON", nullable: true, resolve: (c) => c.metadata ?? null }),
+    id: t.exposeID("id", { skipTypeScopes: true, authScopes: (c) => customerInput(c.id) }),
+    name: t.string({
+      nullable: true,
+      skipTypeScopes: true,
+      authScopes: (c) => customerInput(c.id),
+      resolve: (c) => c.name ?? null,
+    }),
+    email: t.string({
+      nullable: true,
+      skipTypeScopes: true,
+      authScopes: (c) => customerInput(c.id),
+      resolve: (c) => c.email ?? null,
+    }),
+    metadata: t.field({
+      type: "JSON",
+      nullable: true,
+      skipTypeScopes: true,
+      authScopes: (c) => customerInput(c.id),
+      resolve: (c) => c.metadata ?? null,
+    }),
     subscription: t.field({
       type: SubscriptionRef,
       nullable: true,
@@ -99,7 +115,10 @@ builder.queryField("customer", (t) =>
 builder.mutationField("createCustomer", (t) =>
   t.field({
     type: CustomerRef,
-    authScopes: adminOnly,
+    description:
+      "Creates a customer, idempotently by id: the same input again returns the stored customer; another input under a taken id is ALREADY_EXISTS. INGEST keys may call it (create on first use) and read back the customer's id, name, email and metadata.",
+    authScopes: adminOrIngest,
+    grantScopes: [CREATED_CUSTOMER],
     args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
     resolve: (_, { input }, { deps }) => createCustomer(deps, input),
   }),

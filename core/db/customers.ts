@@ -1,5 +1,6 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Customer } from "../customers";
 import { DomainError } from "../errors";
 import { emptyWallet } from "../wallet";
@@ -16,8 +17,11 @@ const toCustomer = (item: Item): Customer => ({
   createdAt: item.createdAt as string,
 });
 
-/** The profile and its empty wallet, together or not at all. */
-export async function insertCustomer(db: Db, customer: Customer): Promise<void> {
+/**
+ * The profile and its empty wallet, together or not at all. When the id is taken, nothing is
+ * written and the stored profile is returned (read from the failed condition, not a second read).
+ */
+export async function insertCustomer(db: Db, customer: Customer): Promise<Customer | undefined> {
   const { metadata, ...rest } = customer;
   const profile = {
     ...keys.customer(customer.id),
@@ -25,26 +29,39 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<void> 
     ...rest,
     ...(metadata !== undefined ? { metadata: JSON.stringify(metadata) } : {}),
   };
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: db.table, Item: profile, ConditionExpression: "attribute_not_exists(pk)" } },
-          {
-            Put: {
-              TableName: db.table,
-              Item: walletItem(emptyWallet(customer.id)),
-              ConditionExpression: "attribute_not_exists(pk)",
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.table,
+                Item: profile,
+                ConditionExpression: "attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+              },
             },
-          },
-        ],
-      }),
-    );
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) {
+            {
+              Put: {
+                TableName: db.table,
+                Item: walletItem(emptyWallet(customer.id)),
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const old = reasons[0]?.Item;
+      if (old) return toCustomer(unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true }));
+      // Racing a create of the same id: again, to read what it wrote.
+      if (attempt < 3 && reasons.some((r) => r.Code === "TransactionConflict")) continue;
       throw new DomainError("ALREADY_EXISTS", `customer "${customer.id}" already exists`);
     }
-    throw error;
   }
 }
 

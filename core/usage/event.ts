@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Amount } from "../money";
 import { formatDecimal, SCALE } from "../money";
 import type { AiPricing, Charge } from "../models/types";
+import { canonicalJson } from "../canonical-json";
 
 export type UsageEvent = {
   idempotencyKey: string;
@@ -57,18 +58,6 @@ export function requestHash(r: TrackRequest): string {
     canonicalJson(r.properties ?? null),
   ]);
   return createHash("sha256").update(canonical).digest("base64url");
-}
-
-function canonicalJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalJson);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonicalJson((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 export function buildEvent(

@@ -40,7 +40,7 @@ const TABLE: Record<string, Row> = {
   createPlan: [F, ok, F, F],
   archivePlan: [F, ok, F, F],
   createCreditPack: [F, ok, F, F],
-  createCustomer: [F, ok, F, F],
+  createCustomer: [ok, ok, F, F],
   subscribe: [F, ok, F, F],
   changePlan: [F, ok, F, F],
   cancelSubscription: [F, ok, F, F],
@@ -225,5 +225,50 @@ describe("a customer token reads its own customer completely", () => {
     ]);
     const invoice = await api.gql(REQUESTS.invoice!, { i: invoices["cust-a"] }, { key: creds.tokenOfA! });
     expect(invoice.data.invoice).toMatchObject({ id: invoices["cust-a"], customerId: "cust-a" });
+  });
+});
+
+describe("an INGEST key creates customers on first use", () => {
+  const CREATE = `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id name email metadata } }`;
+
+  it("idempotently: the same input again returns the customer; another input under the id is ALREADY_EXISTS", async () => {
+    const input = { id: "ingested", name: "Ingested Co", email: "ops@ingested.example", metadata: { a: 1, b: [2] } };
+    const created = await api.gql(CREATE, { i: input }, { key: creds.ingest! });
+    expect(created).toEqual({ status: 200, data: { createCustomer: input } });
+    // Again, from the metering service or the operator, metadata keys in another order: the same customer.
+    const sameAgain = { ...input, metadata: { b: [2], a: 1 } };
+    expect(await api.gql(CREATE, { i: sameAgain }, { key: creds.ingest! })).toEqual(created);
+    expect(await api.gql(CREATE, { i: sameAgain }, { key: creds.admin! })).toEqual(created);
+    for (const other of [{ id: "ingested" }, { ...input, name: "Other" }, { ...input, metadata: { a: 2, b: [2] } }]) {
+      const refused = await api.gql(CREATE, { i: other }, { key: creds.ingest! });
+      expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["ALREADY_EXISTS"]);
+      expect(refused.errors?.[0]?.message).toBe('customer "ingested" already exists with other details');
+    }
+  });
+
+  it("reads back only what it sent: never the wallet, subscription, usage, events or invoices of a customer", async () => {
+    for (const field of [
+      "wallet { credits balance }",
+      "subscription { status }",
+      "usage { used }",
+      "entitlements { allowed }",
+      "events { edges { cursor } }",
+      "invoices { id }",
+    ]) {
+      // cust-a exists with this input ({ id } only), so this is a replay that returns it.
+      const response = await api.gql(
+        `mutation { createCustomer(input: { id: "cust-a" }) { id ${field} } }`,
+        {},
+        { key: creds.ingest! },
+      );
+      expect(
+        response.errors?.map((e) => e.extensions?.code),
+        field,
+      ).toEqual(["FORBIDDEN"]);
+      // Nothing of it reaches the key: the field is null (and so is the customer when the field is non-null).
+      expect(response.data?.createCustomer?.[field.split(" ")[0]!] ?? null, field).toBeNull();
+    }
+    const asAdmin = await api.gql(`mutation { createCustomer(input: { id: "cust-a" }) { id wallet { credits } } }`, {});
+    expect(asAdmin.data).toEqual({ createCustomer: { id: "cust-a", wallet: { credits: null } } });
   });
 });
