@@ -228,7 +228,11 @@ export async function listEvents(
 }
 
 /** Events by key, strongly consistent (a page is visible only once its events are written). */
-async function getEvents(db: Db, customerId: string, idempotencyKeys: string[]): Promise<Map<string, UsageEvent>> {
+export async function getEvents(
+  db: Db,
+  customerId: string,
+  idempotencyKeys: string[],
+): Promise<Map<string, UsageEvent>> {
   const items = await batchGet(
     db,
     idempotencyKeys.map((k) => keys.event(customerId, k)),

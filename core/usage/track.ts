@@ -165,12 +165,7 @@ async function replayed(
   request: ReturnType<typeof parseTrackRequest>,
   existing: UsageEvent,
 ): Promise<TrackResult> {
-  if (existing.requestHash !== requestHash(request)) {
-    throw new DomainError(
-      "IDEMPOTENCY_KEY_REUSED",
-      `idempotency key "${request.idempotencyKey}" was used for a different request`,
-    );
-  }
+  if (existing.requestHash !== requestHash(request)) throw keyReused(request.idempotencyKey);
   const { wallet, plan } = await currentWallet(deps, request.customerId);
   return {
     event: existing,
@@ -178,6 +173,9 @@ async function replayed(
     entitlement: evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n),
   };
 }
+
+export const keyReused = (idempotencyKey: string) =>
+  new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${idempotencyKey}" was used for a different request`);
 
 export function refusalMessage(reason: string, feature: string): string {
   switch (reason) {

@@ -311,3 +311,75 @@ describe("a retried batch keeps its order", () => {
     ]);
   });
 });
+
+/** The DynamoDB requests the server sends while `fn` runs, by command name. */
+async function requestsDuring(fn: () => Promise<unknown>): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  api.deps.db.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, "");
+      seen[name] = (seen[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name: "countBatchRequests", override: true },
+  );
+  try {
+    await fn();
+  } finally {
+    api.deps.db.raw.middlewareStack.remove("countBatchRequests");
+  }
+  return seen;
+}
+
+describe("replays in a batch are found with one read", () => {
+  const ev = (c: string, key: string, feature = "api_calls") => ({
+    customerId: c,
+    feature,
+    idempotencyKey: key,
+    value: "1",
+  });
+  const keysOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+  it("given a batch of 100 recorded before, when it is sent again, then one failed transaction and one BatchGetItem answer all 100 as replays", async () => {
+    await f.customerOn("replay-100", "metered");
+    const inputs = keysOf("r", 100).map((k) => ev("replay-100", k));
+    const first = await batch(inputs);
+    let again: Result[] = [];
+    const requests = await requestsDuring(async () => (again = await batch(inputs)));
+    expect(outline(again)).toEqual(inputs.map(() => "replayed"));
+    expect(again.map((r) => r.payload.event)).toEqual(first.map((r) => r.payload.event));
+    expect(requests).toEqual({ TransactWriteItems: 1, BatchGetItem: 1, GetItem: 2 }); // GetItem: the test clock
+    expect((await f.usage("replay-100"))[0]).toMatchObject({ used: "100" });
+  });
+
+  it("given half of a batch recorded before, interleaved, then the new half is written in one transaction, in order", async () => {
+    await f.customerOn("replay-half", "metered");
+    const old = keysOf("old", 50).map((k) => ev("replay-half", k));
+    await batch(old);
+    const mixed = old.flatMap((o, i) => [o, ev("replay-half", `new${i}`)]);
+    let results: Result[] = [];
+    const requests = await requestsDuring(async () => (results = await batch(mixed)));
+    expect(outline(results)).toEqual(mixed.map((_, i) => (i % 2 ? "ok" : "replayed")));
+    expect(requests).toEqual({ TransactWriteItems: 2, BatchGetItem: 1, GetItem: 2 });
+    expect(results.filter((_, i) => i % 2).map((r) => r.payload.entitlement.used)).toEqual(
+      Array.from({ length: 50 }, (_, i) => String(51 + i)),
+    );
+    expect((await f.usage("replay-half"))[0]).toMatchObject({ used: "100" });
+    expect(await f.events("replay-half")).toHaveLength(100);
+  });
+
+  it("given a CREDITS batch that spent every credit, when it is sent again, then all replay from one BatchGetItem, none refused", async () => {
+    await f.customerOn("replay-credits", "credits"); // 100 credits, images at 10
+    const inputs = keysOf("i", 10).map((k) => ev("replay-credits", k, "images"));
+    expect(outline(await batch(inputs))).toEqual(inputs.map(() => "ok"));
+    let again: Result[] = [];
+    const requests = await requestsDuring(async () => (again = await batch(inputs)));
+    expect(outline(again)).toEqual(inputs.map(() => "replayed"));
+    expect(again.map((r) => r.payload.entitlement.credits)).toEqual(inputs.map(() => "0"));
+    // The cached view refuses all ten (no credits left): one fresh wallet read, then the lookup.
+    expect(requests).toEqual({ BatchGetItem: 1, GetItem: 3 });
+    // A new element among them is still refused, and a changed one is IDEMPOTENCY_KEY_REUSED.
+    const mixed = [inputs[0]!, ev("replay-credits", "i-new", "images"), { ...inputs[1]!, value: "2" }];
+    expect(outline(await batch(mixed))).toEqual(["replayed", "INSUFFICIENT_CREDITS", "IDEMPOTENCY_KEY_REUSED"]);
+  });
+});
