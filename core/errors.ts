@@ -18,6 +18,8 @@ export const ErrorCode = {
   FORBIDDEN: "FORBIDDEN",
   /** A bounded retry on write contention gave up; safe to retry with the same idempotency key. */
   CONFLICT: "CONFLICT",
+  /** Too many requests from one caller (HTTP 429, with Retry-After); answered at the edge. */
+  RATE_LIMITED: "RATE_LIMITED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

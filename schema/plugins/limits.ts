@@ -1,20 +1,23 @@
 /**
  * Request limits, so one request cannot exhaust the function: body size (by its Content-Length,
- * and counted as it arrives when it has none: maxBodySize below), tokens at parse time
- * (graphql-js's own `maxTokens`), then depth, aliases and cost at validation time (graphql-armor). In production (real clock)
- * introspection is disabled and field suggestions ("Did you mean ...?") are removed from errors.
- * Batching (several operations in one HTTP request) stays off, yoga's default.
+ * and counted as it arrives when it has none: maxBodySize below), tokens and nesting at parse time
+ * (graphql-js's own `maxTokens`), depth at validation time (graphql-armor), then, per caller,
+ * aliases, a list-aware cost and the usage events per request (plugins/operation-limits.ts). In
+ * production (real clock) introspection is disabled and field suggestions ("Did you mean ...?")
+ * are removed from errors. Batching (several operations in one HTTP request) stays off, yoga's
+ * default. The request rate per caller is plugins/rate-limit.ts's.
  *
  * A violation is refused before anything executes, as a GraphQL error with code BAD_USER_INPUT
- * and `extensions.limit` naming the limit: bodySize (HTTP 413), tokens, depth, aliases, cost.
+ * and `extensions.limit` naming the limit: bodySize (HTTP 413), tokens, depth, aliases, cost,
+ * events, batches.
  */
 import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
-import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
-import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { GraphQLError, parse } from "graphql";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { operationLimits } from "./operation-limits";
+import type { Rate } from "./rate-limit";
 
 export type Limits = {
   /** Bytes of request body (a batch of 100 events with small properties is ~30 KB). */
@@ -23,13 +26,23 @@ export type Limits = {
   maxTokens: number;
   /** Nesting of selections; the deepest query the API needs is 6 (customer.subscription.plan.features.feature.code). */
   maxDepth: number;
-  /** Aliased fields per operation. */
+  /** Aliased fields per operation, for API keys. */
   maxAliases: number;
   /**
-   * graphql-armor's cost: objects 2, scalars 1, multiplied by 1.5 per level of depth. A customer's
-   * complete view (subscription, wallet, usage, entitlements, events, invoices) costs about 5,900.
+   * The list-aware cost (plugins/cost.ts: leaves 1, JSON 10, objects 2, and `first` x (a read,
+   * 10, plus what is selected) for a paginated field), for API keys. A customer's complete view
+   * with 100 events and 100 invoices, every field selected, costs about 5,900.
    */
   maxCost: number;
+  /** The same two for customer tokens: a browser needs one view of one customer per request. */
+  customerMaxAliases: number;
+  customerMaxCost: number;
+  /** Usage events per request across all fields and aliases (a trackUsageBatch counts its inputs). */
+  maxEventsPerRequest: number;
+  /** Requests per second per API key (the bootstrap key included) in one process. */
+  apiKeyRate: Rate;
+  /** Requests per second per customer (all its tokens together) in one process. */
+  customerRate: Rate;
 };
 
 export const DEFAULT_LIMITS: Limits = {
@@ -38,6 +51,11 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 10,
   maxAliases: 30,
   maxCost: 15_000,
+  customerMaxAliases: 10,
+  customerMaxCost: 6_000,
+  maxEventsPerRequest: 100,
+  apiKeyRate: { perSecond: 5_000, burst: 10_000 },
+  customerRate: { perSecond: 20, burst: 100 },
 };
 
 export const limitError = (limit: string, message: string) =>
@@ -55,8 +73,7 @@ export function limitPlugins(limits: Limits, production: boolean): Plugin<any>[]
     maxBodySize(limits.maxBodyBytes),
     maxTokens(limits.maxTokens),
     maxDepthPlugin({ n: limits.maxDepth, onReject: rejectAs("depth") }),
-    maxAliasesPlugin({ n: limits.maxAliases, onReject: rejectAs("aliases") }),
-    costLimitPlugin({ maxCost: limits.maxCost, onReject: rejectAs("cost") }),
+    operationLimits(limits),
     ...(production ? [useDisableIntrospection(), blockFieldSuggestionsPlugin()] : []),
   ];
 }
@@ -64,6 +81,8 @@ export function limitPlugins(limits: Limits, production: boolean): Plugin<any>[]
 /**
  * graphql-js stops lexing past `maxTokens` itself. (graphql-armor's max-tokens plugin would do the
  * same through graphql's CommonJS parser, a second copy of graphql in the ESM Lambda bundle.)
+ * The parser recurses into nested values: a literal nested thousands of levels deep (within the
+ * token limit) overflows the stack, which is the client's doing, so it is the depth limit's answer.
  */
 function maxTokens(n: number): Plugin {
   const parseWithLimit: typeof parse = (source, options) => {
@@ -73,6 +92,7 @@ function maxTokens(n: number): Plugin {
       if (error instanceof GraphQLError && /contains more tha[nt] \d+ tokens/.test(error.message)) {
         throw limitError("tokens", `Token limit of ${n} exceeded.`);
       }
+      if (error instanceof RangeError) throw limitError("depth", "The document is nested too deeply.");
       throw error;
     }
   };
