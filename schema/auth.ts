@@ -23,9 +23,18 @@ export function scopesOf(principal: Principal | undefined) {
   };
 }
 
+/** The customer a customer token speaks for; undefined for API keys, which see every customer. */
+export const customerOf = (principal: Principal): string | undefined =>
+  principal.kind === "customer" ? principal.customerId : undefined;
+
 /** Field policies, named so a reader sees the rule rather than a scope map. */
 export const adminOnly = { admin: true } as const;
 export const adminOrIngest = { $any: { admin: true, ingest: true } } as const;
+/**
+ * Merchant-internal fields (provider costs, margins, catalog prices, raw event properties): any
+ * API key, never a customer token, which gets FORBIDDEN on the field and the rest of its answer.
+ */
+export const merchantOnly = adminOrIngest;
 export const adminOrAnyCustomer = { $any: { admin: true, customerToken: true } } as const;
 export const adminOrCustomer = (customerId: string) => ({ $any: { admin: true, customer: customerId } });
 export const adminIngestOrCustomer = (customerId: string) => ({
@@ -41,3 +50,8 @@ export const CREATED_CUSTOMER = "createdCustomer";
 export const customerInput = (customerId: string) => ({
   $any: { admin: true, customer: customerId, $granted: CREATED_CUSTOMER },
 });
+/**
+ * A customer's email and metadata: merchant data, as `customerInput` but never to the customer's
+ * own token (FORBIDDEN on the field, the rest of the answer stays).
+ */
+export const customerPrivate = { $any: { admin: true, $granted: CREATED_CUSTOMER } } as const;

@@ -4,7 +4,7 @@ import { currentWallet } from "../core/usage/current";
 import { customerEvents, customerWallet, featureUsage, type FeatureUsage } from "../core/usage/views";
 import { getFeature } from "../core/features";
 import type { UsageEvent } from "../core/usage/event";
-import { adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput } from "./auth";
+import { adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput, customerPrivate } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 import { FeatureRef } from "./features";
@@ -61,15 +61,17 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
     }),
     email: t.string({
       nullable: true,
+      description: "API keys only.",
       skipTypeScopes: true,
-      authScopes: (c) => customerInput(c.id),
+      authScopes: customerPrivate,
       resolve: (c) => c.email ?? null,
     }),
     metadata: t.field({
       type: "JSON",
       nullable: true,
+      description: "API keys only.",
       skipTypeScopes: true,
-      authScopes: (c) => customerInput(c.id),
+      authScopes: customerPrivate,
       resolve: (c) => c.metadata ?? null,
     }),
     subscription: t.field({

@@ -1,6 +1,12 @@
-import { customerInvoices, findInvoice, markInvoicePaid, voidInvoice } from "../core/invoices/status";
+import {
+  customerInvoices,
+  findInvoiceOf,
+  markInvoicePaid,
+  MAX_INVOICES_PER_PAGE,
+  voidInvoice,
+} from "../core/invoices/status";
 import type { Invoice, InvoiceLine } from "../core/invoices/invoice";
-import { adminOnly, adminOrAnyCustomer, adminOrCustomer } from "./auth";
+import { adminOnly, adminOrAnyCustomer, adminOrCustomer, customerOf } from "./auth";
 import { builder } from "./builder";
 import { CustomerRef } from "./customers";
 
@@ -45,8 +51,13 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
 builder.objectField(CustomerRef, "invoices", (t) =>
   t.field({
     type: [InvoiceRef],
-    description: "Newest first.",
-    resolve: (c, _, { deps }) => customerInvoices(deps, c.id),
+    description:
+      "Newest first, `first` (1 to 100) at a time; the next page: `after` = the last invoice's id (a page shorter than `first` is the last).",
+    args: {
+      first: t.arg.int({ defaultValue: MAX_INVOICES_PER_PAGE }),
+      after: t.arg.id(),
+    },
+    resolve: (c, a, { deps }) => customerInvoices(deps, c.id, a.first ?? MAX_INVOICES_PER_PAGE, a.after),
   }),
 );
 
@@ -56,7 +67,9 @@ builder.queryField("invoice", (t) =>
     nullable: true,
     authScopes: adminOrAnyCustomer,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_, a, { deps }) => (await findInvoice(deps, a.id)) ?? null,
+    description:
+      "One invoice, or null. A customer token gets null for another customer's invoice, as for a missing one.",
+    resolve: async (_, a, { deps, principal }) => (await findInvoiceOf(deps, a.id, customerOf(principal))) ?? null,
   }),
 );
 

@@ -1,6 +1,7 @@
-import { archivePlan, createPlan, findPlan, listPlans, type Plan, type PlanFeature } from "../core/plans";
+import { archivePlan, createPlan, type Plan, type PlanFeature } from "../core/plans";
+import { planFor, plansFor } from "../core/customer-plans";
 import { getFeature } from "../core/features";
-import { adminOnly, adminOrAnyCustomer } from "./auth";
+import { adminOnly, adminOrAnyCustomer, customerOf, merchantOnly } from "./auth";
 import { builder } from "./builder";
 import { FeatureRef } from "./features";
 
@@ -19,7 +20,12 @@ const PlanFeatureRef = builder.objectRef<PlanFeature>("PlanFeature").implement({
     creditsPerUnit: t.field({ type: "Decimal", nullable: true, resolve: (f) => f.creditsPerUnit ?? null }),
     pricing: t.field({ type: PricingModeEnum, nullable: true, resolve: (f) => f.pricing ?? null }),
     unitPrice: t.field({ type: "Money", nullable: true, resolve: (f) => f.unitPrice ?? null }),
-    marginBps: t.int({ nullable: true, resolve: (f) => f.marginBps ?? null }),
+    marginBps: t.int({
+      nullable: true,
+      description: "API keys only.",
+      authScopes: merchantOnly,
+      resolve: (f) => f.marginBps ?? null,
+    }),
   }),
 });
 
@@ -72,15 +78,18 @@ builder.queryFields((t) => ({
   plans: t.field({
     type: [PlanRef],
     authScopes: adminOrAnyCustomer,
+    description:
+      "Plans on offer, and archived ones when asked. A customer token sees the plans on offer and its own, whatever it asks.",
     args: { includeArchived: t.arg.boolean({ defaultValue: false }) },
-    resolve: (_, args, { deps }) => listPlans(deps, args.includeArchived ?? false),
+    resolve: (_, args, { deps, principal }) => plansFor(deps, customerOf(principal), args.includeArchived ?? false),
   }),
   plan: t.field({
     type: PlanRef,
     nullable: true,
     authScopes: adminOrAnyCustomer,
+    description: "One plan, or null. A customer token gets null for an archived plan that is not its own.",
     args: { code: t.arg.id({ required: true }) },
-    resolve: async (_, args, { deps }) => (await findPlan(deps, args.code)) ?? null,
+    resolve: async (_, args, { deps, principal }) => (await planFor(deps, args.code, customerOf(principal))) ?? null,
   }),
 }));
 

@@ -294,19 +294,37 @@ export async function getInvoice(db: Db, id: string): Promise<Invoice | undefine
   return item && toInvoice(item);
 }
 
-/** A customer's invoices, newest first. */
-export async function listInvoices(db: Db, customerId: string): Promise<Invoice[]> {
+/**
+ * A customer's invoices, newest first: `limit` of them, after the invoice `after` when given. A
+ * Query answers at most 1 MB, so it goes on from where the last one stopped until it has them.
+ */
+export async function listInvoices(
+  db: Db,
+  customerId: string,
+  page: { limit?: number; after?: Invoice } = {},
+): Promise<Invoice[]> {
   const index = TABLE.timelineIndex;
-  const { Items } = await db.doc.send(
-    new QueryCommand({
-      TableName: db.table,
-      IndexName: index.name,
-      KeyConditionExpression: `${index.partitionKey} = :pk`,
-      ExpressionAttributeValues: { ":pk": keys.invoiceTimelinePartition(customerId) },
-      ScanIndexForward: false,
-    }),
-  );
-  return (Items ?? []).map(toInvoice);
+  const invoices: Invoice[] = [];
+  let startKey: Record<string, unknown> | undefined = page.after && {
+    ...keys.invoice(page.after.id),
+    ...keys.invoiceTimeline(customerId, page.after.createdAt, page.after.id),
+  };
+  do {
+    const { Items, LastEvaluatedKey } = await db.doc.send(
+      new QueryCommand({
+        TableName: db.table,
+        IndexName: index.name,
+        KeyConditionExpression: `${index.partitionKey} = :pk`,
+        ExpressionAttributeValues: { ":pk": keys.invoiceTimelinePartition(customerId) },
+        ScanIndexForward: false,
+        ...(page.limit ? { Limit: page.limit - invoices.length } : {}),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    invoices.push(...(Items ?? []).map(toInvoice));
+    startKey = LastEvaluatedKey;
+  } while (startKey && (!page.limit || invoices.length < page.limit));
+  return invoices;
 }
 
 /** Moves an invoice from `from` to `to`; undefined when it was not in `from`. */
