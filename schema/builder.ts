@@ -5,12 +5,13 @@
  */
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import type { TokenKeys } from "../core/auth/customer-tokens";
 import type { Principal } from "../core/auth/principal";
 import type { Deps } from "../core/deps";
 import { scopesOf, type AuthScopes } from "./auth";
 import { authError } from "./errors";
 
-export type Context = { deps: Deps; principal: Principal; signingSecret: string };
+export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys };
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -1,32 +1,50 @@
 /**
  * Customer tokens: short-lived, read-only credentials for one customer, which a company hands to
  * its frontend. A token is a compact JWT signed with HMAC-SHA256 (HS256) under the deployment's
- * signing secret: `{ sub: customerId, aud, iat, exp }`. Verification accepts exactly that header
- * (so `alg: none` or any other algorithm is refused), compares signatures in constant time, and
- * checks expiry against the deployment's clock (the test clock in test mode).
+ * signing secret, with these claims:
+ *
+ * - `iss`: the deployment (its table name), `aud`: `billing:customer`, `sub`: the customer id;
+ * - `iat`, `exp`: real time (Unix seconds), as every JWT reader expects; `exp - iat` is at most
+ *   24 hours, and a token claiming more is refused whatever its signature;
+ * - `gen`: the customer's token generation when it was minted (revokeCustomerTokens bumps it);
+ * - `clockExp`: on a test-clock deployment only, the expiry on the test clock.
+ *
+ * Verification accepts exactly our header (so `alg: none` or any other algorithm is refused),
+ * compares signatures in constant time before it looks at anything else, and checks expiry
+ * against real time and, in test mode, against the test clock too: a token expires at whichever
+ * comes first, so one never outlives its TTL in real time however the test clock stands.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import * as z from "../zod";
 import type { Deps } from "../deps";
 import { getCustomer } from "../customers";
 import { IdSchema, parseInput } from "../validation";
+import { bumpTokenGeneration, getTokenGeneration } from "../db/customer-tokens";
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const MAX_TTL_SECONDS = 86_400;
 const AUDIENCE = "billing:customer";
 const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+/** Clocks of the machines that mint and verify may disagree by this much. */
+const CLOCK_SKEW_SECONDS = 300;
 
+/** What signs and binds tokens: the secret, and the deployment named in `iss`. */
+export type TokenKeys = { secret: string; issuer: string };
 export type CustomerToken = { token: string; expiresAt: Date };
-export type VerifiedToken = { customerId: string; expiresAt: Date };
+/** A token whose signature and real-time claims hold; the test clock and generation are checked after. */
+export type SignedToken = { customerId: string; generation: number; exp: number; clockExp?: number };
 
 const TtlSchema = z
   .number()
   .check(z.int(), z.gte(1), z.lte(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`));
 const ClaimsSchema = z.object({
-  sub: IdSchema,
+  iss: z.string(),
   aud: z.literal(AUDIENCE),
+  sub: IdSchema,
   iat: z.number().check(z.int()),
   exp: z.number().check(z.int()),
+  gen: z.number().check(z.int(), z.gte(0)),
+  clockExp: z.optional(z.number().check(z.int())),
 });
 
 /**
@@ -38,28 +56,67 @@ export const deriveSigningSecret = (apiKey: string) =>
 
 export async function createCustomerToken(
   deps: Deps,
-  signingSecret: string,
+  keys: TokenKeys,
   customerId: string,
   ttlSeconds = DEFAULT_TTL_SECONDS,
 ): Promise<CustomerToken> {
   const ttl = parseInput(TtlSchema, ttlSeconds);
-  const customer = await getCustomer(deps, customerId);
-  const iat = Math.floor((await deps.clock.now()).getTime() / 1000);
-  const claims = { sub: customer.id, aud: AUDIENCE, iat, exp: iat + ttl };
+  const [customer, generation, clockNow] = await Promise.all([
+    getCustomer(deps, customerId),
+    getTokenGeneration(deps.db, parseInput(IdSchema, customerId)),
+    deps.clock.now(),
+  ]);
+  const iat = Math.floor(Date.now() / 1000);
+  const clockExp = deps.clock.mode === "test" ? Math.floor(clockNow.getTime() / 1000) + ttl : undefined;
+  const claims = { iss: keys.issuer, aud: AUDIENCE, sub: customer.id, iat, exp: iat + ttl, gen: generation, clockExp };
   const unsigned = `${HEADER}.${base64url(JSON.stringify(claims))}`;
-  return { token: `${unsigned}.${sign(signingSecret, unsigned)}`, expiresAt: new Date(claims.exp * 1000) };
+  return {
+    token: `${unsigned}.${sign(keys.secret, unsigned)}`,
+    expiresAt: new Date((clockExp ?? claims.exp) * 1000),
+  };
 }
 
-/** The customer a token speaks for, or undefined when it is malformed, tampered with or expired. */
-export function verifyCustomerToken(signingSecret: string, token: string, now: Date): VerifiedToken | undefined {
+/**
+ * The token's customer when its signature, issuer, audience, TTL and real-time expiry hold, or
+ * undefined. Pure and read-free: garbage costs no database read.
+ */
+export function verifySignedToken(keys: TokenKeys, token: string, realNowMs: number): SignedToken | undefined {
   const parts = token.split(".");
   if (parts.length !== 3 || parts[0] !== HEADER) return undefined;
-  const expected = Buffer.from(sign(signingSecret, `${parts[0]}.${parts[1]}`));
+  const expected = Buffer.from(sign(keys.secret, `${parts[0]}.${parts[1]}`));
   const given = Buffer.from(parts[2]!);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const claims = ClaimsSchema.safeParse(parseJson(Buffer.from(parts[1]!, "base64url").toString("utf8")));
-  if (!claims.success || claims.data.exp * 1000 <= now.getTime()) return undefined;
-  return { customerId: claims.data.sub, expiresAt: new Date(claims.data.exp * 1000) };
+  const parsed = ClaimsSchema.safeParse(parseJson(Buffer.from(parts[1]!, "base64url").toString("utf8")));
+  if (!parsed.success) return undefined;
+  const { iss, sub, iat, exp, gen, clockExp } = parsed.data;
+  const now = realNowMs / 1000;
+  if (iss !== keys.issuer || exp <= iat || exp - iat > MAX_TTL_SECONDS) return undefined;
+  if (exp <= now || iat > now + CLOCK_SKEW_SECONDS) return undefined;
+  return { customerId: sub, generation: gen, exp, ...(clockExp !== undefined ? { clockExp } : {}) };
+}
+
+/**
+ * The rest of the check, once the signature held: expiry on the deployment's clock in test mode
+ * (a token of the other mode is refused), and the customer's current token generation.
+ */
+export async function acceptSignedToken(deps: Deps, token: SignedToken): Promise<{ expiresAt: Date } | undefined> {
+  const testMode = deps.clock.mode === "test";
+  if (testMode !== (token.clockExp !== undefined)) return undefined;
+  const [generation, now] = await Promise.all([
+    getTokenGeneration(deps.db, token.customerId),
+    testMode ? deps.clock.now() : undefined,
+  ]);
+  if (generation !== token.generation) return undefined;
+  if (now && token.clockExp! * 1000 <= now.getTime()) return undefined;
+  return { expiresAt: new Date((token.clockExp ?? token.exp) * 1000) };
+}
+
+/** Every token of the customer minted before now stops working on the next request. */
+export async function revokeCustomerTokens(deps: Deps, customerId: string): Promise<Date> {
+  const customer = await getCustomer(deps, customerId);
+  const now = await deps.clock.now();
+  await bumpTokenGeneration(deps.db, customer.id, now.toISOString());
+  return now;
 }
 
 /** Looks like a JWT (three base64url parts); decides only which verifier to try. */

@@ -1,19 +1,22 @@
 /**
  * Who is calling: the deployment's bootstrap key, a stored API key with its scope, or a customer
  * token. `authenticate` turns a bearer credential into one of them, or undefined when it is
- * missing, malformed, unknown, revoked, tampered with or expired.
+ * missing, malformed, unknown, revoked, tampered with or expired. Whatever cannot be ours is
+ * refused before any read: a key of the wrong shape, checksum or clock mode, a token whose
+ * signature, issuer or real-time expiry fails. Only then is one item read (the key by its hash;
+ * the customer's token generation, with the test clock in test mode).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Deps } from "../deps";
 import { findActiveKey, isApiKeySecret, type ApiKeyScope } from "./api-keys";
-import { isTokenShaped, verifyCustomerToken } from "./customer-tokens";
+import { acceptSignedToken, isTokenShaped, verifySignedToken, type TokenKeys } from "./customer-tokens";
 
 export type Principal =
   | { kind: "bootstrap" }
   | { kind: "apiKey"; keyId: string; scope: ApiKeyScope }
   | { kind: "customer"; customerId: string; expiresAt: Date };
 
-export type Credentials = { bootstrapKey: string; signingSecret: string };
+export type Credentials = { bootstrapKey: string; tokens: TokenKeys };
 
 /** Longer bearer values are refused without further work. */
 const MAX_CREDENTIAL_LENGTH = 2048;
@@ -43,8 +46,9 @@ export async function authenticate(
     return key && { kind: "apiKey", keyId: key.id, scope: key.scope };
   }
   if (isTokenShaped(bearer)) {
-    const token = verifyCustomerToken(credentials.signingSecret, bearer, await deps.clock.now());
-    return token && { kind: "customer", ...token };
+    const signed = verifySignedToken(credentials.tokens, bearer, Date.now());
+    const accepted = signed && (await acceptSignedToken(deps, signed));
+    return accepted && { kind: "customer", customerId: signed.customerId, expiresAt: accepted.expiresAt };
   }
   return undefined;
 }

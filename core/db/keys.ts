@@ -39,6 +39,7 @@ export const ItemType = {
   AI_MODEL: "AI_MODEL",
   API_KEY: "API_KEY",
   API_KEY_HASH: "API_KEY_HASH",
+  CUSTOMER_TOKENS: "CUSTOMER_TOKENS",
   OUTBOX: "OUTBOX",
 } as const;
 
@@ -70,6 +71,8 @@ export const keys = {
 
   customer: (id: string): Key => ({ pk: `CUSTOMER#${part(id)}`, sk: "PROFILE" }),
   wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "WALLET" }),
+  /** The customer's token generation: tokens minted under an older one are refused. */
+  customerTokens: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "TOKENS" }),
 
   /** Usage events are spread over shards by idempotency key, away from the wallet's partition. */
   event: (customerId: string, idempotencyKey: string): Key => ({
