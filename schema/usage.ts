@@ -2,9 +2,10 @@ import { trackUsage, type TrackResult } from "../core/usage/track";
 import { trackUsageBatch, type BatchResult } from "../core/usage/batch";
 import { quote, type Quote } from "../core/usage/quote";
 import type { UsageEvent } from "../core/usage/event";
-import { adminOrIngest } from "./auth";
+import { adminOrIngest, merchantOnly } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
+import { noteForAudit, outcomeCounts } from "./plugins/audit";
 
 export const UsageEventRef = builder.objectRef<UsageEvent>("UsageEvent").implement({
   fields: (t) => ({
@@ -43,24 +44,49 @@ export const UsageEventRef = builder.objectRef<UsageEvent>("UsageEvent").impleme
     providerCost: t.field({
       type: "Money",
       nullable: true,
-      description: "AI_MODEL pricing: the provider's price of the tokens, before margin.",
+      authScopes: merchantOnly,
+      description: "AI_MODEL pricing: the provider's price of the tokens, before margin. API keys only.",
       resolve: (e) => e.ai?.providerCost ?? null,
     }),
     marginBps: t.int({
       nullable: true,
-      description: "AI_MODEL pricing: the margin applied, in basis points.",
+      authScopes: merchantOnly,
+      description: "AI_MODEL pricing: the margin applied, in basis points. API keys only.",
       resolve: (e) => e.ai?.marginBps ?? null,
     }),
     inputPrice: t.field({
       type: "Money",
       nullable: true,
-      description: "AI_MODEL pricing: USD per 1M input tokens used (after tier selection).",
+      authScopes: merchantOnly,
+      description:
+        "AI_MODEL pricing: USD per 1M input tokens used (after tier selection). API keys only, as the other prices.",
       resolve: (e) => e.ai?.unitPrices.input ?? null,
     }),
-    outputPrice: t.field({ type: "Money", nullable: true, resolve: (e) => e.ai?.unitPrices.output ?? null }),
-    cacheReadPrice: t.field({ type: "Money", nullable: true, resolve: (e) => e.ai?.unitPrices.cacheRead ?? null }),
-    cacheWritePrice: t.field({ type: "Money", nullable: true, resolve: (e) => e.ai?.unitPrices.cacheWrite ?? null }),
-    properties: t.field({ type: "JSON", nullable: true, resolve: (e) => e.properties ?? null }),
+    outputPrice: t.field({
+      type: "Money",
+      nullable: true,
+      authScopes: merchantOnly,
+      resolve: (e) => e.ai?.unitPrices.output ?? null,
+    }),
+    cacheReadPrice: t.field({
+      type: "Money",
+      nullable: true,
+      authScopes: merchantOnly,
+      resolve: (e) => e.ai?.unitPrices.cacheRead ?? null,
+    }),
+    cacheWritePrice: t.field({
+      type: "Money",
+      nullable: true,
+      authScopes: merchantOnly,
+      resolve: (e) => e.ai?.unitPrices.cacheWrite ?? null,
+    }),
+    properties: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "As tracked. API keys only.",
+      authScopes: merchantOnly,
+      resolve: (e) => e.properties ?? null,
+    }),
   }),
 });
 
@@ -129,6 +155,10 @@ builder.mutationFields((t) => ({
     authScopes: adminOrIngest,
     description: "Up to 100 events; each is accepted or refused on its own, in order. Errors are per element.",
     args: { inputs: t.arg({ type: [TrackUsageInput], required: true }) },
-    resolve: (_, { inputs }, { deps }) => trackUsageBatch(deps, inputs),
+    resolve: async (_, { inputs }, context, info) => {
+      const results = await trackUsageBatch(context.deps, inputs);
+      noteForAudit(context, String(info.path.key), { outcomes: outcomeCounts(results) });
+      return results;
+    },
   }),
 }));

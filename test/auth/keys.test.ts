@@ -42,7 +42,7 @@ const allItems = async () =>
 describe("API key lifecycle", () => {
   it("a created key works at once, shows its secret only at creation, and stores only a hash", async () => {
     const { createApiKey: created } = await api.ok(CREATE_KEY, { n: "backend", s: "ADMIN" });
-    expect(created.secret).toMatch(/^bk_test_[A-Za-z0-9_-]{43}$/); // test clock: bk_test_
+    expect(created.secret).toMatch(/^bk_test_[A-Za-z0-9_-]{49}$/); // test clock: bk_test_, 43 random + 6 checksum
     expect(created.key).toMatchObject({
       name: "backend",
       scope: "ADMIN",
@@ -122,7 +122,17 @@ describe("customer tokens", () => {
     const { createCustomerToken: t } = await api.ok(TOKEN, { c: "cust-a" });
     expect(t.expiresAt).toBe("2026-01-01T01:00:00.000Z");
     expect(part(t.token, 0)).toEqual({ alg: "HS256", typ: "JWT" });
-    expect(part(t.token, 1)).toMatchObject({ sub: "cust-a", exp: Date.parse("2026-01-01T01:00:00Z") / 1000 });
+    const claims = part(t.token, 1);
+    expect(claims).toMatchObject({
+      iss: api.deps.db.table,
+      aud: "billing:customer",
+      sub: "cust-a",
+      gen: 0,
+      clockExp: Date.parse("2026-01-01T01:00:00Z") / 1000,
+    });
+    // iat and exp are real time, an hour apart, whatever the test clock says.
+    expect(claims.exp - claims.iat).toBe(3600);
+    expect(Math.abs(claims.iat - Date.now() / 1000)).toBeLessThan(60);
     expect((await api.ok(TOKEN, { c: "cust-a", t: 86_400 })).createCustomerToken.expiresAt).toBe(
       "2026-01-02T00:00:00.000Z",
     );
@@ -229,7 +239,7 @@ describe("production mode (real clock)", () => {
       createBillingYoga({
         deps: { ...api.deps, clock: realClock },
         apiKey: TEST_KEY,
-        graphiql: true,
+        graphiql: () => "<!doctype html><title>GraphiQL</title>",
         auditLog: () => {},
       }),
     );
@@ -286,6 +296,7 @@ describe("the audit log", () => {
         operation: "createApiKey",
         targets: [created.key.id],
         outcome: "OK",
+        details: { scope: "INGEST" },
       },
       {
         level: "info",
@@ -294,6 +305,7 @@ describe("the audit log", () => {
         operation: "createCustomerToken",
         targets: ["cust-a"],
         outcome: "OK",
+        details: { ttlSeconds: 3600 },
       },
       {
         level: "info",
@@ -340,5 +352,40 @@ describe("the audit log", () => {
     expect(text).not.toContain(created.secret);
     expect(text).not.toContain(token.split(".")[2]);
     expect(text).not.toContain(TEST_KEY);
+  });
+
+  it("redacts anything shaped like a key or token pasted where an id goes", async () => {
+    api.audit.length = 0;
+    const { secret } = (await api.ok(CREATE_KEY, { n: "pasted", s: "INGEST" })).createApiKey;
+    const { token } = (await api.ok(TOKEN, { c: "cust-a" })).createCustomerToken;
+    const pasted = [secret, token, TEST_KEY, `Bearer ${TEST_KEY}`, "bk_live_abc"];
+    for (const id of pasted) await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id });
+    const lines = api.audit.filter((e) => e.operation === "revokeApiKey");
+    expect(lines.map((e) => e.targets)).toEqual(pasted.map(() => ["[redacted]"]));
+    const text = JSON.stringify(api.audit);
+    for (const value of [secret.slice(8), token.split(".")[2]!, TEST_KEY]) expect(text).not.toContain(value);
+  });
+
+  it("logs the amounts and codes of money mutations, and each batch's outcomes by code", async () => {
+    api.audit.length = 0;
+    await api.ok(
+      `mutation { topUpBalance(customerId: "cust-a", amount: "25.5", idempotencyKey: "audit-top") { balance } }`,
+    );
+    await api.gql(`mutation { changePlan(customerId: "cust-b", planCode: "metered", timing: PERIOD_END) { status } }`);
+    await api.gql(`mutation($is: [TrackUsageInput!]!) { trackUsageBatch(inputs: $is) { ok } }`, {
+      is: [
+        { customerId: "cust-a", feature: "api_calls", idempotencyKey: "ab-1" },
+        { customerId: "cust-a", feature: "api_calls", idempotencyKey: "ab-2", value: "2" },
+        { customerId: "cust-a", feature: "no_such_feature", idempotencyKey: "ab-3" },
+        { customerId: "nobody", feature: "api_calls", idempotencyKey: "ab-4" },
+      ],
+    });
+    const [topUp, change, batch] = api.audit;
+    expect(topUp).toMatchObject({ operation: "topUpBalance", outcome: "OK", details: { amount: "25.50" } });
+    expect(change).toMatchObject({ operation: "changePlan", details: { timing: "PERIOD_END" } });
+    expect(batch!.operation).toBe("trackUsageBatch");
+    expect(batch!.outcome).toBe("OK");
+    expect(batch!.outcomes!.OK).toBe(2);
+    expect(Object.values(batch!.outcomes!).reduce((a, b) => a + b, 0)).toBe(4);
   });
 });
