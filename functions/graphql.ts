@@ -1,6 +1,8 @@
 /**
  * The GraphQL Lambda: API Gateway HTTP API (payload v2) events in, yoga's responses out. Yoga,
- * the schema and the clients are built once per container, at module scope.
+ * the schema and the clients are built once per container, at module scope. No GraphiQL here, on
+ * test stages either: its page (9 MB with its assets inline, as plugins/graphiql.ts requires) is
+ * bigger than a Lambda response may be; point any GraphQL client at the stage, with a key.
  */
 import { createBillingYoga } from "../schema/yoga";
 import { loadConfig } from "./config";
@@ -28,7 +30,6 @@ const yoga = createBillingYoga({
   apiKey: config.apiKey,
   signingSecret: config.signingSecret,
   corsOrigins: config.corsOrigins,
-  graphiql: config.clock === "test",
 });
 
 export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {

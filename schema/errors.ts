@@ -65,10 +65,16 @@ export function maskError(error: unknown): Error {
     const source = (original as GraphQLError | undefined) ?? graphqlError;
     const given = source.extensions?.code as string | undefined;
     const mapped = given ? (REQUEST_ERRORS[given] ?? { code: given }) : { code: "BAD_USER_INPUT" };
+    // Yoga attaches the JSON parser's own error (its message quotes the body) as originalError,
+    // and keys its HTTP 400 (instead of the spec's 200 for application/json) on that: without it,
+    // the status must not be "spec" either, or a malformed body would be answered 200.
+    const { originalError, ...extensions } = graphqlError.extensions as Record<string, unknown>;
+    const http = extensions.http as { spec?: boolean } | undefined;
+    if (originalError && http?.spec) extensions.http = { ...http, spec: false };
     return new GraphQLError(graphqlError.message, {
       nodes: graphqlError.nodes,
       path: graphqlError.path,
-      extensions: { ...graphqlError.extensions, ...mapped },
+      extensions: { ...extensions, ...mapped },
     });
   }
   console.error(

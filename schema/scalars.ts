@@ -74,9 +74,27 @@ function parseDate(value: unknown): Date {
 builder.scalarType("JSON", {
   description: "Any JSON value.",
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node) => literalToJson(node),
+  parseValue: (value) => shallowJson(value),
+  parseLiteral: (node) => shallowJson(literalToJson(node)),
 });
+
+/**
+ * Deeper than this is refused at the edge, measured without recursion, before anything else walks
+ * the value (validation, stringifying, storing all recurse, and 5,000 levels overflow the stack).
+ * Core's own bound (5 levels, core/validation.ts) is far below and names the field.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+function shallowJson(value: unknown): unknown {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) throw badInput(`JSON values must be at most ${MAX_JSON_DEPTH} levels deep`);
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return value;
+}
 
 function literalToJson(node: ValueNode): unknown {
   switch (node.kind) {

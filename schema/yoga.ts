@@ -1,8 +1,8 @@
 /**
- * The HTTP face of the API: graphql-yoga over the schema, with authentication at the edge
- * (plugins/auth.ts), request limits (plugins/limits.ts), input bounds, the audit log, CORS for the
- * configured browser origins, and error masking. The same instance serves the local server and
- * the Lambda function.
+ * The HTTP face of the API: graphql-yoga over the schema, with the Host check, CORS and response
+ * headers (plugins/http-headers.ts), authentication at the edge (plugins/auth.ts), a rate per
+ * caller (plugins/rate-limit.ts), request limits (plugins/limits.ts), input bounds, the audit log,
+ * and error masking. The same instance serves the local server and the Lambda function.
  *
  * Production is the real clock: there GraphiQL and introspection are off and field suggestions
  * are removed from error messages, whatever the options say.
@@ -16,8 +16,11 @@ import { maskError, validationErrorCodes } from "./errors";
 import { schema } from "./index";
 import { audit, consoleAuditLog, type AuditLog } from "./plugins/audit";
 import { bearerAuth, principalOf } from "./plugins/auth";
+import { graphiqlPage, type GraphiqlRenderer } from "./plugins/graphiql";
+import { httpHeaders } from "./plugins/http-headers";
 import { inputBounds } from "./plugins/input-bounds";
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from "./plugins/limits";
+import { rateLimit } from "./plugins/rate-limit";
 
 export type YogaOptions = {
   deps: Deps;
@@ -25,42 +28,42 @@ export type YogaOptions = {
   apiKey: string;
   /** Signs customer tokens; default derived from `apiKey` (functions/config.ts documents it). */
   signingSecret?: string;
+  /** Names this deployment in customer tokens' `iss`; default the table name. */
+  deployment?: string;
   /** Browser origins allowed by CORS; none by default (no CORS headers at all). */
   corsOrigins?: string[];
+  /**
+   * Host names (without port) this server answers for; any other Host is refused (DNS rebinding).
+   * Undefined: any (behind API Gateway, whose host it is).
+   */
+  allowedHosts?: string[];
   limits?: Partial<Limits>;
   auditLog?: AuditLog;
-  graphiql?: boolean | { defaultHeaders?: string };
+  /** Renders the GraphiQL page (test mode only; the local server passes one); none: no GraphiQL. */
+  graphiql?: GraphiqlRenderer;
 };
 
 export function createBillingYoga(options: YogaOptions) {
   const production = options.deps.clock.mode === "real";
-  const graphiql = !production && Boolean(options.graphiql);
+  const graphiql = production ? undefined : options.graphiql;
   const credentials = {
     bootstrapKey: options.apiKey,
-    signingSecret: options.signingSecret ?? deriveSigningSecret(options.apiKey),
+    tokens: {
+      secret: options.signingSecret ?? deriveSigningSecret(options.apiKey),
+      issuer: options.deployment ?? options.deps.db.table,
+    },
   };
-  const origins = options.corsOrigins ?? [];
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false, // expected errors are answers; unexpected ones are logged by maskError
-    graphiql: graphiql
-      ? { headers: typeof options.graphiql === "object" ? options.graphiql.defaultHeaders : undefined }
-      : false,
+    graphiql: false, // plugins/graphiql.ts serves it, with its assets inline
     maskedErrors: { maskError: (error) => maskError(error) },
     batching: false,
     maxRequestBodySize: false, // limits.maxBodyBytes, in limitPlugins: the same limit, cheaper
-    cors: origins.length
-      ? {
-          origin: origins,
-          credentials: false,
-          methods: ["GET", "POST"],
-          allowedHeaders: ["authorization", "content-type"],
-          maxAge: 600,
-        }
-      : false,
+    cors: false, // plugins/http-headers.ts: no header at all for origins not allowed
     context: ({ request }) => {
       const principal = principalOf(request);
       // Unreachable in practice: bearerAuth answers 401 before a request without credentials gets here.
@@ -68,13 +71,16 @@ export function createBillingYoga(options: YogaOptions) {
         throw new GraphQLError("authentication required", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
         });
-      return { deps: options.deps, principal, signingSecret: credentials.signingSecret };
+      return { deps: options.deps, principal, tokens: credentials.tokens };
     },
     plugins: [
-      bearerAuth(options.deps, credentials, graphiql),
+      httpHeaders({ corsOrigins: options.corsOrigins ?? [], allowedHosts: options.allowedHosts }),
+      ...(graphiql ? [graphiqlPage(graphiql, "/graphql")] : []),
+      bearerAuth(options.deps, credentials),
+      rateLimit({ apiKey: limits.apiKeyRate, customer: limits.customerRate }),
       validationErrorCodes(),
       ...limitPlugins(limits, production),
-      audit(options.auditLog ?? consoleAuditLog),
+      audit(options.auditLog ?? consoleAuditLog, credentials),
       inputBounds(),
     ],
   });

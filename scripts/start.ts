@@ -10,6 +10,7 @@
  * |---------------------------|-------------------------|------------------------------------------------------|
  * | PORT                      | 4000                    | HTTP port of the API (0: any free port)              |
  * | HOST                      | 127.0.0.1               | interface to listen on (0.0.0.0 to expose it)        |
+ * | BILLING_ALLOWED_HOSTS     | none                    | extra Host names to answer (comma-separated)         |
  * | BILLING_DATA_DIR          | .data                   | DynamoDB Local's files and the API key; `memory`: none |
  * | BILLING_API_KEY           | stored, else generated  | the bearer key the API accepts                       |
  * | BILLING_TABLE             | billing                 | table name                                           |
@@ -33,6 +34,7 @@ import { loadSnapshotIfEmpty } from "../core/catalog/import";
 import { closeDuePeriods } from "../core/periods/sweep";
 import { loadConfig, type ClockSetting } from "../functions/config";
 import { depsFromConfig } from "../functions/deps";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createBillingYoga } from "../schema/yoga";
 import { DEMO_CUSTOMER, seedIfEmpty } from "./seed";
 
@@ -44,6 +46,8 @@ export type StartOptions = {
   port?: number;
   /** Interface to listen on. Default 127.0.0.1 (this machine only). */
   host?: string;
+  /** Host names besides the loopback ones (and `host`) that requests may address (BILLING_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
   /** Where DynamoDB Local keeps its files and the API key; undefined: in memory, nothing kept. */
   dataDir?: string;
   /** The accepted bearer key; default: the one stored in dataDir, else a new random one. */
@@ -111,14 +115,14 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     const catalog = await loadSnapshotIfEmpty(deps, { log: (line) => catalogLines.push(line) });
     if (catalog) log(catalogLines.at(-1) ?? `catalog: ${catalog.added} models loaded`);
 
-    const authorization = `Bearer ${apiKey}`;
+    const host = options.host ?? "127.0.0.1";
     const yoga = createBillingYoga({
       deps,
       apiKey,
-      graphiql: { defaultHeaders: JSON.stringify({ Authorization: authorization }) },
+      graphiql: renderGraphiQL,
+      allowedHosts: allowedHostsFor(host, options.allowedHosts ?? []),
     });
     server = createServer(yoga);
-    const host = options.host ?? "127.0.0.1";
     await listen(server, options.port ?? DEFAULT_PORT, host);
     const port = (server.address() as AddressInfo).port;
     const shownHost = ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost"].includes(host) ? "localhost" : host;
@@ -154,6 +158,16 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     await dynamo.stop();
     throw error;
   }
+}
+
+/**
+ * The Host names the local server answers for: the loopback names, the interface it listens on
+ * (unless a wildcard) and the extra ones given. Any other Host header is refused, so a web page
+ * that rebinds its DNS name to this machine cannot reach the API (DNS rebinding).
+ */
+export function allowedHostsFor(host: string, extra: string[]): string[] {
+  const listening = ["0.0.0.0", "::"].includes(host) ? [] : [host.includes(":") ? `[${host}]` : host];
+  return [...new Set(["localhost", "127.0.0.1", "[::1]", ...listening, ...extra])];
 }
 
 /** BILLING_API_KEY / the option wins; else the key stored in the data dir; else a new one (stored if there is a data dir). */
@@ -276,6 +290,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
   return {
     port: integer("PORT", DEFAULT_PORT),
     host: env.HOST?.trim() || undefined,
+    allowedHosts: (env.BILLING_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
     dataDir: dataDir === "memory" ? undefined : dataDir,
     apiKey: env.BILLING_API_KEY || undefined,
     table: env.BILLING_TABLE?.trim() || undefined,
@@ -301,7 +319,7 @@ async function main() {
     [
       "",
       `Billing API ready (${options.clock === "real" ? "real clock" : "test clock: move it with advanceClock"})`,
-      `  GraphiQL:   ${local.url}   (open in a browser; the Authorization header is pre-filled)`,
+      `  GraphiQL:   ${local.url}   (open in a browser and paste the key below into its Headers tab)`,
       `  API key:    ${local.apiKey}   (${keyNote})`,
       `  DynamoDB:   ${local.dynamoEndpoint}, table ${local.table}`,
       `  Sweeper:    closes due billing periods every ${(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS) / 1000} s`,

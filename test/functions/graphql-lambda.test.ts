@@ -197,4 +197,35 @@ describe("functions/graphql handler with API Gateway v2 events", () => {
     expect(result.statusCode).toBe(200);
     expect(json.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(["ALREADY_EXISTS"]);
   });
+
+  it("serves no GraphiQL, on a test stage too: a browser's GET is an operation, which needs a key", async () => {
+    const event = apiGatewayEvent({ method: "GET", key: null });
+    event.headers = { ...event.headers, accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+    const result = await handler(event);
+    expect(result.statusCode).toBe(401);
+    expect(result.body).not.toContain("GraphiQL");
+  });
+
+  it("passes the security headers through: no-store, Vary: Origin, no framing", async () => {
+    const { result } = await post(`{ now }`);
+    expect(result.headers["cache-control"]).toBe("no-store");
+    expect(result.headers.vary).toBe("Origin");
+    expect(result.headers["x-frame-options"]).toBe("DENY");
+  });
+
+  it("answers a customer over its rate with 429 and Retry-After, and other callers normally", async () => {
+    const token = (await post(`mutation { createCustomerToken(customerId: "acme") { token } }`)).json.data
+      .createCustomerToken.token;
+    // The default burst is 100 requests per customer, refilled at 20/s: 150 at once overflow it.
+    const results = await Promise.all(
+      Array.from({ length: 150 }, () => post(`{ now }`, undefined, { key: token }).then((r) => r.result)),
+    );
+    const statuses = results.map((r) => r.statusCode);
+    const limited = results.find((r) => r.statusCode === 429);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(100);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(limited!.headers["retry-after"]).toBe("1");
+    expect(JSON.parse(limited!.body).errors[0].extensions).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
+    expect((await post(`{ now }`)).result.statusCode).toBe(200);
+  });
 });

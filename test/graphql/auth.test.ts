@@ -120,7 +120,9 @@ describe("GET with a browser's Accept header", () => {
   });
 
   it("with GraphiQL on (test mode), serves the page without a key but runs nothing", async () => {
-    const server = createServer(createBillingYoga({ deps: api.deps, apiKey: TEST_KEY, graphiql: true }));
+    const server = createServer(
+      createBillingYoga({ deps: api.deps, apiKey: TEST_KEY, graphiql: () => "<!doctype html><title>GraphiQL</title>" }),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { optionsFromEnv, startLocal, type LocalServer } from "../../scripts/start";
+import { allowedHostsFor, optionsFromEnv, startLocal, type LocalServer } from "../../scripts/start";
 
 const KEY = "start-test-key-0123456789";
 const running: LocalServer[] = [];
@@ -161,13 +161,16 @@ describe("npm start (startLocal)", () => {
     expect(await send()).toEqual(expected(false));
     expect(await send()).toEqual(expected(true));
 
-    // The key is required, and GraphiQL comes with it pre-filled.
+    // The key is required; GraphiQL is served from this server alone, without the key (it is pasted).
     const wrong = await gql(server, "{ now }", "not-the-key");
     expect(wrong.status).toBe(401);
     expect(wrong.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     const page = await fetch(server.url, { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(`Bearer ${KEY}`);
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html.includes(KEY), "the page must not hold the key").toBe(false);
+    expect(html.includes("unpkg.com"), "the page must not load from a CDN").toBe(false);
 
     expect(await answers(server.dynamoEndpoint)).toBe(true);
     await server.stop();
@@ -223,6 +226,7 @@ describe("npm start (startLocal)", () => {
     expect(optionsFromEnv({})).toEqual({
       port: 4000,
       host: undefined,
+      allowedHosts: [],
       dataDir: ".data",
       apiKey: undefined,
       table: undefined,
@@ -237,8 +241,20 @@ describe("npm start (startLocal)", () => {
         BILLING_TABLE: "t",
         BILLING_CLOCK: "real",
         BILLING_SWEEP_INTERVAL_MS: "500",
+        BILLING_ALLOWED_HOSTS: "billing.lan, 192.168.1.5",
       }),
-    ).toMatchObject({ port: 0, dataDir: undefined, apiKey: "k", table: "t", clock: "real", sweepIntervalMs: 500 });
+    ).toMatchObject({
+      port: 0,
+      dataDir: undefined,
+      apiKey: "k",
+      table: "t",
+      clock: "real",
+      sweepIntervalMs: 500,
+      allowedHosts: ["billing.lan", "192.168.1.5"],
+    });
+    expect(allowedHostsFor("127.0.0.1", [])).toEqual(["localhost", "127.0.0.1", "[::1]"]);
+    expect(allowedHostsFor("0.0.0.0", ["billing.lan"])).toEqual(["localhost", "127.0.0.1", "[::1]", "billing.lan"]);
+    expect(allowedHostsFor("::1", [])).toEqual(["localhost", "127.0.0.1", "[::1]"]);
     expect(() => optionsFromEnv({ PORT: "abc" })).toThrow(/PORT/);
     expect(() => optionsFromEnv({ BILLING_CLOCK: "fast" })).toThrow(/BILLING_CLOCK/);
   });
