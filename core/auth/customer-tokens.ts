@@ -61,9 +61,10 @@ export async function createCustomerToken(
   ttlSeconds = DEFAULT_TTL_SECONDS,
 ): Promise<CustomerToken> {
   const ttl = parseInput(TtlSchema, ttlSeconds);
+  const id = parseInput(IdSchema, customerId); // before any read starts, so none is left unawaited
   const [customer, generation, clockNow] = await Promise.all([
-    getCustomer(deps, customerId),
-    getTokenGeneration(deps.db, parseInput(IdSchema, customerId)),
+    getCustomer(deps, id),
+    getTokenGeneration(deps.db, id),
     deps.clock.now(),
   ]);
   const iat = Math.floor(Date.now() / 1000);
