@@ -41,7 +41,7 @@ const sameProfile = (a: Customer, b: Customer) =>
   JSON.stringify(canonicalJson([a.id, a.name ?? null, a.email ?? null, a.metadata ?? null])) ===
   JSON.stringify(canonicalJson([b.id, b.name ?? null, b.email ?? null, b.metadata ?? null]));
 
-export const findCustomer = (deps: Deps, id: string) => repo.getCustomer(deps.db, parseInput(IdSchema, id));
+export const findCustomer = (deps: Deps, id: string) => repo.getCustomer(deps.db, parseInput(IdSchema, id, "id"));
 
 export async function getCustomer(deps: Deps, id: string): Promise<Customer> {
   const customer = await findCustomer(deps, id);

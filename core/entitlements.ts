@@ -6,8 +6,9 @@
  */
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
-import type { Amount } from "./money";
-import { denial, strategyFor } from "./models";
+import { formatDecimal, type Amount } from "./money";
+import { MAX_EVENT_QUANTITY } from "./bounds";
+import { denial, priceUsage, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
 import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans";
 import { findFeature } from "./features";
@@ -34,7 +35,7 @@ export function evaluateEntitlement(
   if (!planFeature) return { feature, allowed: false, reason: "FEATURE_NOT_IN_PLAN", model: plan.model };
   if (planFeature.kind === "BOOLEAN") return { feature, allowed: true, model: plan.model };
   const strategy = strategyFor(plan.model);
-  const reason = denial(wallet, strategy.price(plan, planFeature, { quantity: amount }));
+  const reason = denial(wallet, priceUsage(plan, planFeature, { quantity: amount }));
   return {
     feature,
     allowed: reason === null,
@@ -51,6 +52,9 @@ export async function checkEntitlement(
   amount: Amount,
 ): Promise<Entitlement> {
   if (amount < 0n) throw new DomainError("BAD_USER_INPUT", "amount must not be negative");
+  // The same bound as one event's value: a check answers for what a track could be.
+  if (amount > MAX_EVENT_QUANTITY)
+    throw new DomainError("BAD_USER_INPUT", `amount must be at most ${formatDecimal(MAX_EVENT_QUANTITY)}`);
   const { wallet, plan } = await currentWallet(deps, customerId);
   const entitlement = evaluateEntitlement(wallet, plan, feature, amount);
   if (entitlement.reason !== "FEATURE_NOT_IN_PLAN" && entitlement.reason !== "NO_SUBSCRIPTION") return entitlement;

@@ -32,7 +32,8 @@ export async function createFeature(deps: Deps, input: CreateFeatureInput): Prom
 
 export const listFeatures = (deps: Deps) => repo.listFeatures(deps.db);
 
-export const findFeature = (deps: Deps, code: string) => repo.getFeature(deps.db, parseInput(IdSchema, code));
+export const findFeature = (deps: Deps, code: string) =>
+  repo.getFeature(deps.db, parseInput(IdSchema, code, "feature"));
 
 export async function getFeature(deps: Deps, code: string): Promise<Feature> {
   const feature = await findFeature(deps, code);

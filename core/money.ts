@@ -18,9 +18,12 @@ const MAX_INTEGER_DIGITS = 20;
 
 const DECIMAL_TEXT = /^(-)?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
-/** Parses decimal text (or the text of a JSON number) into ledger units, refusing anything inexact. */
+/**
+ * Parses decimal text (or the text of a JSON number) into ledger units, refusing anything inexact.
+ * Surrounding whitespace is refused too (`" 5"`): what a client sends is either a number or not.
+ */
 export function parseAmount(text: string, maxFractionDigits: number, what = "amount"): Amount {
-  const match = DECIMAL_TEXT.exec(text.trim());
+  const match = DECIMAL_TEXT.exec(text);
   if (!match) throw new DomainError("BAD_USER_INPUT", `${what} must be a decimal number, got "${text}"`);
   const [, sign, intPart = "", fracPart = "", expPart] = match;
   const exponent = expPart === undefined ? 0 : Number.parseInt(expPart, 10);
@@ -86,7 +89,7 @@ export function multiply(quantity: Amount, unitPrice: Amount): Amount {
   return divRound(quantity * unitPrice, SCALE);
 }
 
-/** Rounds an amount to the currency's minor unit (cents: 2 digits), half away from zero. */
+/** Rounds an amount to the currency's minor unit (cents: 2 digits; see core/currencies.ts), half away from zero. */
 export function roundToMinorUnit(value: Amount, minorDigits = 2): Amount {
   const step = 10n ** BigInt(SCALE_DIGITS - minorDigits);
   return divRound(value, step) * step;

@@ -6,8 +6,10 @@
 import * as z from "./zod";
 import { DomainError } from "./errors";
 import type { Deps } from "./deps";
-import type { Amount } from "./money";
-import { CurrencySchema, IdSchema, NameSchema, NonNegativeAmount, PositiveAmount, parseInput } from "./validation";
+import { formatDecimal, type Amount } from "./money";
+import { MAX_PRICE } from "./bounds";
+import { CATALOG_CURRENCY, requireWholeMinorUnits } from "./currencies";
+import { CurrencySchema, IdSchema, NameSchema, PriceSchema, QuantitySchema, parseInput } from "./validation";
 import { getFeature, type FeatureKind } from "./features";
 import * as repo from "./db/plans";
 
@@ -44,12 +46,12 @@ export type Plan = {
 
 const PlanFeatureInputSchema = z.object({
   feature: IdSchema,
-  included: z.nullish(NonNegativeAmount),
-  overagePrice: z.nullish(NonNegativeAmount),
-  limit: z.nullish(NonNegativeAmount),
-  creditsPerUnit: z.nullish(PositiveAmount),
+  included: z.nullish(QuantitySchema),
+  overagePrice: z.nullish(PriceSchema),
+  limit: z.nullish(QuantitySchema),
+  creditsPerUnit: z.nullish(z.bigint().check(z.gt(0n, "must be greater than zero"), z.lte(MAX_PRICE))),
   pricing: z.nullish(z.enum(["FIXED", "AI_MODEL"])),
-  unitPrice: z.nullish(NonNegativeAmount),
+  unitPrice: z.nullish(PriceSchema),
   marginBps: z.nullish(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
 });
 
@@ -57,10 +59,10 @@ export const CreatePlanInputSchema = z.object({
   code: IdSchema,
   name: NameSchema,
   model: z.enum(["METERED", "CREDITS", "BALANCE"]),
-  basePrice: NonNegativeAmount,
+  basePrice: PriceSchema,
   currency: z.nullish(CurrencySchema),
   interval: z.enum(["DAY", "MONTH", "YEAR"]),
-  includedCredits: z.nullish(NonNegativeAmount),
+  includedCredits: z.nullish(QuantitySchema),
   blockOnExhaustion: z.nullish(z.boolean()),
   features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
 });
@@ -77,26 +79,35 @@ const ALL_FIELDS = Object.values(FIELDS_BY_MODEL).flat();
 
 export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Plan> {
   const parsed = parseInput(CreatePlanInputSchema, input);
+  const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
   if (parsed.includedCredits != null && parsed.model !== "CREDITS") {
-    throw new DomainError("BAD_USER_INPUT", "includedCredits is only for CREDITS plans");
+    throw bad("input.includedCredits is only for CREDITS plans");
   }
   if (parsed.blockOnExhaustion && parsed.model !== "BALANCE") {
-    throw new DomainError("BAD_USER_INPUT", "blockOnExhaustion is only for BALANCE plans");
+    throw bad("input.blockOnExhaustion is only for BALANCE plans");
   }
+  const currency = parsed.currency ?? "USD";
+  requireWholeMinorUnits(parsed.basePrice, currency, "input.basePrice");
   const seen = new Set<string>();
   const features: PlanFeature[] = [];
-  for (const f of parsed.features) {
-    if (seen.has(f.feature)) throw new DomainError("BAD_USER_INPUT", `feature "${f.feature}" is listed twice`);
+  for (const [i, f] of parsed.features.entries()) {
+    const at = `input.features[${i}]`;
+    if (seen.has(f.feature)) throw bad(`${at}.feature "${f.feature}" is listed twice`);
     seen.add(f.feature);
     const { kind } = await getFeature(deps, f.feature);
-    features.push(planFeature(parsed.model, kind, f));
+    const feature = planFeature(parsed.model, kind, f, at);
+    // Catalog prices are USD; without exchange rates they cannot bill another currency.
+    if (feature.pricing === "AI_MODEL" && currency !== CATALOG_CURRENCY) {
+      throw bad(`${at}.pricing AI_MODEL needs a plan in ${CATALOG_CURRENCY}, the AI model catalog's currency`);
+    }
+    features.push(feature);
   }
   const plan: Plan = {
     code: parsed.code,
     name: parsed.name,
     model: parsed.model,
     basePrice: parsed.basePrice,
-    currency: parsed.currency ?? "USD",
+    currency,
     interval: parsed.interval,
     ...(parsed.model === "CREDITS" ? { includedCredits: parsed.includedCredits ?? 0n } : {}),
     blockOnExhaustion: parsed.blockOnExhaustion ?? false,
@@ -108,48 +119,56 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
   return plan;
 }
 
-function planFeature(model: ConsumptionModel, kind: FeatureKind, f: PlanFeatureInput): PlanFeature {
+/** One plan feature, checked against the plan's model; `at` is its path in the input. */
+function planFeature(model: ConsumptionModel, kind: FeatureKind, f: PlanFeatureInput, at: string): PlanFeature {
   const given = ALL_FIELDS.filter((field) => f[field] != null);
-  const bad = (message: string) => new DomainError("BAD_USER_INPUT", `feature "${f.feature}": ${message}`);
+  const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
   if (kind === "BOOLEAN") {
-    if (given.length) throw bad(`a BOOLEAN feature takes no pricing fields (got ${given.join(", ")})`);
+    if (given.length)
+      throw bad(`${at}.${given[0]} does not apply: "${f.feature}" is a BOOLEAN feature, which takes no pricing`);
     return { feature: f.feature, kind };
   }
   const foreign = given.filter((field) => !FIELDS_BY_MODEL[model].includes(field));
-  if (foreign.length) throw bad(`${foreign.join(", ")} do not apply to ${model} plans`);
+  if (foreign.length) throw bad(`${at}.${foreign[0]} does not apply to ${model} plans`);
   switch (model) {
-    case "METERED":
-      if (f.overagePrice == null) throw bad("METERED plans need overagePrice");
+    case "METERED": {
+      if (f.overagePrice == null) throw bad(`${at}.overagePrice is required on METERED plans`);
+      const included = f.included ?? 0n;
+      // A limit refuses usage beyond it: 0 would refuse everything, below included would hide units sold.
+      if (f.limit != null && f.limit <= 0n) throw bad(`${at}.limit must be greater than zero`);
+      if (f.limit != null && f.limit < included)
+        throw bad(`${at}.limit must not be below ${at}.included (${formatDecimal(included)})`);
       return {
         feature: f.feature,
         kind,
-        included: f.included ?? 0n,
+        included,
         overagePrice: f.overagePrice,
         ...(f.limit != null ? { limit: f.limit } : {}),
       };
+    }
     case "CREDITS":
-      if (f.creditsPerUnit == null) throw bad("CREDITS plans need creditsPerUnit");
+      if (f.creditsPerUnit == null) throw bad(`${at}.creditsPerUnit is required on CREDITS plans`);
       return { feature: f.feature, kind, creditsPerUnit: f.creditsPerUnit };
     case "BALANCE": {
       const pricing = f.pricing ?? "FIXED";
       if (pricing === "FIXED") {
-        if (f.unitPrice == null) throw bad("FIXED pricing needs unitPrice");
-        if (f.marginBps != null) throw bad("marginBps applies to AI_MODEL pricing only");
+        if (f.unitPrice == null) throw bad(`${at}.unitPrice is required for FIXED pricing`);
+        if (f.marginBps != null) throw bad(`${at}.marginBps applies to AI_MODEL pricing only`);
         return { feature: f.feature, kind, pricing, unitPrice: f.unitPrice };
       }
-      if (f.unitPrice != null) throw bad("AI_MODEL pricing takes marginBps, not unitPrice");
+      if (f.unitPrice != null) throw bad(`${at}.unitPrice does not apply to AI_MODEL pricing (it takes marginBps)`);
       return { feature: f.feature, kind, pricing, marginBps: f.marginBps ?? 0 };
     }
   }
 }
 
 export async function getPlan(deps: Deps, code: string): Promise<Plan> {
-  const plan = await repo.getPlan(deps.db, parseInput(IdSchema, code));
+  const plan = await repo.getPlan(deps.db, parseInput(IdSchema, code, "planCode"));
   if (!plan) throw new DomainError("NOT_FOUND", `plan "${code}" not found`);
   return plan;
 }
 
-export const findPlan = (deps: Deps, code: string) => repo.getPlan(deps.db, parseInput(IdSchema, code));
+export const findPlan = (deps: Deps, code: string) => repo.getPlan(deps.db, parseInput(IdSchema, code, "code"));
 
 export async function listPlans(deps: Deps, includeArchived = false): Promise<Plan[]> {
   const plans = await repo.listPlans(deps.db);

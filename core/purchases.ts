@@ -7,23 +7,36 @@
  * BALANCE plan (else BAD_USER_INPUT, or NO_SUBSCRIPTION without an active plan), so nobody pays
  * for credits or money that nothing can spend. What was bought stays the customer's across later
  * plan changes (it never expires), to be spent again on a plan of its model.
+ *
+ * A purchase is in the plan's currency: a pack sold in another currency is BAD_USER_INPUT, and a
+ * top-up must be whole minor units of it (core/currencies.ts). The write is conditioned on the
+ * plan it was checked against, so a plan change racing the purchase cannot slip another model or
+ * currency under it, and on the pool staying within core/bounds.ts (LIMIT_REACHED beyond).
  */
 import { keys } from "./db/keys";
 import * as z from "./zod";
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
 import { getCreditPack } from "./credit-packs";
-import { IdSchema, PositiveAmount, parseInput } from "./validation";
-import type { WalletView } from "./wallet";
+import { MAX_PRICE, MAX_SUM } from "./bounds";
+import { minorUnitProblem } from "./currencies";
+import { IdSchema, parseInput } from "./validation";
+import type { Wallet, WalletView } from "./wallet";
 import type { Plan } from "./plans";
 import { currentWallet } from "./usage/current";
 import { customerWallet } from "./usage/views";
+import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { findPurchase, recordPurchase, type Purchase } from "./db/purchases";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { invoiceCreated, publish } from "./events";
-import { formatDecimal, roundToMinorUnit, SCALE } from "./money";
+import { formatDecimal, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
+const TopUpSchema = z.extend(PurchaseSchema, {
+  amount: z.bigint().check(z.gt(0n, "must be greater than zero"), z.lte(MAX_PRICE)),
+});
+
+type Request = Omit<Purchase, "createdAt" | "currency">;
 
 export async function purchaseCreditPack(
   deps: Deps,
@@ -31,7 +44,7 @@ export async function purchaseCreditPack(
   packCode: string,
   idempotencyKey: string,
 ): Promise<WalletView> {
-  parseInput(PurchaseSchema, { customerId, idempotencyKey });
+  parseInput(PurchaseSchema, { customerId, idempotencyKey }, "");
   const pack = await getCreditPack(deps, packCode);
   return purchase(
     deps,
@@ -43,9 +56,12 @@ export async function purchaseCreditPack(
       credits: pack.credits,
       amount: 0n,
       price: pack.price,
-      currency: pack.currency,
     },
     invoiceLine("CREDIT_PACK", `${pack.name} (${formatDecimal(pack.credits)} credits)`, SCALE, pack.price),
+    (plan) =>
+      pack.currency === plan.currency
+        ? undefined
+        : `credit pack "${pack.code}" is sold in ${pack.currency}, customer "${customerId}" is billed in ${plan.currency}`,
   );
 }
 
@@ -55,58 +71,70 @@ export async function topUpBalance(
   amount: bigint,
   idempotencyKey: string,
 ): Promise<WalletView> {
-  parseInput(z.extend(PurchaseSchema, { amount: PositiveAmount }), { customerId, idempotencyKey, amount });
-  // A top-up is paid money: whole cents, so its invoice line equals what the balance receives.
-  if (roundToMinorUnit(amount) !== amount)
-    throw new DomainError("BAD_USER_INPUT", "a top-up amount must be whole cents");
-  const { plan } = await currentWallet(deps, customerId);
+  parseInput(TopUpSchema, { customerId, idempotencyKey, amount }, "");
   return purchase(
     deps,
-    {
-      kind: "TOP_UP",
-      customerId,
-      idempotencyKey,
-      credits: 0n,
-      amount,
-      price: amount,
-      currency: plan?.currency ?? "USD",
-    },
+    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount },
     invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
+    // A top-up is paid money: whole minor units, so its invoice line equals what the balance receives.
+    (plan) => minorUnitProblem(amount, plan.currency, "amount"),
   );
 }
 
-async function purchase(deps: Deps, p: Omit<Purchase, "createdAt">, line: InvoiceLine): Promise<WalletView> {
-  // A purchase is a write: like a track, it first closes a period that has ended (NOT_FOUND for an
-  // unknown customer), so a top-up never lands in an ended period and pays down its overage, which
-  // would make that period's invoice depend on whether the sweeper ran before the top-up.
-  const { plan } = await currentWallet(deps, p.customerId, { close: true });
-  const refusal = unspendable(p, plan);
-  if (refusal) {
-    // A retry of a purchase made while the plan could spend it still answers as a replay.
-    const earlier = await findPurchase(deps.db, p);
-    if (earlier === "none") throw refusal;
-    if (earlier === "reused") throw keyReused(p.idempotencyKey);
+async function purchase(
+  deps: Deps,
+  request: Request,
+  line: InvoiceLine,
+  /** What is wrong with this purchase in the plan's currency, if anything. */
+  currencyProblem: (plan: Plan) => string | undefined,
+): Promise<WalletView> {
+  const added = request.kind === "CREDIT_PACK" ? request.credits : request.amount;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    // A purchase is a write: like a track, it first closes a period that has ended (NOT_FOUND for an
+    // unknown customer), so a top-up never lands in an ended period and pays down its overage, which
+    // would make that period's invoice depend on whether the sweeper ran before the top-up.
+    const { wallet, plan, now } = await currentWallet(deps, request.customerId, { close: true });
+    const p: Purchase = { ...request, currency: plan?.currency ?? "", createdAt: now.toISOString() };
+    const refused = refusal(p, wallet, plan, added, currencyProblem);
+    if (refused) {
+      // A retry of a purchase made while the plan could take it still answers as a replay.
+      const earlier = await findPurchase(deps.db, p);
+      if (earlier === "none") throw refused;
+      if (earlier === "reused") throw keyReused(p.idempotencyKey);
+      return customerWallet(deps, p.customerId);
+    }
+    const draft = draftInvoice({
+      customerId: p.customerId,
+      currency: p.currency,
+      lines: [line],
+      createdAt: p.createdAt,
+    });
+    const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];
+    const result = await recordPurchase(deps.db, p, draft, eventsFor, {
+      planCode: plan!.code,
+      ceiling: MAX_SUM - added,
+    });
+    // The plan changed, or a pool filled up, since the read: decide again on a fresh one.
+    if (result.outcome === "walletChanged") continue;
+    if (result.outcome === "reused") throw keyReused(p.idempotencyKey);
+    if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), keys.invoice(result.invoice.id));
     return customerWallet(deps, p.customerId);
   }
-  const now = await deps.clock.now();
-  const draft = draftInvoice({
-    customerId: p.customerId,
-    currency: p.currency,
-    lines: [line],
-    createdAt: now.toISOString(),
-  });
-  const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];
-  const result = await recordPurchase(deps.db, { ...p, createdAt: now.toISOString() }, draft, eventsFor);
-  if (result.outcome === "reused") throw keyReused(p.idempotencyKey);
-  if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), keys.invoice(result.invoice.id));
-  return customerWallet(deps, p.customerId);
+  throw new DomainError("CONFLICT", "the customer's wallet changed concurrently too often; retry with the same key");
 }
 
 const keyReused = (key: string) =>
   new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${key}" was used for a different purchase`);
 
-/** Why this purchase cannot be sold on the customer's plan, if it cannot. */
-function unspendable(p: Omit<Purchase, "createdAt">, plan: Plan | undefined): DomainError | undefined {
+/** Why this purchase cannot be sold to this wallet now, if it cannot. */
+function refusal(
+  p: Purchase,
+  wallet: Wallet,
+  plan: Plan | undefined,
+  added: bigint,
+  currencyProblem: (plan: Plan) => string | undefined,
+): DomainError | undefined {
   const [what, model, spends] =
     p.kind === "CREDIT_PACK" ? ["credit packs", "CREDITS", "credits"] : ["top-ups", "BALANCE", "a balance"];
   if (!plan) {
@@ -115,9 +143,16 @@ function unspendable(p: Omit<Purchase, "createdAt">, plan: Plan | undefined): Do
       `customer "${p.customerId}" has no active subscription; ${what} can only be bought on a ${model} plan`,
     );
   }
-  if (plan.model === model) return undefined;
-  return new DomainError(
-    "BAD_USER_INPUT",
-    `customer "${p.customerId}" is on the ${plan.model} plan "${plan.code}", which cannot spend ${spends}; ${what} can only be bought on a ${model} plan`,
-  );
+  if (plan.model !== model) {
+    return new DomainError(
+      "BAD_USER_INPUT",
+      `customer "${p.customerId}" is on the ${plan.model} plan "${plan.code}", which cannot spend ${spends}; ${what} can only be bought on a ${model} plan`,
+    );
+  }
+  const problem = currencyProblem(plan);
+  if (problem) return new DomainError("BAD_USER_INPUT", problem);
+  const pools = p.kind === "CREDIT_PACK" ? [wallet.credits, wallet.purchasedCredits] : [wallet.topUps, wallet.balance];
+  if (pools.some((pool) => pool + added > MAX_SUM))
+    return new DomainError("LIMIT_REACHED", `the wallet would hold more than ${formatDecimal(MAX_SUM)}`);
+  return undefined;
 }

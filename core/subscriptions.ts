@@ -9,7 +9,16 @@ import type { BillingEvent, Deps } from "./deps";
 import { DomainError } from "./errors";
 import { getPlan, type Plan } from "./plans";
 import { addIntervals } from "./periods/arithmetic";
-import { activeSubscription, openPeriod, type Subscription, type Wallet } from "./wallet";
+import {
+  activeSubscription,
+  openPeriod,
+  purchasedCreditsLeft,
+  topUpsLeft,
+  type Subscription,
+  type Wallet,
+} from "./wallet";
+import { formatDecimal, formatMoney } from "./money";
+import { listInvoices } from "./db/invoices";
 import { currentWallet } from "./usage/current";
 import { pricingPlan } from "./usage/load";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
@@ -77,6 +86,7 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
   const after = await change(deps, customerId, async (wallet, now) => {
     if (activeSubscription(wallet))
       throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
+    await requireCurrencyFree(deps, wallet, plan);
     const sub = firstPeriod(plan, now);
     return {
       after: openPeriod(wallet, plan, sub),
@@ -90,6 +100,44 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
     };
   });
   return after.subscription!;
+}
+
+/**
+ * A wallet holds one currency at a time (there are no exchange rates, and amounts are never
+ * converted by relabelling them). A resubscription in another currency than the customer's last
+ * plan is refused while anything of the old currency is left: purchased credits, top-ups, or an
+ * OPEN invoice. Once they are used up, paid or voided, any currency is fine.
+ */
+async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan): Promise<void> {
+  const last = wallet.subscription && (await pricingPlan(deps, wallet.subscription.planCode));
+  if (!last || last.currency === plan.currency) return;
+  const credits = purchasedCreditsLeft(wallet);
+  const topUps = topUpsLeft(wallet);
+  const open = (await listInvoices(deps.db, wallet.customerId)).filter(
+    (i) => i.status === "OPEN" && i.currency !== plan.currency,
+  );
+  const left = [
+    ...(credits !== 0n ? [`${formatDecimal(credits)} purchased credits`] : []),
+    ...(topUps !== 0n ? [`${formatMoney(topUps)} ${last.currency} of top-ups`] : []),
+    ...(open.length
+      ? [`${open.length} open ${last.currency} invoice(s) (${open.map((i) => i.number).join(", ")})`]
+      : []),
+  ];
+  if (left.length)
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `plan "${plan.code}" bills in ${plan.currency}, but customer "${wallet.customerId}" still holds ${left.join(" and ")}: ` +
+        `it can resubscribe in ${last.currency} only, until they are used up, paid or voided`,
+    );
+}
+
+/** A subscription keeps its currency: a plan change to another currency would mix two on one invoice. */
+function requireSameCurrency(current: Plan, next: Plan): void {
+  if (current.currency !== next.currency)
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `plan "${next.code}" bills in ${next.currency}, the subscription in ${current.currency}: a subscription keeps its currency (cancel it and subscribe anew)`,
+    );
 }
 
 function requireActive(wallet: Wallet): Subscription {
@@ -112,6 +160,8 @@ export async function changePlan(
   const plan = await orderablePlan(deps, planCode);
   const after = await change(deps, customerId, async (wallet, now) => {
     const sub = requireActive(wallet);
+    const current = await pricingPlan(deps, sub.planCode);
+    requireSameCurrency(current, plan);
     if (timing === "PERIOD_END") {
       const { scheduledPlanCode: _dropped, ...rest } = sub;
       const scheduled: Subscription =
@@ -122,7 +172,6 @@ export async function changePlan(
     }
     if (plan.code === sub.planCode)
       throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" is already on plan "${planCode}"`);
-    const current = await pricingPlan(deps, sub.planCode);
     const next = firstPeriod(plan, now);
     const proration = prorationLine(current, period(sub), now);
     const lines = [

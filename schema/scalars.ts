@@ -56,18 +56,36 @@ decimalScalar(
 );
 
 builder.scalarType("DateTime", {
-  description: "ISO-8601 date-time in UTC.",
+  description:
+    "ISO-8601 date-time with a time zone (Z or ±hh:mm), e.g. 2026-01-31T00:00:00Z; output in UTC. A date that does not exist (2027-02-30, 24:00) is refused.",
   serialize: (value) => (value instanceof Date ? value : new Date(value)).toISOString(),
   parseValue: (value) => parseDate(value),
   parseLiteral: (node) => parseDate(node.kind === Kind.STRING ? node.value : undefined),
 });
 
+const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,3})?)?(?:Z|[+-](\d\d):(\d\d))$/;
+
+/**
+ * A real calendar instant only: JavaScript's Date would read 2027-02-30 as 2 March and 24:00 as the
+ * next day, which would book usage on a day the client never named.
+ */
 function parseDate(value: unknown): Date {
-  const ok =
-    typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/.test(value);
-  const date = ok ? new Date(value as string) : new Date(NaN);
-  if (Number.isNaN(date.getTime()))
-    throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
+  const match = typeof value === "string" ? DATE_TIME.exec(value) : null;
+  if (!match) throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((p) => Number(p ?? 0));
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month! - 1] ?? 0;
+  const real =
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHour! <= 23 &&
+    offsetMinute! <= 59;
+  const date = new Date(value as string);
+  if (!real || Number.isNaN(date.getTime()))
+    throw badInput(`DateTime "${String(value)}" is not a real date and time (no such day, hour, minute or second)`);
   return date;
 }
 

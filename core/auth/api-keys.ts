@@ -52,7 +52,7 @@ export async function createApiKey(
   deps: Deps,
   input: { name: string; scope: ApiKeyScope },
 ): Promise<{ key: ApiKey; secret: string }> {
-  const parsed = parseInput(CreateApiKeyInputSchema, input);
+  const parsed = parseInput(CreateApiKeyInputSchema, input, "");
   const body = prefixFor(deps.clock.mode) + randomBytes(32).toString("base64url");
   const secret = body + checksum(body);
   const key: ApiKey = {
@@ -74,7 +74,7 @@ export async function listApiKeys(deps: Deps): Promise<ApiKey[]> {
 
 /** Revokes a key for every later request; revoking a revoked key answers it unchanged. */
 export async function revokeApiKey(deps: Deps, id: string): Promise<ApiKey> {
-  const key = await repo.getApiKey(deps.db, parseInput(IdSchema, id));
+  const key = await repo.getApiKey(deps.db, parseInput(IdSchema, id, "id"));
   if (!key) throw new DomainError("NOT_FOUND", `API key "${id}" not found`);
   if (key.revokedAt) return withoutHash(key);
   const revokedAt = (await deps.clock.now()).toISOString();

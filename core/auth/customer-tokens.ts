@@ -60,8 +60,8 @@ export async function createCustomerToken(
   customerId: string,
   ttlSeconds = DEFAULT_TTL_SECONDS,
 ): Promise<CustomerToken> {
-  const ttl = parseInput(TtlSchema, ttlSeconds);
-  const id = parseInput(IdSchema, customerId); // before any read starts, so none is left unawaited
+  const ttl = parseInput(TtlSchema, ttlSeconds, "ttlSeconds");
+  const id = parseInput(IdSchema, customerId, "customerId"); // before any read starts, so none is left unawaited
   const [customer, generation, clockNow] = await Promise.all([
     getCustomer(deps, id),
     getTokenGeneration(deps.db, id),

@@ -7,7 +7,7 @@
 import * as z from "../zod";
 import type { Deps } from "../deps";
 import { getModel, upsertModels } from "../db/ai-models";
-import { NonNegativeAmount, parseInput } from "../validation";
+import { PriceSchema, parseInput } from "../validation";
 import { MODEL_ID_PATTERN, splitModelId, type ModelPrice } from "./model-price";
 import { forgetModelIds } from "./resolve";
 
@@ -17,16 +17,16 @@ export const UpsertAiModelInputSchema = z.object({
     z.refine((id) => /^[^/]+\/./.test(id), "must be provider/model, e.g. acme/support-bot-v2"),
   ),
   name: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
-  inputPrice: NonNegativeAmount,
-  outputPrice: NonNegativeAmount,
-  cacheReadPrice: z.nullish(NonNegativeAmount),
-  cacheWritePrice: z.nullish(NonNegativeAmount),
+  inputPrice: PriceSchema,
+  outputPrice: PriceSchema,
+  cacheReadPrice: z.nullish(PriceSchema),
+  cacheWritePrice: z.nullish(PriceSchema),
 });
 export type UpsertAiModelInput = z.input<typeof UpsertAiModelInputSchema>;
 
 /** Prices are ledger units per 1M tokens (the Money scalar's value of "USD per 1M tokens"). */
 export async function upsertAiModel(deps: Deps, input: UpsertAiModelInput): Promise<ModelPrice> {
-  const parsed = parseInput(UpsertAiModelInputSchema, input);
+  const parsed = parseInput(UpsertAiModelInputSchema, input, "");
   const { provider, model: modelId } = splitModelId(parsed.id);
   const current = await getModel(deps.db, parsed.id);
   const model: ModelPrice = {

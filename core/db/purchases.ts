@@ -21,20 +21,21 @@ export type Purchase = {
 };
 
 /**
- * Records the purchase, adds it to the wallet and writes its invoice, in one transaction.
+ * Records the purchase, adds it to the wallet and writes its invoice, in one transaction. The
+ * wallet must still be on `planCode` (whose model and currency the purchase was checked against) and its
+ * pools must stay within `ceiling` after the addition (core/bounds.ts).
  * "replayed" when the same purchase was recorded before under this key (nothing is written),
- * "reused" when the key recorded another one.
+ * "reused" when the key recorded another one, "walletChanged" when the wallet no longer met the
+ * condition (another plan, or a pool too full): the caller reads it again and decides.
  */
 export async function recordPurchase(
   db: Db,
   p: Purchase,
   invoice: InvoiceDraft,
   eventsFor: (invoice: Invoice) => BillingEvent[],
-): Promise<{ outcome: "recorded"; invoice: Invoice } | { outcome: "replayed" | "reused" }> {
-  const adds =
-    p.kind === "CREDIT_PACK"
-      ? "ADD credits :n, purchasedCredits :n, #version :one"
-      : "ADD topUps :n, balance :n, #version :one";
+  wallet: { planCode: string; ceiling: bigint },
+): Promise<{ outcome: "recorded"; invoice: Invoice } | { outcome: "replayed" | "reused" | "walletChanged" }> {
+  const [first, second] = p.kind === "CREDIT_PACK" ? ["credits", "purchasedCredits"] : ["topUps", "balance"];
   const written = await writeWithInvoice(
     db,
     [
@@ -50,10 +51,15 @@ export async function recordPurchase(
         Update: {
           TableName: db.table,
           Key: keys.wallet(p.customerId),
-          UpdateExpression: adds,
-          ConditionExpression: "attribute_exists(pk)",
+          UpdateExpression: `ADD ${first} :n, ${second} :n, #version :one`,
+          ConditionExpression: `attribute_exists(pk) AND planCode = :plan AND (attribute_not_exists(${first}) OR ${first} <= :cap) AND (attribute_not_exists(${second}) OR ${second} <= :cap)`,
           ExpressionAttributeNames: { "#version": "version" },
-          ExpressionAttributeValues: { ":n": p.kind === "CREDIT_PACK" ? p.credits : p.amount, ":one": 1 },
+          ExpressionAttributeValues: {
+            ":n": p.kind === "CREDIT_PACK" ? p.credits : p.amount,
+            ":one": 1,
+            ":plan": wallet.planCode,
+            ":cap": wallet.ceiling,
+          },
         },
       },
     ],
@@ -62,7 +68,10 @@ export async function recordPurchase(
   ).finally(() => forgetWallet(db, p.customerId));
   if (written.ok) return { outcome: "recorded", invoice: written.invoice! };
   const old = written.reasons[0]?.Item;
-  if (!old) throw new Error(`purchase for missing wallet ${p.customerId}`);
+  if (!old) {
+    if (written.reasons[1]?.Code === "ConditionalCheckFailed") return { outcome: "walletChanged" };
+    throw new Error(`purchase for ${p.customerId} refused for no known reason`);
+  }
   const stored = unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true });
   return { outcome: samePurchase(stored, p) ? "replayed" : "reused" };
 }

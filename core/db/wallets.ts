@@ -122,6 +122,9 @@ export function usageUpdate(
       names["#usage"] = "usage";
       const path = `#usage.${featureName(guard.feature)}`;
       conditions.push(`(attribute_not_exists(${path}) AND :zero <= ${g} OR ${path} <= ${g})`);
+    } else if (guard.kind === "spent") {
+      values[g] = guard.atMost;
+      conditions.push(`spent <= ${g}`);
     } else {
       values[g] = guard.atLeast;
       conditions.push(`${guard.kind === "credits" ? "credits" : "balance"} >= ${g}`);

@@ -1,9 +1,11 @@
 /**
- * Invoices, pure: typed lines, each rounded once to the currency's minor unit (cents, half away
- * from zero); subtotal and total are sums of the rounded lines. Numbers are allocated when the
+ * Invoices, pure: typed lines, each rounded once to the invoice currency's minor unit (JPY 0, USD
+ * 2, KWD 3 digits: core/currencies.ts), half away from zero; subtotal and total are sums of the
+ * rounded lines. Numbers are allocated when the
  * invoice is written (core/db/invoices.ts), gapless, in the same transaction as what it bills.
  */
 import { multiply, roundToMinorUnit, type Amount } from "../money";
+import { minorUnitDigits } from "../currencies";
 
 export const InvoiceLineKind = {
   BASE_FEE: "BASE_FEE",
@@ -38,7 +40,7 @@ export type InvoiceDraft = {
 
 export type Invoice = InvoiceDraft & { id: string; number: string; status: InvoiceStatus };
 
-/** A line: quantity x exact unit price, rounded once, here. */
+/** A line: quantity x exact unit price; its amount is rounded once, by draftInvoice, in the invoice's currency. */
 export function invoiceLine(
   kind: InvoiceLineKind,
   description: string,
@@ -52,13 +54,16 @@ export function invoiceLine(
     ...(feature ? { feature } : {}),
     quantity,
     unitPrice,
-    amount: roundToMinorUnit(multiply(quantity, unitPrice)),
+    amount: multiply(quantity, unitPrice),
   };
 }
 
+/** The invoice of these lines, each rounded to the currency's minor unit. */
 export function draftInvoice(fields: Omit<InvoiceDraft, "subtotal" | "total">): InvoiceDraft {
-  const subtotal = fields.lines.reduce((sum, line) => sum + line.amount, 0n);
-  return { ...fields, subtotal, total: subtotal };
+  const digits = minorUnitDigits(fields.currency);
+  const lines = fields.lines.map((line) => ({ ...line, amount: roundToMinorUnit(line.amount, digits) }));
+  const subtotal = lines.reduce((sum, line) => sum + line.amount, 0n);
+  return { ...fields, lines, subtotal, total: subtotal };
 }
 
 export const invoiceNumber = (n: bigint) => `INV-${n.toString().padStart(6, "0")}`;

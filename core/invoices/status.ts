@@ -9,7 +9,7 @@ import { IdSchema, parseInput } from "../validation";
 import { getInvoice as readInvoice, listInvoices, setInvoiceStatus } from "../db/invoices";
 import type { Invoice, InvoiceStatus } from "./invoice";
 
-export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id));
+export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id, "id"));
 
 /**
  * An invoice as a customer token may see it: its own, or undefined exactly as for an invoice that

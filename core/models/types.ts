@@ -15,10 +15,15 @@ export type TokenCounts = { input: bigint; output: bigint; cacheRead: bigint; ca
 /** What a usage event consumes: units, or for AI-model pricing, tokens of a resolved model. */
 export type Usage = { quantity: Amount; tokens?: TokenCounts; aiModel?: ModelPrice };
 
+/**
+ * `ceiling` marks the guards that keep running sums within core/bounds.ts (usage per feature,
+ * spend), as opposed to the plan's own rules (credits, blocking balance, hard limit).
+ */
 export type Guard =
   | { kind: "credits"; atLeast: Amount }
   | { kind: "balance"; atLeast: Amount }
-  | { kind: "limit"; feature: string; atMost: Amount };
+  | { kind: "limit"; feature: string; atMost: Amount; ceiling?: true }
+  | { kind: "spent"; atMost: Amount; ceiling: true };
 
 /** The audit of an AI-model priced event: what was resolved and which prices applied. */
 export type AiPricing = {

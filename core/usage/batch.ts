@@ -199,14 +199,20 @@ async function priceGroup(
 function combinedGuards(charges: Charge[]): Guard[] {
   let credits: bigint | undefined;
   let balance: bigint | undefined;
+  let spentCeiling: bigint | undefined;
+  let cost = 0n;
   const limits = new Map<string, bigint>();
   const quantity = new Map<string, bigint>();
   for (const c of charges) {
     quantity.set(c.feature, (quantity.get(c.feature) ?? 0n) + c.quantity);
+    cost += c.cost ?? 0n;
     for (const g of c.guards) {
       if (g.kind === "credits") credits = (credits ?? 0n) + g.atLeast;
       else if (g.kind === "balance") balance = (balance ?? 0n) + g.atLeast;
-      else {
+      else if (g.kind === "spent") {
+        const ceiling = g.atMost + (c.cost ?? 0n);
+        spentCeiling = min(ceiling, spentCeiling ?? ceiling);
+      } else {
         const limit = g.atMost + c.quantity;
         limits.set(g.feature, min(limit, limits.get(g.feature) ?? limit));
       }
@@ -215,6 +221,9 @@ function combinedGuards(charges: Charge[]): Guard[] {
   return [
     ...(credits !== undefined ? [{ kind: "credits" as const, atLeast: credits }] : []),
     ...(balance !== undefined ? [{ kind: "balance" as const, atLeast: balance }] : []),
+    ...(spentCeiling !== undefined
+      ? [{ kind: "spent" as const, atMost: spentCeiling - cost, ceiling: true as const }]
+      : []),
     ...[...limits].map(([feature, limit]) => ({
       kind: "limit" as const,
       feature,

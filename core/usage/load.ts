@@ -8,7 +8,7 @@ import { getPlanForPricing } from "../db/plans";
 import type { Wallet } from "../wallet";
 
 export async function loadWallet(deps: Deps, customerId: string): Promise<Wallet> {
-  const wallet = await getWallet(deps.db, parseInput(IdSchema, customerId));
+  const wallet = await getWallet(deps.db, parseInput(IdSchema, customerId, "customerId"));
   if (!wallet) throw new DomainError("NOT_FOUND", `customer "${customerId}" not found`);
   return wallet;
 }

@@ -6,13 +6,14 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { getFeature } from "../features";
-import { units } from "../money";
-import { strategyFor } from "../models";
+import { formatDecimal, units } from "../money";
+import { priceUsage } from "../models";
 import type { Charge, Usage } from "../models/types";
 import { planFeatureOf, type Plan, type PlanFeature } from "../plans";
 import { resolveModel } from "../catalog/resolve";
 import type { Subscription } from "../wallet";
 import type { TrackRequest } from "./event";
+import { tokenSum } from "./input";
 
 /** How far ahead of the deployment's clock an event's timestamp may be (clock skew). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -43,23 +44,35 @@ export async function priceRequest(
     );
   }
   const usage = await usageOf(deps, feature, request);
-  return { charge: strategyFor(plan.model).price(plan, feature, usage), timestamp };
+  return { charge: priceUsage(plan, feature, usage), timestamp };
 }
 
+/**
+ * What the request consumes. Not AI_MODEL priced: `value` units (default 1), or, when it carries
+ * token counts, their sum (a `value` next to them must equal it); a `model` alone is recorded on
+ * the event and prices nothing. AI_MODEL priced: the tokens of the resolved model.
+ */
 async function usageOf(deps: Deps, feature: PlanFeature, request: TrackRequest): Promise<Usage> {
-  if (feature.pricing !== "AI_MODEL") return { quantity: request.value ?? units(1) };
+  const sum = tokenSum(request);
+  if (feature.pricing !== "AI_MODEL") {
+    if (sum === undefined) return { quantity: request.value ?? units(1) };
+    if (request.value != null && request.value !== units(sum)) {
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        `input.value (${formatDecimal(request.value)}) differs from the sum of the token counts (${sum}): send one or make them agree`,
+      );
+    }
+    return { quantity: units(sum) };
+  }
   const tokens = {
     input: BigInt(request.inputTokens ?? 0),
     output: BigInt(request.outputTokens ?? 0),
     cacheRead: BigInt(request.cacheReadTokens ?? 0),
     cacheWrite: BigInt(request.cacheWriteTokens ?? 0),
   };
-  const given = [request.inputTokens, request.outputTokens, request.cacheReadTokens, request.cacheWriteTokens].some(
-    (t) => t != null,
-  );
-  if (!request.model || !given) {
+  if (!request.model || sum === undefined) {
     throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is priced by AI model: send model and token counts`);
   }
   const aiModel = await resolveModel(deps, request.model);
-  return { quantity: units(tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite), tokens, aiModel };
+  return { quantity: units(sum), tokens, aiModel };
 }

@@ -1,11 +1,22 @@
-/** quote: what tracking this usage would cost now, in money or credits, without recording anything. */
+/**
+ * quote: what tracking this usage would cost now, in money or credits, without recording anything.
+ * BALANCE: the money it would spend. CREDITS: the credits it would burn. METERED: the overage it
+ * would add to this period's bill (usage beyond `included`, at the overage price, before the
+ * invoice's rounding); null when it adds none. It refuses what trackUsage would refuse for being
+ * out of bounds (BAD_USER_INPUT, or LIMIT_REACHED when a running sum would pass core/bounds.ts);
+ * whether the customer's credits, balance or hard limit allow it now is `entitlement`'s answer.
+ */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import type { Amount } from "../money";
-import { activeSubscription } from "../wallet";
+import { max, multiply, type Amount } from "../money";
+import { beyondBounds } from "../models";
+import type { Charge } from "../models/types";
+import { planFeatureOf, type Plan } from "../plans";
+import { activeSubscription, type Wallet } from "../wallet";
 import { currentWallet } from "./current";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
+import { refusalMessage } from "./track";
 
 export type Quote = { cost?: Amount; credits?: Amount };
 
@@ -16,8 +27,20 @@ export async function quote(deps: Deps, input: TrackUsageInput): Promise<Quote> 
   if (!sub || !plan)
     throw new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`);
   const { charge } = await priceRequest(deps, plan, request, sub, now);
+  if (beyondBounds(wallet, charge))
+    throw new DomainError("LIMIT_REACHED", refusalMessage("LIMIT_REACHED", request.feature, true));
+  const cost = charge.cost ?? (plan.model === "METERED" ? meteredOverage(wallet, plan, charge) : undefined);
   return {
-    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(cost !== undefined ? { cost } : {}),
     ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
   };
+}
+
+/** The overage this usage adds: the part of it beyond what is left of `included`, at the overage price. */
+function meteredOverage(wallet: Wallet, plan: Plan, charge: Charge): Amount | undefined {
+  const feature = planFeatureOf(plan, charge.feature)!;
+  const used = wallet.usage[charge.feature] ?? 0n;
+  const included = feature.included ?? 0n;
+  const over = max(0n, used + charge.quantity - included) - max(0n, used - included);
+  return over > 0n ? multiply(over, feature.overagePrice ?? 0n) : undefined;
 }

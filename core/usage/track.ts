@@ -13,7 +13,7 @@
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, denial } from "../models";
+import { applyCharge, beyondBounds, denial } from "../models";
 import type { Charge } from "../models/types";
 import { evaluateEntitlement, type Entitlement } from "../entitlements";
 import { writeUsage, getEvent } from "../db/events";
@@ -73,7 +73,8 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
         cache = false;
         continue;
       }
-      return replayOr(deps, request, new DomainError(reason, refusalMessage(reason, request.feature)));
+      const message = refusalMessage(reason, request.feature, beyondBounds(wallet, charge));
+      return replayOr(deps, request, new DomainError(reason, message));
     }
 
     const event = buildEvent(request, charge, {
@@ -110,7 +111,10 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
       const samePeriod =
         now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
       const why = samePeriod ? denial(result.wallet, charge) : null;
-      if (why) return replayOr(deps, request, new DomainError(why, refusalMessage(why, request.feature)));
+      if (why) {
+        const message = refusalMessage(why, request.feature, beyondBounds(result.wallet, charge));
+        return replayOr(deps, request, new DomainError(why, message));
+      }
       given = result.wallet;
       if (!trusted) continue; // a stale view, not contention: no need to wait
     }
@@ -177,7 +181,11 @@ async function replayed(
 export const keyReused = (idempotencyKey: string) =>
   new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${idempotencyKey}" was used for a different request`);
 
-export function refusalMessage(reason: string, feature: string): string {
+/** `beyondBounds`: refused by core/bounds.ts's ceilings rather than the plan's own rules. */
+export function refusalMessage(reason: string, feature: string, beyondBounds = false): string {
+  if (beyondBounds) {
+    return `"${feature}" would take this period's usage, overage or spend beyond 10^18, the most one billing period holds`;
+  }
   switch (reason) {
     case "INSUFFICIENT_CREDITS":
       return `not enough credits for "${feature}"`;

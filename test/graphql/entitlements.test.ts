@@ -294,9 +294,22 @@ describe("a check never writes", () => {
 });
 
 describe("quote", () => {
-  it("METERED: neither money nor credits now (overage is billed at close)", async () => {
+  it("METERED: the overage the usage would add to this period's bill; null when it fits in what is left of included", async () => {
+    // m-co has used 250 of its 1,000 included calls; overage is $0.01 a call.
     expect((await quote({ customerId: "m-co", feature: "api_calls", value: "5000" })).data.quote).toEqual({
+      cost: "42.50",
+      credits: null,
+    });
+    expect((await quote({ customerId: "m-co", feature: "api_calls", value: "750" })).data.quote).toEqual({
       cost: null,
+      credits: null,
+    });
+    expect((await quote({ customerId: "m-co", feature: "api_calls", value: "751" })).data.quote).toEqual({
+      cost: "0.01",
+      credits: null,
+    });
+    expect((await quote({ customerId: "m-co", feature: "api_calls", value: "750.5" })).data.quote).toEqual({
+      cost: "0.005",
       credits: null,
     });
   });

@@ -5,26 +5,43 @@ import { startTestApi, type TestApi } from "../support/server";
 let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi();
+  await api.ok(`mutation { createFeature(input: { code: "calls", name: "Calls", kind: METERED }) { code } }`);
 });
 afterAll(() => api?.close());
 
-const PACK = `mutation($i: CreateCreditPackInput!) { createCreditPack(input: $i) { credits price } }`;
+/** A METERED plan's feature carries a Decimal (included) and a Money (overagePrice) of up to 12 decimals. */
+const PLAN = `mutation($i: CreatePlanInput!) { createPlan(input: $i) { features { included overagePrice } } }`;
+const plan = (code: string, included: unknown, overagePrice: unknown) => ({
+  i: {
+    code,
+    name: code,
+    model: "METERED",
+    basePrice: "1",
+    interval: "MONTH",
+    features: [{ feature: "calls", included, overagePrice }],
+  },
+});
+const pricedAs = (data: { createPlan: { features: { included: string; overagePrice: string }[] } }) => ({
+  credits: data.createPlan.features[0]!.included,
+  price: data.createPlan.features[0]!.overagePrice,
+});
 
 describe("Money and Decimal scalars", () => {
   it("accept JSON numbers and strings alike, and print exact decimal strings", async () => {
-    const fromNumbers = await api.ok(PACK, { i: { code: "a", name: "A", credits: 1500.5, price: 0.1 } });
-    expect(fromNumbers.createCreditPack).toEqual({ credits: "1500.5", price: "0.10" });
+    const fromNumbers = await api.ok(PLAN, plan("a", 1500.5, 0.1));
+    expect(pricedAs(fromNumbers)).toEqual({ credits: "1500.5", price: "0.10" });
     const fromText = await api.ok(
-      `mutation { createCreditPack(input: { code: "b", name: "B", credits: 2, price: 0.000000000001 }) { credits price } }`,
+      `mutation { createPlan(input: { code: "b", name: "B", model: METERED, basePrice: 1, interval: MONTH,
+        features: [{ feature: "calls", included: 2, overagePrice: 0.000000000001 }] }) { features { included overagePrice } } }`,
     );
-    expect(fromText.createCreditPack).toEqual({ credits: "2", price: "0.000000000001" });
+    expect(pricedAs(fromText)).toEqual({ credits: "2", price: "0.000000000001" });
   });
 
   it("refuse a JSON number with more digits than a float keeps exactly, instead of rounding it silently", async () => {
-    const result = await api.gql(PACK, { i: { code: "c", name: "C", credits: 1, price: 0.1234567890123456 } });
+    const result = await api.gql(PLAN, plan("c", 1, 0.1234567890123456));
     expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    const asText = await api.ok(PACK, { i: { code: "d", name: "D", credits: 1, price: "0.123456789012" } });
-    expect(asText.createCreditPack.price).toBe("0.123456789012");
+    const asText = await api.ok(PLAN, plan("d", 1, "0.123456789012"));
+    expect(pricedAs(asText).price).toBe("0.123456789012");
   });
 
   it("refuse 13 decimals of money and 7 of quantity, NaN and exponents out of range", async () => {
@@ -35,10 +52,10 @@ describe("Money and Decimal scalars", () => {
       [1, "1e999"],
       ["abc", 1],
     ]) {
-      const result = await api.gql(PACK, { i: { code: "e", name: "E", credits, price } });
+      const result = await api.gql(PLAN, plan("e", credits, price));
       expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     }
-    const packs = await api.ok(`{ creditPacks { code } }`);
-    expect(packs.creditPacks.map((p: { code: string }) => p.code).sort()).toEqual(["a", "b", "d"]);
+    const plans = await api.ok(`{ plans { code } }`);
+    expect(plans.plans.map((p: { code: string }) => p.code).sort()).toEqual(["a", "b", "d"]);
   });
 });
