@@ -12,6 +12,14 @@
  *   (the funds are prepaid and the spend is still uninvoiced), the rest stays as a top-up.
  */
 export const S = 10n ** 12n;
+/**
+ * The magnitudes the engine accepts (docs/concepts.md, "Bounds"), restated here: one event's value
+ * at most 10^12 units, one top-up at most 10^9, and every running sum (a feature's usage in a
+ * period, a METERED feature's overage in money, a period's spend) at most 10^18.
+ */
+export const MAX_EVENT_VALUE = 10n ** 12n * S;
+export const MAX_TOP_UP = 10n ** 9n * S;
+export const MAX_SUM = 10n ** 18n * S;
 
 /** n / d rounded half away from zero. */
 export function roundDiv(n: bigint, d: bigint): bigint {
@@ -352,7 +360,48 @@ export class BillingModel {
     if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
     if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
+    return this.beyondBounds(c, plan, f, amount, tokens);
+  }
+
+  /** LIMIT_REACHED when the usage would take a running sum of this period past MAX_SUM. */
+  private beyondBounds(
+    c: MCustomer,
+    plan: MPlan,
+    f: Extract<MFeature, { kind: "METERED" }>,
+    amount: bigint,
+    tokens?: MTokens,
+  ): string | null {
+    const used = (c.usage.get(f.feature) ?? 0n) + amount;
+    if (used > MAX_SUM) return "LIMIT_REACHED";
+    const overPrice = plan.model === "METERED" ? (f.overagePrice ?? 0n) : 0n;
+    // The overage in money, exactly (before any rounding), within MAX_SUM too.
+    if (maxB(0n, used - (f.included ?? 0n)) * overPrice > MAX_SUM * S) return "LIMIT_REACHED";
+    if (
+      plan.model === "BALANCE" &&
+      (tokens || f.pricing !== "AI_MODEL") &&
+      c.spent + this.cost(f, amount, tokens) > MAX_SUM
+    )
+      return "LIMIT_REACHED";
     return null;
+  }
+
+  /** BAD_USER_INPUT for one event's value beyond the bound, whatever the customer (checked before anything else). */
+  valueRefusal = (value: bigint): string | null => (value > MAX_EVENT_VALUE ? "BAD_USER_INPUT" : null);
+
+  /** A timestamp's text is a real calendar instant: read back from its own fields, nothing moved. */
+  static isRealInstant(text: string): boolean {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/.exec(text);
+    if (!m) return false;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const t = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+    return (
+      t.getUTCFullYear() === y &&
+      t.getUTCMonth() === mo - 1 &&
+      t.getUTCDate() === d &&
+      t.getUTCHours() === h &&
+      t.getUTCMinutes() === mi &&
+      t.getUTCSeconds() === sec
+    );
   }
 
   /** The entitlement check: allowed or the reason (BOOLEAN features are allowed, never tracked). */
@@ -367,6 +416,8 @@ export class BillingModel {
 
   track(t: TrackArgs, payload: string): Outcome {
     const c = this.c(t.customerId);
+    const invalid = this.valueRefusal(t.value);
+    if (invalid) return { ok: false, code: invalid };
     const seen = c.events.get(t.key);
     if (seen)
       return seen.payload === payload
@@ -422,6 +473,7 @@ export class BillingModel {
   }
 
   topUp(id: string, amount: bigint, key: string): Outcome {
+    if (amount > MAX_TOP_UP) return { ok: false, code: "BAD_USER_INPUT" };
     const c = this.c(id);
     const what = `TOPUP:${amount}`;
     const seen = c.purchases.get(key);

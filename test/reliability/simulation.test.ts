@@ -37,6 +37,9 @@ describe("billing under injected faults converges to the reference model", () =>
       expect(injected).toBeGreaterThan(OPS / 4);
       expect(result.clientRetries).toBeGreaterThan(0);
       expect(result.invoices).toBeGreaterThan(100);
+      // Out-of-bounds values and impossible dates were refused, and the whales met the ceilings.
+      expect(result.bounds.badInput).toBeGreaterThan(10);
+      expect(result.bounds.ceilings).toBeGreaterThan(0);
     },
     240_000,
   );

@@ -20,7 +20,7 @@
 import { randomUUID } from "node:crypto";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { Deps } from "../../core/deps";
-import { isDomainError } from "../../core/errors";
+import { DomainError, isDomainError, type ErrorCode } from "../../core/errors";
 import { createFeature } from "../../core/features";
 import { createPlan } from "../../core/plans";
 import { createCreditPack } from "../../core/credit-packs";
@@ -29,6 +29,8 @@ import { upsertAiModel } from "../../core/catalog/upsert-model";
 import { subscribe, changePlan, cancelSubscription } from "../../core/subscriptions";
 import { trackUsage } from "../../core/usage/track";
 import { trackUsageBatch } from "../../core/usage/batch";
+import { quote } from "../../core/usage/quote";
+import { createBillingYoga } from "../../schema/yoga";
 import { checkEntitlement } from "../../core/entitlements";
 import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
 import { closeDuePeriods } from "../../core/periods/sweep";
@@ -38,7 +40,18 @@ import { decodeCursor, listEvents } from "../../core/db/events";
 import { listInvoices } from "../../core/db/invoices";
 import { listUnpublished } from "../../core/db/outbox";
 import { createFaultyDeps, FaultInjector, prng, mix, T0, type FaultyDeps } from "./faulty-db";
-import { BillingModel, dec, S, type MAiPrice, type MPack, type MPlan, type Outcome, type TrackArgs } from "./model";
+import {
+  BillingModel,
+  dec,
+  MAX_EVENT_VALUE,
+  MAX_TOP_UP,
+  S,
+  type MAiPrice,
+  type MPack,
+  type MPlan,
+  type Outcome,
+  type TrackArgs,
+} from "./model";
 
 // ---------------------------------------------------------------- catalog of the simulation
 
@@ -127,9 +140,73 @@ const PACKS = [
   { code: "pack_1000", credits: "1000", price: "79.99" },
 ];
 
+// ---------------------------------------------------------------- bounds (docs/concepts.md, "Bounds")
+
+/**
+ * Customers no other operation picks, on plans priced at the largest price accepted (10^9 per
+ * unit): a few events of 10^8 units reach the 10^18 ceilings of a period's overage and spend, so
+ * the ceilings refuse (LIMIT_REACHED) and the closes bill invoices of up to 10^18, all without
+ * jamming anything.
+ */
+export const WHALES = ["whale-0", "whale-1"];
+const WHALE_PLAN_INPUTS = [
+  {
+    code: "whale_metered",
+    model: "METERED",
+    basePrice: "1000000000",
+    interval: "MONTH",
+    features: [{ feature: "api_calls", included: "0", overagePrice: "1000000000" }],
+  },
+  {
+    code: "whale_balance",
+    model: "BALANCE",
+    basePrice: "1000000000",
+    interval: "MONTH",
+    features: [{ feature: "api_calls", unitPrice: "1000000000" }],
+  },
+] as const;
+/**
+ * Timestamps that name no real instant: refused as BAD_USER_INPUT, never moved to another day. All
+ * before the run starts, so a date moved to a real day would answer PERIOD_CLOSED (or
+ * NO_SUBSCRIPTION) instead, which the model tells apart.
+ */
+const IMPOSSIBLE_DATES = [
+  "2025-02-29T12:00:00Z",
+  "2025-02-30T00:00:00Z",
+  "2025-04-31T08:00:00Z",
+  "2025-09-31T23:59:59Z",
+  "2025-06-15T24:00:00Z",
+  "2025-06-15T10:60:00Z",
+];
+/** The GraphQL face over a run's deps, for what only the edge checks (the DateTime scalar). */
+const BOUNDS_KEY = "reliability-key-0123456789";
+const yogas = new WeakMap<Deps, ReturnType<typeof createBillingYoga>>();
+
+/** A bounds operation, from its own random stream so the rest of the workload stays as it was. */
+function boundsOp(seed: number, id: number): Op {
+  const q = prng(mix(seed, id, 0xb0d5));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const y = q();
+  if (y < 0.5) {
+    const v = q();
+    // The ceiling is 10^9 units a period: one event of 10^9 fills it, two of 3..9 x 10^8 often pass it.
+    const value = v < 0.1 ? "1000000000001" : v < 0.3 ? "1000000000" : `${3 + Math.floor(q() * 7)}00000000`;
+    return { id, kind: "whale", t: { customerId: pick(WHALES), feature: "api_calls", key: `w${seed}-${id}`, value } };
+  }
+  if (y < 0.75)
+    return {
+      id,
+      kind: "oversize",
+      customerId: pick(CUSTOMERS),
+      what: pick(["value", "topup", "quote"] as const),
+      key: `o${seed}-${id}`,
+    };
+  return { id, kind: "baddate", customerId: pick(CUSTOMERS), key: `d${seed}-${id}`, timestamp: pick(IMPOSSIBLE_DATES) };
+}
+
 function modelPlans(): Map<string, MPlan> {
   return new Map(
-    PLAN_INPUTS.map((p) => [
+    [...PLAN_INPUTS, ...WHALE_PLAN_INPUTS].map((p) => [
       p.code,
       {
         code: p.code,
@@ -182,7 +259,13 @@ export type Op =
   /** Moves the test clock; `sweep`: then run the sweeper (else periods close lazily, or at the next sweep). */
   | { id: number; kind: "advance"; ms: number; sweep: boolean }
   /** upsertAiModel with new prices: runs alone in its wave, so every track is either before or after it. */
-  | { id: number; kind: "reprice"; model: string; price: AiPriceSpec };
+  | { id: number; kind: "reprice"; model: string; price: AiPriceSpec }
+  /** A whale's track (see WHALES): values up to and beyond the bounds. */
+  | { id: number; kind: "whale"; t: TrackSpec }
+  /** Out of bounds: a value over 10^12 (track or quote), a top-up over 10^9; refused, nothing written. */
+  | { id: number; kind: "oversize"; customerId: string; what: "value" | "topup" | "quote"; key: string }
+  /** A track over GraphQL stamped at an impossible date; refused, nothing written. */
+  | { id: number; kind: "baddate"; customerId: string; key: string; timestamp: string };
 
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
 const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
@@ -310,6 +393,8 @@ export function generate(seed: number, count: number): Op[] {
         model: AI_MODEL_ID,
         price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) },
       };
+    } else if (x < 0.985) {
+      op = boundsOp(seed, id);
     } else continue;
     ops.push(op);
   }
@@ -317,7 +402,7 @@ export function generate(seed: number, count: number): Op[] {
 }
 
 export const customersOf = (op: Op): string[] =>
-  op.kind === "track"
+  op.kind === "track" || op.kind === "whale"
     ? [op.t.customerId]
     : op.kind === "batch"
       ? [...new Set(op.items.map((i) => i.customerId))]
@@ -353,6 +438,12 @@ export function describeOp(op: Op): string {
       return `#${op.id} advance ${op.ms}ms${op.sweep ? " + sweep" : " (no sweep)"}`;
     case "reprice":
       return `#${op.id} reprice ${op.model} input=${op.price.input} output=${op.price.output} cacheRead=${op.price.cacheRead ?? "(input price)"} per 1M`;
+    case "whale":
+      return `#${op.id} whale track ${describeTrack(op.t)}`;
+    case "oversize":
+      return `#${op.id} oversize ${op.what} ${op.customerId} key=${op.key}`;
+    case "baddate":
+      return `#${op.id} track over GraphQL ${op.customerId} at ${op.timestamp} key=${op.key}`;
   }
 }
 
@@ -385,6 +476,8 @@ export type RunResult = {
   aiEvents: number;
   /** Reprices of the AI model that ran. */
   reprices: number;
+  /** Bounds operations (whale, oversize, baddate) refused as BAD_USER_INPUT, and as LIMIT_REACHED by a ceiling. */
+  bounds: { badInput: number; ceilings: number };
   durationMs: number;
 };
 
@@ -413,6 +506,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     events: 0,
     aiEvents: 0,
     reprices: 0,
+    bounds: { badInput: 0, ceilings: 0 },
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -482,7 +576,7 @@ async function setup(deps: Deps, model: BillingModel) {
   await createFeature(deps, { code: AI_FEATURE, name: AI_FEATURE, kind: "METERED" });
   await upsertAiModel(deps, aiModelInput(AI_MODEL_ID, AI_PRICE_0));
   model.setAiPrice(AI_MODEL_ID, aiPrice(AI_PRICE_0));
-  for (const p of PLAN_INPUTS) {
+  for (const p of [...PLAN_INPUTS, ...WHALE_PLAN_INPUTS]) {
     const input = {
       ...p,
       name: p.code,
@@ -504,6 +598,13 @@ async function setup(deps: Deps, model: BillingModel) {
       await subscribe(deps, id, plan);
       model.subscribe(id, plan);
     }
+  }
+  for (const [n, id] of WHALES.entries()) {
+    const plan = WHALE_PLAN_INPUTS[n % WHALE_PLAN_INPUTS.length]!.code;
+    await createCustomer(deps, { id });
+    model.addCustomer(id);
+    await subscribe(deps, id, plan);
+    model.subscribe(id, plan);
   }
 }
 
@@ -579,6 +680,18 @@ function expect(model: BillingModel, op: Op): Expected {
     case "reprice":
       model.setAiPrice(op.model, aiPrice(op.price));
       return { ok: true };
+    case "whale": {
+      const a = trackArgs(model, op.t);
+      return model.track(a, payloadOf(a, op.t));
+    }
+    case "oversize":
+      return op.what === "topup"
+        ? model.topUp(op.customerId, MAX_TOP_UP + S / 100n, op.key)
+        : { ok: false, code: model.valueRefusal(MAX_EVENT_VALUE + S) ?? "none" };
+    case "baddate":
+      return BillingModel.isRealInstant(op.timestamp)
+        ? { ok: false, code: "not an impossible date" }
+        : { ok: false, code: "BAD_USER_INPUT" };
   }
 }
 
@@ -669,6 +782,10 @@ async function perform(
       : { ok: true, ...(replayed !== undefined ? { replayed } : {}), ...(cost !== undefined ? { cost } : {}) };
     if (!outcomeMatches(e, a, actual.retried, op.kind))
       violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
+    if (["whale", "oversize", "baddate"].includes(op.kind)) {
+      if (actual.code === "BAD_USER_INPUT") result.bounds.badInput++;
+      if (actual.code === "LIMIT_REACHED") result.bounds.ceilings++;
+    }
   };
   switch (op.kind) {
     case "track": {
@@ -739,6 +856,35 @@ async function perform(
       result.sweeps.failed += sweep.value?.failed ?? 0;
       return;
     }
+    case "whale": {
+      const i = await input(op.t);
+      const r = await client(deps, op, result, () => trackUsage(deps, i));
+      return single(expected as Outcome, r, r.value?.replayed, r.value?.event.cost);
+    }
+    case "oversize": {
+      const base = {
+        customerId: op.customerId,
+        feature: "api_calls",
+        idempotencyKey: op.key,
+        value: MAX_EVENT_VALUE + S,
+      };
+      const call: () => Promise<unknown> =
+        op.what === "topup"
+          ? () => topUpBalance(deps, op.customerId, MAX_TOP_UP + S / 100n, op.key)
+          : op.what === "quote"
+            ? () => quote(deps, base)
+            : () => trackUsage(deps, base);
+      return single(expected as Outcome, await client(deps, op, result, call));
+    }
+    case "baddate":
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () =>
+          graphql(deps, `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed } }`, {
+            i: { customerId: op.customerId, feature: "api_calls", idempotencyKey: op.key, timestamp: op.timestamp },
+          }),
+        ),
+      );
     case "reprice": {
       const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
       result.reprices++;
@@ -753,6 +899,32 @@ async function perform(
       return;
     }
   }
+}
+
+/**
+ * A request through the run's own GraphQL face, in process: a domain error comes back as a
+ * DomainError (a final answer), a masked unexpected one as a plain error (the client retries).
+ */
+async function graphql(deps: Deps, query: string, variables: Record<string, unknown>): Promise<unknown> {
+  let yoga = yogas.get(deps);
+  if (!yoga) {
+    yoga = createBillingYoga({ deps, apiKey: BOUNDS_KEY, auditLog: () => undefined });
+    yogas.set(deps, yoga);
+  }
+  const response = await yoga.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${BOUNDS_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  const error = body.errors?.[0];
+  if (!error) return body.data;
+  const code = error.extensions?.code;
+  if (code && code !== "INTERNAL_SERVER_ERROR") throw new DomainError(code as ErrorCode, error.message);
+  throw new Error(error.message);
 }
 
 /** Runs the sweeper (still under faults) until nothing due is left and nothing failed. */
@@ -778,7 +950,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
   if (clock !== model.now) violate(`clock at ${iso(clock)}, model at ${iso(model.now)}`);
   const numbers: string[] = [];
   let events = 0;
-  for (const id of CUSTOMERS) {
+  for (const id of [...CUSTOMERS, ...WHALES]) {
     const c = model.customers.get(id)!;
     const { wallet, plan } = await currentWallet(deps, id);
     const sub = wallet.subscription;
