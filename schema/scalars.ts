@@ -7,33 +7,43 @@ import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { formatDecimal, formatMoney, parseMoney, parseQuantity } from "../core/money";
 import { isDomainError } from "../core/errors";
 import { builder } from "./builder";
+import { ScalarInputError } from "./plugins/literal-paths";
 
 function decimalScalar(
   name: "Money" | "Decimal",
-  parse: (text: string) => bigint,
+  parse: (text: string, what: string) => bigint,
   format: (v: bigint) => string,
   description: string,
 ) {
-  const read = (value: unknown): bigint => {
-    if (typeof value !== "string" && typeof value !== "number")
-      throw badInput(`${name} must be a decimal string or number`);
+  /** The amount, or what is wrong with it as a predicate ("must be a decimal number, got ..."). */
+  const read = (value: unknown): bigint | string => {
+    if (typeof value !== "string" && typeof value !== "number") return "must be a decimal string or number";
     if (typeof value === "number" && significantDigits(String(value)) > 15) {
       // JSON.parse already turned it into a float: beyond 15 digits its text may not be what was sent.
-      throw badInput(`${name} has more digits than a JSON number carries exactly; send it as a string`);
+      return "has more digits than a JSON number carries exactly; send it as a string";
     }
     try {
-      return parse(String(value));
+      return parse(String(value), name);
     } catch (error) {
-      throw isDomainError(error) ? badInput(error.message) : error;
+      if (isDomainError(error)) return error.message.slice(name.length + 1);
+      throw error;
     }
   };
   builder.scalarType(name, {
     description,
     serialize: (value) => format(value as bigint),
-    parseValue: read,
+    parseValue: (value) => {
+      const amount = read(value);
+      if (typeof amount === "string") throw badInput(`${name} ${amount}`);
+      return amount;
+    },
     parseLiteral: (node: ValueNode) => {
-      if (node.kind === Kind.STRING || node.kind === Kind.INT || node.kind === Kind.FLOAT) return read(node.value);
-      throw badInput(`${name} must be a decimal string or number`);
+      const amount =
+        node.kind === Kind.STRING || node.kind === Kind.INT || node.kind === Kind.FLOAT
+          ? read(node.value)
+          : "must be a decimal string or number";
+      if (typeof amount === "string") throw new ScalarInputError(amount);
+      return amount;
     },
   });
 }
@@ -44,13 +54,13 @@ function significantDigits(text: string): number {
 
 decimalScalar(
   "Money",
-  (t) => parseMoney(t, "money"),
+  parseMoney,
   formatMoney,
   'Exact decimal amount of money, as a string: "0.0043". Accepts a string or a JSON number as input; at most 12 decimal places.',
 );
 decimalScalar(
   "Decimal",
-  (t) => parseQuantity(t, "quantity"),
+  parseQuantity,
   formatDecimal,
   "Exact decimal quantity (units, credits), as a string. Accepts a string or a JSON number as input; at most 6 decimal places.",
 );
@@ -59,19 +69,27 @@ builder.scalarType("DateTime", {
   description:
     "ISO-8601 date-time with a time zone (Z or ±hh:mm), e.g. 2026-01-31T00:00:00Z; output in UTC. A date that does not exist (2027-02-30, 24:00) is refused.",
   serialize: (value) => (value instanceof Date ? value : new Date(value)).toISOString(),
-  parseValue: (value) => parseDate(value),
-  parseLiteral: (node) => parseDate(node.kind === Kind.STRING ? node.value : undefined),
+  parseValue: (value) => {
+    const date = readDate(value);
+    if (typeof date === "string") throw badInput(`DateTime ${JSON.stringify(value)} ${date}`);
+    return date;
+  },
+  parseLiteral: (node) => {
+    const date = readDate(node.kind === Kind.STRING ? node.value : undefined);
+    if (typeof date === "string") throw new ScalarInputError(date);
+    return date;
+  },
 });
 
 const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,3})?)?(?:Z|[+-](\d\d):(\d\d))$/;
 
 /**
- * A real calendar instant only: JavaScript's Date would read 2027-02-30 as 2 March and 24:00 as the
- * next day, which would book usage on a day the client never named.
+ * A real calendar instant, or what is wrong with the text. JavaScript's Date would read 2027-02-30
+ * as 2 March and 24:00 as the next day, which would book usage on a day the client never named.
  */
-function parseDate(value: unknown): Date {
+function readDate(value: unknown): Date | string {
   const match = typeof value === "string" ? DATE_TIME.exec(value) : null;
-  if (!match) throw badInput("DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z");
+  if (!match) return "must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z";
   const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((p) => Number(p ?? 0));
   const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
   const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month! - 1] ?? 0;
@@ -84,8 +102,7 @@ function parseDate(value: unknown): Date {
     offsetHour! <= 23 &&
     offsetMinute! <= 59;
   const date = new Date(value as string);
-  if (!real || Number.isNaN(date.getTime()))
-    throw badInput(`DateTime "${String(value)}" is not a real date and time (no such day, hour, minute or second)`);
+  if (!real || Number.isNaN(date.getTime())) return "is not a real date and time (no such day, hour, minute or second)";
   return date;
 }
 

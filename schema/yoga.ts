@@ -19,6 +19,7 @@ import { bearerAuth, principalOf } from "./plugins/auth";
 import { graphiqlPage, type GraphiqlRenderer } from "./plugins/graphiql";
 import { httpHeaders } from "./plugins/http-headers";
 import { inputBounds } from "./plugins/input-bounds";
+import { literalPaths } from "./plugins/literal-paths";
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from "./plugins/limits";
 import { rateLimit } from "./plugins/rate-limit";
 
@@ -79,6 +80,7 @@ export function createBillingYoga(options: YogaOptions) {
       bearerAuth(options.deps, credentials),
       rateLimit({ apiKey: limits.apiKeyRate, customer: limits.customerRate }),
       validationErrorCodes(),
+      literalPaths(),
       ...limitPlugins(limits, production),
       audit(options.auditLog ?? consoleAuditLog, credentials),
       inputBounds(),
