@@ -13,7 +13,7 @@ export const SCALE_DIGITS = 12;
 export const SCALE = 10n ** 12n;
 export const MONEY_DIGITS = 12;
 export const QUANTITY_DIGITS = 6;
-/** Largest magnitude accepted at the edge: 10^20 units, far beyond any real bill, far within 38 digits. */
+/** The parser's own limit on any amount's text (10^20); what each field accepts is set in core/bounds.ts. */
 const MAX_INTEGER_DIGITS = 20;
 
 const DECIMAL_TEXT = /^(-)?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;

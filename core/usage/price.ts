@@ -31,11 +31,14 @@ export async function priceRequest(
     throw new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${request.feature}"`);
   }
   if (feature.kind === "BOOLEAN") {
-    throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is an access flag; there is no usage to track`);
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `input.feature "${request.feature}" is an access flag (BOOLEAN): there is no usage to track`,
+    );
   }
   const timestamp = request.timestamp ?? now;
   if (timestamp.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS) {
-    throw new DomainError("BAD_USER_INPUT", "timestamp lies in the future");
+    throw new DomainError("BAD_USER_INPUT", "input.timestamp lies in the future (beyond 5 minutes of clock skew)");
   }
   if (timestamp.getTime() < Date.parse(sub.periodStart)) {
     throw new DomainError(
@@ -71,7 +74,10 @@ async function usageOf(deps: Deps, feature: PlanFeature, request: TrackRequest):
     cacheWrite: BigInt(request.cacheWriteTokens ?? 0),
   };
   if (!request.model || sum === undefined) {
-    throw new DomainError("BAD_USER_INPUT", `"${request.feature}" is priced by AI model: send model and token counts`);
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `input.model and token counts are required: "${request.feature}" is priced by AI model`,
+    );
   }
   const aiModel = await resolveModel(deps, request.model);
   return { quantity: units(sum), tokens, aiModel };
