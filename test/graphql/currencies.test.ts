@@ -225,7 +225,7 @@ describe("one currency per wallet", () => {
     expectError(await buy("boston", "jpy-pack", "b1"), "BAD_USER_INPUT");
   });
 
-  it("a customer that never had a plan has no currency yet and buys nothing", async () => {
+  it("a customer without a plan buys nothing: there is no currency (nor model) to sell in", async () => {
     await f.customer("newcomer");
     expectError(await buy("newcomer", "usd-pack", "b1"), "NO_SUBSCRIPTION");
     expectError(await topUp("newcomer", "10", "t1"), "NO_SUBSCRIPTION");
@@ -290,6 +290,8 @@ describe("one currency per wallet", () => {
     const r = await f.subscribe("fukuoka", "usd-metered");
     expectError(r, "BAD_USER_INPUT");
     expect(r.errors![0]!.message).toContain("still holds 5000.00 JPY of top-ups");
-    expect(await f.wallet("fukuoka")).toMatchObject({ topUps: "5000.00", balance: "5000.00" });
+    // Back on a JPY plan, the top-up is there to spend, in yen.
+    expect((await f.subscribe("fukuoka", "jpy-balance")).data.subscribe.status).toBe("ACTIVE");
+    expect(await f.wallet("fukuoka")).toMatchObject({ topUps: "5000.00", balance: "6000.00" });
   });
 });

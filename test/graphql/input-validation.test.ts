@@ -78,7 +78,7 @@ describe("messages name the field by its path, in plain words", () => {
       { model: "BALANCE", features: [{ feature: "api_calls", pricing: "AI_MODEL", marginBps: 100001 }] },
       "input.features[0].marginBps must be at most 100000",
     ],
-    [{ code: "a#b" }, "input.code must be 1 to 128 characters of letters, digits and _ - . : @"],
+    [{ code: "a#b" }, "input.code must be 1 to 128 characters of letters, digits and _ - . : @ | + / ="],
     [{ name: "   " }, "input.name must not be empty"],
     [{ name: "n".repeat(201) }, "input.name must be at most 200 characters"],
     [
@@ -101,7 +101,7 @@ describe("messages name the field by its path, in plain words", () => {
       [
         `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed } }`,
         { i: { customerId: "acme", feature: "api_calls", idempotencyKey: "" } },
-        "input.idempotencyKey must be 1 to 128 characters of letters, digits and _ - . : @",
+        "input.idempotencyKey must be 1 to 128 characters of letters, digits and _ - . : @ | + / =",
       ],
       [
         `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed } }`,
@@ -111,7 +111,7 @@ describe("messages name the field by its path, in plain words", () => {
       [
         `mutation { purchaseCreditPack(customerId: "acme", packCode: "x", idempotencyKey: "b#1") { credits } }`,
         {},
-        "idempotencyKey must be 1 to 128 characters of letters, digits and _ - . : @",
+        "idempotencyKey must be 1 to 128 characters of letters, digits and _ - . : @ | + / =",
       ],
       [
         `mutation { topUpBalance(customerId: "acme", amount: "0", idempotencyKey: "t") { balance } }`,
@@ -126,7 +126,7 @@ describe("messages name the field by its path, in plain words", () => {
       [
         `mutation { subscribe(customerId: "acme#1", planCode: "metered") { status } }`,
         {},
-        "customerId must be 1 to 128 characters of letters, digits and _ - . : @",
+        "customerId must be 1 to 128 characters of letters, digits and _ - . : @ | + / =",
       ],
       [`mutation { createApiKey(name: "", scope: INGEST) { secret } }`, {}, "name must not be empty"],
     ];
