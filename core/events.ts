@@ -14,7 +14,11 @@ import type { Key } from "./db/keys";
 
 export const EventType = {
   INVOICE_CREATED: "invoice.created",
+  INVOICE_PAID: "invoice.paid",
+  INVOICE_VOIDED: "invoice.voided",
+  SUBSCRIPTION_CREATED: "subscription.created",
   SUBSCRIPTION_RENEWED: "subscription.renewed",
+  SUBSCRIPTION_PLAN_CHANGED: "subscription.plan_changed",
   SUBSCRIPTION_CANCELED: "subscription.canceled",
   CREDITS_DEPLETED: "credits.depleted",
   BALANCE_NEGATIVE: "balance.negative",
@@ -34,10 +38,13 @@ export const invoiceCreated = (invoice: Invoice) =>
       id: invoice.id,
       number: invoice.number,
       customerId: invoice.customerId,
+      status: invoice.status,
       currency: invoice.currency,
       periodStart: invoice.periodStart ?? null,
       periodEnd: invoice.periodEnd ?? null,
+      subtotal: formatMoney(invoice.subtotal),
       total: formatMoney(invoice.total),
+      creditedToAccount: formatMoney(invoice.creditedToAccount),
       lines: invoice.lines.map((l) => ({
         kind: l.kind,
         description: l.description,
@@ -45,9 +52,83 @@ export const invoiceCreated = (invoice: Invoice) =>
         quantity: formatDecimal(l.quantity),
         unitPrice: formatMoney(l.unitPrice),
         amount: formatMoney(l.amount),
+        periodStart: l.periodStart ?? null,
+        periodEnd: l.periodEnd ?? null,
       })),
     },
   });
+
+const invoiceSummary = (invoice: Invoice) => ({
+  id: invoice.id,
+  number: invoice.number,
+  customerId: invoice.customerId,
+  currency: invoice.currency,
+  total: formatMoney(invoice.total),
+});
+
+export const invoicePaid = (invoice: Invoice, time: string) =>
+  event(`${EventType.INVOICE_PAID}:${invoice.id}`, EventType.INVOICE_PAID, time, {
+    invoice: invoiceSummary(invoice),
+    paidAt: time,
+  });
+
+/** The events of a newly issued invoice: created, and paid at once when it has nothing to collect. */
+export const invoiceIssued = (invoice: Invoice) => [
+  invoiceCreated(invoice),
+  ...(invoice.status === "PAID" ? [invoicePaid(invoice, invoice.createdAt)] : []),
+];
+
+export const invoiceVoided = (invoice: Invoice, time: string) => {
+  const r = invoice.reversal;
+  const amount = r?.kind === "TOP_UP" ? formatMoney : formatDecimal;
+  return event(`${EventType.INVOICE_VOIDED}:${invoice.id}`, EventType.INVOICE_VOIDED, time, {
+    invoice: invoiceSummary(invoice),
+    voidedAt: time,
+    reversal: r
+      ? {
+          kind: r.kind,
+          unit: r.kind === "TOP_UP" ? invoice.currency : "credits",
+          granted: amount(r.granted),
+          unspent: amount(r.unspent),
+          spent: amount(r.spent),
+        }
+      : null,
+  });
+};
+
+export const subscriptionCreated = (customerId: string, sub: Subscription) =>
+  event(
+    `${EventType.SUBSCRIPTION_CREATED}:${customerId}:${sub.periodStart}`,
+    EventType.SUBSCRIPTION_CREATED,
+    sub.periodStart,
+    {
+      customerId,
+      planCode: sub.planCode,
+      periodStart: sub.periodStart,
+      periodEnd: sub.periodEnd,
+    },
+  );
+
+/** A plan change taking effect: IMMEDIATE at the change, PERIOD_END at the renewal it was scheduled for. */
+export const subscriptionPlanChanged = (
+  customerId: string,
+  from: string,
+  sub: Subscription,
+  timing: "IMMEDIATE" | "PERIOD_END",
+) =>
+  event(
+    `${EventType.SUBSCRIPTION_PLAN_CHANGED}:${customerId}:${sub.periodStart}`,
+    EventType.SUBSCRIPTION_PLAN_CHANGED,
+    sub.periodStart,
+    {
+      customerId,
+      fromPlanCode: from,
+      planCode: sub.planCode,
+      timing,
+      periodStart: sub.periodStart,
+      periodEnd: sub.periodEnd,
+    },
+  );
 
 export const subscriptionRenewed = (customerId: string, sub: Subscription, time: string) =>
   event(`${EventType.SUBSCRIPTION_RENEWED}:${customerId}:${sub.periodStart}`, EventType.SUBSCRIPTION_RENEWED, time, {

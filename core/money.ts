@@ -95,6 +95,15 @@ export function roundToMinorUnit(value: Amount, minorDigits = 2): Amount {
   return divRound(value, step) * step;
 }
 
+/**
+ * The exact fraction numerator / denominator (in ledger units) rounded once to the minor unit,
+ * half away from zero: a prorated amount is rounded here, never first to the ledger unit.
+ */
+export function divRoundToMinorUnit(numerator: bigint, denominator: bigint, minorDigits = 2): Amount {
+  const step = 10n ** BigInt(SCALE_DIGITS - minorDigits);
+  return divRound(numerator, denominator * step) * step;
+}
+
 export const ZERO: Amount = 0n;
 export const max = (a: Amount, b: Amount): Amount => (a > b ? a : b);
 export const min = (a: Amount, b: Amount): Amount => (a < b ? a : b);

@@ -13,7 +13,6 @@
  * plan it was checked against, so a plan change racing the purchase cannot slip another model or
  * currency under it, and on the pool staying within core/bounds.ts (LIMIT_REACHED beyond).
  */
-import { keys } from "./db/keys";
 import * as z from "./zod";
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
@@ -27,8 +26,8 @@ import { currentWallet } from "./usage/current";
 import { customerWallet } from "./usage/views";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { findPurchase, recordPurchase, type Purchase } from "./db/purchases";
-import { draftInvoice, invoiceLine, type Invoice, type InvoiceLine } from "./invoices/invoice";
-import { invoiceCreated, publish } from "./events";
+import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "./invoices/invoice";
+import { invoiceIssued, publish } from "./events";
 import { formatDecimal, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
@@ -104,13 +103,17 @@ async function purchase(
       if (earlier === "reused") throw keyReused(p.idempotencyKey);
       return customerWallet(deps, p.customerId);
     }
+    // The invoice records what it granted: what voiding it takes back (core/invoices/void.ts).
+    const grant: InvoiceGrant =
+      p.kind === "CREDIT_PACK" ? { kind: "CREDIT_PACK", credits: p.credits } : { kind: "TOP_UP", amount: p.amount };
     const draft = draftInvoice({
       customerId: p.customerId,
       currency: p.currency,
       lines: [line],
       createdAt: p.createdAt,
+      grant,
     });
-    const eventsFor = (invoice: Invoice) => [invoiceCreated(invoice)];
+    const eventsFor = (invoices: Invoice[]) => invoices.flatMap(invoiceIssued);
     const result = await recordPurchase(deps.db, p, draft, eventsFor, {
       planCode: plan!.code,
       ceiling: MAX_SUM - added,
@@ -118,7 +121,7 @@ async function purchase(
     // The plan changed, or a pool filled up, since the read: decide again on a fresh one.
     if (result.outcome === "walletChanged") continue;
     if (result.outcome === "reused") throw keyReused(p.idempotencyKey);
-    if (result.outcome === "recorded") await publish(deps, eventsFor(result.invoice), keys.invoice(result.invoice.id));
+    if (result.outcome === "recorded") await publish(deps, result.written.events, result.written.outbox);
     return customerWallet(deps, p.customerId);
   }
   throw new DomainError("CONFLICT", "the customer's wallet changed concurrently too often; retry with the same key");

@@ -2,9 +2,9 @@
  * Subscription lifecycle: subscribe (period 1 starts now, billed at once), plan changes and
  * cancellation, immediate or at period end. Each change is one transaction conditioned on the
  * wallet it read (core/db/wallets.ts periodUpdate), retried on a fresh read when something else
- * wrote first. Purchased credits and top-ups survive every change, across models.
+ * wrote first. Purchased credits and top-ups survive every change, across models. A change whose
+ * invoice would have no line (cancelling a free plan) issues none.
  */
-import { keys } from "./db/keys";
 import type { BillingEvent, Deps } from "./deps";
 import { DomainError } from "./errors";
 import { getPlan, type Plan } from "./plans";
@@ -24,7 +24,7 @@ import { pricingPlan } from "./usage/load";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
-import { invoiceCreated, publish, subscriptionCanceled, subscriptionRenewed } from "./events";
+import { invoiceIssued, publish, subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "./events";
 import { writePeriodChange } from "./db/subscriptions";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
@@ -45,16 +45,16 @@ async function change(
     await backoff(attempt);
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
     const { after, invoice, events } = await compute(wallet, now);
-    const draft = invoice && draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() });
-    const eventsFor = (inv: Invoice) => [invoiceCreated(inv), ...events];
-    const written = await writePeriodChange(deps.db, wallet, after, draft, draft ? eventsFor : undefined);
+    const draft = invoice?.lines.length
+      ? draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() })
+      : undefined;
+    // A total below zero is issued as 0.00; the rest is owed to the customer, in the same write.
+    const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
+    const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];
+    const written = await writePeriodChange(deps.db, wallet, credited, draft ? [draft] : [], eventsFor);
     if (written.ok) {
-      await publish(
-        deps,
-        written.invoice ? eventsFor(written.invoice) : events,
-        written.invoice && keys.invoice(written.invoice.id),
-      );
-      return after;
+      await publish(deps, written.events, written.outbox);
+      return credited;
     }
   }
   throw new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
@@ -96,7 +96,7 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
         periodStart: sub.periodStart,
         periodEnd: sub.periodEnd,
       },
-      events: [],
+      events: [subscriptionCreated(customerId, sub)],
     };
   });
   return after.subscription!;
@@ -147,9 +147,10 @@ function requireActive(wallet: Wallet): Subscription {
 }
 
 /**
- * IMMEDIATE: the current period closes now with its overage and a credit for its unused base fee,
- * and the new plan starts a full period, billed on the same invoice. PERIOD_END: the new plan is
- * scheduled for the next renewal (changing to the current plan clears a scheduled change or cancel).
+ * IMMEDIATE: the current period closes now with its overage and a credit for its unused base fee
+ * (basePrice x min(time left, grant left): core/invoices/period-lines.ts), and the new plan starts
+ * a full period, billed on the same invoice. PERIOD_END: the new plan is scheduled for the next
+ * renewal (changing to the current plan clears a scheduled change or cancel).
  */
 export async function changePlan(
   deps: Deps,
@@ -173,16 +174,17 @@ export async function changePlan(
     if (plan.code === sub.planCode)
       throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" is already on plan "${planCode}"`);
     const next = firstPeriod(plan, now);
-    const proration = prorationLine(current, period(sub), now);
+    const used = { start: sub.periodStart, end: now.toISOString() };
+    const proration = prorationLine(current, wallet, period(sub), now);
     const lines = [
-      ...overageLines(wallet, current),
+      ...overageLines(wallet, current, used),
       ...(proration ? [proration] : []),
       baseFeeLine(plan, period(next)),
     ];
     return {
       after: openPeriod(wallet, plan, next),
-      invoice: { lines, currency: plan.currency, periodStart: sub.periodStart, periodEnd: now.toISOString() },
-      events: [subscriptionRenewed(customerId, next, now.toISOString())],
+      invoice: { lines, currency: plan.currency, periodStart: used.start, periodEnd: used.end },
+      events: [subscriptionPlanChanged(customerId, sub.planCode, next, "IMMEDIATE")],
     };
   });
   return after.subscription!;
@@ -190,10 +192,16 @@ export async function changePlan(
 
 /**
  * PERIOD_END (default): the subscription runs to the end of the period, whose final invoice has
- * overage only. IMMEDIATE: it ends now; the final invoice has the overage so far and a credit for
- * the unused base fee (the same proration as an immediate plan change).
+ * overage only. IMMEDIATE: it ends now; the final invoice has the overage so far and, only when
+ * asked with `prorate`, a credit for the unused base fee (the same proration as an immediate plan
+ * change). `prorate` has no effect at PERIOD_END: no time is left unused.
  */
-export async function cancelSubscription(deps: Deps, customerId: string, timing: ChangeTiming): Promise<Subscription> {
+export async function cancelSubscription(
+  deps: Deps,
+  customerId: string,
+  timing: ChangeTiming,
+  prorate = false,
+): Promise<Subscription> {
   const after = await change(deps, customerId, async (wallet, now) => {
     const sub = requireActive(wallet);
     if (timing === "PERIOD_END") {
@@ -201,13 +209,16 @@ export async function cancelSubscription(deps: Deps, customerId: string, timing:
       return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
     }
     const current = await pricingPlan(deps, sub.planCode);
-    const proration = prorationLine(current, period(sub), now);
+    const proration = prorate ? prorationLine(current, wallet, period(sub), now) : undefined;
     const { scheduledPlanCode: _dropped, ...rest } = sub;
     const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
     return {
       after: openPeriod(wallet, { model: "NONE", basePrice: 0n }, ended),
       invoice: {
-        lines: [...overageLines(wallet, current), ...(proration ? [proration] : [])],
+        lines: [
+          ...overageLines(wallet, current, { start: sub.periodStart, end: now.toISOString() }),
+          ...(proration ? [proration] : []),
+        ],
         currency: current.currency,
         periodStart: sub.periodStart,
         periodEnd: now.toISOString(),

@@ -5,13 +5,22 @@
  *
  * - credits:  `planCredits` granted this period, `creditsUsed` this period, `purchasedCredits` (the
  *   pack pool as of period start plus packs bought since) and `credits`, the total left. Usage eats
- *   plan credits first, so plan credits left = max(0, planCredits - creditsUsed) and the rest of
- *   `credits` is purchased.
+ *   plan credits first, so plan credits left = max(0, planCredits - creditsUsed) (never more than
+ *   `credits`, see below) and the rest of `credits` is purchased.
  * - balance:  `allowance` granted this period, `topUps` (pool at period start plus top-ups since),
  *   `spent` this period and `balance` = allowance + topUps - spent. Spend eats the allowance first,
  *   then top-ups; below zero it is overage.
+ * - `accountCredit`: money owed to the customer from invoices whose total would have been negative
+ *   (core/invoices/invoice.ts), kept until account credit is applied to invoices.
+ *
+ * A voided purchase (core/invoices/void.ts) takes back all it granted, so the part already spent
+ * becomes a debt: negative purchased credits, or a top-up pool below zero. It nets against what is
+ * available (`credits`, `balance`), so the period's own grant left unused repays it first (plan
+ * credits and allowance left never exceed `credits` and `balance`). What a close still finds owed
+ * is billed as overage (money: a balance below zero) or carried as negative purchased credits that
+ * the next grant or pack fills (credits cannot be billed).
  */
-import { max, type Amount } from "./money";
+import { max, min, type Amount } from "./money";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -43,7 +52,13 @@ export type Wallet = {
   topUps: Amount;
   spent: Amount;
   balance: Amount;
+  accountCredit: Amount;
+  /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
+  closeLease?: CloseLease;
 };
+
+/** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
+export type CloseLease = { owner: string; until: number };
 
 export const emptyWallet = (customerId: string): Wallet => ({
   customerId,
@@ -59,11 +74,14 @@ export const emptyWallet = (customerId: string): Wallet => ({
   topUps: 0n,
   spent: 0n,
   balance: 0n,
+  accountCredit: 0n,
 });
 
-export const planCreditsLeft = (w: Wallet): Amount => max(0n, w.planCredits - w.creditsUsed);
+/** Plan credits not used this period; a debt (see above) is repaid from them, so never more than `credits`. */
+export const planCreditsLeft = (w: Wallet): Amount => min(max(0n, w.planCredits - w.creditsUsed), max(0n, w.credits));
 export const purchasedCreditsLeft = (w: Wallet): Amount => w.credits - planCreditsLeft(w);
-export const allowanceLeft = (w: Wallet): Amount => max(0n, w.allowance - w.spent);
+/** Allowance not spent this period; a debt is repaid from it, so never more than `balance`. */
+export const allowanceLeft = (w: Wallet): Amount => min(max(0n, w.allowance - w.spent), max(0n, w.balance));
 export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent - w.allowance));
 export const balanceOverage = (w: Wallet): Amount => max(0n, w.spent - w.allowance - w.topUps);
 
@@ -83,7 +101,9 @@ export function openPeriod(
   const planCredits = plan.model === "CREDITS" ? (plan.includedCredits ?? 0n) : 0n;
   const allowance = plan.model === "BALANCE" ? plan.basePrice : 0n;
   const purchased = purchasedCreditsLeft(wallet);
-  const topUps = topUpsLeft(wallet);
+  // A running period's close bills what the top-ups did not cover (a debt included); a wallet with
+  // no running period has nothing billed, so its pool, a debt included, carries as it is.
+  const topUps = activeSubscription(wallet) ? topUpsLeft(wallet) : wallet.topUps;
   return {
     customerId: wallet.customerId,
     version: wallet.version,
@@ -99,6 +119,7 @@ export function openPeriod(
     topUps,
     spent: 0n,
     balance: allowance + topUps,
+    accountCredit: wallet.accountCredit,
   };
 }
 

@@ -1,11 +1,13 @@
 import {
+  accountCreditOf,
   customerInvoices,
   findInvoiceOf,
   markInvoicePaid,
   MAX_INVOICES_PER_PAGE,
   voidInvoice,
 } from "../core/invoices/status";
-import type { Invoice, InvoiceLine } from "../core/invoices/invoice";
+import type { Invoice, InvoiceLine, InvoiceReversal } from "../core/invoices/invoice";
+import { formatDecimal, formatMoney } from "../core/money";
 import { adminOnly, adminOrAnyCustomer, adminOrCustomer, customerOf } from "./auth";
 import { builder } from "./builder";
 import { CustomerRef } from "./customers";
@@ -24,11 +26,36 @@ const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
     unitPrice: t.field({ type: "Money", description: "Exact, unrounded.", resolve: (l) => l.unitPrice }),
     amount: t.field({
       type: "Money",
-      description: "quantity x unitPrice, rounded once to cents, half away from zero.",
+      description:
+        "quantity x unitPrice, rounded once to cents, half away from zero (a PRORATION: its exact fraction of the base price, rounded once).",
       resolve: (l) => l.amount,
     }),
+    periodStart: t.field({
+      type: "DateTime",
+      nullable: true,
+      description:
+        "The period this line bills (a BASE_FEE bills the coming period, an OVERAGE the one that closed, a PRORATION the unused rest).",
+      resolve: (l) => l.periodStart ?? null,
+    }),
+    periodEnd: t.field({ type: "DateTime", nullable: true, resolve: (l) => l.periodEnd ?? null }),
   }),
 });
+
+const InvoiceReversalRef = builder.objectRef<InvoiceReversal & { currency: string }>("InvoiceReversal").implement({
+  description:
+    "What voiding a CREDIT_PACK or TOP_UP invoice took back from the wallet: all it granted, of which `unspent` was still there and `spent` had been used and is now owed (negative purchased credits, or money billed as overage unless the period's unused allowance covers it).",
+  fields: (t) => ({
+    kind: t.field({ type: InvoiceLineKindEnum, resolve: (r) => r.kind }),
+    unit: t.string({
+      description: '"credits" for a credit pack, the currency code for a top-up.',
+      resolve: (r) => (r.kind === "CREDIT_PACK" ? "credits" : r.currency),
+    }),
+    granted: t.string({ description: "Decimal text, in `unit`.", resolve: (r) => amountText(r, r.granted) }),
+    unspent: t.string({ resolve: (r) => amountText(r, r.unspent) }),
+    spent: t.string({ resolve: (r) => amountText(r, r.spent) }),
+  }),
+});
+const amountText = (r: InvoiceReversal, v: bigint) => (r.kind === "TOP_UP" ? formatMoney(v) : formatDecimal(v));
 
 export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
   // A customer token may read its own invoices only, however it reached them.
@@ -43,7 +70,22 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
     periodEnd: t.field({ type: "DateTime", nullable: true, resolve: (i) => i.periodEnd ?? null }),
     lines: t.field({ type: [InvoiceLineRef], resolve: (i) => i.lines }),
     subtotal: t.field({ type: "Money", resolve: (i) => i.subtotal }),
-    total: t.field({ type: "Money", resolve: (i) => i.total }),
+    total: t.field({
+      type: "Money",
+      description: "The subtotal, or 0.00 when the subtotal is below zero (the rest is creditedToAccount).",
+      resolve: (i) => i.total,
+    }),
+    creditedToAccount: t.field({
+      type: "Money",
+      description: "What a subtotal below zero added to the customer's accountCredit (0.00 otherwise).",
+      resolve: (i) => i.creditedToAccount,
+    }),
+    reversal: t.field({
+      type: InvoiceReversalRef,
+      nullable: true,
+      description: "A voided CREDIT_PACK or TOP_UP invoice: what the void took back.",
+      resolve: (i) => (i.reversal ? { ...i.reversal, currency: i.currency } : null),
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (i) => i.createdAt }),
   }),
 });
@@ -58,6 +100,15 @@ builder.objectField(CustomerRef, "invoices", (t) =>
       after: t.arg.id(),
     },
     resolve: (c, a, { deps }) => customerInvoices(deps, c.id, a.first ?? MAX_INVOICES_PER_PAGE, a.after),
+  }),
+);
+
+builder.objectField(CustomerRef, "accountCredit", (t) =>
+  t.field({
+    type: "Money",
+    description:
+      "Account credit (money) owed to the customer: what invoices below zero left over (their creditedToAccount). It will be applied to the next invoices once account credit is applied; until then it is recorded here.",
+    resolve: (c, _, { deps }) => accountCreditOf(deps, c.id),
   }),
 );
 

@@ -50,11 +50,17 @@ builder.mutationFields((t) => ({
   cancelSubscription: t.field({
     type: SubscriptionRef,
     authScopes: adminOnly,
-    description: "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now.",
+    description:
+      "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now, with the overage so far; prorate: true also credits the unused base fee (basePrice x min(time left, grant left)).",
     args: {
       customerId: t.arg.id({ required: true }),
       timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }),
+      prorate: t.arg.boolean({
+        defaultValue: false,
+        description:
+          "IMMEDIATE only: credit the unused part of the base fee. A total below zero is issued as 0.00 and the rest becomes account credit.",
+      }),
     },
-    resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END"),
+    resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END", a.prorate ?? false),
   }),
 }));

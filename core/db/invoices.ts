@@ -6,44 +6,44 @@
  *
  * Every invoice-bearing write meets the counter, so within one process they are group-committed:
  * the writes waiting while a transaction is in flight go out together in the next one (the
- * counter once, then each write's items and its invoice, up to DynamoDB's 100 items), numbered in
+ * counter once, then each write's items and its invoices, up to DynamoDB's 100 items), numbered in
  * the order they arrived. A write whose own condition fails is answered and dropped from the
  * group; a write that meets another transaction on its own items is retried in a later group,
- * so one busy wallet does not hold the others back. This is a throughput measure (the sweeper's
- * closes share a transaction instead of queueing for the counter one by one); correctness is the
- * counter's condition, which also settles races between processes.
+ * so one busy wallet does not hold the others back. A group that fails for any other reason (an
+ * item DynamoDB refuses, an error of the request) is retried member by member, each alone, so one
+ * customer's failure only ever fails that customer's write. This is a throughput measure (the
+ * sweeper's closes share a transaction instead of queueing for the counter one by one);
+ * correctness is the counter's condition, which also settles races between processes.
  *
- * Until its events are published, an invoice is in the outbox (core/db/outbox.ts).
+ * A write may carry several invoices (a catch-up closing many periods at once, core/periods/close.ts).
+ * Until their events are published, they are in the outbox (core/db/outbox.ts): on the invoice
+ * itself when the write has one, in one outbox item when it has several or none.
  */
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from "@aws-sdk/lib-dynamodb";
-import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-  type CancellationReason,
-} from "@aws-sdk/client-dynamodb";
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../deps";
 import { DomainError } from "../errors";
 import {
   invoiceNumber,
+  issuedStatus,
   type Invoice,
   type InvoiceDraft,
+  type InvoiceGrant,
   type InvoiceLine,
+  type InvoiceReversal,
   type InvoiceStatus,
 } from "../invoices/invoice";
 import { backoff } from "../usage/retry";
 import type { Db } from "./client";
-import { big, getItem, type Item } from "./items";
-import { ItemType, keys, TABLE } from "./keys";
-import { outboxFields } from "./outbox";
+import { big, getItem, queryAll, type Item } from "./items";
+import { ItemType, keys, TABLE, type Key } from "./keys";
+import { outboxFields, outboxItem, outboxKeyOf } from "./outbox";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-export type WriteOutcome = { ok: true; invoice?: Invoice } | { ok: false; reasons: CancellationReason[] };
+/** Written: the invoices (numbered) and the events to publish, held in `outbox` until they are. */
+export type Written = { ok: true; invoices: Invoice[]; events: BillingEvent[]; outbox?: Key };
+export type WriteOutcome = Written | { ok: false; reasons: CancellationReason[] };
+export type EventsFor = (invoices: Invoice[]) => BillingEvent[];
 
 const lastNumber = new Map<string, bigint>();
 
@@ -55,20 +55,21 @@ async function readCounter(db: Db): Promise<bigint> {
 }
 
 /**
- * Writes `items` and, when given, the invoice with the next number, all in one transaction.
- * Returns the cancellation reasons of `items` when one of their conditions failed.
+ * Writes `items` and the invoices of `drafts` with the next numbers, and the events `eventsFor`
+ * makes of them in the outbox, all in one transaction. Returns the cancellation reasons of `items`
+ * when one of their conditions failed.
  */
-export function writeWithInvoice(
+export function writeWithInvoices(
   db: Db,
   items: TransactItem[],
-  draft?: InvoiceDraft,
-  eventsFor: (invoice: Invoice) => BillingEvent[] = () => [],
+  drafts: InvoiceDraft[],
+  eventsFor: EventsFor = () => [],
 ): Promise<WriteOutcome> {
-  if (!draft) return writeAlone(db, items);
+  if (!drafts.length) return writeAlone(db, items, eventsFor([]));
   return new Promise((resolve, reject) => {
     const queue = queues.get(db.table) ?? [];
     queues.set(db.table, queue);
-    queue.push({ items, draft, eventsFor, attempts: 0, resolve, reject });
+    queue.push({ items, drafts, eventsFor, attempts: 0, resolve, reject });
     void drain(db, queue);
   });
 }
@@ -76,8 +77,8 @@ export function writeWithInvoice(
 /** An invoice-bearing write waiting for (or in) a group. */
 type Pending = {
   items: TransactItem[];
-  draft: InvoiceDraft;
-  eventsFor: (invoice: Invoice) => BillingEvent[];
+  drafts: InvoiceDraft[];
+  eventsFor: EventsFor;
   attempts: number;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: unknown) => void;
@@ -87,7 +88,11 @@ const queues = new Map<string, Pending[]>();
 const draining = new Set<Pending[]>();
 const COUNTER_ATTEMPTS = 20;
 /** DynamoDB's limit on a transaction's items. */
-const MAX_ITEMS = 100;
+export const MAX_ITEMS = 100;
+
+/** The items a member adds to a transaction: its own, its invoices and, with several invoices, an outbox item. */
+const sizeOf = (p: { items: unknown[]; drafts: unknown[] }) =>
+  p.items.length + p.drafts.length + (p.drafts.length > 1 ? 1 : 0);
 
 /** Sends the queue's writes, a group per transaction, until it is empty; one drain per queue at a time. */
 async function drain(db: Db, queue: Pending[]): Promise<void> {
@@ -114,13 +119,13 @@ function takeGroup(queue: Pending[]): Pending[] {
   for (let i = 0; i < queue.length && size < MAX_ITEMS; ) {
     const next = queue[i]!;
     const own = next.items.map(itemKey);
-    if (size + own.length + 1 > MAX_ITEMS) break;
+    if (size + sizeOf(next) > MAX_ITEMS && group.length) break;
     if (own.some((k) => touched.has(k))) {
       i++;
       continue;
     }
     for (const k of own) touched.add(k);
-    size += own.length + 1;
+    size += sizeOf(next);
     group.push(next);
     queue.splice(i, 1);
   }
@@ -130,6 +135,26 @@ function takeGroup(queue: Pending[]): Pending[] {
 function itemKey(item: TransactItem): string {
   const key = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key) as Item;
   return `${String(key.pk)}\u0000${String(key.sk)}`;
+}
+
+/** A member's share of a group transaction: its items, its numbered invoices and their events. */
+function memberItems(db: Db, m: Pending, first: bigint) {
+  const invoices = m.drafts.map((d, i) => numbered(d, first + BigInt(i)));
+  const events = m.eventsFor(invoices);
+  const single = invoices.length === 1;
+  const outbox = events.length ? (single ? keys.invoice(invoices[0]!.id) : outboxKeyOf(events)) : undefined;
+  const items: TransactItem[] = [
+    ...m.items,
+    ...invoices.map((inv) => ({
+      Put: {
+        TableName: db.table,
+        Item: invoiceItem(inv, single ? events : []),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    })),
+    ...(!single && events.length ? [{ Put: { TableName: db.table, Item: outboxItem(events) } }] : []),
+  ];
+  return { items, written: { ok: true as const, invoices, events, ...(outbox ? { outbox } : {}) } };
 }
 
 /**
@@ -151,32 +176,23 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
       for (const m of members) m.reject(previous);
       return;
     }
-    const invoices = members.map((m, i) => numbered(m.draft, previous + BigInt(i) + 1n));
-    const transactItems = members.flatMap((m, i) => [
-      ...m.items,
-      {
-        Put: {
-          TableName: db.table,
-          Item: invoiceItem(invoices[i]!, m.eventsFor(invoices[i]!)),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
-    ]);
+    let next = previous + 1n;
+    const shares = members.map((m) => {
+      const share = memberItems(db, m, next);
+      next += BigInt(m.drafts.length);
+      return share;
+    });
+    const taken = next - 1n - previous;
+    const transactItems = shares.flatMap((s) => s.items);
     try {
       await db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [...transactItems, counterUpdate(db, previous, BigInt(members.length))],
-        }),
+        new TransactWriteCommand({ TransactItems: [...transactItems, counterUpdate(db, previous, taken)] }),
       );
-      lastNumber.set(db.table, previous + BigInt(members.length));
-      for (const [i, m] of members.entries()) m.resolve({ ok: true, invoice: invoices[i]! });
+      lastNumber.set(db.table, previous + taken);
+      for (const [i, m] of members.entries()) m.resolve(shares[i]!.written);
       return;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) {
-        for (const m of members) m.reject(error);
-        return;
-      }
-      const reasons = error.CancellationReasons ?? [];
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
       if (reasons[transactItems.length]?.Code === "ConditionalCheckFailed") {
         lastNumber.delete(db.table); // another process took numbers: read the counter again
         continue;
@@ -184,16 +200,22 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
       const failed = (code: string) => (reasons: CancellationReason[]) => reasons.some((r) => r.Code === code);
       const retry: Pending[] = [];
       let at = 0;
-      for (const m of members) {
+      for (const [i, m] of members.entries()) {
         const own = reasons.slice(at, at + m.items.length);
-        at += m.items.length + 1;
+        at += shares[i]!.items.length;
         if (failed("ConditionalCheckFailed")(own)) m.resolve({ ok: false, reasons: own });
         else if (failed("TransactionConflict")(own) && members.length > 1) requeue(db, m);
         else retry.push(m);
       }
-      // Nothing of the members' own failed: the counter, an invoice or DynamoDB itself did.
+      // Nothing of the members' own conditions failed: an item DynamoDB refused (e.g. a number
+      // beyond its 38 digits), the request itself, or DynamoDB. Alone, a member fails for its own
+      // reason only; in a group, it is retried member by member so the others still go through.
       if (retry.length === members.length && !failed("TransactionConflict")(reasons)) {
-        for (const m of members) m.reject(error);
+        if (members.length === 1) {
+          members[0]!.reject(error);
+          return;
+        }
+        for (const m of members) await commitGroup(db, [m]);
         return;
       }
       members = retry;
@@ -214,13 +236,14 @@ function requeue(db: Db, pending: Pending): void {
   });
 }
 
-/** A write without an invoice: no counter, no group. */
-async function writeAlone(db: Db, items: TransactItem[]): Promise<WriteOutcome> {
+/** A write without an invoice: no counter, no group; its events, if any, in an outbox item. */
+async function writeAlone(db: Db, items: TransactItem[], events: BillingEvent[]): Promise<WriteOutcome> {
+  const all = events.length ? [...items, { Put: { TableName: db.table, Item: outboxItem(events) } }] : items;
   for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
     await backoff(attempt);
     try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { ok: true };
+      await db.doc.send(new TransactWriteCommand({ TransactItems: all }));
+      return { ok: true, invoices: [], events, ...(events.length ? { outbox: outboxKeyOf(events) } : {}) };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
@@ -233,7 +256,7 @@ async function writeAlone(db: Db, items: TransactItem[]): Promise<WriteOutcome> 
 
 function numbered(draft: InvoiceDraft, n: bigint): Invoice {
   const number = invoiceNumber(n);
-  return { ...draft, id: number, number, status: "OPEN" };
+  return { ...draft, id: number, number, status: issuedStatus(draft) };
 }
 
 function counterUpdate(db: Db, previous: bigint, taken: bigint): TransactItem {
@@ -265,6 +288,8 @@ function invoiceItem(invoice: Invoice, events: BillingEvent[]): Item {
 }
 
 export function toInvoice(item: Item): Invoice {
+  const grant = item.grant as Item | undefined;
+  const reversal = item.reversal as Item | undefined;
   return {
     id: item.id as string,
     number: item.number as string,
@@ -281,13 +306,31 @@ export function toInvoice(item: Item): Invoice {
         quantity: big(l.quantity),
         unitPrice: big(l.unitPrice),
         amount: big(l.amount),
+        ...(l.periodStart ? { periodStart: l.periodStart as string, periodEnd: l.periodEnd as string } : {}),
       }),
     ),
     subtotal: big(item.subtotal),
     total: big(item.total),
+    creditedToAccount: big(item.creditedToAccount),
     createdAt: item.createdAt as string,
+    ...(grant ? { grant: toGrant(grant) } : {}),
+    ...(reversal
+      ? {
+          reversal: {
+            kind: reversal.kind as InvoiceReversal["kind"],
+            granted: big(reversal.granted),
+            unspent: big(reversal.unspent),
+            spent: big(reversal.spent),
+          },
+        }
+      : {}),
   };
 }
+
+const toGrant = (g: Item): InvoiceGrant =>
+  g.kind === "CREDIT_PACK"
+    ? { kind: "CREDIT_PACK", credits: big(g.credits) }
+    : { kind: "TOP_UP", amount: big(g.amount) };
 
 export async function getInvoice(db: Db, id: string): Promise<Invoice | undefined> {
   const item = await getItem(db, keys.invoice(id));
@@ -326,29 +369,4 @@ export async function listInvoices(
   } while (startKey && (!page.limit || invoices.length < page.limit));
   return invoices;
 }
-
-/** Moves an invoice from `from` to `to`; undefined when it was not in `from`. */
-export async function setInvoiceStatus(
-  db: Db,
-  id: string,
-  from: InvoiceStatus,
-  to: InvoiceStatus,
-): Promise<Invoice | undefined> {
-  try {
-    const { Attributes } = await db.doc.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: keys.invoice(id),
-        UpdateExpression: "SET #status = :to",
-        ConditionExpression: "#status = :from",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":from": from, ":to": to },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return toInvoice(Attributes as Item);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
 }

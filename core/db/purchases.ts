@@ -1,7 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import type { BillingEvent } from "../deps";
-import type { Invoice, InvoiceDraft } from "../invoices/invoice";
-import { writeWithInvoice } from "./invoices";
+import type { InvoiceDraft } from "../invoices/invoice";
+import { writeWithInvoices, type EventsFor, type Written } from "./invoices";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
@@ -32,11 +31,11 @@ export async function recordPurchase(
   db: Db,
   p: Purchase,
   invoice: InvoiceDraft,
-  eventsFor: (invoice: Invoice) => BillingEvent[],
+  eventsFor: EventsFor,
   wallet: { planCode: string; ceiling: bigint },
-): Promise<{ outcome: "recorded"; invoice: Invoice } | { outcome: "replayed" | "reused" | "walletChanged" }> {
+): Promise<{ outcome: "recorded"; written: Written } | { outcome: "replayed" | "reused" | "walletChanged" }> {
   const [first, second] = p.kind === "CREDIT_PACK" ? ["credits", "purchasedCredits"] : ["topUps", "balance"];
-  const written = await writeWithInvoice(
+  const written = await writeWithInvoices(
     db,
     [
       {
@@ -63,10 +62,10 @@ export async function recordPurchase(
         },
       },
     ],
-    invoice,
+    [invoice],
     eventsFor,
   ).finally(() => forgetWallet(db, p.customerId));
-  if (written.ok) return { outcome: "recorded", invoice: written.invoice! };
+  if (written.ok) return { outcome: "recorded", written };
   const old = written.reasons[0]?.Item;
   if (!old) {
     if (written.reasons[1]?.Code === "ConditionalCheckFailed") return { outcome: "walletChanged" };

@@ -3,8 +3,10 @@
  * conditional UpdateItem that goes into a usage transaction.
  */
 import type { Guard } from "../models/types";
-import type { Wallet } from "../wallet";
+import type { CloseLease, Wallet } from "../wallet";
 import type { Db } from "./client";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { big, bigMap, getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 
@@ -23,7 +25,10 @@ export function toWallet(item: Item): Wallet {
     topUps: big(item.topUps),
     spent: big(item.spent),
     balance: big(item.balance),
+    accountCredit: big(item.accountCredit),
   };
+  if (item.closeLeaseOwner)
+    wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };
   if (item.planCode) {
     wallet.subscription = {
       planCode: item.planCode as string,
@@ -41,7 +46,7 @@ export function toWallet(item: Item): Wallet {
 
 /** The full item for a wallet, e.g. for its creation. */
 export function walletItem(wallet: Wallet): Item {
-  const { subscription, ...counters } = wallet;
+  const { subscription, closeLease: _lease, ...counters } = wallet;
   return { ...keys.wallet(wallet.customerId), type: ItemType.WALLET, ...counters, ...(subscription ?? {}) };
 }
 
@@ -149,13 +154,17 @@ export function usageUpdate(
   };
 }
 
+/** What a period change does to a catch-up's lease: keep it held until then, or release it. */
+export type LeaseChange = { hold: CloseLease } | "release";
+
 /**
  * The wallet half of a period change (subscribe, close, plan change, cancel): the subscription
  * and the period counters are SET, while the pools that purchases move concurrently (credits,
- * purchased credits, top-ups, balance) change by ADD of (after - before), so a purchase that lands
- * between the read and this write is kept. Conditioned on the subscription state that was read.
+ * purchased credits, top-ups, balance, account credit) change by ADD of (after - before), so a
+ * purchase that lands between the read and this write is kept. Conditioned on the wallet's version
+ * and the subscription state that was read.
  */
-export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
+export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: LeaseChange) {
   const values: Record<string, unknown> = {};
   const names: Record<string, string> = { "#status": "status" };
   const sets: string[] = [];
@@ -200,7 +209,12 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
   const adds: string[] = ["#version :one"];
   values[":one"] = 1;
   names["#version"] = "version";
-  for (const attribute of ["credits", "purchasedCredits", "topUps", "balance"] as const) {
+  if (lease === "release") removes.push("closeLeaseOwner", "closeLeaseUntil");
+  else if (lease) {
+    set("closeLeaseOwner", lease.hold.owner);
+    set("closeLeaseUntil", lease.hold.until);
+  }
+  for (const attribute of ["credits", "purchasedCredits", "topUps", "balance", "accountCredit"] as const) {
     const delta = after[attribute] - before[attribute];
     if (delta !== 0n) {
       values[`:d_${attribute}`] = delta;
@@ -237,4 +251,35 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet) {
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+/**
+ * Claims the catch-up lease of a wallet as it was read (its version, which the claim bumps, so a
+ * period change computed before the claim cannot land after it). False when the wallet changed or
+ * another live lease holds it.
+ */
+export async function claimCloseLease(db: Db, wallet: Wallet, lease: CloseLease, now: number): Promise<boolean> {
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.wallet(wallet.customerId),
+        UpdateExpression: "SET closeLeaseOwner = :owner, closeLeaseUntil = :until ADD #version :one",
+        ConditionExpression:
+          "#version = :version AND (attribute_not_exists(closeLeaseUntil) OR closeLeaseUntil < :now OR closeLeaseOwner = :owner)",
+        ExpressionAttributeNames: { "#version": "version" },
+        ExpressionAttributeValues: {
+          ":owner": lease.owner,
+          ":until": lease.until,
+          ":one": 1,
+          ":version": wallet.version,
+          ":now": now,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

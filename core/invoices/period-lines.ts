@@ -1,34 +1,60 @@
 /**
  * The lines a period change bills (pure): the closed period's overage, as each consumption model
- * defines it, the next period's base fee, and the credit for unused time when a period is cut
- * short by an immediate change or cancellation.
+ * defines it, the next period's base fee, and the credit for the unused base fee when a period is
+ * cut short by an immediate plan change (or a cancellation asked to prorate). Each line names the
+ * period it bills.
  */
-import { divRound, SCALE, type Amount } from "../money";
+import { SCALE } from "../money";
 import { strategyFor } from "../models";
+import type { Ratio } from "../models/types";
 import type { Plan } from "../plans";
 import type { Wallet } from "../wallet";
-import { invoiceLine, type InvoiceLine } from "./invoice";
+import { fractionLine, invoiceLine, type InvoiceLine, type LinePeriod } from "./invoice";
 
-export function overageLines(wallet: Wallet, plan: Plan): InvoiceLine[] {
+/** The overage of `period` (the closed one, or its part up to an immediate change). */
+export function overageLines(wallet: Wallet, plan: Plan, period: LinePeriod): InvoiceLine[] {
   return strategyFor(plan.model)
     .overage(wallet, plan)
-    .map((o) => invoiceLine("OVERAGE", o.description, o.quantity, o.unitPrice, o.feature));
+    .map((o) => invoiceLine("OVERAGE", o.description, o.quantity, o.unitPrice, o.feature, period));
 }
 
-export function baseFeeLine(plan: Plan, period: { start: string; end: string }): InvoiceLine {
+export function baseFeeLine(plan: Plan, period: LinePeriod): InvoiceLine {
   return invoiceLine(
     "BASE_FEE",
     `${plan.name} (${period.start.slice(0, 10)} to ${period.end.slice(0, 10)})`,
     SCALE,
     plan.basePrice,
+    undefined,
+    period,
   );
 }
 
-/** A negative line crediting the base fee for the part of the period not used, pro rata by time. */
-export function prorationLine(plan: Plan, period: { start: string; end: string }, at: Date): InvoiceLine | undefined {
+/** The smaller of two exact fractions. */
+const least = (a: Ratio, b: Ratio | undefined): Ratio => (b && b.num * a.den < a.num * b.den ? b : a);
+
+/**
+ * The part of the base fee a period cut short at `at` gives back: basePrice x min(time left, grant
+ * left), both exact fractions, rounded once on the line. Grant left is what the period granted and
+ * is still unused (the model decides: plan credits, allowance, included units); a plan that grants
+ * nothing goes by time alone. So a customer who used up the grant gets nothing back, and one who
+ * used half of it gets at most half.
+ */
+export function prorationFraction(plan: Plan, wallet: Wallet, period: LinePeriod, at: Date): Ratio {
   const total = BigInt(Date.parse(period.end) - Date.parse(period.start));
-  const left = BigInt(Math.max(0, Date.parse(period.end) - at.getTime()));
-  if (left === 0n || plan.basePrice === 0n) return undefined;
-  const credit: Amount = divRound(plan.basePrice * left, total);
-  return invoiceLine("PRORATION", `Unused time on ${plan.name} after ${at.toISOString().slice(0, 10)}`, SCALE, -credit);
+  const left = BigInt(Math.max(0, Math.min(Date.parse(period.end) - at.getTime(), Number(total))));
+  const time: Ratio = total > 0n ? { num: left, den: total } : { num: 0n, den: 1n };
+  return least(time, strategyFor(plan.model).grantLeft(wallet, plan));
+}
+
+/** A negative line crediting the unused base fee (prorationFraction); none when there is nothing to credit. */
+export function prorationLine(plan: Plan, wallet: Wallet, period: LinePeriod, at: Date): InvoiceLine | undefined {
+  const fraction = prorationFraction(plan, wallet, period, at);
+  if (fraction.num === 0n || plan.basePrice === 0n) return undefined;
+  return fractionLine(
+    "PRORATION",
+    `Unused ${plan.name} after ${at.toISOString().slice(0, 10)}`,
+    -plan.basePrice,
+    fraction,
+    { start: at.toISOString(), end: period.end },
+  );
 }

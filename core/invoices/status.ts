@@ -1,13 +1,22 @@
 /**
  * Reading invoices and moving their status: OPEN -> PAID when the deploying company collected
  * payment, OPEN -> VOID to cancel one. Repeating a transition is a no-op; a paid invoice cannot be
- * voided and a void one cannot be paid (issue a new invoice instead).
+ * voided and a void one cannot be paid (issue a new invoice instead). Each transition is published
+ * (`invoice.paid`, `invoice.voided`) through the outbox, in the transaction that makes it. Voiding
+ * a CREDIT_PACK or TOP_UP invoice also takes back what it granted, in that same transaction
+ * (core/invoices/void.ts), and the invoice records what was taken back (`reversal`).
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { IdSchema, parseInput } from "../validation";
-import { getInvoice as readInvoice, listInvoices, setInvoiceStatus } from "../db/invoices";
+import { getInvoice as readInvoice, listInvoices } from "../db/invoices";
+import { writeInvoiceStatus } from "../db/invoice-status";
+import { outboxKeyOf } from "../db/outbox";
+import { invoicePaid, invoiceVoided, publish } from "../events";
+import { currentWallet } from "../usage/current";
+import { backoff, MAX_ATTEMPTS } from "../usage/retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
+import { reverseGrant } from "./void";
 
 export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id, "id"));
 
@@ -38,15 +47,37 @@ export async function customerInvoices(
   if (after && !from) throw new DomainError("BAD_USER_INPUT", "after is not an invoice of this customer");
   return listInvoices(deps.db, customerId, { limit: first, after: from });
 }
+/**
+ * Money owed to the customer from invoices whose subtotal was below zero (their `creditedToAccount`),
+ * kept on the wallet item (`accountCredit`) until account credit is applied to invoices.
+ */
+export const accountCreditOf = async (deps: Deps, customerId: string) =>
+  (await currentWallet(deps, customerId)).wallet.accountCredit;
 
 async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<Invoice> {
-  const invoice = await findInvoice(deps, id);
-  if (!invoice) throw new DomainError("NOT_FOUND", `invoice "${id}" not found`);
-  if (invoice.status === to) return invoice;
-  if (invoice.status !== "OPEN") {
-    throw new DomainError("BAD_USER_INPUT", `invoice ${invoice.number} is ${invoice.status} and cannot become ${to}`);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const invoice = await findInvoice(deps, id);
+    if (!invoice) throw new DomainError("NOT_FOUND", `invoice "${id}" not found`);
+    if (invoice.status === to) return invoice;
+    if (invoice.status !== "OPEN") {
+      throw new DomainError("BAD_USER_INPUT", `invoice ${invoice.number} is ${invoice.status} and cannot become ${to}`);
+    }
+    // A void takes back from the wallet as it is now: ended periods closed first, as any write does.
+    const reversal =
+      to === "VOID" && invoice.grant
+        ? reverseGrant((await currentWallet(deps, invoice.customerId, { close: true })).wallet, invoice.grant)
+        : undefined;
+    const now = (await deps.clock.now()).toISOString();
+    const after: Invoice = { ...invoice, status: to, ...(reversal ? { reversal: reversal.record } : {}) };
+    const events = [to === "PAID" ? invoicePaid(after, now) : invoiceVoided(after, now)];
+    // Written, or retried on a fresh read: the status moved (answered above), or the wallet did.
+    if ((await writeInvoiceStatus(deps.db, invoice, to, events, reversal)) === "written") {
+      await publish(deps, events, outboxKeyOf(events));
+      return after;
+    }
   }
-  return (await setInvoiceStatus(deps.db, invoice.id, "OPEN", to)) ?? transition(deps, id, to);
+  throw new DomainError("CONFLICT", "the invoice or its customer's wallet changed concurrently too often; retry");
 }
 
 export const markInvoicePaid = (deps: Deps, id: string) => transition(deps, id, "PAID");

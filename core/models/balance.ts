@@ -4,7 +4,7 @@
  * the plan blocks on exhaustion.
  */
 import { multiply, SCALE } from "../money";
-import { balanceOverage } from "../wallet";
+import { allowanceLeft, balanceOverage } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import type { AiPricing, ConsumptionStrategy } from "./types";
 
@@ -38,4 +38,6 @@ export const balance: ConsumptionStrategy = {
     const over = balanceOverage(wallet);
     return over > 0n ? [{ description: "Usage beyond the balance", quantity: SCALE, unitPrice: over }] : [];
   },
+  /** Allowance left / allowance granted this period (top-ups are not the plan's grant). */
+  grantLeft: (wallet) => (wallet.allowance > 0n ? { num: allowanceLeft(wallet), den: wallet.allowance } : undefined),
 };

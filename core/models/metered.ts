@@ -1,6 +1,7 @@
 /** METERED: usage adds to the period's counter; overage is billed at close; a hard `limit` blocks. */
-import { max } from "../money";
-import type { ConsumptionStrategy } from "./types";
+import { max, min } from "../money";
+import type { ConsumptionStrategy, Ratio } from "./types";
+import { topUpDebt } from "./debt";
 
 export const metered: ConsumptionStrategy = {
   price(_plan, feature, usage) {
@@ -16,7 +17,7 @@ export const metered: ConsumptionStrategy = {
     return { used, included, remaining: max(0n, included - used) };
   },
   overage(wallet, plan) {
-    return plan.features
+    const usage = plan.features
       .filter((f) => f.kind === "METERED")
       .map((f) => ({
         feature: f.feature,
@@ -30,5 +31,17 @@ export const metered: ConsumptionStrategy = {
         quantity: o.over,
         unitPrice: o.unitPrice,
       }));
+    return [...usage, ...topUpDebt(wallet)];
+  },
+  /** The smallest 1 - used/included over the features that include units, clamped to 0..1. */
+  grantLeft(wallet, plan) {
+    let least: Ratio | undefined;
+    for (const f of plan.features) {
+      const included = f.kind === "METERED" ? (f.included ?? 0n) : 0n;
+      if (included <= 0n) continue;
+      const left = { num: min(included, max(0n, included - (wallet.usage[f.feature] ?? 0n))), den: included };
+      if (!least || left.num * least.den < least.num * left.den) least = left;
+    }
+    return least;
   },
 };

@@ -59,9 +59,17 @@ export type FeatureView = { used: Amount; included?: Amount; remaining?: Amount;
 /** What a closed period owes beyond its base fee: quantity x exact unit price, rounded on the invoice. */
 export type OverageCharge = { description: string; feature?: string; quantity: Amount; unitPrice: Amount };
 
+/** An exact fraction num / den, 0 <= num <= den, den > 0. */
+export type Ratio = { num: bigint; den: bigint };
+
 export interface ConsumptionStrategy {
   price(plan: Plan, feature: PlanFeature, usage: Usage): Charge;
   view(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;
   /** The period's overage at close. */
   overage(wallet: Wallet, plan: Plan): OverageCharge[];
+  /**
+   * The part of what the period granted that is still unused, as an exact fraction; undefined when
+   * the plan grants nothing (then a proration credit goes by time alone).
+   */
+  grantLeft(wallet: Wallet, plan: Plan): Ratio | undefined;
 }

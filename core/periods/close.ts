@@ -1,81 +1,109 @@
 /**
- * Closing a billing period for one customer: one transaction, conditioned on the period it
- * closes, that renews the wallet and writes the invoice (the closed period's overage and the next
+ * Closing a customer's ended billing periods: one transaction, conditioned on the wallet it read,
+ * that renews the wallet and writes the invoices (each closed period's overage and the next
  * period's base fee). Running it twice, late, or concurrently with tracking bills once: the
  * loser's condition fails, nothing of it is written, and it reads the winner's result.
+ *
+ * A customer far behind (a sweeper that did not run, a test clock moved years ahead) is caught up
+ * by one worker: the closes due are computed in memory, oldest first, and written many to a
+ * transaction (core/periods/catch-up.ts). When that takes more than one transaction, the worker
+ * first claims a lease on the wallet (wall-clock time, renewed with each write, released with the
+ * last), so overlapping sweepers skip the customer and writes that find its period over wait for
+ * the catch-up instead of fighting it. A worker that dies leaves a lease that expires.
  */
-import { keys } from "../db/keys";
+import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { backoff, MAX_ATTEMPTS } from "../usage/retry";
 import { activeSubscription, type Wallet } from "../wallet";
-import { pricingPlan, loadWallet } from "../usage/load";
+import { loadWallet } from "../usage/load";
+import { claimCloseLease, type LeaseChange } from "../db/wallets";
 import { writePeriodChange } from "../db/subscriptions";
-import { draftInvoice, type Invoice } from "../invoices/invoice";
-import { baseFeeLine, overageLines } from "../invoices/period-lines";
-import { invoiceCreated, publish, subscriptionCanceled, subscriptionRenewed } from "../events";
-import { renewWallet } from "./renew";
+import { publish } from "../events";
+import { planCloses } from "./catch-up";
+
+/** How long a catch-up's lease lives without a write renewing it. */
+const LEASE_MS = 15_000;
+/** How long a write waits for another worker's catch-up of its customer before answering CONFLICT. */
+const WAIT_MS = 25_000;
 
 /** Closes every ended period of the wallet (oldest first) and returns the wallet as it is now. */
 export async function closeIfDue(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
   return (await closeDue(deps, wallet, now)).wallet;
 }
 
-/** The same, also counting the closes this call wrote (not those another writer won). */
-export async function closeDue(deps: Deps, wallet: Wallet, now: Date): Promise<{ wallet: Wallet; closed: number }> {
+export type CloseOutcome = { wallet: Wallet; closed: number; skipped: boolean };
+
+/**
+ * The same, counting the closes this call wrote (not those another writer won). When another
+ * worker holds the customer's catch-up lease: `onLeased: "wait"` (writes) waits for it to finish,
+ * `"skip"` (the sweeper) returns at once with `skipped`.
+ */
+export async function closeDue(
+  deps: Deps,
+  wallet: Wallet,
+  now: Date,
+  options: { onLeased?: "wait" | "skip" } = {},
+): Promise<CloseOutcome> {
+  const owner = randomUUID();
+  const waitUntil = Date.now() + WAIT_MS;
   let current = wallet;
-  let lost = 0;
+  let holding = false;
   let closed = 0;
+  let lost = 0;
   for (
     let sub = activeSubscription(current);
     sub && Date.parse(sub.periodEnd) <= now.getTime();
     sub = activeSubscription(current)
   ) {
-    const result = await closePeriod(deps, current, now);
-    if (result.written) closed++;
+    const lease = current.closeLease;
+    if (lease && lease.owner !== owner && lease.until > Date.now()) {
+      if (options.onLeased === "skip") return { wallet: current, closed, skipped: true };
+      if (Date.now() > waitUntil)
+        throw new DomainError("CONFLICT", "the customer's billing periods are still being caught up; retry");
+      await pause(100);
+      current = await loadWallet(deps, current.customerId);
+      continue;
+    }
+    const step = await planCloses(deps, current, now);
+    if (step.more && !holding) {
+      // More periods due than one transaction holds: claim the customer before writing any.
+      const until = Date.now() + LEASE_MS;
+      if (await claimCloseLease(deps.db, current, { owner, until }, Date.now())) {
+        holding = true;
+        current = { ...current, version: current.version + 1, closeLease: { owner, until } };
+      } else current = await loadWallet(deps, current.customerId);
+      continue;
+    }
+    const leaseChange: LeaseChange | undefined = holding
+      ? step.more
+        ? { hold: { owner, until: Date.now() + LEASE_MS } }
+        : "release"
+      : undefined;
+    const written = await writePeriodChange(deps.db, current, step.after, step.drafts, step.eventsFor, leaseChange);
+    if (written.ok) {
+      closed += step.closes;
+      await publish(deps, written.events, written.outbox);
+      const { closeLease: _released, ...after } = step.after;
+      current = {
+        ...after,
+        version: current.version + 1,
+        ...(leaseChange && leaseChange !== "release" ? { closeLease: leaseChange.hold } : {}),
+      };
+      if (leaseChange === "release") holding = false;
+      continue;
+    }
     // A wallet written meanwhile (a track, a purchase) makes the close retry on a fresh read.
-    else if (
-      result.wallet.subscription?.periodStart === sub.periodStart &&
-      result.wallet.subscription.status === sub.status
-    ) {
+    const fresh = await loadWallet(deps, current.customerId);
+    if (fresh.subscription?.periodStart === sub.periodStart && fresh.subscription.status === sub.status) {
       if (++lost >= MAX_ATTEMPTS)
         throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
       await backoff(lost);
     }
-    current = result.wallet;
+    if (fresh.closeLease?.owner !== owner) holding = false;
+    current = fresh;
   }
-  return { wallet: current, closed };
+  return { wallet: current, closed, skipped: false };
 }
 
-/** Closes the wallet's current period; returns the wallet after it, whoever closed it. */
-export async function closePeriod(
-  deps: Deps,
-  wallet: Wallet,
-  now: Date,
-): Promise<{ wallet: Wallet; written: boolean }> {
-  const sub = wallet.subscription!;
-  const plan = await pricingPlan(deps, sub.planCode);
-  const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
-  const after = renewWallet(wallet, plan, next);
-  const renewed = activeSubscription(after);
-  const lines = [
-    ...overageLines(wallet, plan),
-    ...(next && renewed ? [baseFeeLine(next, { start: renewed.periodStart, end: renewed.periodEnd })] : []),
-  ];
-  const draft = draftInvoice({
-    customerId: wallet.customerId,
-    currency: plan.currency,
-    periodStart: sub.periodStart,
-    periodEnd: sub.periodEnd,
-    lines,
-    createdAt: now.toISOString(),
-  });
-  const lifecycle = renewed
-    ? subscriptionRenewed(wallet.customerId, renewed, sub.periodEnd)
-    : subscriptionCanceled(wallet.customerId, sub, sub.periodEnd);
-  const events = (invoice: Invoice) => [invoiceCreated(invoice), lifecycle];
-  const written = await writePeriodChange(deps.db, wallet, after, draft, events);
-  if (!written.ok) return { wallet: await loadWallet(deps, wallet.customerId), written: false };
-  await publish(deps, events(written.invoice!), keys.invoice(written.invoice!.id));
-  return { wallet: after, written: true };
-}
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,9 @@
  * publishes events a crash left unpublished, then finds due subscriptions through the sparse,
  * sharded due index (no scans) and closes them with bounded concurrency, stopping cleanly when its
  * time budget runs out (the next run continues where it stopped). One failing customer is logged
- * and counted, never stopping the rest.
+ * and counted, never stopping the rest (and its writes never fail another customer's: see the group
+ * commit in core/db/invoices.ts); it is tried again on the next run. A customer whose catch-up
+ * another worker is running (core/periods/close.ts) is skipped: that worker finishes it.
  */
 import type { Deps } from "../deps";
 import { publishOutbox } from "../events";
@@ -16,11 +18,16 @@ import { loadWallet } from "../usage/load";
  * their transactions share the invoice counter and so are group-committed (core/db/invoices.ts).
  */
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
-/** found: due subscriptions seen; closed: periods this run closed (several per customer when it is behind). */
+/**
+ * found: due subscriptions seen; closed: periods this run closed (several per customer when it is
+ * behind); failed: customers whose close failed (logged); skipped: customers another worker was
+ * catching up.
+ */
 export type SweepResult = {
   found: number;
   closed: number;
   failed: number;
+  skipped: number;
   published: number;
   durationMs: number;
   complete: boolean;
@@ -34,6 +41,7 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
     found: 0,
     closed: 0,
     failed: 0,
+    skipped: 0,
     published: await publishOutbox(deps),
     durationMs: 0,
     complete: true,
@@ -50,8 +58,11 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       try {
         // Awaited first: `result.closed += await ...` reads result.closed before the await and
         // loses the counts other workers add meanwhile.
-        const { closed } = await closeDue(deps, await loadWallet(deps, next.value), now);
+        const { closed, skipped } = await closeDue(deps, await loadWallet(deps, next.value), now, {
+          onLeased: "skip",
+        });
         result.closed += closed;
+        if (skipped) result.skipped++;
       } catch (error) {
         result.failed++;
         console.error(

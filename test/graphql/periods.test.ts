@@ -175,7 +175,8 @@ const SUB = `plan { code } status currentPeriodStart currentPeriodEnd cancelAtPe
 describe("plan changes", () => {
   it("IMMEDIATE closes now with overage, credits the unused base fee pro rata and bills the new plan's full period", async () => {
     await f.customerOn("p1", "pro"); // Jan 1 - Feb 1: 31 days
-    await f.track({ customerId: "p1", feature: "api_calls", idempotencyKey: "p1-a", value: "12000" });
+    // 3,000 of 10,000 calls used: 70% of the grant left, more than the 21/31 of time left.
+    await f.track({ customerId: "p1", feature: "api_calls", idempotencyKey: "p1-a", value: "3000" });
     await f.advanceClock("2026-01-11T00:00:00Z"); // 10 of 31 days used
     const changed = await api.ok(
       `mutation { changePlan(customerId: "p1", planCode: "team", timing: IMMEDIATE) { ${SUB} } }`,
@@ -189,15 +190,14 @@ describe("plan changes", () => {
       scheduledPlan: null,
     });
     const [invoice] = await f.invoices("p1");
-    // 99 x 21/31 = 67.0645161290322580... credited
+    // 99 x min(21/31 of time, 7/10 of the calls) = 99 x 21/31 = 67.0645161290322580... credited
     expect(invoice).toMatchObject({
       number: "INV-000002",
       periodStart: "2026-01-01T00:00:00.000Z",
       periodEnd: "2026-01-11T00:00:00.000Z",
-      total: "252.94",
+      total: "232.94",
     });
     expect(invoice.lines).toEqual([
-      { kind: "OVERAGE", feature: "api_calls", quantity: "2000", unitPrice: "0.01", amount: "20.00" },
       { kind: "PRORATION", feature: null, quantity: "1", unitPrice: "-67.064516129032", amount: "-67.06" },
       { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "300.00", amount: "300.00" },
     ]);
@@ -274,18 +274,17 @@ describe("cancellation", () => {
     expect(await f.invoices("x1")).toHaveLength(2);
   });
 
-  it("IMMEDIATE: ends now with the overage so far and a credit for the unused base fee", async () => {
+  it("IMMEDIATE: ends now with the overage so far and, without prorate, no credit", async () => {
     await f.customerOn("x2", "pro");
     await f.track({ customerId: "x2", feature: "api_calls", idempotencyKey: "x2-a", value: "10001" });
-    await f.advanceClock("2026-01-16T12:00:00Z"); // 15.5 of 31 days used: half the fee back
+    await f.advanceClock("2026-01-16T12:00:00Z"); // 15.5 of 31 days used
     const canceled = await api.ok(`mutation { cancelSubscription(customerId: "x2", timing: IMMEDIATE) { status } }`);
     expect(canceled.cancelSubscription).toEqual({ status: "CANCELED" });
     const [final] = await f.invoices("x2");
     expect(final.lines).toEqual([
       { kind: "OVERAGE", feature: "api_calls", quantity: "1", unitPrice: "0.01", amount: "0.01" },
-      { kind: "PRORATION", feature: null, quantity: "1", unitPrice: "-49.50", amount: "-49.50" },
     ]);
-    expect(final.total).toBe("-49.49");
+    expect(final.total).toBe("0.01");
     const refused = await f.track({ customerId: "x2", feature: "api_calls", idempotencyKey: "x2-b", value: 1 });
     expect(refused.errors?.[0]?.extensions?.code).toBe("NO_SUBSCRIPTION");
   });

@@ -28,16 +28,17 @@ beforeEach(async () => {
 const summary = (events: BillingEvent[]) => events.map((e) => [e.type, e.id]);
 
 describe("events out", () => {
-  it("publishes invoice.created on subscribe, and invoice.created + subscription.renewed on a close", async () => {
+  it("publishes invoice.created + subscription.created on subscribe, and invoice.created + subscription.renewed on a close", async () => {
     await subscribe(deps, "acme", "daily");
     await deps.clock.advance(new Date("2026-01-02T00:00:00Z"));
     await closeDuePeriods(deps);
     expect(summary(deps.publisher.published)).toEqual([
       ["invoice.created", "invoice.created:INV-000001"],
+      ["subscription.created", "subscription.created:acme:2026-01-01T00:00:00.000Z"],
       ["invoice.created", "invoice.created:INV-000002"],
       ["subscription.renewed", "subscription.renewed:acme:2026-01-02T00:00:00.000Z"],
     ]);
-    expect(deps.publisher.published[1]).toMatchObject({
+    expect(deps.publisher.published[2]).toMatchObject({
       version: 1,
       detail: { invoice: { number: "INV-000002", total: "2.00", customerId: "acme" } },
     });
@@ -60,7 +61,10 @@ describe("events out", () => {
     down = false;
     const sweep = await closeDuePeriods(flaky);
     expect(sweep.published).toBe(1);
-    expect(summary(delivered)).toEqual([["invoice.created", "invoice.created:INV-000001"]]);
+    expect(summary(delivered)).toEqual([
+      ["invoice.created", "invoice.created:INV-000001"],
+      ["subscription.created", "subscription.created:acme:2026-01-01T00:00:00.000Z"],
+    ]);
     expect((await closeDuePeriods(flaky)).published).toBe(0);
   });
 
@@ -90,7 +94,7 @@ describe("events out", () => {
     await trackUsage(deps, { customerId: "credits", feature: "images", idempotencyKey: "i2" });
     await trackUsage(deps, { customerId: "acme", feature: "calls", idempotencyKey: "c1" });
     await trackUsage(deps, { customerId: "acme", feature: "calls", idempotencyKey: "c2" });
-    const tracked = deps.publisher.published.filter((e) => e.type !== "invoice.created");
+    const tracked = deps.publisher.published.filter((e) => ["credits.depleted", "balance.negative"].includes(e.type));
     expect(tracked.map((e) => [e.id, e.detail])).toEqual([
       [
         "credits.depleted:credits:2026-01-01T00:00:00.000Z",

@@ -1,0 +1,83 @@
+/**
+ * Moving an invoice's status: the status, its event in the outbox and, for a void that takes a
+ * purchase back, the wallet change, in one transaction. Conditioned on the status it moves from
+ * (so it happens once) and, with a wallet change, on the wallet version the reversal was computed
+ * from (so what it reports is exactly what it did).
+ */
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import type { BillingEvent } from "../deps";
+import type { InvoiceReversal, InvoiceStatus } from "../invoices/invoice";
+import type { Wallet } from "../wallet";
+import type { Db } from "./client";
+import type { TransactItem } from "./invoices";
+import { keys } from "./keys";
+import { outboxItem } from "./outbox";
+import { forgetWallet } from "./wallet-cache";
+
+/** What a reversal does to the wallet it was computed on: pools move by these (negative) amounts. */
+export type WalletReversal = {
+  wallet: Wallet;
+  record: InvoiceReversal;
+  add: Partial<Record<"credits" | "purchasedCredits" | "topUps" | "balance", bigint>>;
+};
+
+export type StatusWrite = "written" | "status-changed" | "wallet-changed" | "conflict";
+
+export async function writeInvoiceStatus(
+  db: Db,
+  invoice: { id: string; status: InvoiceStatus },
+  to: InvoiceStatus,
+  events: BillingEvent[],
+  reversal?: WalletReversal,
+): Promise<StatusWrite> {
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.invoice(invoice.id),
+        UpdateExpression: `SET #status = :to${reversal ? ", reversal = :reversal" : ""}`,
+        ConditionExpression: "#status = :from",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":from": invoice.status,
+          ":to": to,
+          ...(reversal ? { ":reversal": { ...reversal.record } } : {}),
+        },
+      },
+    },
+    { Put: { TableName: db.table, Item: outboxItem(events) } },
+  ];
+  if (reversal) items.push({ Update: walletReversal(db, reversal) });
+  try {
+    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    return "written";
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const reasons = error.CancellationReasons ?? [];
+    if (reasons[0]?.Code === "ConditionalCheckFailed") return "status-changed";
+    if (reasons[2]?.Code === "ConditionalCheckFailed") return "wallet-changed";
+    if (reasons.some((r) => r.Code === "TransactionConflict")) return "conflict";
+    throw error;
+  } finally {
+    if (reversal) forgetWallet(db, reversal.wallet.customerId);
+  }
+}
+
+function walletReversal(db: Db, { wallet, add }: WalletReversal) {
+  const values: Record<string, unknown> = { ":one": 1, ":version": wallet.version };
+  const adds = ["#version :one"];
+  for (const [attribute, delta] of Object.entries(add)) {
+    if (!delta) continue;
+    values[`:${attribute}`] = delta;
+    adds.push(`${attribute} :${attribute}`);
+  }
+  return {
+    TableName: db.table,
+    Key: keys.wallet(wallet.customerId),
+    UpdateExpression: `ADD ${adds.join(", ")}`,
+    ConditionExpression: "#version = :version",
+    ExpressionAttributeNames: { "#version": "version" },
+    ExpressionAttributeValues: values,
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * What voiding a CREDIT_PACK or TOP_UP invoice takes back (pure). The invoice was never paid, so
+ * everything it granted leaves the wallet: the part still unspent simply goes, and the part already
+ * spent stays owed, as negative purchased credits (a pack) or a top-up pool below zero (a top-up).
+ * A debt nets against what the customer has: the period's unused plan credits or allowance repay
+ * it first; a money debt still owed at the close is billed as overage, a credit debt carries until
+ * the next grant or pack fills it (core/wallet.ts). Purchased credits and top-ups are fungible: what
+ * was spent is counted against the voided purchase only as far as the rest of its pool does not
+ * cover it.
+ */
+import { min, max } from "../money";
+import { purchasedCreditsLeft, topUpsLeft, type Wallet } from "../wallet";
+import type { WalletReversal } from "../db/invoice-status";
+import type { InvoiceGrant } from "./invoice";
+
+export function reverseGrant(wallet: Wallet, grant: InvoiceGrant): WalletReversal {
+  if (grant.kind === "CREDIT_PACK") {
+    const unspent = min(grant.credits, max(0n, purchasedCreditsLeft(wallet)));
+    return {
+      wallet,
+      record: { kind: grant.kind, granted: grant.credits, unspent, spent: grant.credits - unspent },
+      add: { credits: -grant.credits, purchasedCredits: -grant.credits },
+    };
+  }
+  const unspent = min(grant.amount, topUpsLeft(wallet));
+  return {
+    wallet,
+    record: { kind: grant.kind, granted: grant.amount, unspent, spent: grant.amount - unspent },
+    add: { topUps: -grant.amount, balance: -grant.amount },
+  };
+}
