@@ -7,9 +7,13 @@
  * closeDuePeriods over 10,000 due subscriptions, the Lambda bundles' sizes and cold start, and the
  * cost per tracked event. Prints one table and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup]
+ * It also catches up one customer three years of DAY periods behind (section 8), once through
+ * the sweeper and once lazily through a track, in periods per second.
+ *
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up]
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
+ *     --only catch-up: section 8 alone (no API server), printed as its one line
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -34,6 +38,7 @@ import { createPlan } from "../core/plans";
 import { createCustomer } from "../core/customers";
 import { subscribe } from "../core/subscriptions";
 import { closeDuePeriods } from "../core/periods/sweep";
+import { trackUsage } from "../core/usage/track";
 import { addIntervals } from "../core/periods/arithmetic";
 import { emptyWallet, openPeriod } from "../core/wallet";
 import { units } from "../core/money";
@@ -48,6 +53,7 @@ const CLOSES = QUICK ? 2_000 : 10_000;
 /** Operations per side before anything is measured (section 0). */
 const WARMUP = process.argv.includes("--no-warmup") ? 0 : QUICK ? 3_000 : 6_000;
 const MIX = 100;
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 /** AWS public on-demand prices (us-east-1), USD. */
 const PRICE = {
@@ -74,6 +80,13 @@ async function main() {
     await dynamo.stop();
   };
   try {
+    if (ONLY === "catch-up") {
+      const catchUp = await benchCatchUp(dynamo.endpoint);
+      console.log(renderCatchUp(catchUp));
+      log(`bench: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
+    if (ONLY) throw new Error(`--only: unknown section "${ONLY}" (known: catch-up)`);
     const results = await benchmark(dynamo.endpoint, (child) => (server = child));
     results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
     writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -376,7 +389,85 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
 
   // ---- 7: cost per tracked event.
   results.cost = costs(results, eventBytes, walletBytes);
+
+  // ---- 8: one customer three years of DAY periods behind, caught up.
+  results.catchUp = await benchCatchUp(endpoint);
   return results;
+}
+
+/** Daily periods from 2026 to 2028 (a leap year). */
+const CATCH_UP_PERIODS = 365 + 365 + 366;
+
+/**
+ * Section 8: two customers on a DAY plan whose periods started CATCH_UP_PERIODS days ago (seeded
+ * as wallets, real clock), caught up once by the sweeper and once lazily by a trackUsage, each
+ * timed alone: periods closed per second and DynamoDB requests per period.
+ */
+async function benchCatchUp(endpoint: string): Promise<Results> {
+  const table = `${TABLE}-catch-up`;
+  const db = createDb({ table, endpoint });
+  let counts: Counts = emptyCounts();
+  countRequests(db.raw, () => counts);
+  const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
+  await ensureTable(db.raw, table);
+  log(`bench: catch-up of ${CATCH_UP_PERIODS} DAY periods...`);
+  await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
+  const daily = await createPlan(deps, {
+    code: "catch-up-daily",
+    name: "Catch-up daily",
+    model: "METERED",
+    basePrice: units(1),
+    interval: "DAY",
+    features: [{ feature: "api_calls", included: units(100), overagePrice: 10_000_000_000n }],
+  });
+  const behind = async (id: string) => {
+    const start = new Date(Date.now() - CATCH_UP_PERIODS * 86_400_000 - 60_000);
+    await createCustomer(deps, { id });
+    const sub = {
+      planCode: daily.code,
+      status: "ACTIVE" as const,
+      anchor: start.toISOString(),
+      periodIndex: 0,
+      periodStart: start.toISOString(),
+      periodEnd: addIntervals(start, "DAY", 1).toISOString(),
+      cancelAtPeriodEnd: false,
+    };
+    const wallet = { ...openPeriod(emptyWallet(id), daily, sub), version: 1, usage: { api_calls: units(150) } };
+    const item = marshall({ ...walletItem(wallet), ...keys.due(id, sub.periodEnd) }, { removeUndefinedValues: true });
+    await db.raw.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ PutRequest: { Item: item } }] } }));
+  };
+  const timed = async (what: () => Promise<unknown>) => {
+    counts = emptyCounts();
+    const t0 = performance.now();
+    await what();
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      seconds,
+      periodsPerSec: CATCH_UP_PERIODS / seconds,
+      requestsPerPeriod: perOp(counts.requests, CATCH_UP_PERIODS),
+    };
+  };
+  let swept = 0;
+  // Each customer seeded just before its run, so the sweeper finds only its own.
+  await behind("behind-sweep");
+  const sweep = await timed(async () => {
+    swept = (await closeDuePeriods(deps, { budgetMs: 240_000 })).closed;
+  });
+  await behind("behind-track");
+  const track = await timed(() =>
+    trackUsage(deps, { customerId: "behind-track", feature: "api_calls", idempotencyKey: "catch-up-0" }),
+  );
+  const closedByTrack = (await getWallet(db, "behind-track"))!.subscription!.periodIndex;
+  log(
+    `  sweeper: ${swept} periods in ${sweep.seconds.toFixed(2)} s (${sweep.periodsPerSec.toFixed(0)}/s); track: ${closedByTrack} in ${track.seconds.toFixed(2)} s (${track.periodsPerSec.toFixed(0)}/s)`,
+  );
+  return { periods: CATCH_UP_PERIODS, sweptPeriods: swept, trackPeriods: closedByTrack, sweep, track };
+}
+
+function renderCatchUp(c: Results): string {
+  return [
+    `catch-up of ${c.periods} DAY periods, one customer: sweeper ${c.sweep.periodsPerSec.toFixed(0)} periods/s (${c.sweep.seconds.toFixed(2)} s, ${fmtReq(c.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${c.track.periodsPerSec.toFixed(0)} periods/s (${c.track.seconds.toFixed(2)} s, ${fmtReq(c.track.requestsPerPeriod)} per period)`,
+  ].join("\n");
 }
 
 /** Capacity by AWS's rules from item sizes, and dollars per million tracked events. */
@@ -566,6 +657,15 @@ function render(r: Results): string {
     `${f2(cl.ratioToRawTx)}x`,
     `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`,
   ]);
+  if (r.catchUp)
+    rows.push([
+      `catch-up, ${r.catchUp.periods} DAY periods behind`,
+      `${f0(r.catchUp.sweep.periodsPerSec)} periods/s`,
+      "",
+      "",
+      "",
+      `sweeper ${f1(r.catchUp.sweep.seconds)} s (${fmtReq(r.catchUp.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${f0(r.catchUp.track.periodsPerSec)} periods/s`,
+    ]);
   const cs = r.coldStart;
   for (const [name, s] of Object.entries(cs.bundles as Record<string, { bytes: number; sdkBytes: number }>))
     rows.push([

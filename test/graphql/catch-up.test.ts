@@ -1,0 +1,109 @@
+/**
+ * Catching up a customer many periods behind (issue 12, item 8): one worker closes them all, many
+ * closes to a transaction; tracks arriving meanwhile wait for it instead of answering CONFLICT;
+ * overlapping sweeps do not fight over the customer. Every period is billed exactly once, with
+ * gapless numbers.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "../support/server";
+import { fixtures } from "../support/fixtures";
+
+let api: TestApi;
+let f: ReturnType<typeof fixtures>;
+
+beforeEach(async () => {
+  api = await startTestApi(); // 2026-01-01T00:00:00Z
+  f = fixtures(api);
+  await f.features({ api_calls: "METERED" });
+  await f.plan({
+    code: "daily",
+    model: "METERED",
+    basePrice: "1",
+    interval: "DAY",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  });
+});
+afterEach(() => api.close());
+
+/** 2026, 2027 and 2028 (a leap year): 1,096 daily periods. */
+const THREE_YEARS = "2029-01-01T00:00:00Z";
+const DAYS = 365 + 365 + 366;
+
+const invoiceSummary = async (customerId: string) => {
+  const data = await api.ok(
+    `query($c: ID!) { customer(id: $c) { subscription { currentPeriodStart } invoices { number periodStart total lines { kind amount periodStart periodEnd } } } }`,
+    { c: customerId },
+  );
+  return data.customer;
+};
+
+describe("three years of DAY periods behind", () => {
+  it("a track closes them all in one go and books into the current period; every day is billed once", async () => {
+    await f.customerOn("late", "daily");
+    await f.track({ customerId: "late", feature: "api_calls", idempotencyKey: "late-0", value: "150" });
+    await f.advanceClock(THREE_YEARS);
+    const started = performance.now();
+    const tracked = await f.track({ customerId: "late", feature: "api_calls", idempotencyKey: "late-1", value: "1" });
+    const seconds = (performance.now() - started) / 1000;
+    expect(tracked.errors).toBeUndefined();
+    expect(tracked.data.trackUsage.event.periodStart).toBe("2029-01-01T00:00:00.000Z");
+    // A floor far below the bench's number (bench/run.ts --only catch-up), to catch a return to
+    // one transaction per period without failing on a loaded machine.
+    console.log(`catch-up: ${DAYS} periods in ${seconds.toFixed(2)} s`);
+    expect(DAYS / seconds).toBeGreaterThan(20);
+
+    const { subscription, invoices } = await invoiceSummary("late");
+    expect(subscription.currentPeriodStart).toBe("2029-01-01T00:00:00.000Z");
+    expect(invoices).toHaveLength(1 + DAYS);
+    expect(invoices.map((i: { number: string }) => i.number)).toEqual(
+      Array.from({ length: 1 + DAYS }, (_, n) => `INV-${String(1 + DAYS - n).padStart(6, "0")}`),
+    );
+    const first = invoices.at(-2);
+    expect(first).toEqual({
+      number: "INV-000002",
+      periodStart: "2026-01-01T00:00:00.000Z",
+      total: "1.50",
+      lines: [
+        {
+          kind: "OVERAGE",
+          amount: "0.50",
+          periodStart: "2026-01-01T00:00:00.000Z",
+          periodEnd: "2026-01-02T00:00:00.000Z",
+        },
+        {
+          kind: "BASE_FEE",
+          amount: "1.00",
+          periodStart: "2026-01-02T00:00:00.000Z",
+          periodEnd: "2026-01-03T00:00:00.000Z",
+        },
+      ],
+    });
+    expect(new Set(invoices.slice(0, -2).map((i: { total: string }) => i.total))).toEqual(new Set(["1.00"]));
+    const renewed = api.deps.publisher.published.filter((e) => e.type === "subscription.renewed");
+    expect(renewed).toHaveLength(DAYS);
+    expect(new Set(renewed.map((e) => e.id)).size).toBe(DAYS);
+    expect(await api.ok(`mutation { closeDuePeriods }`)).toEqual({ closeDuePeriods: 0 });
+  });
+
+  it("tracks and two sweeps arriving together: none answers CONFLICT, and the periods are closed once", async () => {
+    await f.customerOn("busy", "daily");
+    await f.advanceClock("2027-01-01T00:00:00Z"); // 365 periods
+    const results = await Promise.all([
+      api.gql(`mutation { closeDuePeriods }`),
+      ...Array.from({ length: 6 }, (_, i) =>
+        f.track({ customerId: "busy", feature: "api_calls", idempotencyKey: `busy-${i}`, value: "1" }),
+      ),
+      api.gql(`mutation { closeDuePeriods }`),
+    ]);
+    const sweeps = [results[0]!, results.at(-1)!];
+    const tracks = results.slice(1, -1);
+    expect(tracks.map((t) => t.errors?.[0]?.extensions?.code ?? "ok")).toEqual(Array(6).fill("ok"));
+    expect(tracks.map((t) => t.data.trackUsage.event.periodStart)).toEqual(Array(6).fill("2027-01-01T00:00:00.000Z"));
+    expect(sweeps.map((s) => s.errors)).toEqual([undefined, undefined]);
+    const { invoices } = await invoiceSummary("busy");
+    expect(invoices).toHaveLength(1 + 365); // the subscription's, then one per day closed
+    expect(new Set(invoices.map((i: { periodStart: string }) => i.periodStart)).size).toBe(365);
+    const usage = await api.ok(`{ customer(id: "busy") { usage { used } } }`);
+    expect(usage.customer.usage).toEqual([{ used: "6" }]);
+  });
+});
