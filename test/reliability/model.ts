@@ -10,6 +10,18 @@
  *   (never expire), and overage (spend beyond both, invoiced at close). Spend takes the allowance,
  *   then top-ups, then becomes overage. A top-up first pays down overage already run up this period
  *   (the funds are prepaid and the spend is still uninvoiced), the rest stays as a top-up.
+ *
+ * Issue 12 adds:
+ * - Proration: an immediate change (or a cancel asked to prorate) credits basePrice x min(time
+ *   left, grant left) of the period cut short, the fraction rounded once to cents; grant left is
+ *   plan credits left / granted (CREDITS), allowance left / allowance (BALANCE), the least
+ *   (included - used) / included over features that include units (METERED), or time alone.
+ * - An invoice with no line is not issued; a total is never below zero: it stops at 0.00 and the
+ *   rest goes to the customer's account credit; an invoice with nothing to collect is PAID.
+ * - Voiding an OPEN pack or top-up invoice takes all it granted back: the pack pool or the top-up
+ *   pool may go below zero (a debt). The next purchase of that kind fills a debt first; the period's
+ *   own grant left unused covers it (plan credits, allowance: shown so, and at the close); what a
+ *   close still finds owed is billed (money: as overage, on any plan) or carried (credits).
  */
 export const S = 10n ** 12n;
 /**
@@ -79,8 +91,26 @@ export type MSub = {
   cancelAtPeriodEnd: boolean;
   scheduledPlanCode?: string;
 };
-export type MLine = { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint };
-export type MInvoice = { customerId: string; periodStart?: number; periodEnd?: number; lines: MLine[]; total: bigint };
+export type MLine = {
+  kind: string;
+  feature?: string;
+  quantity: bigint;
+  unitPrice: bigint;
+  amount: bigint;
+  periodStart?: number;
+  periodEnd?: number;
+};
+export type MGrant = { kind: "CREDIT_PACK" | "TOP_UP"; value: bigint };
+export type MInvoice = {
+  customerId: string;
+  periodStart?: number;
+  periodEnd?: number;
+  lines: MLine[];
+  total: bigint;
+  status: "OPEN" | "PAID" | "VOID";
+  grant?: MGrant;
+  reversal?: { granted: bigint; unspent: bigint; spent: bigint };
+};
 export type MEvent = {
   key: string;
   payload: string;
@@ -91,16 +121,23 @@ export type MEvent = {
   periodStart: number;
 };
 
+/**
+ * `packCredits` and `topUpsLeft` go below zero only by a void (a debt). `planCreditsLeft` and
+ * `allowanceLeft` are what the period's usage left of its grant (`planCreditsGranted`, the plan's
+ * base price), before any debt is counted against them (see the views).
+ */
 export type MCustomer = {
   id: string;
   sub?: MSub;
   usage: Map<string, bigint>;
+  planCreditsGranted: bigint;
   planCreditsLeft: bigint;
   packCredits: bigint;
   allowanceLeft: bigint;
   topUpsLeft: bigint;
   overage: bigint;
   spent: bigint;
+  accountCredit: bigint;
   events: Map<string, MEvent>;
   purchases: Map<string, string>;
 };
@@ -132,7 +169,9 @@ export type TrackArgs = {
   tokens?: MTokens;
 };
 /** `cost`: what an accepted (or replayed) BALANCE track was charged, as the answer must show it. */
-export type Outcome = { ok: true; replayed?: boolean; cost?: bigint } | { ok: false; code: string };
+export type Outcome =
+  | { ok: true; replayed?: boolean; cost?: bigint; reversal?: MInvoice["reversal"] | null }
+  | { ok: false; code: string };
 
 /**
  * One AI call's cost: the exact sum over token types of tokens x price per 1M x (10,000 + margin)
@@ -162,12 +201,14 @@ export class BillingModel {
     this.customers.set(id, {
       id,
       usage: new Map(),
+      planCreditsGranted: 0n,
       planCreditsLeft: 0n,
       packCredits: 0n,
       allowanceLeft: 0n,
       topUpsLeft: 0n,
       overage: 0n,
       spent: 0n,
+      accountCredit: 0n,
       events: new Map(),
       purchases: new Map(),
     });
@@ -182,49 +223,110 @@ export class BillingModel {
   plan = (code: string) => this.plans.get(code)!;
   credits = (c: MCustomer) => c.planCreditsLeft + c.packCredits;
   balance = (c: MCustomer) => c.allowanceLeft + c.topUpsLeft - c.overage;
+  /** What the customer is shown: the grant left, less a debt it covers. */
+  planCreditsShown = (c: MCustomer) => minB(c.planCreditsLeft, maxB(0n, this.credits(c)));
+  allowanceShown = (c: MCustomer) => minB(c.allowanceLeft, maxB(0n, this.balance(c)));
+  /** Money owed at a close: spend beyond allowance and top-ups, a top-up debt the allowance left does not cover. */
+  owed = (c: MCustomer) => maxB(0n, -this.balance(c));
 
-  /** A new period of `plan` (or none): usage restarts, plan credits and allowance granted afresh. */
-  private openPeriod(c: MCustomer, plan: MPlan | undefined, sub: MSub) {
+  /**
+   * A new period of `plan` (or none): usage restarts, plan credits and allowance granted afresh.
+   * `billed`: the period that ends was closed with its money owed on the invoice (a running
+   * period); else (a canceled customer subscribing again) the pools carry as they are, a debt too.
+   */
+  private openPeriod(c: MCustomer, plan: MPlan | undefined, sub: MSub, billed = true) {
+    if (billed) {
+      // Credits cannot be billed: unused plan credits cover a pack debt, the rest carries.
+      if (c.packCredits < 0n) c.packCredits = minB(0n, c.planCreditsLeft + c.packCredits);
+      // Money owed was billed; a top-up debt the unused allowance covered is settled.
+      if (c.topUpsLeft < 0n) c.topUpsLeft = 0n;
+    }
     c.sub = sub;
     c.usage = new Map();
     c.spent = 0n;
     c.overage = 0n;
-    c.planCreditsLeft = plan?.model === "CREDITS" ? plan.includedCredits : 0n;
+    c.planCreditsGranted = plan?.model === "CREDITS" ? plan.includedCredits : 0n;
+    c.planCreditsLeft = c.planCreditsGranted;
     c.allowanceLeft = plan?.model === "BALANCE" ? plan.basePrice : 0n;
   }
 
-  private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }) {
+  private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }, grant?: MGrant) {
+    if (!lines.length) return;
+    const sum = lines.reduce((s, l) => s + l.amount, 0n);
+    const total = maxB(0n, sum);
+    c.accountCredit += total - sum;
     this.invoices.push({
       customerId: c.id,
       ...(period ? { periodStart: period.start, periodEnd: period.end } : {}),
       lines,
-      total: lines.reduce((s, l) => s + l.amount, 0n),
+      total,
+      status: total === 0n ? "PAID" : "OPEN",
+      ...(grant ? { grant } : {}),
     });
   }
 
-  private line(kind: string, quantity: bigint, unitPrice: bigint, feature?: string): MLine {
-    return { kind, ...(feature ? { feature } : {}), quantity, unitPrice, amount: cents(times(quantity, unitPrice)) };
+  private line(kind: string, quantity: bigint, unitPrice: bigint, feature?: string, period?: [number, number]): MLine {
+    return {
+      kind,
+      ...(feature ? { feature } : {}),
+      quantity,
+      unitPrice,
+      amount: cents(times(quantity, unitPrice)),
+      ...(period ? { periodStart: period[0], periodEnd: period[1] } : {}),
+    };
   }
 
-  private overageLines(c: MCustomer, plan: MPlan): MLine[] {
+  /** The money a period owes beyond its base fee, for `period` (the closed one, or its part used). */
+  private overageLines(c: MCustomer, plan: MPlan, period: [number, number]): MLine[] {
+    const lines: MLine[] = [];
     if (plan.model === "METERED") {
-      return plan.features.flatMap((f) => {
-        if (f.kind !== "METERED") return [];
+      for (const f of plan.features) {
+        if (f.kind !== "METERED") continue;
         const over = maxB(0n, (c.usage.get(f.feature) ?? 0n) - (f.included ?? 0n));
-        return over > 0n ? [this.line("OVERAGE", over, f.overagePrice ?? 0n, f.feature)] : [];
-      });
+        if (over > 0n) lines.push(this.line("OVERAGE", over, f.overagePrice ?? 0n, f.feature, period));
+      }
     }
-    if (plan.model === "BALANCE" && c.overage > 0n) return [this.line("OVERAGE", S, c.overage)];
-    return [];
+    // BALANCE: spend beyond the balance; any model: a voided top-up that was spent.
+    if (this.owed(c) > 0n) lines.push(this.line("OVERAGE", S, this.owed(c), undefined, period));
+    return lines;
   }
 
-  private baseFee = (plan: MPlan) => this.line("BASE_FEE", S, plan.basePrice);
+  private baseFee = (plan: MPlan, sub: MSub) =>
+    this.line("BASE_FEE", S, plan.basePrice, undefined, [sub.periodStart, sub.periodEnd]);
 
-  private proration(plan: MPlan, sub: MSub): MLine[] {
-    const total = BigInt(sub.periodEnd - sub.periodStart);
-    const left = BigInt(Math.max(0, sub.periodEnd - this.now));
-    if (left === 0n || plan.basePrice === 0n) return [];
-    return [this.line("PRORATION", S, -roundDiv(plan.basePrice * left, total))];
+  /** The part of what the period granted still unused, as [num, den]; undefined: the plan grants nothing. */
+  private grantLeft(c: MCustomer, plan: MPlan): [bigint, bigint] | undefined {
+    if (plan.model === "CREDITS")
+      return c.planCreditsGranted > 0n ? [this.planCreditsShown(c), c.planCreditsGranted] : undefined;
+    if (plan.model === "BALANCE") return plan.basePrice > 0n ? [this.allowanceShown(c), plan.basePrice] : undefined;
+    let least: [bigint, bigint] | undefined;
+    for (const f of plan.features) {
+      if (f.kind !== "METERED" || !f.included) continue;
+      const left = maxB(0n, f.included - (c.usage.get(f.feature) ?? 0n));
+      if (!least || left * least[1] < least[0] * f.included) least = [left, f.included];
+    }
+    return least;
+  }
+
+  private proration(c: MCustomer, plan: MPlan, sub: MSub): MLine[] {
+    let [num, den]: [bigint, bigint] = [
+      BigInt(Math.max(0, sub.periodEnd - this.now)),
+      BigInt(sub.periodEnd - sub.periodStart),
+    ];
+    const grant = this.grantLeft(c, plan);
+    if (grant && grant[0] * den < num * grant[1]) [num, den] = grant;
+    if (num === 0n || plan.basePrice === 0n) return [];
+    const credit = -plan.basePrice * num;
+    return [
+      {
+        kind: "PRORATION",
+        quantity: S,
+        unitPrice: roundDiv(credit, den),
+        amount: roundDiv(credit, den * 10n ** 10n) * 10n ** 10n,
+        periodStart: this.now,
+        periodEnd: sub.periodEnd,
+      },
+    ];
   }
 
   private firstPeriod(plan: MPlan): MSub {
@@ -259,8 +361,8 @@ export class BillingModel {
     if (this.active(c)) return { ok: false, code: "ALREADY_EXISTS" };
     const plan = this.plan(planCode);
     const sub = this.firstPeriod(plan);
-    this.openPeriod(c, plan, sub);
-    this.invoice(c, [this.baseFee(plan)], { start: sub.periodStart, end: sub.periodEnd });
+    this.openPeriod(c, plan, sub, false);
+    this.invoice(c, [this.baseFee(plan, sub)], { start: sub.periodStart, end: sub.periodEnd });
     return { ok: true };
   }
 
@@ -279,16 +381,16 @@ export class BillingModel {
     const current = this.plan(sub.planCode);
     const next = this.firstPeriod(plan);
     const lines = [
-      ...this.overageLines(c, current),
-      ...this.proration(current, sub),
-      this.line("BASE_FEE", S, plan.basePrice),
+      ...this.overageLines(c, current, [sub.periodStart, this.now]),
+      ...this.proration(c, current, sub),
+      this.baseFee(plan, next),
     ];
     this.invoice(c, lines, { start: sub.periodStart, end: this.now });
     this.openPeriod(c, plan, next);
     return { ok: true };
   }
 
-  cancel(id: string, timing: "IMMEDIATE" | "PERIOD_END"): Outcome {
+  cancel(id: string, timing: "IMMEDIATE" | "PERIOD_END", prorate = false): Outcome {
     const c = this.c(id);
     const sub = this.active(c);
     if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
@@ -298,7 +400,8 @@ export class BillingModel {
       return { ok: true };
     }
     const current = this.plan(sub.planCode);
-    this.invoice(c, [...this.overageLines(c, current), ...this.proration(current, sub)], {
+    const credit = prorate ? this.proration(c, current, sub) : [];
+    this.invoice(c, [...this.overageLines(c, current, [sub.periodStart, this.now]), ...credit], {
       start: sub.periodStart,
       end: this.now,
     });
@@ -317,7 +420,7 @@ export class BillingModel {
 
   private close(c: MCustomer, sub: MSub) {
     const plan = this.plan(sub.planCode);
-    const overage = this.overageLines(c, plan);
+    const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
     if (sub.cancelAtPeriodEnd) {
       this.invoice(c, overage, period);
@@ -342,7 +445,7 @@ export class BillingModel {
             periodStart: sub.periodEnd,
             periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
           };
-    this.invoice(c, [...overage, this.baseFee(nextPlan)], period);
+    this.invoice(c, [...overage, this.baseFee(nextPlan, next)], period);
     this.openPeriod(c, nextPlan, next);
   }
 
@@ -442,7 +545,7 @@ export class BillingModel {
       c.spent += cost;
       const fromAllowance = minB(cost, c.allowanceLeft);
       c.allowanceLeft -= fromAllowance;
-      const fromTopUps = minB(cost - fromAllowance, c.topUpsLeft);
+      const fromTopUps = minB(cost - fromAllowance, maxB(0n, c.topUpsLeft));
       c.topUpsLeft -= fromTopUps;
       c.overage += cost - fromAllowance - fromTopUps;
       event.cost = cost;
@@ -468,7 +571,7 @@ export class BillingModel {
     const pack = this.packs.get(packCode)!;
     c.purchases.set(key, what);
     c.packCredits += pack.credits;
-    this.invoice(c, [this.line("CREDIT_PACK", S, pack.price)]);
+    this.invoice(c, [this.line("CREDIT_PACK", S, pack.price)], undefined, { kind: "CREDIT_PACK", value: pack.credits });
     return { ok: true, replayed: false };
   }
 
@@ -484,39 +587,67 @@ export class BillingModel {
     const paysOverage = minB(c.overage, amount);
     c.overage -= paysOverage;
     c.topUpsLeft += amount - paysOverage;
-    this.invoice(c, [this.line("TOP_UP", S, amount)]);
+    this.invoice(c, [this.line("TOP_UP", S, amount)], undefined, { kind: "TOP_UP", value: amount });
     return { ok: true, replayed: false };
   }
 
   /**
+   * The invoice a void of customer `id` aims at: its newest OPEN pack or top-up invoice
+   * (`purchase`), or its newest invoice of any kind and status (`any`); undefined when none.
+   */
+  voidTarget(id: string, which: "purchase" | "any"): MInvoice | undefined {
+    const mine = this.invoices.filter((i) => i.customerId === id);
+    return which === "any" ? mine.at(-1) : mine.filter((i) => i.grant && i.status === "OPEN").at(-1);
+  }
+
+  /** Voids `invoice`: all its grant leaves the wallet, the part spent becomes a debt. */
+  voidInvoice(invoice: MInvoice): Outcome {
+    if (invoice.status === "VOID") return { ok: true, reversal: invoice.reversal ?? null };
+    if (invoice.status === "PAID") return { ok: false, code: "BAD_USER_INPUT" };
+    invoice.status = "VOID";
+    const grant = invoice.grant;
+    if (!grant) return { ok: true, reversal: null };
+    const c = this.c(invoice.customerId);
+    const pool = grant.kind === "CREDIT_PACK" ? c.packCredits : c.topUpsLeft;
+    const unspent = minB(grant.value, maxB(0n, pool));
+    if (grant.kind === "CREDIT_PACK") c.packCredits -= grant.value;
+    else c.topUpsLeft -= grant.value;
+    invoice.reversal = { granted: grant.value, unspent, spent: grant.value - unspent };
+    return { ok: true, reversal: invoice.reversal };
+  }
+
+  /**
    * What the API's wallet view must show, fields by name: those of the plan's model (granted this
-   * period and left), and on other plans the purchased pools only while some are held.
+   * period and left, a debt counted against what is left), and on other plans the purchased pools
+   * only while some are held (a debt included).
    */
   walletView(id: string): Record<string, bigint> {
     const c = this.c(id);
     const sub = this.active(c);
     const plan = sub && this.plan(sub.planCode);
     const held = (name: string, v: bigint) => (v !== 0n ? { [name]: v } : {});
+    const purchased = this.credits(c) - this.planCreditsShown(c);
+    const topUps = maxB(0n, c.topUpsLeft);
     const view: Record<string, bigint> =
       plan?.model === "CREDITS"
         ? {
             credits: this.credits(c),
-            planCredits: c.planCreditsLeft,
-            planCreditsGranted: plan.includedCredits,
-            purchasedCredits: c.packCredits,
-            ...held("topUps", c.topUpsLeft),
+            planCredits: this.planCreditsShown(c),
+            planCreditsGranted: c.planCreditsGranted,
+            purchasedCredits: purchased,
+            ...held("topUps", topUps),
           }
         : plan?.model === "BALANCE"
           ? {
-              ...held("purchasedCredits", c.packCredits),
+              ...held("purchasedCredits", purchased),
               balance: this.balance(c),
-              allowance: c.allowanceLeft,
+              allowance: this.allowanceShown(c),
               allowanceGranted: plan.basePrice,
-              topUps: c.topUpsLeft,
+              topUps,
               spent: c.spent,
-              overage: c.overage,
+              overage: this.owed(c),
             }
-          : { ...held("purchasedCredits", c.packCredits), ...held("topUps", c.topUpsLeft) };
+          : { ...held("purchasedCredits", purchased), ...held("topUps", topUps) };
     return Object.fromEntries(Object.entries(view).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }

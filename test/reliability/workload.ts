@@ -11,6 +11,12 @@
  * (metered without a limit, or a balance plan that does not block) with fresh keys. Anything that
  * can be refused, or that changes a subscription, runs alone for its customer in its wave.
  *
+ * Issue 12 taught it proration by min(time left, grant left) and the `prorate` flag of an
+ * immediate cancel, invoices that never go below zero (the rest is account credit, compared per
+ * customer), no invoice without lines, zero invoices issued PAID, and voids of pack and top-up
+ * invoices with spending before and after them (`void`: the customer's newest OPEN purchase
+ * invoice, or its newest invoice of any kind), each void's reported reversal checked.
+ *
  * The client: a domain answer (an error code, or a result) is final; anything else (an injected
  * fault that reached core, CONFLICT) makes it retry the same operation with the same idempotency
  * key, up to 12 times. After such a retry, an answer that says "it was already done" (a replayed
@@ -34,6 +40,7 @@ import { createBillingYoga } from "../../schema/yoga";
 import { checkEntitlement } from "../../core/entitlements";
 import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
 import { closeDuePeriods } from "../../core/periods/sweep";
+import { voidInvoice } from "../../core/invoices/status";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/wallet";
 import { decodeCursor, listEvents } from "../../core/db/events";
@@ -255,7 +262,9 @@ export type Op =
   | { id: number; kind: "topup"; customerId: string; amount: string; key: string }
   | { id: number; kind: "subscribe"; customerId: string; plan: string }
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
-  | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END" }
+  | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END"; prorate: boolean }
+  /** voidInvoice of the customer's newest OPEN pack or top-up invoice (`purchase`) or newest invoice (`any`). */
+  | { id: number; kind: "void"; customerId: string; which: "purchase" | "any" }
   /** Moves the test clock; `sweep`: then run the sweeper (else periods close lazily, or at the next sweep). */
   | { id: number; kind: "advance"; ms: number; sweep: boolean }
   /** upsertAiModel with new prices: runs alone in its wave, so every track is either before or after it. */
@@ -376,7 +385,13 @@ export function generate(seed: number, count: number): Op[] {
         timing: r() < 0.5 ? "IMMEDIATE" : "PERIOD_END",
       };
     } else if (x < 0.93) {
-      op = { id, kind: "cancel", customerId: pick(CUSTOMERS), timing: r() < 0.4 ? "IMMEDIATE" : "PERIOD_END" };
+      op = {
+        id,
+        kind: "cancel",
+        customerId: pick(CUSTOMERS),
+        timing: r() < 0.4 ? "IMMEDIATE" : "PERIOD_END",
+        prorate: r() < 0.5,
+      };
     } else if (x < 0.955) {
       // Mostly hours to days; sometimes past a whole period; keeps the run within a few years.
       op = {
@@ -393,7 +408,10 @@ export function generate(seed: number, count: number): Op[] {
         model: AI_MODEL_ID,
         price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) },
       };
-    } else if (x < 0.985) {
+    } else if (x < 0.976) {
+      const customerId = r() < 0.8 ? pick([...CREDIT_CUSTOMERS, ...BALANCE_CUSTOMERS]) : pick(CUSTOMERS);
+      op = { id, kind: "void", customerId, which: r() < 0.8 ? "purchase" : "any" };
+    } else if (x < 0.995) {
       op = boundsOp(seed, id);
     } else continue;
     ops.push(op);
@@ -433,7 +451,9 @@ export function describeOp(op: Op): string {
     case "change":
       return `#${op.id} changePlan ${op.customerId} ${op.plan} ${op.timing}`;
     case "cancel":
-      return `#${op.id} cancel ${op.customerId} ${op.timing}`;
+      return `#${op.id} cancel ${op.customerId} ${op.timing}${op.prorate ? " prorate" : ""}`;
+    case "void":
+      return `#${op.id} void ${op.customerId}'s newest ${op.which === "purchase" ? "OPEN pack/top-up invoice" : "invoice"}`;
     case "advance":
       return `#${op.id} advance ${op.ms}ms${op.sweep ? " + sweep" : " (no sweep)"}`;
     case "reprice":
@@ -478,6 +498,9 @@ export type RunResult = {
   reprices: number;
   /** Bounds operations (whale, oversize, baddate) refused as BAD_USER_INPUT, and as LIMIT_REACHED by a ceiling. */
   bounds: { badInput: number; ceilings: number };
+  /** Issue 12 coverage, from the model at the end: invoices with a PRORATION credit, invoices whose
+   * subtotal went below zero (account credit), voided purchases, and those of them already spent. */
+  money: { prorations: number; creditedToAccount: number; reversals: number; reversalsWithDebt: number };
   durationMs: number;
 };
 
@@ -507,6 +530,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     aiEvents: 0,
     reprices: 0,
     bounds: { badInput: 0, ceilings: 0 },
+    money: { prorations: 0, creditedToAccount: 0, reversals: 0, reversalsWithDebt: 0 },
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -673,7 +697,11 @@ function expect(model: BillingModel, op: Op): Expected {
     case "change":
       return model.changePlan(op.customerId, op.plan, op.timing);
     case "cancel":
-      return model.cancel(op.customerId, op.timing);
+      return model.cancel(op.customerId, op.timing, op.prorate);
+    case "void": {
+      const target = model.voidTarget(op.customerId, op.which);
+      return target ? model.voidInvoice(target) : { ok: true, reversal: undefined };
+    }
     case "advance":
       model.advance(model.now + op.ms);
       return { ok: true };
@@ -840,8 +868,41 @@ async function perform(
     case "cancel":
       return single(
         expected as Outcome,
-        await client(deps, op, result, () => cancelSubscription(deps, op.customerId, op.timing)),
+        await client(deps, op, result, () => cancelSubscription(deps, op.customerId, op.timing, op.prorate)),
       );
+    case "void": {
+      // The invoice is chosen once, fault-free, as the model chose it: a retry after an ambiguous
+      // failure must void the same invoice again (a no-op), not the next one. The model closed
+      // ended periods when its clock moved; the product closes them at the customer's next write,
+      // so the choice is made after that close.
+      const invoices = await deps.faults.run(
+        op.id * 64 + 63,
+        async () => {
+          await currentWallet(deps, op.customerId, { close: true });
+          return listInvoices(deps.db, op.customerId);
+        },
+        { faultFree: true },
+      );
+      const target =
+        op.which === "any" ? invoices[0] : invoices.find((i) => i.grant !== undefined && i.status === "OPEN");
+      const e = expected as Outcome;
+      if (!target || (e.ok && e.reversal === undefined)) {
+        if (target || !(e.ok && e.reversal === undefined))
+          violate(
+            `void target: stored ${target?.number ?? "none"}, the model ${e.ok && e.reversal === undefined ? "none" : "one"}`,
+            op,
+          );
+        return;
+      }
+      const r = await client(deps, op, result, () => voidInvoice(deps, target.id));
+      if (r.code) return single(e, r);
+      const got = r.value!.reversal;
+      const want = e.ok ? e.reversal : undefined;
+      const shown = got ? { granted: got.granted, unspent: got.unspent, spent: got.spent } : null;
+      if (!e.ok || show(shown) !== show(want ?? null))
+        violate(`void of ${target.number}: expected ${show(e)}, got reversal ${show(shown)}`, op);
+      return;
+    }
     case "advance": {
       const to = new Date((await now()) + op.ms);
       const r = await client(deps, op, result, async () => {
@@ -977,7 +1038,10 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     );
     if (show(view) !== show(model.walletView(id)))
       violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
-    if (wallet.credits < 0n) violate(`${id}: credits negative: ${wallet.credits}`);
+    if (wallet.accountCredit !== c.accountCredit)
+      violate(`${id}: account credit ${wallet.accountCredit}, model ${c.accountCredit}`);
+    // Credits go below zero only by a voided pack that was spent: a debt the model has too.
+    if (wallet.credits < 0n && model.credits(c) >= 0n) violate(`${id}: credits negative: ${wallet.credits}`);
     const usage = (m: Iterable<[string, bigint]>) => show([...m].filter(([, v]) => v !== 0n).sort());
     if (usage(Object.entries(wallet.usage)) !== usage(c.usage))
       violate(`${id}: usage ${usage(Object.entries(wallet.usage))}, model ${usage(c.usage)}`);
@@ -1006,22 +1070,50 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     // Each period invoiced exactly once; lines equal to the cent.
     const invoices = await listInvoices(deps.db, id);
     numbers.push(...invoices.map((i) => i.number));
+    type Line = {
+      kind: string;
+      feature?: string;
+      quantity: bigint;
+      unitPrice: bigint;
+      amount: bigint;
+      periodStart?: string;
+      periodEnd?: string;
+    };
     const canon = (i: {
       periodStart?: string;
       periodEnd?: string;
-      lines: { kind: string; feature?: string; quantity: bigint; unitPrice: bigint; amount: bigint }[];
+      lines: Line[];
       total: bigint;
+      status: string;
+      reversal?: { granted: bigint; unspent: bigint; spent: bigint };
     }) =>
       show([
         i.periodStart ?? null,
         i.periodEnd ?? null,
         i.total,
-        i.lines.map((l) => [l.kind, l.feature ?? null, l.quantity, l.unitPrice, l.amount]),
+        i.status,
+        i.reversal ? [i.reversal.granted, i.reversal.unspent, i.reversal.spent] : null,
+        i.lines.map((l) => [
+          l.kind,
+          l.feature ?? null,
+          l.quantity,
+          l.unitPrice,
+          l.amount,
+          l.periodStart ?? null,
+          l.periodEnd ?? null,
+        ]),
       ]);
     const actual = invoices.map(canon).sort();
     const wanted = model.invoices
       .filter((i) => i.customerId === id)
-      .map((i) => canon({ ...i, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd) }))
+      .map((i) =>
+        canon({
+          ...i,
+          periodStart: iso(i.periodStart),
+          periodEnd: iso(i.periodEnd),
+          lines: i.lines.map((l) => ({ ...l, periodStart: iso(l.periodStart), periodEnd: iso(l.periodEnd) })),
+        }),
+      )
       .sort();
     if (show(actual) !== show(wanted)) {
       const missing = wanted.filter((e) => !actual.includes(e));
@@ -1045,6 +1137,12 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       (n, c) => n + [...c.events.values()].filter((e) => e.feature === AI_FEATURE).length,
       0,
     );
+    final.money = {
+      prorations: model.invoices.filter((i) => i.lines.some((l) => l.kind === "PRORATION")).length,
+      creditedToAccount: model.invoices.filter((i) => i.lines.reduce((a, l) => a + l.amount, 0n) < 0n).length,
+      reversals: model.invoices.filter((i) => i.reversal).length,
+      reversalsWithDebt: model.invoices.filter((i) => i.reversal && i.reversal.spent > 0n).length,
+    };
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);
     const left = await listUnpublished(deps.db);
