@@ -107,7 +107,7 @@ builder.objectField(CustomerRef, "accountCredit", (t) =>
   t.field({
     type: "Money",
     description:
-      "Account credit (money) owed to the customer: what invoices below zero left over (their creditedToAccount). It will be applied to the next invoices once account credit is applied; until then it is recorded here.",
+      "Account credit (money) owed to the customer: what invoices whose subtotal was below zero left over (their creditedToAccount). Recorded here; applying it to later invoices arrives with account credit grants.",
     resolve: (c, _, { deps }) => accountCreditOf(deps, c.id),
   }),
 );

@@ -39,7 +39,7 @@ builder.mutationFields((t) => ({
     type: SubscriptionRef,
     authScopes: adminOnly,
     description:
-      "IMMEDIATE: close the period now (overage, credit for unused base fee) and start the new plan. PERIOD_END: switch at the next renewal.",
+      "IMMEDIATE: close the period now (overage, a credit of basePrice x min(time left, grant left); a total below zero is issued as 0.00 and the rest becomes account credit) and start the new plan. PERIOD_END: switch at the next renewal.",
     args: {
       customerId: t.arg.id({ required: true }),
       planCode: t.arg.id({ required: true }),

@@ -16,7 +16,7 @@ import { invoicePaid, invoiceVoided, publish } from "../events";
 import { currentWallet } from "../usage/current";
 import { backoff, MAX_ATTEMPTS } from "../usage/retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
-import { reverseGrant } from "./void";
+import { grantOf, reverseGrant } from "./void";
 
 export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id, "id"));
 
@@ -64,10 +64,10 @@ async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<In
       throw new DomainError("BAD_USER_INPUT", `invoice ${invoice.number} is ${invoice.status} and cannot become ${to}`);
     }
     // A void takes back from the wallet as it is now: ended periods closed first, as any write does.
-    const reversal =
-      to === "VOID" && invoice.grant
-        ? reverseGrant((await currentWallet(deps, invoice.customerId, { close: true })).wallet, invoice.grant)
-        : undefined;
+    const grant = to === "VOID" ? grantOf(invoice) : undefined;
+    const reversal = grant
+      ? reverseGrant((await currentWallet(deps, invoice.customerId, { close: true })).wallet, grant)
+      : undefined;
     const now = (await deps.clock.now()).toISOString();
     const after: Invoice = { ...invoice, status: to, ...(reversal ? { reversal: reversal.record } : {}) };
     const events = [to === "PAID" ? invoicePaid(after, now) : invoiceVoided(after, now)];

@@ -11,7 +11,22 @@
 import { min, max } from "../money";
 import { purchasedCreditsLeft, topUpsLeft, type Wallet } from "../wallet";
 import type { WalletReversal } from "../db/invoice-status";
-import type { InvoiceGrant } from "./invoice";
+import { parseQuantity } from "../money";
+import type { Invoice, InvoiceGrant } from "./invoice";
+
+/**
+ * What the invoice granted: recorded on it since grants were; for a pack or top-up invoice issued
+ * before, read from its line (a top-up's amount is its line's; a pack's credits are in its
+ * description, "<name> (<credits> credits)").
+ */
+export function grantOf(invoice: Invoice): InvoiceGrant | undefined {
+  if (invoice.grant) return invoice.grant;
+  const [line] = invoice.lines;
+  if (invoice.lines.length !== 1 || !line) return undefined;
+  if (line.kind === "TOP_UP") return { kind: "TOP_UP", amount: line.amount };
+  const credits = line.kind === "CREDIT_PACK" ? /\(([0-9.]+) credits\)$/.exec(line.description)?.[1] : undefined;
+  return credits ? { kind: "CREDIT_PACK", credits: parseQuantity(credits) } : undefined;
+}
 
 export function reverseGrant(wallet: Wallet, grant: InvoiceGrant): WalletReversal {
   if (grant.kind === "CREDIT_PACK") {

@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/server";
 import { fixtures } from "../support/fixtures";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { keys } from "../../core/db/keys";
 
 let api: TestApi;
 let f: ReturnType<typeof fixtures>;
@@ -123,6 +125,32 @@ describe("voiding a credit pack", () => {
     expect(voided()).toHaveLength(1);
     const { invoice } = await api.ok(`{ invoice(id: "INV-000002") { ${REVERSAL} } }`);
     expect(invoice).toEqual({ status: "VOID", reversal });
+  });
+});
+
+describe("invoices issued before grants were recorded on them", () => {
+  it("are voided with their grant read from the line: a pack's credits, a top-up's amount", async () => {
+    await f.customerOn("l", "creator");
+    await buyPack("l", "buy-1"); // INV-000002
+    await topUp("l", "7.50", "t-1"); // INV-000003
+    for (const id of ["INV-000002", "INV-000003"])
+      await api.deps.db.doc.send(
+        new UpdateCommand({
+          TableName: api.deps.db.table,
+          Key: keys.invoice(id),
+          UpdateExpression: "REMOVE #grant",
+          ExpressionAttributeNames: { "#grant": "grant" },
+        }),
+      );
+    expect((await voidInvoice("INV-000002")).data.voidInvoice.reversal).toMatchObject({
+      granted: "500",
+      unspent: "500",
+    });
+    expect((await voidInvoice("INV-000003")).data.voidInvoice.reversal).toMatchObject({
+      granted: "7.50",
+      unspent: "7.50",
+    });
+    expect(await f.wallet("l")).toMatchObject({ credits: "1000", purchasedCredits: "0", topUps: "0.00" });
   });
 });
 
