@@ -131,9 +131,10 @@ describe("voiding a credit pack", () => {
 describe("invoices issued before grants were recorded on them", () => {
   it("are voided with their grant read from the line: a pack's credits, a top-up's amount", async () => {
     await f.customerOn("l", "creator");
-    await buyPack("l", "buy-1"); // INV-000002
-    await topUp("l", "7.50", "t-1"); // INV-000003
-    for (const id of ["INV-000002", "INV-000003"])
+    await f.customerOn("m", "usage");
+    await buyPack("l", "buy-1"); // INV-000003
+    await topUp("m", "7.50", "t-1"); // INV-000004
+    for (const id of ["INV-000003", "INV-000004"])
       await api.deps.db.doc.send(
         new UpdateCommand({
           TableName: api.deps.db.table,
@@ -142,15 +143,16 @@ describe("invoices issued before grants were recorded on them", () => {
           ExpressionAttributeNames: { "#grant": "grant" },
         }),
       );
-    expect((await voidInvoice("INV-000002")).data.voidInvoice.reversal).toMatchObject({
+    expect((await voidInvoice("INV-000003")).data.voidInvoice.reversal).toMatchObject({
       granted: "500",
       unspent: "500",
     });
-    expect((await voidInvoice("INV-000003")).data.voidInvoice.reversal).toMatchObject({
+    expect((await voidInvoice("INV-000004")).data.voidInvoice.reversal).toMatchObject({
       granted: "7.50",
       unspent: "7.50",
     });
-    expect(await f.wallet("l")).toMatchObject({ credits: "1000", purchasedCredits: "0", topUps: "0.00" });
+    expect(await f.wallet("m")).toMatchObject({ topUps: "0.00", balance: "100.00" });
+    expect(await f.wallet("l")).toMatchObject({ credits: "1000", purchasedCredits: "0" });
   });
 });
 
