@@ -24,8 +24,8 @@ import { planCloses } from "./catch-up";
 
 /** How long a catch-up's lease lives without a write renewing it. */
 const LEASE_MS = 15_000;
-/** How long a write waits for another worker's catch-up of its customer before answering CONFLICT. */
-const WAIT_MS = 25_000;
+/** How long a write waits for another worker's catch-up of its customer before answering CONFLICT (the API Lambda times out at 29 s). */
+const WAIT_MS = 20_000;
 
 /** Closes every ended period of the wallet (oldest first) and returns the wallet as it is now. */
 export async function closeIfDue(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
