@@ -19,7 +19,7 @@
  * Until their events are published, they are in the outbox (core/db/outbox.ts): on the invoice
  * itself when the write has one, in one outbox item when it has several or none.
  */
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../deps";
 import { DomainError } from "../errors";
@@ -35,7 +35,7 @@ import {
 } from "../invoices/invoice";
 import { backoff } from "../usage/retry";
 import type { Db } from "./client";
-import { big, getItem, queryAll, type Item } from "./items";
+import { big, getItem, type Item } from "./items";
 import { ItemType, keys, TABLE, type Key } from "./keys";
 import { outboxFields, outboxItem, outboxKeyOf } from "./outbox";
 
@@ -368,5 +368,4 @@ export async function listInvoices(
     startKey = LastEvaluatedKey;
   } while (startKey && (!page.limit || invoices.length < page.limit));
   return invoices;
-}
 }
