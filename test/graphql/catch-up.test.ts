@@ -29,12 +29,22 @@ afterEach(() => api.close());
 const THREE_YEARS = "2029-01-01T00:00:00Z";
 const DAYS = 365 + 365 + 366;
 
+/** The subscription and every invoice, newest first, read page by page (100 a page). */
 const invoiceSummary = async (customerId: string) => {
-  const data = await api.ok(
-    `query($c: ID!) { customer(id: $c) { subscription { currentPeriodStart } invoices { number periodStart total lines { kind amount periodStart periodEnd } } } }`,
-    { c: customerId },
-  );
-  return data.customer;
+  const invoices: any[] = [];
+  let subscription: unknown;
+  for (let after: string | null = null; ; ) {
+    const data: any = await api.ok(
+      `query($c: ID!, $after: ID) { customer(id: $c) { subscription { currentPeriodStart }
+        invoices(first: 100, after: $after) { number periodStart total lines { kind amount periodStart periodEnd } } } }`,
+      { c: customerId, after },
+    );
+    subscription = data.customer.subscription;
+    invoices.push(...data.customer.invoices);
+    if (data.customer.invoices.length < 100)
+      return { subscription, invoices } as { subscription: any; invoices: any[] };
+    after = data.customer.invoices.at(-1).number;
+  }
 };
 
 describe("three years of DAY periods behind", () => {
