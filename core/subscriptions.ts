@@ -105,8 +105,8 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
 /**
  * A wallet holds one currency at a time (there are no exchange rates, and amounts are never
  * converted by relabelling them). A resubscription in another currency than the customer's last
- * plan is refused while anything of the old currency is left: purchased credits, top-ups, or an
- * OPEN invoice. Once they are used up, paid or voided, any currency is fine.
+ * plan is refused while anything of the old currency is left: purchased credits or top-ups (or
+ * a debt of them left by a voided purchase), account credit, or an OPEN invoice. Once they are used up, paid or voided, any currency is fine.
  */
 async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan): Promise<void> {
   const last = wallet.subscription && (await pricingPlan(deps, wallet.subscription.planCode));
@@ -119,6 +119,7 @@ async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan): Prom
   const left = [
     ...(credits !== 0n ? [`${formatDecimal(credits)} purchased credits`] : []),
     ...(topUps !== 0n ? [`${formatMoney(topUps)} ${last.currency} of top-ups`] : []),
+    ...(wallet.accountCredit !== 0n ? [`${formatMoney(wallet.accountCredit)} ${last.currency} of account credit`] : []),
     ...(open.length
       ? [`${open.length} open ${last.currency} invoice(s) (${open.map((i) => i.number).join(", ")})`]
       : []),

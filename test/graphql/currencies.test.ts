@@ -294,4 +294,18 @@ describe("one currency per wallet", () => {
     expect((await f.subscribe("fukuoka", "jpy-balance")).data.subscribe.status).toBe("ACTIVE");
     expect(await f.wallet("fukuoka")).toMatchObject({ topUps: "5000.00", balance: "6000.00" });
   });
+  it("account credit is money in the old currency: a customer holding it resubscribes in that currency only", async () => {
+    await f.customerOn("sendai", "jpy-metered");
+    // The clock stands still: the whole ¥10,000 is unused, the new plan bills ¥5,000, ¥5,000 is owed back.
+    await changePlan("sendai", "jpy-metered-2", "IMMEDIATE");
+    const credit = await api.ok(`{ customer(id: "sendai") { accountCredit } }`);
+    expect(credit.customer.accountCredit).toBe("5000.00");
+    await cancelNow("sendai");
+    for (const i of await f.invoices("sendai"))
+      await api.gql(`mutation($id: ID!) { markInvoicePaid(id: $id) { status } }`, { id: i.number });
+    const r = await f.subscribe("sendai", "usd-metered");
+    expectError(r, "BAD_USER_INPUT");
+    expect(r.errors![0]!.message).toContain("still holds 5000.00 JPY of account credit");
+    expect((await f.subscribe("sendai", "jpy-metered")).data.subscribe.status).toBe("ACTIVE");
+  });
 });
