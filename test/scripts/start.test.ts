@@ -180,14 +180,17 @@ describe("npm start (startLocal)", () => {
   });
 
   it("restarts on the same data directory without seeding twice and keeps the generated key", SLOW, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "billing-start-"));
-    dirs.push(dir);
+    const parent = mkdtempSync(join(tmpdir(), "billing-start-"));
+    dirs.push(parent);
+    const dir = join(parent, ".data");
 
     const first = await start({ dataDir: dir });
     expect(first.seeded).toBe(true);
     expect(first.apiKeySource).toBe("generated");
     expect(first.apiKey).toMatch(/^bk_dev_[A-Za-z0-9_-]{32}$/);
     expect(statSync(join(dir, "api-key")).mode & 0o777).toBe(0o600);
+    // The data directory (table files and the key) is created readable by its owner only.
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     const tracked = await gql(
       first,
       `mutation { trackUsage(input: { customerId: "demo", feature: "api_calls", value: "1000", idempotencyKey: "restart-1" }) { replayed } }`,
