@@ -78,6 +78,8 @@ export type LocalServer = {
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000;
 const API_KEY_FILE = "api-key";
+/** Signals closer together than this are one request to stop (see main). */
+const SAME_STOP_MS = 1_000;
 
 /** The GraphQL request the printed curl sends (and docs/running-locally.md shows). */
 export const DEMO_TRACK_REQUEST = {
@@ -332,13 +334,17 @@ async function main() {
     ].join("\n"),
   );
 
-  let stopping = false;
+  // One Ctrl-C often arrives twice: the terminal signals the whole process group (npm, tsx and
+  // this process) and tsx relays its own copy. A second signal within a second is the same stop;
+  // a later one (the user pressing Ctrl-C again because stopping hangs) exits at once.
+  let stoppingSince: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_STOP_MS) return;
       console.log(`${signal} again: exiting now`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the API, the sweeper and DynamoDB Local...`);
     local.stop().then(
       () => {
