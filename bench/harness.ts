@@ -22,7 +22,7 @@ import type { Counts } from "./lib";
 
 export const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const TABLE = "bench";
-export const API_KEY = "bench-key";
+export const API_KEY = "bench-key-0123456789abcdef0123456789";
 
 export type ServerOptions = { endpoint: string; env?: Record<string, string>; dir?: string; nodeFlags?: string[] };
 

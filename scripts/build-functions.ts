@@ -50,7 +50,15 @@ export const esbuildOptions = {
   logLevel: "silent",
 } satisfies BuildOptions;
 
-export type BuiltFunction = { name: string; entry: string; outfile: string; bytes: number; sdkBytes: number };
+export type BuiltFunction = {
+  name: string;
+  entry: string;
+  outfile: string;
+  bytes: number;
+  sdkBytes: number;
+  /** Every source file in the bundle (esbuild's metafile inputs), e.g. `node_modules/sst/dist/index.js`. */
+  inputs: string[];
+};
 
 /** Builds every entry point into `<outDir>/<name>/bundle.mjs`; rejects if any bundle fails. */
 export async function buildFunctions(outDir: string): Promise<BuiltFunction[]> {
@@ -58,7 +66,8 @@ export async function buildFunctions(outDir: string): Promise<BuiltFunction[]> {
     FUNCTION_ENTRIES.map(async ({ name, entry }) => {
       const outfile = join(outDir, name, "bundle.mjs");
       const result = await build({ ...esbuildOptions, absWorkingDir: root, entryPoints: [entry], outfile });
-      return { name, entry, outfile, bytes: statSync(outfile).size, sdkBytes: sdkBytesOf(result.metafile) };
+      const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+      return { name, entry, outfile, bytes: statSync(outfile).size, sdkBytes: sdkBytesOf(result.metafile), inputs };
     }),
   );
 }

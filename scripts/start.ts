@@ -12,7 +12,9 @@
  * | HOST                      | 127.0.0.1               | interface to listen on (0.0.0.0 to expose it)        |
  * | BILLING_ALLOWED_HOSTS     | none                    | extra Host names to answer (comma-separated)         |
  * | BILLING_DATA_DIR          | .data                   | DynamoDB Local's files and the API key; `memory`: none |
- * | BILLING_API_KEY           | stored, else generated  | the bearer key the API accepts                       |
+ * | BILLING_API_KEY           | stored, else generated  | the bearer key the API accepts (at least 32 bytes)   |
+ * | BILLING_SIGNING_SECRET    | derived from the key    | signs customer tokens (at least 32 bytes)            |
+ * | BILLING_CORS_ORIGINS      | none                    | browser origins allowed, comma-separated             |
  * | BILLING_TABLE             | billing                 | table name                                           |
  * | BILLING_CLOCK             | test                    | `test` (stored test clock, advanceClock) or `real`   |
  * | BILLING_SWEEP_INTERVAL_MS | 10000                   | how often the period-close sweeper runs              |
@@ -52,6 +54,10 @@ export type StartOptions = {
   dataDir?: string;
   /** The accepted bearer key; default: the one stored in dataDir, else a new random one. */
   apiKey?: string;
+  /** Signs customer tokens; default derived from the API key (functions/config.ts). */
+  signingSecret?: string;
+  /** Browser origins CORS allows; default none. */
+  corsOrigins?: string[];
   table?: string;
   clock?: ClockSetting;
   sweepIntervalMs?: number;
@@ -97,6 +103,13 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
   if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 100)
     throw new Error("the sweep interval must be a whole number of ms, at least 100");
 
+  // The secrets are checked (present, at least 32 bytes) before anything starts.
+  const secrets = loadConfig({
+    BILLING_TABLE: table,
+    BILLING_API_KEY: apiKey,
+    BILLING_SIGNING_SECRET: options.signingSecret,
+  });
+  const credentials = { apiKey: secrets.apiKey, signingSecret: secrets.signingSecret };
   const dynamo: DynamoLocal = await startDynamoLocal(dataDir ? { dataDir } : {});
   let deps: Deps | undefined;
   let server: Server | undefined;
@@ -104,7 +117,9 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     const config = loadConfig({
       BILLING_TABLE: table,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
-      BILLING_API_KEY: apiKey,
+      BILLING_API_KEY: credentials.apiKey,
+      BILLING_SIGNING_SECRET: credentials.signingSecret,
+      BILLING_CORS_ORIGINS: options.corsOrigins?.join(","),
       BILLING_CLOCK: options.clock ?? "test",
       BILLING_CATALOG_URL: process.env.BILLING_CATALOG_URL,
     });
@@ -120,7 +135,8 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     const host = options.host ?? "127.0.0.1";
     const yoga = createBillingYoga({
       deps,
-      apiKey,
+      ...credentials,
+      corsOrigins: config.corsOrigins,
       graphiql: renderGraphiQL,
       allowedHosts: allowedHostsFor(host, options.allowedHosts ?? []),
     });
@@ -297,7 +313,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
       .map((h) => h.trim())
       .filter(Boolean),
     dataDir: dataDir === "memory" ? undefined : dataDir,
-    apiKey: env.BILLING_API_KEY || undefined,
+    apiKey: env.BILLING_API_KEY?.trim() ? env.BILLING_API_KEY : undefined,
+    signingSecret: env.BILLING_SIGNING_SECRET?.trim() ? env.BILLING_SIGNING_SECRET : undefined,
+    corsOrigins: (env.BILLING_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     table: env.BILLING_TABLE?.trim() || undefined,
     clock,
     sweepIntervalMs: integer("BILLING_SWEEP_INTERVAL_MS", DEFAULT_SWEEP_INTERVAL_MS),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { HttpApiEvent, HttpApiResult } from "../../functions/graphql";
 import { createTestDb } from "../support/db";
 
-const KEY = "lambda-test-key-42";
+const KEY = "lambda-test-key-42-0123456789abcdef";
 const HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
 let handler: (event: HttpApiEvent) => Promise<HttpApiResult>;
 const saved = { ...process.env };
@@ -52,6 +52,8 @@ function apiGatewayEvent(options: {
   base64?: boolean;
   key?: string | null;
   rawQueryString?: string;
+  /** A Content-Length header other than the body's real size (a client may send anything). */
+  contentLength?: string;
 }): ApiGatewayV2Event {
   const method = options.method ?? "POST";
   const text = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -65,7 +67,10 @@ function apiGatewayEvent(options: {
     headers: {
       accept: "application/json",
       ...(text !== undefined
-        ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }
+        ? {
+            "content-type": "application/json",
+            "content-length": options.contentLength ?? String(Buffer.byteLength(text)),
+          }
         : {}),
       ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
       host: HOST,
@@ -227,5 +232,21 @@ describe("functions/graphql handler with API Gateway v2 events", () => {
     expect(limited!.headers["retry-after"]).toBe("1");
     expect(JSON.parse(limited!.body).errors[0].extensions).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
     expect((await post(`{ now }`)).result.statusCode).toBe(200);
+  });
+
+  it("measures the body itself: a 1.2 MiB body claiming a small Content-Length is 413, nothing runs", async () => {
+    const padding = "x".repeat(1_200_000);
+    const query = `mutation { createCustomer(input: { id: "oversized", metadata: { pad: "${padding}" } }) { id } }`;
+    for (const base64 of [false, true]) {
+      const result = await handler(apiGatewayEvent({ body: { query }, base64, contentLength: "120" }));
+      expect(result.statusCode).toBe(413);
+      expect(JSON.parse(result.body).errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", limit: "bodySize" });
+    }
+    expect((await post(`{ customer(id: "oversized") { id } }`)).json).toEqual({ data: { customer: null } });
+    // A body within the limit is served whatever Content-Length claimed.
+    const small = await handler(
+      apiGatewayEvent({ body: { query: "{ features { code } }" }, contentLength: "9999999" }),
+    );
+    expect(small.statusCode).toBe(200);
   });
 });

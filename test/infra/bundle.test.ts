@@ -37,12 +37,27 @@ describe("Lambda bundles", () => {
     for (const f of built) expect(f.sdkBytes, f.name).toBeGreaterThan(0);
   });
 
+  it("takes only SST's link reader from the sst package, and none of its Node 22 or auth dependencies", () => {
+    for (const f of built) {
+      const packages = new Set(
+        f.inputs.flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1] ?? []),
+      );
+      for (const banned of ["@aws/durable-execution-sdk-js", "aws4fetch", "jose", "openid-client"])
+        expect(packages.has(banned), `${f.name} bundles ${banned}`).toBe(false);
+      expect(f.inputs.filter((path) => path.includes("node_modules/sst/")).sort(), f.name).toEqual([
+        "node_modules/sst/dist/index.js",
+        "node_modules/sst/dist/resource/node.js",
+        "node_modules/sst/dist/resource/shared.js",
+      ]);
+    }
+  });
+
   it("loads each bundle in a fresh Node process and finds an exported handler function", () => {
     // Configuration as Lambda would provide it; nothing is called, so no AWS access happens.
     const env = {
       PATH: process.env.PATH,
       BILLING_TABLE: "infra-test",
-      BILLING_API_KEY: "infra-test-key",
+      BILLING_API_KEY: "infra-test-key-0123456789abcdef0123",
       BILLING_CLOCK: "test",
       AWS_REGION: "us-east-1",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { BillingModel, dec, type MPlan, type Outcome } from "./model";
 import { prng } from "./faulty-db";
 
-const KEY = "crash-test-key-0123456789";
+const KEY = "crash-test-key-0123456789abcdef0123";
 const ROOT = resolve(import.meta.dirname, "../..");
 const S = 10n ** 12n;
 

@@ -4,12 +4,14 @@
  * left, and a restart on the same data directory that keeps the data and the key.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allowedHostsFor, optionsFromEnv, startLocal, type LocalServer } from "../../scripts/start";
 
-const KEY = "start-test-key-0123456789";
+const KEY = "start-test-key-0123456789abcdef0123";
+const SECRET = "start-test-signing-secret-0123456789abcdef";
 const running: LocalServer[] = [];
 const dirs: string[] = [];
 
@@ -232,9 +234,16 @@ describe("npm start (startLocal)", () => {
       allowedHosts: [],
       dataDir: ".data",
       apiKey: undefined,
+      signingSecret: undefined,
+      corsOrigins: [],
       table: undefined,
       clock: "test",
       sweepIntervalMs: 10_000,
+    });
+    // Blank secrets are missing, not empty keys.
+    expect(optionsFromEnv({ BILLING_API_KEY: " ", BILLING_SIGNING_SECRET: "" })).toMatchObject({
+      apiKey: undefined,
+      signingSecret: undefined,
     });
     expect(
       optionsFromEnv({
@@ -245,6 +254,8 @@ describe("npm start (startLocal)", () => {
         BILLING_CLOCK: "real",
         BILLING_SWEEP_INTERVAL_MS: "500",
         BILLING_ALLOWED_HOSTS: "billing.lan, 192.168.1.5",
+        BILLING_SIGNING_SECRET: SECRET,
+        BILLING_CORS_ORIGINS: "https://app.example.com, https://admin.example.com",
       }),
     ).toMatchObject({
       port: 0,
@@ -254,11 +265,37 @@ describe("npm start (startLocal)", () => {
       clock: "real",
       sweepIntervalMs: 500,
       allowedHosts: ["billing.lan", "192.168.1.5"],
+      signingSecret: SECRET,
+      corsOrigins: ["https://app.example.com", "https://admin.example.com"],
     });
     expect(allowedHostsFor("127.0.0.1", [])).toEqual(["localhost", "127.0.0.1", "[::1]"]);
     expect(allowedHostsFor("0.0.0.0", ["billing.lan"])).toEqual(["localhost", "127.0.0.1", "[::1]", "billing.lan"]);
     expect(allowedHostsFor("::1", [])).toEqual(["localhost", "127.0.0.1", "[::1]"]);
     expect(() => optionsFromEnv({ PORT: "abc" })).toThrow(/PORT/);
     expect(() => optionsFromEnv({ BILLING_CLOCK: "fast" })).toThrow(/BILLING_CLOCK/);
+  });
+
+  it("refuses a key or signing secret shorter than 32 bytes before starting anything", async () => {
+    await expect(startLocal({ apiKey: "short-key" })).rejects.toThrow(/BILLING_API_KEY.*at least 32 bytes/);
+    await expect(startLocal({ apiKey: KEY, signingSecret: "short-secret" })).rejects.toThrow(
+      /BILLING_SIGNING_SECRET.*at least 32 bytes/,
+    );
+  });
+
+  it("signs customer tokens with BILLING_SIGNING_SECRET and allows BILLING_CORS_ORIGINS", SLOW, async () => {
+    const server = await start({ apiKey: KEY, signingSecret: SECRET, corsOrigins: ["https://app.example.com"] });
+    const { body } = await gql(server, `mutation { createCustomerToken(customerId: "demo") { token } }`);
+    const [header, payload, signature] = (body.data.createCustomerToken.token as string).split(".");
+    expect(signature).toBe(createHmac("sha256", SECRET).update(`${header}.${payload}`).digest("base64url"));
+
+    const preflight = await fetch(server.url, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
   });
 });
