@@ -22,14 +22,13 @@
  * parameters to read them from instead (`withSecureParameters`, at cold start; docs/deploy.md).
  * (*) Only the GraphQL handler needs the API key, so it is checked when `apiKey` is first read:
  * the scheduled functions load the same config without it (least privilege).
- * (**) The secret customer tokens are signed with. Without one, it is derived from the API key
- * with HMAC-SHA256 (core/auth/customer-tokens.ts), which suits local use only: on Lambda a missing
+ * (**) The secret customer tokens are signed with. Without one, createBillingYoga derives it from
+ * the API key with HMAC-SHA256 (core/auth/customer-tokens.ts), which suits local use only: on Lambda a missing
  * signing secret is a configuration error when it is first read (the GraphQL handler reads it at
  * cold start), so rotating the API key and invalidating all tokens stay separate acts.
  * CORS origins are comma-separated (`https://app.example.com,https://admin.example.com`).
  */
 import { Resource } from "sst";
-import { deriveSigningSecret } from "../core/auth/customer-tokens";
 import { ssmParameterReader, type SecureParameterReader } from "../core/db/secure-parameters";
 
 export type ClockSetting = "test" | "real";
@@ -38,7 +37,8 @@ export type Config = {
   table: string;
   endpoint?: string;
   apiKey: string;
-  signingSecret: string;
+  /** Undefined off Lambda when none is set: createBillingYoga then derives one from the API key. */
+  signingSecret: string | undefined;
   corsOrigins: string[];
   busName?: string;
   clock: ClockSetting;
@@ -72,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         throw new Error(
           "configuration: BILLING_SIGNING_SECRET (or a linked SigningSecret secret) is required on Lambda",
         );
-      return deriveSigningSecret(this.apiKey);
+      return undefined;
     },
     corsOrigins: (env.BILLING_CORS_ORIGINS ?? "")
       .split(",")

@@ -5,11 +5,23 @@
  * BILLING_CORS_ORIGINS at deploy time (comma-separated; none when unset).
  */
 import { bus } from "./bus";
-import { apiKey, signingSecret } from "./secrets";
+import { graphqlPermissions } from "./permissions";
+import { graphqlSecrets } from "./secrets";
 import { clockMode, isProduction, lambdaDefaults, logRetention } from "./settings";
 import { table } from "./table";
 
 const corsOrigins = process.env.BILLING_CORS_ORIGINS?.trim();
+
+/**
+ * Reserved concurrency: the most GraphQL Lambdas that run at once. It caps what a flood can cost
+ * and how much DynamoDB load it makes, and keeps the rest of the account's concurrency for other
+ * functions (the sweeper's included). Production's 100 covers its API Gateway throttle (2,000
+ * requests/s of burst at ~50 ms each is ~100 at once); test stages get 10. Requests beyond it get
+ * HTTP 429 from Lambda through API Gateway (503 to the client). BILLING_GRAPHQL_CONCURRENCY
+ * overrides it at deploy time (a number, or `none` for accounts whose concurrency quota is too low
+ * to reserve any: AWS keeps 100 unreserved).
+ */
+export const graphqlConcurrency = reservedConcurrency(process.env.BILLING_GRAPHQL_CONCURRENCY, isProduction ? 100 : 10);
 
 export const graphqlHandler = new sst.aws.Function("Graphql", {
   ...lambdaDefaults,
@@ -18,9 +30,26 @@ export const graphqlHandler = new sst.aws.Function("Graphql", {
   memory: "1024 MB",
   // API Gateway HTTP APIs give up after 30 s; stop just before so the client gets our error.
   timeout: "29 seconds",
-  link: [table, bus, apiKey, signingSecret],
-  environment: { BILLING_CLOCK: clockMode, ...(corsOrigins ? { BILLING_CORS_ORIGINS: corsOrigins } : {}) },
+  link: graphqlSecrets.link,
+  permissions: [...graphqlPermissions, ...graphqlSecrets.permissions],
+  environment: {
+    BILLING_TABLE: table.name,
+    BILLING_BUS: bus.name,
+    BILLING_CLOCK: clockMode,
+    ...(corsOrigins ? { BILLING_CORS_ORIGINS: corsOrigins } : {}),
+    ...graphqlSecrets.environment,
+  },
+  ...(graphqlConcurrency === undefined ? {} : { concurrency: { reserved: graphqlConcurrency } }),
 });
+
+function reservedConcurrency(setting: string | undefined, fallback: number): number | undefined {
+  const text = setting?.trim();
+  if (!text) return fallback;
+  if (text === "none") return undefined;
+  if (!/^[1-9]\d*$/.test(text))
+    throw new Error(`BILLING_GRAPHQL_CONCURRENCY must be a positive number or none, got "${text}"`);
+  return Number(text);
+}
 
 /**
  * Stage-wide throttling (requests per second, steady and burst) in front of the Lambda. Production

@@ -1,10 +1,12 @@
 /**
- * The two scheduled jobs. Each is a Function of its own, linked to exactly what it uses, and a
+ * The two scheduled jobs. Each is a Function of its own, granted exactly what it uses
+ * (stacks/permissions.ts), and a
  * Cron (EventBridge) that invokes it asynchronously. Lambda retries a failed async invocation
  * twice; what still fails lands in the ScheduleFailures queue (and raises an alarm, stacks/alarms.ts).
  * Both jobs are idempotent, so a retry or an overlapping run is harmless.
  */
 import { bus } from "./bus";
+import { closePeriodsPermissions, syncCatalogPermissions } from "./permissions";
 import { clockMode, lambdaDefaults } from "./settings";
 import { table } from "./table";
 
@@ -22,20 +24,19 @@ export const closePeriods = new sst.aws.Function("ClosePeriods", {
   memory: "1024 MB",
   // The handler stops 10 s before the timeout; 4 minutes ends a run before the next one starts.
   timeout: "4 minutes",
-  link: [table, bus],
-  permissions: [sendFailures],
-  environment: { BILLING_CLOCK: clockMode },
+  permissions: [...closePeriodsPermissions, sendFailures],
+  environment: { BILLING_TABLE: table.name, BILLING_BUS: bus.name, BILLING_CLOCK: clockMode },
 });
 
-/** Downloads the AI model catalog and upserts prices; needs internet egress (no VPC) and the table. */
+/** Downloads the AI model catalog and upserts prices; needs internet egress (no VPC) and the catalog's items. */
 export const syncCatalog = new sst.aws.Function("SyncCatalog", {
   ...lambdaDefaults,
   handler: "functions/sync-catalog.handler",
   description: "Daily AI model catalog sync",
   memory: "1024 MB",
   timeout: "2 minutes",
-  link: [table],
-  permissions: [sendFailures],
+  permissions: [...syncCatalogPermissions, sendFailures],
+  environment: { BILLING_TABLE: table.name },
 });
 
 export const closePeriodsCron = new sst.aws.Cron("ClosePeriodsCron", {

@@ -1,11 +1,43 @@
 /**
- * The deployment's secrets. Neither has a placeholder on purpose: a stage will not deploy until
- * both are set:
+ * The deployment's two secrets: the bootstrap (ADMIN) API key and the secret customer tokens are
+ * signed with. Two ways to keep them, chosen at deploy time with BILLING_SECRETS (docs/deploy.md):
  *
- *   npx sst secret set ApiKey <value> --stage <name>              the bootstrap (ADMIN) API key
- *   npx sst secret set SigningSecret <value> --stage <name>       signs customer tokens
+ * - `sst` (default): SST secrets, linked to the GraphQL function. Neither has a placeholder on
+ *   purpose, so a stage will not deploy until both are set:
+ *     npx sst secret set ApiKey <value> --stage <name>
+ *     npx sst secret set SigningSecret <value> --stage <name>
+ *   SST writes linked values into the function's bundle, encrypted with a key (SST_KEY) that sits in
+ *   the function's environment: whoever may read the function's configuration and code
+ *   (lambda:GetFunction) can read the secrets.
+ * - `ssm`: SecureString parameters `/<app>/<stage>/ApiKey` and `/<app>/<stage>/SigningSecret` that
+ *   the operator creates; the function gets only their names and `ssm:GetParameters` on exactly
+ *   those two, and reads them at cold start (functions/config.ts). The values never enter SST's
+ *   state, the bundle or the function's configuration.
  *
  * Rotating SigningSecret invalidates every customer token at once; rotating ApiKey does not.
  */
-export const apiKey = new sst.Secret("ApiKey");
-export const signingSecret = new sst.Secret("SigningSecret");
+export const secretsStore = process.env.BILLING_SECRETS?.trim() || "sst";
+if (secretsStore !== "sst" && secretsStore !== "ssm")
+  throw new Error(`BILLING_SECRETS must be sst or ssm, got "${secretsStore}"`);
+
+const parameterPath = `/${$app.name}/${$app.stage}`;
+const parameters = { apiKey: `${parameterPath}/ApiKey`, signingSecret: `${parameterPath}/SigningSecret` };
+
+/** What the GraphQL function needs to read the secrets: links, or parameter names and the right to read them. */
+export const graphqlSecrets: Required<Pick<sst.aws.FunctionArgs, "link" | "environment" | "permissions">> =
+  secretsStore === "ssm"
+    ? {
+        link: [],
+        environment: {
+          BILLING_API_KEY_PARAMETER: parameters.apiKey,
+          BILLING_SIGNING_SECRET_PARAMETER: parameters.signingSecret,
+        },
+        permissions: [
+          {
+            actions: ["ssm:GetParameters"],
+            // The function's own region and account; the names are exact.
+            resources: Object.values(parameters).map((name) => `arn:aws:ssm:*:*:parameter${name}`),
+          },
+        ],
+      }
+    : { link: [new sst.Secret("ApiKey"), new sst.Secret("SigningSecret")], environment: {}, permissions: [] };

@@ -34,8 +34,8 @@ declare global {
     | "5 years"
     | "10 years"
     | "forever";
-  /** What `link` accepts here: the components the handlers read through `Resource.<Name>`. */
-  type SstLinkable = sst.aws.Dynamo | sst.aws.Bus | sst.Secret;
+  /** What `link` accepts here: the components the handlers read through `Resource.<Name>` (only secrets). */
+  type SstLinkable = sst.Secret;
 
   interface SstAppInput {
     stage?: string;
@@ -76,6 +76,7 @@ declare global {
       class Dynamo {
         constructor(name: string, args: DynamoArgs);
         readonly name: SstOutput<string>;
+        readonly arn: SstOutput<string>;
       }
 
       interface FunctionArgs {
@@ -87,7 +88,15 @@ declare global {
         timeout?: SstDuration;
         environment?: Record<string, SstInput<string>>;
         link?: SstLinkable[];
-        permissions?: { actions: string[]; resources: SstInput<string>[] }[];
+        /** IAM statements of the function's role, beside what its links include (SST's FunctionPermissionArgs). */
+        permissions?: {
+          effect?: "allow" | "deny";
+          actions: string[];
+          resources: SstInput<string>[];
+          conditions?: { test: string; variable: string; values: string[] }[];
+        }[];
+        /** `reserved`: the function's reserved concurrent executions (Lambda's reservedConcurrentExecutions). */
+        concurrency?: { reserved?: number; provisioned?: number };
         logging?: false | { retention?: SstLogRetention; format?: "text" | "json" };
         nodejs?: { format?: "esm" | "cjs"; minify?: boolean; esbuild?: { external?: string[] } };
       }
@@ -124,6 +133,7 @@ declare global {
       class Bus {
         constructor(name: string);
         readonly name: SstOutput<string>;
+        readonly arn: SstOutput<string>;
       }
 
       class Queue {

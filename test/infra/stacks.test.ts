@@ -6,17 +6,139 @@ import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLE } from "../../core/db/keys";
 import { tableDefinition } from "../../core/db/table";
-import { BUNDLE_EXTERNAL, FUNCTION_ENTRIES } from "../../scripts/build-functions";
+import { build } from "esbuild";
+import { BUNDLE_EXTERNAL, esbuildOptions, FUNCTION_ENTRIES } from "../../scripts/build-functions";
 import { evaluateConfig, recordOf, refOf, type Evaluation, type Recorded } from "./sst-fakes";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
-/** What each function may reach: exactly the links its code reads through Resource.<Name>. */
+/** What each function links: only the secrets its code reads through Resource.<Name>. */
 const EXPECTED_LINKS: Record<string, string[]> = {
-  Graphql: ["Table", "Bus", "ApiKey", "SigningSecret"],
-  ClosePeriods: ["Table", "Bus"],
-  SyncCatalog: ["Table"],
+  Graphql: ["ApiKey", "SigningSecret"],
+  ClosePeriods: [],
+  SyncCatalog: [],
 };
+
+const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ai-billing-stage-TableTable";
+const BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/ai-billing-stage-BusBus";
+const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:ai-billing-stage-ScheduleFailuresQueue";
+/** Deployed values of the recorded references in the stacks' permissions. */
+const ARNS: Record<string, string> = {
+  "${Table.arn}": TABLE_ARN,
+  "${Bus.arn}": BUS_ARN,
+  "${ScheduleFailures.arn}": QUEUE_ARN,
+};
+
+/**
+ * What a link adds to the role, as SST's components declare it (getSSTLink's `include`): Dynamo
+ * `dynamodb:*` on the table and its indexes, Bus `events:*` on the bus, Secret nothing.
+ */
+const LINK_GRANTS: Record<string, (name: string) => { actions: string[]; resources: string[] }[]> = {
+  "sst.aws.Dynamo": (name) => [{ actions: ["dynamodb:*"], resources: [`\${${name}.arn}`, `\${${name}.arn}/*`] }],
+  "sst.aws.Bus": (name) => [{ actions: ["events:*"], resources: [`\${${name}.arn}`] }],
+  "sst.Secret": () => [],
+};
+
+type PolicyStatement = {
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string[]>>;
+};
+type PolicyDocument = { Version: string; Statement: PolicyStatement[] };
+
+/** The role policy SST builds for a function (createRole: permissions, then link includes), as IAM JSON. */
+function policyOf(fn: Recorded): PolicyDocument {
+  const linked = ((fn.args.link ?? []) as unknown[]).flatMap((l) => {
+    const record = recordOf(l)!;
+    return LINK_GRANTS[record.kind]!(record.name);
+  });
+  const statements = [...(fn.args.permissions ?? []), ...linked].map((p: any): PolicyStatement => {
+    const resources = (p.resources as unknown[]).map((r) => {
+      const text = String(refOf(r) ?? r);
+      return text.replace(/\$\{\w+\.arn\}/, (ref) => ARNS[ref] ?? ref);
+    });
+    const statement: PolicyStatement = {
+      Effect: p.effect === "deny" ? "Deny" : "Allow",
+      Action: p.actions,
+      Resource: resources,
+    };
+    if (p.conditions?.length) {
+      statement.Condition = {};
+      for (const c of p.conditions) (statement.Condition[c.test] ??= {})[c.variable] = c.values;
+    }
+    return statement;
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+const glob = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(value);
+
+/** IAM's decision for one request: an explicit Deny wins, else any matching Allow, else deny. */
+function allows(policy: PolicyDocument, action: string, resource: string, context: Record<string, string[]>): boolean {
+  const matching = policy.Statement.filter(
+    (s) =>
+      s.Action.some((a) => glob(a, action)) &&
+      s.Resource.some((r) => glob(r, resource)) &&
+      Object.entries(s.Condition ?? {}).every(([test, variables]) =>
+        Object.entries(variables).every(([variable, values]) => {
+          const present = context[variable];
+          if (test === "Null") return values[0] === String(present === undefined);
+          if (test === "ForAllValues:StringEquals") return (present ?? []).every((v) => values.includes(v));
+          throw new Error(`condition ${test} not modelled`);
+        }),
+      ),
+  );
+  return matching.length > 0 && matching.every((s) => s.Effect === "Allow");
+}
+
+/** The IAM actions of the AWS SDK commands in an entry point's own code (the project files esbuild bundles). */
+const COMMAND_ACTIONS: Record<string, string[]> = {
+  GetCommand: ["dynamodb:GetItem"],
+  BatchGetCommand: ["dynamodb:BatchGetItem"],
+  QueryCommand: ["dynamodb:Query"],
+  PutCommand: ["dynamodb:PutItem"],
+  UpdateCommand: ["dynamodb:UpdateItem"],
+  DeleteCommand: ["dynamodb:DeleteItem"],
+  BatchWriteCommand: ["dynamodb:BatchWriteItem"],
+  // No IAM action of its own: each item needs its action (AWS, "Using IAM with DynamoDB transactions").
+  TransactWriteCommand: [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+  ],
+  PutEventsCommand: ["events:PutEvents"],
+  // Read only when the stage keeps its secrets in SSM; checked by the "ssm secrets" test.
+  GetParametersCommand: [],
+};
+
+async function actionsInBundle(entry: string): Promise<string[]> {
+  const root = new URL("../../", import.meta.url);
+  const result = await build({
+    ...esbuildOptions,
+    absWorkingDir: root.pathname,
+    entryPoints: [entry],
+    write: false,
+    outdir: "out",
+  });
+  const files = Object.keys(result.metafile.inputs).filter((path) => !path.includes("node_modules"));
+  const actions = new Set<string>();
+  for (const file of files) {
+    for (const [, command] of read(file).matchAll(/new (\w+Command)\(/g)) {
+      const mapped = COMMAND_ACTIONS[command!];
+      expect(mapped, `${file} sends ${command}: add it to COMMAND_ACTIONS and the stacks`).toBeDefined();
+      for (const action of mapped!) actions.add(action);
+    }
+  }
+  return [...actions].sort();
+}
 
 /** An EventBridge schedule expression: rate(value unit) with a singular unit for 1, or a 6-field cron. */
 function isValidSchedule(expression: string): boolean {
@@ -152,18 +274,91 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(entries.sort()).toEqual(FUNCTION_ENTRIES.map((e) => e.entry).sort());
   });
 
-  it("links each function to exactly the resources its code reads, with no other IAM grant", () => {
+  it("links only the secrets a function's code reads, and passes the table and bus by name", () => {
     const readByConfig = [...read("functions/config.ts").matchAll(/as Linked\)\.(\w+)\.\w+/g)].map((m) => m[1]);
-    expect(new Set(readByConfig)).toEqual(new Set(["Table", "ApiKey", "SigningSecret", "Bus"]));
+    expect(new Set(readByConfig)).toEqual(new Set(["ApiKey", "SigningSecret"]));
     for (const fn of functions()) {
-      const links = (fn.args.link as unknown[]).map((l) => recordOf(l)?.name);
+      const links = ((fn.args.link ?? []) as unknown[]).map((l) => recordOf(l)?.name);
       expect(links, fn.name).toEqual(EXPECTED_LINKS[fn.name]);
       for (const name of links) expect(readByConfig).toContain(name);
       expect(fn.args.role).toBeUndefined();
       expect(fn.args.policies).toBeUndefined();
-      for (const permission of fn.args.permissions ?? []) {
-        expect(permission.actions).toEqual(["sqs:SendMessage"]);
-        expect(permission.resources.map((r: unknown) => String(refOf(r)))).toEqual(["${ScheduleFailures.arn}"]);
+      expect(String(refOf(fn.args.environment.BILLING_TABLE))).toBe("${Table.name}");
+    }
+    expect(String(refOf(one("sst.aws.Function", "Graphql").args.environment.BILLING_BUS))).toBe("${Bus.name}");
+    expect(String(refOf(one("sst.aws.Function", "ClosePeriods").args.environment.BILLING_BUS))).toBe("${Bus.name}");
+    expect(one("sst.aws.Function", "SyncCatalog").args.environment.BILLING_BUS).toBeUndefined();
+  });
+
+  it("grants each function explicit item-level actions only: the evaluated policy documents", () => {
+    const policy = (name: string) => policyOf(one("sst.aws.Function", name));
+    const data = ["GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]
+      .concat("ConditionCheckItem")
+      .map((a) => `dynamodb:${a}`);
+    const api = [
+      { Effect: "Allow", Action: data, Resource: [TABLE_ARN] },
+      { Effect: "Allow", Action: ["dynamodb:Query"], Resource: [`${TABLE_ARN}/index/*`] },
+      { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS_ARN] },
+    ];
+    const dlq = { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [QUEUE_ARN] };
+    expect(policy("Graphql")).toEqual({ Version: "2012-10-17", Statement: api });
+    expect(policy("ClosePeriods")).toEqual({ Version: "2012-10-17", Statement: [...api, dlq] });
+    expect(policy("SyncCatalog")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"].concat(
+            "dynamodb:BatchWriteItem",
+          ),
+          Resource: [TABLE_ARN],
+          Condition: {
+            "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AI_MODELS"] },
+            Null: { "dynamodb:LeadingKeys": ["false"] },
+          },
+        },
+        dlq,
+      ],
+    });
+
+    // What the documents allow, evaluated like IAM (default deny, wildcards, these two conditions).
+    const models = { "dynamodb:LeadingKeys": ["AI_MODELS"] };
+    const wallet = { "dynamodb:LeadingKeys": ["CUSTOMER#acme"] };
+    for (const name of ["Graphql", "ClosePeriods", "SyncCatalog"]) {
+      for (const action of ["dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:RestoreTableFromBackup"])
+        expect(allows(policy(name), action, TABLE_ARN, models), `${name} ${action}`).toBe(false);
+      expect(allows(policy(name), "dynamodb:Scan", TABLE_ARN, models), `${name} Scan`).toBe(false);
+      expect(allows(policy(name), "events:PutPermission", BUS_ARN, {}), name).toBe(false);
+      for (const statement of policy(name).Statement)
+        for (const action of statement.Action) expect(action, name).not.toMatch(/\*/);
+    }
+    expect(allows(policy("Graphql"), "dynamodb:UpdateItem", TABLE_ARN, wallet)).toBe(true);
+    expect(allows(policy("Graphql"), "events:PutEvents", BUS_ARN, {})).toBe(true);
+    expect(
+      allows(policy("Graphql"), "events:PutEvents", "arn:aws:events:eu-west-1:123456789012:event-bus/other", {}),
+    ).toBe(false);
+    expect(allows(policy("SyncCatalog"), "dynamodb:BatchWriteItem", TABLE_ARN, models)).toBe(true);
+    expect(allows(policy("SyncCatalog"), "dynamodb:PutItem", TABLE_ARN, wallet)).toBe(false);
+    expect(
+      allows(policy("SyncCatalog"), "dynamodb:BatchWriteItem", TABLE_ARN, {
+        "dynamodb:LeadingKeys": ["AI_MODELS", "CUSTOMER#acme"],
+      }),
+    ).toBe(false);
+    expect(allows(policy("SyncCatalog"), "dynamodb:PutItem", TABLE_ARN, {})).toBe(false);
+    expect(allows(policy("SyncCatalog"), "dynamodb:UpdateItem", TABLE_ARN, models)).toBe(false);
+    expect(allows(policy("SyncCatalog"), "dynamodb:Query", `${TABLE_ARN}/index/gsi1`, models)).toBe(false);
+    expect(allows(policy("SyncCatalog"), "events:PutEvents", BUS_ARN, {})).toBe(false);
+  });
+
+  it("grants every AWS call each function's code can make", async () => {
+    for (const { name, entry } of FUNCTION_ENTRIES) {
+      const fn = functions().find((f) => f.args.handler.startsWith(entry.replace(/\.ts$/, ".")))!;
+      const document = policyOf(fn);
+      const context: Record<string, string[]> =
+        fn.name === "SyncCatalog" ? { "dynamodb:LeadingKeys": ["AI_MODELS"] } : {};
+      for (const action of await actionsInBundle(entry)) {
+        const resource = action.startsWith("events:") ? BUS_ARN : TABLE_ARN;
+        expect(allows(document, action, resource, context), `${name} needs ${action}`).toBe(true);
       }
     }
   });
@@ -183,9 +378,9 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
 
   it("runs the real clock in production and the test clock elsewhere", () => {
     const clock = production ? "real" : "test";
-    expect(one("sst.aws.Function", "Graphql").args.environment).toEqual({ BILLING_CLOCK: clock });
-    expect(one("sst.aws.Function", "ClosePeriods").args.environment).toEqual({ BILLING_CLOCK: clock });
-    expect(one("sst.aws.Function", "SyncCatalog").args.environment).toBeUndefined();
+    expect(one("sst.aws.Function", "Graphql").args.environment.BILLING_CLOCK).toBe(clock);
+    expect(one("sst.aws.Function", "ClosePeriods").args.environment.BILLING_CLOCK).toBe(clock);
+    expect(one("sst.aws.Function", "SyncCatalog").args.environment.BILLING_CLOCK).toBeUndefined();
   });
 
   it("serves POST, GET and OPTIONS (CORS preflight) /graphql from the GraphQL function, throttled, with access logs", () => {
@@ -206,6 +401,12 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(one("sst.aws.Function", "Graphql").args.timeout).toBe("29 seconds");
   });
 
+  it("reserves concurrency for the GraphQL function: 100 in production, 10 elsewhere, none for the jobs", () => {
+    expect(one("sst.aws.Function", "Graphql").args.concurrency).toEqual({ reserved: production ? 100 : 10 });
+    expect(one("sst.aws.Function", "ClosePeriods").args.concurrency).toBeUndefined();
+    expect(one("sst.aws.Function", "SyncCatalog").args.concurrency).toBeUndefined();
+  });
+
   it("schedules the sweeper every 5 minutes and the catalog sync daily, with valid expressions", () => {
     const crons = Object.fromEntries(all("sst.aws.Cron").map((c) => [String(refOf(c.args.function)), c.args.schedule]));
     expect(crons).toEqual({ "${ClosePeriods.arn}": "rate(5 minutes)", "${SyncCatalog.arn}": "rate(1 day)" });
@@ -223,9 +424,11 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       expect(String(refOf(args.destinationConfig.onFailure.destination))).toBe("${ScheduleFailures.arn}");
       // Lambda delivers to the destination with the function's own role.
       const permissions = one("sst.aws.Function", name).args.permissions;
-      expect(permissions.map((p: any) => [p.actions, String(refOf(p.resources[0]))])).toEqual([
-        [["sqs:SendMessage"], "${ScheduleFailures.arn}"],
-      ]);
+      expect(
+        permissions
+          .filter((p: any) => p.actions[0].startsWith("sqs:"))
+          .map((p: any) => [p.actions, String(refOf(p.resources[0]))]),
+      ).toEqual([[["sqs:SendMessage"], "${ScheduleFailures.arn}"]]);
     }
     expect(one("sst.aws.Queue", "ScheduleFailures").args.transform.queue.messageRetentionSeconds).toBe(14 * 24 * 3600);
   });
@@ -249,5 +452,52 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     });
     expect(String(refOf(evaluation.outputs.table))).toBe("${Table.name}");
     expect(String(refOf(evaluation.outputs.bus))).toBe("${Bus.name}");
+  });
+});
+
+describe("deploy-time settings", () => {
+  const withEnv = async (env: Record<string, string>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return await evaluateConfig("production");
+    } finally {
+      process.env = saved;
+    }
+  };
+  const graphql = (evaluation: Evaluation) =>
+    evaluation.components.find((c) => c.kind === "sst.aws.Function" && c.name === "Graphql")!;
+
+  it("BILLING_SECRETS=ssm: no SST secrets, parameter names and GetParameters on exactly those two", async () => {
+    const evaluation = await withEnv({ BILLING_SECRETS: "ssm" });
+    expect(evaluation.components.filter((c) => c.kind === "sst.Secret")).toEqual([]);
+    const fn = graphql(evaluation);
+    expect(fn.args.link).toEqual([]);
+    expect(fn.args.environment).toMatchObject({
+      BILLING_API_KEY_PARAMETER: "/ai-billing/production/ApiKey",
+      BILLING_SIGNING_SECRET_PARAMETER: "/ai-billing/production/SigningSecret",
+    });
+    const document = policyOf(fn);
+    expect(document.Statement.filter((st) => st.Action.some((a) => a.startsWith("ssm:")))).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["ssm:GetParameters"],
+        Resource: [
+          "arn:aws:ssm:*:*:parameter/ai-billing/production/ApiKey",
+          "arn:aws:ssm:*:*:parameter/ai-billing/production/SigningSecret",
+        ],
+      },
+    ]);
+    const arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/ai-billing/production/";
+    expect(allows(document, "ssm:GetParameters", `${arn}ApiKey`, {})).toBe(true);
+    expect(allows(document, "ssm:GetParameters", `${arn}Other`, {})).toBe(false);
+    expect(allows(document, "ssm:PutParameter", `${arn}ApiKey`, {})).toBe(false);
+    await expect(withEnv({ BILLING_SECRETS: "vault" })).rejects.toThrow(/BILLING_SECRETS must be sst or ssm/);
+  });
+
+  it("BILLING_GRAPHQL_CONCURRENCY overrides the reserved concurrency, or removes it", async () => {
+    expect(graphql(await withEnv({ BILLING_GRAPHQL_CONCURRENCY: "250" })).args.concurrency).toEqual({ reserved: 250 });
+    expect(graphql(await withEnv({ BILLING_GRAPHQL_CONCURRENCY: "none" })).args.concurrency).toBeUndefined();
+    await expect(withEnv({ BILLING_GRAPHQL_CONCURRENCY: "0" })).rejects.toThrow(/BILLING_GRAPHQL_CONCURRENCY/);
   });
 });

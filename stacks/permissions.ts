@@ -1,0 +1,50 @@
+/**
+ * Each function's IAM grants, explicit and item-level. SST's links would grant `dynamodb:*` on the
+ * table (DeleteTable, UpdateTable, RestoreTableFromBackup ...) and `events:*` on the bus
+ * (PutPermission ...) to every linked function (its Dynamo and Bus components' getSSTLink), so
+ * the table and the bus are not linked: their names travel as environment variables and these
+ * statements are the whole grant (test/infra/stacks.test.ts evaluates the policy documents).
+ *
+ * Transactions have no IAM action of their own: TransactWriteItems is authorised per item by
+ * PutItem / UpdateItem / DeleteItem and ConditionCheckItem (AWS, "Using IAM with DynamoDB
+ * transactions"). The catalog sync parses a third-party feed, so it may touch only the catalog's
+ * partition (`dynamodb:LeadingKeys`), never a wallet, key or invoice.
+ */
+import { keys } from "../core/db/keys";
+import { bus } from "./bus";
+import { table } from "./table";
+
+type Statement = NonNullable<sst.aws.FunctionArgs["permissions"]>[number];
+
+const READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+const WRITE = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+];
+
+const items: Statement = { actions: [...READ, ...WRITE], resources: [table.arn] };
+/** Queries through the GSIs (due index, timelines); an index holds no item to write. */
+const indexes: Statement = { actions: ["dynamodb:Query"], resources: [$interpolate`${table.arn}/index/*`] };
+const publish: Statement = { actions: ["events:PutEvents"], resources: [bus.arn] };
+
+/** The API: every item of the table, its indexes, and publishing business events. */
+export const graphqlPermissions: Statement[] = [items, indexes, publish];
+
+/** The sweeper closes periods (wallets, invoices, outbox) and publishes their events. */
+export const closePeriodsPermissions: Statement[] = [items, indexes, publish];
+
+/** The catalog sync: read and write items of the AI_MODELS partition only. */
+export const syncCatalogPermissions: Statement[] = [
+  {
+    actions: [...READ, "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+    resources: [table.arn],
+    conditions: [
+      { test: "ForAllValues:StringEquals", variable: "dynamodb:LeadingKeys", values: [keys.aiModelPartition()] },
+      // ForAllValues holds for a request without the key at all; require it to be there.
+      { test: "Null", variable: "dynamodb:LeadingKeys", values: ["false"] },
+    ],
+  },
+];
