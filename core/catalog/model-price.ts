@@ -21,6 +21,8 @@ export type ModelPrice = {
   tiers: Tier[];
   /** When this price was last written (ISO 8601). */
   updatedAt: string;
+  /** Set by an operator's `upsertAiModel`: the daily sync never replaces this price. */
+  pinned?: boolean;
 };
 
 /** Characters a model ID may hold: the edge's ID set plus `/` (never `#`, the key separator). */
@@ -32,7 +34,7 @@ export function splitModelId(id: string): { provider: string; model: string } {
   return slash < 0 ? { provider: "", model: id } : { provider: id.slice(0, slash), model: id.slice(slash + 1) };
 }
 
-/** Same name and prices (tiers included); `updatedAt` is not compared. Decides what a sync rewrites. */
+/** Same name, prices (tiers included) and pin; `updatedAt` is not compared. Decides what a write rewrites. */
 export function samePrice(a: ModelPrice, b: ModelPrice): boolean {
   return (
     a.id === b.id &&
@@ -42,6 +44,7 @@ export function samePrice(a: ModelPrice, b: ModelPrice): boolean {
     a.output === b.output &&
     a.cacheRead === b.cacheRead &&
     a.cacheWrite === b.cacheWrite &&
+    Boolean(a.pinned) === Boolean(b.pinned) &&
     a.tiers.length === b.tiers.length &&
     a.tiers.every((tier, i) => sameTier(tier, b.tiers[i]))
   );

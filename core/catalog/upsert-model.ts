@@ -1,8 +1,10 @@
 /**
  * A company's own model price (a fine-tuned or self-hosted model, or a negotiated price), what the
  * `upsertAiModel` mutation runs. It sets the complete price: tiers are dropped, a missing name keeps
- * the stored one (or the model part of the ID). Note that the daily sync rewrites models that the
- * feed also lists, so own models belong under an own provider ID (e.g. `acme/support-bot-v2`).
+ * the stored one (or the model part of the ID). The price is **pinned** unless `pinned: false` is
+ * passed: the daily sync never replaces a pinned model's price, even when the feed lists the model
+ * (a negotiated price for `openai/gpt-4o` survives). `pinned: false` hands the model back to the
+ * feed: the next sync may replace the price.
  */
 import * as z from "../zod";
 import type { Deps } from "../deps";
@@ -21,6 +23,7 @@ export const UpsertAiModelInputSchema = z.object({
   outputPrice: PriceSchema,
   cacheReadPrice: z.nullish(PriceSchema),
   cacheWritePrice: z.nullish(PriceSchema),
+  pinned: z.nullish(z.boolean()),
 });
 export type UpsertAiModelInput = z.input<typeof UpsertAiModelInputSchema>;
 
@@ -39,6 +42,7 @@ export async function upsertAiModel(deps: Deps, input: UpsertAiModelInput): Prom
     ...(parsed.cacheWritePrice != null ? { cacheWrite: parsed.cacheWritePrice } : {}),
     tiers: [],
     updatedAt: (await deps.clock.now()).toISOString(),
+    ...(parsed.pinned === false ? {} : { pinned: true }),
   };
   const { unchanged } = await upsertModels(deps.db, [model]);
   forgetModelIds(deps.db.table);

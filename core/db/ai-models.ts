@@ -3,7 +3,7 @@
  * Scan). Prices (ledger units per 1M tokens) and tier sizes are stored as Numbers from bigints and
  * read back exactly (wrapped NumberValues -> bigint).
  */
-import { BatchWriteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { samePrice, type ModelPrice, type Tier } from "../catalog/model-price";
 import type { Db } from "./client";
 import { batchGet, big, getItem, optionalBig, queryAll, queryPrefix, withUnprocessed, type Item } from "./items";
@@ -25,27 +25,57 @@ export async function listModels(db: Db, filter: { provider?: string; search?: s
     : models;
 }
 
-/** Just the IDs, for resolving bare or gateway-style names (projection keeps the read small). */
-export async function listModelIds(db: Db): Promise<string[]> {
+/** What resolving a spelling needs: every model ID and every alias (one Query, a small projection). */
+export type CatalogNames = { ids: string[]; aliases: Record<string, string> };
+
+export async function listCatalogNames(db: Db): Promise<CatalogNames> {
   const items = await queryAll(db, {
     KeyConditionExpression: "pk = :pk",
     ExpressionAttributeValues: { ":pk": keys.aiModelPartition() },
-    ProjectionExpression: "#id",
+    ProjectionExpression: "sk, #id, alias, modelId",
     ExpressionAttributeNames: { "#id": "id" },
   });
-  return items.map((item) => item.id as string);
+  const names: CatalogNames = { ids: [], aliases: {} };
+  for (const item of items) {
+    const sk = item.sk as string;
+    if (sk.startsWith(keys.aiModelPrefix())) names.ids.push(item.id as string);
+    else if (sk.startsWith(keys.aiModelAliasPrefix())) names.aliases[item.alias as string] = item.modelId as string;
+  }
+  return names;
+}
+
+/** Points `alias` at `modelId` (replacing what it pointed at). */
+export async function putAlias(db: Db, alias: string, modelId: string, updatedAt: string): Promise<void> {
+  await db.doc.send(
+    new PutCommand({
+      TableName: db.table,
+      Item: { ...keys.aiModelAlias(alias), type: ItemType.AI_MODEL_ALIAS, alias, modelId, updatedAt },
+    }),
+  );
 }
 
 export async function hasAnyModel(db: Db): Promise<boolean> {
   const page = await db.doc.send(
     new QueryCommand({
       TableName: db.table,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.aiModelPartition() },
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": keys.aiModelPartition(), ":prefix": keys.aiModelPrefix() },
       Limit: 1,
     }),
   );
   return (page.Items ?? []).length > 0;
+}
+
+/** Writes these models as they are (the import decided which), 25 a request. */
+export async function putModels(db: Db, models: ModelPrice[]): Promise<void> {
+  for (let i = 0; i < models.length; i += 25) {
+    const requests = models.slice(i, i + 25).map((m) => ({ PutRequest: { Item: toItem(m) } }));
+    await withUnprocessed(
+      (pending) => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })),
+      requests,
+      (out) => out.UnprocessedItems?.[db.table] as typeof requests | undefined,
+    );
+  }
 }
 
 /** Writes the models whose name or prices differ from what is stored; reports which were which. */
@@ -64,14 +94,7 @@ export async function upsertModels(db: Db, models: ModelPrice[]): Promise<Upsert
       writes.push(model);
     }
   }
-  for (let i = 0; i < writes.length; i += 25) {
-    const requests = writes.slice(i, i + 25).map((m) => ({ PutRequest: { Item: toItem(m) } }));
-    await withUnprocessed(
-      (pending) => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })),
-      requests,
-      (out) => out.UnprocessedItems?.[db.table] as typeof requests | undefined,
-    );
-  }
+  await putModels(db, writes);
   return result;
 }
 
@@ -103,6 +126,7 @@ function toModel(item: Item): ModelPrice {
     ...optionalPrices({ cacheRead: item.cacheRead, cacheWrite: item.cacheWrite }),
     tiers,
     updatedAt: item.updatedAt as string,
+    ...(item.pinned === true ? { pinned: true } : {}),
   };
 }
 

@@ -37,6 +37,7 @@ export const ItemType = {
   COUNTER: "COUNTER",
   CLOCK: "CLOCK",
   AI_MODEL: "AI_MODEL",
+  AI_MODEL_ALIAS: "AI_MODEL_ALIAS",
   API_KEY: "API_KEY",
   API_KEY_HASH: "API_KEY_HASH",
   CUSTOMER_TOKENS: "CUSTOMER_TOKENS",
@@ -68,6 +69,9 @@ export const keys = {
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
   aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
+  /** An operator's alias for a model (`setAiModelAlias`), in the catalog's partition. */
+  aiModelAlias: (alias: string): Key => ({ pk: "AI_MODELS", sk: `ALIAS#${alias}` }),
+  aiModelAliasPrefix: () => "ALIAS#",
 
   customer: (id: string): Key => ({ pk: `CUSTOMER#${part(id)}`, sk: "PROFILE" }),
   wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "WALLET" }),

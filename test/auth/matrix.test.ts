@@ -59,6 +59,7 @@ const TABLE: Record<string, Row> = {
   createCustomerToken: [F, ok, F, F],
   revokeCustomerTokens: [F, ok, F, F],
   upsertAiModel: [F, ok, F, F],
+  setAiModelAlias: [F, ok, F, F],
 };
 
 /** One request per field; `$c` is the customer asked about, `$i` that customer's invoice, `$n` a unique suffix. */
@@ -97,6 +98,7 @@ const REQUESTS: Record<string, string> = {
   // Another customer's, so that the tokens of cust-a the other fields use stay valid.
   revokeCustomerTokens: `mutation { revokeCustomerTokens(customerId: "cust-c") }`,
   upsertAiModel: `mutation { upsertAiModel(id: "matrix/model", inputPrice: "1", outputPrice: "2") { id } }`,
+  setAiModelAlias: `mutation { setAiModelAlias(alias: "matrix-alias", modelId: "none/none") { id } }`,
 };
 
 let api: TestApi;

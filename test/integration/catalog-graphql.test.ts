@@ -36,13 +36,18 @@ describe("GraphQL: aiModels, aiModel, upsertAiModel", () => {
   inputPrice: Money!
   name: String!
   outputPrice: Money!
+
+  """
+  Set by upsertAiModel: the daily catalog sync keeps this price instead of the feed's
+  """
+  pinned: Boolean!
   provider: String!
   updatedAt: DateTime!
 }`);
     expect(sdl).toContain("aiModel(id: ID!): AiModel\n");
     expect(sdl).toContain("aiModels(provider: String, search: String): [AiModel!]!");
     expect(sdl).toContain(
-      "upsertAiModel(cacheReadPrice: Money, cacheWritePrice: Money, id: ID!, inputPrice: Money!, name: String, outputPrice: Money!): AiModel!",
+      "upsertAiModel(cacheReadPrice: Money, cacheWritePrice: Money, id: ID!, inputPrice: Money!, name: String, outputPrice: Money!",
     );
   });
 

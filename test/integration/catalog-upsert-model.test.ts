@@ -28,6 +28,7 @@ describe("upsertAiModel", () => {
       cacheRead: parseMoney("0.08"),
       tiers: [],
       updatedAt: T0,
+      pinned: true,
     });
     expect(await getModel(deps.db, "acme/support-bot-v2")).toEqual(model);
     expect(await resolveModel(deps, "support-bot-v2")).toEqual(model);
