@@ -46,9 +46,14 @@ describe("GraphQL: aiModels, aiModel, upsertAiModel", () => {
 }`);
     expect(sdl).toContain("aiModel(id: ID!): AiModel\n");
     expect(sdl).toContain("aiModels(provider: String, search: String): [AiModel!]!");
-    expect(sdl).toContain(
-      "upsertAiModel(cacheReadPrice: Money, cacheWritePrice: Money, id: ID!, inputPrice: Money!, name: String, outputPrice: Money!",
-    );
+    expect(sdl).toContain(`  upsertAiModel(
+    cacheReadPrice: Money
+    cacheWritePrice: Money
+    id: ID!
+    inputPrice: Money!
+    name: String
+    outputPrice: Money!
+`);
   });
 
   it("lists a provider's models by search text and looks one up by any spelling", async () => {
