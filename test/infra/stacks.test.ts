@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ANOMALY_METRIC, METRIC_NAMESPACE } from "../../core/catalog/sync-metric";
 import { TABLE } from "../../core/db/keys";
 import { tableDefinition } from "../../core/db/table";
 import { build } from "esbuild";
@@ -222,6 +223,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         "sst.aws.SnsTopic Alerts",
         "aws.cloudwatch.MetricAlarm ClosePeriodsErrors",
         "aws.cloudwatch.MetricAlarm ScheduleFailuresWaiting",
+        "aws.cloudwatch.MetricAlarm CatalogSyncAnomalies",
       ].sort(),
     );
   });
@@ -442,6 +444,24 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(dlq).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 1 });
     expect(String(refOf(dlq.dimensions.QueueName))).toBe("${ScheduleFailures.nodes.queue.name}");
     expect(dlq.alarmActions.map((a: unknown) => String(refOf(a)))).toEqual(["${Alerts.arn}"]);
+  });
+
+  it("alarms when the catalog sync holds prices or refuses the feed, on the metric the sync emits", () => {
+    const alarm = one("aws.cloudwatch.MetricAlarm", "CatalogSyncAnomalies").args;
+    expect(alarm).toMatchObject({
+      namespace: METRIC_NAMESPACE,
+      metricName: ANOMALY_METRIC,
+      statistic: "Maximum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(String(refOf(alarm.dimensions.FunctionName))).toBe("${SyncCatalog.name}");
+    expect(alarm.alarmActions.map((a: unknown) => String(refOf(a)))).toEqual(["${Alerts.arn}"]);
+    // The sync's metric line carries exactly this namespace, name and dimension.
+    const source = read("functions/sync-catalog.ts");
+    expect(source).toContain("Namespace: METRIC_NAMESPACE");
+    expect(source).toContain('Dimensions: [["FunctionName"]]');
   });
 
   it("outputs the GraphQL URL, the table name and the bus name", () => {

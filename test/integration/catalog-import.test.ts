@@ -20,10 +20,12 @@ describe("importCatalog", () => {
 
   it("loads the snapshot into an empty store, with a line per provider and a summary", async () => {
     const summary = await loadSnapshotIfEmpty(deps, { log: (line) => lines.push(line) });
-    expect(summary).toEqual({ added: 315, changed: 0, unchanged: 0, skipped: [] });
+    expect(summary).toEqual({ added: 315, changed: 0, unchanged: 0, skipped: [], held: [], pinned: 0 });
     expect(lines).toHaveLength(14);
     expect(lines).toContain("anthropic: 24 added, 0 changed, 0 unchanged, 0 skipped");
-    expect(lines.at(-1)).toBe("catalog: 315 models from 13 providers: 315 added, 0 changed, 0 unchanged, 0 skipped");
+    expect(lines.at(-1)).toBe(
+      "catalog: 315 models from 13 providers: 315 added, 0 changed, 0 unchanged, 0 skipped, 0 held, 0 pinned",
+    );
     expect(await listModels(deps.db)).toHaveLength(315);
     expect(await loadSnapshotIfEmpty(deps)).toBeUndefined();
   });
@@ -59,7 +61,14 @@ describe("importCatalog", () => {
 
   it("re-importing the same feed writes nothing", async () => {
     await deps.clock.advance(new Date("2026-01-02T00:00:00.000Z"));
-    expect(await importCatalog(deps, snapshotText)).toEqual({ added: 0, changed: 0, unchanged: 315, skipped: [] });
+    expect(await importCatalog(deps, snapshotText)).toEqual({
+      added: 0,
+      changed: 0,
+      unchanged: 315,
+      skipped: [],
+      held: [],
+      pinned: 0,
+    });
     expect((await getModel(deps.db, "openai/gpt-4o"))?.updatedAt).toBe(T0);
   });
 
@@ -74,6 +83,8 @@ describe("importCatalog", () => {
       changed: 1,
       unchanged: 314,
       skipped: [{ id: "mistral/no-price", reason: "no input/output price" }],
+      held: [],
+      pinned: 0,
     });
     const gpt4o = await getModel(deps.db, "openai/gpt-4o");
     expect(gpt4o?.input).toBe(parseMoney("2.25"));
