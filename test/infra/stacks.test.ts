@@ -65,8 +65,9 @@ function policyOf(fn: Recorded): PolicyDocument {
       Resource: resources,
     };
     if (p.conditions?.length) {
-      statement.Condition = {};
-      for (const c of p.conditions) (statement.Condition[c.test] ??= {})[c.variable] = c.values;
+      const conditions: Record<string, Record<string, string[]>> = {};
+      for (const c of p.conditions) conditions[c.test] = { ...conditions[c.test], [c.variable]: c.values };
+      statement.Condition = conditions;
     }
     return statement;
   });
