@@ -96,6 +96,31 @@ describe("model IDs as providers and gateways send them", () => {
   });
 });
 
+describe("token counts from OpenAI's usage (the worked example of core/catalog/README.md)", () => {
+  it("bills input without the cached part: prompt_tokens 1,200 with cached_tokens 1,000 is input 200 + cache read 1,000", async () => {
+    const track = await api.gql(
+      `mutation($i: TrackUsageInput!) { trackUsage(input: $i) { event { resolvedModel providerCost cost } } }`,
+      {
+        i: {
+          customerId: "lab",
+          feature: "ai_chat",
+          idempotencyKey: "openai-cached-1",
+          model: "gpt-4o-mini-2024-07-18",
+          inputTokens: 1200 - 1000,
+          cacheReadTokens: 1000,
+          outputTokens: 300,
+        },
+      },
+    );
+    // 200 x $0.15 + 1,000 x $0.075 + 300 x $0.60 per 1M = $0.00003 + $0.000075 + $0.00018
+    expect(track.data.trackUsage.event).toEqual({
+      resolvedModel: "openai/gpt-4o-mini",
+      providerCost: "0.000285",
+      cost: "0.000285",
+    });
+  });
+});
+
 describe("setAiModelAlias", () => {
   const SET = `mutation($a: String!, $m: ID!) { setAiModelAlias(alias: $a, modelId: $m) { id } }`;
 
