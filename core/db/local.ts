@@ -62,7 +62,12 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (failed) throw new Error(`DynamoDB Local could not start (Java 17+ is needed): ${failed.message}`);
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output}`);
+    if (child.exitCode !== null) {
+      const hint = output.includes("jdk.compiler")
+        ? " (the launcher runs in Java's source-file mode, which needs a JDK or a JRE with the jdk.compiler module)"
+        : "";
+      throw new Error(`DynamoDB Local exited (${child.exitCode})${hint}: ${output}`);
+    }
     try {
       await client.send(new ListTablesCommand({}));
       break;
