@@ -21,7 +21,7 @@ export type SetAiModelAliasInput = z.input<typeof SetAiModelAliasInputSchema>;
 
 /** Returns the model the alias now means. */
 export async function setAiModelAlias(deps: Deps, input: SetAiModelAliasInput): Promise<ModelPrice> {
-  const { alias, modelId } = parseInput(SetAiModelAliasInputSchema, input);
+  const { alias, modelId } = parseInput(SetAiModelAliasInputSchema, input, "");
   const [target, shadowed] = await Promise.all([getModel(deps.db, modelId), getModel(deps.db, alias)]);
   if (!target)
     throw new DomainError("NOT_FOUND", `AI model "${modelId}" not found: an alias must name a catalog model ID`);
