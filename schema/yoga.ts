@@ -22,6 +22,7 @@ import { inputBounds } from "./plugins/input-bounds";
 import { literalPaths } from "./plugins/literal-paths";
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from "./plugins/limits";
 import { rateLimit } from "./plugins/rate-limit";
+import { requestId } from "./plugins/request-id";
 
 export type YogaOptions = {
   deps: Deps;
@@ -75,6 +76,7 @@ export function createBillingYoga(options: YogaOptions) {
       return { deps: options.deps, principal, tokens: credentials.tokens };
     },
     plugins: [
+      requestId(),
       httpHeaders({ corsOrigins: options.corsOrigins ?? [], allowedHosts: options.allowedHosts }),
       ...(graphiql ? [graphiqlPage(graphiql, "/graphql")] : []),
       bearerAuth(options.deps, credentials),

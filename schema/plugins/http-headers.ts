@@ -16,6 +16,7 @@
  */
 import type { Plugin } from "graphql-yoga";
 import { errorResponse } from "./auth";
+import { REQUEST_ID_HEADER } from "./request-id";
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -36,7 +37,7 @@ export function httpHeaders(options: { corsOrigins: string[]; allowedHosts?: str
         headers.set("access-control-allow-origin", origin);
         headers.set("access-control-allow-methods", "GET, POST");
         headers.set("access-control-allow-headers", "authorization, content-type");
-        headers.set("access-control-expose-headers", "retry-after");
+        headers.set("access-control-expose-headers", `retry-after, ${REQUEST_ID_HEADER}`);
         headers.set("access-control-max-age", "600");
       }
       headers.set("vary", "Origin");

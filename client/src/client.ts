@@ -1,0 +1,315 @@
+/**
+ * `createBillingClient`: the typed methods, grouped as a backend thinks of them. With an API key
+ * the whole set; with a customer token (a browser) only what a token may read, and the type says so.
+ *
+ * Operations keyed by an idempotency key (usage, credit packs, top-ups) get a generated key when the
+ * caller gives none, the same on every retry. Operations without one in the API (createCustomer,
+ * subscribe, changePlan IMMEDIATE, cancel IMMEDIATE) are retried too; when an attempt whose answer
+ * was lost had in fact been applied, the retry is refused as "already done", and the client then
+ * reads the state and returns it if it is exactly what was asked (see `reconcile` in transport.ts).
+ */
+import { type BatchItemResult, type BatchOptions, type TrackInput, trackBatch } from "./batch.js";
+import type { BillingError } from "./errors.js";
+import {
+  CancelSubscriptionDocument,
+  type ChangeTiming,
+  ChangePlanDocument,
+  type CreateCustomerInput,
+  CreateCustomerDocument,
+  CreateCustomerTokenDocument,
+  type CreateCustomerTokenResult,
+  CustomerDocument,
+  type CustomerFields,
+  CustomerInvoicesDocument,
+  type CustomerResult,
+  EntitlementDocument,
+  type EntitlementFields,
+  InvoiceDocument,
+  type InvoiceFields,
+  type PlanFields,
+  PlansDocument,
+  PurchaseCreditPackDocument,
+  QuoteDocument,
+  type QuoteResult,
+  SubscribeDocument,
+  type SubscriptionFields,
+  TopUpBalanceDocument,
+  TrackUsageDocument,
+  type TrackUsagePayloadFields,
+  type WalletFields,
+} from "./generated.js";
+import { newIdempotencyKey } from "./ids.js";
+import {
+  type CallOptions,
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUT_MS,
+  execute,
+  type RetryOptions,
+  type TransportConfig,
+} from "./transport.js";
+
+type CommonOptions = {
+  /** The GraphQL endpoint, e.g. `https://billing.example.com/graphql`. */
+  url: string;
+  /** Deadline of one call, retries included; default 30,000 ms. */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** A fetch implementation; default the global one. */
+  fetch?: typeof fetch;
+};
+
+/** A backend: an API key (ADMIN, or INGEST for usage only). Keep it on the server. */
+export type ApiKeyOptions = CommonOptions & { apiKey: string; customerToken?: never };
+
+/**
+ * A browser: a customer token minted by your backend (`customerTokens.create`), read-only and for
+ * one customer; a function is called before each request, so it can return a refreshed token.
+ */
+export type CustomerTokenOptions = CommonOptions & {
+  customerToken: string | (() => string | Promise<string>);
+  apiKey?: never;
+};
+
+export type Customer = NonNullable<CustomerResult["customer"]>;
+export type Entitlement = EntitlementFields;
+export type TrackResult = TrackUsagePayloadFields;
+export type Quote = QuoteResult["quote"];
+export type Subscription = SubscriptionFields;
+export type Wallet = WalletFields;
+export type Invoice = InvoiceFields;
+export type Plan = PlanFields;
+export type CustomerToken = CreateCustomerTokenResult["createCustomerToken"];
+export type CheckInput = { customerId: string; feature: string; amount?: string | number };
+
+/** What a customer token may do: read its own customer, check its own entitlements, list plans. */
+export type ReadOnlyBillingClient = {
+  usage: {
+    /** May this customer consume `amount` (default 1) of `feature` now? A denial is data, not an error. */
+    check(input: CheckInput, options?: CallOptions): Promise<Entitlement>;
+  };
+  customers: {
+    /** The customer with subscription, wallet, usage and entitlements; null when unknown. */
+    get(id: string, options?: CallOptions): Promise<Customer | null>;
+  };
+  invoices: {
+    /** The customer's invoices, newest first. */
+    list(customerId: string, options?: CallOptions): Promise<Invoice[]>;
+    get(id: string, options?: CallOptions): Promise<Invoice | null>;
+  };
+  plans: {
+    list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<Plan[]>;
+  };
+};
+
+export type BillingClient = {
+  usage: ReadOnlyBillingClient["usage"] & {
+    /** Records one event exactly once (replays return `replayed: true`); refusals throw. */
+    track(input: TrackInput, options?: CallOptions): Promise<TrackResult>;
+    /** Any number of events, in requests of 100, in order; one result per event. */
+    trackBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<BatchItemResult[]>;
+    /** What tracking this would cost, recording nothing. */
+    quote(input: Omit<TrackInput, "idempotencyKey">, options?: CallOptions): Promise<Quote>;
+  };
+  customers: ReadOnlyBillingClient["customers"] & {
+    create(input: CreateCustomerInput, options?: CallOptions): Promise<CustomerFields>;
+  };
+  subscriptions: {
+    subscribe(input: { customerId: string; planCode: string }, options?: CallOptions): Promise<Subscription>;
+    /** IMMEDIATE (default): prorated now; PERIOD_END: at the next renewal. */
+    changePlan(
+      input: { customerId: string; planCode: string; timing?: ChangeTiming },
+      options?: CallOptions,
+    ): Promise<Subscription>;
+    /** PERIOD_END (default) or IMMEDIATE. */
+    cancel(input: { customerId: string; timing?: ChangeTiming }, options?: CallOptions): Promise<Subscription>;
+  };
+  credits: {
+    purchase(
+      input: { customerId: string; packCode: string; idempotencyKey?: string },
+      options?: CallOptions,
+    ): Promise<Wallet>;
+  };
+  balance: {
+    topUp(
+      input: { customerId: string; amount: string | number; idempotencyKey?: string },
+      options?: CallOptions,
+    ): Promise<Wallet>;
+  };
+  customerTokens: {
+    /** A read-only token for one customer's frontend; ttlSeconds 1 to 86,400 (default 3,600). */
+    create(input: { customerId: string; ttlSeconds?: number }, options?: CallOptions): Promise<CustomerToken>;
+  };
+  invoices: ReadOnlyBillingClient["invoices"];
+  plans: ReadOnlyBillingClient["plans"];
+};
+
+export function createBillingClient(options: ApiKeyOptions): BillingClient;
+export function createBillingClient(options: CustomerTokenOptions): ReadOnlyBillingClient;
+export function createBillingClient(
+  options: ApiKeyOptions | CustomerTokenOptions,
+): BillingClient | ReadOnlyBillingClient {
+  const credential = options.apiKey ?? options.customerToken;
+  if (!options.url) throw new TypeError("createBillingClient: `url` is required");
+  if (!credential) throw new TypeError("createBillingClient: give `apiKey` (a backend) or `customerToken` (a browser)");
+  const config: TransportConfig = {
+    url: options.url,
+    credential,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+  };
+  const readOnly = readOnlyMethods(config);
+  // A customer token gets only what it may use: the methods are absent, not failing at run time.
+  if (options.apiKey === undefined) return readOnly;
+  return {
+    usage: { ...readOnly.usage, ...usageMethods(config) },
+    customers: { ...readOnly.customers, create: createCustomer(config, readOnly) },
+    subscriptions: subscriptionMethods(config, readOnly),
+    credits: {
+      async purchase(input, call) {
+        const variables = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+        return (await execute(config, PurchaseCreditPackDocument, variables, call)).purchaseCreditPack;
+      },
+    },
+    balance: {
+      async topUp(input, call) {
+        const variables = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+        return (await execute(config, TopUpBalanceDocument, variables, call)).topUpBalance;
+      },
+    },
+    customerTokens: {
+      // Minting a token changes nothing on the server: always safe to retry.
+      async create(input, call) {
+        return (await execute(config, CreateCustomerTokenDocument, input, call)).createCustomerToken;
+      },
+    },
+    invoices: readOnly.invoices,
+    plans: readOnly.plans,
+  };
+}
+
+function readOnlyMethods(config: TransportConfig): ReadOnlyBillingClient {
+  return {
+    usage: {
+      async check(input, call) {
+        return (await execute(config, EntitlementDocument, input, call)).entitlement;
+      },
+    },
+    customers: {
+      async get(id, call) {
+        return (await execute(config, CustomerDocument, { id }, call)).customer;
+      },
+    },
+    invoices: {
+      async list(customerId, call) {
+        const data = await execute(config, CustomerInvoicesDocument, { id: customerId }, call);
+        return data.customer?.invoices ?? [];
+      },
+      async get(id, call) {
+        return (await execute(config, InvoiceDocument, { id }, call)).invoice;
+      },
+    },
+    plans: {
+      async list(input = {}, call) {
+        return (await execute(config, PlansDocument, input, call)).plans;
+      },
+    },
+  };
+}
+
+function usageMethods(config: TransportConfig) {
+  return {
+    async track(input: TrackInput, call?: CallOptions): Promise<TrackResult> {
+      const variables = { input: { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() } };
+      return (await execute(config, TrackUsageDocument, variables, call)).trackUsage;
+    },
+    trackBatch(inputs: readonly TrackInput[], call?: BatchOptions): Promise<BatchItemResult[]> {
+      return trackBatch(config, inputs, call);
+    },
+    async quote(input: Omit<TrackInput, "idempotencyKey">, call?: CallOptions): Promise<Quote> {
+      // The API's quote takes a whole event; its key is required by the input type and never stored.
+      const variables = { input: { ...input, idempotencyKey: "quote" } };
+      return (await execute(config, QuoteDocument, variables, call)).quote;
+    },
+  };
+}
+
+function createCustomer(config: TransportConfig, read: ReadOnlyBillingClient) {
+  return async (input: CreateCustomerInput, call?: CallOptions): Promise<CustomerFields> =>
+    (
+      await execute(
+        config,
+        CreateCustomerDocument,
+        { input },
+        {
+          ...call,
+          reconcile: async (refusal) => {
+            if (refusal.code !== "ALREADY_EXISTS") return undefined;
+            const found = await read.customers.get(input.id, call);
+            const mine =
+              found &&
+              found.name === (input.name ?? null) &&
+              found.email === (input.email ?? null) &&
+              sameJson(found.metadata, input.metadata ?? null);
+            return mine
+              ? { createCustomer: { id: found.id, name: found.name, email: found.email, metadata: found.metadata } }
+              : undefined;
+          },
+        },
+      )
+    ).createCustomer;
+}
+
+function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClient): BillingClient["subscriptions"] {
+  /** After a lost answer: the subscription as it is, if it is what the call wanted. */
+  const current = async (customerId: string, wanted: (s: Subscription) => boolean, call?: CallOptions) => {
+    const subscription = (await read.customers.get(customerId, call))?.subscription;
+    return subscription && wanted(subscription) ? subscription : undefined;
+  };
+  const onRefusal =
+    <R>(codes: BillingError["code"][], check: () => Promise<R | undefined>) =>
+    async (refusal: BillingError) =>
+      codes.includes(refusal.code) ? await check() : undefined;
+  return {
+    async subscribe(input, call) {
+      const ours = (s: Subscription) => s.status === "ACTIVE" && s.plan.code === input.planCode;
+      const reconcile = onRefusal(["ALREADY_EXISTS"], async () => {
+        const s = await current(input.customerId, ours, call);
+        return s && { subscribe: s };
+      });
+      return (await execute(config, SubscribeDocument, input, { ...call, reconcile })).subscribe;
+    },
+    async changePlan(input, call) {
+      const ours = (s: Subscription) =>
+        s.status === "ACTIVE" &&
+        (input.timing === "PERIOD_END" ? s.scheduledPlan?.code : s.plan.code) === input.planCode;
+      const reconcile = onRefusal(["BAD_USER_INPUT"], async () => {
+        const s = await current(input.customerId, ours, call);
+        return s && { changePlan: s };
+      });
+      return (await execute(config, ChangePlanDocument, input, { ...call, reconcile })).changePlan;
+    },
+    async cancel(input, call) {
+      const ours = (s: Subscription) => s.status === "CANCELED";
+      const reconcile = onRefusal(["NO_SUBSCRIPTION"], async () => {
+        const s = await current(input.customerId, ours, call);
+        return s && { cancelSubscription: s };
+      });
+      return (await execute(config, CancelSubscriptionDocument, input, { ...call, reconcile })).cancelSubscription;
+    },
+  };
+}
+
+/** JSON equality regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return stable(a) === stable(b);
+}
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

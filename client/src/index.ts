@@ -1,0 +1,44 @@
+/**
+ * @ai-billing/client: a typed client for the ai-billing GraphQL API. fetch only, no runtime
+ * dependencies, no Node-only APIs (runs on Node 20+, Bun, Deno, Workers, edge runtimes, browsers).
+ * docs/client.md is the guide.
+ */
+export {
+  createBillingClient,
+  type ApiKeyOptions,
+  type BillingClient,
+  type CheckInput,
+  type Customer,
+  type CustomerToken,
+  type CustomerTokenOptions,
+  type Entitlement,
+  type Invoice,
+  type Plan,
+  type Quote,
+  type ReadOnlyBillingClient,
+  type Subscription,
+  type TrackResult,
+  type Wallet,
+} from "./client.js";
+export { BATCH_SIZE, type BatchItemResult, type BatchOptions, type TrackInput } from "./batch.js";
+export {
+  BillingError,
+  CLIENT_ERROR_CODES,
+  isBillingError,
+  SERVER_ERROR_CODES,
+  type BillingErrorCode,
+  type ClientErrorCode,
+  type ServerErrorCode,
+} from "./errors.js";
+export { newIdempotencyKey } from "./ids.js";
+export type { CallOptions, RetryOptions } from "./transport.js";
+export type {
+  ChangeTiming,
+  ConsumptionModel,
+  CreateCustomerInput,
+  DenyReason,
+  InvoiceLineKind,
+  InvoiceStatus,
+  SubscriptionStatus,
+  TrackUsageInput,
+} from "./generated.js";

@@ -1,0 +1,357 @@
+/**
+ * Every method of @ai-billing/client against the real API over HTTP: what it sends, what it returns,
+ * the keys it generates, the typed errors it throws (code and request id), and the read-only client a
+ * customer token gets.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BillingClient,
+  BillingError,
+  createBillingClient,
+  isBillingError,
+  type ReadOnlyBillingClient,
+} from "../src/index.js";
+import { fixtures } from "../../test/support/fixtures";
+import { startTestApi, TEST_KEY, type TestApi } from "../../test/support/server";
+
+let api: TestApi;
+let f: ReturnType<typeof fixtures>;
+let client: BillingClient;
+/** Every request the client sent, by operation name. */
+const sent: string[] = [];
+
+const countingFetch: typeof fetch = async (input, init) => {
+  sent.push(/^(?:query|mutation) (\w+)/.exec(JSON.parse(String(init?.body)).query)?.[1] ?? "?");
+  return fetch(input, init);
+};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  f = fixtures(api);
+  await f.features({ api_calls: "METERED", images: "METERED", chat: "METERED" });
+  await f.plan({
+    code: "metered",
+    model: "METERED",
+    basePrice: "99",
+    features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }],
+  });
+  await f.plan({
+    code: "credits",
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "30",
+    features: [{ feature: "images", creditsPerUnit: "10" }],
+  });
+  await f.plan({
+    code: "balance",
+    model: "BALANCE",
+    basePrice: "100",
+    features: [
+      { feature: "api_calls", unitPrice: "0.0043" },
+      { feature: "chat", pricing: "AI_MODEL", marginBps: 4000 },
+    ],
+  });
+  await f.pack("pack-50", "50", "20");
+  client = createBillingClient({ url: api.url, apiKey: TEST_KEY, fetch: countingFetch });
+});
+afterAll(() => api?.close());
+
+/** The rejection of `promise`, which must be a BillingError. */
+async function refusal(promise: Promise<unknown>): Promise<BillingError> {
+  const error = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(isBillingError(error), String(error)).toBe(true);
+  return error as BillingError;
+}
+
+describe("customers", () => {
+  it("given a new id, when created and read, then get returns the profile with subscription, wallet, usage and entitlements", async () => {
+    const created = await client.customers.create({
+      id: "c-create",
+      name: "Acme",
+      email: "ops@acme.test",
+      metadata: { tier: "gold" },
+    });
+    expect(created).toEqual({ id: "c-create", name: "Acme", email: "ops@acme.test", metadata: { tier: "gold" } });
+    expect(await client.customers.get("c-create")).toEqual({
+      id: "c-create",
+      name: "Acme",
+      email: "ops@acme.test",
+      metadata: { tier: "gold" },
+      subscription: null,
+      wallet: {
+        credits: "0",
+        planCredits: "0",
+        purchasedCredits: "0",
+        balance: "0.00",
+        allowance: "0.00",
+        topUps: "0.00",
+        spent: "0.00",
+        overage: "0.00",
+      },
+      usage: [],
+      entitlements: [],
+    });
+    expect(await client.customers.get("nobody")).toBeNull();
+  });
+
+  it("given a taken id, when created again, then ALREADY_EXISTS is thrown with the request id and not retried", async () => {
+    sent.length = 0;
+    const error = await refusal(client.customers.create({ id: "c-create" }));
+    expect(error).toBeInstanceOf(BillingError);
+    expect(error.code).toBe("ALREADY_EXISTS");
+    expect(error.message).toBe('customer "c-create" already exists');
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.attempts).toBe(1);
+    expect(error.retryable).toBe(false);
+    expect(sent).toEqual(["CreateCustomer"]);
+  });
+});
+
+describe("subscriptions", () => {
+  it("given a customer, when subscribed, changed immediately, changed at period end and canceled, then each returns the subscription", async () => {
+    await client.customers.create({ id: "c-sub" });
+    const subscribed = await client.subscriptions.subscribe({ customerId: "c-sub", planCode: "metered" });
+    expect(subscribed).toEqual({
+      status: "ACTIVE",
+      currentPeriodStart: "2026-01-01T00:00:00.000Z",
+      currentPeriodEnd: "2026-02-01T00:00:00.000Z",
+      cancelAtPeriodEnd: false,
+      plan: { code: "metered", name: "metered", model: "METERED" },
+      scheduledPlan: null,
+    });
+    const changed = await client.subscriptions.changePlan({ customerId: "c-sub", planCode: "balance" });
+    expect(changed.plan.code).toBe("balance");
+    const scheduled = await client.subscriptions.changePlan({
+      customerId: "c-sub",
+      planCode: "metered",
+      timing: "PERIOD_END",
+    });
+    expect([scheduled.plan.code, scheduled.scheduledPlan?.code]).toEqual(["balance", "metered"]);
+    const atEnd = await client.subscriptions.cancel({ customerId: "c-sub" });
+    expect([atEnd.status, atEnd.cancelAtPeriodEnd, atEnd.scheduledPlan]).toEqual(["ACTIVE", true, null]);
+    const now = await client.subscriptions.cancel({ customerId: "c-sub", timing: "IMMEDIATE" });
+    expect(now.status).toBe("CANCELED");
+    const invoices = await client.invoices.list("c-sub");
+    expect(invoices.map((i) => i.lines.map((l) => l.kind))).toEqual([
+      ["PRORATION"],
+      ["PRORATION", "BASE_FEE"],
+      ["BASE_FEE"],
+    ]);
+    expect(await client.invoices.get(invoices[2]!.id)).toEqual(invoices[2]);
+  });
+
+  it("given a customer already subscribed, when subscribed again, then ALREADY_EXISTS is thrown once (no earlier lost answer: nothing reconciled)", async () => {
+    await f.customerOn("c-twice", "metered");
+    sent.length = 0;
+    const error = await refusal(client.subscriptions.subscribe({ customerId: "c-twice", planCode: "metered" }));
+    expect(error.code).toBe("ALREADY_EXISTS");
+    expect(sent).toEqual(["Subscribe"]);
+  });
+});
+
+describe("usage", () => {
+  it("given no key, when tracking, then one is generated; given the same key again, then the event is replayed", async () => {
+    await f.customerOn("c-track", "balance");
+    const first = await client.usage.track({ customerId: "c-track", feature: "api_calls", value: 10 });
+    expect(first.replayed).toBe(false);
+    expect(first.event.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect([first.event.cost, first.entitlement.balance]).toEqual(["0.043", "99.957"]);
+    const again = await client.usage.track({
+      customerId: "c-track",
+      feature: "api_calls",
+      value: "10",
+      idempotencyKey: first.event.idempotencyKey,
+    });
+    expect(again.replayed).toBe(true);
+    expect(again.entitlement.balance).toBe("99.957");
+  });
+
+  it("given AI token counts, when tracking, then the event carries the priced tokens", async () => {
+    await api.ok(
+      `mutation { upsertAiModel(id: "anthropic/claude-sonnet-4-6", inputPrice: "3", outputPrice: "15", cacheReadPrice: "0.3") { id } }`,
+    );
+    const tracked = await client.usage.track({
+      customerId: "c-track",
+      feature: "chat",
+      idempotencyKey: "ai-1",
+      model: "anthropic/claude-sonnet-4-6",
+      inputTokens: 1200,
+      outputTokens: 350,
+      cacheReadTokens: 1000,
+    });
+    expect(tracked.event).toMatchObject({
+      model: "anthropic/claude-sonnet-4-6",
+      resolvedModel: "anthropic/claude-sonnet-4-6",
+      inputTokens: 1200,
+      outputTokens: 350,
+      cacheReadTokens: 1000,
+      marginBps: 4000,
+      providerCost: "0.00915",
+      cost: "0.01281",
+    });
+  });
+
+  it("given a customer out of credits, when tracking, then the refusal is thrown once with its code and nothing is recorded", async () => {
+    await f.customerOn("c-credits", "credits");
+    await client.usage.track({ customerId: "c-credits", feature: "images", value: 3 });
+    sent.length = 0;
+    const before = await f.snapshot("c-credits");
+    const error = await refusal(client.usage.track({ customerId: "c-credits", feature: "images" }));
+    expect([error.code, error.attempts, error.retryable, sent]).toEqual([
+      "INSUFFICIENT_CREDITS",
+      1,
+      false,
+      ["TrackUsage"],
+    ]);
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await f.snapshot("c-credits")).toEqual(before);
+  });
+
+  it("given a check and a quote, then they answer without writing", async () => {
+    const denied = await client.usage.check({ customerId: "c-credits", feature: "images" });
+    expect(denied).toEqual({
+      feature: "images",
+      allowed: false,
+      reason: "INSUFFICIENT_CREDITS",
+      model: "CREDITS",
+      used: "3",
+      included: null,
+      remaining: null,
+      credits: "0",
+      balance: null,
+    });
+    expect(await client.usage.check({ customerId: "c-track", feature: "api_calls", amount: 2 })).toMatchObject({
+      allowed: true,
+      balance: expect.any(String),
+    });
+    expect(await client.usage.quote({ customerId: "c-track", feature: "api_calls", value: "1000" })).toEqual({
+      cost: "4.30",
+      credits: null,
+    });
+  });
+
+  it("given 250 events with refusals in the middle, when tracked as a batch, then 3 requests carry them and each has its result in order", async () => {
+    await f.customerOn("c-batch", "metered");
+    await f.customerOn("c-batch-cr", "credits"); // 30 credits: 3 images
+    const inputs = Array.from({ length: 250 }, (_, i) =>
+      i === 7
+        ? { customerId: "c-batch", feature: "nope" }
+        : i >= 120 && i < 124
+          ? { customerId: "c-batch-cr", feature: "images", idempotencyKey: `img-${i}` }
+          : { customerId: "c-batch", feature: "api_calls" },
+    );
+    sent.length = 0;
+    const progress: number[] = [];
+    const results = await client.usage.trackBatch(inputs, { onProgress: (done) => progress.push(done) });
+    expect(sent).toEqual(["TrackUsageBatch", "TrackUsageBatch", "TrackUsageBatch"]);
+    expect(progress).toEqual([100, 200, 250]);
+    expect(results).toHaveLength(250);
+    expect(new Set(results.map((r) => r.idempotencyKey)).size).toBe(250);
+    const outline = results.map((r) => (r.ok ? r.event.feature : r.error.code));
+    expect(outline.filter((o) => o !== "api_calls")).toEqual([
+      "NOT_FOUND",
+      "images",
+      "images",
+      "images",
+      "INSUFFICIENT_CREDITS",
+    ]);
+    expect([outline[7], outline[120], outline[123]]).toEqual(["NOT_FOUND", "images", "INSUFFICIENT_CREDITS"]);
+    expect(results[123]).toMatchObject({ ok: false, idempotencyKey: "img-123" });
+    // Order kept: the metered counter goes up by one, event after event, in the order given.
+    const used = results.flatMap((r) => (r.ok && r.event.feature === "api_calls" ? [Number(r.entitlement.used)] : []));
+    expect(used).toEqual(Array.from({ length: 245 }, (_, k) => k + 1));
+    // Resending the whole batch with the keys it got records nothing more.
+    const keyed = inputs.map((input, i) => ({ ...input, idempotencyKey: results[i]!.idempotencyKey }));
+    const again = await client.usage.trackBatch(keyed);
+    expect(again.filter((r) => r.ok && r.replayed)).toHaveLength(248);
+    expect((await f.usage("c-batch"))[0].used).toBe("245");
+  });
+
+  it("given an empty batch, then nothing is sent", async () => {
+    sent.length = 0;
+    expect(await client.usage.trackBatch([])).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("purchases", () => {
+  it("given a credit pack purchase and a top-up, when repeated with their keys, then each applies once", async () => {
+    await f.customerOn("c-buy", "credits");
+    const bought = await client.credits.purchase({ customerId: "c-buy", packCode: "pack-50", idempotencyKey: "buy-1" });
+    expect([bought.credits, bought.purchasedCredits]).toEqual(["80", "50"]);
+    const again = await client.credits.purchase({ customerId: "c-buy", packCode: "pack-50", idempotencyKey: "buy-1" });
+    expect(again.credits).toBe("80");
+
+    await f.customerOn("c-topup", "balance");
+    const topped = await client.balance.topUp({ customerId: "c-topup", amount: "25.5", idempotencyKey: "top-1" });
+    expect([topped.balance, topped.topUps]).toEqual(["125.50", "25.50"]);
+    expect(
+      (await client.balance.topUp({ customerId: "c-topup", amount: "25.5", idempotencyKey: "top-1" })).balance,
+    ).toBe("125.50");
+    const generated = await client.balance.topUp({ customerId: "c-topup", amount: 1 });
+    expect(generated.balance).toBe("126.50");
+  });
+});
+
+describe("plans", () => {
+  it("lists the plans with their features", async () => {
+    const plans = await client.plans.list();
+    expect(plans.map((p) => p.code).sort()).toEqual(["balance", "credits", "metered"]);
+    expect(plans.find((p) => p.code === "credits")).toMatchObject({
+      model: "CREDITS",
+      includedCredits: "30",
+      features: [{ feature: { code: "images" }, creditsPerUnit: "10" }],
+    });
+  });
+});
+
+describe("a customer token: the read-only client", () => {
+  let browser: ReadOnlyBillingClient;
+  beforeAll(async () => {
+    await f.customerOn("c-web", "credits");
+    const { token, expiresAt } = await client.customerTokens.create({ customerId: "c-web", ttlSeconds: 600 });
+    expect(expiresAt).toBe("2026-01-01T00:10:00.000Z");
+    browser = createBillingClient({ url: api.url, customerToken: () => token });
+  });
+
+  it("reads its own customer, checks its entitlements and lists plans", async () => {
+    expect((await browser.customers.get("c-web"))?.wallet.credits).toBe("30");
+    expect((await browser.usage.check({ customerId: "c-web", feature: "images" })).allowed).toBe(true);
+    expect((await browser.plans.list()).length).toBe(3);
+    expect(await browser.invoices.list("c-web")).toHaveLength(1);
+  });
+
+  it("has no write methods, in its type and at run time", () => {
+    // @ts-expect-error: a customer token cannot track usage
+    expect(browser.usage.track).toBeUndefined();
+    // @ts-expect-error: nor create customers, subscribe, buy, top up or mint tokens
+    expect([browser.subscriptions, browser.credits, browser.balance, browser.customerTokens]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("is refused other customers with FORBIDDEN", async () => {
+    const error = await refusal(browser.usage.check({ customerId: "c-credits", feature: "images" }));
+    expect(error.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("credentials", () => {
+  it("given a wrong key, then UNAUTHENTICATED with HTTP 401 and a request id, not retried", async () => {
+    sent.length = 0;
+    const wrong = createBillingClient({ url: api.url, apiKey: "nope", fetch: countingFetch });
+    const error = await refusal(wrong.plans.list());
+    expect([error.code, error.status, error.attempts, sent]).toEqual(["UNAUTHENTICATED", 401, 1, ["Plans"]]);
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("given neither key nor token, then creating the client throws", () => {
+    expect(() => createBillingClient({ url: api.url } as never)).toThrow(/apiKey/);
+  });
+});
