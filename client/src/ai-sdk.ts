@@ -1,0 +1,235 @@
+/**
+ * @ai-billing/client/ai-sdk: bill every Vercel AI SDK call by itself.
+ *
+ *   const model = tracked(openai("gpt-4o"), { client, customerId: "acme", feature: "assistant" });
+ *   await generateText({ model, prompt }); // reported as one usage event with its tokens
+ *
+ * A language-model middleware (`wrapLanguageModel`) that reads the usage the provider reports:
+ * input tokens not read from cache, cache-read and cache-write tokens, and output tokens including
+ * reasoning, with the model id from the provider's response (the billing API resolves it through its
+ * catalog). It declares specification version 'v3': `ai` 6 requires it, and `ai` 7 accepts a 'v3'
+ * middleware too (its `LanguageModelMiddleware` takes any `specificationVersion`, and the usage and
+ * stream parts read here have the same shape in its V4 models).
+ *
+ * Modes:
+ * - `track` (default): after `doGenerate`, and when a stream's `finish` part arrives, report the
+ *   usage (awaited before the call returns or the stream closes, so a serverless function does not
+ *   freeze it half-sent). A failed report never breaks the response: it goes to `onTrackingError`.
+ * - `check`: first ask the billing API whether the customer may use the feature; a denial throws
+ *   `EntitlementDeniedError` and the model is never called. Then report like `track`.
+ *   A failure of the check itself (network, timeout) throws too: check mode fails closed.
+ *
+ * Every report has an idempotency key derived from the call: `ai:<provider>:<response id>` when the
+ * provider gives a response id, else one generated for the call. The client's retries reuse it, so
+ * a report sent twice bills once. Give `idempotencyKey` (e.g. your request id) to make a retried
+ * request of yours bill once too: its calls are keyed `<key>:1`, `<key>:2`, ... in call order.
+ */
+import { type LanguageModelMiddleware, wrapLanguageModel } from "ai";
+import type { BillingClient, Entitlement, TrackResult } from "./client.js";
+import { BillingError } from "./errors.js";
+import { newIdempotencyKey } from "./ids.js";
+
+type WrapOptions = Parameters<typeof wrapLanguageModel>[0];
+/** A language model of the installed `ai` version (V3 in ai 6; V2, V3 or V4 in ai 7). */
+export type TrackableModel = WrapOptions["model"];
+export type TrackedModel = ReturnType<typeof wrapLanguageModel>;
+
+type GenerateResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware["wrapGenerate"]>>>;
+/** The provider-level usage of one call, as middlewares see it (the same shape in V3 and V4). */
+export type ProviderUsage = GenerateResult["usage"];
+
+/** What is known about one model call when its key is chosen. */
+export type TrackedCall = {
+  /** 1 for the first call through this tracked model, then 2, 3, ... */
+  callIndex: number;
+  /** The provider's response id, when it gave one. */
+  responseId: string | undefined;
+  /** The model id the provider reported (else the wrapped model's id). */
+  modelId: string;
+  provider: string;
+};
+
+/** The tokens of one call as the billing API takes them. */
+export type BillableUsage = {
+  model: string;
+  /** Input tokens not read from or written to cache. */
+  inputTokens: number;
+  /** Output tokens, reasoning included. */
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+};
+
+export type TrackingErrorContext = {
+  customerId: string;
+  feature: string;
+  idempotencyKey: string | undefined;
+  usage: BillableUsage | undefined;
+};
+
+export type TrackedOptions = {
+  client: { usage: Pick<BillingClient["usage"], "track" | "check"> };
+  customerId: string;
+  /** A feature priced AI_MODEL on the customer's BALANCE plan, or any metered feature (one unit per call). */
+  feature: string;
+  /** `track` (default) or `check`. (`reserve` comes with reservations.) */
+  mode?: "track" | "check";
+  /** A string keys this model's calls `<key>:1`, `<key>:2`, ...; a function chooses each call's key. */
+  idempotencyKey?: string | ((call: TrackedCall) => string);
+  /** Receives a report that failed (after the client's retries) or a call whose usage the provider did not report. Default: console.error. */
+  onTrackingError?: (error: unknown, context: TrackingErrorContext) => void;
+  /** Properties stored on each usage event. */
+  properties?: Record<string, unknown>;
+  /** The model name sent to the billing API; default the provider's response model id. */
+  modelName?: (call: TrackedCall) => string;
+};
+
+/** A check in `check` mode said no; the model was not called. `code` is the deny reason. */
+export class EntitlementDeniedError extends BillingError {
+  override readonly name = "EntitlementDeniedError";
+  readonly entitlement: Entitlement;
+  constructor(entitlement: Entitlement, customerId: string) {
+    super({
+      code: entitlement.reason ?? "FORBIDDEN",
+      message: `customer "${customerId}" may not use "${entitlement.feature}" now (${entitlement.reason ?? "denied"})`,
+    });
+    this.entitlement = entitlement;
+  }
+}
+
+/** Wraps `model` so that every generate and stream call is billed to `customerId`. */
+export function tracked(model: TrackableModel, options: TrackedOptions): TrackedModel {
+  return wrapLanguageModel({ model, middleware: billingMiddleware(options) });
+}
+
+/** The middleware itself, to combine with others in `wrapLanguageModel({ middleware: [...] })`. */
+export function billingMiddleware(options: TrackedOptions): LanguageModelMiddleware {
+  const mode = options.mode ?? "track";
+  if (mode !== "track" && mode !== "check") throw new TypeError(`tracked: unknown mode "${String(mode)}"`);
+  let calls = 0;
+
+  const before = async () => {
+    const callIndex = ++calls;
+    if (mode === "check") {
+      const entitlement = await options.client.usage.check({
+        customerId: options.customerId,
+        feature: options.feature,
+      });
+      if (!entitlement.allowed) throw new EntitlementDeniedError(entitlement, options.customerId);
+    }
+    return callIndex;
+  };
+
+  /** Reports one call's usage; never throws. */
+  const report = async (call: TrackedCall, usage: ProviderUsage | undefined): Promise<TrackResult | undefined> => {
+    const tokens = billableUsage(usage);
+    const billable = tokens && { model: options.modelName?.(call) ?? call.modelId, ...tokens };
+    let idempotencyKey: string | undefined;
+    try {
+      if (!billable) throw new BillingError({ code: "BAD_RESPONSE", message: "the provider reported no token usage" });
+      if (billable.inputTokens + billable.outputTokens + billable.cacheReadTokens + billable.cacheWriteTokens === 0) {
+        return undefined; // nothing consumed, nothing to bill
+      }
+      idempotencyKey = keyFor(options.idempotencyKey, call);
+      return await options.client.usage.track({
+        customerId: options.customerId,
+        feature: options.feature,
+        idempotencyKey,
+        ...billable,
+        ...(options.properties ? { properties: options.properties } : {}),
+      });
+    } catch (error) {
+      const context = { customerId: options.customerId, feature: options.feature, idempotencyKey, usage: billable };
+      try {
+        (options.onTrackingError ?? defaultOnTrackingError)(error, context);
+      } catch {
+        // a throwing handler must not break the response either
+      }
+      return undefined;
+    }
+  };
+
+  return {
+    specificationVersion: "v3",
+    async wrapGenerate({ doGenerate, model }) {
+      const callIndex = await before();
+      const result = await doGenerate();
+      const call = {
+        callIndex,
+        responseId: result.response?.id,
+        modelId: result.response?.modelId ?? model.modelId,
+        provider: model.provider,
+      };
+      await report(call, result.usage);
+      return result;
+    },
+    async wrapStream({ doStream, model }) {
+      const callIndex = await before();
+      const { stream, ...rest } = await doStream();
+      let responseId: string | undefined;
+      let modelId: string | undefined;
+      let reported: Promise<unknown> | undefined;
+      const billing = new TransformStream<StreamPart, StreamPart>({
+        transform(part, controller) {
+          if (part.type === "response-metadata") {
+            responseId = part.id ?? responseId;
+            modelId = part.modelId ?? modelId;
+          }
+          controller.enqueue(part);
+          if (part.type === "finish" && !reported) {
+            const call = { callIndex, responseId, modelId: modelId ?? model.modelId, provider: model.provider };
+            reported = report(call, part.usage);
+          }
+        },
+        async flush() {
+          await reported; // the stream closes once the report is done (report never rejects)
+        },
+      });
+      return { stream: stream.pipeThrough(billing), ...rest };
+    },
+  };
+}
+
+type StreamPart =
+  Awaited<ReturnType<NonNullable<LanguageModelMiddleware["wrapStream"]>>>["stream"] extends ReadableStream<infer P>
+    ? P
+    : never;
+
+/**
+ * The provider's usage in the billing API's terms. Input without cache is `noCache`, or the total
+ * less the cache tokens when a provider gives only the total; output is the total, reasoning
+ * included, or text plus reasoning. Undefined when the provider reported neither.
+ */
+export function billableUsage(usage: ProviderUsage | undefined): Omit<BillableUsage, "model"> | undefined {
+  const input = usage?.inputTokens;
+  const output = usage?.outputTokens;
+  const cacheReadTokens = input?.cacheRead ?? 0;
+  const cacheWriteTokens = input?.cacheWrite ?? 0;
+  const inputTokens =
+    input?.noCache ??
+    (input?.total === undefined ? undefined : Math.max(0, input.total - cacheReadTokens - cacheWriteTokens));
+  const outputTokens =
+    output?.total ??
+    (output?.text === undefined && output?.reasoning === undefined
+      ? undefined
+      : (output.text ?? 0) + (output.reasoning ?? 0));
+  if (inputTokens === undefined && outputTokens === undefined) return undefined;
+  return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0, cacheReadTokens, cacheWriteTokens };
+}
+
+/** The server's ID alphabet and length (core/validation.ts). */
+const ID = /^[A-Za-z0-9_\-.:@]{1,128}$/;
+
+function keyFor(given: TrackedOptions["idempotencyKey"], call: TrackedCall): string {
+  if (typeof given === "function") return given(call);
+  if (typeof given === "string") return `${given}:${call.callIndex}`;
+  const derived = call.responseId === undefined ? undefined : `ai:${call.provider}:${call.responseId}`;
+  return derived && ID.test(derived) ? derived : `ai:${newIdempotencyKey()}`;
+}
+
+function defaultOnTrackingError(error: unknown, context: TrackingErrorContext): void {
+  console.error(
+    `@ai-billing/client: usage of "${context.feature}" for "${context.customerId}" was not reported (key ${context.idempotencyKey ?? "none"}):`,
+    error,
+  );
+}
