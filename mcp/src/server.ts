@@ -1,0 +1,139 @@
+/**
+ * The MCP server's tools, over a billing client. Read tools are always there; write tools only when
+ * the operator turns them on (`allowWrites`), because they change what customers are billed: an
+ * assistant should not be able to subscribe someone because a prompt asked it to, unless the
+ * person running the server decided it may. Every tool answers with JSON text; a refusal from the
+ * billing API is a tool error carrying its code and request id, not a protocol error.
+ */
+import { type BillingClient, isBillingError } from "@ai-billing/client";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import * as z from "zod";
+
+export type BillingMcpOptions = {
+  client: BillingClient;
+  /** Register create_customer and subscribe_customer; default false. */
+  allowWrites?: boolean;
+  version?: string;
+};
+
+/** The server's ID alphabet (core/validation.ts), so a bad id is refused before any request. */
+const id = (what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "1 to 128 letters, digits or _ - . : @")
+    .describe(what);
+
+const READ = { readOnlyHint: true, openWorldHint: false } as const;
+
+export function createBillingMcpServer({ client, allowWrites = false, version = "0.1.0" }: BillingMcpOptions) {
+  const server = new McpServer({ name: "ai-billing", version });
+
+  server.registerTool(
+    "get_customer",
+    {
+      title: "Customer usage and wallet",
+      description:
+        "A customer's profile, subscription (plan, status, current period), wallet (credits left, balance, allowance, top-ups, spend, overage), usage of each feature this period, and entitlements. Money and quantities are exact decimal strings.",
+      inputSchema: { customerId: id("The customer's id") },
+      annotations: READ,
+    },
+    ({ customerId }) =>
+      answer(async () => (await client.customers.get(customerId)) ?? notFound("customer", customerId)),
+  );
+
+  server.registerTool(
+    "check_entitlement",
+    {
+      title: "Entitlement check",
+      description:
+        "Whether the customer may consume `amount` (default 1) of a feature now, without recording anything. A denial is an answer: allowed false with a reason (NO_SUBSCRIPTION, FEATURE_NOT_IN_PLAN, INSUFFICIENT_CREDITS, INSUFFICIENT_BALANCE, LIMIT_REACHED).",
+      inputSchema: {
+        customerId: id("The customer's id"),
+        feature: id("The feature's code, e.g. ai_chat"),
+        amount: z
+          .string()
+          .regex(/^\d+(\.\d{1,6})?$/, "a non-negative decimal with at most 6 decimals")
+          .optional()
+          .describe("Units to check, as a decimal string; default 1"),
+      },
+      annotations: READ,
+    },
+    (input) => answer(() => client.usage.check(input)),
+  );
+
+  server.registerTool(
+    "list_plans",
+    {
+      title: "Plans",
+      description:
+        "The plans customers can be put on: model (METERED, CREDITS, BALANCE), base price, interval and priced features.",
+      inputSchema: { includeArchived: z.boolean().optional().describe("Include archived plans; default false") },
+      annotations: READ,
+    },
+    (input) => answer(() => client.plans.list(input)),
+  );
+
+  server.registerTool(
+    "list_invoices",
+    {
+      title: "Invoices of a customer",
+      description:
+        "A customer's invoices, newest first, with their lines (base fee, overage, credit packs, top-ups, proration), status and totals.",
+      inputSchema: { customerId: id("The customer's id") },
+      annotations: READ,
+    },
+    ({ customerId }) => answer(() => client.invoices.list(customerId)),
+  );
+
+  if (allowWrites) {
+    server.registerTool(
+      "create_customer",
+      {
+        title: "Create a customer",
+        description:
+          "Registers a new customer (not subscribed to any plan). Fails with ALREADY_EXISTS if the id is taken.",
+        inputSchema: {
+          id: id("The new customer's id, usually your own user or team id"),
+          name: z.string().max(200).optional().describe("Display name"),
+          email: z.string().email().optional().describe("Billing email"),
+        },
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      },
+      (input) => answer(() => client.customers.create(input)),
+    );
+
+    server.registerTool(
+      "subscribe_customer",
+      {
+        title: "Subscribe a customer to a plan",
+        description:
+          "Starts the customer's first billing period on a plan now and issues the invoice for its base fee. This bills the customer. Fails with ALREADY_EXISTS if the customer already has an active subscription.",
+        inputSchema: { customerId: id("The customer's id"), planCode: id("The plan's code (see list_plans)") },
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      },
+      (input) => answer(() => client.subscriptions.subscribe(input)),
+    );
+  }
+  return server;
+}
+
+class ToolRefusal extends Error {}
+
+function notFound(what: string, key: string): never {
+  throw new ToolRefusal(`NOT_FOUND: no ${what} "${key}"`);
+}
+
+async function answer(work: () => Promise<unknown>): Promise<CallToolResult> {
+  try {
+    const result = await work();
+    return { content: [{ type: "text", text: JSON.stringify(result, null, 2) }] };
+  } catch (error) {
+    if (error instanceof ToolRefusal) return { isError: true, content: [{ type: "text", text: error.message }] };
+    if (isBillingError(error)) {
+      const request = error.requestId ? ` (request ${error.requestId})` : "";
+      return { isError: true, content: [{ type: "text", text: `${error.code}: ${error.message}${request}` }] };
+    }
+    throw error;
+  }
+}
