@@ -45,6 +45,7 @@ import { units } from "../core/money";
 import { buildFunctions } from "../scripts/build-functions";
 import { countRequests, emptyCounts, itemBytes, kbUnits, median, runLoad, type Counts, type LoadResult } from "./lib";
 import { API_KEY, apiClient, captureTrackTransaction, rawTrackInput, root, startServer, TABLE } from "./harness";
+import { clientBench, clientRows } from "./client";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const QUICK = process.argv.includes("--quick");
@@ -303,6 +304,14 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     ratio: ent.opsPerSec / rawGet.opsPerSec,
     requestsPerCheck: perOp(entStats.requests, entStats.graphqlRequests),
   };
+
+  // ---- the TypeScript client (bench/client.ts): its CPU per track over raw fetch; 10,000 events through trackBatch.
+  log("bench: the TypeScript client...");
+  results.client = await clientBench(
+    `http://127.0.0.1:${port}/graphql`,
+    { track: "c-mix-001", batch: "c-batch-3" },
+    { calls: QUICK ? 500 : 2_000, log },
+  );
 
   // ---- 7 (sizes): the wallet item as tracking left it, for the capacity arithmetic.
   const walletRaw = await raw.send(
@@ -652,6 +661,7 @@ function render(r: Results): string {
     r.entitlement.rawGetItem,
     `${fmtReq(r.entitlement.requestsPerCheck)} per check`,
   );
+  if (r.client) rows.push(...clientRows(r.client));
   const cl = r.closes;
   rows.push([
     `closeDuePeriods, ${cl.due} due`,
