@@ -26,7 +26,8 @@
  */
 import { type LanguageModelMiddleware, wrapLanguageModel } from "ai";
 import type { BillingClient, Entitlement, TrackResult } from "./client.js";
-import { BillingError } from "./errors.js";
+import { BillingError, codeFromServer } from "./errors.js";
+import type { DenyReason } from "./generated.js";
 import { newIdempotencyKey } from "./ids.js";
 
 type WrapOptions = Parameters<typeof wrapLanguageModel>[0];
@@ -84,16 +85,22 @@ export type TrackedOptions = {
   modelName?: (call: TrackedCall) => string;
 };
 
-/** A check in `check` mode said no; the model was not called. `code` is the deny reason. */
+/**
+ * A check in `check` mode said no; the model was not called. `reason` is the entitlement's deny
+ * reason; `code` is the error tracking would have met (the same name, except UNKNOWN_FEATURE: NOT_FOUND).
+ */
 export class EntitlementDeniedError extends BillingError {
   override readonly name = "EntitlementDeniedError";
   readonly entitlement: Entitlement;
+  readonly reason: DenyReason | null;
   constructor(entitlement: Entitlement, customerId: string) {
+    const reason = entitlement.reason;
     super({
-      code: entitlement.reason ?? "FORBIDDEN",
-      message: `customer "${customerId}" may not use "${entitlement.feature}" now (${entitlement.reason ?? "denied"})`,
+      code: reason === null ? "FORBIDDEN" : reason === "UNKNOWN_FEATURE" ? "NOT_FOUND" : codeFromServer(reason),
+      message: `customer "${customerId}" may not use "${entitlement.feature}" now (${reason ?? "denied"})`,
     });
     this.entitlement = entitlement;
+    this.reason = reason;
   }
 }
 

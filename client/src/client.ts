@@ -3,10 +3,11 @@
  * the whole set; with a customer token (a browser) only what a token may read, and the type says so.
  *
  * Operations keyed by an idempotency key (usage, credit packs, top-ups) get a generated key when the
- * caller gives none, the same on every retry. Operations without one in the API (createCustomer,
- * subscribe, changePlan IMMEDIATE, cancel IMMEDIATE) are retried too; when an attempt whose answer
- * was lost had in fact been applied, the retry is refused as "already done", and the client then
- * reads the state and returns it if it is exactly what was asked (see `reconcile` in transport.ts).
+ * caller gives none, the same on every retry; createCustomer is idempotent by id in the API. The
+ * subscription changes have no key (subscribe, changePlan IMMEDIATE, cancel IMMEDIATE): they are
+ * retried too, and when an attempt whose answer was lost had in fact been applied, the retry is
+ * refused as "already done"; the client then reads the subscription and returns it if it is exactly
+ * what was asked (see `reconcile` in transport.ts).
  */
 import { type BatchItemResult, type BatchOptions, type TrackInput, trackBatch } from "./batch.js";
 import type { BillingError } from "./errors.js";
@@ -163,7 +164,13 @@ export function createBillingClient(
   if (options.apiKey === undefined) return readOnly;
   return {
     usage: { ...readOnly.usage, ...usageMethods(config) },
-    customers: { ...readOnly.customers, create: createCustomer(config, readOnly) },
+    customers: {
+      ...readOnly.customers,
+      // The API makes this idempotent by id (the same input returns the stored customer): safe to retry.
+      async create(input, call) {
+        return (await execute(config, CreateCustomerDocument, { input }, call)).createCustomer;
+      },
+    },
     subscriptions: subscriptionMethods(config, readOnly),
     credits: {
       async purchase(input, call) {
@@ -234,32 +241,6 @@ function usageMethods(config: TransportConfig) {
   };
 }
 
-function createCustomer(config: TransportConfig, read: ReadOnlyBillingClient) {
-  return async (input: CreateCustomerInput, call?: CallOptions): Promise<CustomerFields> =>
-    (
-      await execute(
-        config,
-        CreateCustomerDocument,
-        { input },
-        {
-          ...call,
-          reconcile: async (refusal) => {
-            if (refusal.code !== "ALREADY_EXISTS") return undefined;
-            const found = await read.customers.get(input.id, call);
-            const mine =
-              found &&
-              found.name === (input.name ?? null) &&
-              found.email === (input.email ?? null) &&
-              sameJson(found.metadata, input.metadata ?? null);
-            return mine
-              ? { createCustomer: { id: found.id, name: found.name, email: found.email, metadata: found.metadata } }
-              : undefined;
-          },
-        },
-      )
-    ).createCustomer;
-}
-
 function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClient): BillingClient["subscriptions"] {
   /** After a lost answer: the subscription as it is, if it is what the call wanted. */
   const current = async (customerId: string, wanted: (s: Subscription) => boolean, call?: CallOptions) => {
@@ -298,18 +279,4 @@ function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClien
       return (await execute(config, CancelSubscriptionDocument, input, { ...call, reconcile })).cancelSubscription;
     },
   };
-}
-
-/** JSON equality regardless of key order. */
-function sameJson(a: unknown, b: unknown): boolean {
-  return stable(a) === stable(b);
-}
-
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -16,7 +16,7 @@ export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
 export type ConsumptionModel = "BALANCE" | "CREDITS" | "METERED";
 
-export type DenyReason = "FEATURE_NOT_IN_PLAN" | "INSUFFICIENT_BALANCE" | "INSUFFICIENT_CREDITS" | "LIMIT_REACHED" | "NO_SUBSCRIPTION";
+export type DenyReason = "FEATURE_NOT_IN_PLAN" | "INSUFFICIENT_BALANCE" | "INSUFFICIENT_CREDITS" | "LIMIT_REACHED" | "NO_SUBSCRIPTION" | "UNKNOWN_FEATURE";
 
 export type FeatureKind = "BOOLEAN" | "METERED";
 
@@ -201,9 +201,11 @@ export type UsageEventFields = {
 export type WalletFields = {
   credits: string | null;
   planCredits: string | null;
+  planCreditsGranted: string | null;
   purchasedCredits: string | null;
   balance: string | null;
   allowance: string | null;
+  allowanceGranted: string | null;
   topUps: string | null;
   spent: string | null;
   overage: string | null;
@@ -267,7 +269,7 @@ export type CustomerResult = {
     entitlements: Array<EntitlementFields>;
   } | null;
 };
-export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerFields subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}}fragment CustomerFields on Customer{id name email metadata}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits purchasedCredits balance allowance topUps spent overage}" as Document<CustomerResult, CustomerVariables>;
+export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerFields subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}}fragment CustomerFields on Customer{id name email metadata}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerResult, CustomerVariables>;
 
 export type CustomerInvoicesVariables = { id: string; };
 export type CustomerInvoicesResult = {
@@ -311,13 +313,13 @@ export type PurchaseCreditPackVariables = { customerId: string; packCode: string
 export type PurchaseCreditPackResult = {
   purchaseCreditPack: WalletFields;
 };
-export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits purchasedCredits balance allowance topUps spent overage}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
+export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
 
 export type TopUpBalanceVariables = { customerId: string; amount: string | number; idempotencyKey: string; };
 export type TopUpBalanceResult = {
   topUpBalance: WalletFields;
 };
-export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits purchasedCredits balance allowance topUps spent overage}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
+export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
 
 export type CreateCustomerTokenVariables = { customerId: string; ttlSeconds?: number | null; };
 export type CreateCustomerTokenResult = {

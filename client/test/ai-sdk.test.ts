@@ -279,6 +279,15 @@ describe("check mode", () => {
     expect(mock.doGenerateCalls).toHaveLength(0);
   });
 
+  it("given a feature that does not exist, then the denial's reason is UNKNOWN_FEATURE and its code NOT_FOUND", async () => {
+    const mock = generating("resp-u1");
+    const model = tracked(mock, { client, customerId: "checked", feature: "no-such-feature", mode: "check" });
+    const error = await generateText({ model, prompt: "Hi" }).catch((e) => e);
+    expect(error).toBeInstanceOf(EntitlementDeniedError);
+    expect([error.code, error.reason]).toEqual(["NOT_FOUND", "UNKNOWN_FEATURE"]);
+    expect(mock.doGenerateCalls).toHaveLength(0);
+  });
+
   it("given credits for one call, then streamText streams the first and the second is denied before the model is called", async () => {
     await f.customerOn("one-chat", "chat-credits");
     const mock = streaming("resp-cs1");

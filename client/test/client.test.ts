@@ -82,14 +82,16 @@ describe("customers", () => {
       metadata: { tier: "gold" },
       subscription: null,
       wallet: {
-        credits: "0",
-        planCredits: "0",
-        purchasedCredits: "0",
-        balance: "0.00",
-        allowance: "0.00",
-        topUps: "0.00",
-        spent: "0.00",
-        overage: "0.00",
+        credits: null,
+        planCredits: null,
+        planCreditsGranted: null,
+        purchasedCredits: null,
+        balance: null,
+        allowance: null,
+        allowanceGranted: null,
+        topUps: null,
+        spent: null,
+        overage: null,
       },
       usage: [],
       entitlements: [],
@@ -97,12 +99,22 @@ describe("customers", () => {
     expect(await client.customers.get("nobody")).toBeNull();
   });
 
-  it("given a taken id, when created again, then ALREADY_EXISTS is thrown with the request id and not retried", async () => {
+  it("given the same id and details again, then the stored customer is returned (the API makes create idempotent by id)", async () => {
+    const again = await client.customers.create({
+      id: "c-create",
+      name: "Acme",
+      email: "ops@acme.test",
+      metadata: { tier: "gold" },
+    });
+    expect(again.name).toBe("Acme");
+  });
+
+  it("given a taken id with other details, then ALREADY_EXISTS is thrown with the request id and not retried", async () => {
     sent.length = 0;
-    const error = await refusal(client.customers.create({ id: "c-create" }));
+    const error = await refusal(client.customers.create({ id: "c-create", name: "Other" }));
     expect(error).toBeInstanceOf(BillingError);
     expect(error.code).toBe("ALREADY_EXISTS");
-    expect(error.message).toBe('customer "c-create" already exists');
+    expect(error.message).toBe('customer "c-create" already exists with other details');
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.attempts).toBe(1);
     expect(error.retryable).toBe(false);
