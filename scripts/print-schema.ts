@@ -1,12 +1,13 @@
 /**
  * Prints the GraphQL schema built from the code to schema.graphql, and regenerates the client's
- * types from it (client/src/generated.ts, client/scripts/generate-types.ts); with --check, fails
+ * types from it (client/src/generated.ts, client/scripts/generate-types.ts; with core/errors.ts's codes and core/validation.ts's ID pattern); with --check, fails
  * when either committed file differs (CI runs this, so the committed contract is always the real one).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { generateClientTypes } from "../client/scripts/generate-types";
 import { ErrorCode } from "../core/errors";
+import { ID_PATTERN } from "../core/validation";
 import { schema } from "../schema/index";
 
 const sorted = lexicographicSortSchema(schema);
@@ -19,6 +20,7 @@ const files = [
       schema: sorted,
       operations: readFileSync(new URL("../client/src/operations.graphql", import.meta.url), "utf8"),
       errorCodes: Object.values(ErrorCode),
+      idPattern: ID_PATTERN,
     }),
   },
 ];

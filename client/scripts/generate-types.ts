@@ -1,7 +1,8 @@
 /**
  * The client's types, generated from the schema: every enum and input type of the schema, and for
  * each operation of client/src/operations.graphql its variables, its result and its document (the
- * minified text, typed with both). Plus the error codes the server can send, from core/errors.ts.
+ * minified text, typed with both). Plus the error codes the server can send (core/errors.ts) and
+ * the ID pattern it accepts (core/validation.ts).
  *
  * Pure (text in, text out): scripts/print-schema.ts runs it after printing schema.graphql and
  * writes or checks client/src/generated.ts, so a schema change regenerates the client with the same
@@ -55,9 +56,11 @@ export type GenerateInput = {
   operations: string;
   /** The codes of core/errors.ts, in their order. */
   errorCodes: readonly string[];
+  /** core/validation.ts's ID_PATTERN: what the API accepts as an ID (idempotency keys included). */
+  idPattern: RegExp;
 };
 
-export function generateClientTypes({ schema, operations, errorCodes }: GenerateInput): string {
+export function generateClientTypes({ schema, operations, errorCodes, idPattern }: GenerateInput): string {
   const document = parse(operations);
   const errors = validate(schema, document);
   if (errors.length) {
@@ -82,6 +85,9 @@ export function generateClientTypes({ schema, operations, errorCodes }: Generate
     "/** The codes the server puts in `extensions.code` (core/errors.ts; INTERNAL_SERVER_ERROR for masked errors). */",
     `export const SERVER_ERROR_CODES = [${[...errorCodes, "INTERNAL_SERVER_ERROR"].map((c) => JSON.stringify(c)).join(", ")}] as const;`,
     "export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];",
+    "",
+    "/** What the API accepts as an ID, idempotency keys included (core/validation.ts). */",
+    `export const ID_PATTERN = ${idPattern.toString()};`,
     "",
     "/** A GraphQL document as sent, carrying its result and variable types. */",
     "export type Document<Result, Variables> = string & { readonly __types?: (variables: Variables) => Result };",

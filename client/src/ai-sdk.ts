@@ -27,7 +27,7 @@
 import { type LanguageModelMiddleware, wrapLanguageModel } from "ai";
 import type { BillingClient, Entitlement, TrackResult } from "./client.js";
 import { BillingError, codeFromServer } from "./errors.js";
-import type { DenyReason } from "./generated.js";
+import { type DenyReason, ID_PATTERN } from "./generated.js";
 import { newIdempotencyKey } from "./ids.js";
 
 type WrapOptions = Parameters<typeof wrapLanguageModel>[0];
@@ -224,14 +224,11 @@ export function billableUsage(usage: ProviderUsage | undefined): Omit<BillableUs
   return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0, cacheReadTokens, cacheWriteTokens };
 }
 
-/** The server's ID alphabet and length (core/validation.ts). */
-const ID = /^[A-Za-z0-9_\-.:@]{1,128}$/;
-
 function keyFor(given: TrackedOptions["idempotencyKey"], call: TrackedCall): string {
   if (typeof given === "function") return given(call);
   if (typeof given === "string") return `${given}:${call.callIndex}`;
   const derived = call.responseId === undefined ? undefined : `ai:${call.provider}:${call.responseId}`;
-  return derived && ID.test(derived) ? derived : `ai:${newIdempotencyKey()}`;
+  return derived && ID_PATTERN.test(derived) ? derived : `ai:${newIdempotencyKey()}`;
 }
 
 function defaultOnTrackingError(error: unknown, context: TrackingErrorContext): void {

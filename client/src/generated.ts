@@ -5,6 +5,9 @@
 export const SERVER_ERROR_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "ALREADY_EXISTS", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "IDEMPOTENCY_KEY_REUSED", "PERIOD_CLOSED", "NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "LIMIT_REACHED", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INTERNAL_SERVER_ERROR"] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
+/** What the API accepts as an ID, idempotency keys included (core/validation.ts). */
+export const ID_PATTERN = /^[A-Za-z0-9_\-.:@|+/=]{1,128}$/;
+
 /** A GraphQL document as sent, carrying its result and variable types. */
 export type Document<Result, Variables> = string & { readonly __types?: (variables: Variables) => Result };
 

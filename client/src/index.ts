@@ -31,6 +31,7 @@ export {
   type ServerErrorCode,
 } from "./errors.js";
 export { newIdempotencyKey } from "./ids.js";
+export { ID_PATTERN } from "./generated.js";
 export type { CallOptions, RetryOptions } from "./transport.js";
 export type {
   ChangeTiming,

@@ -5,7 +5,7 @@
  * person running the server decided it may. Every tool answers with JSON text; a refusal from the
  * billing API is a tool error carrying its code and request id, not a protocol error.
  */
-import { type BillingClient, isBillingError } from "@ai-billing/client";
+import { type BillingClient, ID_PATTERN, isBillingError } from "@ai-billing/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
@@ -17,12 +17,9 @@ export type BillingMcpOptions = {
   version?: string;
 };
 
-/** The server's ID alphabet (core/validation.ts), so a bad id is refused before any request. */
+/** The API's ID rule (core/validation.ts, through the client), so a bad id is refused before any request. */
 const id = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9_\-.:@]{1,128}$/, "1 to 128 letters, digits or _ - . : @")
-    .describe(what);
+  z.string().regex(ID_PATTERN, "1 to 128 letters, digits or _ - . : @ | + / =").describe(what);
 
 const READ = { readOnlyHint: true, openWorldHint: false } as const;
 
