@@ -2,7 +2,7 @@
 // core/errors.ts (client/scripts/generate-types.ts). Do not edit; `npm run schema:check` fails when stale.
 
 /** The codes the server puts in `extensions.code` (core/errors.ts; INTERNAL_SERVER_ERROR for masked errors). */
-export const SERVER_ERROR_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "ALREADY_EXISTS", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "IDEMPOTENCY_KEY_REUSED", "PERIOD_CLOSED", "NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "LIMIT_REACHED", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INTERNAL_SERVER_ERROR"] as const;
+export const SERVER_ERROR_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "ALREADY_EXISTS", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "IDEMPOTENCY_KEY_REUSED", "PERIOD_CLOSED", "NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "LIMIT_REACHED", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "RATE_LIMITED", "INTERNAL_SERVER_ERROR"] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
 /** What the API accepts as an ID, idempotency keys included (core/validation.ts). */
