@@ -71,7 +71,10 @@ export type TrackingErrorContext = {
 export type TrackedOptions = {
   client: { usage: Pick<BillingClient["usage"], "track" | "check"> };
   customerId: string;
-  /** A feature priced AI_MODEL on the customer's BALANCE plan, or any metered feature (one unit per call). */
+  /**
+   * A feature priced AI_MODEL on the customer's BALANCE plan (tokens x catalog prices x margin), or any
+   * metered feature, where the API books the call's token count (input + output + cache) as its units.
+   */
   feature: string;
   /** `track` (default) or `check`. (`reserve` comes with reservations.) */
   mode?: "track" | "check";

@@ -23,12 +23,16 @@ import {
   type CustomerFields,
   CustomerInvoicesDocument,
   type CustomerResult,
+  CustomerViewDocument,
+  type CustomerViewResult,
   EntitlementDocument,
   type EntitlementFields,
   InvoiceDocument,
   type InvoiceFields,
   type PlanFields,
   PlansDocument,
+  PlansViewDocument,
+  type PlanViewFields,
   PurchaseCreditPackDocument,
   QuoteDocument,
   type QuoteResult,
@@ -71,18 +75,28 @@ export type CustomerTokenOptions = CommonOptions & {
   apiKey?: never;
 };
 
+/** A customer as an API key reads it: `CustomerView` plus its email and metadata. */
 export type Customer = NonNullable<CustomerResult["customer"]>;
+/** A customer as its own token may read it (email and metadata are the merchant's, FORBIDDEN to a token). */
+export type CustomerView = NonNullable<CustomerViewResult["customer"]>;
 export type Entitlement = EntitlementFields;
 export type TrackResult = TrackUsagePayloadFields;
 export type Quote = QuoteResult["quote"];
 export type Subscription = SubscriptionFields;
 export type Wallet = WalletFields;
 export type Invoice = InvoiceFields;
+/** A plan as an API key reads it: `PlanView` plus each feature's `marginBps`. */
 export type Plan = PlanFields;
+/** A plan as a customer token may read it (margins are API-key fields). */
+export type PlanView = PlanViewFields;
 export type CustomerToken = CreateCustomerTokenResult["createCustomerToken"];
 export type CheckInput = { customerId: string; feature: string; amount?: string | number };
 
-/** What a customer token may do: read its own customer, check its own entitlements, list plans. */
+/**
+ * What a customer token may do: read its own customer, check its own entitlements, list plans. Its
+ * queries ask only for what a token may read (no email, metadata or margins), so its answers are
+ * `CustomerView` and `PlanView`; an API-key client's are their supersets.
+ */
 export type ReadOnlyBillingClient = {
   usage: {
     /** May this customer consume `amount` (default 1) of `feature` now? A denial is data, not an error. */
@@ -90,15 +104,15 @@ export type ReadOnlyBillingClient = {
   };
   customers: {
     /** The customer with subscription, wallet, usage and entitlements; null when unknown. */
-    get(id: string, options?: CallOptions): Promise<Customer | null>;
+    get(id: string, options?: CallOptions): Promise<CustomerView | null>;
   };
   invoices: {
-    /** The customer's invoices, newest first. */
+    /** All the customer's invoices, newest first, read in pages of 100 (`timeoutMs` applies to each page). */
     list(customerId: string, options?: CallOptions): Promise<Invoice[]>;
     get(id: string, options?: CallOptions): Promise<Invoice | null>;
   };
   plans: {
-    list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<Plan[]>;
+    list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<PlanView[]>;
   };
 };
 
@@ -111,7 +125,9 @@ export type BillingClient = {
     /** What tracking this would cost, recording nothing. */
     quote(input: Omit<TrackInput, "idempotencyKey">, options?: CallOptions): Promise<Quote>;
   };
-  customers: ReadOnlyBillingClient["customers"] & {
+  customers: {
+    /** The customer with email, metadata, subscription, wallet, usage and entitlements; null when unknown. */
+    get(id: string, options?: CallOptions): Promise<Customer | null>;
     create(input: CreateCustomerInput, options?: CallOptions): Promise<CustomerFields>;
   };
   subscriptions: {
@@ -121,8 +137,14 @@ export type BillingClient = {
       input: { customerId: string; planCode: string; timing?: ChangeTiming },
       options?: CallOptions,
     ): Promise<Subscription>;
-    /** PERIOD_END (default) or IMMEDIATE. */
-    cancel(input: { customerId: string; timing?: ChangeTiming }, options?: CallOptions): Promise<Subscription>;
+    /**
+     * PERIOD_END (default) or IMMEDIATE. `prorate: true` (IMMEDIATE only) credits the unused base fee
+     * (basePrice x min(time left, grant left)); without it an immediate cancel credits nothing.
+     */
+    cancel(
+      input: { customerId: string; timing?: ChangeTiming; prorate?: boolean },
+      options?: CallOptions,
+    ): Promise<Subscription>;
   };
   credits: {
     purchase(
@@ -141,7 +163,9 @@ export type BillingClient = {
     create(input: { customerId: string; ttlSeconds?: number }, options?: CallOptions): Promise<CustomerToken>;
   };
   invoices: ReadOnlyBillingClient["invoices"];
-  plans: ReadOnlyBillingClient["plans"];
+  plans: {
+    list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<Plan[]>;
+  };
 };
 
 export function createBillingClient(options: ApiKeyOptions): BillingClient;
@@ -165,7 +189,9 @@ export function createBillingClient(
   return {
     usage: { ...readOnly.usage, ...usageMethods(config) },
     customers: {
-      ...readOnly.customers,
+      async get(id, call) {
+        return (await execute(config, CustomerDocument, { id }, call)).customer;
+      },
       // The API makes this idempotent by id (the same input returns the stored customer): safe to retry.
       async create(input, call) {
         return (await execute(config, CreateCustomerDocument, { input }, call)).createCustomer;
@@ -191,9 +217,16 @@ export function createBillingClient(
       },
     },
     invoices: readOnly.invoices,
-    plans: readOnly.plans,
+    plans: {
+      async list(input = {}, call) {
+        return (await execute(config, PlansDocument, input, call)).plans;
+      },
+    },
   };
 }
+
+/** The API's largest page of `customer.invoices`. */
+const INVOICE_PAGE = 100;
 
 function readOnlyMethods(config: TransportConfig): ReadOnlyBillingClient {
   return {
@@ -204,13 +237,20 @@ function readOnlyMethods(config: TransportConfig): ReadOnlyBillingClient {
     },
     customers: {
       async get(id, call) {
-        return (await execute(config, CustomerDocument, { id }, call)).customer;
+        return (await execute(config, CustomerViewDocument, { id }, call)).customer;
       },
     },
     invoices: {
       async list(customerId, call) {
-        const data = await execute(config, CustomerInvoicesDocument, { id: customerId }, call);
-        return data.customer?.invoices ?? [];
+        const invoices: Invoice[] = [];
+        // Page after page until one is short: the next starts after the last invoice's id.
+        for (let after: string | undefined; ; ) {
+          const variables = { id: customerId, first: INVOICE_PAGE, after };
+          const page = (await execute(config, CustomerInvoicesDocument, variables, call)).customer?.invoices ?? [];
+          invoices.push(...page);
+          if (page.length < INVOICE_PAGE) return invoices;
+          after = page.at(-1)!.id;
+        }
       },
       async get(id, call) {
         return (await execute(config, InvoiceDocument, { id }, call)).invoice;
@@ -218,7 +258,7 @@ function readOnlyMethods(config: TransportConfig): ReadOnlyBillingClient {
     },
     plans: {
       async list(input = {}, call) {
-        return (await execute(config, PlansDocument, input, call)).plans;
+        return (await execute(config, PlansViewDocument, input, call)).plans;
       },
     },
   };

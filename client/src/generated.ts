@@ -99,6 +99,27 @@ export type CustomerFields = {
   metadata: unknown | null;
 };
 
+export type CustomerViewFields = {
+  id: string;
+  name: string | null;
+  accountCredit: string;
+  subscription: SubscriptionFields | null;
+  wallet: WalletFields;
+  usage: Array<{
+    feature: {
+      code: string;
+      name: string;
+      unit: string | null;
+    };
+    used: string;
+    included: string | null;
+    overage: string | null;
+    cost: string | null;
+    credits: string | null;
+  }>;
+  entitlements: Array<EntitlementFields>;
+};
+
 export type EntitlementFields = {
   feature: string;
   allowed: boolean;
@@ -121,6 +142,7 @@ export type InvoiceFields = {
   periodEnd: string | null;
   subtotal: string;
   total: string;
+  creditedToAccount: string;
   createdAt: string;
   lines: Array<{
     kind: InvoiceLineKind;
@@ -129,7 +151,24 @@ export type InvoiceFields = {
     quantity: string;
     unitPrice: string;
     amount: string;
+    periodStart: string | null;
+    periodEnd: string | null;
   }>;
+};
+
+export type PlanFeatureViewFields = {
+  feature: {
+    code: string;
+    name: string;
+    kind: FeatureKind;
+    unit: string | null;
+  };
+  pricing: PricingMode | null;
+  included: string | null;
+  overagePrice: string | null;
+  limit: string | null;
+  creditsPerUnit: string | null;
+  unitPrice: string | null;
 };
 
 export type PlanFields = {
@@ -142,21 +181,22 @@ export type PlanFields = {
   includedCredits: string | null;
   blockOnExhaustion: boolean;
   archived: boolean;
-  features: Array<{
-    feature: {
-      code: string;
-      name: string;
-      kind: FeatureKind;
-      unit: string | null;
-    };
-    pricing: PricingMode | null;
-    included: string | null;
-    overagePrice: string | null;
-    limit: string | null;
-    creditsPerUnit: string | null;
-    unitPrice: string | null;
+  features: Array<PlanFeatureViewFields & {
     marginBps: number | null;
   }>;
+};
+
+export type PlanViewFields = {
+  code: string;
+  name: string;
+  model: ConsumptionModel;
+  basePrice: string;
+  currency: string;
+  interval: BillingInterval;
+  includedCredits: string | null;
+  blockOnExhaustion: boolean;
+  archived: boolean;
+  features: Array<PlanFeatureViewFields>;
 };
 
 export type SubscriptionFields = {
@@ -254,45 +294,44 @@ export const CreateCustomerDocument = "mutation CreateCustomer($input:CreateCust
 
 export type CustomerVariables = { id: string; };
 export type CustomerResult = {
-  customer: CustomerFields & {
-    subscription: SubscriptionFields | null;
-    wallet: WalletFields;
-    usage: Array<{
-      feature: {
-        code: string;
-        name: string;
-        unit: string | null;
-      };
-      used: string;
-      included: string | null;
-      overage: string | null;
-      cost: string | null;
-      credits: string | null;
-    }>;
-    entitlements: Array<EntitlementFields>;
+  customer: CustomerViewFields & {
+    email: string | null;
+    metadata: unknown | null;
   } | null;
 };
-export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerFields subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}}fragment CustomerFields on Customer{id name email metadata}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerResult, CustomerVariables>;
+export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerResult, CustomerVariables>;
 
-export type CustomerInvoicesVariables = { id: string; };
+export type CustomerViewVariables = { id: string; };
+export type CustomerViewResult = {
+  customer: CustomerViewFields | null;
+};
+export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerViewResult, CustomerViewVariables>;
+
+export type CustomerInvoicesVariables = { id: string; first?: number | null; after?: string | null; };
 export type CustomerInvoicesResult = {
   customer: {
     invoices: Array<InvoiceFields>;
   } | null;
 };
-export const CustomerInvoicesDocument = "query CustomerInvoices($id:ID!){customer(id:$id){invoices{...InvoiceFields}}}fragment InvoiceFields on Invoice{id number customerId status currency periodStart periodEnd subtotal total createdAt lines{kind feature description quantity unitPrice amount}}" as Document<CustomerInvoicesResult, CustomerInvoicesVariables>;
+export const CustomerInvoicesDocument = "query CustomerInvoices($id:ID!$first:Int$after:ID){customer(id:$id){invoices(first:$first after:$after){...InvoiceFields}}}fragment InvoiceFields on Invoice{id number customerId status currency periodStart periodEnd subtotal total creditedToAccount createdAt lines{kind feature description quantity unitPrice amount periodStart periodEnd}}" as Document<CustomerInvoicesResult, CustomerInvoicesVariables>;
 
 export type InvoiceVariables = { id: string; };
 export type InvoiceResult = {
   invoice: InvoiceFields | null;
 };
-export const InvoiceDocument = "query Invoice($id:ID!){invoice(id:$id){...InvoiceFields}}fragment InvoiceFields on Invoice{id number customerId status currency periodStart periodEnd subtotal total createdAt lines{kind feature description quantity unitPrice amount}}" as Document<InvoiceResult, InvoiceVariables>;
+export const InvoiceDocument = "query Invoice($id:ID!){invoice(id:$id){...InvoiceFields}}fragment InvoiceFields on Invoice{id number customerId status currency periodStart periodEnd subtotal total creditedToAccount createdAt lines{kind feature description quantity unitPrice amount periodStart periodEnd}}" as Document<InvoiceResult, InvoiceVariables>;
 
 export type PlansVariables = { includeArchived?: boolean | null; };
 export type PlansResult = {
   plans: Array<PlanFields>;
 };
-export const PlansDocument = "query Plans($includeArchived:Boolean){plans(includeArchived:$includeArchived){...PlanFields}}fragment PlanFields on Plan{code name model basePrice currency interval includedCredits blockOnExhaustion archived features{feature{code name kind unit}pricing included overagePrice limit creditsPerUnit unitPrice marginBps}}" as Document<PlansResult, PlansVariables>;
+export const PlansDocument = "query Plans($includeArchived:Boolean){plans(includeArchived:$includeArchived){...PlanFields}}fragment PlanFeatureViewFields on PlanFeature{feature{code name kind unit}pricing included overagePrice limit creditsPerUnit unitPrice}fragment PlanFields on Plan{code name model basePrice currency interval includedCredits blockOnExhaustion archived features{...PlanFeatureViewFields marginBps}}" as Document<PlansResult, PlansVariables>;
+
+export type PlansViewVariables = { includeArchived?: boolean | null; };
+export type PlansViewResult = {
+  plans: Array<PlanViewFields>;
+};
+export const PlansViewDocument = "query PlansView($includeArchived:Boolean){plans(includeArchived:$includeArchived){...PlanViewFields}}fragment PlanFeatureViewFields on PlanFeature{feature{code name kind unit}pricing included overagePrice limit creditsPerUnit unitPrice}fragment PlanViewFields on Plan{code name model basePrice currency interval includedCredits blockOnExhaustion archived features{...PlanFeatureViewFields}}" as Document<PlansViewResult, PlansViewVariables>;
 
 export type SubscribeVariables = { customerId: string; planCode: string; };
 export type SubscribeResult = {
@@ -306,11 +345,11 @@ export type ChangePlanResult = {
 };
 export const ChangePlanDocument = "mutation ChangePlan($customerId:ID!$planCode:ID!$timing:ChangeTiming){changePlan(customerId:$customerId planCode:$planCode timing:$timing){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<ChangePlanResult, ChangePlanVariables>;
 
-export type CancelSubscriptionVariables = { customerId: string; timing?: ChangeTiming | null; };
+export type CancelSubscriptionVariables = { customerId: string; timing?: ChangeTiming | null; prorate?: boolean | null; };
 export type CancelSubscriptionResult = {
   cancelSubscription: SubscriptionFields;
 };
-export const CancelSubscriptionDocument = "mutation CancelSubscription($customerId:ID!$timing:ChangeTiming){cancelSubscription(customerId:$customerId timing:$timing){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<CancelSubscriptionResult, CancelSubscriptionVariables>;
+export const CancelSubscriptionDocument = "mutation CancelSubscription($customerId:ID!$timing:ChangeTiming$prorate:Boolean){cancelSubscription(customerId:$customerId timing:$timing prorate:$prorate){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<CancelSubscriptionResult, CancelSubscriptionVariables>;
 
 export type PurchaseCreditPackVariables = { customerId: string; packCode: string; idempotencyKey: string; };
 export type PurchaseCreditPackResult = {

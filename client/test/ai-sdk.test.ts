@@ -67,10 +67,12 @@ beforeAll(async () => {
     features: [{ feature: "assistant", pricing: "AI_MODEL", marginBps: 5000 }],
   });
   await f.plan({
+    // Token counts on a feature that is not AI_MODEL priced book their sum as units (the API's rule):
+    // one call of USAGE is 1,800 units, so these credits last exactly one call.
     code: "chat-credits",
     model: "CREDITS",
     basePrice: "5",
-    includedCredits: "1",
+    includedCredits: "1800",
     features: [{ feature: "chats", creditsPerUnit: "1" }],
   });
   client = createBillingClient({ url: api.url, apiKey: TEST_KEY, retry: { baseDelayMs: 5, maxDelayMs: 20 } });

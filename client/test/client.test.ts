@@ -80,6 +80,7 @@ describe("customers", () => {
       name: "Acme",
       email: "ops@acme.test",
       metadata: { tier: "gold" },
+      accountCredit: "0.00",
       subscription: null,
       wallet: {
         credits: null,
@@ -144,15 +145,30 @@ describe("subscriptions", () => {
     expect([scheduled.plan.code, scheduled.scheduledPlan?.code]).toEqual(["balance", "metered"]);
     const atEnd = await client.subscriptions.cancel({ customerId: "c-sub" });
     expect([atEnd.status, atEnd.cancelAtPeriodEnd, atEnd.scheduledPlan]).toEqual(["ACTIVE", true, null]);
-    const now = await client.subscriptions.cancel({ customerId: "c-sub", timing: "IMMEDIATE" });
+    const now = await client.subscriptions.cancel({ customerId: "c-sub", timing: "IMMEDIATE", prorate: true });
     expect(now.status).toBe("CANCELED");
+    // Newest first. All at one instant: the change credits metered's 99 in full, the prorated cancel
+    // balance's 100, whose total stops at 0.00 (issued PAID) with the rest on the account.
     const invoices = await client.invoices.list("c-sub");
-    expect(invoices.map((i) => i.lines.map((l) => l.kind))).toEqual([
-      ["PRORATION"],
-      ["PRORATION", "BASE_FEE"],
-      ["BASE_FEE"],
+    expect(
+      invoices.map((i) => [i.lines.map((l) => `${l.kind} ${l.amount}`), i.total, i.creditedToAccount, i.status]),
+    ).toEqual([
+      [["PRORATION -100.00"], "0.00", "100.00", "PAID"],
+      [["PRORATION -99.00", "BASE_FEE 100.00"], "1.00", "0.00", "OPEN"],
+      [["BASE_FEE 99.00"], "99.00", "0.00", "OPEN"],
     ]);
     expect(await client.invoices.get(invoices[2]!.id)).toEqual(invoices[2]);
+    expect((await client.customers.get("c-sub"))?.accountCredit).toBe("100.00");
+  });
+
+  it("given an immediate cancel without prorate, then nothing is credited and, with no lines, no invoice is issued", async () => {
+    await f.customerOn("c-cancel", "balance");
+    sent.length = 0;
+    const canceled = await client.subscriptions.cancel({ customerId: "c-cancel", timing: "IMMEDIATE" });
+    expect([canceled.status, sent]).toEqual(["CANCELED", ["CancelSubscription"]]);
+    const invoices = await client.invoices.list("c-cancel");
+    expect(invoices.map((i) => i.lines.map((l) => l.kind))).toEqual([["BASE_FEE"]]);
+    expect((await client.customers.get("c-cancel"))?.accountCredit).toBe("0.00");
   });
 
   it("given a customer already subscribed, when subscribed again, then ALREADY_EXISTS is thrown once (no earlier lost answer: nothing reconciled)", async () => {
@@ -329,10 +345,26 @@ describe("a customer token: the read-only client", () => {
     browser = createBillingClient({ url: api.url, customerToken: () => token });
   });
 
-  it("reads its own customer, checks its entitlements and lists plans", async () => {
-    expect((await browser.customers.get("c-web"))?.wallet.credits).toBe("30");
+  it("reads its own customer, checks its entitlements and lists plans, asking for no merchant field", async () => {
+    const me = await browser.customers.get("c-web");
+    expect(me?.wallet.credits).toBe("30");
+    // email and metadata are FORBIDDEN to a token: the token's query does not ask for them.
+    expect(Object.keys(me!).sort()).toEqual([
+      "accountCredit",
+      "entitlements",
+      "id",
+      "name",
+      "subscription",
+      "usage",
+      "wallet",
+    ]);
     expect((await browser.usage.check({ customerId: "c-web", feature: "images" })).allowed).toBe(true);
-    expect((await browser.plans.list()).length).toBe(3);
+    const plans = await browser.plans.list();
+    expect(plans.length).toBe(3);
+    // Nor a plan feature's marginBps; the API-key client still gets it.
+    expect(plans.flatMap((p) => p.features).some((feature) => "marginBps" in feature)).toBe(false);
+    const chat = (await client.plans.list()).find((p) => p.code === "balance")!.features[1]!;
+    expect([chat.feature.code, chat.marginBps]).toEqual(["chat", 4000]);
     expect(await browser.invoices.list("c-web")).toHaveLength(1);
   });
 

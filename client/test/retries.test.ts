@@ -105,12 +105,17 @@ describe("a lost answer is retried and applied once", () => {
     const changed = await client.subscriptions.changePlan({ customerId: "lost-all", planCode: "other" });
     expect(changed.plan.code).toBe("other");
     await client.usage.track({ customerId: "lost-all", feature: "api_calls" }); // 7
-    // 8 dropped, 9 NO_SUBSCRIPTION, 10 reconciling read
-    const canceled = await client.subscriptions.cancel({ customerId: "lost-all", timing: "IMMEDIATE" });
+    // 8 dropped, 9 NO_SUBSCRIPTION, 10 reconciling read. Prorated, so the cancel leaves an invoice to count.
+    const canceled = await client.subscriptions.cancel({ customerId: "lost-all", timing: "IMMEDIATE", prorate: true });
     expect(canceled.status).toBe("CANCELED");
     expect(proxy!.bodies).toHaveLength(10);
-    const kinds = (await f.invoices("lost-all")).map((i: any) => i.lines.map((l: any) => l.kind).join("+"));
-    expect(kinds).toEqual(["PRORATION", "PRORATION+BASE_FEE", "BASE_FEE"]);
+    expect(proxy!.bodies[8]).toBe(proxy!.bodies[7]);
+    const lines = (await f.invoices("lost-all")).map((i: any) =>
+      i.lines.map((l: any) => `${l.kind} ${l.amount}`).join(" + "),
+    );
+    // The change credits balance's 100 in full; the cancel credits other's 50 x the grant left
+    // (49.99 of 50: time left is the whole period, all at one instant).
+    expect(lines).toEqual(["PRORATION -49.99", "PRORATION -100.00 + BASE_FEE 50.00", "BASE_FEE 100.00"]);
   });
 
   it("given a lost answer and then a customer that exists with other data, then ALREADY_EXISTS is thrown (not someone else's customer)", async () => {
