@@ -48,8 +48,14 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
   };
   const now = await deps.clock.now();
   const queue = listDue(deps.db, now);
+  // When the due index cannot be read, the sweep fails, but only once its other workers have
+  // finished the closes they are in (they take no new customer): a close left running after the
+  // sweep answered would still write, unseen by the caller that retries it.
+  let broken = false;
   const worker = async () => {
-    for (let next = await queue.next(); !next.done; next = await queue.next()) {
+    while (!broken) {
+      const next = await queue.next();
+      if (next.done || broken) return;
       if (outOfTime()) {
         result.complete = false;
         return;
@@ -71,7 +77,14 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 16) }, () =>
+    worker().catch((error: unknown) => {
+      broken = true;
+      throw error;
+    }),
+  );
+  const failed = (await Promise.allSettled(workers)).find((w): w is PromiseRejectedResult => w.status === "rejected");
+  if (failed) throw failed.reason;
   result.durationMs = Date.now() - started;
   return result;
 }

@@ -49,7 +49,12 @@ export async function trackUsageBatch(deps: Deps, inputs: TrackUsageInput[]): Pr
       results[index] = failure(error);
     }
   });
-  await Promise.all([...groups.values()].map((group) => trackGroup(deps, group, results)));
+  // Every group runs to its end before the batch answers, even when one fails: a group still
+  // running after the caller was answered (and retried) would decide its elements again later, on a
+  // state that moved meanwhile, and book events the retry had answered as refused.
+  const settled = await Promise.allSettled([...groups.values()].map((group) => trackGroup(deps, group, results)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
   return results;
 }
 

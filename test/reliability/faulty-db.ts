@@ -15,6 +15,8 @@
  *   - `network-out`: a network error before anything is sent;
  *   - `ambiguous`: the request commits, then the call fails: the caller cannot know the outcome.
  *
+ * It also notes every request a call sends after it has answered (`late`): work left running.
+ *
  * Decisions are a pure function of (seed, the workload operation that is running, the number of
  * the request within that operation), read from an AsyncLocalStorage scope, so the same seed gives
  * the same faults to the same operation whatever the interleaving of concurrent operations.
@@ -31,6 +33,7 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Db } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
+import { keys } from "../../core/db/keys";
 import { RecordingPublisher, type Deps } from "../../core/deps";
 
 export type FaultKind = "throttle" | "conflict" | "network" | "lost-reply" | "network-out" | "ambiguous";
@@ -60,7 +63,8 @@ export function mix(...parts: number[]): number {
   return h >>> 0;
 }
 
-type Scope = { op: number; requests: number; faultFree?: boolean };
+/** `answered`: the operation's call has returned or thrown; a request of it after that is work left running. */
+type Scope = { op: number; requests: number; faultFree?: boolean; answered?: boolean };
 
 export class FaultInjector {
   private readonly scope = new AsyncLocalStorage<Scope>();
@@ -85,7 +89,31 @@ export class FaultInjector {
 
   /** Runs `fn` as workload operation `op`: its requests draw their faults from (seed, op, n). */
   run<T>(op: number, fn: () => Promise<T>, options: { faultFree?: boolean } = {}): Promise<T> {
-    return this.scope.run({ op, requests: 0, faultFree: options.faultFree ?? false }, fn);
+    const scope: Scope = { op, requests: 0, faultFree: options.faultFree ?? false };
+    return this.scope.run(scope, fn).finally(() => {
+      scope.answered = true;
+    });
+  }
+
+  /**
+   * Requests sent by a call after it had answered (its scope's op and the command): work it left
+   * running, which a client that retried or moved on cannot see, and which decides later, on a state
+   * that moved meanwhile. Product code must finish what it started before it answers.
+   */
+  readonly late: string[] = [];
+
+  /**
+   * Notes a request sent in the scope of a call that has answered. The invoice writes' group commit
+   * (core/db/invoices.ts) is exempt: its drain runs in the scope of whichever caller started it, and
+   * sends on behalf of callers that are still waiting; its requests all meet the invoice counter.
+   */
+  checkLate(command: string, input: unknown): void {
+    const scope = this.scope.getStore();
+    if (!scope?.answered) return;
+    const text = JSON.stringify(input, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    if (text.includes(`"${keys.invoiceCounter().pk}"`)) return;
+    const of = scope.op >= 0x40000000 ? "a settling sweep" : `operation #${Math.floor(scope.op / 64)}`;
+    this.late.push(`${command} of ${of}: ${text.slice(0, 300)}`);
   }
 
   /** The fault for the next request at this layer, or none. */
@@ -157,6 +185,7 @@ function conflict(input: unknown): TransactionCanceledException {
 export function installFaults(client: DynamoDBClient, faults: FaultInjector): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
+      faults.checkLate(context.commandName ?? "", args.input);
       const kind = faults.draw("outer", context.commandName ?? "");
       if (kind === "network-out") throw networkError();
       const result = await next(args);
