@@ -16,7 +16,7 @@ import { TrackUsageDocument } from "../client/src/generated.js";
 import { realClock } from "../core/clock";
 import { createCustomer } from "../core/customers";
 import { createDb } from "../core/db/client";
-import { startDynamoLocal } from "../core/db/local";
+import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import { RecordingPublisher, type Deps } from "../core/deps";
 import { createFeature } from "../core/features";

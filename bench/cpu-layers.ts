@@ -9,7 +9,7 @@
  */
 import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamoLocal } from "../core/db/local";
+import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";

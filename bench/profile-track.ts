@@ -28,7 +28,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { startDynamoLocal } from "../core/db/local";
+import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";

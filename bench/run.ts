@@ -26,7 +26,7 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { startDynamoLocal } from "../core/db/local";
+import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { keys } from "../core/db/keys";

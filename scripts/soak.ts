@@ -8,7 +8,7 @@
  * delta debugging, --shrink-runs runs, default 40) that still fails: rerun it with the same seed.
  * Exit code 1 when any seed failed.
  */
-import { startDynamoLocal } from "../core/db/local";
+import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { customersOf, describeOp, generate, runWorkload, shrink, type Op } from "../test/reliability/workload";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

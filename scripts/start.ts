@@ -29,7 +29,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ensurePrivateDir, startDynamoLocal, type DynamoLocal } from "../core/db/local";
+import { ensurePrivateDir, startDynamoLocal, type DynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import type { BillingEvent, Deps, EventPublisher } from "../core/deps";
 import { loadSnapshotIfEmpty } from "../core/catalog/import";

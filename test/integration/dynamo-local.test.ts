@@ -1,5 +1,5 @@
 /**
- * DynamoDB Local listens on 127.0.0.1 only (core/db/local.ts): the suite's own instance and a
+ * DynamoDB Local listens on 127.0.0.1 only (tools/dynamodb-local/start.ts): the suite's own instance and a
  * fresh one with a data directory. Checked two ways: the kernel's table of listening sockets
  * (/proc/net/tcp and tcp6) names only loopback, and a connection to the machine's non-loopback
  * address is refused while 127.0.0.1 answers. Its data directory is private (0700).
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDynamoLocal, type DynamoLocal } from "../../core/db/local";
+import { startDynamoLocal, type DynamoLocal } from "../../tools/dynamodb-local/start";
 
 /** The local addresses the kernel lists as LISTENing on `port` (IPv4 and IPv6, as hex). */
 function listenAddresses(port: number): string[] {

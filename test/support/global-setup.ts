@@ -1,6 +1,6 @@
 /** One DynamoDB Local for the whole run; each test file creates its own table in it. */
 import type { TestProject } from "vitest/node";
-import { startDynamoLocal, type DynamoLocal } from "../../core/db/local";
+import { startDynamoLocal, type DynamoLocal } from "../../tools/dynamodb-local/start";
 
 let local: DynamoLocal | undefined;
 

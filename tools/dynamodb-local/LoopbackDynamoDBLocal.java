@@ -10,7 +10,7 @@
  *
  *   java -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*" LoopbackDynamoDBLocal.java 127.0.0.1 -inMemory -port 8000
  *
- * core/db/local.ts runs it; test/integration/dynamo-local.test.ts checks the listen address.
+ * tools/dynamodb-local/start.ts runs it; test/integration/dynamo-local.test.ts checks the listen address.
  */
 import java.lang.reflect.Field;
 import java.util.Arrays;
