@@ -3,25 +3,26 @@
  * costs in the events view, prices that change without touching recorded events, one invoice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
-import { loadSnapshotIfEmpty } from "../../core/catalog/import";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await loadSnapshotIfEmpty(api.deps);
-  await f.features({ ai_chat: "METERED" });
-  await f.plan({
-    code: "ai",
-    model: "BALANCE",
-    basePrice: "100",
-    interval: "MONTH",
-    features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }],
-  });
-  await f.customerOn("lab", "ai");
+  ({ api, f } = await scenario({
+    catalog: true,
+    features: { ai_chat: "METERED" },
+    plans: {
+      ai: {
+        model: "BALANCE",
+        basePrice: "100",
+        interval: "MONTH",
+        features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }],
+      },
+    },
+    customers: { lab: "ai" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -6,23 +6,25 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBillingYoga } from "../../schema/yoga";
-import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import { TEST_KEY, type TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.customerOn("acme", "metered");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+      },
+    },
+    customers: { acme: "metered" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -12,41 +12,27 @@ import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher } from "../../core/deps";
 import { createBillingYoga } from "../../schema/yoga";
 import { startTestApi, TEST_KEY, type GqlResponse, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import { expectError, fixtures, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.feature("sso", "BOOLEAN");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }, { feature: "sso" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
-  });
-  await f.pack("pack50", "50", "5");
-  await f.customerOn("acme", "metered");
-  await f.customerOn("studio", "credits");
-  await f.customerOn("bigco", "balance");
-  await f.customer("idle");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }, { feature: "sso" }],
+      },
+      credits: PLANS.credits,
+      balance: PLANS.balance,
+    },
+    packs: { pack50: { credits: "50", price: "5" } },
+    customers: { acme: "metered", studio: "credits", bigco: "balance", idle: null },
+  }));
   // One accepted event each, so "unchanged" is checked against real state, not an empty one.
   await f.track({ customerId: "acme", feature: "api_calls", idempotencyKey: "seed", value: "5" });
   await f.track({ customerId: "studio", feature: "images", idempotencyKey: "seed", value: "1" });

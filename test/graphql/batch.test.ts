@@ -3,43 +3,31 @@
  * on its own with its errorCode; several customers in one batch; replays and duplicate keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures, type TrackInput } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type TrackInput, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.feature("sso", "BOOLEAN");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }, { feature: "sso" }],
-  });
-  await f.plan({
-    code: "capped",
-    model: "METERED",
-    basePrice: "1",
-    features: [{ feature: "api_calls", included: "0", overagePrice: "1", limit: "5" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
-  });
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }, { feature: "sso" }],
+      },
+      capped: {
+        model: "METERED",
+        basePrice: "1",
+        features: [{ feature: "api_calls", included: "0", overagePrice: "1", limit: "5" }],
+      },
+      credits: PLANS.credits,
+      balance: PLANS.balance,
+    },
+  }));
 });
 afterAll(() => api?.close());
 

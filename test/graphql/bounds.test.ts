@@ -7,44 +7,38 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../core/db/keys";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 const BILLION = "1000000000";
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.plan({
-    code: "whale-metered",
-    model: "METERED",
-    basePrice: BILLION,
-    features: [{ feature: "api_calls", overagePrice: BILLION }],
-  });
-  await f.plan({
-    code: "whale-balance",
-    model: "BALANCE",
-    basePrice: "0",
-    features: [{ feature: "api_calls", unitPrice: BILLION }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "10",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "1" }],
-  });
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "10", overagePrice: "0.01" }],
-  });
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED" },
+    plans: {
+      "whale-metered": {
+        model: "METERED",
+        basePrice: BILLION,
+        features: [{ feature: "api_calls", overagePrice: BILLION }],
+      },
+      "whale-balance": { model: "BALANCE", basePrice: "0", features: [{ feature: "api_calls", unitPrice: BILLION }] },
+      credits: {
+        model: "CREDITS",
+        basePrice: "10",
+        includedCredits: "100",
+        features: [{ feature: "images", creditsPerUnit: "1" }],
+      },
+      metered: {
+        model: "METERED",
+        basePrice: "10",
+        features: [{ feature: "api_calls", included: "10", overagePrice: "0.01" }],
+      },
+    },
+  }));
 });
 afterAll(() => api?.close());
 

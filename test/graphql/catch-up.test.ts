@@ -5,23 +5,26 @@
  * gapless numbers.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeEach(async () => {
-  api = await startTestApi(); // 2026-01-01T00:00:00Z
-  f = fixtures(api);
-  await f.features({ api_calls: "METERED" });
-  await f.plan({
-    code: "daily",
-    model: "METERED",
-    basePrice: "1",
-    interval: "DAY",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
+  // The clock starts at 2026-01-01T00:00:00Z.
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: {
+      daily: {
+        model: "METERED",
+        basePrice: "1",
+        interval: "DAY",
+        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+      },
+    },
+  }));
 });
 afterEach(() => api.close());
 

@@ -4,43 +4,41 @@
  * twice, no guard (credits, hard limit, blocking balance) is ever overrun.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type GqlResponse, type TestApi } from "../support/server";
-import { codeOf, conflictOnNextWalletTransaction, fixtures } from "../support/fixtures";
+import type { GqlResponse, TestApi } from "../support/server";
+import { codeOf, conflictOnNextWalletTransaction, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.plan({
-    code: "capped",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "20", overagePrice: "0.01", limit: "40" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "1" }],
-  });
-  await f.plan({
-    code: "prepaid",
-    model: "BALANCE",
-    basePrice: "4",
-    blockOnExhaustion: true,
-    features: [{ feature: "api_calls", unitPrice: "0.1" }],
-  });
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+      },
+      capped: {
+        model: "METERED",
+        basePrice: "10",
+        features: [{ feature: "api_calls", included: "20", overagePrice: "0.01", limit: "40" }],
+      },
+      credits: {
+        model: "CREDITS",
+        basePrice: "49",
+        includedCredits: "100",
+        features: [{ feature: "images", creditsPerUnit: "1" }],
+      },
+      prepaid: {
+        model: "BALANCE",
+        basePrice: "4",
+        blockOnExhaustion: true,
+        features: [{ feature: "api_calls", unitPrice: "0.1" }],
+      },
+    },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -5,73 +5,61 @@
  * or purchase mixes two, and nothing is ever converted by relabelling it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.feature("ai_chat");
-  await f.plan({
-    code: "jpy-metered",
-    model: "METERED",
-    currency: "JPY",
-    basePrice: "10000",
-    features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }],
-  });
-  await f.plan({
-    code: "jpy-metered-2",
-    model: "METERED",
-    currency: "JPY",
-    basePrice: "5000",
-    features: [{ feature: "api_calls", overagePrice: "1" }],
-  });
-  await f.plan({
-    code: "jpy-credits",
-    model: "CREDITS",
-    currency: "JPY",
-    basePrice: "3000",
-    includedCredits: "10",
-    features: [{ feature: "images", creditsPerUnit: "1" }],
-  });
-  await f.plan({
-    code: "jpy-balance",
-    model: "BALANCE",
-    currency: "JPY",
-    basePrice: "1000",
-    features: [{ feature: "api_calls", unitPrice: "0.3" }],
-  });
-  await f.plan({
-    code: "kwd-metered",
-    model: "METERED",
-    currency: "KWD",
-    basePrice: "1.234",
-    features: [{ feature: "api_calls", overagePrice: "0.0015" }],
-  });
-  await f.plan({
-    code: "usd-metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", overagePrice: "0.01" }],
-  });
-  await f.plan({
-    code: "usd-credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "1" }],
-  });
-  await api.ok(
-    `mutation { createCreditPack(input: { code: "usd-pack", name: "USD pack", credits: "50", price: "5" }) { code } }`,
-  );
-  await api.ok(
-    `mutation { createCreditPack(input: { code: "jpy-pack", name: "JPY pack", credits: "50", price: "700", currency: "JPY" }) { code } }`,
-  );
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", ai_chat: "METERED" },
+    plans: {
+      "jpy-metered": {
+        model: "METERED",
+        currency: "JPY",
+        basePrice: "10000",
+        features: [{ feature: "api_calls", included: "10", overagePrice: "0.5" }],
+      },
+      "jpy-metered-2": {
+        model: "METERED",
+        currency: "JPY",
+        basePrice: "5000",
+        features: [{ feature: "api_calls", overagePrice: "1" }],
+      },
+      "jpy-credits": {
+        model: "CREDITS",
+        currency: "JPY",
+        basePrice: "3000",
+        includedCredits: "10",
+        features: [{ feature: "images", creditsPerUnit: "1" }],
+      },
+      "jpy-balance": {
+        model: "BALANCE",
+        currency: "JPY",
+        basePrice: "1000",
+        features: [{ feature: "api_calls", unitPrice: "0.3" }],
+      },
+      "kwd-metered": {
+        model: "METERED",
+        currency: "KWD",
+        basePrice: "1.234",
+        features: [{ feature: "api_calls", overagePrice: "0.0015" }],
+      },
+      "usd-metered": { model: "METERED", basePrice: "99", features: [{ feature: "api_calls", overagePrice: "0.01" }] },
+      "usd-credits": {
+        model: "CREDITS",
+        basePrice: "49",
+        includedCredits: "100",
+        features: [{ feature: "images", creditsPerUnit: "1" }],
+      },
+    },
+    packs: {
+      "usd-pack": { name: "USD pack", credits: "50", price: "5" },
+      "jpy-pack": { name: "JPY pack", credits: "50", price: "700", currency: "JPY" },
+    },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -3,38 +3,27 @@
  * events, cursor-paginated newest first.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures, WALLET_FIELDS } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, WALLET_FIELDS, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.feature("sso", "BOOLEAN");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "10", overagePrice: "0.25" }, { feature: "sso" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "10",
-    features: [{ feature: "api_calls", unitPrice: "1" }],
-  });
-  await f.pack("pack50", "50", "5");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "10", overagePrice: "0.25" }, { feature: "sso" }],
+      },
+      credits: PLANS.credits,
+      balance: { model: "BALANCE", basePrice: "10", features: [{ feature: "api_calls", unitPrice: "1" }] },
+    },
+    packs: { pack50: { credits: "50", price: "5" } },
+  }));
 });
 afterAll(() => api?.close());
 

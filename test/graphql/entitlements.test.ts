@@ -6,56 +6,49 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getItem } from "../../core/db/items";
 import { keys } from "../../core/db/keys";
 import { startTestApi, type TestApi } from "../support/server";
-import { ENTITLEMENT_FIELDS, expectError, fixtures } from "../support/fixtures";
+import { ENTITLEMENT_FIELDS, expectError, fixtures, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.feature("sso", "BOOLEAN");
-  await f.feature("audit_log", "BOOLEAN");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }, { feature: "sso" }],
-  });
-  await f.plan({
-    code: "capped",
-    model: "METERED",
-    basePrice: "5",
-    features: [{ feature: "api_calls", included: "2", overagePrice: "1", limit: "5" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "sso" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
-  });
-  await f.plan({
-    code: "prepaid",
-    model: "BALANCE",
-    basePrice: "1",
-    blockOnExhaustion: true,
-    features: [{ feature: "api_calls", unitPrice: "0.25" }],
-  });
-  await f.customerOn("m-co", "metered");
-  await f.customerOn("cap-co", "capped");
-  await f.customerOn("c-co", "credits");
-  await f.customerOn("b-co", "balance");
-  await f.customerOn("p-co", "prepaid");
-  await f.customer("idle");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN", audit_log: "BOOLEAN" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }, { feature: "sso" }],
+      },
+      capped: {
+        model: "METERED",
+        basePrice: "5",
+        features: [{ feature: "api_calls", included: "2", overagePrice: "1", limit: "5" }],
+      },
+      credits: {
+        model: "CREDITS",
+        basePrice: "49",
+        includedCredits: "100",
+        features: [{ feature: "images", creditsPerUnit: "10" }, { feature: "sso" }],
+      },
+      balance: PLANS.balance,
+      prepaid: {
+        model: "BALANCE",
+        basePrice: "1",
+        blockOnExhaustion: true,
+        features: [{ feature: "api_calls", unitPrice: "0.25" }],
+      },
+    },
+    customers: {
+      "m-co": "metered",
+      "cap-co": "capped",
+      "c-co": "credits",
+      "b-co": "balance",
+      "p-co": "prepaid",
+      idle: null,
+    },
+  }));
   await f.track({ customerId: "m-co", feature: "api_calls", idempotencyKey: "seed", value: "250" });
   await f.track({ customerId: "cap-co", feature: "api_calls", idempotencyKey: "seed", value: "3" });
   await f.track({ customerId: "c-co", feature: "images", idempotencyKey: "seed", value: "3" });

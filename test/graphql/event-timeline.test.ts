@@ -7,22 +7,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { keys, TABLE } from "../../core/db/keys";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures, type TrackInput } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { TrackInput, Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi({ clockStart: "2026-03-01T00:00:00.000Z" });
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
-  });
+  ({ api, f } = await scenario({
+    clockStart: "2026-03-01T00:00:00.000Z",
+    features: { api_calls: "METERED" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "10",
+        features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
+      },
+    },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -3,38 +3,27 @@
  * and moves nothing; a key reused for something else is IDEMPOTENCY_KEY_REUSED and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("images");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
-  });
-  await f.pack("pack50", "50", "5");
-  await f.pack("pack200", "200", "15");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "1000", overagePrice: "0.01" }],
+      },
+      credits: PLANS.credits,
+      balance: PLANS.balance,
+    },
+    packs: { pack50: { credits: "50", price: "5" }, pack200: { credits: "200", price: "15" } },
+  }));
 });
 afterAll(() => api?.close());
 

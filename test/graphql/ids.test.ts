@@ -7,25 +7,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keys } from "../../core/db/keys";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi({ clockStart: "2026-05-01T00:00:00.000Z" });
-  f = fixtures(api);
-  await f.feature("images");
-  await f.plan({
-    code: "daily",
-    model: "CREDITS",
-    interval: "DAY",
-    basePrice: "2",
-    includedCredits: "100",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.pack("pack/50+", "50", "5");
+  ({ api, f } = await scenario({
+    clockStart: "2026-05-01T00:00:00.000Z",
+    features: { images: "METERED" },
+    plans: {
+      daily: {
+        model: "CREDITS",
+        interval: "DAY",
+        basePrice: "2",
+        includedCredits: "100",
+        features: [{ feature: "images", creditsPerUnit: "10" }],
+      },
+    },
+    packs: { "pack/50+": { credits: "50", price: "5" } },
+  }));
 });
 afterAll(() => api?.close());
 

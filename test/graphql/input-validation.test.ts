@@ -5,24 +5,19 @@
  * 2 March); nothing refused is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.feature("sso", "BOOLEAN");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.customerOn("acme", "metered");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", sso: "BOOLEAN" },
+    plans: { metered: PLANS.metered },
+    customers: { acme: "metered" },
+  }));
   await f.track({ customerId: "acme", feature: "api_calls", idempotencyKey: "seed", value: "5" });
 });
 afterAll(() => api?.close());

@@ -6,29 +6,31 @@
  * after the commit is published by the next sweep, never lost.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 import type { BillingEvent } from "../../core/deps";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeEach(async () => {
-  api = await startTestApi(); // 2026-01-01T00:00:00Z
-  f = fixtures(api);
-  await f.features({ api_calls: "METERED", sso: "BOOLEAN" });
-  await f.plan({
-    code: "free",
-    model: "METERED",
-    basePrice: "0",
-    features: [{ feature: "api_calls", included: "1000", overagePrice: "0" }],
-  });
-  await f.plan({
-    code: "pro",
-    model: "METERED",
-    basePrice: "99",
-    features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }, { feature: "sso" }],
-  });
+  // The clock starts at 2026-01-01T00:00:00Z.
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", sso: "BOOLEAN" },
+    plans: {
+      free: {
+        model: "METERED",
+        basePrice: "0",
+        features: [{ feature: "api_calls", included: "1000", overagePrice: "0" }],
+      },
+      pro: {
+        model: "METERED",
+        basePrice: "99",
+        features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }, { feature: "sso" }],
+      },
+    },
+  }));
 });
 afterEach(() => {
   vi.restoreAllMocks();

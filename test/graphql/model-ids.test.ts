@@ -5,23 +5,20 @@
  * resolved to.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSnapshotIfEmpty } from "../../core/catalog/import";
-import { expectError, fixtures } from "../support/fixtures";
-import { startTestApi, type TestApi } from "../support/server";
+import { expectError } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi();
-  await loadSnapshotIfEmpty(api.deps);
-  const f = fixtures(api);
-  await f.features({ ai_chat: "METERED" });
-  await f.plan({
-    code: "ai",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 0 }],
-  });
-  await f.customerOn("lab", "ai");
+  ({ api } = await scenario({
+    catalog: true,
+    features: { ai_chat: "METERED" },
+    plans: {
+      ai: { model: "BALANCE", basePrice: "100", features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 0 }] },
+    },
+    customers: { lab: "ai" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -1,19 +1,11 @@
 /** The worked examples of design.md §2, end to end over HTTP, with exact decimal strings. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
+import type { TestApi } from "../support/server";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi();
-  for (const [code, kind] of [
-    ["api_calls", "METERED"],
-    ["image_generation", "METERED"],
-    ["sso", "BOOLEAN"],
-  ]) {
-    await api.ok(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code } }`, {
-      i: { code, name: code, kind },
-    });
-  }
+  ({ api } = await scenario({ features: { api_calls: "METERED", image_generation: "METERED", sso: "BOOLEAN" } }));
 });
 afterAll(() => api?.close());
 

@@ -1,52 +1,44 @@
 /** Period closes, invoices, plan changes and cancellation, through the API and the test clock. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
-/** A fresh deployment (own table, clock at 2026-01-01T00:00:00Z) with the plans below. */
-async function deployment(): Promise<TestApi> {
-  const api = await startTestApi();
-  const f = fixtures(api);
-  await f.features({ api_calls: "METERED", images: "METERED", sso: "BOOLEAN" });
-  await f.plan({
-    code: "pro",
-    model: "METERED",
-    basePrice: "99",
-    interval: "MONTH",
-    features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }],
-  });
-  await f.plan({
-    code: "team",
-    model: "METERED",
-    basePrice: "300",
-    interval: "MONTH",
-    features: [{ feature: "api_calls", included: "100000", overagePrice: "0.005" }],
-  });
-  await f.plan({
-    code: "creator",
-    model: "CREDITS",
-    basePrice: "49",
-    interval: "MONTH",
-    includedCredits: "1000",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "usage",
-    model: "BALANCE",
-    basePrice: "100",
-    interval: "MONTH",
-    features: [{ feature: "api_calls", unitPrice: "0.01" }],
-  });
-  await api.ok(
-    `mutation { createCreditPack(input: { code: "p500", name: "500 credits", credits: "500", price: "20" }) { code } }`,
-  );
-  return api;
-}
+let f: Fixtures;
+/** A fresh deployment per test (own table, clock at 2026-01-01T00:00:00Z) with these plans. */
 beforeEach(async () => {
-  api = await deployment();
-  f = fixtures(api);
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN" },
+    plans: {
+      pro: {
+        model: "METERED",
+        basePrice: "99",
+        interval: "MONTH",
+        features: [{ feature: "api_calls", included: "10000", overagePrice: "0.01" }],
+      },
+      team: {
+        model: "METERED",
+        basePrice: "300",
+        interval: "MONTH",
+        features: [{ feature: "api_calls", included: "100000", overagePrice: "0.005" }],
+      },
+      creator: {
+        model: "CREDITS",
+        basePrice: "49",
+        interval: "MONTH",
+        includedCredits: "1000",
+        features: [{ feature: "images", creditsPerUnit: "10" }],
+      },
+      usage: {
+        model: "BALANCE",
+        basePrice: "100",
+        interval: "MONTH",
+        features: [{ feature: "api_calls", unitPrice: "0.01" }],
+      },
+    },
+    packs: { p500: { name: "500 credits", credits: "500", price: "20" } },
+  }));
 });
 afterEach(() => api.close());
 

@@ -5,30 +5,28 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 import { DUE_SHARDS, keys, shardOf } from "../../core/db/keys";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeEach(async () => {
-  api = await startTestApi(); // 2026-01-01T00:00:00Z
-  f = fixtures(api);
-  await f.features({ api_calls: "METERED" });
-  await f.plan({
-    code: "daily",
-    model: "BALANCE",
-    basePrice: "1",
-    interval: "DAY",
-    features: [{ feature: "api_calls", unitPrice: "0.01" }],
-  });
-  await f.plan({
-    code: "monthly",
-    model: "BALANCE",
-    basePrice: "5",
-    features: [{ feature: "api_calls", unitPrice: "0.01" }],
-  });
+  // The clock starts at 2026-01-01T00:00:00Z.
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: {
+      daily: {
+        model: "BALANCE",
+        basePrice: "1",
+        interval: "DAY",
+        features: [{ feature: "api_calls", unitPrice: "0.01" }],
+      },
+      monthly: { model: "BALANCE", basePrice: "5", features: [{ feature: "api_calls", unitPrice: "0.01" }] },
+    },
+  }));
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,50 +5,58 @@
  * switching right after spending the whole grant gave the fee back: credits for free.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario, type PlanGiven } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
+
+/** Two of each: a switch between twins changes nothing but the plan. */
+const SMALL: PlanGiven = {
+  model: "CREDITS",
+  basePrice: "10",
+  includedCredits: "600",
+  features: [{ feature: "images", creditsPerUnit: "1" }],
+};
+const WALLET: PlanGiven = {
+  model: "BALANCE",
+  basePrice: "25",
+  features: [{ feature: "api_calls", unitPrice: "0.01" }],
+};
 
 beforeEach(async () => {
-  api = await startTestApi(); // the clock starts at 2026-01-01T00:00:00Z
-  f = fixtures(api);
-  await f.features({ api_calls: "METERED", images: "METERED", sso: "BOOLEAN" });
-  await f.plan({
-    code: "creator",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "1000",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  for (const code of ["small_a", "small_b"])
-    await f.plan({
-      code,
-      model: "CREDITS",
-      basePrice: "10",
-      includedCredits: "600",
-      features: [{ feature: "images", creditsPerUnit: "1" }],
-    });
-  for (const code of ["wallet_a", "wallet_b"])
-    await f.plan({ code, model: "BALANCE", basePrice: "25", features: [{ feature: "api_calls", unitPrice: "0.01" }] });
-  await f.plan({
-    code: "pro",
-    model: "METERED",
-    basePrice: "99",
-    features: [
-      { feature: "api_calls", included: "10000", overagePrice: "0.01" },
-      { feature: "images", included: "100", overagePrice: "0.5" },
-      { feature: "sso" },
-    ],
-  });
-  await f.plan({ code: "access", model: "METERED", basePrice: "30", features: [{ feature: "sso" }] });
-  await f.plan({
-    code: "lite",
-    model: "METERED",
-    basePrice: "19",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.02" }],
-  });
+  // The clock starts at 2026-01-01T00:00:00Z.
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED", sso: "BOOLEAN" },
+    plans: {
+      creator: {
+        model: "CREDITS",
+        basePrice: "49",
+        includedCredits: "1000",
+        features: [{ feature: "images", creditsPerUnit: "10" }],
+      },
+      small_a: SMALL,
+      small_b: SMALL,
+      wallet_a: WALLET,
+      wallet_b: WALLET,
+      pro: {
+        model: "METERED",
+        basePrice: "99",
+        features: [
+          { feature: "api_calls", included: "10000", overagePrice: "0.01" },
+          { feature: "images", included: "100", overagePrice: "0.5" },
+          { feature: "sso" },
+        ],
+      },
+      access: { model: "METERED", basePrice: "30", features: [{ feature: "sso" }] },
+      lite: {
+        model: "METERED",
+        basePrice: "19",
+        features: [{ feature: "api_calls", included: "100", overagePrice: "0.02" }],
+      },
+    },
+  }));
 });
 afterEach(() => api.close());
 

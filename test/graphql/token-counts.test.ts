@@ -5,41 +5,39 @@
  * counts that are all zero are no usage, like value 0, on any feature.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { expectError, fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.features({ tokens: "METERED", ai_chat: "METERED" });
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "tokens", included: "1000000", overagePrice: "0.00001" }],
-  });
-  await f.plan({
-    code: "credits",
-    model: "CREDITS",
-    basePrice: "10",
-    includedCredits: "10000",
-    features: [{ feature: "tokens", creditsPerUnit: "0.001" }],
-  });
-  await f.plan({
-    code: "balance",
-    model: "BALANCE",
-    basePrice: "10",
-    features: [
-      { feature: "tokens", unitPrice: "0.000002" },
-      { feature: "ai_chat", pricing: "AI_MODEL", marginBps: 0 },
-    ],
-  });
-  await f.customerOn("m", "metered");
-  await f.customerOn("c", "credits");
-  await f.customerOn("b", "balance");
+  ({ api, f } = await scenario({
+    features: { tokens: "METERED", ai_chat: "METERED" },
+    plans: {
+      metered: {
+        model: "METERED",
+        basePrice: "10",
+        features: [{ feature: "tokens", included: "1000000", overagePrice: "0.00001" }],
+      },
+      credits: {
+        model: "CREDITS",
+        basePrice: "10",
+        includedCredits: "10000",
+        features: [{ feature: "tokens", creditsPerUnit: "0.001" }],
+      },
+      balance: {
+        model: "BALANCE",
+        basePrice: "10",
+        features: [
+          { feature: "tokens", unitPrice: "0.000002" },
+          { feature: "ai_chat", pricing: "AI_MODEL", marginBps: 0 },
+        ],
+      },
+    },
+    customers: { m: "metered", c: "credits", b: "balance" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -5,32 +5,30 @@
  * and the close bills as overage), and the void reports both (`reversal`, `invoice.voided`).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import type { Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { keys } from "../../core/db/keys";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeEach(async () => {
-  api = await startTestApi(); // 2026-01-01T00:00:00Z
-  f = fixtures(api);
-  await f.features({ api_calls: "METERED", images: "METERED" });
-  await f.plan({
-    code: "creator",
-    model: "CREDITS",
-    basePrice: "49",
-    includedCredits: "1000",
-    features: [{ feature: "images", creditsPerUnit: "10" }],
-  });
-  await f.plan({
-    code: "usage",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.01" }],
-  });
-  await f.pack("p500", "500", "20");
+  // The clock starts at 2026-01-01T00:00:00Z.
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED", images: "METERED" },
+    plans: {
+      creator: {
+        model: "CREDITS",
+        basePrice: "49",
+        includedCredits: "1000",
+        features: [{ feature: "images", creditsPerUnit: "10" }],
+      },
+      usage: { model: "BALANCE", basePrice: "100", features: [{ feature: "api_calls", unitPrice: "0.01" }] },
+    },
+    packs: { p500: { credits: "500", price: "20" } },
+  }));
 });
 afterEach(() => api.close());
 

@@ -1,8 +1,9 @@
 /** Closes racing each other, racing tracking, and invoice numbering under concurrency. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/server";
+import type { TestApi } from "../support/server";
 import { closeDuePeriods } from "../../core/periods/sweep";
-import { conflictOnNextWalletTransaction, fixtures } from "../support/fixtures";
+import { conflictOnNextWalletTransaction, type Fixtures } from "../support/fixtures";
+import { scenario } from "../support/scenario";
 
 /** Counts the TransactWriteItems requests `api` sends from now on. */
 function countTransactions(api: TestApi): () => number {
@@ -18,25 +19,25 @@ function countTransactions(api: TestApi): () => number {
 }
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 beforeEach(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.features({ calls: "METERED" });
-  await f.plan({
-    code: "daily",
-    model: "METERED",
-    basePrice: "1",
-    interval: "DAY",
-    features: [{ feature: "calls", included: "0", overagePrice: "1" }],
-  });
-  await f.plan({
-    code: "wallet",
-    model: "BALANCE",
-    basePrice: "10",
-    interval: "MONTH",
-    features: [{ feature: "calls", unitPrice: "0.5" }],
-  });
+  ({ api, f } = await scenario({
+    features: { calls: "METERED" },
+    plans: {
+      daily: {
+        model: "METERED",
+        basePrice: "1",
+        interval: "DAY",
+        features: [{ feature: "calls", included: "0", overagePrice: "1" }],
+      },
+      wallet: {
+        model: "BALANCE",
+        basePrice: "10",
+        interval: "MONTH",
+        features: [{ feature: "calls", unitPrice: "0.5" }],
+      },
+    },
+  }));
 });
 afterEach(() => api.close());
 

@@ -53,9 +53,10 @@ export function fixtures(api: TestApi) {
       i: { name: String(input.code), interval: "MONTH", basePrice: "0", ...input },
     });
 
-  const pack = (code: string, credits: string, price: string) =>
+  /** A credit pack named after its code unless `more.name` says otherwise; USD unless `more.currency`. */
+  const pack = (code: string, credits: string, price: string, more: { name?: string; currency?: string } = {}) =>
     api.ok(`mutation($i: CreateCreditPackInput!) { createCreditPack(input: $i) { code } }`, {
-      i: { code, name: code, credits, price },
+      i: { code, name: code, credits, price, ...more },
     });
 
   const customer = (id: string) =>
@@ -138,6 +139,8 @@ export function fixtures(api: TestApi) {
     advanceClock,
   };
 }
+
+export type Fixtures = ReturnType<typeof fixtures>;
 
 type TransactItem = {
   Put?: { Item?: Record<string, unknown> };

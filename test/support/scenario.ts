@@ -1,0 +1,67 @@
+/**
+ * The `given` of a test file in one call: a fresh API over real HTTP (its own table and test
+ * clock), then, in this order, the AI model catalog snapshot, the features, the plans by code, the
+ * credit packs by code and the customers on their plans. Everything goes through the public API
+ * (the catalog through the loader `npm start` uses), so a scenario is what an operator could build.
+ */
+import { loadSnapshotIfEmpty } from "../../core/catalog/import";
+import { fixtures, type Fixtures } from "./fixtures";
+import { startTestApi, type TestApi } from "./server";
+
+/** A createPlan input without its code (its key in `plans`); name = code, interval MONTH and basePrice 0 unless given. */
+export type PlanGiven = {
+  model: "METERED" | "CREDITS" | "BALANCE";
+  features: { feature: string; [field: string]: unknown }[];
+  [field: string]: unknown;
+};
+
+/**
+ * One plan of each model with the numbers most behaviour tests start from, named after the model;
+ * a test that needs other numbers writes its own plan beside them.
+ */
+export const PLANS = {
+  /** $10 a month, 100 api_calls included, $0.01 per call over. */
+  metered: {
+    model: "METERED",
+    basePrice: "10",
+    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  },
+  /** $49 a month for 100 credits; an image costs 10 credits. */
+  credits: {
+    model: "CREDITS",
+    basePrice: "49",
+    includedCredits: "100",
+    features: [{ feature: "images", creditsPerUnit: "10" }],
+  },
+  /** $100 a month of allowance; an API call costs $0.0043. */
+  balance: { model: "BALANCE", basePrice: "100", features: [{ feature: "api_calls", unitPrice: "0.0043" }] },
+} satisfies Record<string, PlanGiven>;
+
+export type PackGiven = { credits: string; price: string; name?: string; currency?: string };
+
+export type Given = {
+  /** Where the test clock starts; default T0 (test/support/db.ts). */
+  clockStart?: string;
+  /** Load the shipped AI model catalog snapshot (data/), as `npm start` does into an empty store. */
+  catalog?: boolean;
+  features?: Record<string, "METERED" | "BOOLEAN">;
+  plans?: Record<string, PlanGiven>;
+  packs?: Record<string, PackGiven>;
+  /** Customer id -> the plan it subscribes to, or null for a customer without a subscription. */
+  customers?: Record<string, string | null>;
+};
+
+export type Scenario = { api: TestApi; f: Fixtures };
+
+export async function scenario(given: Given = {}): Promise<Scenario> {
+  const api = await startTestApi({ clockStart: given.clockStart });
+  const f = fixtures(api);
+  if (given.catalog) await loadSnapshotIfEmpty(api.deps);
+  await f.features(given.features ?? {});
+  for (const [code, plan] of Object.entries(given.plans ?? {})) await f.plan({ code, ...plan });
+  for (const [code, { credits, price, ...more }] of Object.entries(given.packs ?? {}))
+    await f.pack(code, credits, price, more);
+  for (const [id, plan] of Object.entries(given.customers ?? {}))
+    await (plan === null ? f.customer(id) : f.customerOn(id, plan));
+  return { api, f };
+}
