@@ -14,24 +14,18 @@ import { realClock } from "../../core/clock";
 import { insertApiKey } from "../../core/db/api-keys";
 import type { Db } from "../../core/db/client";
 import { createBillingYoga } from "../../schema/yoga";
-import { expectError, fixtures } from "../support/fixtures";
-import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
+import { expectError } from "../support/fixtures";
+import { TEST_KEY, type TestApi } from "../support/server";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.customerOn("cust-a", "metered");
-  await f.customerOn("cust-b", "metered");
+  ({ api } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: { metered: PLANS.metered },
+    customers: { "cust-a": "metered", "cust-b": "metered" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -5,26 +5,29 @@
  * pages (issue 13, item 4) instead of one Query that silently stops at 1 MB.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, fixtures } from "../support/fixtures";
-import { startTestApi, type TestApi } from "../support/server";
+import { expectError, type Fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
+  ({ api, f } = await scenario({
+    features: { ai_chat: "METERED" },
+    plans: {
+      ai: {
+        model: "BALANCE",
+        basePrice: "100",
+        features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }],
+      },
+      "custom-for-a": { model: "BALANCE", basePrice: "5", features: [{ feature: "ai_chat", pricing: "AI_MODEL" }] },
+      "custom-for-b": { model: "BALANCE", basePrice: "5", features: [{ feature: "ai_chat", pricing: "AI_MODEL" }] },
+      retired: { model: "BALANCE", basePrice: "5", features: [{ feature: "ai_chat", pricing: "AI_MODEL" }] },
+    },
+  }));
   await api.ok(`mutation { upsertAiModel(id: "acme/model-1", inputPrice: "3", outputPrice: "15") { id } }`);
-  await f.features({ ai_chat: "METERED" });
-  await f.plan({
-    code: "ai",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "ai_chat", pricing: "AI_MODEL", marginBps: 4000 }],
-  });
-  for (const code of ["custom-for-a", "custom-for-b", "retired"])
-    await f.plan({ code, model: "BALANCE", basePrice: "5", features: [{ feature: "ai_chat", pricing: "AI_MODEL" }] });
   await api.ok(`mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }`, {
     i: { id: "cust-a", name: "A Corp", email: "billing@a.example", metadata: { crmId: "internal-77", tier: "gold" } },
   });

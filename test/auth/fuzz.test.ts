@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors";
 import { UNEXPECTED_MESSAGE } from "../../schema/errors";
 import { schema } from "../../schema/index";
-import { fixtures } from "../support/fixtures";
-import { startTestApi, type TestApi } from "../support/server";
+import type { TestApi } from "../support/server";
+import { PLANS, scenario } from "../support/scenario";
 
 const RUNS_PER_MUTATION = 20;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
@@ -29,24 +29,12 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  const f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.plan({
-    code: "prepaid",
-    model: "BALANCE",
-    basePrice: "100",
-    features: [{ feature: "api_calls", unitPrice: "0.0043" }],
-  });
-  await f.pack("pack10", "10", "5");
-  await f.customerOn("acme", "metered");
-  await f.customer("idle");
+  ({ api } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: { metered: PLANS.metered, prepaid: PLANS.balance },
+    packs: { pack10: { credits: "10", price: "5" } },
+    customers: { acme: "metered", idle: null },
+  }));
 });
 afterAll(() => api?.close());
 

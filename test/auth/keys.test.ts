@@ -12,24 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../core/auth/api-keys";
 import { realClock } from "../../core/clock";
 import { createBillingYoga } from "../../schema/yoga";
-import { fixtures, expectError } from "../support/fixtures";
+import { expectError, type Fixtures } from "../support/fixtures";
 import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
-let f: ReturnType<typeof fixtures>;
+let f: Fixtures;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.customerOn("cust-a", "metered");
-  await f.customerOn("cust-b", "metered");
+  ({ api, f } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: { metered: PLANS.metered },
+    customers: { "cust-a": "metered", "cust-b": "metered" },
+  }));
 });
 afterAll(() => api?.close());
 

@@ -9,20 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../schema/plugins/limits";
 import { fixtures } from "../support/fixtures";
 import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
+import { PLANS, scenario } from "../support/scenario";
 
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  const f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-  });
-  await f.customerOn("acme", "metered");
+  ({ api } = await scenario({
+    features: { api_calls: "METERED" },
+    plans: { metered: PLANS.metered },
+    customers: { acme: "metered" },
+  }));
 });
 afterAll(() => api?.close());
 

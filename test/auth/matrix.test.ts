@@ -12,8 +12,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../../schema/index";
-import { startTestApi, type TestApi } from "../support/server";
-import { fixtures } from "../support/fixtures";
+import type { TestApi } from "../support/server";
+import { PLANS, scenario } from "../support/scenario";
 
 const ok = "ok";
 const F = "FORBIDDEN";
@@ -107,18 +107,13 @@ const invoices: Record<string, string> = {};
 let counter = 0;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  const f = fixtures(api);
-  await f.feature("api_calls");
-  await f.plan({
-    code: "metered",
-    model: "METERED",
-    basePrice: "10",
-    features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+  const given = await scenario({
+    features: { api_calls: "METERED" },
+    plans: { metered: PLANS.metered },
+    customers: { "cust-a": "metered", "cust-b": "metered", "cust-c": null },
   });
-  await f.customerOn("cust-a", "metered");
-  await f.customerOn("cust-b", "metered");
-  await f.customer("cust-c");
+  api = given.api;
+  const f = given.f;
   for (const c of ["cust-a", "cust-b"])
     invoices[c] = (
       await api.ok(`query($c: ID!) { customer(id: $c) { invoices { id } } }`, { c })
