@@ -57,8 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   if (!table) throw new Error("configuration: BILLING_TABLE is required");
-  const clock = env.BILLING_CLOCK ?? "real";
-  if (clock !== "test" && clock !== "real") throw new Error("configuration: BILLING_CLOCK must be test or real");
+  const clock = clockSetting(env.BILLING_CLOCK ?? "real");
   return {
     table,
     endpoint: env.DYNAMODB_ENDPOINT || undefined,
@@ -74,10 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         );
       return undefined;
     },
-    corsOrigins: (env.BILLING_CORS_ORIGINS ?? "")
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean),
+    corsOrigins: listSetting(env.BILLING_CORS_ORIGINS),
     busName: present(env.BILLING_BUS),
     clock,
     catalogUrl: present(env.BILLING_CATALOG_URL) ?? "https://models.dev/api.json",
@@ -110,8 +106,23 @@ export async function withSecureParameters(
   return out;
 }
 
+/** BILLING_CLOCK: `test` (the stored test clock) or `real`; anything else is a configuration error. */
+export function clockSetting(value: string): ClockSetting {
+  if (value !== "test" && value !== "real")
+    throw new Error(`configuration: BILLING_CLOCK must be test or real, got "${value}"`);
+  return value;
+}
+
+/** A comma-separated setting (BILLING_CORS_ORIGINS, npm start's BILLING_ALLOWED_HOSTS): trimmed, blanks dropped. */
+export function listSetting(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 /** Blank is missing: an unset variable and `BILLING_API_KEY=` mean the same. */
-function present(value: string | undefined): string | undefined {
+export function present(value: string | undefined): string | undefined {
   return value?.trim() ? value : undefined;
 }
 
