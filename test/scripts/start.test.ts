@@ -8,7 +8,9 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allowedHostsFor, optionsFromEnv, startLocal, type LocalServer } from "../../scripts/start";
+import { startLocal, type LocalServer } from "../../scripts/start";
+import { optionsFromEnv } from "../../scripts/start/options";
+import { allowedHostsFor } from "../../scripts/start/serve";
 
 const KEY = "start-test-key-0123456789abcdef0123";
 const SECRET = "start-test-signing-secret-0123456789abcdef";
