@@ -17,8 +17,16 @@ import { RecordingPublisher, type Deps } from "../core/deps";
 import { trackUsage } from "../core/usage/track";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createBillingYoga } from "../schema/yoga";
-import { median } from "./lib";
-import { API_KEY, captureTrackTransaction, periodStartOf, rawTrackInput, seedHotCustomer, TABLE } from "./harness";
+import { median, runCount } from "./lib";
+import {
+  API_KEY,
+  captureTrackTransaction,
+  periodStartOf,
+  rawTrackInput,
+  seedHotCustomer,
+  TABLE,
+  TRACK,
+} from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const arg = (name: string, fallback: string) => {
@@ -29,8 +37,6 @@ const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
 const ONLY = arg("only", "").split(",").filter(Boolean);
-const TRACK =
-  "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
 
 async function main() {
   const dynamo = await startDynamoLocal();
@@ -86,12 +92,12 @@ async function main() {
     ];
     for (const [name, op] of layers) {
       if (ONLY.length && !ONLY.some((o) => name.includes(o))) continue;
-      await fire(op, 2000);
+      await runCount(CONCURRENCY, 2000, op);
       const cpu: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await fire(op, REQUESTS);
+        await runCount(CONCURRENCY, REQUESTS, op);
         const c = process.cpuUsage(c0);
         cpu.push((c.user + c.system) / 1000 / REQUESTS);
         process.stderr.write(
@@ -105,18 +111,6 @@ async function main() {
   } finally {
     await dynamo.stop();
   }
-}
-
-async function fire(op: () => Promise<unknown>, total: number) {
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (sent < total) {
-        sent++;
-        await op();
-      }
-    }),
-  );
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,15 @@
 /**
- * What the benchmark scripts share: the API server as its own process (bench/server.ts) and an
- * HTTP client for it, and the raw baseline: the DynamoDB transaction the product sends for one
- * tracked event, captured once and replayed for any customer and key.
+ * What the benchmark scripts share: the API server as its own process (bench/server.ts), an HTTP
+ * client for it and the GraphQL documents they send; the raw baseline: the DynamoDB transaction
+ * the product sends for one tracked event, captured once and replayed for any customer and key,
+ * through a client of its own; and the seeds: a hot customer, and wallets with a period due.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, request } from "node:http";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import type { TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type AttributeValue, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
 import type { Deps } from "../core/deps";
 import { keys } from "../core/db/keys";
 import { nextRecordingOrder } from "../core/db/recording-order";
@@ -18,11 +19,21 @@ import { createPlan } from "../core/plans";
 import { createCustomer } from "../core/customers";
 import { subscribe } from "../core/subscriptions";
 import { units } from "../core/money";
-import type { Counts } from "./lib";
+import { addIntervals } from "../core/periods/arithmetic";
+import { emptyWallet, openPeriod } from "../core/wallet";
+import { walletItem } from "../core/db/wallets";
+import { countRequests, emptyCounts, type Counts } from "./lib";
 
 export const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 export const TABLE = "bench";
 export const API_KEY = "bench-key-0123456789abcdef0123456789";
+
+/** One tracked API call: what the API side of every track measurement sends. */
+export const TRACK =
+  "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
+export const TRACK_BATCH = "mutation B($is: [TrackUsageInput!]!) { trackUsageBatch(inputs: $is) { ok errorCode } }";
+export const ENTITLEMENT =
+  'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
 
 export type ServerOptions = { endpoint: string; env?: Record<string, string>; dir?: string; nodeFlags?: string[] };
 
@@ -159,9 +170,28 @@ export function rawTrackInput(
   return input;
 }
 
+/**
+ * A client for the raw baseline, separate from the product's: it retries as the SDK's default
+ * does, and its requests ask for ReturnConsumedCapacity as the server's counted ones do.
+ */
+export function rawClient(endpoint: string): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 4,
+  });
+  const counts = emptyCounts();
+  countRequests(client, () => counts);
+  return client;
+}
+
 /** The period start a captured transaction is conditioned on. */
 export const periodStartOf = (template: TransactWriteItemsCommandInput) =>
   template.TransactItems![1]!.Update!.ExpressionAttributeValues![":ps"]!.S!;
+
+/** The bench plans' one feature: 10,000 API calls included a period, $0.01 per call beyond. */
+export const API_CALLS = { feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n };
 
 /** The "api_calls" feature, a monthly METERED plan with 10,000 included, and customer "c-hot" on it. */
 export async function seedHotCustomer(deps: Deps): Promise<void> {
@@ -172,8 +202,32 @@ export async function seedHotCustomer(deps: Deps): Promise<void> {
     model: "METERED",
     basePrice: units(99),
     interval: "MONTH",
-    features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }],
+    features: [API_CALLS],
   });
   await createCustomer(deps, { id: "c-hot" });
   await subscribe(deps, "c-hot", "bench-monthly");
+}
+
+/**
+ * The wallet item of customer `id` on a DAY plan whose first period started at `start`, with
+ * `usage` api_calls used, in the due index under that period's end (marshalled, for a BatchWrite):
+ * what a subscription looks like to the sweeper once its period is over, without a day of tracking.
+ */
+export function dueWalletItem(
+  id: string,
+  plan: Awaited<ReturnType<typeof createPlan>>,
+  start: Date,
+  usage: bigint,
+): Record<string, AttributeValue> {
+  const subscription = {
+    planCode: plan.code,
+    status: "ACTIVE" as const,
+    anchor: start.toISOString(),
+    periodIndex: 0,
+    periodStart: start.toISOString(),
+    periodEnd: addIntervals(start, "DAY", 1).toISOString(),
+    cancelAtPeriodEnd: false,
+  };
+  const wallet = { ...openPeriod(emptyWallet(id), plan, subscription), version: 1, usage: { api_calls: usage } };
+  return marshall({ ...walletItem(wallet), ...keys.due(id, subscription.periodEnd) }, { removeUndefinedValues: true });
 }

@@ -213,3 +213,37 @@ export const median = (values: number[]) =>
     [...values].sort((a, b) => a - b),
     0.5,
   );
+
+/** `total` calls of `op` by `concurrency` workers, back to back; an error fails the run. */
+export async function runCount(concurrency: number, total: number, op: (n: number) => Promise<unknown>): Promise<void> {
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (n < total) await op(n++);
+    }),
+  );
+}
+
+/** `fn` over every item, `concurrency` at a time. */
+export async function inParallel<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** Each count divided by `n`: requests per operation. */
+export const perOp = (m: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
+
+export type ReportedPerOp = { read: number; write: number; gsiWrite: number; responsesWithCapacity: string };
+
+/** The capacity DynamoDB reported, per operation, and on how many responses it reported any. */
+export const perReported = (r: Counts["reported"], n: number): ReportedPerOp => ({
+  read: r.read / n,
+  write: r.write / n,
+  gsiWrite: r.gsiWrite / n,
+  responsesWithCapacity: `${r.withCapacity}/${r.responses}`,
+});

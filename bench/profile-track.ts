@@ -27,22 +27,25 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
-import { countRequests, emptyCounts, median } from "./lib";
+import { median, runCount } from "./lib";
 import {
   apiClient,
   captureTrackTransaction,
+  ENTITLEMENT,
   periodStartOf,
+  rawClient,
   rawTrackInput,
   root,
   seedHotCustomer,
   startServer,
   TABLE,
+  TRACK,
 } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -77,10 +80,6 @@ const RAW = process.argv.includes("--raw");
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const TRACK =
-  "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used remaining } } }";
-const ENT = 'query E($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed used remaining } }';
-
 async function main() {
   const dynamo = await startDynamoLocal();
   const servers: ChildProcess[] = [];
@@ -92,15 +91,9 @@ async function main() {
     // --raw: the transaction a track sends, captured once and replayed from this process (as bench/run.ts does).
     const template = await captureTrackTransaction(deps, "c-hot", "k-capture");
     db.raw.destroy();
-    const rawClient = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 4,
-    });
-    countRequests(rawClient, () => emptyCounts()); // asks for ReturnConsumedCapacity, as the server's counter does
+    const raw = rawClient(dynamo.endpoint);
     const rawTx = (key: string) =>
-      rawClient.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));
+      raw.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));
     const javaPid = dynamoPid(dynamo.port);
 
     // One server, or two (A: as is, B: with the --ab environment) measured in alternating rounds.
@@ -131,7 +124,7 @@ async function main() {
     const key = () => `k-${String(seq++).padStart(9, "0")}`;
     const ops: Record<string, (api: ReturnType<typeof apiClient>) => Promise<unknown>> = {
       track: (api) => api.gql(TRACK, { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } }),
-      entitlement: (api) => api.gql(ENT, { c: "c-hot" }),
+      entitlement: (api) => api.gql(ENTITLEMENT, { c: "c-hot" }),
     };
     const names = OP === "both" ? ["track", "entitlement"] : [OP];
     for (const name of names) if (!ops[name]) throw new Error(`unknown --op ${name}`);
@@ -139,9 +132,9 @@ async function main() {
     for (const name of names) {
       const op = ops[name]!;
       // Warm-up: JIT (ours and DynamoDB Local's), caches, sockets.
-      for (const { api } of apis) await fire(() => op(api), WARMUP, CONCURRENCY);
+      for (const { api } of apis) await runCount(CONCURRENCY, WARMUP, () => op(api));
       const raw = RAW && name === "track";
-      if (raw) await fire(() => rawTx(key()), WARMUP, CONCURRENCY);
+      if (raw) await runCount(CONCURRENCY, WARMUP, () => rawTx(key()));
       const cpu: number[][] = apis.map(() => []);
       const rates: number[][] = apis.map(() => []);
       const rawRates: number[] = [];
@@ -163,7 +156,7 @@ async function main() {
           const t = performance.now();
           const machine0 = machineTicks();
           const java0 = processTicks(javaPid);
-          await fire(() => op(api), REQUESTS, CONCURRENCY);
+          await runCount(CONCURRENCY, REQUESTS, () => op(api));
           const seconds = (performance.now() - t) / 1000;
           const machine1 = machineTicks();
           const busy = (machine1.busy - machine0.busy) / (machine1.total - machine0.total);
@@ -189,7 +182,7 @@ async function main() {
         if (raw) {
           const t = performance.now();
           const java0 = processTicks(javaPid);
-          await fire(() => rawTx(key()), REQUESTS, CONCURRENCY);
+          await runCount(CONCURRENCY, REQUESTS, () => rawTx(key()));
           rawRates.push(REQUESTS / ((performance.now() - t) / 1000));
           log(
             `raw TransactWriteItems round ${round + 1}: ${rawRates.at(-1)!.toFixed(0)} req/s, DynamoDB Local ${(((processTicks(javaPid) - java0) * 10) / REQUESTS).toFixed(2)} CPU ms/request`,
@@ -222,18 +215,6 @@ async function main() {
     for (const s of servers) s.kill("SIGTERM");
     await dynamo.stop();
   }
-}
-
-async function fire(op: () => Promise<unknown>, total: number, concurrency: number) {
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (sent < total) {
-        sent++;
-        await op();
-      }
-    }),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
