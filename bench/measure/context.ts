@@ -1,0 +1,135 @@
+/**
+ * What the measurements of `npm run bench` share: the run's settings, the table seeded through
+ * core (the api_calls feature, a monthly METERED plan for tracking and a DAY plan for closes, the
+ * customers), the raw baseline (the product's own transaction for one event, replayed from this
+ * process) and, once the API server runs, its client and the requests the measurements time.
+ */
+import { GetItemCommand, type DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { realClock } from "../../core/clock";
+import { createCustomer } from "../../core/customers";
+import { createDb } from "../../core/db/client";
+import { keys } from "../../core/db/keys";
+import { ensureTable } from "../../core/db/table";
+import { getWallet } from "../../core/db/wallets";
+import { RecordingPublisher, type Deps } from "../../core/deps";
+import { units } from "../../core/money";
+import { createPlan } from "../../core/plans";
+import { subscribe } from "../../core/subscriptions";
+import {
+  API_CALLS,
+  type apiClient,
+  captureTrackTransaction,
+  ENTITLEMENT,
+  rawClient,
+  rawTrackInput,
+  seedHotCustomer,
+  TABLE,
+  TRACK,
+} from "../harness";
+import { countRequests, emptyCounts, inParallel, itemBytes, type Counts } from "../lib";
+
+export type Settings = {
+  quick: boolean;
+  /** How long each load row runs. */
+  runMs: number;
+  /** Due subscriptions the close measurement seeds. */
+  closes: number;
+  /** Operations per side before anything is measured (0: --no-warmup). */
+  warmup: number;
+};
+
+/** How many customers the "100 customers" rows spread their load over. */
+export const MIX = 100;
+
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+export const pad = (n: number) => String(n).padStart(9, "0");
+/** Same-length idempotency keys everywhere, so raw and API event items have the same size. */
+export const keyOf = (prefix: string, n: number) => `${prefix}-${pad(n)}`;
+/** The n-th operation's customer among the MIX. */
+export const mixOf = (n: number) => `c-mix-${String(n % MIX).padStart(3, "0")}`;
+
+export type Seeded = {
+  deps: Deps;
+  /** Counts `deps`'s DynamoDB requests afresh from now on; the object returned fills as they go. */
+  countFromNow: () => Counts;
+  /** The DAY plan the close measurement's subscriptions are on. */
+  daily: Awaited<ReturnType<typeof createPlan>>;
+  items: { eventItemBytes: number; transactItems: number };
+  raw: DynamoDBClient;
+  /** The product's transaction for one tracked event of `customerId`, sent from this process. */
+  rawTx: (customerId: string, key: string) => Promise<void>;
+  /** The wallet read a check makes: GetItem, strongly consistent. */
+  rawGetWallet: (customerId: string) => Promise<void>;
+};
+
+export type BenchContext = Seeded & {
+  settings: Settings;
+  api: ReturnType<typeof apiClient>;
+  gqlTrack: (customerId: string, key: string) => Promise<void>;
+  gqlEntitlement: (customerId: string) => Promise<void>;
+};
+
+export async function seedBench(endpoint: string): Promise<Seeded> {
+  const db = createDb({ table: TABLE, endpoint });
+  let counts: Counts = emptyCounts();
+  countRequests(db.raw, () => counts);
+  const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
+  await ensureTable(db.raw, TABLE);
+
+  log("bench: seeding...");
+  await seedHotCustomer(deps);
+  const daily = await createPlan(deps, {
+    code: "bench-daily",
+    name: "Bench daily",
+    model: "METERED",
+    basePrice: units(1),
+    interval: "DAY",
+    features: [API_CALLS],
+  });
+  const customers = [
+    ...Array.from({ length: MIX }, (_, i) => mixOf(i)),
+    ...Array.from({ length: 4 }, (_, i) => `c-batch-${i}`),
+  ];
+  await inParallel(customers, 16, async (id) => {
+    await createCustomer(deps, { id });
+    await subscribe(deps, id, "bench-monthly");
+  });
+  const periodStartOf = new Map<string, string>();
+  await inParallel(["c-hot", ...customers], 16, async (id) =>
+    periodStartOf.set(id, (await getWallet(db, id))!.subscription!.periodStart),
+  );
+
+  // The product's own transaction for one tracked event, which the raw baseline replays.
+  const template = await captureTrackTransaction(deps, "c-hot", keyOf("cap", 0));
+  const raw = rawClient(endpoint);
+  return {
+    deps,
+    countFromNow: () => (counts = emptyCounts()),
+    daily,
+    items: {
+      eventItemBytes: itemBytes(template.TransactItems![0]!.Put!.Item!),
+      transactItems: template.TransactItems!.length,
+    },
+    raw,
+    rawTx: (customerId, key) =>
+      raw
+        .send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!)))
+        .then(() => undefined),
+    rawGetWallet: (customerId) =>
+      raw
+        .send(new GetItemCommand({ TableName: TABLE, Key: marshall(keys.wallet(customerId)), ConsistentRead: true }))
+        .then(() => undefined),
+  };
+}
+
+export function withApi(seeded: Seeded, api: ReturnType<typeof apiClient>, settings: Settings): BenchContext {
+  return {
+    ...seeded,
+    settings,
+    api,
+    gqlTrack: (customerId, key) =>
+      api.gql(TRACK, { i: { customerId, feature: "api_calls", idempotencyKey: key } }).then(() => undefined),
+    gqlEntitlement: (customerId) => api.gql(ENTITLEMENT, { c: customerId }).then(() => undefined),
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The table `npm run bench` prints (docs/performance.md shows one): a header about the machine
+ * and the warm-up, then one row per measurement with ops/s, latency percentiles, the ratio to the
+ * raw baseline and notes; and the one line `--only catch-up` prints.
+ */
+import { clientRows } from "./client";
+import type { LoadResult } from "./lib";
+import { perOp } from "./lib";
+import { CONCURRENCIES } from "./measure/track";
+import { MIX } from "./measure/context";
+import type { CatchUpResult } from "./measure/catch-up";
+import type { Results } from "./results";
+
+export function renderCatchUp(c: CatchUpResult): string {
+  return [
+    `catch-up of ${c.periods} DAY periods, one customer: sweeper ${c.sweep.periodsPerSec.toFixed(0)} periods/s (${c.sweep.seconds.toFixed(2)} s, ${fmtReq(c.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${c.track.periodsPerSec.toFixed(0)} periods/s (${c.track.seconds.toFixed(2)} s, ${fmtReq(c.track.requestsPerPeriod)} per period)`,
+  ].join("\n");
+}
+
+const wcuParts = (b: { puts: number; index: number; wallet: number }) =>
+  `puts ${b.puts.toFixed(2)} + timeline index ${b.index.toFixed(2)} + wallet ${b.wallet.toFixed(2)}`;
+
+export function render(r: Results): string {
+  const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
+  const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "-");
+  const rows: string[][] = [["measurement", "ops/s", "p50 ms", "p99 ms", "vs raw", "notes"]];
+  const load = (name: string, l: LoadResult, base?: LoadResult, note = "") =>
+    rows.push([
+      name,
+      f0(l.opsPerSec),
+      f1(l.p50),
+      f1(l.p99),
+      base ? `${f2(l.opsPerSec / base.opsPerSec)}x` : "",
+      `${note}${l.errors ? ` ${l.errors} errors: ${l.firstError}` : ""}`.trim(),
+    ]);
+  for (const c of CONCURRENCIES) {
+    const t = r.track[`c${c}`];
+    load(`raw TransactWriteItems, c${c}, 1 customer`, t.rawHot);
+    load(`trackUsage (GraphQL/HTTP), c${c}, 1 customer`, t.apiHot, t.rawHot, reqNote(t.apiHotStats));
+    load(`raw TransactWriteItems, c${c}, ${MIX} customers`, t.rawMix);
+    load(`trackUsage (GraphQL/HTTP), c${c}, ${MIX} customers`, t.apiMix, t.rawMix, reqNote(t.apiMixStats));
+  }
+  const rep = r.track.c8Repeats;
+  rows.push([
+    "c8, 1 customer, 3 interleaved runs",
+    "",
+    "",
+    "",
+    `${rep.ratio.map(f2).join(" / ")}`,
+    `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`,
+  ]);
+  const b = r.batch;
+  rows.push([
+    "trackUsageBatch of 100, c1, 1 customer",
+    `${f0(b.c1.eventsPerSec)} ev/s`,
+    f1(b.c1.p50),
+    f1(b.c1.p99),
+    "",
+    `${fmtReq(b.requestsPer100)} per 100 events`,
+  ]);
+  rows.push([
+    "trackUsageBatch of 100, c4, 4 customers",
+    `${f0(b.c4.eventsPerSec)} ev/s`,
+    f1(b.c4.p50),
+    f1(b.c4.p99),
+    "",
+    "",
+  ]);
+  load("raw GetItem (consistent), c8", r.entitlement.rawGetItem);
+  load(
+    "entitlement (GraphQL/HTTP), c8",
+    r.entitlement.api,
+    r.entitlement.rawGetItem,
+    `${fmtReq(r.entitlement.requestsPerCheck)} per check`,
+  );
+  if (r.client) rows.push(...clientRows(r.client));
+  const cl = r.closes;
+  rows.push([
+    `closeDuePeriods, ${cl.due} due`,
+    `${f0(cl.closesPerSec)} closes/s`,
+    "",
+    "",
+    `${f2(cl.ratioToRawTx)}x`,
+    `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`,
+  ]);
+  if (r.catchUp)
+    rows.push([
+      `catch-up, ${r.catchUp.periods} DAY periods behind`,
+      `${f0(r.catchUp.sweep.periodsPerSec)} periods/s`,
+      "",
+      "",
+      "",
+      `sweeper ${f1(r.catchUp.sweep.seconds)} s (${fmtReq(r.catchUp.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${f0(r.catchUp.track.periodsPerSec)} periods/s`,
+    ]);
+  const cs = r.coldStart;
+  for (const [name, s] of Object.entries(cs.bundles as Record<string, { bytes: number; sdkBytes: number }>))
+    rows.push([
+      `bundle ${name}`,
+      "",
+      "",
+      "",
+      "",
+      `${(s.bytes / 1e6).toFixed(3)} MB minified (AWS SDK ${(s.sdkBytes / 1e6).toFixed(3)} MB)`,
+    ]);
+  rows.push([
+    "cold start: spawn -> first response",
+    "",
+    f0(cs.medianSpawnToResponseMs),
+    "",
+    "",
+    `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`,
+  ]);
+  const c = r.cost;
+  rows.push([
+    "cost, single trackUsage",
+    `$${f2(c.single.usdPerMillion.total)}/M`,
+    "",
+    "",
+    "",
+    `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`,
+  ]);
+  rows.push([
+    "cost, batched (100/request)",
+    `$${f2(c.batched.usdPerMillion.total)}/M`,
+    "",
+    "",
+    "",
+    `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`,
+  ]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (i >= 1 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  const header = [
+    `Benchmark on ${r.machine.cpus} CPUs, Node ${r.machine.node}, DynamoDB Local in memory; API server in production clock mode (BILLING_CLOCK=real).`,
+    r.warmup.perSide
+      ? `Warm-up before measuring: ${r.warmup.perSide} raw transactions and ${r.warmup.perSide} trackUsage calls, alternating (${f0(r.warmup.seconds)} s).`
+      : "No warm-up (--no-warmup): the first rows include the JIT of the API server and of DynamoDB Local.",
+    `Event item ${r.items.eventItemBytes} B, wallet item ${r.items.walletItemBytes} B; capacity from item sizes (transactional write 2 WCU/KB/item, GSI 1 WCU/KB).`,
+    `DynamoDB Local reported capacity on ${r.singleTrack.reported.responsesWithCapacity} responses of the steady-state run (per event: ${f2(r.singleTrack.reported.write)} WCU, ${f2(r.singleTrack.reported.read)} RCU, GSI ${f2(r.singleTrack.reported.gsiWrite)}).`,
+    "",
+  ];
+  return [...header, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join(
+    "\n",
+  );
+}
+
+function fmtReq(m: Record<string, number> | undefined): string {
+  if (!m) return "";
+  const short: Record<string, string> = {
+    TransactWriteItems: "tx",
+    GetItem: "get",
+    Query: "query",
+    UpdateItem: "update",
+    PutItem: "put",
+    BatchWriteItem: "batchwrite",
+  };
+  return Object.entries(m)
+    .map(([k, v]) => `${Number.isInteger(v) ? v : v.toFixed(2)} ${short[k] ?? k}`)
+    .join(" + ");
+}
+
+function reqNote(stats: {
+  requests: Record<string, number>;
+  graphqlRequests: number;
+  cpuMsPerRequest?: number;
+}): string {
+  return `${fmtReq(perOp(stats.requests, stats.graphqlRequests))} per track; API CPU ${(stats.cpuMsPerRequest ?? NaN).toFixed(1)} ms/request`;
+}

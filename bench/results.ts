@@ -1,0 +1,29 @@
+/** What `npm run bench` measures, as bench/results.json holds it (one field per section). */
+import type { ClientBenchResult } from "./client";
+import type { BatchResult } from "./measure/batch";
+import type { CatchUpResult } from "./measure/catch-up";
+import type { ClosesResult } from "./measure/closes";
+import type { ColdStartResult } from "./measure/cold-start";
+import type { CostResult } from "./measure/cost";
+import type { EntitlementResult } from "./measure/entitlement";
+import type { SingleTrackResult, TrackResults } from "./measure/track";
+import type { WarmupResult } from "./measure/warmup";
+
+export type Results = {
+  machine: { cpus: number; node: string; quick: boolean };
+  clock: string;
+  items: { eventItemBytes: number; transactItems: number; walletItemBytes: number };
+  warmup: WarmupResult;
+  track: TrackResults;
+  singleTrack: SingleTrackResult;
+  batch: BatchResult;
+  entitlement: EntitlementResult;
+  /** The TypeScript client's CPU per track over raw fetch, and a batch through it (bench/client.ts). */
+  client?: ClientBenchResult;
+  closes: ClosesResult;
+  coldStart: ColdStartResult;
+  cost: CostResult;
+  catchUp: CatchUpResult;
+  /** The whole run, seconds. */
+  totalSeconds?: number;
+};
