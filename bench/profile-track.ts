@@ -8,7 +8,8 @@
  *   npx tsx bench/profile-track.ts [--op track|entitlement|both] [--requests 3000] [--concurrency 8]
  *                                  [--rounds 3] [--warmup 3000]
  *                                  [--profile [file.cpuprofile] | --perf [file]] [--top 40]
- *                                  [--node-flags="<flags for the server's node>"] [--ab "NAME=value ..."] [--ab-root <dir>]
+ *                                  [--node-flags="<flags for the server's node>"]
+ *                                  [--ab "NAME=value ..."] [--ab-root <dir>]
  *                                  [--raw]
  *
  * --raw also replays the raw TransactWriteItems a track sends (as bench/run.ts does) in rounds
@@ -73,7 +74,10 @@ const PERF = process.argv.includes("--perf")
 const WARMUP = Number(arg("warmup", "3000"));
 /** A/B: a second server with these environment variables ("NAME=value ..."), rounds alternating. */
 const AB = arg("ab", "");
-/** A/B of two checkouts: server A runs from this directory (e.g. `git archive HEAD` unpacked, with node_modules linked), B from this one. */
+/**
+ * A/B of two checkouts: server A runs from this directory (e.g. `git archive HEAD` unpacked, with
+ * node_modules linked), B from this one.
+ */
 const AB_ROOT = arg("ab-root", "");
 /** Also replay the raw TransactWriteItems a track sends, in rounds between the API's, for the budget ratio. */
 const RAW = process.argv.includes("--raw");

@@ -154,7 +154,8 @@ describe("a BALANCE close: allowance $100, top-up $20, $130 spent", () => {
   it("keeps unspent top-ups across the close", async () => {
     await f.customerOn("b2", "usage");
     await api.ok(`mutation { topUpBalance(customerId: "b2", amount: "20", idempotencyKey: "top-1") { topUps } }`);
-    await f.track({ customerId: "b2", feature: "api_calls", idempotencyKey: "b2-a", value: "10500" }); // $105: the allowance and $5 of the top-up
+    // $105: the allowance and $5 of the top-up.
+    await f.track({ customerId: "b2", feature: "api_calls", idempotencyKey: "b2-a", value: "10500" });
     await f.advanceClock("2026-02-01T00:00:00Z");
     await close();
     const after = await api.ok(`{ customer(id: "b2") { wallet { balance allowance topUps } } }`);

@@ -64,7 +64,8 @@ function componentClass(kind: string, components: Recorded[]) {
     constructor(name: string, args: Record<string, any> = {}) {
       const record: Recorded = { kind, name, args, calls: [] };
       components.push(record);
-      // biome-ignore lint/correctness/noConstructorReturn: a recorded fake answers every property, as SST's components do
+      // A recorded fake answers every property, as SST's components do.
+      // biome-ignore lint/correctness/noConstructorReturn: the Proxy is the component
       return new Proxy(this, {
         get(_target, prop) {
           if (prop === RECORD) return record;

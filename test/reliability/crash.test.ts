@@ -111,7 +111,10 @@ async function stopServer(server: Server) {
 
 type Answer = { data?: any; code?: string } | undefined;
 
-/** One GraphQL request; undefined when there was no answer (connection refused or reset, or a masked internal error). */
+/**
+ * One GraphQL request; undefined when there was no answer (connection refused or reset, or a
+ * masked internal error).
+ */
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
   try {
     const response = await fetch(url, {

@@ -33,7 +33,8 @@ describe("a top-up after the period ended, before the sweeper ran", () => {
     });
     await createCustomer(deps, { id: "c1" });
     await subscribe(deps, "c1", "bal");
-    await trackUsage(deps, { customerId: "c1", feature: "api_calls", idempotencyKey: "k1", value: 500n * S }); // $25: $5 over the $20 allowance
+    // $25: $5 over the $20 allowance.
+    await trackUsage(deps, { customerId: "c1", feature: "api_calls", idempotencyKey: "k1", value: 500n * S });
     await deps.clock.advance(new Date("2026-02-01T00:00:01.000Z"));
     await topUpBalance(deps, "c1", 30n * S, "t1");
     await closeDuePeriods(deps);

@@ -8,7 +8,7 @@ import { loadSnapshotIfEmpty } from "../../core/catalog/import";
 import { fixtures, type Fixtures } from "./fixtures";
 import { startTestApi, type TestApi } from "./server";
 
-/** A createPlan input without its code (its key in `plans`); name = code, interval MONTH and basePrice 0 unless given. */
+/** A createPlan input without its code (its key in `plans`); name = code, interval MONTH, basePrice 0 unless given. */
 export type PlanGiven = {
   model: "METERED" | "CREDITS" | "BALANCE";
   features: { feature: string; [field: string]: unknown }[];
