@@ -17,7 +17,7 @@ import { RecordingPublisher, type Deps } from "../core/deps";
 import { trackUsage } from "../core/usage/track";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createBillingYoga } from "../schema/yoga";
-import { median, runCount } from "./lib";
+import { arg, median, runCount } from "./lib";
 import {
   API_KEY,
   captureTrackTransaction,
@@ -29,10 +29,6 @@ import {
 } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
 const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));

@@ -1,9 +1,21 @@
 /**
- * Benchmark helpers: a DynamoDB request counter (an SDK middleware that also asks for
- * ReturnConsumedCapacity), AWS's item-size rules, a closed-loop load generator and percentiles.
+ * Benchmark helpers: command-line options, a DynamoDB request counter (an SDK middleware that also
+ * asks for ReturnConsumedCapacity), AWS's item-size rules, load generators and percentiles.
  * Timing lives here and in bench/*.ts only, never in tests.
  */
 import type { DynamoDBClient, AttributeValue, ConsumedCapacity } from "@aws-sdk/client-dynamodb";
+
+/**
+ * A command-line option of a bench script: `--name value` or `--name=value`; `fallback` when it
+ * is absent, "" when it is given without a value.
+ */
+export function arg(name: string, fallback: string): string {
+  const inline = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (inline) return inline.slice(name.length + 3);
+  const i = process.argv.indexOf(`--${name}`);
+  const next = i >= 0 ? process.argv[i + 1] : undefined;
+  return i < 0 ? fallback : next && !next.startsWith("--") ? next : "";
+}
 
 export type Counts = {
   /** DynamoDB requests by operation (GetItem, TransactWriteItems, ...). */

@@ -34,7 +34,7 @@ import { ensureTable } from "../core/db/table";
 import { createDb } from "../core/db/client";
 import { realClock } from "../core/clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
-import { median, runCount } from "./lib";
+import { arg, median, runCount } from "./lib";
 import {
   apiClient,
   captureTrackTransaction,
@@ -51,13 +51,6 @@ import {
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const arg = (name: string, fallback: string) => {
-  const inline = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (inline) return inline.slice(name.length + 3);
-  const i = process.argv.indexOf(`--${name}`);
-  const next = i >= 0 ? process.argv[i + 1] : undefined;
-  return i < 0 ? fallback : next && !next.startsWith("--") ? next : "";
-};
 const OP = arg("op", "track");
 const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
