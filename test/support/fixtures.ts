@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import type { Db } from "../../core/db/client";
+import { keys } from "../../core/db/keys";
 import type { GqlResponse, TestApi } from "./server";
 
 export const EVENT_FIELDS = "idempotencyKey customerId feature value cost credits timestamp periodStart";
@@ -164,9 +165,10 @@ export function conflictOnNextWalletTransaction(
   doc.send = function (this: unknown, command: unknown, ...rest: unknown[]) {
     const items = (command as { input?: { TransactItems?: TransactItem[] } })?.input?.TransactItems;
     if (injected === 0 && items) {
+      const wallet = keys.wallet(customerId);
       const walletAt = items.findIndex((item) => {
         const key = item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Put?.Item;
-        return key?.pk === `CUSTOMER#${customerId}` && key?.sk === "WALLET";
+        return key?.pk === wallet.pk && key?.sk === wallet.sk;
       });
       if (walletAt >= 0) {
         injected++;
