@@ -13,17 +13,10 @@ import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { createBillingClient } from "../client/src/index.js";
 import { TrackUsageDocument } from "../client/src/generated.js";
-import { realClock } from "../core/clock";
 import { createCustomer } from "../core/customers";
-import { createDb } from "../core/db/client";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
-import { ensureTable } from "../core/db/table";
-import { RecordingPublisher, type Deps } from "../core/deps";
-import { createFeature } from "../core/features";
-import { units } from "../core/money";
-import { createPlan } from "../core/plans";
 import { subscribe } from "../core/subscriptions";
-import { API_KEY, startServer, TABLE } from "./harness";
+import { API_KEY, benchDeps, seedMonthlyPlan, startServer } from "./harness";
 import { median } from "./lib";
 
 export type ClientBenchResult = {
@@ -148,18 +141,8 @@ async function standalone() {
   const dynamo = await startDynamoLocal();
   let server: ChildProcess | undefined;
   try {
-    const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
-    const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
-    await ensureTable(db.raw, TABLE);
-    await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
-    await createPlan(deps, {
-      code: "bench-monthly",
-      name: "Bench monthly",
-      model: "METERED",
-      basePrice: units(99),
-      interval: "MONTH",
-      features: [{ feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n }],
-    });
+    const deps = await benchDeps(dynamo.endpoint);
+    await seedMonthlyPlan(deps);
     for (const id of ["c-client", "c-client-batch"]) {
       await createCustomer(deps, { id });
       await subscribe(deps, id, "bench-monthly");

@@ -10,21 +10,17 @@
 import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
-import { ensureTable } from "../core/db/table";
-import { createDb } from "../core/db/client";
-import { realClock } from "../core/clock";
-import { RecordingPublisher, type Deps } from "../core/deps";
 import { trackUsage } from "../core/usage/track";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createBillingYoga } from "../schema/yoga";
 import { arg, median, runCount } from "./lib";
 import {
   API_KEY,
+  benchDeps,
   captureTrackTransaction,
   periodStartOf,
   rawTrackInput,
   seedHotCustomer,
-  TABLE,
   TRACK,
 } from "./harness";
 
@@ -37,9 +33,8 @@ const ONLY = arg("only", "").split(",").filter(Boolean);
 async function main() {
   const dynamo = await startDynamoLocal();
   try {
-    const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
-    const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
-    await ensureTable(db.raw, TABLE);
+    const deps = await benchDeps(dynamo.endpoint);
+    const { db } = deps;
     await seedHotCustomer(deps);
     // The product's own transaction, captured once (as bench/run.ts does).
     const template = await captureTrackTransaction(deps, "c-hot", "cap-0");

@@ -10,7 +10,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DynamoDBClient, type AttributeValue, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
-import type { Deps } from "../core/deps";
+import { realClock } from "../core/clock";
+import { createDb } from "../core/db/client";
+import { ensureTable } from "../core/db/table";
+import { RecordingPublisher, type Deps } from "../core/deps";
 import { keys } from "../core/db/keys";
 import { nextRecordingOrder } from "../core/db/recording-order";
 import { trackUsage } from "../core/usage/track";
@@ -193,8 +196,18 @@ export const periodStartOf = (template: TransactWriteItemsCommandInput) =>
 /** The bench plans' one feature: 10,000 API calls included a period, $0.01 per call beyond. */
 export const API_CALLS = { feature: "api_calls", included: units(10_000), overagePrice: 10_000_000_000n };
 
-/** The "api_calls" feature, a monthly METERED plan with 10,000 included, and customer "c-hot" on it. */
-export async function seedHotCustomer(deps: Deps): Promise<void> {
+/**
+ * A table (`TABLE` unless named) created in the bench's DynamoDB Local, and core's dependencies on
+ * it as production runs them: the real clock; business events recorded, not sent.
+ */
+export async function benchDeps(endpoint: string, table = TABLE): Promise<Deps> {
+  const db = createDb({ table, endpoint });
+  await ensureTable(db.raw, table);
+  return { db, clock: realClock, publisher: new RecordingPublisher() };
+}
+
+/** The "api_calls" feature and "bench-monthly", a monthly METERED plan with 10,000 included. */
+export async function seedMonthlyPlan(deps: Deps): Promise<void> {
   await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
   await createPlan(deps, {
     code: "bench-monthly",
@@ -204,6 +217,11 @@ export async function seedHotCustomer(deps: Deps): Promise<void> {
     interval: "MONTH",
     features: [API_CALLS],
   });
+}
+
+/** seedMonthlyPlan, and customer "c-hot" on it. */
+export async function seedHotCustomer(deps: Deps): Promise<void> {
+  await seedMonthlyPlan(deps);
   await createCustomer(deps, { id: "c-hot" });
   await subscribe(deps, "c-hot", "bench-monthly");
 }

@@ -30,13 +30,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
-import { ensureTable } from "../core/db/table";
-import { createDb } from "../core/db/client";
-import { realClock } from "../core/clock";
-import { RecordingPublisher, type Deps } from "../core/deps";
 import { arg, median, runCount } from "./lib";
 import {
   apiClient,
+  benchDeps,
   captureTrackTransaction,
   ENTITLEMENT,
   periodStartOf,
@@ -45,7 +42,6 @@ import {
   root,
   seedHotCustomer,
   startServer,
-  TABLE,
   TRACK,
 } from "./harness";
 
@@ -81,13 +77,11 @@ async function main() {
   const dynamo = await startDynamoLocal();
   const servers: ChildProcess[] = [];
   try {
-    const db = createDb({ table: TABLE, endpoint: dynamo.endpoint });
-    const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
-    await ensureTable(db.raw, TABLE);
+    const deps = await benchDeps(dynamo.endpoint);
     await seedHotCustomer(deps);
     // --raw: the transaction a track sends, captured once and replayed from this process (as bench/run.ts does).
     const template = await captureTrackTransaction(deps, "c-hot", "k-capture");
-    db.raw.destroy();
+    deps.db.raw.destroy();
     const raw = rawClient(dynamo.endpoint);
     const rawTx = (key: string) =>
       raw.send(new TransactWriteItemsCommand(rawTrackInput(template, "c-hot", key, periodStartOf(template))));

@@ -5,18 +5,14 @@
  * requests per period. Its own table, so `--only catch-up` runs it without the rest.
  */
 import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
-import { realClock } from "../../core/clock";
 import { createCustomer } from "../../core/customers";
-import { createDb } from "../../core/db/client";
-import { ensureTable } from "../../core/db/table";
 import { getWallet } from "../../core/db/wallets";
-import { RecordingPublisher, type Deps } from "../../core/deps";
 import { createFeature } from "../../core/features";
 import { units } from "../../core/money";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { createPlan } from "../../core/plans";
 import { trackUsage } from "../../core/usage/track";
-import { dueWalletItem, TABLE } from "../harness";
+import { benchDeps, dueWalletItem, TABLE } from "../harness";
 import { countRequests, emptyCounts, perOp, type Counts } from "../lib";
 import { log } from "./context";
 
@@ -35,11 +31,10 @@ export type CatchUpResult = {
 
 export async function measureCatchUp(endpoint: string): Promise<CatchUpResult> {
   const table = `${TABLE}-catch-up`;
-  const db = createDb({ table, endpoint });
+  const deps = await benchDeps(endpoint, table);
+  const { db } = deps;
   let counts: Counts = emptyCounts();
   countRequests(db.raw, () => counts);
-  const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
-  await ensureTable(db.raw, table);
   log(`bench: catch-up of ${CATCH_UP_PERIODS} DAY periods...`);
   await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
   const daily = await createPlan(deps, {

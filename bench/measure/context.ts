@@ -6,19 +6,17 @@
  */
 import { GetItemCommand, type DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { realClock } from "../../core/clock";
 import { createCustomer } from "../../core/customers";
-import { createDb } from "../../core/db/client";
 import { keys } from "../../core/db/keys";
-import { ensureTable } from "../../core/db/table";
 import { getWallet } from "../../core/db/wallets";
-import { RecordingPublisher, type Deps } from "../../core/deps";
+import type { Deps } from "../../core/deps";
 import { units } from "../../core/money";
 import { createPlan } from "../../core/plans";
 import { subscribe } from "../../core/subscriptions";
 import {
   API_CALLS,
   type apiClient,
+  benchDeps,
   captureTrackTransaction,
   ENTITLEMENT,
   rawClient,
@@ -71,11 +69,10 @@ export type BenchContext = Seeded & {
 };
 
 export async function seedBench(endpoint: string): Promise<Seeded> {
-  const db = createDb({ table: TABLE, endpoint });
+  const deps = await benchDeps(endpoint);
+  const { db } = deps;
   let counts: Counts = emptyCounts();
   countRequests(db.raw, () => counts);
-  const deps: Deps = { db, clock: realClock, publisher: new RecordingPublisher() };
-  await ensureTable(db.raw, TABLE);
 
   log("bench: seeding...");
   await seedHotCustomer(deps);
