@@ -1,7 +1,8 @@
 /**
  * Prints the GraphQL schema built from the code to schema.graphql, and regenerates the client's
- * types from it (client/src/generated.ts, client/scripts/generate-types.ts; with core/errors.ts's codes and core/validation.ts's ID pattern); with --check, fails
- * when either committed file differs (CI runs this, so the committed contract is always the real one).
+ * types from it (client/src/generated.ts, client/scripts/generate-types.ts; with core/errors.ts's
+ * codes and core/validation.ts's ID pattern); with --check, fails when either committed file
+ * differs (CI runs this, so the committed contract is always the real one).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { lexicographicSortSchema, printSchema } from "graphql";
