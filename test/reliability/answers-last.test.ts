@@ -167,6 +167,7 @@ describe("a sweep that cannot read the due index", () => {
     expect(sweep.answers).toEqual(["Error: injected: read ECONNRESET"]);
     // The close that was running finished before the answer: the stored period is the next one.
     expect((await getWallet(deps.db, id))?.subscription?.periodStart).toBe("2026-02-01T00:00:00.000Z");
-    expect((await listInvoices(deps.db, id)).map((i) => i.number)).toEqual(["INV-000002", "INV-000001"]); // the close's, the subscription's
+    // The close's invoice, then the subscription's.
+    expect((await listInvoices(deps.db, id)).map((i) => i.number)).toEqual(["INV-000002", "INV-000001"]);
   });
 });
