@@ -21,6 +21,7 @@ export default $config({
     await import("./stacks/secrets");
     const { api } = await import("./stacks/api");
     await import("./stacks/schedules");
+    await import("./stacks/webhooks");
     await import("./stacks/alarms");
     return {
       graphql: $interpolate`${api.url}/graphql`,

@@ -22,6 +22,9 @@ export const EventType = {
   SUBSCRIPTION_CANCELED: "subscription.canceled",
   CREDITS_DEPLETED: "credits.depleted",
   BALANCE_NEGATIVE: "balance.negative",
+  CREDITS_PURCHASED: "credits.purchased",
+  BALANCE_TOPPED_UP: "balance.topped_up",
+  WEBHOOK_ENDPOINT_DISABLED: "webhook_endpoint.disabled",
 } as const;
 
 const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({
@@ -157,6 +160,45 @@ export const balanceNegative = (customerId: string, periodStart: string, time: s
     periodStart,
     balance: formatMoney(balance),
   });
+
+/** A credit pack bought: written with its invoice, in the purchase's transaction. */
+export const creditsPurchased = (
+  invoice: Invoice,
+  purchase: { packCode: string; credits: bigint; idempotencyKey: string },
+) =>
+  event(`${EventType.CREDITS_PURCHASED}:${invoice.id}`, EventType.CREDITS_PURCHASED, invoice.createdAt, {
+    customerId: invoice.customerId,
+    packCode: purchase.packCode,
+    credits: formatDecimal(purchase.credits),
+    price: formatMoney(invoice.total),
+    currency: invoice.currency,
+    invoiceId: invoice.id,
+    idempotencyKey: purchase.idempotencyKey,
+  });
+
+/** A balance top-up: written with its invoice, in the purchase's transaction. */
+export const balanceToppedUp = (invoice: Invoice, purchase: { amount: bigint; idempotencyKey: string }) =>
+  event(`${EventType.BALANCE_TOPPED_UP}:${invoice.id}`, EventType.BALANCE_TOPPED_UP, invoice.createdAt, {
+    customerId: invoice.customerId,
+    amount: formatMoney(purchase.amount),
+    currency: invoice.currency,
+    invoiceId: invoice.id,
+    idempotencyKey: purchase.idempotencyKey,
+  });
+
+/** A webhook endpoint disabled after failing for days without a success (core/webhooks/health.ts). */
+export const webhookEndpointDisabled = (
+  endpoint: { id: string; url: string },
+  failingSince: string,
+  reason: string,
+  time: string,
+) =>
+  event(
+    `${EventType.WEBHOOK_ENDPOINT_DISABLED}:${endpoint.id}:${failingSince}`,
+    EventType.WEBHOOK_ENDPOINT_DISABLED,
+    time,
+    { endpointId: endpoint.id, url: endpoint.url, reason, failingSince, disabledAt: time },
+  );
 
 const PUBLISH_ATTEMPTS = 3;
 

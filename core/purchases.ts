@@ -27,7 +27,7 @@ import { customerWallet } from "./usage/views";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { findPurchase, recordPurchase, type Purchase } from "./db/purchases";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "./invoices/invoice";
-import { invoiceIssued, publish } from "./events";
+import { balanceToppedUp, creditsPurchased, invoiceIssued, publish } from "./events";
 import { formatDecimal, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
@@ -113,7 +113,14 @@ async function purchase(
       createdAt: p.createdAt,
       grant,
     });
-    const eventsFor = (invoices: Invoice[]) => invoices.flatMap(invoiceIssued);
+    // The purchase's own event rides in its invoice's outbox, after the invoice's.
+    const eventsFor = (invoices: Invoice[]) =>
+      invoices.flatMap((invoice) => [
+        ...invoiceIssued(invoice),
+        p.kind === "CREDIT_PACK"
+          ? creditsPurchased(invoice, { packCode: p.packCode!, credits: p.credits, idempotencyKey: p.idempotencyKey })
+          : balanceToppedUp(invoice, { amount: p.amount, idempotencyKey: p.idempotencyKey }),
+      ]);
     const result = await recordPurchase(deps.db, p, draft, eventsFor, {
       planCode: plan!.code,
       ceiling: MAX_SUM - added,

@@ -8,10 +8,12 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { TokenKeys } from "../core/auth/customer-tokens";
 import type { Principal } from "../core/auth/principal";
 import type { Deps } from "../core/deps";
+import type { WebhookDeps } from "../core/webhooks/deps";
 import { scopesOf, type AuthScopes } from "./auth";
 import { authError } from "./errors";
 
-export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys };
+/** `webhooks`: deps plus the vault of endpoint secrets and the transport attempts are sent with. */
+export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys; webhooks: WebhookDeps };
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -8,6 +8,7 @@ import { adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput, custom
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 import { FeatureRef } from "./features";
+import { PageInfoRef } from "./page-info";
 import { SubscriptionRef } from "./subscriptions";
 import { UsageEventRef } from "./usage";
 import { WalletRef } from "./wallet";
@@ -29,12 +30,6 @@ const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").implemen
 });
 
 type Page = { events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean };
-const PageInfoRef = builder.objectRef<Page>("PageInfo").implement({
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean("hasNextPage"),
-    endCursor: t.string({ nullable: true, resolve: (p) => p.events.at(-1)?.cursor ?? null }),
-  }),
-});
 const EdgeRef = builder.objectRef<{ event: UsageEvent; cursor: string }>("UsageEventEdge").implement({
   fields: (t) => ({
     node: t.field({ type: UsageEventRef, resolve: (e) => e.event }),
@@ -44,7 +39,10 @@ const EdgeRef = builder.objectRef<{ event: UsageEvent; cursor: string }>("UsageE
 const ConnectionRef = builder.objectRef<Page>("UsageEventConnection").implement({
   fields: (t) => ({
     edges: t.field({ type: [EdgeRef], resolve: (p) => p.events }),
-    pageInfo: t.field({ type: PageInfoRef, resolve: (p) => p }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.events.at(-1)?.cursor ?? null }),
+    }),
   }),
 });
 

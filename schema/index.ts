@@ -14,5 +14,6 @@ import "./invoices";
 import "./ai-models";
 import "./api-keys";
 import "./customer-tokens";
+import "./webhooks";
 
 export const schema = builder.toSchema({ sortSchema: false });

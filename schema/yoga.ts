@@ -11,6 +11,7 @@ import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { deriveSigningSecret } from "../core/auth/customer-tokens";
 import type { Deps } from "../core/deps";
+import { type WebhookDeps, webhookDeps } from "../core/webhooks/deps";
 import type { Context } from "./builder";
 import { maskError, validationErrorCodes } from "./errors";
 import { schema } from "./index";
@@ -43,6 +44,11 @@ export type YogaOptions = {
   auditLog?: AuditLog;
   /** Renders the GraphiQL page (test mode only; the local server passes one); none: no GraphiQL. */
   graphiql?: GraphiqlRenderer;
+  /**
+   * What webhook operations run with (core/webhooks/deps.ts); default: `deps` with a vault keyed
+   * by the signing secret and the HTTP transport. The local server passes its in-process runner's.
+   */
+  webhooks?: WebhookDeps;
 };
 
 export function createBillingYoga(options: YogaOptions) {
@@ -56,6 +62,7 @@ export function createBillingYoga(options: YogaOptions) {
     },
   };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const webhooks = options.webhooks ?? webhookDeps(options.deps, credentials.tokens.secret);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -73,7 +80,7 @@ export function createBillingYoga(options: YogaOptions) {
         throw new GraphQLError("authentication required", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
         });
-      return { deps: options.deps, principal, tokens: credentials.tokens };
+      return { deps: options.deps, principal, tokens: credentials.tokens, webhooks };
     },
     plugins: [
       requestId(),

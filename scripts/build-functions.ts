@@ -22,6 +22,7 @@ export const FUNCTION_ENTRIES = [
   { name: "graphql", entry: "functions/graphql.ts" },
   { name: "close-periods", entry: "functions/close-periods.ts" },
   { name: "sync-catalog", entry: "functions/sync-catalog.ts" },
+  { name: "deliver-webhooks", entry: "functions/deliver-webhooks.ts" },
 ] as const;
 
 /** Packages left out of the bundles. Empty: everything, the AWS SDK included, is bundled. */
@@ -83,7 +84,7 @@ function sdkBytesOf(metafile: Metafile): number {
 export function formatSizes(built: BuiltFunction[]): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`.padStart(8);
   return built
-    .map((f) => `${f.name.padEnd(14)} ${kb(f.bytes)}  (AWS SDK ${kb(f.sdkBytes).trim()})  ${f.entry}`)
+    .map((f) => `${f.name.padEnd(16)} ${kb(f.bytes)}  (AWS SDK ${kb(f.sdkBytes).trim()})  ${f.entry}`)
     .join("\n");
 }
 

@@ -10,7 +10,7 @@
  * transactions"). The catalog sync parses a third-party feed, so it may touch only the catalog's
  * partition (`dynamodb:LeadingKeys`), never a wallet, key or invoice.
  */
-import { keys } from "../core/db/keys";
+import { keys, TABLE } from "../core/db/keys";
 import { bus } from "./bus";
 import { table } from "./table";
 
@@ -47,4 +47,32 @@ export const syncCatalogPermissions: Statement[] = [
       { test: "Null", variable: "dynamodb:LeadingKeys", values: ["false"] },
     ],
   },
+];
+
+/**
+ * The webhook delivery function parses responses from URLs its callers chose, so it may touch
+ * only what delivering needs: endpoints, deliveries and their attempts, the outbox items of its
+ * own events (webhook_endpoint.disabled) and the stored test clock; never a wallet, key or invoice.
+ * Its index reads are the webhook due index (gsi1, keys only).
+ */
+export const deliverWebhooksPermissions: Statement[] = [
+  {
+    actions: [...READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+    resources: [table.arn],
+    conditions: [
+      {
+        test: "ForAllValues:StringLike",
+        variable: "dynamodb:LeadingKeys",
+        values: [
+          keys.webhookEndpointPartition(),
+          keys.webhookDeliveryPartition("*"),
+          keys.outbox("*").pk,
+          keys.clock().pk,
+        ],
+      },
+      { test: "Null", variable: "dynamodb:LeadingKeys", values: ["false"] },
+    ],
+  },
+  { actions: ["dynamodb:Query"], resources: [$interpolate`${table.arn}/index/${TABLE.dueIndex.name}`] },
+  publish,
 ];

@@ -14,7 +14,9 @@
  *   those two, and reads them at cold start (functions/config.ts). The values never enter SST's
  *   state, the bundle or the function's configuration.
  *
- * Rotating SigningSecret invalidates every customer token at once; rotating ApiKey does not.
+ * Rotating SigningSecret invalidates every customer token at once, and makes the stored webhook
+ * endpoint secrets (sealed with a key derived from it) unreadable until each endpoint's secret is
+ * rotated; rotating ApiKey does neither. The webhook delivery function gets SigningSecret only.
  */
 export const secretsStore = process.env.BILLING_SECRETS?.trim() || "sst";
 if (secretsStore !== "sst" && secretsStore !== "ssm")
@@ -23,21 +25,35 @@ if (secretsStore !== "sst" && secretsStore !== "ssm")
 const parameterPath = `/${$app.name}/${$app.stage}`;
 const parameters = { apiKey: `${parameterPath}/ApiKey`, signingSecret: `${parameterPath}/SigningSecret` };
 
+type SecretAccess = Required<Pick<sst.aws.FunctionArgs, "link" | "environment" | "permissions">>;
+
+const linked =
+  secretsStore === "sst"
+    ? { apiKey: new sst.Secret("ApiKey"), signingSecret: new sst.Secret("SigningSecret") }
+    : undefined;
+
+/** GetParameters on exactly these parameters, in the function's own region and account. */
+const readParameters = (names: string[]) => [
+  { actions: ["ssm:GetParameters"], resources: names.map((name) => `arn:aws:ssm:*:*:parameter${name}`) },
+];
+
 /** What the GraphQL function needs to read the secrets: links, or parameter names and the right to read them. */
-export const graphqlSecrets: Required<Pick<sst.aws.FunctionArgs, "link" | "environment" | "permissions">> =
-  secretsStore === "ssm"
-    ? {
-        link: [],
-        environment: {
-          BILLING_API_KEY_PARAMETER: parameters.apiKey,
-          BILLING_SIGNING_SECRET_PARAMETER: parameters.signingSecret,
-        },
-        permissions: [
-          {
-            actions: ["ssm:GetParameters"],
-            // The function's own region and account; the names are exact.
-            resources: Object.values(parameters).map((name) => `arn:aws:ssm:*:*:parameter${name}`),
-          },
-        ],
-      }
-    : { link: [new sst.Secret("ApiKey"), new sst.Secret("SigningSecret")], environment: {}, permissions: [] };
+export const graphqlSecrets: SecretAccess = linked
+  ? { link: [linked.apiKey, linked.signingSecret], environment: {}, permissions: [] }
+  : {
+      link: [],
+      environment: {
+        BILLING_API_KEY_PARAMETER: parameters.apiKey,
+        BILLING_SIGNING_SECRET_PARAMETER: parameters.signingSecret,
+      },
+      permissions: readParameters(Object.values(parameters)),
+    };
+
+/** The webhook delivery function: the signing secret only (it opens endpoint secrets), never the API key. */
+export const webhookSecrets: SecretAccess = linked
+  ? { link: [linked.signingSecret], environment: {}, permissions: [] }
+  : {
+      link: [],
+      environment: { BILLING_SIGNING_SECRET_PARAMETER: parameters.signingSecret },
+      permissions: readParameters([parameters.signingSecret]),
+    };

@@ -136,10 +136,25 @@ declare global {
         readonly arn: SstOutput<string>;
       }
 
+      interface QueueArgs {
+        /** 0 seconds to 12 hours; default 30 seconds. */
+        visibilityTimeout?: SstDuration;
+        /** A dead-letter queue's ARN, or it and the receives before a message moves there (default 3). */
+        dlq?: SstInput<string> | { queue: SstInput<string>; retry: number };
+        transform?: { queue?: { messageRetentionSeconds?: number } };
+      }
+      interface QueueSubscriberArgs {
+        /** Default `{ size: 10, window: "20 seconds", partialResponses: false }`. */
+        batch?: { size?: number; window?: SstDuration; partialResponses?: boolean };
+        transform?: { eventSourceMapping?: { scalingConfig?: { maximumConcurrency?: number } } };
+      }
       class Queue {
-        constructor(name: string, args?: { transform?: { queue?: { messageRetentionSeconds?: number } } });
+        constructor(name: string, args?: QueueArgs);
         readonly arn: SstOutput<string>;
+        readonly url: SstOutput<string>;
         readonly nodes: { queue: { name: SstOutput<string> } };
+        /** One subscriber per queue: a handler, FunctionArgs, or an existing function's ARN (whose role must be granted the sqs actions). */
+        subscribe(subscriber: SstInput<string> | FunctionArgs, args?: QueueSubscriberArgs): unknown;
       }
 
       class SnsTopic {
@@ -169,6 +184,35 @@ declare global {
       }
       class MetricAlarm {
         constructor(name: string, args: MetricAlarmArgs);
+      }
+      interface EventRuleArgs {
+        description?: string;
+        eventBusName?: SstInput<string>;
+        /** JSON text of an EventBridge event pattern. */
+        eventPattern?: SstInput<string>;
+      }
+      class EventRule {
+        constructor(name: string, args: EventRuleArgs);
+        readonly arn: SstOutput<string>;
+        readonly name: SstOutput<string>;
+      }
+      interface EventTargetArgs {
+        rule: SstInput<string>;
+        eventBusName?: SstInput<string>;
+        arn: SstInput<string>;
+      }
+      class EventTarget {
+        constructor(name: string, args: EventTargetArgs);
+      }
+    }
+    namespace sqs {
+      interface QueuePolicyArgs {
+        queueUrl: SstInput<string>;
+        /** JSON text of the queue's resource policy. */
+        policy: SstInput<string>;
+      }
+      class QueuePolicy {
+        constructor(name: string, args: QueuePolicyArgs);
       }
     }
     namespace lambda {

@@ -42,10 +42,15 @@ export const ItemType = {
   API_KEY_HASH: "API_KEY_HASH",
   CUSTOMER_TOKENS: "CUSTOMER_TOKENS",
   OUTBOX: "OUTBOX",
+  WEBHOOK_ENDPOINT: "WEBHOOK_ENDPOINT",
+  WEBHOOK_ENDPOINT_URL: "WEBHOOK_ENDPOINT_URL",
+  WEBHOOK_DELIVERY: "WEBHOOK_DELIVERY",
+  WEBHOOK_ATTEMPT: "WEBHOOK_ATTEMPT",
 } as const;
 
 export const DUE_SHARDS = 8;
 export const EVENT_SHARDS = 16;
+export const WEBHOOK_DUE_SHARDS = 4;
 
 export type Key = { pk: string; sk: string };
 
@@ -140,6 +145,40 @@ export const keys = {
     gsi1sk: `${periodEnd}#${part(customerId)}`,
   }),
   dueShard: (shard: number) => dueShard(shard),
+
+  /**
+   * Webhook endpoints, in one small partition (listed by a Query on every event's fan-out), with
+   * their count (a cap) and one item per URL (an endpoint per URL: a retried create cannot add a
+   * second one that would deliver everything twice). core/db/webhook-endpoints.ts.
+   */
+  webhookEndpoint: (id: string): Key => ({ pk: "WEBHOOK_ENDPOINTS", sk: `ENDPOINT#${part(id)}` }),
+  webhookEndpointPartition: () => "WEBHOOK_ENDPOINTS",
+  webhookEndpointPrefix: () => "ENDPOINT#",
+  webhookEndpointUrl: (urlSha256Hex: string): Key => ({ pk: "WEBHOOK_ENDPOINTS", sk: `URL#${urlSha256Hex}` }),
+  webhookEndpointCount: (): Key => ({ pk: "WEBHOOK_ENDPOINTS", sk: "COUNT" }),
+  /** One event's delivery to one endpoint, and its attempts in the same partition (core/db/webhook-deliveries.ts). */
+  webhookDelivery: (id: string): Key => ({ pk: `WEBHOOK_DELIVERY#${part(id)}`, sk: "DELIVERY" }),
+  webhookAttempt: (deliveryId: string, attempt: number): Key => ({
+    pk: `WEBHOOK_DELIVERY#${part(deliveryId)}`,
+    sk: `ATTEMPT#${String(attempt).padStart(4, "0")}`,
+  }),
+  webhookDeliveryPartition: (deliveryId: string) => `WEBHOOK_DELIVERY#${part(deliveryId)}`,
+  webhookAttemptPrefix: () => "ATTEMPT#",
+  /** An endpoint's deliveries, newest first (timeline index), ordered like the event timeline. */
+  webhookDeliveryTimeline: (endpointId: string, createdAt: string, order: string, deliveryId: string) => ({
+    gsi2pk: `WEBHOOK_DELIVERIES#${part(endpointId)}`,
+    gsi2sk: `${createdAt}#${order}#${part(deliveryId)}`,
+  }),
+  webhookDeliveryTimelinePartition: (endpointId: string) => `WEBHOOK_DELIVERIES#${part(endpointId)}`,
+  isWebhookDeliveryTimelineSortKey: (sk: string) => /^\d{4}-\d\d-\d\dT[\d:.]+Z#\d{16}#wd_[0-9a-f]{24}$/.test(sk),
+  /** Set on a delivery while an attempt is due or running (sparse, sharded work index), by due time. */
+  webhookDue: (deliveryId: string, nextAttemptAt: string) => ({
+    gsi1pk: webhookDueShard(shardOf(deliveryId, WEBHOOK_DUE_SHARDS)),
+    gsi1sk: `${nextAttemptAt}#${part(deliveryId)}`,
+  }),
+  webhookDueShard: (shard: number) => webhookDueShard(shard),
+  /** The delivery id of a webhook due index sort key. */
+  deliveryOfWebhookDue: (sk: string) => sk.slice(sk.indexOf("#") + 1),
   /**
    * The due index's upper bound for `now`: every period that ended by then, whatever its
    * customer id ("~" sorts after every character an ID may hold, "|" included).
@@ -151,6 +190,10 @@ export const keys = {
 
 function dueShard(shard: number): string {
   return `DUE#${shard}`;
+}
+
+function webhookDueShard(shard: number): string {
+  return `WEBHOOKS_DUE#${shard}`;
 }
 
 /** FNV-1a over the string, modulo the shard count: stable across processes and deployments. */

@@ -10,8 +10,9 @@
  * Int, Boolean, DateTime: e.g. a top-up's amount, a plan change's timing), never free text; a
  * trackUsageBatch adds `outcomes`, how many of its elements ended in each code.
  *
- * Never a secret, a token or a name: a target shaped like an API key (`bk_...`), a JWT, a bearer
- * header or the bootstrap key itself (a secret pasted where an id goes) is written as `[redacted]`.
+ * Never a secret, a token or a name: a target shaped like an API key (`bk_...`), a webhook secret
+ * (`whsec_...`), a JWT, a bearer header or the bootstrap key itself (a secret pasted where an id
+ * goes) is written as `[redacted]`.
  * Requests refused before execution (no valid credentials at the edge, an invalid document, a
  * limit) run no mutation and write no audit line; input-bounds refusals do (outcome BAD_USER_INPUT).
  */
@@ -27,6 +28,7 @@ import {
 import type { Plugin } from "graphql-yoga";
 import { callerOf, type Principal } from "../../core/auth/principal";
 import { formatDecimal, formatMoney } from "../../core/money";
+import { looksLikeWebhookSecret } from "../../core/webhooks/secrets";
 import { errorCodeOf } from "../errors";
 import { inputFields, rootFieldsOf, type RootField } from "./root-fields";
 
@@ -131,10 +133,11 @@ function detailsOf(field: RootField): AuditEntry["details"] {
   return Object.keys(details).length ? details : undefined;
 }
 
-/** Shaped like a credential: an API key, a JWT, a bearer header, or the bootstrap key itself. */
+/** Shaped like a credential: an API key, a webhook secret, a JWT, a bearer header, or the bootstrap key itself. */
 function looksSecret(value: string, bootstrapKey: string): boolean {
   return (
     /^bk_[a-z]+_/i.test(value) ||
+    looksLikeWebhookSecret(value) ||
     /^bearer\s/i.test(value) ||
     /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(value) ||
     value === bootstrapKey ||

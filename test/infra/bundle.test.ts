@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFunctions, formatSizes, type BuiltFunction } from "../../scripts/build-functions";
 
 const GRAPHQL_BUDGET_BYTES = 1_500_000;
+/** The webhook delivery function: the AWS SDK (DynamoDB, EventBridge, SSM) and core/webhooks, no GraphQL. */
+const DELIVERY_BUDGET_BYTES = 700_000;
 
 describe("Lambda bundles", () => {
   const outDir = mkdtempSync(join(tmpdir(), "billing-bundles-"));
@@ -24,13 +26,19 @@ describe("Lambda bundles", () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it("builds every entry point", () => {
-    expect(built.map((f) => f.name).sort()).toEqual(["close-periods", "graphql", "sync-catalog"]);
+    expect(built.map((f) => f.name).sort()).toEqual(["close-periods", "deliver-webhooks", "graphql", "sync-catalog"]);
     for (const f of built) expect(f.bytes).toBeGreaterThan(0);
   });
 
   it("keeps the GraphQL bundle under 1.5 MB minified", () => {
     const graphql = built.find((f) => f.name === "graphql")!;
     expect(graphql.bytes).toBeLessThan(GRAPHQL_BUDGET_BYTES);
+  });
+
+  it("keeps the webhook delivery bundle under 700 KB minified, without GraphQL", () => {
+    const delivery = built.find((f) => f.name === "deliver-webhooks")!;
+    expect(delivery.bytes).toBeLessThan(DELIVERY_BUDGET_BYTES);
+    expect(delivery.inputs.filter((path) => /node_modules\/(graphql|graphql-yoga|@pothos)\//.test(path))).toEqual([]);
   });
 
   it("bundles the AWS SDK rather than relying on the runtime's copy", () => {

@@ -18,17 +18,22 @@ const EXPECTED_LINKS: Record<string, string[]> = {
   Graphql: ["ApiKey", "SigningSecret"],
   ClosePeriods: [],
   SyncCatalog: [],
+  DeliverWebhooks: ["SigningSecret"],
 };
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ai-billing-stage-TableTable";
 const BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/ai-billing-stage-BusBus";
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:ai-billing-stage-ScheduleFailuresQueue";
+const WEBHOOK_QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:ai-billing-stage-WebhookEventsQueue";
 /** Deployed values of the recorded references in the stacks' permissions. */
 const ARNS: Record<string, string> = {
   "${Table.arn}": TABLE_ARN,
   "${Bus.arn}": BUS_ARN,
   "${ScheduleFailures.arn}": QUEUE_ARN,
+  "${WebhookEvents.arn}": WEBHOOK_QUEUE_ARN,
 };
+/** A webhook item's partition key, the only kind the delivery function may touch. */
+const WEBHOOK_ITEM = { "dynamodb:LeadingKeys": ["WEBHOOK_DELIVERY#wd_0123456789abcdef01234567"] };
 
 /**
  * What a link adds to the role, as SST's components declare it (getSSTLink's `include`): Dynamo
@@ -93,6 +98,8 @@ function allows(policy: PolicyDocument, action: string, resource: string, contex
           const present = context[variable];
           if (test === "Null") return values[0] === String(present === undefined);
           if (test === "ForAllValues:StringEquals") return (present ?? []).every((v) => values.includes(v));
+          if (test === "ForAllValues:StringLike")
+            return (present ?? []).every((v) => values.some((pattern) => glob(pattern, v)));
           throw new Error(`condition ${test} not modelled`);
         }),
       ),
@@ -209,6 +216,17 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         "aws.cloudwatch.MetricAlarm ClosePeriodsErrors",
         "aws.cloudwatch.MetricAlarm ScheduleFailuresWaiting",
         "aws.cloudwatch.MetricAlarm CatalogSyncAnomalies",
+        "sst.aws.Queue WebhookEventsDead",
+        "sst.aws.Queue WebhookEvents",
+        "sst.aws.Function DeliverWebhooks",
+        "aws.cloudwatch.EventRule WebhookEventsRule",
+        "aws.cloudwatch.EventTarget WebhookEventsTarget",
+        "aws.sqs.QueuePolicy WebhookEventsPolicy",
+        "sst.aws.Cron DeliverWebhooksCron",
+        "aws.lambda.FunctionEventInvokeConfig DeliverWebhooksRetries",
+        "aws.cloudwatch.MetricAlarm WebhookEventsDeadLetters",
+        "aws.cloudwatch.MetricAlarm WebhookEventsBacklog",
+        "aws.cloudwatch.MetricAlarm DeliverWebhooksErrors",
       ].sort(),
     );
   });
@@ -274,6 +292,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     }
     expect(String(refOf(one("sst.aws.Function", "Graphql").args.environment.BILLING_BUS))).toBe("${Bus.name}");
     expect(String(refOf(one("sst.aws.Function", "ClosePeriods").args.environment.BILLING_BUS))).toBe("${Bus.name}");
+    expect(String(refOf(one("sst.aws.Function", "DeliverWebhooks").args.environment.BILLING_BUS))).toBe("${Bus.name}");
     expect(one("sst.aws.Function", "SyncCatalog").args.environment.BILLING_BUS).toBeUndefined();
   });
 
@@ -308,10 +327,39 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       ],
     });
 
-    // What the documents allow, evaluated like IAM (default deny, wildcards, these two conditions).
+    const webhookItems = {
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"].concat(
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+      ),
+      Resource: [TABLE_ARN],
+      Condition: {
+        "ForAllValues:StringLike": {
+          "dynamodb:LeadingKeys": ["WEBHOOK_ENDPOINTS", "WEBHOOK_DELIVERY#*", "OUTBOX#*", "CLOCK"],
+        },
+        Null: { "dynamodb:LeadingKeys": ["false"] },
+      },
+    };
+    expect(policy("DeliverWebhooks")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        webhookItems,
+        { Effect: "Allow", Action: ["dynamodb:Query"], Resource: [`${TABLE_ARN}/index/gsi1`] },
+        { Effect: "Allow", Action: ["events:PutEvents"], Resource: [BUS_ARN] },
+        {
+          Effect: "Allow",
+          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+          Resource: [WEBHOOK_QUEUE_ARN],
+        },
+      ],
+    });
+
+    // What the documents allow, evaluated like IAM (default deny, wildcards, these conditions).
     const models = { "dynamodb:LeadingKeys": ["AI_MODELS"] };
     const wallet = { "dynamodb:LeadingKeys": ["CUSTOMER#acme"] };
-    for (const name of ["Graphql", "ClosePeriods", "SyncCatalog"]) {
+    for (const name of ["Graphql", "ClosePeriods", "SyncCatalog", "DeliverWebhooks"]) {
       for (const action of ["dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:RestoreTableFromBackup"])
         expect(allows(policy(name), action, TABLE_ARN, models), `${name} ${action}`).toBe(false);
       expect(allows(policy(name), "dynamodb:Scan", TABLE_ARN, models), `${name} Scan`).toBe(false);
@@ -335,6 +383,17 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(allows(policy("SyncCatalog"), "dynamodb:UpdateItem", TABLE_ARN, models)).toBe(false);
     expect(allows(policy("SyncCatalog"), "dynamodb:Query", `${TABLE_ARN}/index/gsi1`, models)).toBe(false);
     expect(allows(policy("SyncCatalog"), "events:PutEvents", BUS_ARN, {})).toBe(false);
+    // The delivery function: webhook items, its outbox, the clock; no wallet, key, invoice or other index.
+    const webhooks = policy("DeliverWebhooks");
+    for (const pk of ["WEBHOOK_ENDPOINTS", "WEBHOOK_DELIVERY#wd_1", "OUTBOX#webhook_endpoint.disabled:we_1:x", "CLOCK"])
+      expect(allows(webhooks, "dynamodb:UpdateItem", TABLE_ARN, { "dynamodb:LeadingKeys": [pk] }), pk).toBe(true);
+    for (const pk of ["CUSTOMER#acme", "API_KEYS", "INVOICE#inv_1", "COUNTER", "AI_MODELS", "WEBHOOK_ENDPOINTSX"])
+      expect(allows(webhooks, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [pk] }), pk).toBe(false);
+    expect(allows(webhooks, "dynamodb:GetItem", TABLE_ARN, {})).toBe(false);
+    expect(allows(webhooks, "dynamodb:Query", `${TABLE_ARN}/index/gsi1`, {})).toBe(true);
+    expect(allows(webhooks, "dynamodb:Query", `${TABLE_ARN}/index/gsi2`, {})).toBe(false);
+    expect(allows(webhooks, "sqs:ReceiveMessage", WEBHOOK_QUEUE_ARN, {})).toBe(true);
+    expect(allows(webhooks, "sqs:SendMessage", WEBHOOK_QUEUE_ARN, {})).toBe(false);
   });
 
   it("grants every AWS call each function's code can make", async () => {
@@ -342,9 +401,18 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       const fn = functions().find((f) => f.args.handler.startsWith(entry.replace(/\.ts$/, ".")))!;
       const document = policyOf(fn);
       const context: Record<string, string[]> =
-        fn.name === "SyncCatalog" ? { "dynamodb:LeadingKeys": ["AI_MODELS"] } : {};
+        fn.name === "SyncCatalog"
+          ? { "dynamodb:LeadingKeys": ["AI_MODELS"] }
+          : fn.name === "DeliverWebhooks"
+            ? WEBHOOK_ITEM
+            : {};
       for (const action of await actionsInBundle(entry)) {
-        const resource = action.startsWith("events:") ? BUS_ARN : TABLE_ARN;
+        // Queries of the delivery function go to the webhook due index; the others' to the table.
+        const resource = action.startsWith("events:")
+          ? BUS_ARN
+          : fn.name === "DeliverWebhooks" && action === "dynamodb:Query"
+            ? `${TABLE_ARN}/index/gsi1`
+            : TABLE_ARN;
         expect(allows(document, action, resource, context), `${name} needs ${action}`).toBe(true);
       }
     }
@@ -368,6 +436,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(one("sst.aws.Function", "Graphql").args.environment.BILLING_CLOCK).toBe(clock);
     expect(one("sst.aws.Function", "ClosePeriods").args.environment.BILLING_CLOCK).toBe(clock);
     expect(one("sst.aws.Function", "SyncCatalog").args.environment.BILLING_CLOCK).toBeUndefined();
+    expect(one("sst.aws.Function", "DeliverWebhooks").args.environment.BILLING_CLOCK).toBe(clock);
   });
 
   it("serves POST, GET and OPTIONS (CORS preflight) /graphql from the GraphQL function, throttled, with access logs", () => {
@@ -392,11 +461,16 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(one("sst.aws.Function", "Graphql").args.concurrency).toEqual({ reserved: production ? 100 : 10 });
     expect(one("sst.aws.Function", "ClosePeriods").args.concurrency).toBeUndefined();
     expect(one("sst.aws.Function", "SyncCatalog").args.concurrency).toBeUndefined();
+    expect(one("sst.aws.Function", "DeliverWebhooks").args.concurrency).toBeUndefined();
   });
 
-  it("schedules the sweeper every 5 minutes and the catalog sync daily, with valid expressions", () => {
+  it("schedules the sweeper every 5 minutes, the catalog sync daily and the webhook retries every minute", () => {
     const crons = Object.fromEntries(all("sst.aws.Cron").map((c) => [String(refOf(c.args.function)), c.args.schedule]));
-    expect(crons).toEqual({ "${ClosePeriods.arn}": "rate(5 minutes)", "${SyncCatalog.arn}": "rate(1 day)" });
+    expect(crons).toEqual({
+      "${ClosePeriods.arn}": "rate(5 minutes)",
+      "${SyncCatalog.arn}": "rate(1 day)",
+      "${DeliverWebhooks.arn}": "rate(1 minute)",
+    });
     for (const schedule of Object.values(crons)) expect(isValidSchedule(schedule)).toBe(true);
     // A sweep must end before the next one starts.
     expect(one("sst.aws.Function", "ClosePeriods").args.timeout).toBe("4 minutes");
@@ -449,6 +523,70 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(source).toContain('Dimensions: [["FunctionName"]]');
   });
 
+  it("feeds every bus event to the webhook queue, consumed in batches with partial failures, a DLQ and alarms", () => {
+    const rule = one("aws.cloudwatch.EventRule", "WebhookEventsRule").args;
+    expect(String(refOf(rule.eventBusName))).toBe("${Bus.name}");
+    expect(JSON.parse(rule.eventPattern)).toEqual({ source: ["billing"] });
+    const target = one("aws.cloudwatch.EventTarget", "WebhookEventsTarget").args;
+    expect([String(refOf(target.rule)), String(refOf(target.arn))]).toEqual([
+      "${WebhookEventsRule.name}",
+      "${WebhookEvents.arn}",
+    ]);
+    // Only EventBridge, for this rule, may send to the queue.
+    const queuePolicy = one("aws.sqs.QueuePolicy", "WebhookEventsPolicy").args;
+    expect(String(refOf(queuePolicy.queueUrl))).toBe("${WebhookEvents.url}");
+    expect(JSON.parse(String(queuePolicy.policy))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: "${WebhookEvents.arn}",
+          Condition: { ArnEquals: { "aws:SourceArn": "${WebhookEventsRule.arn}" } },
+        },
+      ],
+    });
+
+    const queue = one("sst.aws.Queue", "WebhookEvents");
+    expect(String(refOf(queue.args.dlq.queue))).toBe("${WebhookEventsDead.arn}");
+    expect(queue.args.dlq.retry).toBe(5);
+    const fn = one("sst.aws.Function", "DeliverWebhooks").args;
+    // AWS's advice for Lambda consumers: a visibility timeout of at least 6 times the function's timeout.
+    expect([queue.args.visibilityTimeout, fn.timeout]).toEqual(["6 minutes", "1 minute"]);
+    expect(one("sst.aws.Queue", "WebhookEventsDead").args.transform.queue.messageRetentionSeconds).toBe(14 * 24 * 3600);
+    const subscriptions = queue.calls.filter((c) => c.method === "subscribe");
+    expect(subscriptions).toHaveLength(1);
+    const [subscriber, options] = subscriptions[0]!.args as [unknown, any];
+    expect(String(refOf(subscriber))).toBe("${DeliverWebhooks.arn}");
+    expect(options.batch).toEqual({ size: 10, partialResponses: true });
+    expect(options.transform.eventSourceMapping.scalingConfig.maximumConcurrency).toBe(10);
+    expect(read("functions/deliver-webhooks.ts")).toContain("batchItemFailures");
+
+    const retries = one("aws.lambda.FunctionEventInvokeConfig", "DeliverWebhooksRetries").args;
+    expect(String(refOf(retries.functionName))).toBe("${DeliverWebhooks.name}");
+    expect(retries.maximumRetryAttempts).toBe(0);
+
+    const alarm = (name: string) => one("aws.cloudwatch.MetricAlarm", name).args;
+    expect(alarm("WebhookEventsDeadLetters")).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      threshold: 1,
+    });
+    expect(String(refOf(alarm("WebhookEventsDeadLetters").dimensions.QueueName))).toBe(
+      "${WebhookEventsDead.nodes.queue.name}",
+    );
+    expect(alarm("WebhookEventsBacklog")).toMatchObject({
+      metricName: "ApproximateAgeOfOldestMessage",
+      threshold: 900,
+    });
+    expect(String(refOf(alarm("WebhookEventsBacklog").dimensions.QueueName))).toBe("${WebhookEvents.nodes.queue.name}");
+    expect(alarm("DeliverWebhooksErrors")).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors" });
+    expect(String(refOf(alarm("DeliverWebhooksErrors").dimensions.FunctionName))).toBe("${DeliverWebhooks.name}");
+    for (const name of ["WebhookEventsDeadLetters", "WebhookEventsBacklog", "DeliverWebhooksErrors"])
+      expect(alarm(name).alarmActions.map((a: unknown) => String(refOf(a)))).toEqual(["${Alerts.arn}"]);
+  });
+
   it("outputs the GraphQL URL, the table name and the bus name", () => {
     expect(evaluation.outputs).toEqual({
       graphql: "${Api.url}/graphql",
@@ -497,6 +635,14 @@ describe("deploy-time settings", () => {
     expect(allows(document, "ssm:GetParameters", `${arn}ApiKey`, {})).toBe(true);
     expect(allows(document, "ssm:GetParameters", `${arn}Other`, {})).toBe(false);
     expect(allows(document, "ssm:PutParameter", `${arn}ApiKey`, {})).toBe(false);
+    // The delivery function reads the signing secret only, never the API key.
+    const webhooks = evaluation.components.find((c) => c.kind === "sst.aws.Function" && c.name === "DeliverWebhooks")!;
+    expect(webhooks.args.link).toEqual([]);
+    expect(webhooks.args.environment.BILLING_SIGNING_SECRET_PARAMETER).toBe("/ai-billing/production/SigningSecret");
+    expect(webhooks.args.environment.BILLING_API_KEY_PARAMETER).toBeUndefined();
+    const webhookDocument = policyOf(webhooks);
+    expect(allows(webhookDocument, "ssm:GetParameters", `${arn}SigningSecret`, {})).toBe(true);
+    expect(allows(webhookDocument, "ssm:GetParameters", `${arn}ApiKey`, {})).toBe(false);
     await expect(withEnv({ BILLING_SECRETS: "vault" })).rejects.toThrow(/BILLING_SECRETS must be sst or ssm/);
   });
 

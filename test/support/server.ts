@@ -4,6 +4,9 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deriveSigningSecret } from "../../core/auth/customer-tokens";
+import { inProcessWebhooks, type InProcessWebhooks } from "../../core/webhooks/in-process";
+import type { Transport } from "../../core/webhooks/transport";
 import type { AuditEntry } from "../../schema/plugins/audit";
 import { createBillingYoga, type YogaOptions } from "../../schema/yoga";
 import { createTestDeps, type TestDeps } from "./db";
@@ -29,14 +32,29 @@ export type TestApi = {
   close: () => Promise<void>;
   /** The audit log lines this server wrote (kept here instead of printed). */
   audit: AuditEntry[];
+  /** With `webhooks`: published events fan out to webhook endpoints in-process, as under npm start. */
+  webhooks?: InProcessWebhooks;
 };
 
 export async function startTestApi(
-  options: { clockStart?: string; yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">> } = {},
+  options: {
+    clockStart?: string;
+    yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">>;
+    /** Deliver webhooks in-process (the transport: default HTTP under the test clock's rules). */
+    webhooks?: { transport?: Transport };
+  } = {},
 ): Promise<TestApi> {
   const deps = await createTestDeps(options);
   const audit: AuditEntry[] = [];
-  const yoga = createBillingYoga({ deps, apiKey: TEST_KEY, auditLog: (entry) => audit.push(entry), ...options.yoga });
+  const signingSecret = options.yoga?.signingSecret ?? deriveSigningSecret(TEST_KEY);
+  const webhooks = options.webhooks ? inProcessWebhooks(deps, signingSecret, options.webhooks) : undefined;
+  const yoga = createBillingYoga({
+    deps: webhooks?.deps ?? deps,
+    apiKey: TEST_KEY,
+    auditLog: (entry) => audit.push(entry),
+    ...(webhooks ? { webhooks: webhooks.deps } : {}),
+    ...options.yoga,
+  });
   const server: Server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -55,5 +73,5 @@ export async function startTestApi(
     return result.data;
   };
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { deps, url, gql, ok, close, audit };
+  return { deps, url, gql, ok, close, audit, ...(webhooks ? { webhooks } : {}) };
 }

@@ -1,0 +1,51 @@
+/**
+ * The catalog of business event types (design.md section 11): every name, its payload version and
+ * whether this deployment emits it yet. Names are binding, payloads are versioned (`version: 1`;
+ * a change that could break a consumer would ship as version 2, documented beside version 1) and
+ * every event carries a stable id derived from what it describes, so consumers drop duplicates.
+ *
+ * Types whose triggering feature does not exist yet (trials, usage thresholds and alerts,
+ * reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
+ * and a webhook endpoint can subscribe only to those (or `*`), so nobody waits for an event that
+ * cannot come. The feature that starts emitting one flips its `emitted` here, in the same change.
+ * docs/events.md documents every payload with an example.
+ */
+import { EventType } from "./events";
+
+export type EventTypeInfo = {
+  type: string;
+  version: 1;
+  emitted: boolean;
+  /** What the event's stable id is built from, as docs/events.md shows it. */
+  id: string;
+};
+
+const emitted = (type: string, id: string): EventTypeInfo => ({ type, version: 1, emitted: true, id });
+const reserved = (type: string, id: string): EventTypeInfo => ({ type, version: 1, emitted: false, id });
+
+export const EVENT_CATALOG: readonly EventTypeInfo[] = [
+  emitted(EventType.INVOICE_CREATED, "invoice.created:<invoice id>"),
+  emitted(EventType.INVOICE_PAID, "invoice.paid:<invoice id>"),
+  emitted(EventType.INVOICE_VOIDED, "invoice.voided:<invoice id>"),
+  emitted(EventType.SUBSCRIPTION_CREATED, "subscription.created:<customer>:<periodStart>"),
+  emitted(EventType.SUBSCRIPTION_RENEWED, "subscription.renewed:<customer>:<periodStart>"),
+  emitted(EventType.SUBSCRIPTION_PLAN_CHANGED, "subscription.plan_changed:<customer>:<periodStart>"),
+  emitted(EventType.SUBSCRIPTION_CANCELED, "subscription.canceled:<customer>:<periodStart>"),
+  reserved("trial.will_end", "trial.will_end:<customer>:<trial end>"),
+  reserved("trial.ended", "trial.ended:<customer>:<trial end>"),
+  emitted(EventType.CREDITS_PURCHASED, "credits.purchased:<invoice id>"),
+  reserved("credits.low", "credits.low:<customer>:<periodStart>"),
+  emitted(EventType.CREDITS_DEPLETED, "credits.depleted:<customer>:<periodStart>"),
+  emitted(EventType.BALANCE_TOPPED_UP, "balance.topped_up:<invoice id>"),
+  reserved("balance.low", "balance.low:<customer>:<periodStart>"),
+  emitted(EventType.BALANCE_NEGATIVE, "balance.negative:<customer>:<periodStart>"),
+  reserved("usage.threshold_reached", "usage.threshold_reached:<customer>:<feature>:<periodStart>:<percent>"),
+  reserved("alert.triggered", "alert.triggered:<alert id>:<periodStart>"),
+  reserved("reservation.expired", "reservation.expired:<reservation id>"),
+  emitted(EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint.disabled:<endpoint id>:<failingSince>"),
+];
+
+/** What `eventTypes` answers: the types this deployment emits, in catalog order. */
+export const emittedEventTypes = (): string[] => EVENT_CATALOG.filter((e) => e.emitted).map((e) => e.type);
+
+export const isEmittedEventType = (type: string): boolean => EVENT_CATALOG.some((e) => e.emitted && e.type === type);
