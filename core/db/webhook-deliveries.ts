@@ -9,7 +9,8 @@
  * condition that no live claim exists and the attempt count is what it read, and records the
  * outcome with a condition on its token, so two workers never both send one attempt. A worker
  * that dies mid-attempt leaves a claim that expires (LEASE_MS); the attempt is then sent again
- * (at least once: receivers deduplicate by webhook-id). Deliveries expire 30 days after creation.
+ * (at least once: receivers deduplicate by webhook-id). Deliveries and their attempts expire 30
+ * days after creation in real time (DynamoDB's TTL deletes by real time, whatever a test clock says).
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -24,7 +25,8 @@ export const DELIVERY_RETENTION_DAYS = 30;
 /** How long a claim holds: well beyond an attempt's 10 s timeout. */
 export const LEASE_MS = 60_000;
 
-const expiresAt = (createdAt: string) => Math.floor(Date.parse(createdAt) / 1000) + DELIVERY_RETENTION_DAYS * 86_400;
+/** Set at creation (attempts copy their delivery's): real time, as TTL deletes by it. */
+const newExpiry = () => Math.floor(Date.now() / 1000) + DELIVERY_RETENTION_DAYS * 86_400;
 
 const optional = <T>(value: unknown, as: (v: unknown) => T) =>
   value === undefined || value === null ? undefined : as(value);
@@ -41,6 +43,7 @@ export const toDelivery = (item: Item): WebhookDelivery => {
     step: int(item.step),
     createdAt: item.createdAt as string,
   };
+  if (item[TABLE.ttlAttribute] !== undefined) d.expiresAt = int(item[TABLE.ttlAttribute]);
   const lastResponseStatus = optional(item.lastResponseStatus, int);
   for (const [name, value] of Object.entries({
     lastAttemptAt: item.lastAttemptAt,
@@ -64,7 +67,7 @@ export async function createDelivery(db: Db, d: WebhookDelivery): Promise<boolea
           ...d,
           ...keys.webhookDeliveryTimeline(d.endpointId, d.createdAt, nextRecordingOrder(), d.id),
           ...keys.webhookDue(d.id, d.nextAttemptAt!),
-          [TABLE.ttlAttribute]: expiresAt(d.createdAt),
+          [TABLE.ttlAttribute]: newExpiry(),
         },
         ConditionExpression: "attribute_not_exists(pk)",
       }),
@@ -144,6 +147,8 @@ export async function recordAttempt(
     ...(attempt.responseStatus === undefined ? {} : { lastResponseStatus: attempt.responseStatus }),
   };
   if (attempt.responseStatus === undefined) delete next.lastResponseStatus;
+  // The attempt expires with its delivery (a redelivered one may outlive it by the time since).
+  const expiry = d.expiresAt ?? newExpiry();
   try {
     await db.doc.send(
       new TransactWriteCommand({
@@ -156,7 +161,7 @@ export async function recordAttempt(
                 ...keys.webhookAttempt(d.id, attempt.number),
                 type: ItemType.WEBHOOK_ATTEMPT,
                 ...attempt,
-                [TABLE.ttlAttribute]: expiresAt(d.createdAt),
+                [TABLE.ttlAttribute]: expiry,
               },
               ConditionExpression: "attribute_not_exists(pk)",
             },

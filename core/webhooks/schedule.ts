@@ -44,7 +44,8 @@ export function afterAttempt(
   now: Date,
 ): { status: DeliveryStatus; step: number; nextAttemptAt?: string } {
   if (succeeded(result)) return { status: "SUCCEEDED", step: step + 1 };
-  const delay = RETRY_DELAYS_MS[step];
+  // 410 Gone: the receiver asks never to be sent this again (its endpoint is disabled too).
+  const delay = result.status === 410 ? undefined : RETRY_DELAYS_MS[step];
   if (delay === undefined) return { status: "FAILED", step: step + 1 };
   return { status: "PENDING", step: step + 1, nextAttemptAt: new Date(now.getTime() + delay).toISOString() };
 }

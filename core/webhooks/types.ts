@@ -39,6 +39,8 @@ export type WebhookDelivery = {
   nextAttemptAt?: string;
   lastResponseStatus?: number;
   lastError?: string;
+  /** When the table deletes it (Unix seconds, real time). */
+  expiresAt?: number;
 };
 
 /** One attempt, as logged. `at` is the deployment clock's time; `timestamp` the webhook-timestamp sent (real). */
