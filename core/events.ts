@@ -164,13 +164,13 @@ export const balanceNegative = (customerId: string, periodStart: string, time: s
 /** A credit pack bought: written with its invoice, in the purchase's transaction. */
 export const creditsPurchased = (
   invoice: Invoice,
-  purchase: { packCode: string; credits: bigint; idempotencyKey: string },
+  purchase: { packCode: string; credits: bigint; price: bigint; idempotencyKey: string },
 ) =>
   event(`${EventType.CREDITS_PURCHASED}:${invoice.id}`, EventType.CREDITS_PURCHASED, invoice.createdAt, {
     customerId: invoice.customerId,
     packCode: purchase.packCode,
     credits: formatDecimal(purchase.credits),
-    price: formatMoney(invoice.total),
+    price: formatMoney(purchase.price),
     currency: invoice.currency,
     invoiceId: invoice.id,
     idempotencyKey: purchase.idempotencyKey,

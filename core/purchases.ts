@@ -118,7 +118,7 @@ async function purchase(
       invoices.flatMap((invoice) => [
         ...invoiceIssued(invoice),
         p.kind === "CREDIT_PACK"
-          ? creditsPurchased(invoice, { packCode: p.packCode!, credits: p.credits, idempotencyKey: p.idempotencyKey })
+          ? creditsPurchased(invoice, { ...p, packCode: p.packCode! })
           : balanceToppedUp(invoice, { amount: p.amount, idempotencyKey: p.idempotencyKey }),
       ]);
     const result = await recordPurchase(deps.db, p, draft, eventsFor, {

@@ -149,30 +149,34 @@ export async function recordAttempt(
   if (attempt.responseStatus === undefined) delete next.lastResponseStatus;
   // The attempt expires with its delivery (a redelivered one may outlive it by the time since).
   const expiry = d.expiresAt ?? newExpiry();
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Update: stateUpdate(db, next, "claim = :token", { ":token": token }) },
-          {
-            Put: {
-              TableName: db.table,
-              Item: {
-                ...keys.webhookAttempt(d.id, attempt.number),
-                type: ItemType.WEBHOOK_ATTEMPT,
-                ...attempt,
-                [TABLE.ttlAttribute]: expiry,
-              },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
+  const write = new TransactWriteCommand({
+    TransactItems: [
+      { Update: stateUpdate(db, next, "claim = :token", { ":token": token }) },
+      {
+        Put: {
+          TableName: db.table,
+          Item: {
+            ...keys.webhookAttempt(d.id, attempt.number),
+            type: ItemType.WEBHOOK_ATTEMPT,
+            ...attempt,
+            [TABLE.ttlAttribute]: expiry,
           },
-        ],
-      }),
-    );
-    return next;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return undefined;
-    throw error;
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ],
+  });
+  for (let tries = 1; ; tries++) {
+    try {
+      await db.doc.send(write);
+      return next;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      // A concurrent write to the delivery (a redelivery's read-and-reopen) is no reason to lose the record.
+      const conflict = (error.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict");
+      if (!conflict || tries === 3) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 20 * tries));
+    }
   }
 }
 

@@ -39,8 +39,18 @@ function endpointItem(e: StoredEndpoint): Item {
 const cancelReasons = (error: unknown) =>
   error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
 
-/** Creates the endpoint, its URL item and counts it; refused when the URL is taken or `max` are there. */
-export async function insertEndpoint(db: Db, e: StoredEndpoint, max: number): Promise<"created" | "urlTaken" | "full"> {
+/** Canceled because another transaction was writing one of its items at the same moment: try again. */
+const conflicted = (reasons: { Code?: string }[]) => reasons.some((r) => r.Code === "TransactionConflict");
+
+/**
+ * Creates the endpoint, its URL item and counts it; refused when the URL is taken or `max` are
+ * there; "conflict" when a concurrent create held the count (the caller tries again).
+ */
+export async function insertEndpoint(
+  db: Db,
+  e: StoredEndpoint,
+  max: number,
+): Promise<"created" | "urlTaken" | "full" | "conflict"> {
   try {
     await db.doc.send(
       new TransactWriteCommand({
@@ -72,6 +82,7 @@ export async function insertEndpoint(db: Db, e: StoredEndpoint, max: number): Pr
     if (!reasons) throw error;
     if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
     if (reasons[2]?.Code === "ConditionalCheckFailed") return "full";
+    if (conflicted(reasons)) return "conflict";
     throw error;
   }
 }
@@ -151,13 +162,13 @@ export async function replaceEndpoint(
   } catch (error) {
     const reasons = cancelReasons(error);
     if (!reasons) throw error;
-    if (reasons[0]?.Code === "ConditionalCheckFailed") return "changed";
+    if (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons)) return "changed";
     if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
     throw error;
   }
 }
 
-/** Deletes the endpoint and its URL item and uncounts it, if nobody changed it since; false otherwise. */
+/** Deletes the endpoint and its URL item and uncounts it, if nobody changed it since; false otherwise (read again). */
 export async function deleteEndpoint(db: Db, e: StoredEndpoint): Promise<boolean> {
   try {
     await db.doc.send(
@@ -185,7 +196,8 @@ export async function deleteEndpoint(db: Db, e: StoredEndpoint): Promise<boolean
     );
     return true;
   } catch (error) {
-    if (cancelReasons(error)?.[0]?.Code === "ConditionalCheckFailed") return false;
+    const reasons = cancelReasons(error);
+    if (reasons && (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons))) return false;
     throw error;
   }
 }

@@ -12,6 +12,7 @@ import { emittedEventTypes, isEmittedEventType } from "../event-catalog";
 import { IdSchema, parseInput } from "../validation";
 import * as repo from "../db/webhook-endpoints";
 import type { WebhookDeps } from "./deps";
+import { backoff } from "../usage/retry";
 import { newWebhookSecret } from "./secrets";
 import { checkEndpointUrl } from "./ssrf";
 import type { StoredEndpoint, WebhookEndpoint } from "./types";
@@ -55,11 +56,15 @@ export async function createWebhookEndpoint(
     version: 1,
     secrets: [{ sealed: deps.vault.seal(secret, id), createdAt: now }],
   };
-  const outcome = await repo.insertEndpoint(deps.db, endpoint, MAX_ENDPOINTS);
-  if (outcome === "urlTaken") throw urlTaken(endpoint.url);
-  if (outcome === "full")
-    throw new DomainError("LIMIT_REACHED", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
-  return { endpoint: publicEndpoint(endpoint), secret };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const outcome = await repo.insertEndpoint(deps.db, endpoint, MAX_ENDPOINTS);
+    if (outcome === "urlTaken") throw urlTaken(endpoint.url);
+    if (outcome === "full")
+      throw new DomainError("LIMIT_REACHED", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
+    if (outcome === "created") return { endpoint: publicEndpoint(endpoint), secret };
+  }
+  throw new DomainError("CONFLICT", "webhook endpoints are being created concurrently too often; retry");
 }
 
 export async function listWebhookEndpoints(deps: Deps): Promise<WebhookEndpoint[]> {
@@ -106,6 +111,7 @@ export async function change(
 ): Promise<WebhookEndpoint> {
   parseInput(IdSchema, id, "id");
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const endpoint = await repo.getEndpoint(deps.db, id);
     if (!endpoint) throw notFound(id);
     const next = compute(endpoint, (await deps.clock.now()).toISOString());
@@ -120,6 +126,7 @@ export async function change(
 export async function deleteWebhookEndpoint(deps: Deps, id: string): Promise<WebhookEndpoint> {
   parseInput(IdSchema, id, "id");
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const endpoint = await repo.getEndpoint(deps.db, id);
     if (!endpoint) throw notFound(id);
     if (await repo.deleteEndpoint(deps.db, endpoint)) return publicEndpoint(endpoint);

@@ -37,6 +37,9 @@ const TABLE: Record<string, Row> = {
   aiModel: [F, NULL, F, F],
   apiKeys: [F, ok, F, F],
   now: [F, ok, ok, ok],
+  webhookEndpoints: [F, ok, F, F],
+  webhookDeliveries: [F, ok, F, F],
+  eventTypes: [F, ok, F, F],
   // Mutation
   createFeature: [F, ok, F, F],
   createPlan: [F, ok, F, F],
@@ -60,6 +63,12 @@ const TABLE: Record<string, Row> = {
   revokeCustomerTokens: [F, ok, F, F],
   upsertAiModel: [F, ok, F, F],
   setAiModelAlias: [F, ok, F, F],
+  createWebhookEndpoint: [F, ok, F, F],
+  updateWebhookEndpoint: [F, ok, F, F],
+  deleteWebhookEndpoint: [F, ok, F, F],
+  rotateWebhookSecret: [F, ok, F, F],
+  redeliverWebhook: [F, ok, F, F],
+  deliverDueWebhooks: [F, ok, F, F],
 };
 
 /** One request per field; `$c` is the customer asked about, `$i` that customer's invoice, `$n` a unique suffix. */
@@ -99,6 +108,15 @@ const REQUESTS: Record<string, string> = {
   revokeCustomerTokens: `mutation { revokeCustomerTokens(customerId: "cust-c") }`,
   upsertAiModel: `mutation { upsertAiModel(id: "matrix/model", inputPrice: "1", outputPrice: "2") { id } }`,
   setAiModelAlias: `mutation { setAiModelAlias(alias: "matrix-alias", modelId: "none/none") { id } }`,
+  webhookEndpoints: `{ webhookEndpoints { id url } }`,
+  webhookDeliveries: `{ webhookDeliveries(endpointId: "we_none") { edges { cursor } } }`,
+  eventTypes: `{ eventTypes }`,
+  createWebhookEndpoint: `mutation { createWebhookEndpoint(url: "https://hooks.example.com/matrix", events: ["*"]) { endpoint { id } } }`,
+  updateWebhookEndpoint: `mutation { updateWebhookEndpoint(id: "we_none", enabled: true) { id } }`,
+  deleteWebhookEndpoint: `mutation { deleteWebhookEndpoint(id: "we_none") { id } }`,
+  rotateWebhookSecret: `mutation { rotateWebhookSecret(id: "we_none") { secret } }`,
+  redeliverWebhook: `mutation { redeliverWebhook(deliveryId: "wd_none") { id } }`,
+  deliverDueWebhooks: `mutation { deliverDueWebhooks }`,
 };
 
 let api: TestApi;

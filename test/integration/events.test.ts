@@ -9,6 +9,8 @@ import { subscribe } from "../../core/subscriptions";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { parseMoney } from "../../core/money";
 import { trackUsage } from "../../core/usage/track";
+import { createCreditPack } from "../../core/credit-packs";
+import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
 
 let deps: TestDeps;
 beforeEach(async () => {
@@ -143,5 +145,68 @@ describe("events out", () => {
     expect(summary(delivered)).toEqual([["credits.depleted", "credits.depleted:artist:2026-01-01T00:00:00.000Z"]]);
     expect((await closeDuePeriods(flaky)).published).toBe(0);
     expect(summary(delivered)).toHaveLength(1);
+  });
+
+  it("publishes credits.purchased and balance.topped_up from the purchase's own transaction, after its invoice's events, once per key", async () => {
+    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
+    await createPlan(deps, {
+      code: "c10",
+      name: "C",
+      model: "CREDITS",
+      basePrice: 0n,
+      interval: "MONTH",
+      includedCredits: parseMoney("10"),
+      features: [{ feature: "images", creditsPerUnit: parseMoney("5") }],
+    });
+    await createPlan(deps, {
+      code: "b1",
+      name: "B",
+      model: "BALANCE",
+      basePrice: parseMoney("1"),
+      interval: "MONTH",
+      features: [{ feature: "calls", unitPrice: parseMoney("0.6") }],
+    });
+    await createCreditPack(deps, {
+      code: "p100",
+      name: "100 credits",
+      credits: parseMoney("100"),
+      price: parseMoney("9.5"),
+    });
+    await createCustomer(deps, { id: "studio" });
+    await subscribe(deps, "studio", "c10");
+    await subscribe(deps, "acme", "b1");
+    const before = deps.publisher.published.length;
+    await purchaseCreditPack(deps, "studio", "p100", "buy-1");
+    await purchaseCreditPack(deps, "studio", "p100", "buy-1"); // a retry: nothing new
+    await topUpBalance(deps, "acme", parseMoney("25"), "top-1");
+    const published = deps.publisher.published.slice(before);
+    expect(summary(published)).toEqual([
+      ["invoice.created", "invoice.created:INV-000003"],
+      ["credits.purchased", "credits.purchased:INV-000003"],
+      ["invoice.created", "invoice.created:INV-000004"],
+      ["balance.topped_up", "balance.topped_up:INV-000004"],
+    ]);
+    expect(published[1]).toEqual({
+      id: "credits.purchased:INV-000003",
+      type: "credits.purchased",
+      version: 1,
+      time: "2026-01-01T00:00:00.000Z",
+      detail: {
+        customerId: "studio",
+        packCode: "p100",
+        credits: "100",
+        price: "9.50",
+        currency: "USD",
+        invoiceId: "INV-000003",
+        idempotencyKey: "buy-1",
+      },
+    });
+    expect(published[3]!.detail).toEqual({
+      customerId: "acme",
+      amount: "25.00",
+      currency: "USD",
+      invoiceId: "INV-000004",
+      idempotencyKey: "top-1",
+    });
   });
 });
