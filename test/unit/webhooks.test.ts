@@ -163,7 +163,7 @@ describe("signatures", () => {
     const body = JSON.stringify({ id: "evt", type: "invoice.paid", data: { x: "é" } });
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = webhookHeaders("evt", timestamp, body, [a, b]);
-    expect(headers["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(new Webhook(a).verify(body, headers)).toEqual(JSON.parse(body));
     expect(new Webhook(b).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(newWebhookSecret()).verify(body, headers)).toThrow(/No matching signature/);
