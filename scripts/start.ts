@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole product on one machine. DynamoDB Local (on disk in BILLING_DATA_DIR, or
  * in memory), the table, the stored test clock, demo data on an empty store, the AI model catalog
- * snapshot, the GraphQL API with GraphiQL on node:http, and the period-close sweeper on an
- * interval. Ctrl-C / SIGTERM stop all of it, DynamoDB Local's Java process included.
+ * snapshot, the GraphQL API with GraphiQL on node:http, the period-close sweeper on an interval,
+ * and webhook delivery in-process. Ctrl-C / SIGTERM stop all of it, DynamoDB Local's Java process included.
  *
  * Each job is a module in scripts/start/; this file is their order. The environment it reads is
  * listed in scripts/start/options.ts, the API key's rules in scripts/start/api-key.ts.
@@ -19,11 +19,18 @@ import { readyBanner, startingLine } from "./start/banner";
 import { loadCatalogSnapshot } from "./start/catalog";
 import { demoCurl } from "./start/demo-curl";
 import { LoggingPublisher } from "./start/logging-publisher";
-import { DEFAULT_PORT, DEFAULT_SWEEP_INTERVAL_MS, optionsFromEnv, type StartOptions } from "./start/options";
+import {
+  DEFAULT_PORT,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_WEBHOOK_INTERVAL_MS,
+  optionsFromEnv,
+  type StartOptions,
+} from "./start/options";
 import { seedIfEmpty } from "./seed";
 import { serveApi } from "./start/serve";
 import { stopOnSignals } from "./start/signals";
 import { checkSweepInterval, startSweeper } from "./start/sweeper";
+import { startLocalWebhooks } from "./start/webhooks";
 
 // The SDK reads this when a client is constructed (none is at import time): silences its Node 20 notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -72,12 +79,21 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
   try {
     const dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
     started.push(() => dynamo.stop());
-    const deps: Deps = {
+    const logged: Deps = {
       ...depsFromConfig({ ...config, endpoint: dynamo.endpoint, busName: undefined }),
       publisher: new LoggingPublisher(log),
     };
-    started.push(() => deps.db.raw.destroy());
-    await ensureTable(deps.db.raw, config.table);
+    started.push(() => logged.db.raw.destroy());
+    await ensureTable(logged.db.raw, config.table);
+    // Every published event is also delivered to the webhook endpoints, in-process.
+    const webhooks = startLocalWebhooks(
+      logged,
+      credentials,
+      options.webhookIntervalMs ?? DEFAULT_WEBHOOK_INTERVAL_MS,
+      log,
+    );
+    started.push(() => webhooks.stop());
+    const deps: Deps = webhooks.deps;
     const seeded = await seedIfEmpty(deps, log);
     await loadCatalogSnapshot(deps, log);
     const api = await serveApi({
@@ -87,6 +103,7 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
       host: options.host ?? "127.0.0.1",
       port: options.port ?? DEFAULT_PORT,
       allowedHosts: options.allowedHosts ?? [],
+      webhooks: webhooks.deps,
     });
     started.push(() => api.close());
     const sweeper = startSweeper(deps, sweepIntervalMs, log);

@@ -1,7 +1,7 @@
 /** What `npm start` prints once everything runs (docs/running-locally.md shows it). */
 import { resolve } from "node:path";
 import { apiKeyNote } from "./api-key";
-import { DEFAULT_SWEEP_INTERVAL_MS, type StartOptions } from "./options";
+import { DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_WEBHOOK_INTERVAL_MS, type StartOptions } from "./options";
 import type { LocalServer } from "../start";
 
 export function startingLine(options: StartOptions): string {
@@ -12,6 +12,7 @@ export function startingLine(options: StartOptions): string {
 export function readyBanner(local: LocalServer, options: StartOptions): string {
   const clock = options.clock === "real" ? "real clock" : "test clock: move it with advanceClock";
   const sweepSeconds = (options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS) / 1000;
+  const webhookSeconds = (options.webhookIntervalMs ?? DEFAULT_WEBHOOK_INTERVAL_MS) / 1000;
   return [
     "",
     `Billing API ready (${clock})`,
@@ -19,6 +20,7 @@ export function readyBanner(local: LocalServer, options: StartOptions): string {
     `  API key:    ${local.apiKey}   (${apiKeyNote(local.apiKeySource, options.dataDir)})`,
     `  DynamoDB:   ${local.dynamoEndpoint}, table ${local.table}`,
     `  Sweeper:    closes due billing periods every ${sweepSeconds} s`,
+    `  Webhooks:   delivered in-process; due retries sent every ${webhookSeconds} s`,
     "",
     `Track one API call for the demo customer (run it twice: the second answer says replayed: true):`,
     "",

@@ -9,11 +9,12 @@
  * | BILLING_ALLOWED_HOSTS     | none                    | extra Host names to answer (comma-separated)           |
  * | BILLING_DATA_DIR          | .data                   | DynamoDB Local's files and the API key; `memory`: none |
  * | BILLING_API_KEY           | stored, else generated  | the bearer key the API accepts (at least 32 bytes)     |
- * | BILLING_SIGNING_SECRET    | derived from the key    | signs customer tokens (at least 32 bytes)              |
+ * | BILLING_SIGNING_SECRET    | derived from the key    | signs customer tokens, seals webhook secrets (32+ B)   |
  * | BILLING_CORS_ORIGINS      | none                    | browser origins allowed, comma-separated               |
  * | BILLING_TABLE             | billing                 | table name                                             |
  * | BILLING_CLOCK             | test                    | `test` (stored test clock, advanceClock) or `real`     |
  * | BILLING_SWEEP_INTERVAL_MS | 10000                   | how often the period-close sweeper runs                |
+ * | BILLING_WEBHOOK_INTERVAL_MS | 1000                  | how often due webhook retries are sent                 |
  */
 import { clockSetting, listSetting, present, type ClockSetting } from "../../functions/config";
 
@@ -35,11 +36,14 @@ export type StartOptions = {
   table?: string;
   clock?: ClockSetting;
   sweepIntervalMs?: number;
+  /** How often due webhook retries are sent (scripts/start/webhooks.ts). Default 1000. */
+  webhookIntervalMs?: number;
   log?: (line: string) => void;
 };
 
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 10_000;
+export const DEFAULT_WEBHOOK_INTERVAL_MS = 1_000;
 
 /** The options `npm start` derives from the environment. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptions {
@@ -61,5 +65,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): StartOptio
     table: env.BILLING_TABLE?.trim() || undefined,
     clock: clockSetting(env.BILLING_CLOCK?.trim() || "test"),
     sweepIntervalMs: integer("BILLING_SWEEP_INTERVAL_MS", DEFAULT_SWEEP_INTERVAL_MS),
+    webhookIntervalMs: integer("BILLING_WEBHOOK_INTERVAL_MS", DEFAULT_WEBHOOK_INTERVAL_MS),
   };
 }

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { Deps } from "../../core/deps";
+import type { WebhookDeps } from "../../core/webhooks/deps";
 import { createBillingYoga } from "../../schema/yoga";
 
 export type ServeOptions = {
@@ -17,14 +18,17 @@ export type ServeOptions = {
   port: number;
   /** Host names to answer besides the loopback ones and `host`. */
   allowedHosts: string[];
+  /** The in-process webhook runner's deps (scripts/start/webhooks.ts). */
+  webhooks?: WebhookDeps;
 };
 
 export type ServedApi = { url: string; port: number; close: () => Promise<void> };
 
 export async function serveApi(options: ServeOptions): Promise<ServedApi> {
-  const { deps, apiKey, signingSecret, corsOrigins, host } = options;
+  const { deps, apiKey, signingSecret, corsOrigins, host, webhooks } = options;
   const yoga = createBillingYoga({
     deps,
+    ...(webhooks ? { webhooks } : {}),
     apiKey,
     signingSecret,
     corsOrigins,

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { startLocal, type LocalServer } from "../../scripts/start";
 import { optionsFromEnv } from "../../scripts/start/options";
 import { allowedHostsFor } from "../../scripts/start/serve";
+import { startReceiver, verified } from "../support/receiver";
 
 const KEY = "start-test-key-0123456789abcdef0123";
 const SECRET = "start-test-signing-secret-0123456789abcdef";
@@ -241,6 +242,7 @@ describe("npm start (startLocal)", () => {
       table: undefined,
       clock: "test",
       sweepIntervalMs: 10_000,
+      webhookIntervalMs: 1_000,
     });
     // Blank secrets are missing, not empty keys.
     expect(optionsFromEnv({ BILLING_API_KEY: " ", BILLING_SIGNING_SECRET: "" })).toMatchObject({
@@ -255,6 +257,7 @@ describe("npm start (startLocal)", () => {
         BILLING_TABLE: "t",
         BILLING_CLOCK: "real",
         BILLING_SWEEP_INTERVAL_MS: "500",
+        BILLING_WEBHOOK_INTERVAL_MS: "200",
         BILLING_ALLOWED_HOSTS: "billing.lan, 192.168.1.5",
         BILLING_SIGNING_SECRET: SECRET,
         BILLING_CORS_ORIGINS: "https://app.example.com, https://admin.example.com",
@@ -266,6 +269,7 @@ describe("npm start (startLocal)", () => {
       table: "t",
       clock: "real",
       sweepIntervalMs: 500,
+      webhookIntervalMs: 200,
       allowedHosts: ["billing.lan", "192.168.1.5"],
       signingSecret: SECRET,
       corsOrigins: ["https://app.example.com", "https://admin.example.com"],
@@ -299,5 +303,36 @@ describe("npm start (startLocal)", () => {
       },
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+  });
+
+  it("delivers webhooks in-process: at once, and retries when the test clock makes them due", SLOW, async () => {
+    const receiver = await startReceiver((n) => ({ status: n === 1 ? 500 : 200 }));
+    try {
+      const server = await start({ apiKey: KEY, signingSecret: SECRET, webhookIntervalMs: 100 });
+      const created = await gql(
+        server,
+        `mutation { createWebhookEndpoint(url: "${receiver.url}", events: ["subscription.created"]) { secret } }`,
+      );
+      const secret = created.body.data.createWebhookEndpoint.secret as string;
+      await gql(server, `mutation { createCustomer(input: { id: "hooked" }) { id } }`);
+      await gql(server, `mutation { subscribe(customerId: "hooked", planCode: "starter-metered") { status } }`);
+      // Waits for the server's own I/O (its attempts, its poller), never to move time.
+      const arrived = async (n: number) => {
+        for (let i = 0; i < 100 && receiver.requests.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+        return receiver.requests.length;
+      };
+      expect(await arrived(1)).toBe(1); // answered 500: due again in 5 s of the test clock
+      const { now } = (await gql(server, "{ now }")).body.data;
+      await gql(server, `mutation { advanceClock(to: "${new Date(Date.parse(now) + 5_000).toISOString()}") }`);
+      expect(await arrived(2)).toBe(2); // the poller sent the retry
+      for (const request of receiver.requests)
+        expect(verified(secret, request)).toMatchObject({
+          type: "subscription.created",
+          data: { customerId: "hooked", planCode: "starter-metered" },
+        });
+      expect(server.lines.join("\n")).toMatch(/webhooks: 1 attempt\(s\), 1 delivered, 0 failed/);
+    } finally {
+      await receiver.close();
+    }
   });
 });
