@@ -1,7 +1,7 @@
 /**
  * The table `npm run bench` prints (docs/performance.md shows one): a header about the machine
  * and the warm-up, then one row per measurement with ops/s, latency percentiles, the ratio to the
- * raw baseline and notes; and the one line `--only catch-up` prints.
+ * raw baseline and notes; and the line `--only catch-up` or `--only webhooks` prints.
  */
 import { clientRows } from "./client";
 import type { LoadResult } from "./lib";
@@ -9,12 +9,17 @@ import { perOp } from "./lib";
 import { CONCURRENCIES } from "./measure/track";
 import { MIX } from "./measure/context";
 import type { CatchUpResult } from "./measure/catch-up";
+import type { WebhooksResult } from "./measure/webhooks";
 import type { Results } from "./results";
 
 export function renderCatchUp(c: CatchUpResult): string {
   return [
     `catch-up of ${c.periods} DAY periods, one customer: sweeper ${c.sweep.periodsPerSec.toFixed(0)} periods/s (${c.sweep.seconds.toFixed(2)} s, ${fmtReq(c.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${c.track.periodsPerSec.toFixed(0)} periods/s (${c.track.seconds.toFixed(2)} s, ${fmtReq(c.track.requestsPerPeriod)} per period)`,
   ].join("\n");
+}
+
+export function renderWebhooks(w: WebhooksResult): string {
+  return `webhooks to a local receiver, ${w.deliveries} deliveries: fan-out + first attempt ${w.publish.perSec.toFixed(0)}/s (${w.publish.seconds.toFixed(2)} s; ${fmtReq(w.publish.requestsPerDelivery)} per delivery); retries by the due pass ${w.retry.perSec.toFixed(0)}/s (${w.retry.seconds.toFixed(2)} s; ${fmtReq(w.retry.requestsPerDelivery)} per delivery)`;
 }
 
 const wcuParts = (b: { puts: number; index: number; wallet: number }) =>
@@ -81,6 +86,15 @@ export function render(r: Results): string {
       "",
       "",
       `sweeper ${f1(r.catchUp.sweep.seconds)} s (${fmtReq(r.catchUp.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${f0(r.catchUp.track.periodsPerSec)} periods/s`,
+    ]);
+  if (r.webhooks)
+    rows.push([
+      `webhooks, ${r.webhooks.deliveries} to a local receiver`,
+      `${f0(r.webhooks.publish.perSec)} deliveries/s`,
+      "",
+      "",
+      "",
+      `fan-out + first attempt, 8 workers x 10 events (${fmtReq(r.webhooks.publish.requestsPerDelivery)} per delivery); retries by the due pass ${f0(r.webhooks.retry.perSec)}/s`,
     ]);
   const cs = r.coldStart;
   for (const [name, s] of Object.entries(cs.bundles as Record<string, { bytes: number; sdkBytes: number }>))

@@ -8,6 +8,7 @@ import type { CostResult } from "./measure/cost";
 import type { EntitlementResult } from "./measure/entitlement";
 import type { SingleTrackResult, TrackResults } from "./measure/track";
 import type { WarmupResult } from "./measure/warmup";
+import type { WebhooksResult } from "./measure/webhooks";
 
 export type Results = {
   machine: { cpus: number; node: string; quick: boolean };
@@ -24,6 +25,7 @@ export type Results = {
   coldStart: ColdStartResult;
   cost: CostResult;
   catchUp: CatchUpResult;
+  webhooks?: WebhooksResult;
   /** The whole run, seconds. */
   totalSeconds?: number;
 };

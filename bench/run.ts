@@ -7,13 +7,14 @@
  * trackUsage / trackUsageBatch / entitlement over HTTP, closeDuePeriods over 10,000 due
  * subscriptions, the Lambda bundles' sizes and cold start, the cost per tracked event, and one
  * customer three years of DAY periods behind caught up (section 8), once through the sweeper and
- * once lazily through a track, in periods per second. Prints one table (bench/render.ts) and
- * writes bench/results.json.
+ * once lazily through a track, in periods per second, and webhook deliveries per second to a
+ * local receiver (section 9). Prints one table (bench/render.ts) and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up]
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks]
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  *     --only catch-up: section 8 alone (no API server), printed as its one line
+ *     --only webhooks: section 9 alone (no API server), printed as its one line
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -31,7 +32,8 @@ import { costPerEvent } from "./measure/cost";
 import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
-import { render, renderCatchUp } from "./render";
+import { measureWebhooks } from "./measure/webhooks";
+import { render, renderCatchUp, renderWebhooks } from "./render";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -47,6 +49,7 @@ const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf
 /** The sections `--only` runs by themselves, each printed as its own line(s). */
 const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "catch-up": async (endpoint) => renderCatchUp(await measureCatchUp(endpoint)),
+  webhooks: async (endpoint) => renderWebhooks(await measureWebhooks(endpoint, QUICK)),
 };
 
 async function main() {
@@ -97,6 +100,7 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
   const coldStart = await measureColdStart(endpoint, SETTINGS); // 6
   const cost = costPerEvent(singleTrack, batch, items); // 7
   const catchUp = await measureCatchUp(endpoint); // 8
+  const webhooks = await measureWebhooks(endpoint, QUICK); // 9
   return {
     machine: { cpus: cpus().length, node: process.version, quick: QUICK },
     clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
@@ -111,6 +115,7 @@ async function benchmark(endpoint: string, onServer: (child: ChildProcess) => vo
     coldStart,
     cost,
     catchUp,
+    webhooks,
   };
 }
 
