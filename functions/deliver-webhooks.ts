@@ -15,9 +15,9 @@
  */
 import { EVENT_SOURCE } from "../core/db/event-bus";
 import type { BillingEvent } from "../core/deps";
-import { attemptDelivery } from "../core/webhooks/attempt";
+import { attemptFannedOut } from "../core/webhooks/attempt";
 import { type WebhookDeps, webhookDeps } from "../core/webhooks/deps";
-import { fanOut } from "../core/webhooks/fan-out";
+import { type FannedOut, fanOut } from "../core/webhooks/fan-out";
 import { deliverDue } from "../core/webhooks/pass";
 import { listEndpoints } from "../core/db/webhook-endpoints";
 import { loadConfig, withSecureParameters } from "./config";
@@ -50,7 +50,7 @@ export async function handler(event: SqsEvent | ScheduledEvent, context?: Lambda
 export async function deliverMessages(deps: WebhookDeps, event: SqsEvent): Promise<SqsBatchResponse> {
   const batchItemFailures: { itemIdentifier: string }[] = [];
   const endpoints = await listEndpoints(deps.db);
-  const deliveries: string[] = [];
+  const deliveries: FannedOut[] = [];
   for (const record of event.Records) {
     try {
       deliveries.push(...(await fanOut(deps, [eventFromBus(record.body)], endpoints)));
@@ -67,11 +67,16 @@ export async function deliverMessages(deps: WebhookDeps, event: SqsEvent): Promi
     }
   }
   const outcomes = await Promise.all(
-    deliveries.map((id) =>
-      attemptDelivery(deps, id).catch((error: unknown) => {
+    deliveries.map((fanned) =>
+      attemptFannedOut(deps, fanned).catch((error: unknown) => {
         // Recorded as due in the table: the scheduled pass sends it.
         console.error(
-          JSON.stringify({ level: "error", msg: "webhook attempt failed", deliveryId: id, error: String(error) }),
+          JSON.stringify({
+            level: "error",
+            msg: "webhook attempt failed",
+            deliveryId: fanned.delivery.id,
+            error: String(error),
+          }),
         );
         return undefined;
       }),

@@ -14,7 +14,7 @@ import { createDb } from "../core/db/client";
 import { ensureTable } from "../core/db/table";
 import { storedTestClock } from "../core/db/test-clock";
 import { type BillingEvent, RecordingPublisher } from "../core/deps";
-import { attemptDelivery } from "../core/webhooks/attempt";
+import { attemptFannedOut } from "../core/webhooks/attempt";
 import { webhookDeps } from "../core/webhooks/deps";
 import { createWebhookEndpoint } from "../core/webhooks/endpoints";
 import { fanOut } from "../core/webhooks/fan-out";
@@ -72,8 +72,7 @@ export async function benchWebhooks(
         while (next < all.length) {
           const batch = all.slice(next, next + BATCH);
           next += BATCH;
-          const ids = await fanOut(deps, batch);
-          await Promise.all(ids.map((id) => attemptDelivery(deps, id)));
+          await Promise.all((await fanOut(deps, batch)).map((f) => attemptFannedOut(deps, f)));
         }
       };
       await Promise.all(Array.from({ length: WORKERS }, worker));

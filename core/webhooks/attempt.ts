@@ -21,6 +21,11 @@ import { signingSecrets } from "./rotate";
 import { afterAttempt, type AttemptResult, healthAfter, succeeded } from "./schedule";
 import { webhookHeaders } from "./signing";
 import type { StoredEndpoint, WebhookDelivery } from "./types";
+import type { FannedOut } from "./fan-out";
+
+/** The first attempt of a fan-out's delivery: from what the fan-out knows when it created it. */
+export const attemptFannedOut = (deps: WebhookDeps, f: FannedOut) =>
+  attemptDelivery(deps, f.delivery.id, f.created ? f : undefined);
 
 /**
  * sent: this call sent an attempt (`delivery` is the state after it); closed: the endpoint is gone
@@ -33,9 +38,16 @@ export type AttemptOutcome =
   | { kind: "idle"; delivery?: WebhookDelivery }
   | { kind: "held" };
 
-/** Attempts the delivery if it is PENDING and due. */
-export async function attemptDelivery(deps: WebhookDeps, deliveryId: string): Promise<AttemptOutcome> {
-  const delivery = await deliveries.getDelivery(deps.db, deliveryId);
+/**
+ * Attempts the delivery if it is PENDING and due. `fresh`: the delivery and its endpoint as the
+ * fan-out just wrote and read them (saves two reads; the claim's condition still guards the state).
+ */
+export async function attemptDelivery(
+  deps: WebhookDeps,
+  deliveryId: string,
+  fresh?: { delivery: WebhookDelivery; endpoint: StoredEndpoint },
+): Promise<AttemptOutcome> {
+  const delivery = fresh?.delivery ?? (await deliveries.getDelivery(deps.db, deliveryId));
   const now = await deps.clock.now();
   if (delivery?.status !== "PENDING" || delivery.nextAttemptAt! > now.toISOString())
     return { kind: "idle", ...(delivery ? { delivery } : {}) };
@@ -44,7 +56,7 @@ export async function attemptDelivery(deps: WebhookDeps, deliveryId: string): Pr
   const claim = { token, until: realNow + deliveries.LEASE_MS, realNow };
   if (!(await deliveries.claimDelivery(deps.db, delivery, claim, now.toISOString()))) return { kind: "held" };
 
-  const endpoint = await endpoints.getEndpoint(deps.db, delivery.endpointId);
+  const endpoint = fresh?.endpoint ?? (await endpoints.getEndpoint(deps.db, delivery.endpointId));
   if (!endpoint?.enabled) {
     const reason = endpoint ? "the endpoint is disabled" : "the endpoint was deleted";
     const closed = await deliveries.closeDelivery(deps.db, delivery, token, reason);

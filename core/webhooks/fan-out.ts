@@ -19,13 +19,19 @@ const subscribes = (endpoint: StoredEndpoint, type: string) =>
   endpoint.enabled && (endpoint.events.includes("*") || endpoint.events.includes(type));
 
 /**
- * Creates the deliveries of `events` (to `endpoints`, or every endpoint, read once) and answers
- * their ids, new or already there, in event order.
+ * A delivery of the fan-out, and its endpoint as read for it. `created`: this call created it, so
+ * both are as stored and its first attempt may start from them without reading them again.
  */
-export async function fanOut(deps: Deps, events: BillingEvent[], endpoints?: StoredEndpoint[]): Promise<string[]> {
+export type FannedOut = { delivery: WebhookDelivery; endpoint: StoredEndpoint; created: boolean };
+
+/**
+ * Creates the deliveries of `events` (to `endpoints`, or every endpoint, read once), in event
+ * order; those already there (the event came again) are answered with `created: false`.
+ */
+export async function fanOut(deps: Deps, events: BillingEvent[], endpoints?: StoredEndpoint[]): Promise<FannedOut[]> {
   const targets = endpoints ?? (events.length ? await listEndpoints(deps.db) : []);
-  const ids: string[] = [];
-  if (!targets.length) return ids;
+  const out: FannedOut[] = [];
+  if (!targets.length) return out;
   const now = (await deps.clock.now()).toISOString();
   for (const event of events) {
     const body = webhookBody(event);
@@ -44,9 +50,9 @@ export async function fanOut(deps: Deps, events: BillingEvent[], endpoints?: Sto
           createdAt: now,
           nextAttemptAt: now,
         };
-        return createDelivery(deps.db, delivery).then(() => delivery.id);
+        return createDelivery(deps.db, delivery).then((created) => ({ delivery, endpoint, created }));
       });
-    ids.push(...(await Promise.all(created)));
+    out.push(...(await Promise.all(created)));
   }
-  return ids;
+  return out;
 }

@@ -8,7 +8,7 @@
  * publishes them again: a crash between a write and its delivery still delivers.
  */
 import type { BillingEvent, Deps, EventPublisher } from "../deps";
-import { attemptDelivery } from "./attempt";
+import { attemptFannedOut } from "./attempt";
 import { type WebhookDeps, webhookDeps } from "./deps";
 import { fanOut } from "./fan-out";
 import { deliverDue, type PassResult } from "./pass";
@@ -35,11 +35,15 @@ export function inProcessWebhooks(
   const publisher: EventPublisher = {
     async publish(events: BillingEvent[]) {
       await inner.publish(events);
-      const ids = await fanOut(deps, events);
-      for (const id of ids) {
-        const attempt = attemptDelivery(deps, id).catch((error: unknown) =>
+      for (const fanned of await fanOut(deps, events)) {
+        const attempt = attemptFannedOut(deps, fanned).catch((error: unknown) =>
           console.error(
-            JSON.stringify({ level: "error", msg: "webhook attempt failed", deliveryId: id, error: String(error) }),
+            JSON.stringify({
+              level: "error",
+              msg: "webhook attempt failed",
+              deliveryId: fanned.delivery.id,
+              error: String(error),
+            }),
           ),
         );
         running.add(attempt);
