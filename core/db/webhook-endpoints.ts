@@ -12,7 +12,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../deps";
 import type { StoredEndpoint, StoredSecret } from "../webhooks/types";
 import type { Db } from "./client";
-import { getItem, int, queryPrefix, type Item } from "./items";
+import { getItem, int, queryAll, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { outboxItem } from "./outbox";
 
@@ -92,9 +92,17 @@ export async function getEndpoint(db: Db, id: string): Promise<StoredEndpoint | 
   return item && toEndpoint(item);
 }
 
-/** Every endpoint, oldest first (ids sort by creation within a second, see endpoints.ts). */
+/**
+ * Every endpoint. Strongly consistent: an event published right after an endpoint was created or
+ * disabled is fanned out by what the endpoint is now.
+ */
 export async function listEndpoints(db: Db): Promise<StoredEndpoint[]> {
-  return (await queryPrefix(db, keys.webhookEndpointPartition(), keys.webhookEndpointPrefix())).map(toEndpoint);
+  const items = await queryAll(db, {
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": keys.webhookEndpointPartition(), ":prefix": keys.webhookEndpointPrefix() },
+    ConsistentRead: true,
+  });
+  return items.map(toEndpoint);
 }
 
 /**
