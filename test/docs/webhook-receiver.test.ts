@@ -17,7 +17,7 @@ let receiver: ChildProcess | undefined;
 let dir: string | undefined;
 afterEach(async () => {
   receiver?.kill();
-  await api?.webhooks!.idle();
+  await api?.webhooks?.idle();
   await api?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
