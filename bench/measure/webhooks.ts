@@ -10,29 +10,29 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDb } from "../core/db/client";
-import { ensureTable } from "../core/db/table";
-import { storedTestClock } from "../core/db/test-clock";
-import { type BillingEvent, RecordingPublisher } from "../core/deps";
-import { attemptFannedOut } from "../core/webhooks/attempt";
-import { webhookDeps } from "../core/webhooks/deps";
-import { createWebhookEndpoint } from "../core/webhooks/endpoints";
-import { fanOut } from "../core/webhooks/fan-out";
-import { deliverDue } from "../core/webhooks/pass";
-import { httpTransport } from "../core/webhooks/transport";
-import { countRequests, emptyCounts, type Counts } from "./lib";
+import { createDb } from "../../core/db/client";
+import { ensureTable } from "../../core/db/table";
+import { storedTestClock } from "../../core/db/test-clock";
+import { type BillingEvent, RecordingPublisher } from "../../core/deps";
+import { attemptFannedOut } from "../../core/webhooks/attempt";
+import { webhookDeps } from "../../core/webhooks/deps";
+import { createWebhookEndpoint } from "../../core/webhooks/endpoints";
+import { fanOut } from "../../core/webhooks/fan-out";
+import { deliverDue } from "../../core/webhooks/pass";
+import { httpTransport } from "../../core/webhooks/transport";
+import { TABLE } from "../harness";
+import { countRequests, emptyCounts, type Counts } from "../lib";
+import { log } from "./context";
 
-type Results = Record<string, any>;
+export type WebhookRun = { seconds: number; perSec: number; requestsPerDelivery: Record<string, number> };
+export type WebhooksResult = { deliveries: number; publish: WebhookRun; retry: WebhookRun };
 
 const BATCH = 10;
 const WORKERS = 8;
 
-export async function benchWebhooks(
-  endpoint: string,
-  options: { quick: boolean; table: string; log: (line: string) => void },
-) {
-  const deliveries = options.quick ? 500 : 2_000;
-  const db = createDb({ table: `${options.table}-webhooks`, endpoint });
+export async function measureWebhooks(endpoint: string, quick: boolean): Promise<WebhooksResult> {
+  const deliveries = quick ? 500 : 2_000;
+  const db = createDb({ table: `${TABLE}-webhooks`, endpoint });
   let counts: Counts = emptyCounts();
   countRequests(db.raw, () => counts);
   await ensureTable(db.raw, db.table);

@@ -31,6 +31,8 @@ export type PricingMode = "AI_MODEL" | "FIXED";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
+export type WebhookDeliveryStatus = "FAILED" | "PENDING" | "SUCCEEDED";
+
 export type CreateCreditPackInput = {
   code: string;
   credits: string | number;
