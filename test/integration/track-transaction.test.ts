@@ -1,0 +1,191 @@
+/**
+ * A steady-state trackUsage is exactly one DynamoDB transaction of two items, the event (the
+ * idempotency record) and the wallet update, and nothing else is read or written but the test
+ * clock. What those items hold is what a track costs in write units, so it is pinned here to the
+ * attribute, for each model: a change to it must be deliberate.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { createTestDeps, T0, type TestDeps } from "../support/db";
+import { createFeature } from "../../core/features";
+import { createPlan } from "../../core/plans";
+import { createCustomer } from "../../core/customers";
+import { subscribe } from "../../core/subscriptions";
+import { units } from "../../core/money";
+import { trackUsage } from "../../core/usage/track";
+
+let deps: TestDeps;
+beforeAll(async () => {
+  deps = await createTestDeps();
+  await createFeature(deps, { code: "calls", name: "Calls", kind: "METERED" });
+  const base = { basePrice: units(10), interval: "MONTH" } as const;
+  await createPlan(deps, {
+    ...base,
+    code: "m",
+    name: "Metered",
+    model: "METERED",
+    features: [{ feature: "calls", included: units(100), overagePrice: units(1), limit: units(1000) }],
+  });
+  await createPlan(deps, {
+    ...base,
+    code: "c",
+    name: "Credits",
+    model: "CREDITS",
+    includedCredits: units(100),
+    features: [{ feature: "calls", creditsPerUnit: units(2) }],
+  });
+  await createPlan(deps, {
+    ...base,
+    code: "b",
+    name: "Balance",
+    model: "BALANCE",
+    blockOnExhaustion: true,
+    features: [{ feature: "calls", unitPrice: units(1) }],
+  });
+  for (const plan of ["m", "c", "b"]) {
+    await createCustomer(deps, { id: `cu-${plan}` });
+    await subscribe(deps, `cu-${plan}`, plan);
+    await trackUsage(deps, { customerId: `cu-${plan}`, feature: "calls", idempotencyKey: "warm-up" });
+  }
+});
+
+type Sent = { command: string; input: Record<string, any> };
+
+/** Every request the SDK sends while `run` runs, as it goes out. */
+async function sent(run: () => Promise<unknown>): Promise<Sent[]> {
+  const seen: Sent[] = [];
+  deps.db.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      seen.push({ command: String(context.commandName), input: structuredClone(args.input) as Record<string, any> });
+      return next(args);
+    },
+    { step: "initialize", name: "sentForTest", override: true },
+  );
+  try {
+    await run();
+  } finally {
+    deps.db.raw.middlewareStack.remove("sentForTest");
+  }
+  return seen;
+}
+
+/** The one transaction of a steady-state track of 3 calls, without table names and the recording order. */
+async function steadyTrack(customerId: string) {
+  const requests = await sent(() =>
+    trackUsage(deps, { customerId, feature: "calls", idempotencyKey: "steady", value: units(3) }),
+  );
+  expect(requests.map((r) => r.command)).toEqual(["GetItemCommand", "TransactWriteItemsCommand"]);
+  expect(requests[0]!.input.Key).toEqual({ pk: "CLOCK", sk: "CLOCK" }); // the test clock, not the wallet
+  const [put, update, ...rest] = requests[1]!.input.TransactItems;
+  expect(rest).toEqual([]);
+  const { TableName: _t1, Item, ...putRest } = put.Put;
+  const { TableName: _t2, ...updateRest } = update.Update;
+  const { gsi2sk, ...item } = Item;
+  expect(gsi2sk).toMatch(new RegExp(`^${T0}#\\d{16}#steady$`));
+  expect(putRest).toEqual({
+    ConditionExpression: "attribute_not_exists(pk)",
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+  });
+  return { item, update: updateRest };
+}
+
+const eventItem = (customerId: string, plan: string, priced: Record<string, bigint>, requestHash: string) => ({
+  pk: `EVENT#${customerId}#3`,
+  sk: "steady",
+  gsi2pk: `EVENTS#${customerId}`,
+  type: "EVENT",
+  idempotencyKey: "steady",
+  customerId,
+  feature: "calls",
+  value: units(3),
+  ...priced,
+  timestamp: T0,
+  periodStart: T0,
+  planCode: plan,
+  requestHash,
+  recordedAt: T0,
+  expiresAt: 1801785600,
+});
+
+const periodValues = (plan: string) => ({ ":active": "ACTIVE", ":plan": plan, ":ps": T0, ":zero": 0n });
+const USAGE_CEILING = `(attribute_not_exists(#usage.#f0) AND :zero <= :g1 OR #usage.#f0 <= :g1)`;
+const PERIOD = "#status = :active AND planCode = :plan AND periodStart = :ps";
+
+describe("a steady-state trackUsage", () => {
+  it("METERED: one transaction, the event and the usage counter under the limit and the ceiling", async () => {
+    const { item, update } = await steadyTrack("cu-m");
+    expect(item).toEqual(eventItem("cu-m", "m", {}, "ntPNMC9naUeKVHv5FxR8gh6uI9BMzEfkVPR75gS9M6s"));
+    expect(update).toEqual({
+      Key: { pk: "CUSTOMER#cu-m", sk: "WALLET" },
+      UpdateExpression: "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1 ADD #version :one",
+      ConditionExpression: `${PERIOD} AND (attribute_not_exists(#usage.#f0) AND :zero <= :g0 OR #usage.#f0 <= :g0) AND ${USAGE_CEILING}`,
+      ExpressionAttributeNames: { "#status": "status", "#usage": "usage", "#f0": "calls", "#version": "version" },
+      ExpressionAttributeValues: {
+        ...periodValues("m"),
+        ":v1": units(3),
+        ":one": 1,
+        ":g0": units(997),
+        ":g1": units(999_999_999_999_999_997n),
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+  });
+
+  it("CREDITS: one transaction, the event and the burn, asserting it depletes nothing", async () => {
+    const { item, update } = await steadyTrack("cu-c");
+    expect(item).toEqual(eventItem("cu-c", "c", { credits: units(6) }, "IcQRBaft8ZKcjtWx43So7OQaY3gHHz3zArnsavJPqHo"));
+    expect(update).toEqual({
+      Key: { pk: "CUSTOMER#cu-c", sk: "WALLET" },
+      UpdateExpression:
+        "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCredits.#f0 = if_not_exists(#featureCredits.#f0, :zero) + :v2 ADD #version :one, credits :negBurn, creditsUsed :burn",
+      ConditionExpression: `${PERIOD} AND credits >= :g0 AND ${USAGE_CEILING} AND (credits <= :zero OR credits > :burn)`,
+      ExpressionAttributeNames: {
+        "#status": "status",
+        "#usage": "usage",
+        "#f0": "calls",
+        "#featureCredits": "featureCredits",
+        "#version": "version",
+      },
+      ExpressionAttributeValues: {
+        ...periodValues("c"),
+        ":v1": units(3),
+        ":v2": units(6),
+        ":one": 1,
+        ":burn": units(6),
+        ":negBurn": -units(6),
+        ":g0": units(6),
+        ":g1": units(999_999_999_999_999_997n),
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+  });
+
+  it("BALANCE: one transaction, the event and the spend, blocking at zero and asserting it depletes nothing", async () => {
+    const { item, update } = await steadyTrack("cu-b");
+    expect(item).toEqual(eventItem("cu-b", "b", { cost: units(3) }, "L8VvxrGSetGo_nygbcEOgchwaY4MnHNH_ApkJHemfXA"));
+    expect(update).toEqual({
+      Key: { pk: "CUSTOMER#cu-b", sk: "WALLET" },
+      UpdateExpression:
+        "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCost.#f0 = if_not_exists(#featureCost.#f0, :zero) + :v2 ADD #version :one, spent :cost, balance :negCost",
+      ConditionExpression: `${PERIOD} AND balance >= :g0 AND ${USAGE_CEILING} AND spent <= :g2 AND (balance < :zero OR balance >= :cost)`,
+      ExpressionAttributeNames: {
+        "#status": "status",
+        "#usage": "usage",
+        "#f0": "calls",
+        "#featureCost": "featureCost",
+        "#version": "version",
+      },
+      ExpressionAttributeValues: {
+        ...periodValues("b"),
+        ":v1": units(3),
+        ":v2": units(3),
+        ":one": 1,
+        ":cost": units(3),
+        ":negCost": -units(3),
+        ":g0": units(3),
+        ":g1": units(999_999_999_999_999_997n),
+        ":g2": units(999_999_999_999_999_997n),
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+  });
+});
