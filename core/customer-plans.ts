@@ -5,7 +5,8 @@
  * it, and keeps seeing it). API keys see every plan.
  */
 import type { Deps } from "./deps";
-import { findPlan, listPlans, type Plan } from "./plans";
+import type { Plan } from "./plans/plan";
+import { findPlan, listPlans } from "./plans";
 import { getWallet } from "./db/wallets";
 
 /** `viewer`: the customer a token speaks for; undefined for an API key. */

@@ -1,16 +1,12 @@
 /**
  * What every core operation is given: the table, the clock and the outgoing event publisher.
- * Built once per process (functions/config.ts for Lambda and the local server, test/support for tests).
+ * Built once per process (functions/deps.ts for Lambda and the local server, test/support for tests).
  */
 import type { Clock } from "./clock";
 import type { Db } from "./db/client";
+import type { BillingEvent, EventPublisher } from "./events/billing-event";
 
-/** A business event for the deployment's EventBridge bus (see core/events.ts). */
-export type BillingEvent = { id: string; type: string; version: 1; time: string; detail: Record<string, unknown> };
-
-export interface EventPublisher {
-  publish(events: BillingEvent[]): Promise<void>;
-}
+export type { BillingEvent, EventPublisher } from "./events/billing-event";
 
 export type Deps = { db: Db; clock: Clock; publisher: EventPublisher };
 

@@ -10,7 +10,7 @@ import { formatDecimal, type Amount } from "./money";
 import { MAX_EVENT_QUANTITY } from "./bounds";
 import { denial, priceUsage, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
-import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans";
+import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans/plan";
 import { findFeature } from "./features";
 import { activeSubscription, type Wallet } from "./wallet";
 import { currentWallet } from "./usage/current";

@@ -21,13 +21,14 @@ import { MAX_PRICE, MAX_SUM } from "./bounds";
 import { minorUnitProblem } from "./currencies";
 import { IdSchema, parseInput } from "./validation";
 import type { Wallet, WalletView } from "./wallet";
-import type { Plan } from "./plans";
+import type { Plan } from "./plans/plan";
 import { currentWallet } from "./usage/current";
 import { customerWallet } from "./usage/views";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { findPurchase, recordPurchase, type Purchase } from "./db/purchases";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "./invoices/invoice";
-import { balanceToppedUp, creditsPurchased, invoiceIssued, publish } from "./events";
+import { balanceToppedUp, creditsPurchased, invoiceIssued } from "./events";
+import { publish } from "./events/publish";
 import { formatDecimal, SCALE } from "./money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });

@@ -7,7 +7,8 @@
  */
 import type { BillingEvent, Deps } from "./deps";
 import { DomainError } from "./errors";
-import { getPlan, type Plan } from "./plans";
+import type { Plan } from "./plans/plan";
+import { getPlan } from "./plans";
 import { addIntervals } from "./periods/arithmetic";
 import {
   activeSubscription,
@@ -24,7 +25,8 @@ import { pricingPlan } from "./usage/load";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
-import { invoiceIssued, publish, subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "./events";
+import { invoiceIssued, subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "./events";
+import { publish } from "./events/publish";
 import { writePeriodChange } from "./db/subscriptions";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";

@@ -29,7 +29,7 @@
  * CORS origins are comma-separated (`https://app.example.com,https://admin.example.com`).
  */
 import { Resource } from "sst";
-import { ssmParameterReader, type SecureParameterReader } from "../core/db/secure-parameters";
+import { ssmParameterReader, type SecureParameterReader } from "../core/aws/ssm-parameters";
 
 export type ClockSetting = "test" | "real";
 

@@ -13,7 +13,7 @@
  * Endpoint secrets are opened with a key derived from the SigningSecret (linked, or read from SSM
  * at cold start); the function needs no API key.
  */
-import { EVENT_SOURCE } from "../core/db/event-bus";
+import { EVENT_SOURCE } from "../core/events/billing-event";
 import type { BillingEvent } from "../core/deps";
 import { attemptFannedOut } from "../core/webhooks/attempt";
 import { type WebhookDeps, webhookDeps } from "../core/webhooks/deps";
@@ -96,7 +96,7 @@ export async function deliverMessages(deps: WebhookDeps, event: SqsEvent): Promi
 
 /**
  * The business event inside an SQS message from the bus rule: EventBridge's envelope with the
- * type as `detail-type` and the detail `{ id, version, ...fields }` (core/db/event-bus.ts).
+ * type as `detail-type` and the detail `{ id, version, ...fields }` (core/aws/event-bridge.ts).
  * EventBridge keeps the event's time to the second.
  */
 export function eventFromBus(body: string): BillingEvent {

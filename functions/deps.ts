@@ -7,7 +7,7 @@ import { realClock } from "../core/clock";
 import { createDb } from "../core/db/client";
 import { storedTestClock } from "../core/db/test-clock";
 import { RecordingPublisher, type Deps } from "../core/deps";
-import { EventBridgePublisher } from "../core/db/event-bus";
+import { EventBridgePublisher } from "../core/aws/event-bridge";
 import type { Config } from "./config";
 
 export function depsFromConfig(config: Config): Deps {

@@ -10,7 +10,7 @@
  * The function reaches the internet (no VPC) and only webhook items of the table
  * (stacks/permissions.ts), and reads the SigningSecret that seals endpoint secrets.
  */
-import { EVENT_SOURCE } from "../core/db/event-bus";
+import { EVENT_SOURCE } from "../core/events/billing-event";
 import { bus } from "./bus";
 import { deliverWebhooksPermissions } from "./permissions";
 import { webhookSecrets } from "./secrets";

@@ -15,18 +15,9 @@ import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { IdSchema, NameSchema, parseInput } from "../validation";
 import * as repo from "../db/api-keys";
+import { ApiKeyScope, type ApiKey } from "./api-key";
 
-export const ApiKeyScope = { ADMIN: "ADMIN", INGEST: "INGEST" } as const;
-export type ApiKeyScope = (typeof ApiKeyScope)[keyof typeof ApiKeyScope];
-
-export type ApiKey = {
-  id: string;
-  name: string;
-  scope: ApiKeyScope;
-  prefix: string;
-  createdAt: string;
-  revokedAt?: string;
-};
+export { ApiKeyScope, type ApiKey } from "./api-key";
 
 export const LIVE_PREFIX = "bk_live_";
 export const TEST_PREFIX = "bk_test_";

@@ -5,7 +5,7 @@
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import type { ApiKey, ApiKeyScope } from "../auth/api-keys";
+import type { ApiKey, ApiKeyScope } from "../auth/api-key";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import { getItem, queryPrefix, type Item } from "./items";

@@ -1,4 +1,4 @@
-import type { CreditPack } from "../credit-packs";
+import type { CreditPack } from "../credit-packs/credit-pack";
 import type { Db } from "./client";
 import { big, getItem, putNew, queryPrefix, type Item } from "./items";
 import { ItemType, keys } from "./keys";
@@ -21,5 +21,5 @@ export async function getCreditPack(db: Db, code: string): Promise<CreditPack | 
 }
 
 export async function listCreditPacks(db: Db): Promise<CreditPack[]> {
-  return (await queryPrefix(db, keys.creditPackPartition(), "PACK#")).map(toPack);
+  return (await queryPrefix(db, keys.creditPackPartition(), keys.creditPackPrefix())).map(toPack);
 }

@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { Customer } from "../customers";
+import type { Customer } from "../customers/customer";
 import { DomainError } from "../errors";
 import { emptyWallet } from "../wallet";
 import type { Db } from "./client";

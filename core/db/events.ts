@@ -15,14 +15,14 @@
 import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { BillingEvent } from "../deps";
+import type { BillingEvent } from "../events/billing-event";
 import type { Guard } from "../models/types";
 import type { UsageEvent } from "../usage/event";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { batchGet, big, getItem, int, type Item } from "./items";
-import { ItemType, keys, TABLE } from "./keys";
-import { outboxItem } from "./outbox";
+import { encodeEventCursor, ItemType, keys, TABLE, type EventCursor, type Key } from "./keys";
+import { outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
 import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
 
@@ -95,7 +95,8 @@ export function toEvent(item: Item): UsageEvent {
 }
 
 export type UsageWriteResult =
-  | { ok: true }
+  /** Written; `outbox`: the item holding the events it announces until they are published. */
+  | { ok: true; outbox?: Key }
   /** Some events' keys were used before: their stored events, by position in the batch. */
   | { ok: false; duplicates: Map<number, UsageEvent> }
   /** The wallet's condition failed: the wallet as it is now. */
@@ -139,7 +140,7 @@ export async function writeUsage(
         ],
       }),
     );
-    return { ok: true };
+    return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = error.CancellationReasons ?? [];
@@ -166,16 +167,14 @@ export async function getEvent(db: Db, customerId: string, idempotencyKey: strin
 type Entry = { cursor: string } & ({ item: Item } | { idempotencyKey: string });
 
 /**
- * A customer's events, newest recorded first, `first` at a time after the `after` cursor
- * (decodeCursor: one of this customer's). A cursor names the customer, the timeline sort key of
- * the entry it points at and, for an event of a page item, its position in the page, so a listing
- * can resume in the middle of a batch.
+ * A customer's events, newest recorded first, `first` at a time after the cursor `from` (one of
+ * this customer's: decodeEventCursor).
  */
 export async function listEvents(
   db: Db,
   customerId: string,
   first: number,
-  from?: Cursor,
+  from?: EventCursor,
 ): Promise<{ events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean }> {
   const index = TABLE.timelineIndex;
   const entries: Entry[] = [];
@@ -199,14 +198,14 @@ export async function listEvents(
       const sk = item[index.sortKey] as string;
       const resumed = from?.position !== undefined && sk === from.sk;
       if (item.type !== ItemType.EVENT_PAGE) {
-        if (!resumed) entries.push({ item, cursor: encodeCursor({ customerId, sk }) });
+        if (!resumed) entries.push({ item, cursor: encodeEventCursor({ customerId, sk }) });
         continue;
       }
       // A page's events, newest (last in the batch) first; after a cursor inside it, those before it.
       const named = item.events as string[];
       const end = resumed ? Math.min(from.position!, named.length) : named.length;
       for (let i = end - 1; i >= 0; i--)
-        entries.push({ idempotencyKey: named[i]!, cursor: encodeCursor({ customerId, sk, position: i }) });
+        entries.push({ idempotencyKey: named[i]!, cursor: encodeEventCursor({ customerId, sk, position: i }) });
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey && entries.length <= first);
@@ -238,35 +237,4 @@ export async function getEvents(
     idempotencyKeys.map((k) => keys.event(customerId, k)),
   );
   return new Map(items.map((item) => [item.idempotencyKey as string, toEvent(item)]));
-}
-
-/** Where a listing resumes: a timeline entry of this customer, and a position inside a page. */
-export type Cursor = { customerId: string; sk: string; position?: number };
-
-/** Opaque to clients: base64url of a JSON array (IDs may hold "/" and "=", so no separator of our own). */
-const encodeCursor = (c: Cursor) =>
-  Buffer.from(
-    JSON.stringify(c.position === undefined ? [c.customerId, c.sk] : [c.customerId, c.sk, c.position]),
-  ).toString("base64url");
-
-/**
- * A cursor this list handed out for `customerId`, or undefined: malformed, made up, or another
- * customer's (a cursor never moves a listing into another customer's timeline; it is refused so
- * a client mixing them up finds out).
- */
-export function decodeCursor(customerId: string, text: string): Cursor | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3) return undefined;
-  const [owner, sk, position] = value as unknown[];
-  if (owner !== customerId || typeof sk !== "string" || !keys.isEventTimelineSortKey(sk)) return undefined;
-  if (position === undefined) return { customerId, sk };
-  // A batch transaction holds at most 98 events: a position beyond that was made up.
-  return Number.isInteger(position) && (position as number) >= 0 && (position as number) < 100
-    ? { customerId, sk, position: position as number }
-    : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Feature } from "../features";
+import type { Feature } from "../features/feature";
 import type { Db } from "./client";
 import { getItem, putNew, queryPrefix, type Item } from "./items";
 import { ItemType, keys } from "./keys";
@@ -20,5 +20,5 @@ export async function getFeature(db: Db, code: string): Promise<Feature | undefi
 }
 
 export async function listFeatures(db: Db): Promise<Feature[]> {
-  return (await queryPrefix(db, keys.featurePartition(), "FEATURE#")).map(toFeature);
+  return (await queryPrefix(db, keys.featurePartition(), keys.featurePrefix())).map(toFeature);
 }

@@ -6,13 +6,13 @@
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import type { BillingEvent } from "../deps";
+import type { BillingEvent } from "../events/billing-event";
 import type { InvoiceReversal, InvoiceStatus } from "../invoices/invoice";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import type { TransactItem } from "./invoices";
-import { keys } from "./keys";
-import { outboxItem } from "./outbox";
+import { keys, type Key } from "./keys";
+import { outboxItem, outboxKeyOf } from "./outbox";
 import { forgetWallet } from "./wallet-cache";
 
 /** What a reversal does to the wallet it was computed on: pools move by these (negative) amounts. */
@@ -22,7 +22,10 @@ export type WalletReversal = {
   add: Partial<Record<"credits" | "purchasedCredits" | "topUps" | "balance", bigint>>;
 };
 
-export type StatusWrite = "written" | "status-changed" | "wallet-changed" | "conflict";
+/** Written, with the outbox item that holds the events until they are published; or why not. */
+export type StatusWrite =
+  | { ok: true; outbox: Key }
+  | { ok: false; reason: "status-changed" | "wallet-changed" | "conflict" };
 
 export async function writeInvoiceStatus(
   db: Db,
@@ -51,13 +54,13 @@ export async function writeInvoiceStatus(
   if (reversal) items.push({ Update: walletReversal(db, reversal) });
   try {
     await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-    return "written";
+    return { ok: true, outbox: outboxKeyOf(events) };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const reasons = error.CancellationReasons ?? [];
-    if (reasons[0]?.Code === "ConditionalCheckFailed") return "status-changed";
-    if (reasons[2]?.Code === "ConditionalCheckFailed") return "wallet-changed";
-    if (reasons.some((r) => r.Code === "TransactionConflict")) return "conflict";
+    if (reasons[0]?.Code === "ConditionalCheckFailed") return { ok: false, reason: "status-changed" };
+    if (reasons[2]?.Code === "ConditionalCheckFailed") return { ok: false, reason: "wallet-changed" };
+    if (reasons.some((r) => r.Code === "TransactionConflict")) return { ok: false, reason: "conflict" };
     throw error;
   } finally {
     if (reversal) forgetWallet(db, reversal.wallet.customerId);

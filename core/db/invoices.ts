@@ -21,7 +21,7 @@
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
-import type { BillingEvent } from "../deps";
+import type { BillingEvent } from "../events/billing-event";
 import { DomainError } from "../errors";
 import {
   invoiceNumber,

@@ -67,10 +67,13 @@ function part(value: string): string {
 export const keys = {
   feature: (code: string): Key => ({ pk: "FEATURES", sk: `FEATURE#${part(code)}` }),
   featurePartition: () => "FEATURES",
+  featurePrefix: () => "FEATURE#",
   plan: (code: string): Key => ({ pk: "PLANS", sk: `PLAN#${part(code)}` }),
   planPartition: () => "PLANS",
+  planPrefix: () => "PLAN#",
   creditPack: (code: string): Key => ({ pk: "CREDIT_PACKS", sk: `PACK#${part(code)}` }),
   creditPackPartition: () => "CREDIT_PACKS",
+  creditPackPrefix: () => "PACK#",
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
   aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
@@ -108,8 +111,6 @@ export const keys = {
     gsi2sk: `${recordedAt}#${order}#${part(idempotencyKey)}`,
   }),
   eventTimelinePartition: (customerId: string) => `EVENTS#${part(customerId)}`,
-  /** A timeline sort key as eventTimeline builds it (and, before `order` existed, without it). */
-  isEventTimelineSortKey: (sk: string) => /^\d{4}-\d\d-\d\dT[\d:.]+Z#(\d{16}#)?[^#]{1,128}$/.test(sk),
 
   purchase: (customerId: string, idempotencyKey: string): Key => ({
     pk: `PURCHASE#${part(customerId)}`,
@@ -204,4 +205,42 @@ export function shardOf(value: string, shards: number): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % shards;
+}
+
+/**
+ * Where a customer's event listing resumes: a timeline entry of this customer (its sort key, as
+ * eventTimeline builds it) and, for an event named by a page item, its position in the page, so a
+ * listing can resume in the middle of a batch.
+ */
+export type EventCursor = { customerId: string; sk: string; position?: number };
+
+/** A timeline sort key as eventTimeline builds it (and, before `order` existed, without it). */
+const isEventTimelineSortKey = (sk: string) => /^\d{4}-\d\d-\d\dT[\d:.]+Z#(\d{16}#)?[^#]{1,128}$/.test(sk);
+
+/** Opaque to clients: base64url of a JSON array (IDs may hold "/" and "=", so no separator of our own). */
+export const encodeEventCursor = (c: EventCursor) =>
+  Buffer.from(
+    JSON.stringify(c.position === undefined ? [c.customerId, c.sk] : [c.customerId, c.sk, c.position]),
+  ).toString("base64url");
+
+/**
+ * A cursor handed out for `customerId`, or undefined: malformed, made up, or another customer's (a
+ * cursor never moves a listing into another customer's timeline; it is refused so a client mixing
+ * them up finds out).
+ */
+export function decodeEventCursor(customerId: string, text: string): EventCursor | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length < 2 || value.length > 3) return undefined;
+  const [owner, sk, position] = value as unknown[];
+  if (owner !== customerId || typeof sk !== "string" || !isEventTimelineSortKey(sk)) return undefined;
+  if (position === undefined) return { customerId, sk };
+  // A batch transaction holds at most 98 events: a position beyond that was made up.
+  return Number.isInteger(position) && (position as number) >= 0 && (position as number) < 100
+    ? { customerId, sk, position: position as number }
+    : undefined;
 }

@@ -5,7 +5,7 @@
  * the sparse work index (gsi1, partition OUTBOX), where the sweeper finds what a crash left.
  */
 import { DeleteCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { BillingEvent } from "../deps";
+import type { BillingEvent } from "../events/billing-event";
 import type { Db } from "./client";
 import { getItem, type Item } from "./items";
 import { ItemType, keys, TABLE, type Key } from "./keys";

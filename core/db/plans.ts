@@ -1,5 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Plan, PlanFeature } from "../plans";
+import type { Plan, PlanFeature } from "../plans/plan";
 import type { Db } from "./client";
 import { big, getItem, int, optionalBig, putNew, queryPrefix, type Item } from "./items";
 import { ItemType, keys } from "./keys";
@@ -60,7 +60,7 @@ export async function getPlanForPricing(db: Db, code: string): Promise<Plan | un
 }
 
 export async function listPlans(db: Db): Promise<Plan[]> {
-  return (await queryPrefix(db, keys.planPartition(), "PLAN#")).map(toPlan);
+  return (await queryPrefix(db, keys.planPartition(), keys.planPrefix())).map(toPlan);
 }
 
 export async function archivePlan(db: Db, code: string): Promise<Plan> {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import type { BillingEvent } from "../deps";
+import type { BillingEvent } from "../events/billing-event";
 import type { StoredEndpoint, StoredSecret } from "../webhooks/types";
 import type { Db } from "./client";
 import { getItem, int, queryAll, type Item } from "./items";

@@ -7,7 +7,7 @@
 import { SCALE } from "../money";
 import { strategyFor } from "../models";
 import type { Ratio } from "../models/types";
-import type { Plan } from "../plans";
+import type { Plan } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import { fractionLine, invoiceLine, type InvoiceLine, type LinePeriod } from "./invoice";
 

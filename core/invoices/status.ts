@@ -11,8 +11,8 @@ import { DomainError } from "../errors";
 import { IdSchema, parseInput } from "../validation";
 import { getInvoice as readInvoice, listInvoices } from "../db/invoices";
 import { writeInvoiceStatus } from "../db/invoice-status";
-import { outboxKeyOf } from "../db/outbox";
-import { invoicePaid, invoiceVoided, publish } from "../events";
+import { invoicePaid, invoiceVoided } from "../events";
+import { publish } from "../events/publish";
 import { currentWallet } from "../usage/current";
 import { backoff, MAX_ATTEMPTS } from "../usage/retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
@@ -72,8 +72,9 @@ async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<In
     const after: Invoice = { ...invoice, status: to, ...(reversal ? { reversal: reversal.record } : {}) };
     const events = [to === "PAID" ? invoicePaid(after, now) : invoiceVoided(after, now)];
     // Written, or retried on a fresh read: the status moved (answered above), or the wallet did.
-    if ((await writeInvoiceStatus(deps.db, invoice, to, events, reversal)) === "written") {
-      await publish(deps, events, outboxKeyOf(events));
+    const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal);
+    if (written.ok) {
+      await publish(deps, events, written.outbox);
       return after;
     }
   }

@@ -3,7 +3,7 @@
  * charge's guards on a wallet, and applying a charge to a wallet in memory.
  */
 import { MAX_SUM, meteredUsageCeiling } from "../bounds";
-import type { ConsumptionModel, Plan, PlanFeature } from "../plans";
+import type { ConsumptionModel, Plan, PlanFeature } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import { balance } from "./balance";
 import { credits } from "./credits";

@@ -6,7 +6,7 @@
  * disagree.
  */
 import type { Amount } from "../money";
-import type { Plan, PlanFeature } from "../plans";
+import type { Plan, PlanFeature } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import type { ModelPrice } from "../catalog/model-price";
 

@@ -19,7 +19,7 @@ import { activeSubscription, type Wallet } from "../wallet";
 import { loadWallet } from "../usage/load";
 import { claimCloseLease, type LeaseChange } from "../db/wallets";
 import { writePeriodChange } from "../db/subscriptions";
-import { publish } from "../events";
+import { publish } from "../events/publish";
 import { planCloses } from "./catch-up";
 
 /** How long a catch-up's lease lives without a write renewing it. */

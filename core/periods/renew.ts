@@ -3,7 +3,7 @@
  * scheduled for this renewal (which starts a fresh anchor), or the end of a subscription that was
  * set to cancel at period end. Purchased credits and top-ups always carry over (see openPeriod).
  */
-import type { Plan } from "../plans";
+import type { Plan } from "../plans/plan";
 import { openPeriod, type Subscription, type Wallet } from "../wallet";
 import { addIntervals } from "./arithmetic";
 

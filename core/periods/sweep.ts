@@ -8,7 +8,7 @@
  * another worker is running (core/periods/close.ts) is skipped: that worker finishes it.
  */
 import type { Deps } from "../deps";
-import { publishOutbox } from "../events";
+import { publishOutbox } from "../events/publish";
 import { listDue } from "../db/due";
 import { closeDue } from "./close";
 import { loadWallet } from "../usage/load";

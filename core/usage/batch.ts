@@ -23,7 +23,7 @@ import type { Charge, Guard } from "../models/types";
 import { evaluateEntitlement } from "../entitlements";
 import { getEvents, writeUsage } from "../db/events";
 import { activeSubscription, type Subscription, type Wallet } from "../wallet";
-import type { Plan } from "../plans";
+import type { Plan } from "../plans/plan";
 import { buildEvent, requestHash, type TrackRequest, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";

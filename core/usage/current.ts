@@ -4,7 +4,7 @@
  * forward in memory instead, showing the period a close would open, and never write.
  */
 import type { Deps } from "../deps";
-import type { Plan } from "../plans";
+import type { Plan } from "../plans/plan";
 import { activeSubscription, type Wallet } from "../wallet";
 import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";

@@ -1,7 +1,7 @@
 /** Loading what a usage operation needs: the wallet, and the plan its subscription prices with. */
 import { DomainError } from "../errors";
 import type { Deps } from "../deps";
-import type { Plan } from "../plans";
+import type { Plan } from "../plans/plan";
 import { IdSchema, parseInput } from "../validation";
 import { getWallet } from "../db/wallets";
 import { getPlanForPricing } from "../db/plans";

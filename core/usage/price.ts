@@ -9,7 +9,7 @@ import { getFeature } from "../features";
 import { formatDecimal, units } from "../money";
 import { priceUsage } from "../models";
 import type { Charge, Usage } from "../models/types";
-import { planFeatureOf, type Plan, type PlanFeature } from "../plans";
+import { planFeatureOf, type Plan, type PlanFeature } from "../plans/plan";
 import { resolveModel } from "../catalog/resolve";
 import type { Subscription } from "../wallet";
 import type { TrackRequest } from "./event";

@@ -11,7 +11,7 @@ import { DomainError } from "../errors";
 import { max, multiply, type Amount } from "../money";
 import { beyondBounds } from "../models";
 import type { Charge } from "../models/types";
-import { planFeatureOf, type Plan } from "../plans";
+import { planFeatureOf, type Plan } from "../plans/plan";
 import { activeSubscription, type Wallet } from "../wallet";
 import { currentWallet } from "./current";
 import { parseTrackRequest, type TrackUsageInput } from "./input";

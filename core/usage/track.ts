@@ -20,13 +20,13 @@ import { writeUsage, getEvent } from "../db/events";
 import type { WalletDelta } from "../db/wallets";
 import { activeSubscription, type Wallet } from "../wallet";
 import type { BillingEvent } from "../deps";
-import { balanceNegative, creditsDepleted, publish } from "../events";
+import { balanceNegative, creditsDepleted } from "../events";
+import { publish } from "../events/publish";
 import { buildEvent, requestHash, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
 import { currentWallet, walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
-import { outboxKeyOf } from "../db/outbox";
 import { backoff, MAX_ATTEMPTS } from "./retry";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
@@ -99,7 +99,7 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     );
     if (result.ok) {
       rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
-      if (announces.length) await publish(deps, announces, outboxKeyOf(announces));
+      if (announces.length) await publish(deps, announces, result.outbox);
       // The payload's numbers: as of this process's last view of the wallet plus this event.
       return { event, replayed: false, entitlement: evaluateEntitlement(after, plan, request.feature, 10n ** 12n) };
     }

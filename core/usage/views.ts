@@ -2,7 +2,8 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { max, multiply, type Amount } from "../money";
-import { decodeCursor, listEvents } from "../db/events";
+import { listEvents } from "../db/events";
+import { decodeEventCursor } from "../db/keys";
 import { currentWallet } from "./current";
 import { walletView, type WalletView } from "../wallet";
 
@@ -42,7 +43,7 @@ export async function featureUsage(deps: Deps, customerId: string): Promise<Feat
 export async function customerEvents(deps: Deps, customerId: string, first: number, after?: string | null) {
   if (!Number.isInteger(first) || first < 1 || first > 100)
     throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");
-  const from = after ? decodeCursor(customerId, after) : undefined;
+  const from = after ? decodeEventCursor(customerId, after) : undefined;
   if (after && !from) throw new DomainError("BAD_USER_INPUT", "after is not a cursor from this customer's list");
   return listEvents(deps.db, customerId, first, from);
 }

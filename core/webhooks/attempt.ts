@@ -12,7 +12,8 @@
  * the 5 days) runs on the deployment clock.
  */
 import { randomBytes } from "node:crypto";
-import { webhookEndpointDisabled, publish } from "../events";
+import { webhookEndpointDisabled } from "../events";
+import { publish } from "../events/publish";
 import { outboxKeyOf } from "../db/outbox";
 import * as deliveries from "../db/webhook-deliveries";
 import * as endpoints from "../db/webhook-endpoints";

@@ -1,73 +1,30 @@
-/**
- * Plans: a base price, a currency, an interval, one consumption model and the features it prices.
- * Plans are immutable once created (prices are never edited: archive and create a new plan), which
- * is also what lets readers cache them forever.
- */
-import * as z from "./zod";
-import { DomainError } from "./errors";
-import type { Deps } from "./deps";
-import { formatDecimal, type Amount } from "./money";
-import { MAX_PRICE } from "./bounds";
-import { CATALOG_CURRENCY, requireWholeMinorUnits } from "./currencies";
-import { CurrencySchema, IdSchema, NameSchema, PriceSchema, QuantitySchema, parseInput } from "./validation";
-import { getFeature, type FeatureKind } from "./features";
-import * as repo from "./db/plans";
+/** Creating, reading and archiving plans (the types and the input schemas: ./plan.ts). */
+import { DomainError } from "../errors";
+import type { Deps } from "../deps";
+import { formatDecimal } from "../money";
+import { CATALOG_CURRENCY, requireWholeMinorUnits } from "../currencies";
+import { IdSchema, parseInput } from "../validation";
+import { getFeature } from "../features";
+import type { FeatureKind } from "../features/feature";
+import * as repo from "../db/plans";
+import {
+  CreatePlanInputSchema,
+  type ConsumptionModel,
+  type CreatePlanInput,
+  type Plan,
+  type PlanFeature,
+  type PlanFeatureInput,
+} from "./plan";
 
-export const ConsumptionModel = { METERED: "METERED", CREDITS: "CREDITS", BALANCE: "BALANCE" } as const;
-export type ConsumptionModel = (typeof ConsumptionModel)[keyof typeof ConsumptionModel];
-export const PricingMode = { FIXED: "FIXED", AI_MODEL: "AI_MODEL" } as const;
-export type PricingMode = (typeof PricingMode)[keyof typeof PricingMode];
-
-export type PlanFeature = {
-  feature: string;
-  kind: FeatureKind;
-  included?: Amount;
-  overagePrice?: Amount;
-  limit?: Amount;
-  creditsPerUnit?: Amount;
-  pricing?: PricingMode;
-  unitPrice?: Amount;
-  marginBps?: number;
-};
-
-export type Plan = {
-  code: string;
-  name: string;
-  model: ConsumptionModel;
-  basePrice: Amount;
-  currency: string;
-  interval: "DAY" | "MONTH" | "YEAR";
-  includedCredits?: Amount;
-  blockOnExhaustion: boolean;
-  features: PlanFeature[];
-  archived: boolean;
-  createdAt: string;
-};
-
-const PlanFeatureInputSchema = z.object({
-  feature: IdSchema,
-  included: z.nullish(QuantitySchema),
-  overagePrice: z.nullish(PriceSchema),
-  limit: z.nullish(QuantitySchema),
-  creditsPerUnit: z.nullish(z.bigint().check(z.gt(0n, "must be greater than zero"), z.lte(MAX_PRICE))),
-  pricing: z.nullish(z.enum(["FIXED", "AI_MODEL"])),
-  unitPrice: z.nullish(PriceSchema),
-  marginBps: z.nullish(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
-});
-
-export const CreatePlanInputSchema = z.object({
-  code: IdSchema,
-  name: NameSchema,
-  model: z.enum(["METERED", "CREDITS", "BALANCE"]),
-  basePrice: PriceSchema,
-  currency: z.nullish(CurrencySchema),
-  interval: z.enum(["DAY", "MONTH", "YEAR"]),
-  includedCredits: z.nullish(QuantitySchema),
-  blockOnExhaustion: z.nullish(z.boolean()),
-  features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
-});
-export type CreatePlanInput = z.infer<typeof CreatePlanInputSchema>;
-type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;
+export {
+  ConsumptionModel,
+  CreatePlanInputSchema,
+  PricingMode,
+  planFeatureOf,
+  type CreatePlanInput,
+  type Plan,
+  type PlanFeature,
+} from "./plan";
 
 /** The fields each model's metered features may carry; anything else on a feature is refused. */
 const FIELDS_BY_MODEL: Record<ConsumptionModel, (keyof PlanFeatureInput)[]> = {
@@ -179,5 +136,3 @@ export async function archivePlan(deps: Deps, code: string): Promise<Plan> {
   await getPlan(deps, code);
   return repo.archivePlan(deps.db, code);
 }
-
-export const planFeatureOf = (plan: Plan, feature: string) => plan.features.find((f) => f.feature === feature);

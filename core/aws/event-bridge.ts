@@ -4,9 +4,8 @@
  * (derived from what it describes) so consumers can drop duplicates.
  */
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { BillingEvent, EventPublisher } from "../deps";
+import { EVENT_SOURCE, type BillingEvent, type EventPublisher } from "../events/billing-event";
 
-export const EVENT_SOURCE = "billing";
 const MAX_PER_REQUEST = 10;
 
 export class EventBridgePublisher implements EventPublisher {

@@ -1,25 +1,18 @@
 /**
- * Customers: a profile and, created with it, an empty wallet that purchases and subscriptions fill.
+ * Customers: a profile (./customer.ts) and, created with it, an empty wallet that purchases and subscriptions fill.
  *
  * Creating is idempotent by id, so a metering service (an INGEST key) can create a customer on
  * first use and simply retry: the same input again returns the stored customer and writes nothing;
  * another input (a different name, email or metadata) under a taken id is ALREADY_EXISTS.
  */
-import * as z from "./zod";
-import { DomainError } from "./errors";
-import type { Deps } from "./deps";
-import { IdSchema, JsonSchema, parseInput } from "./validation";
-import * as repo from "./db/customers";
-import { canonicalJson } from "./canonical-json";
+import { DomainError } from "../errors";
+import type { Deps } from "../deps";
+import { IdSchema, parseInput } from "../validation";
+import * as repo from "../db/customers";
+import { canonicalJson } from "../canonical-json";
+import { CreateCustomerInputSchema, type CreateCustomerInput, type Customer } from "./customer";
 
-export const CreateCustomerInputSchema = z.object({
-  id: IdSchema,
-  name: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
-  email: z.nullish(z.email().check(z.maxLength(254))),
-  metadata: z.nullish(JsonSchema),
-});
-export type CreateCustomerInput = z.infer<typeof CreateCustomerInputSchema>;
-export type Customer = { id: string; name?: string; email?: string; metadata?: unknown; createdAt: string };
+export { CreateCustomerInputSchema, type CreateCustomerInput, type Customer } from "./customer";
 
 export async function createCustomer(deps: Deps, input: CreateCustomerInput): Promise<Customer> {
   const parsed = parseInput(CreateCustomerInputSchema, input);

@@ -1,16 +1,12 @@
 /**
- * Business events for the deployment's EventBridge bus, versioned, with stable `detail-type`s
- * and stable ids (derived from what they describe), so a consumer can drop duplicates: delivery
- * is at least once. Every event is stored in the same transaction as the change it announces (an
- * outbox: on the invoice, or for depletions an outbox item; core/db/outbox.ts) and published after
- * the commit; whatever a crash left unpublished, the sweeper publishes on its next run.
+ * The business events, one constructor each: their `detail-type`s (EventType) and payloads (what
+ * docs/events.md lists). Each id is derived from what it describes, so the same change always
+ * makes the same event (./billing-event.ts); they are published after the commit (./publish.ts).
  */
-import type { BillingEvent, Deps } from "./deps";
-import { formatDecimal, formatMoney } from "./money";
-import type { Invoice } from "./invoices/invoice";
-import type { Subscription } from "./wallet";
-import { listUnpublished, markPublished } from "./db/outbox";
-import type { Key } from "./db/keys";
+import { formatDecimal, formatMoney } from "../money";
+import type { Invoice } from "../invoices/invoice";
+import type { Subscription } from "../wallet";
+import type { BillingEvent } from "./billing-event";
 
 export const EventType = {
   INVOICE_CREATED: "invoice.created",
@@ -199,36 +195,3 @@ export const webhookEndpointDisabled = (
     time,
     { endpointId: endpoint.id, url: endpoint.url, reason, failingSince, disabledAt: time },
   );
-
-const PUBLISH_ATTEMPTS = 3;
-
-/** Publishes after a commit, retrying; the item holding them in the outbox is cleared once they are out. */
-export async function publish(deps: Deps, events: BillingEvent[], outbox?: Key): Promise<boolean> {
-  if (!events.length) return true;
-  for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
-    try {
-      await deps.publisher.publish(events);
-      if (outbox) await markPublished(deps.db, outbox);
-      return true;
-    } catch (error) {
-      if (attempt === PUBLISH_ATTEMPTS) {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "event publishing failed; the sweeper retries it",
-            outbox: outbox?.pk ?? null,
-            error: String(error),
-          }),
-        );
-      }
-    }
-  }
-  return false;
-}
-
-/** What the sweeper runs first: publish the events a crash or a failed publish left in the outbox. */
-export async function publishOutbox(deps: Deps): Promise<number> {
-  let published = 0;
-  for (const { key, events } of await listUnpublished(deps.db)) if (await publish(deps, events, key)) published++;
-  return published;
-}

@@ -1,0 +1,68 @@
+/**
+ * Plans: a base price, a currency, an interval, one consumption model and the features it prices.
+ * Plans are immutable once created (prices are never edited: archive and create a new plan), which
+ * is also what lets readers cache them forever.
+ */
+import * as z from "../zod";
+import type { Amount } from "../money";
+import { MAX_PRICE } from "../bounds";
+import type { FeatureKind } from "../features/feature";
+import { CurrencySchema, IdSchema, NameSchema, PriceSchema, QuantitySchema } from "../validation";
+
+export const ConsumptionModel = { METERED: "METERED", CREDITS: "CREDITS", BALANCE: "BALANCE" } as const;
+export type ConsumptionModel = (typeof ConsumptionModel)[keyof typeof ConsumptionModel];
+export const PricingMode = { FIXED: "FIXED", AI_MODEL: "AI_MODEL" } as const;
+export type PricingMode = (typeof PricingMode)[keyof typeof PricingMode];
+
+export type PlanFeature = {
+  feature: string;
+  kind: FeatureKind;
+  included?: Amount;
+  overagePrice?: Amount;
+  limit?: Amount;
+  creditsPerUnit?: Amount;
+  pricing?: PricingMode;
+  unitPrice?: Amount;
+  marginBps?: number;
+};
+
+export type Plan = {
+  code: string;
+  name: string;
+  model: ConsumptionModel;
+  basePrice: Amount;
+  currency: string;
+  interval: "DAY" | "MONTH" | "YEAR";
+  includedCredits?: Amount;
+  blockOnExhaustion: boolean;
+  features: PlanFeature[];
+  archived: boolean;
+  createdAt: string;
+};
+
+export const PlanFeatureInputSchema = z.object({
+  feature: IdSchema,
+  included: z.nullish(QuantitySchema),
+  overagePrice: z.nullish(PriceSchema),
+  limit: z.nullish(QuantitySchema),
+  creditsPerUnit: z.nullish(z.bigint().check(z.gt(0n, "must be greater than zero"), z.lte(MAX_PRICE))),
+  pricing: z.nullish(z.enum(["FIXED", "AI_MODEL"])),
+  unitPrice: z.nullish(PriceSchema),
+  marginBps: z.nullish(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+});
+export type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;
+
+export const CreatePlanInputSchema = z.object({
+  code: IdSchema,
+  name: NameSchema,
+  model: z.enum(["METERED", "CREDITS", "BALANCE"]),
+  basePrice: PriceSchema,
+  currency: z.nullish(CurrencySchema),
+  interval: z.enum(["DAY", "MONTH", "YEAR"]),
+  includedCredits: z.nullish(QuantitySchema),
+  blockOnExhaustion: z.nullish(z.boolean()),
+  features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
+});
+export type CreatePlanInput = z.infer<typeof CreatePlanInputSchema>;
+
+export const planFeatureOf = (plan: Plan, feature: string) => plan.features.find((f) => f.feature === feature);
