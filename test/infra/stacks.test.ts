@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ANOMALY_METRIC, METRIC_NAMESPACE } from "../../core/catalog/sync-metric";
-import { TABLE } from "../../core/db/keys";
+import { keys, TABLE } from "../../core/db/keys";
 import { tableDefinition } from "../../core/db/table";
 import { build } from "esbuild";
 import { BUNDLE_EXTERNAL, esbuildOptions, FUNCTION_ENTRIES } from "../../scripts/build-functions";
@@ -319,7 +319,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
           ),
           Resource: [TABLE_ARN],
           Condition: {
-            "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AI_MODELS"] },
+            "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [keys.aiModelPartition()] },
             Null: { "dynamodb:LeadingKeys": ["false"] },
           },
         },
@@ -357,8 +357,8 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     });
 
     // What the documents allow, evaluated like IAM (default deny, wildcards, these conditions).
-    const models = { "dynamodb:LeadingKeys": ["AI_MODELS"] };
-    const wallet = { "dynamodb:LeadingKeys": ["CUSTOMER#acme"] };
+    const models = { "dynamodb:LeadingKeys": [keys.aiModelPartition()] };
+    const wallet = { "dynamodb:LeadingKeys": [keys.wallet("acme").pk] };
     for (const name of ["Graphql", "ClosePeriods", "SyncCatalog", "DeliverWebhooks"]) {
       for (const action of ["dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:RestoreTableFromBackup"])
         expect(allows(policy(name), action, TABLE_ARN, models), `${name} ${action}`).toBe(false);
@@ -376,7 +376,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(allows(policy("SyncCatalog"), "dynamodb:PutItem", TABLE_ARN, wallet)).toBe(false);
     expect(
       allows(policy("SyncCatalog"), "dynamodb:BatchWriteItem", TABLE_ARN, {
-        "dynamodb:LeadingKeys": ["AI_MODELS", "CUSTOMER#acme"],
+        "dynamodb:LeadingKeys": [keys.aiModelPartition(), keys.wallet("acme").pk],
       }),
     ).toBe(false);
     expect(allows(policy("SyncCatalog"), "dynamodb:PutItem", TABLE_ARN, {})).toBe(false);
@@ -402,7 +402,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       const document = policyOf(fn);
       const context: Record<string, string[]> =
         fn.name === "SyncCatalog"
-          ? { "dynamodb:LeadingKeys": ["AI_MODELS"] }
+          ? { "dynamodb:LeadingKeys": [keys.aiModelPartition()] }
           : fn.name === "DeliverWebhooks"
             ? WEBHOOK_ITEM
             : {};

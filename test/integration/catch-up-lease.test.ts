@@ -79,7 +79,8 @@ describe("a customer another worker is catching up", () => {
     let reads = 0;
     doc.send = async (command: unknown) => {
       const input = (command as { input?: { Key?: { sk?: string } } }).input;
-      if (command?.constructor?.name === "GetCommand" && input?.Key?.sk === "WALLET" && ++reads === 2) await release();
+      if (command?.constructor?.name === "GetCommand" && input?.Key?.sk === keys.wallet("behind").sk && ++reads === 2)
+        await release();
       return send(command);
     };
     const tracked = await trackUsage(deps, { customerId: "behind", feature: "calls", idempotencyKey: "k1" });
