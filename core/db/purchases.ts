@@ -1,23 +1,12 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { InvoiceDraft } from "../invoices/invoice";
+import type { Purchase } from "../purchases/purchase";
 import { writeWithInvoices, type EventsFor, type Written } from "./invoices";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { forgetWallet } from "./wallet-cache";
-
-export type Purchase = {
-  kind: "CREDIT_PACK" | "TOP_UP";
-  customerId: string;
-  idempotencyKey: string;
-  packCode?: string;
-  credits: bigint;
-  amount: bigint;
-  price: bigint;
-  currency: string;
-  createdAt: string;
-};
 
 /**
  * Records the purchase, adds it to the wallet and writes its invoice, in one transaction. The

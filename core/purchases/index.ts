@@ -13,23 +13,24 @@
  * plan it was checked against, so a plan change racing the purchase cannot slip another model or
  * currency under it, and on the pool staying within core/bounds.ts (LIMIT_REACHED beyond).
  */
-import * as z from "./zod";
-import type { Deps } from "./deps";
-import { DomainError } from "./errors";
-import { getCreditPack } from "./credit-packs";
-import { MAX_PRICE, MAX_SUM } from "./bounds";
-import { minorUnitProblem } from "./currencies";
-import { IdSchema, parseInput } from "./validation";
-import type { Wallet, WalletView } from "./wallet";
-import type { Plan } from "./plans/plan";
-import { currentWallet } from "./usage/current";
-import { customerWallet } from "./usage/views";
-import { backoff, MAX_ATTEMPTS } from "./usage/retry";
-import { findPurchase, recordPurchase, type Purchase } from "./db/purchases";
-import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "./invoices/invoice";
-import { balanceToppedUp, creditsPurchased, invoiceIssued } from "./events";
-import { publish } from "./events/publish";
-import { formatDecimal, SCALE } from "./money";
+import * as z from "../zod";
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { getCreditPack } from "../credit-packs";
+import { MAX_PRICE, MAX_SUM } from "../bounds";
+import { minorUnitProblem } from "../currencies";
+import { IdSchema, parseInput } from "../validation";
+import type { Wallet, WalletView } from "../wallet";
+import type { Plan } from "../plans/plan";
+import { currentWallet } from "../usage/current";
+import { customerWallet } from "../usage/views";
+import { backoff, MAX_ATTEMPTS } from "../usage/retry";
+import { findPurchase, recordPurchase } from "../db/purchases";
+import type { Purchase } from "./purchase";
+import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "../invoices/invoice";
+import { balanceToppedUp, creditsPurchased, invoiceIssued } from "../events";
+import { publish } from "../events/publish";
+import { formatDecimal, SCALE } from "../money";
 
 const PurchaseSchema = z.object({ customerId: IdSchema, idempotencyKey: IdSchema });
 const TopUpSchema = z.extend(PurchaseSchema, {
