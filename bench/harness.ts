@@ -24,6 +24,7 @@ import { subscribe } from "../core/subscriptions";
 import { units } from "../core/money";
 import { addIntervals } from "../core/periods/arithmetic";
 import { emptyWallet, openPeriod } from "../core/wallet";
+import { periodGrant } from "../core/models";
 import { walletItem } from "../core/db/wallets";
 import { countRequests, emptyCounts, type Counts } from "./lib";
 
@@ -246,6 +247,10 @@ export function dueWalletItem(
     periodEnd: addIntervals(start, "DAY", 1).toISOString(),
     cancelAtPeriodEnd: false,
   };
-  const wallet = { ...openPeriod(emptyWallet(id), plan, subscription), version: 1, usage: { api_calls: usage } };
+  const wallet = {
+    ...openPeriod(emptyWallet(id), periodGrant(plan), subscription),
+    version: 1,
+    usage: { api_calls: usage },
+  };
   return marshall({ ...walletItem(wallet), ...keys.due(id, subscription.periodEnd) }, { removeUndefinedValues: true });
 }

@@ -41,7 +41,7 @@ export function evaluateEntitlement(
     allowed: reason === null,
     ...(reason ? { reason } : {}),
     model: plan.model,
-    ...strategy.view(wallet, plan, planFeature),
+    ...strategy.entitlementView(wallet, plan, planFeature),
   };
 }
 

@@ -12,6 +12,7 @@ import { getPlan } from "./plans";
 import { addIntervals } from "./periods/arithmetic";
 import {
   activeSubscription,
+  NO_GRANT,
   openPeriod,
   purchasedCreditsLeft,
   topUpsLeft,
@@ -22,6 +23,7 @@ import { formatDecimal, formatMoney } from "./money";
 import { listInvoices } from "./db/invoices";
 import { currentWallet } from "./usage/current";
 import { pricingPlan } from "./usage/load";
+import { periodGrant } from "./models";
 import { backoff, MAX_ATTEMPTS } from "./usage/retry";
 import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
@@ -91,7 +93,7 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
     await requireCurrencyFree(deps, wallet, plan);
     const sub = firstPeriod(plan, now);
     return {
-      after: openPeriod(wallet, plan, sub),
+      after: openPeriod(wallet, periodGrant(plan), sub),
       invoice: {
         lines: [baseFeeLine(plan, period(sub))],
         currency: plan.currency,
@@ -185,7 +187,7 @@ export async function changePlan(
       baseFeeLine(plan, period(next)),
     ];
     return {
-      after: openPeriod(wallet, plan, next),
+      after: openPeriod(wallet, periodGrant(plan), next),
       invoice: { lines, currency: plan.currency, periodStart: used.start, periodEnd: used.end },
       events: [subscriptionPlanChanged(customerId, sub.planCode, next, "IMMEDIATE")],
     };
@@ -216,7 +218,7 @@ export async function cancelSubscription(
     const { scheduledPlanCode: _dropped, ...rest } = sub;
     const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
     return {
-      after: openPeriod(wallet, { model: "NONE", basePrice: 0n }, ended),
+      after: openPeriod(wallet, NO_GRANT, ended),
       invoice: {
         lines: [
           ...overageLines(wallet, current, { start: sub.periodStart, end: now.toISOString() }),

@@ -88,18 +88,18 @@ export const balanceOverage = (w: Wallet): Amount => max(0n, w.spent - w.allowan
 export const activeSubscription = (w: Wallet): Subscription | undefined =>
   w.subscription?.status === "ACTIVE" ? w.subscription : undefined;
 
+/** What a period grants into the wallet's pools afresh (each model decides: core/models). */
+export type PeriodGrant = { planCredits: Amount; allowance: Amount };
+/** A period that grants nothing: a subscription that ended. */
+export const NO_GRANT: PeriodGrant = { planCredits: 0n, allowance: 0n };
+
 /**
- * The wallet at the start of a period of `plan` (pure). Usage counters restart; plan credits and
- * the allowance are granted afresh (unused ones expire); purchased credits and top-ups left over
- * carry into the new period untouched, whatever the plan or model before.
+ * The wallet at the start of a period that grants `grant` (pure). Usage counters restart; plan
+ * credits and the allowance are granted afresh (unused ones expire); purchased credits and top-ups
+ * left over carry into the new period untouched, whatever the plan or model before.
  */
-export function openPeriod(
-  wallet: Wallet,
-  plan: { model: string; basePrice: Amount; includedCredits?: Amount },
-  subscription: Subscription,
-): Wallet {
-  const planCredits = plan.model === "CREDITS" ? (plan.includedCredits ?? 0n) : 0n;
-  const allowance = plan.model === "BALANCE" ? plan.basePrice : 0n;
+export function openPeriod(wallet: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
+  const { planCredits, allowance } = grant;
   const purchased = purchasedCreditsLeft(wallet);
   // A running period's close bills what the top-ups did not cover (a debt included); a wallet with
   // no running period has nothing billed, so its pool, a debt included, carries as it is.
@@ -127,12 +127,14 @@ export function openPeriod(
  * What the API shows of a wallet, as of the current period: what each pool was granted this period
  * and what is left of it. A field that does not apply to the model of the customer's plan is
  * absent (null on the API), never a misleading zero: credit fields belong to CREDITS plans, money
- * fields to BALANCE plans, and a METERED plan (or no subscription) has neither.
+ * fields to BALANCE plans, and a METERED plan (or no subscription) has neither (each model's
+ * walletView, core/models).
  *
  * Purchased credits and top-ups are the customer's own and never expire, so they carry across plan
  * changes of any model. Outside their model they cannot be spent, but they are still shown while
  * the customer holds any (`purchasedCredits` on a BALANCE plan after a CREDITS one), so nothing
- * paid for is hidden; `credits` and `balance`, what usage can spend now, stay null there.
+ * paid for is hidden (heldPurchases); `credits` and `balance`, what usage can spend now, stay null
+ * there.
  */
 export type WalletView = {
   credits?: Amount;
@@ -147,28 +149,9 @@ export type WalletView = {
   overage?: Amount;
 };
 
-export function walletView(w: Wallet, model: string | undefined): WalletView {
+/** Purchased credits and top-ups the customer holds (or owes), each shown only when not zero. */
+export function heldPurchases(w: Wallet): WalletView {
   const purchased = purchasedCreditsLeft(w);
   const topUps = topUpsLeft(w);
-  if (model === "CREDITS") {
-    return {
-      credits: w.credits,
-      planCredits: planCreditsLeft(w),
-      planCreditsGranted: w.planCredits,
-      purchasedCredits: purchased,
-      ...(topUps !== 0n ? { topUps } : {}),
-    };
-  }
-  if (model === "BALANCE") {
-    return {
-      ...(purchased !== 0n ? { purchasedCredits: purchased } : {}),
-      balance: w.balance,
-      allowance: allowanceLeft(w),
-      allowanceGranted: w.allowance,
-      topUps,
-      spent: w.spent,
-      overage: balanceOverage(w),
-    };
-  }
   return { ...(purchased !== 0n ? { purchasedCredits: purchased } : {}), ...(topUps !== 0n ? { topUps } : {}) };
 }

@@ -8,7 +8,7 @@ export type FeatureKind = (typeof FeatureKind)[keyof typeof FeatureKind];
 export const CreateFeatureInputSchema = z.object({
   code: IdSchema,
   name: NameSchema,
-  kind: z.enum(["BOOLEAN", "METERED"]),
+  kind: z.enum(FeatureKind),
   unit: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))),
 });
 export type CreateFeatureInput = z.infer<typeof CreateFeatureInputSchema>;

@@ -3,12 +3,36 @@
  * margin. The allowance goes first, then top-ups; beyond both it is overage billed at close, unless
  * the plan blocks on exhaustion.
  */
+import { MAX_SUM } from "../bounds";
+import { CATALOG_CURRENCY } from "../currencies";
+import { DomainError } from "../errors";
 import { multiply, SCALE } from "../money";
-import { allowanceLeft, balanceOverage } from "../wallet";
+import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import type { AiPricing, ConsumptionStrategy } from "./types";
 
+const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
+
 export const balance: ConsumptionStrategy = {
+  model: "BALANCE",
+
+  planOptions: ["blockOnExhaustion"],
+  planTerms: () => ({}),
+  featureFields: ["pricing", "unitPrice", "marginBps"],
+  validateFeature(f, { kind, at, currency }) {
+    const pricing = f.pricing ?? "FIXED";
+    if (pricing === "FIXED") {
+      if (f.unitPrice == null) throw bad(`${at}.unitPrice is required for FIXED pricing`);
+      if (f.marginBps != null) throw bad(`${at}.marginBps applies to AI_MODEL pricing only`);
+      return { feature: f.feature, kind, pricing, unitPrice: f.unitPrice };
+    }
+    if (f.unitPrice != null) throw bad(`${at}.unitPrice does not apply to AI_MODEL pricing (it takes marginBps)`);
+    // Catalog prices are USD; without exchange rates they cannot bill another currency.
+    if (currency !== CATALOG_CURRENCY)
+      throw bad(`${at}.pricing AI_MODEL needs a plan in ${CATALOG_CURRENCY}, the AI model catalog's currency`);
+    return { feature: f.feature, kind, pricing, marginBps: f.marginBps ?? 0 };
+  },
+
   price(plan, feature, usage) {
     let cost: bigint;
     let ai: AiPricing | undefined;
@@ -30,14 +54,37 @@ export const balance: ConsumptionStrategy = {
     const guards = plan.blockOnExhaustion ? [{ kind: "balance" as const, atLeast }] : [];
     return { feature: feature.feature, quantity: usage.quantity, cost, ...(ai ? { ai } : {}), guards };
   },
-  view(wallet, _plan, feature) {
+  usageCeiling: () => MAX_SUM,
+  addedCost: (_wallet, _feature, charge) => charge.cost,
+  crossings: (before, after) =>
+    before.balance >= 0n && after.balance < 0n ? [{ kind: "BALANCE_NEGATIVE", balance: after.balance }] : [],
+
+  entitlementView(wallet, _plan, feature) {
     return { used: wallet.usage[feature.feature] ?? 0n, balance: wallet.balance };
   },
+  usageView: (wallet, f) => ({
+    feature: f.feature,
+    used: wallet.usage[f.feature] ?? 0n,
+    cost: wallet.featureCost[f.feature] ?? 0n,
+  }),
+  walletView: (wallet) => ({
+    ...heldPurchases(wallet),
+    balance: wallet.balance,
+    allowance: allowanceLeft(wallet),
+    allowanceGranted: wallet.allowance,
+    topUps: topUpsLeft(wallet),
+    spent: wallet.spent,
+    overage: balanceOverage(wallet),
+  }),
+
+  grant: (plan) => ({ planCredits: 0n, allowance: plan.basePrice }),
+  /** Allowance left / allowance granted this period (top-ups are not the plan's grant). */
+  grantLeft: (wallet) => (wallet.allowance > 0n ? { num: allowanceLeft(wallet), den: wallet.allowance } : undefined),
   /** Spend beyond the allowance and the top-ups, as one line. */
   overage(wallet) {
     const over = balanceOverage(wallet);
     return over > 0n ? [{ description: "Usage beyond the balance", quantity: SCALE, unitPrice: over }] : [];
   },
-  /** Allowance left / allowance granted this period (top-ups are not the plan's grant). */
-  grantLeft: (wallet) => (wallet.allowance > 0n ? { num: allowanceLeft(wallet), den: wallet.allowance } : undefined),
+
+  sells: ["TOP_UP"],
 };

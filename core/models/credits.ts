@@ -1,10 +1,23 @@
 /** CREDITS: each unit burns `creditsPerUnit`; plan credits go first, then purchased ones; empty blocks. */
+import { MAX_SUM } from "../bounds";
+import { DomainError } from "../errors";
 import { multiply } from "../money";
-import { planCreditsLeft } from "../wallet";
-import type { ConsumptionStrategy } from "./types";
+import { heldPurchases, planCreditsLeft, purchasedCreditsLeft } from "../wallet";
 import { topUpDebt } from "./debt";
+import type { ConsumptionStrategy } from "./types";
 
 export const credits: ConsumptionStrategy = {
+  model: "CREDITS",
+
+  planOptions: ["includedCredits"],
+  planTerms: (input) => ({ includedCredits: input.includedCredits ?? 0n }),
+  featureFields: ["creditsPerUnit"],
+  validateFeature(f, { kind, at }) {
+    if (f.creditsPerUnit == null)
+      throw new DomainError("BAD_USER_INPUT", `${at}.creditsPerUnit is required on CREDITS plans`);
+    return { feature: f.feature, kind, creditsPerUnit: f.creditsPerUnit };
+  },
+
   price(_plan, feature, usage) {
     const burn = multiply(usage.quantity, feature.creditsPerUnit ?? 0n);
     return {
@@ -14,12 +27,33 @@ export const credits: ConsumptionStrategy = {
       guards: [{ kind: "credits", atLeast: burn }],
     };
   },
-  view(wallet, _plan, feature) {
+  usageCeiling: () => MAX_SUM,
+  /** Credits are not money: a credit-priced usage adds nothing to the bill. */
+  addedCost: () => undefined,
+  crossings: (before, after) => (before.credits > 0n && after.credits <= 0n ? [{ kind: "CREDITS_DEPLETED" }] : []),
+
+  entitlementView(wallet, _plan, feature) {
     return { used: wallet.usage[feature.feature] ?? 0n, credits: wallet.credits };
   },
-  /** Credits are prepaid and usage blocks when they run out: nothing is owed at close but a debt in money. */
-  overage: (wallet) => topUpDebt(wallet),
+  usageView: (wallet, f) => ({
+    feature: f.feature,
+    used: wallet.usage[f.feature] ?? 0n,
+    credits: wallet.featureCredits[f.feature] ?? 0n,
+  }),
+  walletView: (wallet) => ({
+    ...heldPurchases(wallet),
+    credits: wallet.credits,
+    planCredits: planCreditsLeft(wallet),
+    planCreditsGranted: wallet.planCredits,
+    purchasedCredits: purchasedCreditsLeft(wallet),
+  }),
+
+  grant: (plan) => ({ planCredits: plan.includedCredits ?? 0n, allowance: 0n }),
   /** Plan credits left / plan credits granted this period (purchased credits are not the plan's grant). */
   grantLeft: (wallet) =>
     wallet.planCredits > 0n ? { num: planCreditsLeft(wallet), den: wallet.planCredits } : undefined,
+  /** Credits are prepaid and usage blocks when they run out: nothing is owed at close but a debt in money. */
+  overage: (wallet) => topUpDebt(wallet),
+
+  sells: ["CREDIT_PACK"],
 };

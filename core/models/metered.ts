@@ -1,9 +1,40 @@
 /** METERED: usage adds to the period's counter; overage is billed at close; a hard `limit` blocks. */
-import { max, min } from "../money";
-import type { ConsumptionStrategy, Ratio } from "./types";
+import { meteredUsageCeiling } from "../bounds";
+import { DomainError } from "../errors";
+import { formatDecimal, max, min, multiply, type Amount } from "../money";
+import type { PlanFeature } from "../plans/plan";
+import { heldPurchases, NO_GRANT, type Wallet } from "../wallet";
 import { topUpDebt } from "./debt";
+import type { ConsumptionStrategy, Ratio } from "./types";
+
+const usedOf = (wallet: Wallet, feature: string): Amount => wallet.usage[feature] ?? 0n;
+const overOf = (feature: PlanFeature, used: Amount): Amount => max(0n, used - (feature.included ?? 0n));
+/** What units beyond the included ones cost: one price per unit, before the invoice's rounding. */
+const overageCost = (feature: PlanFeature, over: Amount): Amount => multiply(over, feature.overagePrice ?? 0n);
+const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
 
 export const metered: ConsumptionStrategy = {
+  model: "METERED",
+
+  planOptions: [],
+  planTerms: () => ({}),
+  featureFields: ["included", "overagePrice", "limit"],
+  validateFeature(f, { kind, at }) {
+    if (f.overagePrice == null) throw bad(`${at}.overagePrice is required on METERED plans`);
+    const included = f.included ?? 0n;
+    // A limit refuses usage beyond it: 0 would refuse everything, below included would hide units sold.
+    if (f.limit != null && f.limit <= 0n) throw bad(`${at}.limit must be greater than zero`);
+    if (f.limit != null && f.limit < included)
+      throw bad(`${at}.limit must not be below ${at}.included (${formatDecimal(included)})`);
+    return {
+      feature: f.feature,
+      kind,
+      included,
+      overagePrice: f.overagePrice,
+      ...(f.limit != null ? { limit: f.limit } : {}),
+    };
+  },
+
   price(_plan, feature, usage) {
     const guards =
       feature.limit === undefined
@@ -11,37 +42,53 @@ export const metered: ConsumptionStrategy = {
         : [{ kind: "limit" as const, feature: feature.feature, atMost: feature.limit - usage.quantity }];
     return { feature: feature.feature, quantity: usage.quantity, guards };
   },
-  view(wallet, _plan, feature) {
-    const used = wallet.usage[feature.feature] ?? 0n;
+  /** The overage of a feature's usage must itself stay within MAX_SUM. */
+  usageCeiling: (feature) => meteredUsageCeiling(feature.included ?? 0n, feature.overagePrice ?? 0n),
+  /** The overage this usage adds: the part of it beyond what is left of `included`, at the overage price. */
+  addedCost(wallet, feature, charge) {
+    const used = usedOf(wallet, charge.feature);
+    const over = overOf(feature, used + charge.quantity) - overOf(feature, used);
+    return over > 0n ? overageCost(feature, over) : undefined;
+  },
+  crossings: () => [],
+
+  entitlementView(wallet, _plan, feature) {
+    const used = usedOf(wallet, feature.feature);
     const included = feature.included ?? 0n;
     return { used, included, remaining: max(0n, included - used) };
   },
-  overage(wallet, plan) {
-    const usage = plan.features
-      .filter((f) => f.kind === "METERED")
-      .map((f) => ({
-        feature: f.feature,
-        over: max(0n, (wallet.usage[f.feature] ?? 0n) - (f.included ?? 0n)),
-        unitPrice: f.overagePrice ?? 0n,
-      }))
-      .filter((o) => o.over > 0n)
-      .map((o) => ({
-        description: `${o.feature} beyond the included units`,
-        feature: o.feature,
-        quantity: o.over,
-        unitPrice: o.unitPrice,
-      }));
-    return [...usage, ...topUpDebt(wallet)];
+  usageView(wallet, f) {
+    const used = usedOf(wallet, f.feature);
+    const overage = overOf(f, used);
+    return { feature: f.feature, used, included: f.included ?? 0n, overage, cost: overageCost(f, overage) };
   },
+  walletView: (wallet) => heldPurchases(wallet),
+
+  grant: () => NO_GRANT,
   /** The smallest 1 - used/included over the features that include units, clamped to 0..1. */
   grantLeft(wallet, plan) {
     let least: Ratio | undefined;
     for (const f of plan.features) {
       const included = f.kind === "METERED" ? (f.included ?? 0n) : 0n;
       if (included <= 0n) continue;
-      const left = { num: min(included, max(0n, included - (wallet.usage[f.feature] ?? 0n))), den: included };
+      const left = { num: min(included, max(0n, included - usedOf(wallet, f.feature))), den: included };
       if (!least || left.num * least.den < least.num * left.den) least = left;
     }
     return least;
   },
+  overage(wallet, plan) {
+    const usage = plan.features
+      .filter((f) => f.kind === "METERED")
+      .map((f) => ({ f, over: overOf(f, usedOf(wallet, f.feature)) }))
+      .filter(({ over }) => over > 0n)
+      .map(({ f, over }) => ({
+        description: `${f.feature} beyond the included units`,
+        feature: f.feature,
+        quantity: over,
+        unitPrice: f.overagePrice ?? 0n,
+      }));
+    return [...usage, ...topUpDebt(wallet)];
+  },
+
+  sells: [],
 };

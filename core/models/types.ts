@@ -3,11 +3,14 @@
  * adds to usage, credits and spend, and the guards the wallet must satisfy to accept it. Guards are
  * the single source of truth for refusals: the entitlement check evaluates them on a wallet in
  * memory, and the write turns them into DynamoDB conditions, so the check and the write cannot
- * disagree.
+ * disagree. Everything else that differs between the models is a member of ConsumptionStrategy,
+ * so no code outside core/models asks which model a plan has.
  */
 import type { Amount } from "../money";
-import type { Plan, PlanFeature } from "../plans/plan";
-import type { Wallet } from "../wallet";
+import type { ConsumptionModel, CreatePlanInput, Plan, PlanFeature, PlanFeatureInput } from "../plans/plan";
+import type { FeatureKind } from "../features/feature";
+import type { PurchaseKind } from "../purchases/purchase";
+import type { PeriodGrant, Wallet, WalletView } from "../wallet";
 import type { ModelPrice } from "../catalog/model-price";
 
 export type TokenCounts = { input: bigint; output: bigint; cacheRead: bigint; cacheWrite: bigint };
@@ -53,8 +56,18 @@ export const DenyReason = {
 } as const;
 export type DenyReason = (typeof DenyReason)[keyof typeof DenyReason];
 
-/** What a customer sees of one metered feature; which fields are set depends on the model. */
+/** What an entitlement check shows of one metered feature; which fields are set depends on the model. */
 export type FeatureView = { used: Amount; included?: Amount; remaining?: Amount; credits?: Amount; balance?: Amount };
+
+/** A metered feature's usage this period (`customer.usage`); which fields are set depends on the model. */
+export type FeatureUsage = {
+  feature: string;
+  used: Amount;
+  included?: Amount;
+  overage?: Amount;
+  cost?: Amount;
+  credits?: Amount;
+};
 
 /** What a closed period owes beyond its base fee: quantity x exact unit price, rounded on the invoice. */
 export type OverageCharge = { description: string; feature?: string; quantity: Amount; unitPrice: Amount };
@@ -62,14 +75,53 @@ export type OverageCharge = { description: string; feature?: string; quantity: A
 /** An exact fraction num / den, 0 <= num <= den, den > 0. */
 export type Ratio = { num: bigint; den: bigint };
 
+/** A line a usage write crossed, announced as an event in the same transaction (core/usage/track.ts). */
+export type Crossing = { kind: "CREDITS_DEPLETED" } | { kind: "BALANCE_NEGATIVE"; balance: Amount };
+
+/** Plan-level inputs that belong to one model. */
+export type PlanOption = "includedCredits" | "blockOnExhaustion";
+/** The pricing fields of a plan feature's input. */
+export type PlanFeatureField = Exclude<keyof PlanFeatureInput, "feature">;
+
 export interface ConsumptionStrategy {
+  readonly model: ConsumptionModel;
+
+  // ---- the plan
+  /** The plan-level inputs only this model takes (a plan of another model refuses them). */
+  readonly planOptions: readonly PlanOption[];
+  /** This model's own terms of a new plan, defaults filled in. */
+  planTerms(input: CreatePlanInput): Pick<Plan, "includedCredits">;
+  /** The pricing fields this model's metered features take (anything else is refused). */
+  readonly featureFields: readonly PlanFeatureField[];
+  /** A metered plan feature from its input, checked (BAD_USER_INPUT); `at` is its path in the input. */
+  validateFeature(input: PlanFeatureInput, on: { kind: FeatureKind; at: string; currency: string }): PlanFeature;
+
+  // ---- a usage
   price(plan: Plan, feature: PlanFeature, usage: Usage): Charge;
-  view(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;
-  /** The period's overage at close. */
-  overage(wallet: Wallet, plan: Plan): OverageCharge[];
+  /** The most one feature's usage may reach in a period (core/bounds.ts). */
+  usageCeiling(feature: PlanFeature): Amount;
+  /** The money `charge` would add to the customer's bill (what `quote` answers), if any. */
+  addedCost(wallet: Wallet, feature: PlanFeature, charge: Charge): Amount | undefined;
+  /** What a usage write taking the wallet from `before` to `after` crossed. */
+  crossings(before: Wallet, after: Wallet): Crossing[];
+
+  // ---- what the customer sees
+  entitlementView(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;
+  usageView(wallet: Wallet, feature: PlanFeature): FeatureUsage;
+  walletView(wallet: Wallet): WalletView;
+
+  // ---- periods
+  /** What each period of the plan grants into the wallet's pools (core/wallet.ts openPeriod). */
+  grant(plan: Plan): PeriodGrant;
   /**
    * The part of what the period granted that is still unused, as an exact fraction; undefined when
    * the plan grants nothing (then a proration credit goes by time alone).
    */
   grantLeft(wallet: Wallet, plan: Plan): Ratio | undefined;
+  /** The period's overage at close. */
+  overage(wallet: Wallet, plan: Plan): OverageCharge[];
+
+  // ---- purchases
+  /** The purchases this model's usage can spend: only those are sold to a customer on it. */
+  readonly sells: readonly PurchaseKind[];
 }

@@ -4,7 +4,8 @@
  * set to cancel at period end. Purchased credits and top-ups always carry over (see openPeriod).
  */
 import type { Plan } from "../plans/plan";
-import { openPeriod, type Subscription, type Wallet } from "../wallet";
+import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { periodGrant } from "../models";
 import { addIntervals } from "./arithmetic";
 
 export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
@@ -35,9 +36,9 @@ export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefin
   const sub = wallet.subscription!;
   if (!nextPlan || sub.cancelAtPeriodEnd) {
     const ended: Subscription = { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, scheduledPlanCode: undefined };
-    return openPeriod(wallet, { model: "NONE", basePrice: 0n }, clean(ended));
+    return openPeriod(wallet, NO_GRANT, clean(ended));
   }
-  return openPeriod(wallet, nextPlan, clean(renewedSubscription(sub, plan, nextPlan)));
+  return openPeriod(wallet, periodGrant(nextPlan), clean(renewedSubscription(sub, plan, nextPlan)));
 }
 
 function clean(sub: Subscription): Subscription {

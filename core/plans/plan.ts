@@ -55,7 +55,7 @@ export type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;
 export const CreatePlanInputSchema = z.object({
   code: IdSchema,
   name: NameSchema,
-  model: z.enum(["METERED", "CREDITS", "BALANCE"]),
+  model: z.enum(ConsumptionModel),
   basePrice: PriceSchema,
   currency: z.nullish(CurrencySchema),
   interval: z.enum(["DAY", "MONTH", "YEAR"]),

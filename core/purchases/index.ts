@@ -22,6 +22,7 @@ import { minorUnitProblem } from "../currencies";
 import { IdSchema, parseInput } from "../validation";
 import type { Wallet, WalletView } from "../wallet";
 import type { Plan } from "../plans/plan";
+import { modelsSelling, strategyFor } from "../models";
 import { currentWallet } from "../usage/current";
 import { customerWallet } from "../usage/views";
 import { backoff, MAX_ATTEMPTS } from "../usage/retry";
@@ -147,18 +148,15 @@ function refusal(
   added: bigint,
   currencyProblem: (plan: Plan) => string | undefined,
 ): DomainError | undefined {
-  const [what, model, spends] =
-    p.kind === "CREDIT_PACK" ? ["credit packs", "CREDITS", "credits"] : ["top-ups", "BALANCE", "a balance"];
+  const [what, spends] = p.kind === "CREDIT_PACK" ? ["credit packs", "credits"] : ["top-ups", "a balance"];
+  const sellers = `${what} can only be bought on a ${modelsSelling(p.kind).join(" or ")} plan`;
   if (!plan) {
-    return new DomainError(
-      "NO_SUBSCRIPTION",
-      `customer "${p.customerId}" has no active subscription; ${what} can only be bought on a ${model} plan`,
-    );
+    return new DomainError("NO_SUBSCRIPTION", `customer "${p.customerId}" has no active subscription; ${sellers}`);
   }
-  if (plan.model !== model) {
+  if (!strategyFor(plan.model).sells.includes(p.kind)) {
     return new DomainError(
       "BAD_USER_INPUT",
-      `customer "${p.customerId}" is on the ${plan.model} plan "${plan.code}", which cannot spend ${spends}; ${what} can only be bought on a ${model} plan`,
+      `customer "${p.customerId}" is on the ${plan.model} plan "${plan.code}", which cannot spend ${spends}; ${sellers}`,
     );
   }
   const problem = currencyProblem(plan);

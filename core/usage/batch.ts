@@ -16,10 +16,8 @@
  * entitlements are as of that view plus the batch's own events.
  */
 import type { Deps } from "../deps";
-import { min } from "../money";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, denial } from "../models";
-import type { Charge, Guard } from "../models/types";
+import { applyCharge, combinedGuards, denial, type Charge } from "../models";
 import { evaluateEntitlement } from "../entitlements";
 import { getEvents, writeUsage } from "../db/events";
 import { activeSubscription, type Subscription, type Wallet } from "../wallet";
@@ -195,46 +193,6 @@ async function priceGroup(
     accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
   }
   return { current, sub, accepted, refused, replays };
-}
-
-/**
- * The guards of several charges as one condition on the wallet before all of them: the sums
- * must fit. Equivalent to checking each in turn, because every charge only ever consumes.
- */
-function combinedGuards(charges: Charge[]): Guard[] {
-  let credits: bigint | undefined;
-  let balance: bigint | undefined;
-  let spentCeiling: bigint | undefined;
-  let cost = 0n;
-  const limits = new Map<string, bigint>();
-  const quantity = new Map<string, bigint>();
-  for (const c of charges) {
-    quantity.set(c.feature, (quantity.get(c.feature) ?? 0n) + c.quantity);
-    cost += c.cost ?? 0n;
-    for (const g of c.guards) {
-      if (g.kind === "credits") credits = (credits ?? 0n) + g.atLeast;
-      else if (g.kind === "balance") balance = (balance ?? 0n) + g.atLeast;
-      else if (g.kind === "spent") {
-        const ceiling = g.atMost + (c.cost ?? 0n);
-        spentCeiling = min(ceiling, spentCeiling ?? ceiling);
-      } else {
-        const limit = g.atMost + c.quantity;
-        limits.set(g.feature, min(limit, limits.get(g.feature) ?? limit));
-      }
-    }
-  }
-  return [
-    ...(credits !== undefined ? [{ kind: "credits" as const, atLeast: credits }] : []),
-    ...(balance !== undefined ? [{ kind: "balance" as const, atLeast: balance }] : []),
-    ...(spentCeiling !== undefined
-      ? [{ kind: "spent" as const, atMost: spentCeiling - cost, ceiling: true as const }]
-      : []),
-    ...[...limits].map(([feature, limit]) => ({
-      kind: "limit" as const,
-      feature,
-      atMost: limit - (quantity.get(feature) ?? 0n),
-    })),
-  ];
 }
 
 function failure(error: unknown): BatchResult {

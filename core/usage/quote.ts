@@ -8,11 +8,10 @@
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { max, multiply, type Amount } from "../money";
-import { beyondBounds } from "../models";
-import type { Charge } from "../models/types";
-import { planFeatureOf, type Plan } from "../plans/plan";
-import { activeSubscription, type Wallet } from "../wallet";
+import type { Amount } from "../money";
+import { beyondBounds, strategyFor } from "../models";
+import { planFeatureOf } from "../plans/plan";
+import { activeSubscription } from "../wallet";
 import { currentWallet } from "./current";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
@@ -29,18 +28,9 @@ export async function quote(deps: Deps, input: TrackUsageInput): Promise<Quote> 
   const { charge } = await priceRequest(deps, plan, request, sub, now);
   if (beyondBounds(wallet, charge))
     throw new DomainError("LIMIT_REACHED", refusalMessage("LIMIT_REACHED", request.feature, true));
-  const cost = charge.cost ?? (plan.model === "METERED" ? meteredOverage(wallet, plan, charge) : undefined);
+  const cost = strategyFor(plan.model).addedCost(wallet, planFeatureOf(plan, charge.feature)!, charge);
   return {
     ...(cost !== undefined ? { cost } : {}),
     ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
   };
-}
-
-/** The overage this usage adds: the part of it beyond what is left of `included`, at the overage price. */
-function meteredOverage(wallet: Wallet, plan: Plan, charge: Charge): Amount | undefined {
-  const feature = planFeatureOf(plan, charge.feature)!;
-  const used = wallet.usage[charge.feature] ?? 0n;
-  const included = feature.included ?? 0n;
-  const over = max(0n, used + charge.quantity - included) - max(0n, used - included);
-  return over > 0n ? multiply(over, feature.overagePrice ?? 0n) : undefined;
 }

@@ -13,12 +13,13 @@
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, beyondBounds, denial } from "../models";
+import { applyCharge, beyondBounds, denial, strategyFor } from "../models";
 import type { Charge } from "../models/types";
 import { evaluateEntitlement, type Entitlement } from "../entitlements";
 import { writeUsage, getEvent } from "../db/events";
 import type { WalletDelta } from "../db/wallets";
 import { activeSubscription, type Wallet } from "../wallet";
+import type { Plan } from "../plans/plan";
 import type { BillingEvent } from "../deps";
 import { balanceNegative, creditsDepleted } from "../events";
 import { publish } from "../events/publish";
@@ -86,7 +87,7 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
     const after = applyCharge(wallet, charge);
     // On a cached view the write also asserts that it depletes nothing (so no depletion event can
     // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
-    const announces = trusted ? depletions(wallet, after, sub.periodStart, now) : [];
+    const announces = trusted ? announcements(plan, wallet, after, sub.periodStart, now) : [];
     const result = await writeUsage(
       deps.db,
       request.customerId,
@@ -127,17 +128,19 @@ export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<Tr
 }
 
 /**
- * Credits running out and a balance turning negative, as events. Judged from this write's own
- * view of the wallet; ids are per customer and period, so duplicates from racing writes collapse.
+ * What this write crossed (credits running out, a balance turning negative: the plan's model
+ * decides), as events. Judged from this write's own view of the wallet; ids are per customer and
+ * period, so duplicates from racing writes collapse.
  */
-function depletions(before: Wallet, after: Wallet, periodStart: string, now: Date): BillingEvent[] {
+function announcements(plan: Plan, before: Wallet, after: Wallet, periodStart: string, now: Date): BillingEvent[] {
   const time = now.toISOString();
-  return [
-    ...(before.credits > 0n && after.credits <= 0n ? [creditsDepleted(before.customerId, periodStart, time)] : []),
-    ...(before.balance >= 0n && after.balance < 0n
-      ? [balanceNegative(before.customerId, periodStart, time, after.balance)]
-      : []),
-  ];
+  return strategyFor(plan.model)
+    .crossings(before, after)
+    .map((c) =>
+      c.kind === "CREDITS_DEPLETED"
+        ? creditsDepleted(before.customerId, periodStart, time)
+        : balanceNegative(before.customerId, periodStart, time, c.balance),
+    );
 }
 
 /** The sum of accepted charges, as one wallet delta. */

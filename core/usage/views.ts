@@ -1,11 +1,11 @@
 /** Read views of a customer's usage: the wallet, per-feature usage this period, and the event log. */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { max, multiply, type Amount } from "../money";
 import { listEvents } from "../db/events";
 import { decodeEventCursor } from "../db/keys";
 import { currentWallet } from "./current";
-import { walletView, type WalletView } from "../wallet";
+import type { WalletView } from "../wallet";
+import { featureUsages, walletView, type FeatureUsage } from "../models";
 
 /** The customer's wallet as of now, as the API shows it for the model of its plan. */
 export async function customerWallet(deps: Deps, customerId: string): Promise<WalletView> {
@@ -13,31 +13,11 @@ export async function customerWallet(deps: Deps, customerId: string): Promise<Wa
   return walletView(wallet, plan?.model);
 }
 
-export type FeatureUsage = {
-  feature: string;
-  used: Amount;
-  included?: Amount;
-  overage?: Amount;
-  cost?: Amount;
-  credits?: Amount;
-};
+export type { FeatureUsage } from "../models";
 
 export async function featureUsage(deps: Deps, customerId: string): Promise<FeatureUsage[]> {
   const { wallet, plan } = await currentWallet(deps, customerId);
-  if (!plan) return [];
-  return plan.features
-    .filter((f) => f.kind === "METERED")
-    .map((f) => {
-      const used = wallet.usage[f.feature] ?? 0n;
-      if (plan.model === "METERED") {
-        const included = f.included ?? 0n;
-        const overage = max(0n, used - included);
-        return { feature: f.feature, used, included, overage, cost: multiply(overage, f.overagePrice ?? 0n) };
-      }
-      if (plan.model === "CREDITS")
-        return { feature: f.feature, used, credits: wallet.featureCredits[f.feature] ?? 0n };
-      return { feature: f.feature, used, cost: wallet.featureCost[f.feature] ?? 0n };
-    });
+  return plan ? featureUsages(wallet, plan) : [];
 }
 
 export async function customerEvents(deps: Deps, customerId: string, first: number, after?: string | null) {

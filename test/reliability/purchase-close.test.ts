@@ -15,7 +15,7 @@ import { topUpBalance } from "../../core/purchases";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { listInvoices } from "../../core/db/invoices";
 import { currentWallet } from "../../core/usage/current";
-import { walletView } from "../../core/wallet";
+import { walletView } from "../../core/models";
 
 const S = 10n ** 12n;
 

@@ -42,7 +42,7 @@ import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { voidInvoice } from "../../core/invoices/status";
 import { currentWallet } from "../../core/usage/current";
-import { walletView } from "../../core/wallet";
+import { walletView } from "../../core/models";
 import { listEvents } from "../../core/db/events";
 import { decodeEventCursor as decodeCursor } from "../../core/db/keys";
 import { listInvoices } from "../../core/db/invoices";
