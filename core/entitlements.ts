@@ -6,7 +6,7 @@
  */
 import type { Deps } from "./deps";
 import { DomainError } from "./errors";
-import { formatDecimal, type Amount } from "./money";
+import { formatDecimal, SCALE, type Amount } from "./money";
 import { MAX_EVENT_QUANTITY } from "./bounds";
 import { denial, priceUsage, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
@@ -63,10 +63,14 @@ export async function checkEntitlement(
   return known ? entitlement : { ...entitlement, reason: "UNKNOWN_FEATURE" };
 }
 
+/** Whether one more unit would be accepted: the entitlement a track's payload shows. */
+export const unitEntitlement = (wallet: Wallet, plan: Plan | undefined, feature: string): Entitlement =>
+  evaluateEntitlement(wallet, plan, feature, SCALE);
+
 /** Every feature of the customer's plan, for the customer view. */
 export async function listEntitlements(deps: Deps, customerId: string): Promise<Entitlement[]> {
   const { wallet, plan } = await currentWallet(deps, customerId);
   return (plan?.features ?? []).map((f) =>
-    evaluateEntitlement(wallet, plan, f.feature, f.kind === "BOOLEAN" ? 0n : 10n ** 12n),
+    evaluateEntitlement(wallet, plan, f.feature, f.kind === "BOOLEAN" ? 0n : SCALE),
   );
 }

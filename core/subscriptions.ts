@@ -24,7 +24,7 @@ import { listInvoices } from "./db/invoices";
 import { currentWallet } from "./usage/current";
 import { pricingPlan } from "./usage/load";
 import { periodGrant } from "./models";
-import { backoff, MAX_ATTEMPTS } from "./usage/retry";
+import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "./retry";
 import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
 import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
 import { invoiceIssued, subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "./events";
@@ -45,8 +45,8 @@ async function change(
   customerId: string,
   compute: (wallet: Wallet, now: Date) => Promise<Change>,
 ): Promise<Wallet> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  const exhausted = () => new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
     const { after, invoice, events } = await compute(wallet, now);
     const draft = invoice?.lines.length
@@ -56,12 +56,10 @@ async function change(
     const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
     const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];
     const written = await writePeriodChange(deps.db, wallet, credited, draft ? [draft] : [], eventsFor);
-    if (written.ok) {
-      await publish(deps, written.events, written.outbox);
-      return credited;
-    }
-  }
-  throw new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
+    if (!written.ok) return RETRY;
+    await publish(deps, written.events, written.outbox);
+    return credited;
+  });
 }
 
 function firstPeriod(plan: Plan, now: Date): Subscription {

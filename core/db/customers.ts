@@ -4,6 +4,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Customer } from "../customers/customer";
 import { DomainError } from "../errors";
 import { emptyWallet } from "../wallet";
+import { RETRY_AT_ONCE, withRetries } from "../retry";
 import type { Db } from "./client";
 import { getItem, type Item } from "./items";
 import { ItemType, keys } from "./keys";
@@ -29,7 +30,9 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<Custom
     ...rest,
     ...(metadata !== undefined ? { metadata: JSON.stringify(metadata) } : {}),
   };
-  for (let attempt = 1; ; attempt++) {
+  // Racing a create of the same id (a transaction conflict): again, to read what it wrote.
+  const exhausted = () => new DomainError("ALREADY_EXISTS", `customer "${customer.id}" already exists`);
+  return withRetries({ attempts: 3, exhausted }, async () => {
     try {
       await db.doc.send(
         new TransactWriteCommand({
@@ -58,11 +61,10 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<Custom
       const reasons = error.CancellationReasons ?? [];
       const old = reasons[0]?.Item;
       if (old) return toCustomer(unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true }));
-      // Racing a create of the same id: again, to read what it wrote.
-      if (attempt < 3 && reasons.some((r) => r.Code === "TransactionConflict")) continue;
-      throw new DomainError("ALREADY_EXISTS", `customer "${customer.id}" already exists`);
+      if (reasons.some((r) => r.Code === "TransactionConflict")) return RETRY_AT_ONCE;
+      throw exhausted();
     }
-  }
+  });
 }
 
 export async function getCustomer(db: Db, id: string): Promise<Customer | undefined> {

@@ -16,7 +16,6 @@ import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
-import type { Guard } from "../models/types";
 import type { UsageEvent } from "../usage/event";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
@@ -24,7 +23,7 @@ import { batchGet, big, getItem, int, type Item } from "./items";
 import { encodeEventCursor, ItemType, keys, TABLE, type EventCursor, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
-import { toWallet, usageUpdate, type WalletDelta } from "./wallets";
+import { toWallet, usageUpdate, type UsageUpdate } from "./wallets";
 
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
 export const EVENT_RETENTION_DAYS = 400;
@@ -104,18 +103,15 @@ export type UsageWriteResult =
   /** Another transaction held an item; retrying is safe. */
   | { ok: false; conflict: true };
 
-export async function writeUsage(
-  db: Db,
-  customerId: string,
-  expected: { planCode: string; periodStart: string },
-  events: UsageEvent[],
-  delta: WalletDelta,
-  guards: Guard[],
-  /** See usageUpdate: the write fails (with the wallet) instead of depleting credits or balance. */
-  noDepletion = false,
+/** One usage transaction: the events, what they do to the wallet (usageUpdate), what they announce. */
+export type UsageWrite = UsageUpdate & {
+  events: UsageEvent[];
   /** Events this write announces (depletions): into the outbox in the same transaction. */
-  announces: BillingEvent[] = [],
-): Promise<UsageWriteResult> {
+  announces?: BillingEvent[];
+};
+
+export async function writeUsage(db: Db, write: UsageWrite): Promise<UsageWriteResult> {
+  const { customerId, events, announces = [] } = write;
   const paged = events.length > 1;
   const order = nextRecordingOrder();
   const puts = events.map((event) => ({
@@ -132,12 +128,7 @@ export async function writeUsage(
   try {
     await db.doc.send(
       new TransactWriteCommand({
-        TransactItems: [
-          ...puts,
-          { Update: usageUpdate(db, customerId, expected, delta, guards, noDepletion) },
-          ...page,
-          ...outbox,
-        ],
+        TransactItems: [...puts, { Update: usageUpdate(db, write) }, ...page, ...outbox],
       }),
     );
     return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };

@@ -10,7 +10,7 @@ import type { BillingEvent } from "../events/billing-event";
 import type { InvoiceReversal, InvoiceStatus } from "../invoices/invoice";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
-import type { TransactItem } from "./invoices";
+import type { TransactItem } from "./group-commit";
 import { keys, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
 import { forgetWallet } from "./wallet-cache";

@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { InvoiceDraft } from "../invoices/invoice";
 import type { Purchase } from "../purchases/purchase";
-import { writeWithInvoices, type EventsFor, type Written } from "./invoices";
+import { writeWithInvoices, type EventsFor, type Written } from "./group-commit";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";

@@ -2,7 +2,7 @@
  * The wallet item: reading it, creating it, and turning a usage delta plus its guards into the
  * conditional UpdateItem that goes into a usage transaction.
  */
-import type { Guard } from "../models/types";
+import type { Guard, WalletDelta } from "../models/types";
 import type { CloseLease, Wallet } from "../wallet";
 import type { Db } from "./client";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -55,13 +55,15 @@ export async function getWallet(db: Db, customerId: string): Promise<Wallet | un
   return item && toWallet(item);
 }
 
-/** What a batch of accepted usage adds to the wallet, per feature and in total. */
-export type WalletDelta = {
-  usage: Record<string, bigint>;
-  featureCost: Record<string, bigint>;
-  featureCredits: Record<string, bigint>;
-  credits: bigint;
-  cost: bigint;
+/** What a usage write does to the wallet, and what it is conditioned on. */
+export type UsageUpdate = {
+  customerId: string;
+  /** The subscription period the charges were priced in: the wallet must still be in it. */
+  period: { planCode: string; periodStart: string };
+  delta: WalletDelta;
+  guards: Guard[];
+  /** The write fails (with the wallet) instead of depleting credits or balance (see below). */
+  noDepletion?: boolean;
 };
 
 /**
@@ -69,14 +71,7 @@ export type WalletDelta = {
  * period the charges were priced in (so nothing is booked into a period that a close has ended, or
  * priced on a plan that was changed meanwhile) and on the charges' guards.
  */
-export function usageUpdate(
-  db: Db,
-  customerId: string,
-  expected: { planCode: string; periodStart: string },
-  delta: WalletDelta,
-  guards: Guard[],
-  noDepletion = false,
-) {
+export function usageUpdate(db: Db, { customerId, period: expected, delta, guards, noDepletion = false }: UsageUpdate) {
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = {
     ":active": "ACTIVE",

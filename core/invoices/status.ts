@@ -14,7 +14,7 @@ import { writeInvoiceStatus } from "../db/invoice-status";
 import { invoicePaid, invoiceVoided } from "../events";
 import { publish } from "../events/publish";
 import { currentWallet } from "../usage/current";
-import { backoff, MAX_ATTEMPTS } from "../usage/retry";
+import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
 import { grantOf, reverseGrant } from "./void";
 
@@ -55,8 +55,9 @@ export const accountCreditOf = async (deps: Deps, customerId: string) =>
   (await currentWallet(deps, customerId)).wallet.accountCredit;
 
 async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<Invoice> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  const exhausted = () =>
+    new DomainError("CONFLICT", "the invoice or its customer's wallet changed concurrently too often; retry");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
     const invoice = await findInvoice(deps, id);
     if (!invoice) throw new DomainError("NOT_FOUND", `invoice "${id}" not found`);
     if (invoice.status === to) return invoice;
@@ -73,12 +74,10 @@ async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<In
     const events = [to === "PAID" ? invoicePaid(after, now) : invoiceVoided(after, now)];
     // Written, or retried on a fresh read: the status moved (answered above), or the wallet did.
     const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal);
-    if (written.ok) {
-      await publish(deps, events, written.outbox);
-      return after;
-    }
-  }
-  throw new DomainError("CONFLICT", "the invoice or its customer's wallet changed concurrently too often; retry");
+    if (!written.ok) return RETRY;
+    await publish(deps, events, written.outbox);
+    return after;
+  });
 }
 
 export const markInvoicePaid = (deps: Deps, id: string) => transition(deps, id, "PAID");

@@ -6,7 +6,7 @@ import { MAX_SUM } from "../bounds";
 import type { Plan, PlanFeature } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import { strategyFor } from "./strategies";
-import type { Charge, Guard, Usage } from "./types";
+import type { Charge, Guard, Usage, WalletDelta } from "./types";
 
 /**
  * The charge the plan's model makes of a usage, plus the ceilings that keep the wallet's running
@@ -46,4 +46,17 @@ export function applyCharge(wallet: Wallet, charge: Charge): Wallet {
     spent: wallet.spent + cost,
     balance: wallet.balance - cost,
   };
+}
+
+/** The sum of accepted charges, as the one delta their write adds to the wallet. */
+export function deltaOf(charges: Charge[]): WalletDelta {
+  const delta: WalletDelta = { usage: {}, featureCost: {}, featureCredits: {}, credits: 0n, cost: 0n };
+  for (const c of charges) {
+    delta.usage[c.feature] = (delta.usage[c.feature] ?? 0n) + c.quantity;
+    if (c.cost !== undefined) delta.featureCost[c.feature] = (delta.featureCost[c.feature] ?? 0n) + c.cost;
+    if (c.credits !== undefined) delta.featureCredits[c.feature] = (delta.featureCredits[c.feature] ?? 0n) + c.credits;
+    delta.credits += c.credits ?? 0n;
+    delta.cost += c.cost ?? 0n;
+  }
+  return delta;
 }

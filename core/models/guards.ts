@@ -8,7 +8,7 @@ import type { Wallet } from "../wallet";
 import type { Charge, DenyReason, Guard } from "./types";
 
 /** The reasons a guard refuses with; each is also the error code of a refused track. */
-type GuardDenial = "INSUFFICIENT_CREDITS" | "INSUFFICIENT_BALANCE" | "LIMIT_REACHED";
+export type GuardDenial = "INSUFFICIENT_CREDITS" | "INSUFFICIENT_BALANCE" | "LIMIT_REACHED";
 const DENIAL: Record<Guard["kind"], GuardDenial & DenyReason> = {
   credits: "INSUFFICIENT_CREDITS",
   balance: "INSUFFICIENT_BALANCE",

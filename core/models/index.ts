@@ -1,7 +1,7 @@
 /** The consumption models (see README.md): each a strategy of one shape, chosen in strategies.ts. */
-export { applyCharge, priceUsage } from "./charge";
-export { beyondBounds, combinedGuards, denial } from "./guards";
+export { applyCharge, deltaOf, priceUsage } from "./charge";
+export { beyondBounds, combinedGuards, denial, type GuardDenial } from "./guards";
 export { planFeature, planTerms } from "./plan-terms";
 export { modelsSelling, periodGrant, strategyFor } from "./strategies";
 export { featureUsages, walletView } from "./views";
-export type { Charge, Crossing, DenyReason, FeatureUsage, FeatureView, Guard, Ratio } from "./types";
+export type { Charge, Crossing, DenyReason, FeatureUsage, FeatureView, Guard, Ratio, WalletDelta } from "./types";

@@ -45,6 +45,15 @@ export type Charge = {
   guards: Guard[];
 };
 
+/** What accepted charges add to the wallet, per feature and in total (one write's ADDs). */
+export type WalletDelta = {
+  usage: Record<string, Amount>;
+  featureCost: Record<string, Amount>;
+  featureCredits: Record<string, Amount>;
+  credits: Amount;
+  cost: Amount;
+};
+
 export const DenyReason = {
   NO_SUBSCRIPTION: "NO_SUBSCRIPTION",
   FEATURE_NOT_IN_PLAN: "FEATURE_NOT_IN_PLAN",

@@ -11,7 +11,7 @@ import { pricingPlan } from "../usage/load";
 import { draftInvoice, type Invoice, type InvoiceDraft } from "../invoices/invoice";
 import { baseFeeLine, overageLines } from "../invoices/period-lines";
 import { invoiceIssued, subscriptionCanceled, subscriptionPlanChanged, subscriptionRenewed } from "../events";
-import { MAX_ITEMS } from "../db/invoices";
+import { MAX_ITEMS } from "../db/group-commit";
 import { renewWallet } from "./renew";
 
 /** Invoices per write: the transaction's items less the wallet, the outbox item and the counter. */

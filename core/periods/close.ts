@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { backoff, MAX_ATTEMPTS } from "../usage/retry";
+import { Backoff, CONFLICT_ATTEMPTS } from "../retry";
 import { activeSubscription, type Wallet } from "../wallet";
 import { loadWallet } from "../usage/load";
 import { claimCloseLease, type LeaseChange } from "../db/wallets";
@@ -50,7 +50,10 @@ export async function closeDue(
   let current = wallet;
   let holding = false;
   let closed = 0;
-  let lost = 0;
+  const lost = new Backoff({
+    attempts: CONFLICT_ATTEMPTS,
+    exhausted: () => new DomainError("CONFLICT", "the billing period could not be closed under contention; retry"),
+  });
   for (
     let sub = activeSubscription(current);
     sub && Date.parse(sub.periodEnd) <= now.getTime();
@@ -95,11 +98,8 @@ export async function closeDue(
     }
     // A wallet written meanwhile (a track, a purchase) makes the close retry on a fresh read.
     const fresh = await loadWallet(deps, current.customerId);
-    if (fresh.subscription?.periodStart === sub.periodStart && fresh.subscription.status === sub.status) {
-      if (++lost >= MAX_ATTEMPTS)
-        throw new DomainError("CONFLICT", "the billing period could not be closed under contention; retry");
-      await backoff(lost);
-    }
+    if (fresh.subscription?.periodStart === sub.periodStart && fresh.subscription.status === sub.status)
+      await lost.next();
     if (fresh.closeLease?.owner !== owner) holding = false;
     current = fresh;
   }

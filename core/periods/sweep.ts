@@ -4,7 +4,7 @@
  * sharded due index (no scans) and closes them with bounded concurrency, stopping cleanly when its
  * time budget runs out (the next run continues where it stopped). One failing customer is logged
  * and counted, never stopping the rest (and its writes never fail another customer's: see the group
- * commit in core/db/invoices.ts); it is tried again on the next run. A customer whose catch-up
+ * commit in core/db/group-commit.ts); it is tried again on the next run. A customer whose catch-up
  * another worker is running (core/periods/close.ts) is skipped: that worker finishes it.
  */
 import type { Deps } from "../deps";
@@ -15,7 +15,7 @@ import { loadWallet } from "../usage/load";
 
 /**
  * concurrency: customers closed at once (default 16). Their reads and event publishing overlap;
- * their transactions share the invoice counter and so are group-committed (core/db/invoices.ts).
+ * their transactions share the invoice counter and so are group-committed (core/db/group-commit.ts).
  */
 export type SweepOptions = { budgetMs?: number; concurrency?: number };
 /**

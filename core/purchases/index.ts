@@ -25,7 +25,7 @@ import type { Plan } from "../plans/plan";
 import { modelsSelling, strategyFor } from "../models";
 import { currentWallet } from "../usage/current";
 import { customerWallet } from "../usage/views";
-import { backoff, MAX_ATTEMPTS } from "../usage/retry";
+import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import { findPurchase, recordPurchase } from "../db/purchases";
 import type { Purchase } from "./purchase";
 import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "../invoices/invoice";
@@ -91,8 +91,9 @@ async function purchase(
   currencyProblem: (plan: Plan) => string | undefined,
 ): Promise<WalletView> {
   const added = request.kind === "CREDIT_PACK" ? request.credits : request.amount;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  const exhausted = () =>
+    new DomainError("CONFLICT", "the customer's wallet changed concurrently too often; retry with the same key");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
     // A purchase is a write: like a track, it first closes a period that has ended (NOT_FOUND for an
     // unknown customer), so a top-up never lands in an ended period and pays down its overage, which
     // would make that period's invoice depend on whether the sweeper ran before the top-up.
@@ -129,12 +130,11 @@ async function purchase(
       ceiling: MAX_SUM - added,
     });
     // The plan changed, or a pool filled up, since the read: decide again on a fresh one.
-    if (result.outcome === "walletChanged") continue;
+    if (result.outcome === "walletChanged") return RETRY;
     if (result.outcome === "reused") throw keyReused(p.idempotencyKey);
     if (result.outcome === "recorded") await publish(deps, result.written.events, result.written.outbox);
     return customerWallet(deps, p.customerId);
-  }
-  throw new DomainError("CONFLICT", "the customer's wallet changed concurrently too often; retry with the same key");
+  });
 }
 
 const keyReused = (key: string) =>

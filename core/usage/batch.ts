@@ -17,8 +17,8 @@
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, combinedGuards, denial, type Charge } from "../models";
-import { evaluateEntitlement } from "../entitlements";
+import { applyCharge, combinedGuards, deltaOf, denial, type Charge } from "../models";
+import { unitEntitlement } from "../entitlements";
 import { getEvents, writeUsage } from "../db/events";
 import { activeSubscription, type Subscription, type Wallet } from "../wallet";
 import type { Plan } from "../plans/plan";
@@ -27,7 +27,8 @@ import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
 import { walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
-import { deltaOf, keyReused, trackUsage, type TrackResult } from "./track";
+import { trackUsage, type TrackResult } from "./track";
+import { keyReused } from "./refusals";
 
 export const MAX_BATCH = 100;
 /** DynamoDB's 100 items per transaction, less the wallet and the timeline page. */
@@ -95,15 +96,14 @@ async function trackGroup(
     const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
     // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
-    const result = await writeUsage(
-      deps.db,
+    const result = await writeUsage(deps.db, {
       customerId,
-      sub,
-      chunk.map((a) => a.event),
-      deltaOf(charges),
-      combinedGuards(charges),
-      true,
-    );
+      period: sub,
+      events: chunk.map((a) => a.event),
+      delta: deltaOf(charges),
+      guards: combinedGuards(charges),
+      noDepletion: true,
+    });
     if (!result.ok) {
       if ("wallet" in result) rememberWallet(deps.db, result.wallet);
       const rest = [...accepted.slice(start).map((a) => a.entry), ...refused].sort((x, y) => x.index - y.index);
@@ -139,7 +139,7 @@ async function trackGroup(
 /** A replayed element: its stored event, or IDEMPOTENCY_KEY_REUSED when it asked for something else. */
 function replayResult(entry: Entry, existing: UsageEvent, wallet: Wallet, plan: Plan): BatchResult {
   if (existing.requestHash !== requestHash(entry.request)) return failure(keyReused(entry.request.idempotencyKey));
-  const entitlement = evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n);
+  const entitlement = unitEntitlement(wallet, plan, existing.feature);
   return { ok: true, payload: { event: existing, replayed: true, entitlement } };
 }
 
@@ -189,7 +189,7 @@ async function priceGroup(
       planCode: plan.code,
       recordedAt: now,
     });
-    const entitlement = evaluateEntitlement(wallet, plan, entry.request.feature, 10n ** 12n);
+    const entitlement = unitEntitlement(wallet, plan, entry.request.feature);
     accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
   }
   return { current, sub, accepted, refused, replays };

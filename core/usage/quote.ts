@@ -15,7 +15,7 @@ import { activeSubscription } from "../wallet";
 import { currentWallet } from "./current";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
-import { refusalMessage } from "./track";
+import { refusalMessage } from "./refusals";
 
 export type Quote = { cost?: Amount; credits?: Amount };
 

@@ -11,121 +11,100 @@
  * cached view alone: they are re-decided on a fresh read. The entitlement in the payload is the
  * wallet as of this process's last view plus this event (other processes' writes since are not in it).
  */
-import type { Deps } from "../deps";
+import type { BillingEvent, Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, beyondBounds, denial, strategyFor } from "../models";
-import type { Charge } from "../models/types";
-import { evaluateEntitlement, type Entitlement } from "../entitlements";
+import { applyCharge, beyondBounds, deltaOf, denial, strategyFor, type Charge, type GuardDenial } from "../models";
+import { unitEntitlement, type Entitlement } from "../entitlements";
 import { writeUsage, getEvent } from "../db/events";
-import type { WalletDelta } from "../db/wallets";
-import { activeSubscription, type Wallet } from "../wallet";
+import { activeSubscription, type Subscription, type Wallet } from "../wallet";
 import type { Plan } from "../plans/plan";
-import type { BillingEvent } from "../deps";
 import { balanceNegative, creditsDepleted } from "../events";
 import { publish } from "../events/publish";
-import { buildEvent, requestHash, type UsageEvent } from "./event";
+import { CONFLICT_ATTEMPTS, RETRY, RETRY_AT_ONCE, withRetries, type Retry } from "../retry";
+import { buildEvent, requestHash, type TrackRequest, type UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { priceRequest } from "./price";
 import { currentWallet, walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
-import { backoff, MAX_ATTEMPTS } from "./retry";
+import { keyReused, refusalMessage } from "./refusals";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
 
+/** The wallet the next attempt prices against: the cached view or a fresh read, or the one a failed condition returned. */
+type WalletSource = { cache: boolean; given?: Wallet };
+
 export async function trackUsage(deps: Deps, input: TrackUsageInput): Promise<TrackResult> {
   const request = parseTrackRequest(input);
-  let cache = true;
-  let given: Wallet | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // Steady state: this process's cached wallet, no read (see walletForWrite); else a fresh read.
-    const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, {
-      cache,
-      ...(given ? { given } : {}),
-    });
-    given = undefined;
-    // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided
-    // on a fresh read. A refusal answers a replay of an accepted key first (replayOr).
-    const sub = activeSubscription(wallet);
-    if (!sub || !plan) {
-      if (!trusted) {
-        cache = false;
-        continue;
-      }
-      return replayOr(
-        deps,
-        request,
-        new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`),
-      );
-    }
-    const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) =>
-      isDomainError(e) ? e : Promise.reject(e),
-    );
-    if (isDomainError(priced)) {
-      if (!trusted) {
-        cache = false;
-        continue;
-      }
-      return replayOr(deps, request, priced);
-    }
-    const { charge, timestamp } = priced;
-    const reason = denial(wallet, charge);
-    if (reason) {
-      if (!trusted) {
-        cache = false;
-        continue;
-      }
-      const message = refusalMessage(reason, request.feature, beyondBounds(wallet, charge));
-      return replayOr(deps, request, new DomainError(reason, message));
-    }
-
-    const event = buildEvent(request, charge, {
-      timestamp,
-      periodStart: sub.periodStart,
-      planCode: plan.code,
-      recordedAt: now,
-    });
-    const after = applyCharge(wallet, charge);
-    // On a cached view the write also asserts that it depletes nothing (so no depletion event can
-    // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
-    const announces = trusted ? announcements(plan, wallet, after, sub.periodStart, now) : [];
-    const result = await writeUsage(
-      deps.db,
-      request.customerId,
-      sub,
-      [event],
-      deltaOf([charge]),
-      charge.guards,
-      !trusted,
-      announces,
-    );
-    if (result.ok) {
-      rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
-      if (announces.length) await publish(deps, announces, result.outbox);
-      // The payload's numbers: as of this process's last view of the wallet plus this event.
-      return { event, replayed: false, entitlement: evaluateEntitlement(after, plan, request.feature, 10n ** 12n) };
-    }
-    if ("duplicates" in result) return replayed(deps, request, result.duplicates.get(0)!);
-    if ("wallet" in result) {
-      // The failed condition returned the wallet as it is: decide again on it, without a read.
-      rememberWallet(deps.db, result.wallet);
-      const now = result.wallet.subscription;
-      const samePeriod =
-        now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
-      const why = samePeriod ? denial(result.wallet, charge) : null;
-      if (why) {
-        const message = refusalMessage(why, request.feature, beyondBounds(result.wallet, charge));
-        return replayOr(deps, request, new DomainError(why, message));
-      }
-      given = result.wallet;
-      if (!trusted) continue; // a stale view, not contention: no need to wait
-    }
-    await backoff(attempt);
-  }
-  throw new DomainError(
-    "CONFLICT",
-    "too much contention on this customer's wallet; retry with the same idempotency key",
-  );
+  const source: WalletSource = { cache: true };
+  const exhausted = () =>
+    new DomainError("CONFLICT", "too much contention on this customer's wallet; retry with the same idempotency key");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, () => attempt(deps, request, source));
 }
+
+async function attempt(deps: Deps, request: TrackRequest, source: WalletSource): Promise<TrackResult | Retry> {
+  // Steady state: this process's cached wallet, no read (see walletForWrite); else a fresh read.
+  const { wallet, plan, now, trusted } = await walletForWrite(deps, request.customerId, source);
+  source.given = undefined;
+  // A refusal is only ever decided on a trusted wallet: one judged on a cached view is re-decided
+  // on a fresh read. A refusal answers a replay of an accepted key first (replayOr).
+  const refuse = (error: DomainError) => {
+    if (trusted) return replayOr(deps, request, error);
+    source.cache = false;
+    return RETRY_AT_ONCE;
+  };
+  const sub = activeSubscription(wallet);
+  if (!sub || !plan)
+    return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));
+  const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) =>
+    isDomainError(e) ? e : Promise.reject(e),
+  );
+  if (isDomainError(priced)) return refuse(priced);
+  const { charge, timestamp } = priced;
+  const reason = denial(wallet, charge);
+  if (reason) return refuse(refusal(reason, request, wallet, charge));
+
+  const event = buildEvent(request, charge, {
+    timestamp,
+    periodStart: sub.periodStart,
+    planCode: plan.code,
+    recordedAt: now,
+  });
+  const after = applyCharge(wallet, charge);
+  // On a cached view the write also asserts that it depletes nothing (so no depletion event can
+  // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
+  const announces = trusted ? announcements(plan, wallet, after, sub.periodStart, now) : [];
+  const result = await writeUsage(deps.db, {
+    customerId: request.customerId,
+    period: sub,
+    events: [event],
+    delta: deltaOf([charge]),
+    guards: charge.guards,
+    noDepletion: !trusted,
+    announces,
+  });
+  if (result.ok) {
+    rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
+    if (announces.length) await publish(deps, announces, result.outbox);
+    // The payload's numbers: as of this process's last view of the wallet plus this event.
+    return { event, replayed: false, entitlement: unitEntitlement(after, plan, request.feature) };
+  }
+  if ("duplicates" in result) return replayed(deps, request, result.duplicates.get(0)!);
+  if (!("wallet" in result)) return RETRY; // a transaction conflict
+  // The failed condition returned the wallet as it is: decide again on it, without a read.
+  rememberWallet(deps.db, result.wallet);
+  const why = samePeriod(result.wallet, sub) ? denial(result.wallet, charge) : null;
+  if (why) return replayOr(deps, request, refusal(why, request, result.wallet, charge));
+  source.given = result.wallet;
+  return trusted ? RETRY : RETRY_AT_ONCE; // a stale view is not contention: no need to wait
+}
+
+const samePeriod = (wallet: Wallet, sub: Subscription) => {
+  const now = wallet.subscription;
+  return now?.status === "ACTIVE" && now.periodStart === sub.periodStart && now.planCode === sub.planCode;
+};
+
+const refusal = (reason: GuardDenial, request: TrackRequest, wallet: Wallet, charge: Charge) =>
+  new DomainError(reason, refusalMessage(reason, request.feature, beyondBounds(wallet, charge)));
 
 /**
  * What this write crossed (credits running out, a balance turning negative: the plan's model
@@ -143,60 +122,15 @@ function announcements(plan: Plan, before: Wallet, after: Wallet, periodStart: s
     );
 }
 
-/** The sum of accepted charges, as one wallet delta. */
-export function deltaOf(charges: Charge[]): WalletDelta {
-  const delta: WalletDelta = { usage: {}, featureCost: {}, featureCredits: {}, credits: 0n, cost: 0n };
-  for (const c of charges) {
-    delta.usage[c.feature] = (delta.usage[c.feature] ?? 0n) + c.quantity;
-    if (c.cost !== undefined) delta.featureCost[c.feature] = (delta.featureCost[c.feature] ?? 0n) + c.cost;
-    if (c.credits !== undefined) delta.featureCredits[c.feature] = (delta.featureCredits[c.feature] ?? 0n) + c.credits;
-    delta.credits += c.credits ?? 0n;
-    delta.cost += c.cost ?? 0n;
-  }
-  return delta;
-}
-
 /** A refusal is first checked against a stored event: a replay of an accepted key still answers. */
-async function replayOr(
-  deps: Deps,
-  request: ReturnType<typeof parseTrackRequest>,
-  error: DomainError,
-): Promise<TrackResult> {
+async function replayOr(deps: Deps, request: TrackRequest, error: DomainError): Promise<TrackResult> {
   const existing = await getEvent(deps.db, request.customerId, request.idempotencyKey);
   if (existing) return replayed(deps, request, existing);
   throw error;
 }
 
-async function replayed(
-  deps: Deps,
-  request: ReturnType<typeof parseTrackRequest>,
-  existing: UsageEvent,
-): Promise<TrackResult> {
+async function replayed(deps: Deps, request: TrackRequest, existing: UsageEvent): Promise<TrackResult> {
   if (existing.requestHash !== requestHash(request)) throw keyReused(request.idempotencyKey);
   const { wallet, plan } = await currentWallet(deps, request.customerId);
-  return {
-    event: existing,
-    replayed: true,
-    entitlement: evaluateEntitlement(wallet, plan, existing.feature, 10n ** 12n),
-  };
-}
-
-export const keyReused = (idempotencyKey: string) =>
-  new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${idempotencyKey}" was used for a different request`);
-
-/** `beyondBounds`: refused by core/bounds.ts's ceilings rather than the plan's own rules. */
-export function refusalMessage(reason: string, feature: string, beyondBounds = false): string {
-  if (beyondBounds) {
-    return `"${feature}" would take this period's usage, overage or spend beyond 10^18, the most one billing period holds`;
-  }
-  switch (reason) {
-    case "INSUFFICIENT_CREDITS":
-      return `not enough credits for "${feature}"`;
-    case "INSUFFICIENT_BALANCE":
-      return `not enough balance for "${feature}"`;
-    case "LIMIT_REACHED":
-      return `the usage limit of "${feature}" would be exceeded`;
-    default:
-      return reason;
-  }
+  return { event: existing, replayed: true, entitlement: unitEntitlement(wallet, plan, existing.feature) };
 }

@@ -12,7 +12,7 @@ import { emittedEventTypes, isEmittedEventType } from "../event-catalog";
 import { IdSchema, parseInput } from "../validation";
 import * as repo from "../db/webhook-endpoints";
 import type { WebhookDeps } from "./deps";
-import { backoff } from "../usage/retry";
+import { RETRY, withRetries } from "../retry";
 import { newWebhookSecret } from "./secrets";
 import { checkEndpointUrl } from "./ssrf";
 import type { StoredEndpoint, WebhookEndpoint } from "./types";
@@ -56,15 +56,15 @@ export async function createWebhookEndpoint(
     version: 1,
     secrets: [{ sealed: deps.vault.seal(secret, id), createdAt: now }],
   };
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  const exhausted = () =>
+    new DomainError("CONFLICT", "webhook endpoints are being created concurrently too often; retry");
+  return withRetries({ attempts: ATTEMPTS, exhausted }, async () => {
     const outcome = await repo.insertEndpoint(deps.db, endpoint, MAX_ENDPOINTS);
     if (outcome === "urlTaken") throw urlTaken(endpoint.url);
     if (outcome === "full")
       throw new DomainError("LIMIT_REACHED", `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);
-    if (outcome === "created") return { endpoint: publicEndpoint(endpoint), secret };
-  }
-  throw new DomainError("CONFLICT", "webhook endpoints are being created concurrently too often; retry");
+    return outcome === "created" ? { endpoint: publicEndpoint(endpoint), secret } : RETRY;
+  });
 }
 
 export async function listWebhookEndpoints(deps: Deps): Promise<WebhookEndpoint[]> {
@@ -110,30 +110,29 @@ export async function change(
   compute: (endpoint: StoredEndpoint, now: string) => StoredEndpoint,
 ): Promise<WebhookEndpoint> {
   parseInput(IdSchema, id, "id");
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  return withRetries({ attempts: ATTEMPTS, exhausted: changedTooOften(id) }, async () => {
     const endpoint = await repo.getEndpoint(deps.db, id);
     if (!endpoint) throw notFound(id);
     const next = compute(endpoint, (await deps.clock.now()).toISOString());
     const outcome = await repo.replaceEndpoint(deps.db, endpoint, next);
     if (outcome === "replaced") return publicEndpoint({ ...next, version: endpoint.version + 1 });
     if (outcome === "urlTaken") throw urlTaken(next.url);
-  }
-  throw new DomainError("CONFLICT", `webhook endpoint "${id}" changed concurrently too often; retry`);
+    return RETRY;
+  });
 }
 
 /** Deletes the endpoint; its deliveries stay listed until they expire, and pending ones end FAILED. */
 export async function deleteWebhookEndpoint(deps: Deps, id: string): Promise<WebhookEndpoint> {
   parseInput(IdSchema, id, "id");
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  return withRetries({ attempts: ATTEMPTS, exhausted: changedTooOften(id) }, async () => {
     const endpoint = await repo.getEndpoint(deps.db, id);
     if (!endpoint) throw notFound(id);
-    if (await repo.deleteEndpoint(deps.db, endpoint)) return publicEndpoint(endpoint);
-  }
-  throw new DomainError("CONFLICT", `webhook endpoint "${id}" changed concurrently too often; retry`);
+    return (await repo.deleteEndpoint(deps.db, endpoint)) ? publicEndpoint(endpoint) : RETRY;
+  });
 }
 
+const changedTooOften = (id: string) => () =>
+  new DomainError("CONFLICT", `webhook endpoint "${id}" changed concurrently too often; retry`);
 export const notFound = (id: string) => new DomainError("NOT_FOUND", `webhook endpoint "${id}" not found`);
 const urlTaken = (url: string) => new DomainError("ALREADY_EXISTS", `a webhook endpoint for ${url} already exists`);
 
