@@ -23,7 +23,8 @@ import { batchGet, big, getItem, int, type Item } from "./items";
 import { encodeEventCursor, ItemType, keys, TABLE, type EventCursor, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
-import { toWallet, usageUpdate, type UsageUpdate } from "./wallets";
+import { toWallet } from "./wallets";
+import { usageUpdate, type UsageUpdate } from "./usage-update";
 
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
 export const EVENT_RETENTION_DAYS = 400;

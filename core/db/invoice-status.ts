@@ -13,6 +13,7 @@ import type { Db } from "./client";
 import type { TransactItem } from "./group-commit";
 import { keys, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
+import { UpdateExpression } from "./update-expression";
 import { forgetWallet } from "./wallet-cache";
 
 /** What a reversal does to the wallet it was computed on: pools move by these (negative) amounts. */
@@ -68,19 +69,13 @@ export async function writeInvoiceStatus(
 }
 
 function walletReversal(db: Db, { wallet, add }: WalletReversal) {
-  const values: Record<string, unknown> = { ":one": 1, ":version": wallet.version };
-  const adds = ["#version :one"];
+  const u = new UpdateExpression();
+  u.value(":one", 1);
+  u.value(":version", wallet.version);
+  u.add("#version :one");
   for (const [attribute, delta] of Object.entries(add)) {
-    if (!delta) continue;
-    values[`:${attribute}`] = delta;
-    adds.push(`${attribute} :${attribute}`);
+    if (delta) u.add(`${attribute} ${u.value(`:${attribute}`, delta)}`);
   }
-  return {
-    TableName: db.table,
-    Key: keys.wallet(wallet.customerId),
-    UpdateExpression: `ADD ${adds.join(", ")}`,
-    ConditionExpression: "#version = :version",
-    ExpressionAttributeNames: { "#version": "version" },
-    ExpressionAttributeValues: values,
-  };
+  u.when("#version = :version").name("#version", "version");
+  return { TableName: db.table, Key: keys.wallet(wallet.customerId), ...u.build() };
 }

@@ -2,7 +2,7 @@ import type { InvoiceDraft } from "../invoices/invoice";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { writeWithInvoices, type EventsFor, type Written } from "./group-commit";
-import { periodUpdate, type LeaseChange } from "./wallets";
+import { periodUpdate, type LeaseChange } from "./period-update";
 import { forgetWallet } from "./wallet-cache";
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * The wallet half of a period change (subscribe, close, plan change, cancel): the subscription
+ * and the period counters are SET, while the pools that purchases move concurrently (credits,
+ * purchased credits, top-ups, balance, account credit) change by ADD of (after - before), so a
+ * purchase that lands between the read and this write is kept. Conditioned on the wallet's version
+ * and the subscription state that was read.
+ */
+import type { CloseLease, Wallet } from "../wallet";
+import type { Db } from "./client";
+import { keys } from "./keys";
+import { UpdateExpression } from "./update-expression";
+
+/** What a period change does to a catch-up's lease: keep it held until then, or release it. */
+export type LeaseChange = { hold: CloseLease } | "release";
+
+const PERIOD_COUNTERS = ["usage", "featureCost", "featureCredits", "planCredits", "creditsUsed", "allowance", "spent"];
+const SUBSCRIPTION = ["planCode", "status", "anchor", "periodIndex", "periodStart", "periodEnd", "cancelAtPeriodEnd"];
+const POOLS = ["credits", "purchasedCredits", "topUps", "balance", "accountCredit"] as const;
+
+export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: LeaseChange) {
+  const u = new UpdateExpression();
+  u.name("#status", "status");
+  for (const attribute of PERIOD_COUNTERS) u.assign(attribute, after[attribute as keyof Wallet]);
+  const sub = after.subscription;
+  if (sub) {
+    for (const attribute of SUBSCRIPTION) u.assign(attribute, sub[attribute as keyof typeof sub]);
+    if (sub.scheduledPlanCode) u.assign("scheduledPlanCode", sub.scheduledPlanCode);
+    else u.remove("scheduledPlanCode");
+    if (sub.status === "ACTIVE") {
+      const due = keys.due(after.customerId, sub.periodEnd);
+      u.assign("gsi1pk", due.gsi1pk).assign("gsi1sk", due.gsi1sk);
+    } else u.remove("gsi1pk", "gsi1sk");
+  }
+  u.add(`#version ${u.value(":one", 1)}`);
+  u.name("#version", "version");
+  if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");
+  else if (lease) u.assign("closeLeaseOwner", lease.hold.owner).assign("closeLeaseUntil", lease.hold.until);
+  for (const attribute of POOLS) {
+    const delta = after[attribute] - before[attribute];
+    if (delta !== 0n) u.add(`${attribute} ${u.value(`:d_${attribute}`, delta)}`);
+  }
+  u.value(":version", before.version);
+  u.when("attribute_exists(pk)");
+  u.when(before.version === 0 ? "(attribute_not_exists(#version) OR #version = :version)" : "#version = :version");
+  whenSubscriptionAsRead(u, before);
+  return { TableName: db.table, Key: keys.wallet(after.customerId), ...u.build() };
+}
+
+/** The subscription must still be as it was read: plan, period, status, scheduled changes. */
+function whenSubscriptionAsRead(u: UpdateExpression, before: Wallet): void {
+  const was = before.subscription;
+  if (!was) {
+    u.when("attribute_not_exists(planCode)");
+    return;
+  }
+  u.value(":wasPlan", was.planCode);
+  u.value(":wasStart", was.periodStart);
+  u.value(":wasStatus", was.status);
+  u.value(":wasCancel", was.cancelAtPeriodEnd);
+  u.when("planCode = :wasPlan").when("periodStart = :wasStart").when("#status = :wasStatus");
+  u.when("cancelAtPeriodEnd = :wasCancel");
+  if (was.scheduledPlanCode) u.when(`scheduledPlanCode = ${u.value(":wasScheduled", was.scheduledPlanCode)}`);
+  else u.when("attribute_not_exists(scheduledPlanCode)");
+}

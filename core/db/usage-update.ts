@@ -1,0 +1,77 @@
+/**
+ * The wallet half of a usage transaction: commutative ADDs, conditioned on the subscription
+ * period the charges were priced in (so nothing is booked into a period that a close has ended, or
+ * priced on a plan that was changed meanwhile) and on the charges' guards.
+ */
+import type { Guard, WalletDelta } from "../models/types";
+import type { Db } from "./client";
+import { keys } from "./keys";
+import { UpdateExpression } from "./update-expression";
+
+/** What a usage write does to the wallet, and what it is conditioned on. */
+export type UsageUpdate = {
+  customerId: string;
+  /** The subscription period the charges were priced in: the wallet must still be in it. */
+  period: { planCode: string; periodStart: string };
+  delta: WalletDelta;
+  guards: Guard[];
+  /** The write fails (with the wallet) instead of depleting credits or balance (see below). */
+  noDepletion?: boolean;
+};
+
+export function usageUpdate(db: Db, { customerId, period, delta, guards, noDepletion = false }: UsageUpdate) {
+  const u = new UpdateExpression();
+  u.name("#status", "status");
+  u.value(":active", "ACTIVE");
+  u.value(":plan", period.planCode);
+  u.value(":ps", period.periodStart);
+  u.value(":zero", 0n);
+  let n = 0;
+  const featureName = (feature: string) => u.nameOf(feature) ?? u.name(`#f${n++}`, feature);
+  for (const [map, perFeature] of [
+    ["usage", delta.usage],
+    ["featureCost", delta.featureCost],
+    ["featureCredits", delta.featureCredits],
+  ] as const) {
+    for (const [feature, value] of Object.entries(perFeature)) {
+      const path = `${u.name(`#${map}`, map)}.${featureName(feature)}`;
+      u.set(`${path} = if_not_exists(${path}, :zero) + ${u.value(`:v${n++}`, value)}`);
+    }
+  }
+  u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
+  if (delta.credits !== 0n) {
+    u.value(":burn", delta.credits);
+    u.value(":negBurn", -delta.credits);
+    u.add("credits :negBurn").add("creditsUsed :burn");
+  }
+  if (delta.cost !== 0n) {
+    u.value(":cost", delta.cost);
+    u.value(":negCost", -delta.cost);
+    u.add("spent :cost").add("balance :negCost");
+  }
+  u.when("#status = :active").when("planCode = :plan").when("periodStart = :ps");
+  guards.forEach((guard, i) => {
+    const g = `:g${i}`;
+    if (guard.kind === "limit") {
+      u.value(g, guard.atMost);
+      const path = `${u.name("#usage", "usage")}.${featureName(guard.feature)}`;
+      u.when(`(attribute_not_exists(${path}) AND :zero <= ${g} OR ${path} <= ${g})`);
+    } else if (guard.kind === "spent") {
+      u.when(`spent <= ${u.value(g, guard.atMost)}`);
+    } else {
+      u.when(`${guard.kind === "credits" ? "credits" : "balance"} >= ${u.value(g, guard.atLeast)}`);
+    }
+  });
+  // "This write depletes nothing": credits do not fall from above zero to zero or below, and the
+  // balance does not fall from zero or above to below zero. Used when the caller priced against a
+  // cached wallet and so cannot tell a depletion itself: if this fails, it retries on the wallet
+  // the failed condition returns, and judges the depletion (and publishes its event) from that.
+  if (noDepletion && delta.credits > 0n) u.when("(credits <= :zero OR credits > :burn)");
+  if (noDepletion && delta.cost > 0n) u.when("(balance < :zero OR balance >= :cost)");
+  return {
+    TableName: db.table,
+    Key: keys.wallet(customerId),
+    ...u.build(),
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+  };
+}
