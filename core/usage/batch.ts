@@ -16,30 +16,27 @@
  * entitlements are as of that view plus the batch's own events.
  */
 import type { Deps } from "../deps";
-import { DomainError, isDomainError } from "../errors";
-import { applyCharge, combinedGuards, deltaOf, denial, type Charge } from "../models";
-import { unitEntitlement } from "../entitlements";
-import { getEvents, writeUsage } from "../db/events";
-import { activeSubscription, type Subscription, type Wallet } from "../wallet";
-import type { Plan } from "../plans/plan";
-import { buildEvent, requestHash, type TrackRequest, type UsageEvent } from "./event";
+import { DomainError } from "../errors";
+import { applyCharge, combinedGuards, deltaOf } from "../models";
+import { getEvents } from "../db/events";
+import { writeUsage } from "../db/usage-write";
+import type { Wallet } from "../wallet";
+import type { UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
-import { priceRequest } from "./price";
-import { walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
-import { trackUsage, type TrackResult } from "./track";
-import { keyReused } from "./refusals";
+import { trackUsage } from "./track";
+import { failure, priceGroup, replayResult, type BatchResult, type Entry, type Priced } from "./batch-pricing";
+
+export type { BatchResult } from "./batch-pricing";
 
 export const MAX_BATCH = 100;
 /** DynamoDB's 100 items per transaction, less the wallet and the timeline page. */
 const EVENTS_PER_TRANSACTION = 98;
 
-export type BatchResult = { ok: true; payload: TrackResult } | { ok: false; errorCode: string; errorMessage: string };
-
 export async function trackUsageBatch(deps: Deps, inputs: TrackUsageInput[]): Promise<BatchResult[]> {
   if (inputs.length > MAX_BATCH) throw new DomainError("BAD_USER_INPUT", `a batch holds at most ${MAX_BATCH} events`);
   const results: BatchResult[] = new Array(inputs.length);
-  const groups = new Map<string, { index: number; input: TrackUsageInput; request: TrackRequest }[]>();
+  const groups = new Map<string, Entry[]>();
   inputs.forEach((input, index) => {
     try {
       const request = parseTrackRequest(input);
@@ -57,8 +54,6 @@ export async function trackUsageBatch(deps: Deps, inputs: TrackUsageInput[]): Pr
   return results;
 }
 
-type Entry = { index: number; input: TrackUsageInput; request: TrackRequest };
-
 /** `stored`: the events already recorded under the group's keys, once looked up. */
 async function trackGroup(
   deps: Deps,
@@ -66,38 +61,50 @@ async function trackGroup(
   results: BatchResult[],
   stored?: Map<string, UsageEvent>,
 ): Promise<void> {
-  const one = async (entry: Entry) => {
-    results[entry.index] = await trackUsage(deps, entry.input).then(
-      (payload) => ({ ok: true as const, payload }),
-      failure,
-    );
-  };
-  const keys = new Set(group.map((e) => e.request.idempotencyKey));
-  const inOrder = async (entries: Entry[]) => {
-    for (const entry of [...entries].sort((x, y) => x.index - y.index)) await one(entry);
-  };
-  if (keys.size !== group.length) return inOrder(group);
-  // The cached view when there is one (no read). A refusal is never decided on it: when the view
-  // refuses anything, the group is priced again on a fresh read.
-  let priced: Priced | undefined;
-  for (const cache of [true, false]) {
-    priced = await priceGroup(deps, group, cache, stored);
-    if (!priced?.refused.length || priced.current.trusted) break;
-  }
+  if (new Set(group.map((e) => e.request.idempotencyKey)).size !== group.length) return oneByOne(deps, group, results);
+  const priced = await priceGroup(deps, group, stored);
   // An unknown customer is an error of its elements, not of the whole batch.
-  if (!priced) return inOrder(group);
-  const { current, sub, accepted, refused } = priced;
+  if (!priced) return oneByOne(deps, group, results);
   for (const r of priced.replays) results[r.index] = r.result;
-  const customerId = current.wallet.customerId;
+  const written = await writeAccepted(deps, priced, results);
+  if ("failedAt" in written) {
+    const rest = [...priced.accepted.slice(written.failedAt).map((a) => a.entry), ...priced.refused];
+    // Replayed keys (the in-memory view counted them as new usage): find them all with one
+    // read, then price and write the rest again, in the batch's order. Anything else (a race, a
+    // replay the lookup did not see): one by one.
+    if (written.duplicates && !stored) return trackGroup(deps, byIndex(rest), results, await storedEvents(deps, rest));
+    return oneByOne(deps, rest, results);
+  }
+  // Refused in memory: a replay of an accepted key answers as one (found with one read for all);
+  // the others are decided exactly as a single call would decide them.
+  const { refused, current } = priced;
+  const replays = refused.length && !stored ? await storedEvents(deps, refused) : new Map<string, UsageEvent>();
+  for (const entry of refused) {
+    const existing = replays.get(entry.request.idempotencyKey);
+    if (!existing) await oneByOne(deps, [entry], results);
+    else results[entry.index] = replayResult(entry, existing, written.view, current.plan!);
+  }
+}
+
+/**
+ * Writes the accepted elements, split evenly over as few transactions as hold them, each asserting
+ * that it depletes nothing (a chunk that would deplete falls back to single tracks, which publish
+ * the event). Returns the view of the wallet after them, or where a transaction failed and whether
+ * for keys recorded before.
+ */
+async function writeAccepted(
+  deps: Deps,
+  { current, sub, accepted }: Priced,
+  results: BatchResult[],
+): Promise<{ view: Wallet } | { failedAt: number; duplicates: boolean }> {
   let view = current.wallet;
   const transactions = Math.ceil(accepted.length / EVENTS_PER_TRANSACTION);
   const size = Math.ceil(accepted.length / (transactions || 1));
   for (let start = 0; start < accepted.length; start += size) {
     const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
-    // Asserting "depletes nothing": a chunk that would deplete falls back to single tracks, which publish the event.
     const result = await writeUsage(deps.db, {
-      customerId,
+      customerId: view.customerId,
       period: sub,
       events: chunk.map((a) => a.event),
       delta: deltaOf(charges),
@@ -106,96 +113,31 @@ async function trackGroup(
     });
     if (!result.ok) {
       if ("wallet" in result) rememberWallet(deps.db, result.wallet);
-      const rest = [...accepted.slice(start).map((a) => a.entry), ...refused].sort((x, y) => x.index - y.index);
-      // Replayed keys (the in-memory view counted them as new usage): find them all with one
-      // read, then price and write the rest again, in the batch's order. Anything else (a race, a
-      // replay the lookup did not see): one by one.
-      if ("duplicates" in result && !stored) return trackGroup(deps, rest, results, await storedEvents(rest));
-      return inOrder(rest);
+      return { failedAt: start, duplicates: "duplicates" in result };
     }
     view = chunk.reduce((w, a) => applyCharge(w, a.charge), view);
     view = { ...view, version: view.version + 1 };
     rememberWallet(deps.db, view);
     for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
   }
-  // Refused in memory: a replay of an accepted key answers as one (found with one read for all);
-  // the others are decided exactly as a single call would decide them.
-  const replays = refused.length && !stored ? await storedEvents(refused) : new Map<string, UsageEvent>();
-  for (const entry of refused) {
-    const existing = replays.get(entry.request.idempotencyKey);
-    if (!existing) await one(entry);
-    else results[entry.index] = replayResult(entry, existing, view, current.plan!);
-  }
+  return { view };
+}
 
-  async function storedEvents(entries: Entry[]) {
-    return getEvents(
-      deps.db,
-      customerId,
-      entries.map((e) => e.request.idempotencyKey),
+/** Elements decided one by one, in the batch's order, exactly as single calls decide them. */
+async function oneByOne(deps: Deps, entries: Entry[], results: BatchResult[]): Promise<void> {
+  for (const entry of byIndex(entries)) {
+    results[entry.index] = await trackUsage(deps, entry.input).then(
+      (payload) => ({ ok: true as const, payload }),
+      failure,
     );
   }
 }
 
-/** A replayed element: its stored event, or IDEMPOTENCY_KEY_REUSED when it asked for something else. */
-function replayResult(entry: Entry, existing: UsageEvent, wallet: Wallet, plan: Plan): BatchResult {
-  if (existing.requestHash !== requestHash(entry.request)) return failure(keyReused(entry.request.idempotencyKey));
-  const entitlement = unitEntitlement(wallet, plan, existing.feature);
-  return { ok: true, payload: { event: existing, replayed: true, entitlement } };
-}
+const byIndex = (entries: Entry[]) => [...entries].sort((x, y) => x.index - y.index);
 
-type Priced = {
-  current: Awaited<ReturnType<typeof walletForWrite>>;
-  sub: Subscription;
-  accepted: { entry: Entry; charge: Charge; event: UsageEvent; payload: TrackResult }[];
-  refused: Entry[];
-  /** Elements whose keys are in `stored`: answered as replays, at their place in the order. */
-  replays: { index: number; result: BatchResult }[];
-};
-
-/** Prices a customer's elements in order against one view of the wallet (pure after the load). */
-async function priceGroup(
-  deps: Deps,
-  group: Entry[],
-  cache: boolean,
-  stored?: Map<string, UsageEvent>,
-): Promise<Priced | undefined> {
-  const current = await walletForWrite(deps, group[0]!.request.customerId, { cache }).catch((e: unknown) =>
-    isDomainError(e) ? undefined : Promise.reject(e),
+const storedEvents = (deps: Deps, entries: Entry[]) =>
+  getEvents(
+    deps.db,
+    entries[0]!.request.customerId,
+    entries.map((e) => e.request.idempotencyKey),
   );
-  const sub = current && activeSubscription(current.wallet);
-  if (!current || !sub || !current.plan) return undefined;
-  const { plan, now } = current;
-  let wallet = current.wallet;
-  const accepted: Priced["accepted"] = [];
-  const refused: Entry[] = [];
-  const replays: Priced["replays"] = [];
-  for (const entry of group) {
-    const existing = stored?.get(entry.request.idempotencyKey);
-    if (existing) {
-      replays.push({ index: entry.index, result: replayResult(entry, existing, wallet, plan) });
-      continue;
-    }
-    const priced = await priceRequest(deps, plan, entry.request, sub, now).catch((e: unknown) =>
-      isDomainError(e) ? e : Promise.reject(e),
-    );
-    if (isDomainError(priced) || denial(wallet, priced.charge)) {
-      refused.push(entry);
-      continue;
-    }
-    wallet = applyCharge(wallet, priced.charge);
-    const event = buildEvent(entry.request, priced.charge, {
-      timestamp: priced.timestamp,
-      periodStart: sub.periodStart,
-      planCode: plan.code,
-      recordedAt: now,
-    });
-    const entitlement = unitEntitlement(wallet, plan, entry.request.feature);
-    accepted.push({ entry, charge: priced.charge, event, payload: { event, replayed: false, entitlement } });
-  }
-  return { current, sub, accepted, refused, replays };
-}
-
-function failure(error: unknown): BatchResult {
-  if (!isDomainError(error)) throw error;
-  return { ok: false, errorCode: error.code, errorMessage: error.message };
-}

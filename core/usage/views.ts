@@ -1,7 +1,7 @@
 /** Read views of a customer's usage: the wallet, per-feature usage this period, and the event log. */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { listEvents } from "../db/events";
+import { listEvents } from "../db/event-timeline";
 import { decodeEventCursor } from "../db/keys";
 import { currentWallet } from "./current";
 import type { WalletView } from "../wallet";

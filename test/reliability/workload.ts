@@ -43,7 +43,7 @@ import { closeDuePeriods } from "../../core/periods/sweep";
 import { voidInvoice } from "../../core/invoices/status";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/models";
-import { listEvents } from "../../core/db/events";
+import { listEvents } from "../../core/db/event-timeline";
 import { decodeEventCursor as decodeCursor } from "../../core/db/keys";
 import { listInvoices } from "../../core/db/invoices";
 import { listUnpublished } from "../../core/db/outbox";
