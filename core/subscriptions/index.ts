@@ -1,66 +1,23 @@
 /**
  * Subscription lifecycle: subscribe (period 1 starts now, billed at once), plan changes and
- * cancellation, immediate or at period end. Each change is one transaction conditioned on the
- * wallet it read (core/db/wallets.ts periodUpdate), retried on a fresh read when something else
- * wrote first. Purchased credits and top-ups survive every change, across models. A change whose
- * invoice would have no line (cancelling a free plan) issues none.
+ * cancellation, immediate or at period end. Each is computed here and written by ./change.ts: one
+ * transaction conditioned on the wallet it read, retried on a fresh read when something else
+ * wrote first. Purchased credits and top-ups survive every change, across models.
  */
-import type { BillingEvent, Deps } from "./deps";
-import { DomainError } from "./errors";
-import type { Plan } from "./plans/plan";
-import { getPlan } from "./plans";
-import { addIntervals } from "./periods/arithmetic";
-import {
-  activeSubscription,
-  NO_GRANT,
-  openPeriod,
-  purchasedCreditsLeft,
-  topUpsLeft,
-  type Subscription,
-  type Wallet,
-} from "./wallet";
-import { formatDecimal, formatMoney } from "./money";
-import { listInvoices } from "./db/invoices";
-import { currentWallet } from "./usage/current";
-import { pricingPlan } from "./usage/load";
-import { periodGrant } from "./models";
-import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "./retry";
-import { draftInvoice, type Invoice, type InvoiceLine } from "./invoices/invoice";
-import { baseFeeLine, overageLines, prorationLine } from "./invoices/period-lines";
-import { invoiceIssued, subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "./events";
-import { publish } from "./events/publish";
-import { writePeriodChange } from "./db/subscriptions";
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import type { Plan } from "../plans/plan";
+import { getPlan } from "../plans";
+import { addIntervals } from "../periods/arithmetic";
+import { activeSubscription, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { pricingPlan } from "../usage/load";
+import { periodGrant } from "../models";
+import { baseFeeLine, overageLines, prorationLine } from "../invoices/period-lines";
+import { subscriptionCanceled, subscriptionCreated, subscriptionPlanChanged } from "../events";
+import { change } from "./change";
+import { requireCurrencyFree, requireSameCurrency } from "./currency";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
-
-type Change = {
-  after: Wallet;
-  invoice?: { lines: InvoiceLine[]; currency: string; periodStart: string; periodEnd: string };
-  events: BillingEvent[];
-};
-
-/** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
-async function change(
-  deps: Deps,
-  customerId: string,
-  compute: (wallet: Wallet, now: Date) => Promise<Change>,
-): Promise<Wallet> {
-  const exhausted = () => new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
-  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
-    const { wallet, now } = await currentWallet(deps, customerId, { close: true });
-    const { after, invoice, events } = await compute(wallet, now);
-    const draft = invoice?.lines.length
-      ? draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() })
-      : undefined;
-    // A total below zero is issued as 0.00; the rest is owed to the customer, in the same write.
-    const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
-    const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];
-    const written = await writePeriodChange(deps.db, wallet, credited, draft ? [draft] : [], eventsFor);
-    if (!written.ok) return RETRY;
-    await publish(deps, written.events, written.outbox);
-    return credited;
-  });
-}
 
 function firstPeriod(plan: Plan, now: Date): Subscription {
   return {
@@ -102,45 +59,6 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
     };
   });
   return after.subscription!;
-}
-
-/**
- * A wallet holds one currency at a time (there are no exchange rates, and amounts are never
- * converted by relabelling them). A resubscription in another currency than the customer's last
- * plan is refused while anything of the old currency is left: purchased credits or top-ups (or
- * a debt of them left by a voided purchase), account credit, or an OPEN invoice. Once they are used up, paid or voided, any currency is fine.
- */
-async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan): Promise<void> {
-  const last = wallet.subscription && (await pricingPlan(deps, wallet.subscription.planCode));
-  if (!last || last.currency === plan.currency) return;
-  const credits = purchasedCreditsLeft(wallet);
-  const topUps = topUpsLeft(wallet);
-  const open = (await listInvoices(deps.db, wallet.customerId)).filter(
-    (i) => i.status === "OPEN" && i.currency !== plan.currency,
-  );
-  const left = [
-    ...(credits !== 0n ? [`${formatDecimal(credits)} purchased credits`] : []),
-    ...(topUps !== 0n ? [`${formatMoney(topUps)} ${last.currency} of top-ups`] : []),
-    ...(wallet.accountCredit !== 0n ? [`${formatMoney(wallet.accountCredit)} ${last.currency} of account credit`] : []),
-    ...(open.length
-      ? [`${open.length} open ${last.currency} invoice(s) (${open.map((i) => i.number).join(", ")})`]
-      : []),
-  ];
-  if (left.length)
-    throw new DomainError(
-      "BAD_USER_INPUT",
-      `plan "${plan.code}" bills in ${plan.currency}, but customer "${wallet.customerId}" still holds ${left.join(" and ")}: ` +
-        `it can resubscribe in ${last.currency} only, until they are used up, paid or voided`,
-    );
-}
-
-/** A subscription keeps its currency: a plan change to another currency would mix two on one invoice. */
-function requireSameCurrency(current: Plan, next: Plan): void {
-  if (current.currency !== next.currency)
-    throw new DomainError(
-      "BAD_USER_INPUT",
-      `plan "${next.code}" bills in ${next.currency}, the subscription in ${current.currency}: a subscription keeps its currency (cancel it and subscribe anew)`,
-    );
 }
 
 function requireActive(wallet: Wallet): Subscription {

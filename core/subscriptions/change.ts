@@ -1,0 +1,45 @@
+/**
+ * A subscription change, written: read the current wallet (ended periods closed first), compute the
+ * change (pure but for the plans it loads), write it as one transaction conditioned on the wallet
+ * it read (core/db/period-update.ts), and retry on a fresh read when something else wrote first.
+ * A change whose invoice would have no line issues none; a total below zero is issued as 0.00 and
+ * the rest is added to the customer's account credit in the same write.
+ */
+import type { BillingEvent, Deps } from "../deps";
+import { DomainError } from "../errors";
+import type { Wallet } from "../wallet";
+import { currentWallet } from "../usage/current";
+import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
+import { draftInvoice, type Invoice, type InvoiceLine } from "../invoices/invoice";
+import { invoiceIssued } from "../events";
+import { publish } from "../events/publish";
+import { writePeriodChange } from "../db/subscriptions";
+
+export type Change = {
+  after: Wallet;
+  invoice?: { lines: InvoiceLine[]; currency: string; periodStart: string; periodEnd: string };
+  events: BillingEvent[];
+};
+
+/** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
+export async function change(
+  deps: Deps,
+  customerId: string,
+  compute: (wallet: Wallet, now: Date) => Promise<Change>,
+): Promise<Wallet> {
+  const exhausted = () => new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
+    const { wallet, now } = await currentWallet(deps, customerId, { close: true });
+    const { after, invoice, events } = await compute(wallet, now);
+    const draft = invoice?.lines.length
+      ? draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() })
+      : undefined;
+    // A total below zero is issued as 0.00; the rest is owed to the customer, in the same write.
+    const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
+    const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];
+    const written = await writePeriodChange(deps.db, wallet, credited, draft ? [draft] : [], eventsFor);
+    if (!written.ok) return RETRY;
+    await publish(deps, written.events, written.outbox);
+    return credited;
+  });
+}
