@@ -20,15 +20,22 @@ import { getCreditPack } from "../credit-packs";
 import { MAX_PRICE, MAX_SUM } from "../bounds";
 import { minorUnitProblem } from "../currencies";
 import { IdSchema, parseInput } from "../validation";
-import type { Wallet, WalletView } from "../wallet";
+import type { WalletView } from "../wallet";
 import type { Plan } from "../plans/plan";
-import { modelsSelling, strategyFor } from "../models";
 import { currentWallet } from "../usage/current";
 import { customerWallet } from "../usage/views";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import { findPurchase, recordPurchase } from "../db/purchases";
 import type { Purchase } from "./purchase";
-import { draftInvoice, invoiceLine, type Invoice, type InvoiceGrant, type InvoiceLine } from "../invoices/invoice";
+import {
+  draftInvoice,
+  invoiceLine,
+  type Invoice,
+  type InvoiceDraft,
+  type InvoiceGrant,
+  type InvoiceLine,
+} from "../invoices/invoice";
+import { purchaseRefusal } from "./refusal";
 import { balanceToppedUp, creditsPurchased, invoiceIssued } from "../events";
 import { publish } from "../events/publish";
 import { formatDecimal, SCALE } from "../money";
@@ -99,7 +106,7 @@ async function purchase(
     // would make that period's invoice depend on whether the sweeper ran before the top-up.
     const { wallet, plan, now } = await currentWallet(deps, request.customerId, { close: true });
     const p: Purchase = { ...request, currency: plan?.currency ?? "", createdAt: now.toISOString() };
-    const refused = refusal(p, wallet, plan, added, currencyProblem);
+    const refused = purchaseRefusal(p, wallet, plan, added, currencyProblem);
     if (refused) {
       // A retry of a purchase made while the plan could take it still answers as a replay.
       const earlier = await findPurchase(deps.db, p);
@@ -107,16 +114,6 @@ async function purchase(
       if (earlier === "reused") throw keyReused(p.idempotencyKey);
       return customerWallet(deps, p.customerId);
     }
-    // The invoice records what it granted: what voiding it takes back (core/invoices/void.ts).
-    const grant: InvoiceGrant =
-      p.kind === "CREDIT_PACK" ? { kind: "CREDIT_PACK", credits: p.credits } : { kind: "TOP_UP", amount: p.amount };
-    const draft = draftInvoice({
-      customerId: p.customerId,
-      currency: p.currency,
-      lines: [line],
-      createdAt: p.createdAt,
-      grant,
-    });
     // The purchase's own event rides in its invoice's outbox, after the invoice's.
     const eventsFor = (invoices: Invoice[]) =>
       invoices.flatMap((invoice) => [
@@ -125,7 +122,7 @@ async function purchase(
           ? creditsPurchased(invoice, { ...p, packCode: p.packCode! })
           : balanceToppedUp(invoice, { amount: p.amount, idempotencyKey: p.idempotencyKey }),
       ]);
-    const result = await recordPurchase(deps.db, p, draft, eventsFor, {
+    const result = await recordPurchase(deps.db, p, purchaseInvoice(p, line), eventsFor, {
       planCode: plan!.code,
       ceiling: MAX_SUM - added,
     });
@@ -140,29 +137,9 @@ async function purchase(
 const keyReused = (key: string) =>
   new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${key}" was used for a different purchase`);
 
-/** Why this purchase cannot be sold to this wallet now, if it cannot. */
-function refusal(
-  p: Purchase,
-  wallet: Wallet,
-  plan: Plan | undefined,
-  added: bigint,
-  currencyProblem: (plan: Plan) => string | undefined,
-): DomainError | undefined {
-  const [what, spends] = p.kind === "CREDIT_PACK" ? ["credit packs", "credits"] : ["top-ups", "a balance"];
-  const sellers = `${what} can only be bought on a ${modelsSelling(p.kind).join(" or ")} plan`;
-  if (!plan) {
-    return new DomainError("NO_SUBSCRIPTION", `customer "${p.customerId}" has no active subscription; ${sellers}`);
-  }
-  if (!strategyFor(plan.model).sells.includes(p.kind)) {
-    return new DomainError(
-      "BAD_USER_INPUT",
-      `customer "${p.customerId}" is on the ${plan.model} plan "${plan.code}", which cannot spend ${spends}; ${sellers}`,
-    );
-  }
-  const problem = currencyProblem(plan);
-  if (problem) return new DomainError("BAD_USER_INPUT", problem);
-  const pools = p.kind === "CREDIT_PACK" ? [wallet.credits, wallet.purchasedCredits] : [wallet.topUps, wallet.balance];
-  if (pools.some((pool) => pool + added > MAX_SUM))
-    return new DomainError("LIMIT_REACHED", `the wallet would hold more than ${formatDecimal(MAX_SUM)}`);
-  return undefined;
+/** The purchase's invoice; it records what it granted: what voiding it takes back (core/invoices/void.ts). */
+function purchaseInvoice(p: Purchase, line: InvoiceLine): InvoiceDraft {
+  const grant: InvoiceGrant =
+    p.kind === "CREDIT_PACK" ? { kind: "CREDIT_PACK", credits: p.credits } : { kind: "TOP_UP", amount: p.amount };
+  return draftInvoice({ customerId: p.customerId, currency: p.currency, lines: [line], createdAt: p.createdAt, grant });
 }
