@@ -50,18 +50,7 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
     u.add("spent :cost").add("balance :negCost");
   }
   u.when("#status = :active").when("planCode = :plan").when("periodStart = :ps");
-  guards.forEach((guard, i) => {
-    const g = `:g${i}`;
-    if (guard.kind === "limit") {
-      u.value(g, guard.atMost);
-      const path = `${u.name("#usage", "usage")}.${featureName(guard.feature)}`;
-      u.when(`(attribute_not_exists(${path}) AND :zero <= ${g} OR ${path} <= ${g})`);
-    } else if (guard.kind === "spent") {
-      u.when(`spent <= ${u.value(g, guard.atMost)}`);
-    } else {
-      u.when(`${guard.kind === "credits" ? "credits" : "balance"} >= ${u.value(g, guard.atLeast)}`);
-    }
-  });
+  for (const [i, guard] of guards.entries()) u.when(condition(u, guard, `:g${i}`, featureName));
   // "This write depletes nothing": credits do not fall from above zero to zero or below, and the
   // balance does not fall from zero or above to below zero. Used when the caller priced against a
   // cached wallet and so cannot tell a depletion itself: if this fails, it retries on the wallet
@@ -74,4 +63,20 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
     ...u.build(),
     ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
   };
+}
+
+/** A guard as a condition on the wallet item (what the entitlement check evaluates in memory: core/models/guards.ts). */
+function condition(u: UpdateExpression, guard: Guard, g: string, featureName: (feature: string) => string): string {
+  switch (guard.kind) {
+    case "limit": {
+      u.value(g, guard.atMost);
+      const path = `${u.name("#usage", "usage")}.${featureName(guard.feature)}`;
+      return `(attribute_not_exists(${path}) AND :zero <= ${g} OR ${path} <= ${g})`;
+    }
+    case "spent":
+      return `spent <= ${u.value(g, guard.atMost)}`;
+    case "credits":
+    case "balance":
+      return `${guard.kind} >= ${u.value(g, guard.atLeast)}`;
+  }
 }
