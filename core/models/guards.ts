@@ -37,8 +37,9 @@ export const beyondBounds = (wallet: Wallet, charge: Charge): boolean =>
   denial(wallet, { ...charge, guards: charge.guards.filter((g) => "ceiling" in g && g.ceiling) }) !== null;
 
 /**
- * The guards of several charges as one condition on the wallet before all of them: the sums
- * must fit. Equivalent to checking each in turn, because every charge only ever consumes.
+ * The guards of several charges priced on one plan, as one condition on the wallet before all of
+ * them: the sums must fit. Equivalent to checking each in turn, because every charge only ever
+ * consumes, and guards exactly what it consumes (test/unit/models/guards.test.ts).
  */
 export function combinedGuards(charges: Charge[]): Guard[] {
   let credits: bigint | undefined;
