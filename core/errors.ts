@@ -1,6 +1,7 @@
 /**
- * The closed set of error codes a client can meet (design.md §8). Core code throws `DomainError`;
- * one place (schema/errors.ts) turns it into a GraphQL error with `extensions.code`. Anything else
+ * The closed set of error codes a client can meet: a client branches on the code, so a code is
+ * never renamed or added silently (docs/api.md lists them). Core code throws `DomainError`; one
+ * place (schema/errors.ts) turns it into a GraphQL error with `extensions.code`. Anything else
  * that is thrown is unexpected and gets masked.
  */
 export const ErrorCode = {
