@@ -85,6 +85,9 @@ export const allowanceLeft = (w: Wallet): Amount => min(max(0n, w.allowance - w.
 export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent - w.allowance));
 export const balanceOverage = (w: Wallet): Amount => max(0n, w.spent - w.allowance - w.topUps);
 
+/** A feature's usage this period. */
+export const usedOf = (w: Wallet, feature: string): Amount => w.usage[feature] ?? 0n;
+
 export const activeSubscription = (w: Wallet): Subscription | undefined =>
   w.subscription?.status === "ACTIVE" ? w.subscription : undefined;
 

@@ -7,7 +7,7 @@ import { MAX_SUM } from "../bounds";
 import { CATALOG_CURRENCY } from "../currencies";
 import { DomainError } from "../errors";
 import { multiply, SCALE } from "../money";
-import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft } from "../wallet";
+import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft, usedOf } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import type { AiPricing, ConsumptionStrategy } from "./types";
 
@@ -59,12 +59,12 @@ export const balance: ConsumptionStrategy = {
   crossings: (before, after) =>
     before.balance >= 0n && after.balance < 0n ? [{ kind: "BALANCE_NEGATIVE", balance: after.balance }] : [],
 
-  entitlementView(wallet, _plan, feature) {
-    return { used: wallet.usage[feature.feature] ?? 0n, balance: wallet.balance };
-  },
+  /** What is left to spend now, whichever feature spends it. */
+  entitlementView: (wallet, _plan, f) => ({ used: usedOf(wallet, f.feature), balance: wallet.balance }),
+  /** What this feature cost this period. */
   usageView: (wallet, f) => ({
     feature: f.feature,
-    used: wallet.usage[f.feature] ?? 0n,
+    used: usedOf(wallet, f.feature),
     cost: wallet.featureCost[f.feature] ?? 0n,
   }),
   walletView: (wallet) => ({

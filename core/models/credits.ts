@@ -2,7 +2,7 @@
 import { MAX_SUM } from "../bounds";
 import { DomainError } from "../errors";
 import { multiply } from "../money";
-import { heldPurchases, planCreditsLeft, purchasedCreditsLeft } from "../wallet";
+import { heldPurchases, planCreditsLeft, purchasedCreditsLeft, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
 import type { ConsumptionStrategy } from "./types";
 
@@ -32,12 +32,12 @@ export const credits: ConsumptionStrategy = {
   addedCost: () => undefined,
   crossings: (before, after) => (before.credits > 0n && after.credits <= 0n ? [{ kind: "CREDITS_DEPLETED" }] : []),
 
-  entitlementView(wallet, _plan, feature) {
-    return { used: wallet.usage[feature.feature] ?? 0n, credits: wallet.credits };
-  },
+  /** What is left to spend now, whichever feature spends it. */
+  entitlementView: (wallet, _plan, f) => ({ used: usedOf(wallet, f.feature), credits: wallet.credits }),
+  /** What this feature burned this period. */
   usageView: (wallet, f) => ({
     feature: f.feature,
-    used: wallet.usage[f.feature] ?? 0n,
+    used: usedOf(wallet, f.feature),
     credits: wallet.featureCredits[f.feature] ?? 0n,
   }),
   walletView: (wallet) => ({

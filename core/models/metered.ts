@@ -3,11 +3,10 @@ import { meteredUsageCeiling } from "../bounds";
 import { DomainError } from "../errors";
 import { formatDecimal, max, min, multiply, type Amount } from "../money";
 import type { PlanFeature } from "../plans/plan";
-import { heldPurchases, NO_GRANT, type Wallet } from "../wallet";
+import { heldPurchases, NO_GRANT, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
 import type { ConsumptionStrategy, Ratio } from "./types";
 
-const usedOf = (wallet: Wallet, feature: string): Amount => wallet.usage[feature] ?? 0n;
 const overOf = (feature: PlanFeature, used: Amount): Amount => max(0n, used - (feature.included ?? 0n));
 /** What units beyond the included ones cost: one price per unit, before the invoice's rounding. */
 const overageCost = (feature: PlanFeature, over: Amount): Amount => multiply(over, feature.overagePrice ?? 0n);

@@ -2,8 +2,7 @@
  * A purchase: a credit pack or a balance top-up, recorded under its idempotency key (what a retry
  * is compared with) in the transaction that adds it to the wallet.
  */
-export const PurchaseKind = { CREDIT_PACK: "CREDIT_PACK", TOP_UP: "TOP_UP" } as const;
-export type PurchaseKind = (typeof PurchaseKind)[keyof typeof PurchaseKind];
+export type PurchaseKind = "CREDIT_PACK" | "TOP_UP";
 
 export type Purchase = {
   kind: PurchaseKind;
