@@ -1,9 +1,8 @@
 /**
-/**
  * Invoices, pure: typed lines, each rounded once to the invoice currency's minor unit (JPY 0, USD
  * 2, KWD 3 digits: core/currencies.ts), half away from zero, by draftInvoice; the subtotal is the
  * sum of the rounded lines. Numbers are allocated when the invoice is written
- * (core/db/invoices.ts), gapless, in the same transaction as what it bills.
+ * (core/db/group-commit.ts), gapless, in the same transaction as what it bills.
  *
  * A total is never negative: a subtotal below zero (a proration credit larger than what the
  * invoice bills) is issued with total 0.00, and the rest, `creditedToAccount`, is added to the
