@@ -1,4 +1,5 @@
 import { checkEntitlement, type Entitlement } from "../core/entitlements";
+import { SCALE } from "../core/money";
 import { adminIngestOrCustomer } from "./auth";
 import { builder } from "./builder";
 import { ConsumptionModelEnum } from "./plans";
@@ -39,6 +40,6 @@ builder.queryField("entitlement", (t) =>
       feature: t.arg.id({ required: true }),
       amount: t.arg({ type: "Decimal" }),
     },
-    resolve: (_, a, { deps }) => checkEntitlement(deps, a.customerId, a.feature, a.amount ?? 10n ** 12n),
+    resolve: (_, a, { deps }) => checkEntitlement(deps, a.customerId, a.feature, a.amount ?? SCALE),
   }),
 );

@@ -12,6 +12,7 @@ import { createCustomer } from "../../core/customers";
 import { subscribe } from "../../core/subscriptions";
 import { units } from "../../core/money";
 import { trackUsage } from "../../core/usage/track";
+import { keys } from "../../core/db/keys";
 
 let deps: TestDeps;
 beforeAll(async () => {
@@ -89,9 +90,8 @@ async function steadyTrack(customerId: string) {
 }
 
 const eventItem = (customerId: string, plan: string, priced: Record<string, bigint>, requestHash: string) => ({
-  pk: `EVENT#${customerId}#3`,
-  sk: "steady",
-  gsi2pk: `EVENTS#${customerId}`,
+  ...keys.event(customerId, "steady"),
+  gsi2pk: keys.eventTimelinePartition(customerId),
   type: "EVENT",
   idempotencyKey: "steady",
   customerId,
@@ -115,7 +115,7 @@ describe("a steady-state trackUsage", () => {
     const { item, update } = await steadyTrack("cu-m");
     expect(item).toEqual(eventItem("cu-m", "m", {}, "ntPNMC9naUeKVHv5FxR8gh6uI9BMzEfkVPR75gS9M6s"));
     expect(update).toEqual({
-      Key: { pk: "CUSTOMER#cu-m", sk: "WALLET" },
+      Key: keys.wallet("cu-m"),
       UpdateExpression: "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1 ADD #version :one",
       ConditionExpression: `${PERIOD} AND (attribute_not_exists(#usage.#f0) AND :zero <= :g0 OR #usage.#f0 <= :g0) AND ${USAGE_CEILING}`,
       ExpressionAttributeNames: { "#status": "status", "#usage": "usage", "#f0": "calls", "#version": "version" },
@@ -134,7 +134,7 @@ describe("a steady-state trackUsage", () => {
     const { item, update } = await steadyTrack("cu-c");
     expect(item).toEqual(eventItem("cu-c", "c", { credits: units(6) }, "IcQRBaft8ZKcjtWx43So7OQaY3gHHz3zArnsavJPqHo"));
     expect(update).toEqual({
-      Key: { pk: "CUSTOMER#cu-c", sk: "WALLET" },
+      Key: keys.wallet("cu-c"),
       UpdateExpression:
         "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCredits.#f0 = if_not_exists(#featureCredits.#f0, :zero) + :v2 ADD #version :one, credits :negBurn, creditsUsed :burn",
       ConditionExpression: `${PERIOD} AND credits >= :g0 AND ${USAGE_CEILING} AND (credits <= :zero OR credits > :burn)`,
@@ -163,7 +163,7 @@ describe("a steady-state trackUsage", () => {
     const { item, update } = await steadyTrack("cu-b");
     expect(item).toEqual(eventItem("cu-b", "b", { cost: units(3) }, "L8VvxrGSetGo_nygbcEOgchwaY4MnHNH_ApkJHemfXA"));
     expect(update).toEqual({
-      Key: { pk: "CUSTOMER#cu-b", sk: "WALLET" },
+      Key: keys.wallet("cu-b"),
       UpdateExpression:
         "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCost.#f0 = if_not_exists(#featureCost.#f0, :zero) + :v2 ADD #version :one, spent :cost, balance :negCost",
       ConditionExpression: `${PERIOD} AND balance >= :g0 AND ${USAGE_CEILING} AND spent <= :g2 AND (balance < :zero OR balance >= :cost)`,
