@@ -12,37 +12,76 @@ import { deliverWebhooks, webhookEvents, webhookEventsDead } from "./webhooks";
 
 export const alerts = new sst.aws.SnsTopic("Alerts");
 
-export const sweeperErrors = new aws.cloudwatch.MetricAlarm("ClosePeriodsErrors", {
-  alarmDescription: "The period-close sweeper is failing: renewals and invoices are not being produced.",
-  namespace: "AWS/Lambda",
-  metricName: "Errors",
-  dimensions: { FunctionName: closePeriods.name },
-  statistic: "Sum",
-  period: 300,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 1,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
-  okActions: [alerts.arn],
-});
+/** What differs between the alarms; the rest is the same for all (see `alarm`). */
+type AlarmArgs = Omit<
+  aws.cloudwatch.MetricAlarmArgs,
+  "comparisonOperator" | "treatMissingData" | "alarmActions" | "okActions"
+> & {
+  /** Also notify when it clears (for conditions that come and go). */
+  okActions?: boolean;
+};
 
-export const scheduleFailuresWaiting = new aws.cloudwatch.MetricAlarm("ScheduleFailuresWaiting", {
-  alarmDescription: "A scheduled job failed after all retries; its event is in the ScheduleFailures queue.",
-  namespace: "AWS/SQS",
-  metricName: "ApproximateNumberOfMessagesVisible",
-  dimensions: { QueueName: scheduleFailures.nodes.queue.name },
-  statistic: "Maximum",
-  period: 300,
-  evaluationPeriods: 1,
-  threshold: 1,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
-});
+/** An alarm to the Alerts topic at `threshold` or more; no data is no alarm (an idle function is fine). */
+const alarm = (name: string, { okActions, ...args }: AlarmArgs) =>
+  new aws.cloudwatch.MetricAlarm(name, {
+    ...args,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [alerts.arn],
+    ...(okActions ? { okActions: [alerts.arn] } : {}),
+  });
 
-export const catalogAnomalies = new aws.cloudwatch.MetricAlarm("CatalogSyncAnomalies", {
+/** A function failing in two of three consecutive 5-minute windows. */
+const failing = (name: string, functionName: SstInput<string>, alarmDescription: string) =>
+  alarm(name, {
+    alarmDescription,
+    namespace: "AWS/Lambda",
+    metricName: "Errors",
+    dimensions: { FunctionName: functionName },
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 1,
+    okActions: true,
+  });
+
+/** A queue's metric over 5 minutes: messages waiting (a dead letter) or the oldest one's age. */
+const queued = (
+  name: string,
+  queueName: SstInput<string>,
+  metricName: "ApproximateNumberOfMessagesVisible" | "ApproximateAgeOfOldestMessage",
+  threshold: number,
+  alarmDescription: string,
+  okActions = false,
+) =>
+  alarm(name, {
+    alarmDescription,
+    namespace: "AWS/SQS",
+    metricName,
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold,
+    okActions,
+  });
+
+export const sweeperErrors = failing(
+  "ClosePeriodsErrors",
+  closePeriods.name,
+  "The period-close sweeper is failing: renewals and invoices are not being produced.",
+);
+
+export const scheduleFailuresWaiting = queued(
+  "ScheduleFailuresWaiting",
+  scheduleFailures.nodes.queue.name,
+  "ApproximateNumberOfMessagesVisible",
+  1,
+  "A scheduled job failed after all retries; its event is in the ScheduleFailures queue.",
+);
+
+export const catalogAnomalies = alarm("CatalogSyncAnomalies", {
   alarmDescription:
     "The catalog sync held suspicious AI model prices or refused the feed; the last good prices stay. " +
     "Read the sync's log line for the diff, then accept (npm run catalog:import -- --accept-price-changes) or pin.",
@@ -54,54 +93,27 @@ export const catalogAnomalies = new aws.cloudwatch.MetricAlarm("CatalogSyncAnoma
   period: 6 * 3600,
   evaluationPeriods: 1,
   threshold: 1,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
 });
 
-export const webhookEventsDeadLetters = new aws.cloudwatch.MetricAlarm("WebhookEventsDeadLetters", {
-  alarmDescription:
-    "An event could not be fanned out to webhook endpoints after 5 tries; it is in the WebhookEventsDead queue (redrive it once the cause is fixed).",
-  namespace: "AWS/SQS",
-  metricName: "ApproximateNumberOfMessagesVisible",
-  dimensions: { QueueName: webhookEventsDead.nodes.queue.name },
-  statistic: "Maximum",
-  period: 300,
-  evaluationPeriods: 1,
-  threshold: 1,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
-});
+export const webhookEventsDeadLetters = queued(
+  "WebhookEventsDeadLetters",
+  webhookEventsDead.nodes.queue.name,
+  "ApproximateNumberOfMessagesVisible",
+  1,
+  "An event could not be fanned out to webhook endpoints after 5 tries; it is in the WebhookEventsDead queue (redrive it once the cause is fixed).",
+);
 
-export const webhookEventsBacklog = new aws.cloudwatch.MetricAlarm("WebhookEventsBacklog", {
-  alarmDescription:
-    "Business events have waited over 15 minutes for webhook fan-out: the delivery function is behind or failing.",
-  namespace: "AWS/SQS",
-  metricName: "ApproximateAgeOfOldestMessage",
-  dimensions: { QueueName: webhookEvents.nodes.queue.name },
-  statistic: "Maximum",
-  period: 300,
-  evaluationPeriods: 1,
-  threshold: 900,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
-  okActions: [alerts.arn],
-});
+export const webhookEventsBacklog = queued(
+  "WebhookEventsBacklog",
+  webhookEvents.nodes.queue.name,
+  "ApproximateAgeOfOldestMessage",
+  900,
+  "Business events have waited over 15 minutes for webhook fan-out: the delivery function is behind or failing.",
+  true,
+);
 
-export const deliverWebhooksErrors = new aws.cloudwatch.MetricAlarm("DeliverWebhooksErrors", {
-  alarmDescription: "The webhook delivery function is failing: retries are not being sent.",
-  namespace: "AWS/Lambda",
-  metricName: "Errors",
-  dimensions: { FunctionName: deliverWebhooks.name },
-  statistic: "Sum",
-  period: 300,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 1,
-  comparisonOperator: "GreaterThanOrEqualToThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [alerts.arn],
-  okActions: [alerts.arn],
-});
+export const deliverWebhooksErrors = failing(
+  "DeliverWebhooksErrors",
+  deliverWebhooks.name,
+  "The webhook delivery function is failing: retries are not being sent.",
+);
