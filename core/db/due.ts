@@ -1,15 +1,25 @@
 /**
- * The due index: every active subscription's wallet carries gsi1pk = DUE#<shard> and
- * gsi1sk = <periodEnd>#<customerId> (see keys.due), so wallets whose period ended by `now` are a
- * range query per shard. Shards spread the index's write and read load. The index holds keys
- * only, so the customers come from the sort key and each wallet is then read where it is closed.
+ * The sparse, sharded work indexes in gsi1: every active subscription's wallet carries
+ * gsi1pk = DUE#<shard> and gsi1sk = <periodEnd>#<customerId> (keys.due), a webhook delivery with an
+ * attempt due carries WEBHOOKS_DUE#<shard> and <nextAttemptAt>#<deliveryId> (keys.webhookDue). What
+ * is due by `now` is then a range query per shard; shards spread the index's write and read load.
+ * The index holds keys only, so the ids come from the sort key and each item is read where it is
+ * worked on.
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./client";
 import { DUE_SHARDS, keys, TABLE } from "./keys";
 
+/** One work index: its shards' partition keys, and the id a sort key names. */
+export type DueIndex = { shards: number; shard: (n: number) => string; idOf: (sortKey: string) => string };
+
+const SUBSCRIPTIONS: DueIndex = { shards: DUE_SHARDS, shard: keys.dueShard, idOf: keys.customerOfDue };
+
 /** Customers due for a close at `now`, shard by shard, page by page; safe to share among workers. */
-export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<string> {
+export const listDue = (db: Db, now: Date, pageSize = 100) => listDueIn(db, SUBSCRIPTIONS, now, pageSize);
+
+/** The ids due in `due` by `now`, shard by shard, page by page; safe to share among workers. */
+export function listDueIn(db: Db, due: DueIndex, now: Date, pageSize = 100): AsyncIterator<string> {
   const index = TABLE.dueIndex;
   const upTo = keys.dueUpTo(now);
   let shard = 0;
@@ -17,25 +27,25 @@ export function listDue(db: Db, now: Date, pageSize = 100): AsyncIterator<string
   let startKey: Record<string, unknown> | undefined;
   let fetching: Promise<void> | undefined;
   const fill = async () => {
-    while (!buffer.length && shard < DUE_SHARDS) {
+    while (!buffer.length && shard < due.shards) {
       const page = await db.doc.send(
         new QueryCommand({
           TableName: db.table,
           IndexName: index.name,
           KeyConditionExpression: `${index.partitionKey} = :pk AND ${index.sortKey} <= :upTo`,
-          ExpressionAttributeValues: { ":pk": keys.dueShard(shard), ":upTo": upTo },
+          ExpressionAttributeValues: { ":pk": due.shard(shard), ":upTo": upTo },
           Limit: pageSize,
           ExclusiveStartKey: startKey,
         }),
       );
-      buffer = (page.Items ?? []).map((item) => keys.customerOfDue(item[index.sortKey] as string));
+      buffer = (page.Items ?? []).map((item) => due.idOf(item[index.sortKey] as string));
       startKey = page.LastEvaluatedKey;
       if (!startKey) shard++;
     }
   };
   return {
     async next() {
-      while (!buffer.length && shard < DUE_SHARDS) {
+      while (!buffer.length && shard < due.shards) {
         fetching ??= fill().finally(() => (fetching = undefined));
         await fetching;
       }

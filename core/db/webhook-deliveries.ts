@@ -20,6 +20,7 @@ import type { Db } from "./client";
 import { getItem, int, queryPrefix, type Item } from "./items";
 import { ItemType, keys, TABLE, WEBHOOK_DUE_SHARDS } from "./keys";
 import { nextRecordingOrder } from "./recording-order";
+import { listDueIn } from "./due";
 
 export const DELIVERY_RETENTION_DAYS = 30;
 /** How long a claim holds: well beyond an attempt's 10 s timeout. */
@@ -362,38 +363,10 @@ export function decodeDeliveryCursor(endpointId: string, text: string): Delivery
 }
 
 /** Deliveries with an attempt due by `now`, shard by shard, page by page; safe to share among workers. */
-export function listDueDeliveries(db: Db, now: Date, pageSize = 100): AsyncIterator<string> {
-  const index = TABLE.dueIndex;
-  const upTo = keys.dueUpTo(now);
-  let shard = 0;
-  let buffer: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  let fetching: Promise<void> | undefined;
-  const fill = async () => {
-    while (!buffer.length && shard < WEBHOOK_DUE_SHARDS) {
-      const page = await db.doc.send(
-        new QueryCommand({
-          TableName: db.table,
-          IndexName: index.name,
-          KeyConditionExpression: `${index.partitionKey} = :pk AND ${index.sortKey} <= :upTo`,
-          ExpressionAttributeValues: { ":pk": keys.webhookDueShard(shard), ":upTo": upTo },
-          Limit: pageSize,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      buffer = (page.Items ?? []).map((item) => keys.deliveryOfWebhookDue(item[index.sortKey] as string));
-      startKey = page.LastEvaluatedKey;
-      if (!startKey) shard++;
-    }
-  };
-  return {
-    async next() {
-      while (!buffer.length && shard < WEBHOOK_DUE_SHARDS) {
-        fetching ??= fill().finally(() => (fetching = undefined));
-        await fetching;
-      }
-      const value = buffer.shift();
-      return value ? { done: false, value } : { done: true, value: undefined };
-    },
-  };
-}
+export const listDueDeliveries = (db: Db, now: Date, pageSize = 100): AsyncIterator<string> =>
+  listDueIn(
+    db,
+    { shards: WEBHOOK_DUE_SHARDS, shard: keys.webhookDueShard, idOf: keys.deliveryOfWebhookDue },
+    now,
+    pageSize,
+  );
