@@ -3,13 +3,12 @@
  * the secret's SHA-256 (`APIKEY#<hash>`), written and revoked together in one transaction. The
  * secret itself is never stored. Authentication is one strongly consistent GetItem on the hash.
  */
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import type { ApiKey, ApiKeyScope } from "../auth/api-key";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import { getItem, queryPrefix, type Item } from "./items";
 import { ItemType, keys } from "./keys";
+import { transact } from "./transact";
 
 export type StoredApiKey = ApiKey & { hash: string };
 
@@ -28,20 +27,11 @@ export async function insertApiKey(db: Db, key: StoredApiKey): Promise<void> {
   const put = (item: Item) => ({
     Put: { TableName: db.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" },
   });
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          put({ ...keys.apiKey(key.id), type: ItemType.API_KEY, ...fields }),
-          put({ ...keys.apiKeyHash(key.hash), type: ItemType.API_KEY_HASH, ...fields }),
-        ],
-      }),
-    );
-  } catch (error) {
-    if (error instanceof TransactionCanceledException)
-      throw new DomainError("ALREADY_EXISTS", "API key already exists");
-    throw error;
-  }
+  const cancelled = await transact(db, [
+    put({ ...keys.apiKey(key.id), type: ItemType.API_KEY, ...fields }),
+    put({ ...keys.apiKeyHash(key.hash), type: ItemType.API_KEY_HASH, ...fields }),
+  ]);
+  if (cancelled) throw new DomainError("ALREADY_EXISTS", "API key already exists");
 }
 
 export async function getApiKey(db: Db, id: string): Promise<StoredApiKey | undefined> {
@@ -69,13 +59,5 @@ export async function markRevoked(db: Db, key: StoredApiKey, revokedAt: string):
       ExpressionAttributeValues: { ":at": revokedAt },
     },
   });
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({ TransactItems: [update(keys.apiKey(key.id)), update(keys.apiKeyHash(key.hash))] }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return false;
-    throw error;
-  }
+  return !(await transact(db, [update(keys.apiKey(key.id)), update(keys.apiKeyHash(key.hash))]));
 }

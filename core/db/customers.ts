@@ -1,5 +1,4 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Customer } from "../customers/customer";
 import { DomainError } from "../errors";
@@ -9,6 +8,7 @@ import type { Db } from "./client";
 import { getItem, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { walletItem } from "./wallets";
+import { failedWith, transact } from "./transact";
 
 const toCustomer = (item: Item): Customer => ({
   id: item.id as string,
@@ -33,37 +33,28 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<Custom
   // Racing a create of the same id (a transaction conflict): again, to read what it wrote.
   const exhausted = () => new DomainError("ALREADY_EXISTS", `customer "${customer.id}" already exists`);
   return withRetries({ attempts: 3, exhausted }, async () => {
-    try {
-      await db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: db.table,
-                Item: profile,
-                ConditionExpression: "attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-              },
-            },
-            {
-              Put: {
-                TableName: db.table,
-                Item: walletItem(emptyWallet(customer.id)),
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-          ],
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      const old = reasons[0]?.Item;
-      if (old) return toCustomer(unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true }));
-      if (reasons.some((r) => r.Code === "TransactionConflict")) return RETRY_AT_ONCE;
-      throw exhausted();
-    }
+    const cancelled = await transact(db, [
+      {
+        Put: {
+          TableName: db.table,
+          Item: profile,
+          ConditionExpression: "attribute_not_exists(pk)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      {
+        Put: {
+          TableName: db.table,
+          Item: walletItem(emptyWallet(customer.id)),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ]);
+    if (!cancelled) return undefined;
+    const old = cancelled.reasons[0]?.Item;
+    if (old) return toCustomer(unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true }));
+    if (failedWith("TransactionConflict", cancelled.reasons)) return RETRY_AT_ONCE;
+    throw exhausted();
   });
 }
 

@@ -17,7 +17,7 @@
  * Until their events are published, they are in the outbox (core/db/outbox.ts): on the invoice
  * itself when the write has one, in one outbox item when it has several or none.
  */
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import { DomainError } from "../errors";
@@ -29,8 +29,8 @@ import { invoiceItem } from "./invoices";
 import type { Item } from "./items";
 import { keys, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
+import { failedWith, transact, type TransactItem } from "./transact";
 
-export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 /** Written: the invoices (numbered) and the events to publish, held in `outbox` until they are. */
 export type Written = { ok: true; invoices: Invoice[]; events: BillingEvent[]; outbox?: Key };
 export type WriteOutcome = Written | { ok: false; reasons: CancellationReason[] };
@@ -143,8 +143,6 @@ function memberItems(db: Db, m: Pending, first: bigint) {
   return { items, written: { ok: true as const, invoices, events, ...(outbox ? { outbox } : {}) } };
 }
 
-const failedWith = (code: string, reasons: CancellationReason[]) => reasons.some((r) => r.Code === code);
-
 /**
  * One transaction for the group: numbers previous+1.. in the group's order. Each member is
  * answered exactly once: written, refused by its own condition, or failed.
@@ -225,16 +223,13 @@ function requeue(db: Db, pending: Pending): void {
 function writeAlone(db: Db, items: TransactItem[], events: BillingEvent[]): Promise<WriteOutcome> {
   const all = events.length ? [...items, { Put: { TableName: db.table, Item: outboxItem(events) } }] : items;
   return withRetries({ attempts: ATTEMPTS, exhausted: contention("write") }, async () => {
-    try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: all }));
-      return { ok: true, invoices: [], events, ...(events.length ? { outbox: outboxKeyOf(events) } : {}) } as const;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (failedWith("ConditionalCheckFailed", reasons)) return { ok: false, reasons } as const;
-      if (!failedWith("TransactionConflict", reasons)) throw error;
-      return RETRY;
-    }
+    const cancelled = await transact(db, all);
+    if (!cancelled)
+      return { ok: true, invoices: [], events, ...(events.length ? { outbox: outboxKeyOf(events) } : {}) };
+    const { reasons, error } = cancelled;
+    if (failedWith("ConditionalCheckFailed", reasons)) return { ok: false, reasons };
+    if (!failedWith("TransactionConflict", reasons)) throw error;
+    return RETRY;
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./client";
-import type { TransactItem } from "./group-commit";
+import type { TransactItem } from "./transact";
 import { big } from "./items";
 import { ItemType, keys } from "./keys";
 

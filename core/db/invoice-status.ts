@@ -4,13 +4,11 @@
  * (so it happens once) and, with a wallet change, on the wallet version the reversal was computed
  * from (so what it reports is exactly what it did).
  */
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import type { InvoiceReversal, InvoiceStatus } from "../invoices/invoice";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
-import type { TransactItem } from "./group-commit";
+import { failedWith, transact, type TransactItem } from "./transact";
 import { keys, type Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
 import { UpdateExpression } from "./update-expression";
@@ -54,14 +52,12 @@ export async function writeInvoiceStatus(
   ];
   if (reversal) items.push({ Update: walletReversal(db, reversal) });
   try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-    return { ok: true, outbox: outboxKeyOf(events) };
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const reasons = error.CancellationReasons ?? [];
+    const cancelled = await transact(db, items);
+    if (!cancelled) return { ok: true, outbox: outboxKeyOf(events) };
+    const { reasons, error } = cancelled;
     if (reasons[0]?.Code === "ConditionalCheckFailed") return { ok: false, reason: "status-changed" };
     if (reasons[2]?.Code === "ConditionalCheckFailed") return { ok: false, reason: "wallet-changed" };
-    if (reasons.some((r) => r.Code === "TransactionConflict")) return { ok: false, reason: "conflict" };
+    if (failedWith("TransactionConflict", reasons)) return { ok: false, reason: "conflict" };
     throw error;
   } finally {
     if (reversal) forgetWallet(db, reversal.wallet.customerId);

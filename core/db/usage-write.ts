@@ -4,8 +4,7 @@
  * nothing. A cancelled transaction is reported back with what made it fail, read from the
  * cancellation reasons themselves (no extra read).
  */
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import type { UsageEvent } from "../usage/event";
@@ -17,6 +16,7 @@ import { outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
 import { usageUpdate, type UsageUpdate } from "./usage-update";
 import { toWallet } from "./wallets";
+import { failedWith, transact } from "./transact";
 
 export type UsageWriteResult =
   /** Written; `outbox`: the item holding the events it announces until they are published. */
@@ -50,26 +50,18 @@ export async function writeUsage(db: Db, write: UsageWrite): Promise<UsageWriteR
   // The page needs no condition of its own: its first event's condition makes its key new.
   const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events, order) } }] : [];
   const outbox = announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(announces) } }] : [];
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [...puts, { Update: usageUpdate(db, write) }, ...page, ...outbox],
-      }),
-    );
-    return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const reasons = error.CancellationReasons ?? [];
-    const old = (i: number) => unmarshall(reasons[i]?.Item as Record<string, AttributeValue>, { wrapNumbers: true });
-    const duplicates = new Map<number, UsageEvent>();
-    events.forEach((_, i) => {
-      if (reasons[i]?.Code === "ConditionalCheckFailed" && reasons[i]?.Item) duplicates.set(i, toEvent(old(i)));
-    });
-    if (duplicates.size) return { ok: false, duplicates };
-    const walletReason = reasons[events.length];
-    if (walletReason?.Code === "ConditionalCheckFailed" && walletReason.Item)
-      return { ok: false, wallet: toWallet(old(events.length)) };
-    if (reasons.some((r) => r.Code === "TransactionConflict")) return { ok: false, conflict: true };
-    throw error;
-  }
+  const cancelled = await transact(db, [...puts, { Update: usageUpdate(db, write) }, ...page, ...outbox]);
+  if (!cancelled) return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };
+  const { reasons, error } = cancelled;
+  const old = (i: number) => unmarshall(reasons[i]?.Item as Record<string, AttributeValue>, { wrapNumbers: true });
+  const duplicates = new Map<number, UsageEvent>();
+  events.forEach((_, i) => {
+    if (reasons[i]?.Code === "ConditionalCheckFailed" && reasons[i]?.Item) duplicates.set(i, toEvent(old(i)));
+  });
+  if (duplicates.size) return { ok: false, duplicates };
+  const walletReason = reasons[events.length];
+  if (walletReason?.Code === "ConditionalCheckFailed" && walletReason.Item)
+    return { ok: false, wallet: toWallet(old(events.length)) };
+  if (failedWith("TransactionConflict", reasons)) return { ok: false, conflict: true };
+  throw error;
 }

@@ -6,15 +6,15 @@
  * version alone, so they never make an operator's change fail.
  */
 import { createHash } from "node:crypto";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import type { StoredEndpoint, StoredSecret } from "../webhooks/types";
 import type { Db } from "./client";
 import { getItem, int, queryAll, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { outboxItem } from "./outbox";
+import { failedWith, transact } from "./transact";
 
 const urlKey = (url: string) => keys.webhookEndpointUrl(createHash("sha256").update(url).digest("hex"));
 
@@ -36,11 +36,8 @@ function endpointItem(e: StoredEndpoint): Item {
   return { ...keys.webhookEndpoint(e.id), type: ItemType.WEBHOOK_ENDPOINT, ...e };
 }
 
-const cancelReasons = (error: unknown) =>
-  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
-
 /** Canceled because another transaction was writing one of its items at the same moment: try again. */
-const conflicted = (reasons: { Code?: string }[]) => reasons.some((r) => r.Code === "TransactionConflict");
+const conflicted = (reasons: CancellationReason[]) => failedWith("TransactionConflict", reasons);
 
 /**
  * Creates the endpoint, its URL item and counts it; refused when the URL is taken or `max` are
@@ -51,40 +48,32 @@ export async function insertEndpoint(
   e: StoredEndpoint,
   max: number,
 ): Promise<"created" | "urlTaken" | "full" | "conflict"> {
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: db.table, Item: endpointItem(e), ConditionExpression: "attribute_not_exists(pk)" } },
-          {
-            Put: {
-              TableName: db.table,
-              Item: { ...urlKey(e.url), type: ItemType.WEBHOOK_ENDPOINT_URL, endpointId: e.id },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          {
-            Update: {
-              TableName: db.table,
-              Key: keys.webhookEndpointCount(),
-              UpdateExpression: "SET #type = :type ADD endpoints :one",
-              ConditionExpression: "attribute_not_exists(endpoints) OR endpoints < :max",
-              ExpressionAttributeNames: { "#type": "type" },
-              ExpressionAttributeValues: { ":type": ItemType.COUNTER, ":one": 1, ":max": max },
-            },
-          },
-        ],
-      }),
-    );
-    return "created";
-  } catch (error) {
-    const reasons = cancelReasons(error);
-    if (!reasons) throw error;
-    if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
-    if (reasons[2]?.Code === "ConditionalCheckFailed") return "full";
-    if (conflicted(reasons)) return "conflict";
-    throw error;
-  }
+  const cancelled = await transact(db, [
+    { Put: { TableName: db.table, Item: endpointItem(e), ConditionExpression: "attribute_not_exists(pk)" } },
+    {
+      Put: {
+        TableName: db.table,
+        Item: { ...urlKey(e.url), type: ItemType.WEBHOOK_ENDPOINT_URL, endpointId: e.id },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.webhookEndpointCount(),
+        UpdateExpression: "SET #type = :type ADD endpoints :one",
+        ConditionExpression: "attribute_not_exists(endpoints) OR endpoints < :max",
+        ExpressionAttributeNames: { "#type": "type" },
+        ExpressionAttributeValues: { ":type": ItemType.COUNTER, ":one": 1, ":max": max },
+      },
+    },
+  ]);
+  if (!cancelled) return "created";
+  const { reasons, error } = cancelled;
+  if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
+  if (reasons[2]?.Code === "ConditionalCheckFailed") return "full";
+  if (conflicted(reasons)) return "conflict";
+  throw error;
 }
 
 export async function getEndpoint(db: Db, id: string): Promise<StoredEndpoint | undefined> {
@@ -124,90 +113,73 @@ export async function replaceEndpoint(
     if (value === undefined) remove.push(name);
     else set.push(`${name} = :${name}`);
   if (previous.failingSince && !next.failingSince) remove.push("failingSince");
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
+  const cancelled = await transact(db, [
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.webhookEndpoint(next.id),
+        UpdateExpression: `SET ${set.join(", ")}, #version = :next${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+        ConditionExpression: "#version = :seen",
+        ExpressionAttributeNames: { "#url": "url", "#version": "version" },
+        ExpressionAttributeValues: {
+          ":url": next.url,
+          ":events": next.events,
+          ":enabled": next.enabled,
+          ":secrets": next.secrets,
+          ":at": next.updatedAt,
+          ":seen": previous.version,
+          ":next": previous.version + 1,
+          ...Object.fromEntries(
+            Object.entries(optional).flatMap(([name, value]) => (value === undefined ? [] : [[`:${name}`, value]])),
+          ),
+        },
+      },
+    },
+    ...(moved
+      ? [
           {
-            Update: {
+            Put: {
               TableName: db.table,
-              Key: keys.webhookEndpoint(next.id),
-              UpdateExpression: `SET ${set.join(", ")}, #version = :next${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-              ConditionExpression: "#version = :seen",
-              ExpressionAttributeNames: { "#url": "url", "#version": "version" },
-              ExpressionAttributeValues: {
-                ":url": next.url,
-                ":events": next.events,
-                ":enabled": next.enabled,
-                ":secrets": next.secrets,
-                ":at": next.updatedAt,
-                ":seen": previous.version,
-                ":next": previous.version + 1,
-                ...Object.fromEntries(
-                  Object.entries(optional).flatMap(([name, value]) =>
-                    value === undefined ? [] : [[`:${name}`, value]],
-                  ),
-                ),
-              },
+              Item: { ...urlKey(next.url), type: ItemType.WEBHOOK_ENDPOINT_URL, endpointId: next.id },
+              ConditionExpression: "attribute_not_exists(pk)",
             },
           },
-          ...(moved
-            ? [
-                {
-                  Put: {
-                    TableName: db.table,
-                    Item: { ...urlKey(next.url), type: ItemType.WEBHOOK_ENDPOINT_URL, endpointId: next.id },
-                    ConditionExpression: "attribute_not_exists(pk)",
-                  },
-                },
-                { Delete: { TableName: db.table, Key: urlKey(previous.url) } },
-              ]
-            : []),
-        ],
-      }),
-    );
-    return "replaced";
-  } catch (error) {
-    const reasons = cancelReasons(error);
-    if (!reasons) throw error;
-    if (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons)) return "changed";
-    if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
-    throw error;
-  }
+          { Delete: { TableName: db.table, Key: urlKey(previous.url) } },
+        ]
+      : []),
+  ]);
+  if (!cancelled) return "replaced";
+  const { reasons, error } = cancelled;
+  if (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons)) return "changed";
+  if (reasons[1]?.Code === "ConditionalCheckFailed") return "urlTaken";
+  throw error;
 }
 
 /** Deletes the endpoint and its URL item and uncounts it, if nobody changed it since; false otherwise (read again). */
 export async function deleteEndpoint(db: Db, e: StoredEndpoint): Promise<boolean> {
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: db.table,
-              Key: keys.webhookEndpoint(e.id),
-              ConditionExpression: "version = :seen",
-              ExpressionAttributeValues: { ":seen": e.version },
-            },
-          },
-          { Delete: { TableName: db.table, Key: urlKey(e.url) } },
-          {
-            Update: {
-              TableName: db.table,
-              Key: keys.webhookEndpointCount(),
-              UpdateExpression: "ADD endpoints :minus",
-              ExpressionAttributeValues: { ":minus": -1 },
-            },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    const reasons = cancelReasons(error);
-    if (reasons && (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons))) return false;
-    throw error;
-  }
+  const cancelled = await transact(db, [
+    {
+      Delete: {
+        TableName: db.table,
+        Key: keys.webhookEndpoint(e.id),
+        ConditionExpression: "version = :seen",
+        ExpressionAttributeValues: { ":seen": e.version },
+      },
+    },
+    { Delete: { TableName: db.table, Key: urlKey(e.url) } },
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.webhookEndpointCount(),
+        UpdateExpression: "ADD endpoints :minus",
+        ExpressionAttributeValues: { ":minus": -1 },
+      },
+    },
+  ]);
+  if (!cancelled) return true;
+  const { reasons, error } = cancelled;
+  if (reasons[0]?.Code === "ConditionalCheckFailed" || conflicted(reasons)) return false;
+  throw error;
 }
 
 /** Notes the first failure after a success; a no-op when another attempt noted one already. */
@@ -239,35 +211,27 @@ export async function disableEndpoint(
   change: { failingSince?: string; reason: string },
   event: BillingEvent,
 ): Promise<boolean> {
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: db.table,
-              Key: keys.webhookEndpoint(id),
-              UpdateExpression: "SET enabled = :false, disabledReason = :reason, #version = #version + :one",
-              ConditionExpression: `enabled = :true${change.failingSince ? " AND failingSince = :since" : ""}`,
-              ExpressionAttributeNames: { "#version": "version" },
-              ExpressionAttributeValues: {
-                ":false": false,
-                ":true": true,
-                ":reason": change.reason,
-                ":one": 1,
-                ...(change.failingSince ? { ":since": change.failingSince } : {}),
-              },
-            },
-          },
-          { Put: { TableName: db.table, Item: outboxItem([event]), ConditionExpression: "attribute_not_exists(pk)" } },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (cancelReasons(error)) return false;
-    throw error;
-  }
+  // Cancelled: no longer enabled or failing since then, or a concurrent change: not written.
+  const cancelled = await transact(db, [
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.webhookEndpoint(id),
+        UpdateExpression: "SET enabled = :false, disabledReason = :reason, #version = #version + :one",
+        ConditionExpression: `enabled = :true${change.failingSince ? " AND failingSince = :since" : ""}`,
+        ExpressionAttributeNames: { "#version": "version" },
+        ExpressionAttributeValues: {
+          ":false": false,
+          ":true": true,
+          ":reason": change.reason,
+          ":one": 1,
+          ...(change.failingSince ? { ":since": change.failingSince } : {}),
+        },
+      },
+    },
+    { Put: { TableName: db.table, Item: outboxItem([event]), ConditionExpression: "attribute_not_exists(pk)" } },
+  ]);
+  return !cancelled;
 }
 
 async function conditionally(
