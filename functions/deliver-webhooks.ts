@@ -66,22 +66,7 @@ export async function deliverMessages(deps: WebhookDeps, event: SqsEvent): Promi
       );
     }
   }
-  const outcomes = await Promise.all(
-    deliveries.map((fanned) =>
-      attemptFannedOut(deps, fanned).catch((error: unknown) => {
-        // Recorded as due in the table: the scheduled pass sends it.
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "webhook attempt failed",
-            deliveryId: fanned.delivery.id,
-            error: String(error),
-          }),
-        );
-        return undefined;
-      }),
-    ),
-  );
+  const outcomes = await Promise.all(deliveries.map((fanned) => attemptFannedOut(deps, fanned)));
   console.log(
     JSON.stringify({
       event: "deliver-webhooks",

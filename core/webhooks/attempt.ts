@@ -24,9 +24,23 @@ import { webhookHeaders } from "./signing";
 import type { StoredEndpoint, WebhookDelivery } from "./types";
 import type { FannedOut } from "./fan-out";
 
-/** The first attempt of a fan-out's delivery: from what the fan-out knows when it created it. */
-export const attemptFannedOut = (deps: WebhookDeps, f: FannedOut) =>
-  attemptDelivery(deps, f.delivery.id, f.created ? f : undefined);
+/**
+ * The first attempt of a fan-out's delivery, from what the fan-out knows when it created it. One
+ * that throws (a database failure) is logged and answers undefined: the delivery is recorded as
+ * due in the table, and the scheduled pass sends it.
+ */
+export const attemptFannedOut = (deps: WebhookDeps, f: FannedOut): Promise<AttemptOutcome | undefined> =>
+  attemptDelivery(deps, f.delivery.id, f.created ? f : undefined).catch((error: unknown) => {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "webhook attempt failed",
+        deliveryId: f.delivery.id,
+        error: String(error),
+      }),
+    );
+    return undefined;
+  });
 
 /**
  * sent: this call sent an attempt (`delivery` is the state after it); closed: the endpoint is gone

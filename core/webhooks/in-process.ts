@@ -36,16 +36,7 @@ export function inProcessWebhooks(
     async publish(events: BillingEvent[]) {
       await inner.publish(events);
       for (const fanned of await fanOut(deps, events)) {
-        const attempt = attemptFannedOut(deps, fanned).catch((error: unknown) =>
-          console.error(
-            JSON.stringify({
-              level: "error",
-              msg: "webhook attempt failed",
-              deliveryId: fanned.delivery.id,
-              error: String(error),
-            }),
-          ),
-        );
+        const attempt = attemptFannedOut(deps, fanned);
         running.add(attempt);
         attempt.finally(() => running.delete(attempt));
       }
