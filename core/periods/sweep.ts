@@ -10,6 +10,7 @@
 import type { Deps } from "../deps";
 import { publishOutbox } from "../events/publish";
 import { listDue } from "../db/due";
+import { drain } from "../drain";
 import { closeDue } from "./close";
 import { loadWallet } from "../usage/load";
 
@@ -35,8 +36,6 @@ export type SweepResult = {
 
 export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): Promise<SweepResult> {
   const started = Date.now();
-  const budgetMs = options.budgetMs ?? 60_000;
-  const outOfTime = () => Date.now() - started >= budgetMs;
   const result: SweepResult = {
     found: 0,
     closed: 0,
@@ -47,44 +46,26 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
     complete: true,
   };
   const now = await deps.clock.now();
-  const queue = listDue(deps.db, now);
-  // When the due index cannot be read, the sweep fails, but only once its other workers have
-  // finished the closes they are in (they take no new customer): a close left running after the
-  // sweep answered would still write, unseen by the caller that retries it.
-  let broken = false;
-  const worker = async () => {
-    while (!broken) {
-      const next = await queue.next();
-      if (next.done || broken) return;
-      if (outOfTime()) {
-        result.complete = false;
-        return;
-      }
+  const drained = await drain(
+    listDue(deps.db, now),
+    { started, budgetMs: options.budgetMs ?? 60_000, concurrency: options.concurrency ?? 16 },
+    async (customerId) => {
       result.found++;
       try {
         // Awaited first: `result.closed += await ...` reads result.closed before the await and
         // loses the counts other workers add meanwhile.
-        const { closed, skipped } = await closeDue(deps, await loadWallet(deps, next.value), now, {
+        const { closed, skipped } = await closeDue(deps, await loadWallet(deps, customerId), now, {
           onLeased: "skip",
         });
         result.closed += closed;
         if (skipped) result.skipped++;
       } catch (error) {
         result.failed++;
-        console.error(
-          JSON.stringify({ level: "error", msg: "period close failed", customerId: next.value, error: String(error) }),
-        );
+        console.error(JSON.stringify({ level: "error", msg: "period close failed", customerId, error: String(error) }));
       }
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, options.concurrency ?? 16) }, () =>
-    worker().catch((error: unknown) => {
-      broken = true;
-      throw error;
-    }),
+    },
   );
-  const failed = (await Promise.allSettled(workers)).find((w): w is PromiseRejectedResult => w.status === "rejected");
-  if (failed) throw failed.reason;
+  result.complete = drained.complete;
   result.durationMs = Date.now() - started;
   return result;
 }

@@ -6,6 +6,7 @@
  * skipped (their claim holds them), so overlapping passes are harmless.
  */
 import { listDueDeliveries } from "../db/webhook-deliveries";
+import { drain } from "../drain";
 import { attemptDelivery } from "./attempt";
 import type { WebhookDeps } from "./deps";
 
@@ -38,16 +39,13 @@ export async function deliverDue(deps: WebhookDeps, options: PassOptions = {}): 
     durationMs: 0,
     complete: true,
   };
-  const queue = listDueDeliveries(deps.db, await deps.clock.now());
-  const worker = async () => {
-    for (let next = await queue.next(); !next.done; next = await queue.next()) {
-      if (Date.now() - started >= budgetMs) {
-        result.complete = false;
-        return;
-      }
+  const drained = await drain(
+    listDueDeliveries(deps.db, await deps.clock.now()),
+    { started, budgetMs, concurrency: options.concurrency ?? 16 },
+    async (deliveryId) => {
       result.found++;
       try {
-        const outcome = await attemptDelivery(deps, next.value);
+        const outcome = await attemptDelivery(deps, deliveryId);
         if (outcome.kind === "held") result.skipped++;
         if (outcome.kind === "sent") {
           result.attempted++;
@@ -57,17 +55,12 @@ export async function deliverDue(deps: WebhookDeps, options: PassOptions = {}): 
       } catch (error) {
         result.errors++;
         console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "webhook attempt failed",
-            deliveryId: next.value,
-            error: String(error),
-          }),
+          JSON.stringify({ level: "error", msg: "webhook attempt failed", deliveryId, error: String(error) }),
         );
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+    },
+  );
+  result.complete = drained.complete;
   result.durationMs = Date.now() - started;
   return result;
 }
