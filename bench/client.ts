@@ -1,5 +1,5 @@
 /**
- * The client's own cost (issue 21), as extra lines of `npm run bench`, or alone:
+ * The client's own cost, as extra lines of `npm run bench`, or alone:
  *
  *   npx tsx bench/client.ts     # its own DynamoDB Local, seed and API server; prints only these lines
  *

@@ -1,5 +1,5 @@
 /**
- * The catalog of business event types (design.md section 11): every name, its payload version and
+ * The catalog of business event types: every name, its payload version and
  * whether this deployment emits it yet. Names are binding, payloads are versioned (`version: 1`;
  * a change that could break a consumer would ship as version 2, documented beside version 1) and
  * every event carries a stable id derived from what it describes, so consumers drop duplicates.

@@ -1,7 +1,7 @@
 /**
  * The demo data `npm start` puts into an empty store: four features, one plan per consumption
  * model, a credit pack and a customer `demo` on the BALANCE plan (the one that shows both a fixed
- * unit price and AI-model token pricing). Values are the worked examples of design.md §2.
+ * unit price and AI-model token pricing). Values are the three consumption models of docs/concepts.md.
  *
  * "Empty" means no feature and no plan exists yet; a store that has either is left alone, so a
  * restart on the same data directory never seeds twice and never touches what a user created.

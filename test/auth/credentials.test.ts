@@ -1,5 +1,5 @@
 /**
- * How credentials are checked (issue 13, low items): nothing that cannot be ours costs a database
+ * How credentials are checked: nothing that cannot be ours costs a database
  * read; API keys carry a checksum and work only against a deployment of their own clock mode;
  * customer tokens are bound to the deployment, live at most 24 hours of real time whatever the
  * test clock says, and can all be revoked for one customer; a non-Bearer scheme is told what to send.

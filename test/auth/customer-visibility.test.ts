@@ -1,8 +1,8 @@
 /**
- * What a customer token sees (issue 13, item 6; issue 12): never the merchant's internals (provider
+ * What a customer token sees: never the merchant's internals (provider
  * costs, margins, catalog prices, raw event properties, email, metadata); of the plans only those on
  * offer and its own; another customer's invoice exactly as a missing one. And `customer.invoices`
- * pages (issue 13, item 4) instead of one Query that silently stops at 1 MB.
+ * pages instead of one Query that silently stops at 1 MB.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, type Fixtures } from "../support/fixtures";

@@ -1,5 +1,5 @@
 /**
- * GraphiQL on a test-mode local server (issue 13, item 8): the page is served with every asset
+ * GraphiQL on a test-mode local server: the page is served with every asset
  * inline (nothing from a CDN or any third party), holds no key (the developer pastes it), may not
  * be framed, may talk only to its own origin (CSP), and is refused for a Host the server does not
  * know (DNS rebinding). With a real clock there is no page at all.

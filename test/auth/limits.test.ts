@@ -1,7 +1,7 @@
 /**
  * Request limits: each abusive request is refused quickly, with BAD_USER_INPUT and the limit it
  * broke in `extensions.limit`, nothing runs, and the server answers the next request normally.
- * Then the limits per caller (issue 13): events per request across aliases, one batch per
+ * Then the limits per caller: events per request across aliases, one batch per
  * request, a list-aware cost that is lower for customer tokens, and a rate per caller (HTTP 429).
  */
 import { request as httpRequest } from "node:http";

@@ -1,5 +1,5 @@
 /**
- * Catching up a customer many periods behind (issue 12, item 8): one worker closes them all, many
+ * Catching up a customer many periods behind: one worker closes them all, many
  * closes to a transaction; tracks arriving meanwhile wait for it instead of answering CONFLICT;
  * overlapping sweeps do not fight over the customer. Every period is billed exactly once, with
  * gapless numbers.

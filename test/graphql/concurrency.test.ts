@@ -254,7 +254,7 @@ describe("other writes racing with themselves", () => {
 /**
  * Real DynamoDB cancels a transaction that meets another one in flight on the same item with a
  * TransactionConflict reason (DynamoDB Local serializes instead, so the conflict is injected once
- * on the wallet). Design §4: a race is retried with a fresh read, a bounded number of times.
+ * on the wallet). A race is retried with a fresh read, a bounded number of times.
  */
 describe("a transaction conflict on the wallet, as real DynamoDB reports it", () => {
   it("trackUsage retries and counts the event once", async () => {

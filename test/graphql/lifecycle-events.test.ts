@@ -1,5 +1,5 @@
 /**
- * First-day papercuts of invoices and events (issue 12): free plans do not leave OPEN 0.00 invoices
+ * First-day papercuts of invoices and events: free plans do not leave OPEN 0.00 invoices
  * behind (a zero invoice is issued PAID), cancelling a free plan issues no invoice, lines name the
  * period they bill, a plan change is subscription.plan_changed, and subscription.created,
  * invoice.paid and invoice.voided exist. Every event goes through the outbox: a publish that fails

@@ -1,4 +1,4 @@
-/** The worked examples of design.md §2, end to end over HTTP, with exact decimal strings. */
+/** The three consumption models of docs/concepts.md, end to end over HTTP, with exact decimal strings. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import { scenario } from "../support/scenario";

@@ -1,5 +1,5 @@
 /**
- * One customer whose write DynamoDB refuses (issue 12, item 4: a number beyond 38 digits, planted
+ * One customer whose write DynamoDB refuses (a number beyond 38 digits, planted
  * directly in the table here) must not fail anyone else's: the group commit retries member by
  * member, and the sweeper logs the customer, skips it and closes the others.
  */

@@ -1,5 +1,5 @@
 /**
- * Proration (issue 12, money bug 1): the credit for an unused base fee is basePrice x min(time
+ * Proration: the credit for an unused base fee is basePrice x min(time
  * left, grant left), an IMMEDIATE cancel credits only with prorate: true, and an invoice total is
  * never negative (the rest becomes the customer's accountCredit). Before this rule, cancelling or
  * switching right after spending the whole grant gave the fee back: credits for free.

@@ -1,5 +1,5 @@
 /**
- * Voiding a CREDIT_PACK or TOP_UP invoice (issue 12, money bug 2) takes back what it granted, once,
+ * Voiding a CREDIT_PACK or TOP_UP invoice takes back what it granted, once,
  * in the transaction that voids it: the unspent part goes, the spent part stays owed (negative
  * purchased credits, or a top-up pool below zero that the period's unused allowance repays first
  * and the close bills as overage), and the void reports both (`reversal`, `invoice.voided`).

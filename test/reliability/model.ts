@@ -1,5 +1,5 @@
 /**
- * The reference model: the billing rules of design.md, in memory, written to be obviously right
+ * The reference model: the billing rules, in memory, written to be obviously right
  * rather than fast or clever. It shares no code with core/ (its own rounding, period arithmetic and
  * pools), so a bug in core cannot hide in both. Money and quantities are bigint at 10^-12.
  *

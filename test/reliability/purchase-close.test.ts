@@ -1,5 +1,5 @@
 /**
- * A purchase is a write, so it closes an ended period first (design.md §5: "lazily by any write
+ * A purchase is a write, so it closes an ended period first ("lazily by any write
  * that finds its customer's period already ended"). Found by the reliability simulation: a top-up
  * that arrived after the period's end but before the sweeper ran used to land in the ended period,
  * pay down that period's overage and so change an invoice that depends on when the sweeper ran.
