@@ -20,7 +20,12 @@ import { ItemType, keys, TABLE } from "./keys";
 /** Events are kept (and keys deduplicated) for this long; DynamoDB's TTL removes them after. */
 export const EVENT_RETENTION_DAYS = 400;
 
-const expiresAt = (recordedAt: string) => Math.floor(Date.parse(recordedAt) / 1000) + EVENT_RETENTION_DAYS * 86_400;
+/**
+ * From the real time of the write, not the deployment clock: TTL deletes by real time, so an event
+ * recorded on a test clock set in the past would otherwise vanish (with its idempotency record)
+ * while the test or local demo still uses it. In production the two clocks are the same.
+ */
+const expiresAt = () => Math.floor(Date.now() / 1000) + EVENT_RETENTION_DAYS * 86_400;
 
 /** An event's item; with an `order` it is in the timeline itself (a transaction of one event). */
 export function eventItem(event: UsageEvent, order?: string): Item {
@@ -32,7 +37,7 @@ export function eventItem(event: UsageEvent, order?: string): Item {
     ...rest,
     ...(properties !== undefined ? { properties: JSON.stringify(properties) } : {}),
     ...(ai ? { ai: { ...ai, unitPrices: { ...ai.unitPrices } } } : {}),
-    [TABLE.ttlAttribute]: expiresAt(event.recordedAt),
+    [TABLE.ttlAttribute]: expiresAt(),
   };
 }
 
@@ -44,7 +49,7 @@ export function pageItem(customerId: string, events: UsageEvent[], order: string
     ...keys.eventTimeline(customerId, first.recordedAt, order, first.idempotencyKey),
     type: ItemType.EVENT_PAGE,
     events: events.map((e) => e.idempotencyKey),
-    [TABLE.ttlAttribute]: expiresAt(first.recordedAt),
+    [TABLE.ttlAttribute]: expiresAt(),
   };
 }
 
