@@ -96,7 +96,10 @@ describe("the GraphiQL page", () => {
       expect(response.status).toBe(401);
       expect(await response.text()).not.toContain("YogaGraphiQL");
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     }
   });
 });

@@ -72,6 +72,11 @@ export async function startTestApi(
     if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
     return result.data;
   };
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive sockets of the test's fetch would hold close() open until they time out.
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return { deps, url, gql, ok, close, audit, ...(webhooks ? { webhooks } : {}) };
 }
