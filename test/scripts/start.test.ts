@@ -330,7 +330,14 @@ describe("npm start (startLocal)", () => {
           type: "subscription.created",
           data: { customerId: "hooked", planCode: "starter-metered" },
         });
-      expect(server.lines.join("\n")).toMatch(/webhooks: 1 attempt\(s\), 1 delivered, 0 failed/);
+      // The poller logs once its pass has recorded the attempt, a moment after the receiver answered.
+      const logged = async () => {
+        const line = /webhooks: 1 attempt\(s\), 1 delivered, 0 failed/;
+        for (let i = 0; i < 100 && !line.test(server.lines.join("\n")); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        return server.lines.join("\n");
+      };
+      expect(await logged()).toMatch(/webhooks: 1 attempt\(s\), 1 delivered, 0 failed/);
     } finally {
       await receiver.close();
     }
