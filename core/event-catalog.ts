@@ -4,8 +4,7 @@
  * a change that could break a consumer would ship as version 2, documented beside version 1) and
  * every event carries a stable id derived from what it describes, so consumers drop duplicates.
  *
- * Types whose triggering feature does not exist yet (trials, usage thresholds and alerts,
- * reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
+ * Types whose triggering feature does not exist yet (trials, reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
  * and a webhook endpoint can subscribe only to those (or `*`), so nobody waits for an event that
  * cannot come. The feature that starts emitting one flips its `emitted` here, in the same change.
  * docs/events.md documents every payload with an example.
@@ -34,13 +33,13 @@ export const EVENT_CATALOG: readonly EventTypeInfo[] = [
   reserved("trial.will_end", "trial.will_end:<customer>:<trial end>"),
   reserved("trial.ended", "trial.ended:<customer>:<trial end>"),
   emitted(EventType.CREDITS_PURCHASED, "credits.purchased:<invoice id>"),
-  reserved("credits.low", "credits.low:<customer>:<periodStart>"),
+  emitted(EventType.CREDITS_LOW, "credits.low:<customer>:<periodStart>:<granted>"),
   emitted(EventType.CREDITS_DEPLETED, "credits.depleted:<customer>:<periodStart>"),
   emitted(EventType.BALANCE_TOPPED_UP, "balance.topped_up:<invoice id>"),
-  reserved("balance.low", "balance.low:<customer>:<periodStart>"),
+  emitted(EventType.BALANCE_LOW, "balance.low:<customer>:<periodStart>:<granted>"),
   emitted(EventType.BALANCE_NEGATIVE, "balance.negative:<customer>:<periodStart>"),
-  reserved("usage.threshold_reached", "usage.threshold_reached:<customer>:<feature>:<periodStart>:<percent>"),
-  reserved("alert.triggered", "alert.triggered:<alert id>:<periodStart>"),
+  emitted(EventType.USAGE_THRESHOLD_REACHED, "usage.threshold_reached:<customer>:<feature>:<periodStart>:<percent>"),
+  emitted(EventType.ALERT_TRIGGERED, "alert.triggered:<alert id>:<triggers>"),
   reserved("reservation.expired", "reservation.expired:<reservation id>"),
   emitted(EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint.disabled:<endpoint id>:<failingSince>"),
 ];

@@ -21,6 +21,7 @@
  * the next grant or pack fills (credits cannot be billed).
  */
 import { max, min, type Amount } from "./money";
+import type { UsageAlert } from "./alerts/alert";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -55,6 +56,11 @@ export type Wallet = {
   accountCredit: Amount;
   /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
   closeLease?: CloseLease;
+  /** Usage thresholds (core/alerts): built-in markers by name, custom alerts by id, and the
+   * revision that alert changes and arriving funds bump (a usage write asserts it is unchanged). */
+  alarms?: Record<string, string>;
+  alerts?: Record<string, UsageAlert>;
+  alarmsRev?: number;
 };
 
 /** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
@@ -123,6 +129,10 @@ export function openPeriod(wallet: Wallet, grant: PeriodGrant, subscription: Sub
     spent: 0n,
     balance: allowance + topUps,
     accountCredit: wallet.accountCredit,
+    // Alerts and markers carry: markers name the period they fired in, so a new one re-arms them.
+    ...(wallet.alarms ? { alarms: wallet.alarms } : {}),
+    ...(wallet.alerts ? { alerts: wallet.alerts } : {}),
+    ...(wallet.alarmsRev ? { alarmsRev: wallet.alarmsRev } : {}),
   };
 }
 

@@ -15,5 +15,6 @@ import "./ai-models";
 import "./api-keys";
 import "./customer-tokens";
 import "./webhooks";
+import "./alerts";
 
 export const schema = builder.toSchema({ sortSchema: false });

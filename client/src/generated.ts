@@ -11,6 +11,10 @@ export const ID_PATTERN = /^[A-Za-z0-9_\-.:@|+/=]{1,128}$/;
 /** A GraphQL document as sent, carrying its result and variable types. */
 export type Document<Result, Variables> = string & { readonly __types?: (variables: Variables) => Result };
 
+export type AlertMetric = "BALANCE_REMAINING" | "CREDITS_REMAINING" | "SPEND" | "USAGE";
+
+export type AlertRecurrence = "EVERY_PERIOD" | "ONCE";
+
 export type ApiKeyScope = "ADMIN" | "INGEST";
 
 export type BillingInterval = "DAY" | "MONTH" | "YEAR";
@@ -65,6 +69,14 @@ export type CreatePlanInput = {
   interval: BillingInterval;
   model: ConsumptionModel;
   name: string;
+};
+
+export type CreateUsageAlertInput = {
+  customerId: string;
+  feature?: string | null;
+  metric: AlertMetric;
+  recurrence?: AlertRecurrence | null;
+  threshold: string | number;
 };
 
 export type PlanFeatureInput = {

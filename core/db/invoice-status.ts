@@ -69,6 +69,8 @@ function walletReversal(db: Db, { wallet, add }: WalletReversal) {
   u.value(":one", 1);
   u.value(":version", wallet.version);
   u.add("#version :one");
+  // The funds the low-funds thresholds are a share of change: usage writes must see it (core/alerts).
+  u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   for (const [attribute, delta] of Object.entries(add)) {
     if (delta) u.add(`${attribute} ${u.value(`:${attribute}`, delta)}`);
   }

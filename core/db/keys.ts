@@ -46,6 +46,7 @@ export const ItemType = {
   WEBHOOK_ENDPOINT_URL: "WEBHOOK_ENDPOINT_URL",
   WEBHOOK_DELIVERY: "WEBHOOK_DELIVERY",
   WEBHOOK_ATTEMPT: "WEBHOOK_ATTEMPT",
+  USAGE_ALERT: "USAGE_ALERT",
 } as const;
 
 export const DUE_SHARDS = 8;
@@ -83,6 +84,8 @@ export const keys = {
 
   customer: (id: string): Key => ({ pk: `CUSTOMER#${part(id)}`, sk: "PROFILE" }),
   wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "WALLET" }),
+  /** Which customer a usage alert belongs to (the alert itself is on the wallet): archiveUsageAlert(id). */
+  usageAlert: (id: string): Key => ({ pk: `ALERT#${part(id)}`, sk: "ALERT" }),
   /** The customer's token generation: tokens minted under an older one are refused. */
   customerTokens: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "TOKENS" }),
 

@@ -39,9 +39,10 @@ export async function recordPurchase(
         Update: {
           TableName: db.table,
           Key: keys.wallet(p.customerId),
-          UpdateExpression: `ADD ${first} :n, ${second} :n, #version :one`,
+          // Funds arriving re-arm the low-funds thresholds: alarmsRev tells usage writes (core/alerts).
+          UpdateExpression: `ADD ${first} :n, ${second} :n, #version :one, #alarmsRev :one`,
           ConditionExpression: `attribute_exists(pk) AND planCode = :plan AND (attribute_not_exists(${first}) OR ${first} <= :cap) AND (attribute_not_exists(${second}) OR ${second} <= :cap)`,
-          ExpressionAttributeNames: { "#version": "version" },
+          ExpressionAttributeNames: { "#version": "version", "#alarmsRev": "alarmsRev" },
           ExpressionAttributeValues: {
             ":n": p.kind === "CREDIT_PACK" ? p.credits : p.amount,
             ":one": 1,

@@ -7,6 +7,8 @@ import type { Guard, WalletDelta } from "../models/types";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
+import { addAlarms } from "./alarm-update";
+import type { AlarmPlan } from "../alerts/crossing";
 
 /** What a usage write does to the wallet, and what it is conditioned on. */
 export type UsageUpdate = {
@@ -17,9 +19,11 @@ export type UsageUpdate = {
   guards: Guard[];
   /** The write fails (with the wallet) instead of depleting credits or balance (see below). */
   noDepletion?: boolean;
+  /** The thresholds this write checks and fires (core/alerts/crossing.ts), `at` the time it fires them. */
+  alarms?: { plan: AlarmPlan; at: string };
 };
 
-export function usageUpdate(db: Db, { customerId, period, delta, guards, noDepletion = false }: UsageUpdate) {
+export function usageUpdate(db: Db, { customerId, period, delta, guards, noDepletion = false, alarms }: UsageUpdate) {
   const u = new UpdateExpression();
   u.name("#status", "status");
   u.value(":active", "ACTIVE");
@@ -57,6 +61,7 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
   // the failed condition returns, and judges the depletion (and publishes its event) from that.
   if (noDepletion && delta.credits > 0n) u.when("(credits <= :zero OR credits > :burn)");
   if (noDepletion && delta.cost > 0n) u.when("(balance < :zero OR balance >= :cost)");
+  if (alarms) addAlarms(u, alarms.plan, alarms.at, (f) => `${u.name("#usage", "usage")}.${featureName(f)}`);
   return {
     TableName: db.table,
     Key: keys.wallet(customerId),

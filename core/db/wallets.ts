@@ -8,6 +8,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { big, bigMap, getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
+import { alarmsOf } from "./alarm-update";
 
 export function toWallet(item: Item): Wallet {
   const wallet: Wallet = {
@@ -26,6 +27,7 @@ export function toWallet(item: Item): Wallet {
     balance: big(item.balance),
     accountCredit: big(item.accountCredit),
   };
+  Object.assign(wallet, alarmsOf(item));
   if (item.closeLeaseOwner)
     wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };
   if (item.planCode) {

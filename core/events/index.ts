@@ -21,6 +21,10 @@ export const EventType = {
   CREDITS_PURCHASED: "credits.purchased",
   BALANCE_TOPPED_UP: "balance.topped_up",
   WEBHOOK_ENDPOINT_DISABLED: "webhook_endpoint.disabled",
+  CREDITS_LOW: "credits.low",
+  BALANCE_LOW: "balance.low",
+  USAGE_THRESHOLD_REACHED: "usage.threshold_reached",
+  ALERT_TRIGGERED: "alert.triggered",
 } as const;
 
 const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({
@@ -195,3 +199,72 @@ export const webhookEndpointDisabled = (
     time,
     { endpointId: endpoint.id, url: endpoint.url, reason, failingSince, disabledAt: time },
   );
+
+/**
+ * Thresholds (core/alerts): each fired by the one usage write that crossed it, in its transaction.
+ * Their payloads say which threshold was crossed, exactly; the level after the write is not in them
+ * (concurrent writes make it a moving number): read the wallet or `customer.usage` for that.
+ */
+export const usageThresholdReached = (
+  customerId: string,
+  periodStart: string,
+  time: string,
+  t: { feature: string; percent: number; included: bigint; threshold: bigint },
+) =>
+  event(
+    `${EventType.USAGE_THRESHOLD_REACHED}:${customerId}:${t.feature}:${periodStart}:${t.percent}`,
+    EventType.USAGE_THRESHOLD_REACHED,
+    time,
+    {
+      customerId,
+      feature: t.feature,
+      percent: t.percent,
+      included: formatDecimal(t.included),
+      threshold: formatDecimal(t.threshold),
+      periodStart,
+    },
+  );
+
+/** credits.low (credits) or balance.low (money): what is left fell to 10% of `granted`. */
+export const fundsLow = (
+  type: "credits.low" | "balance.low",
+  customerId: string,
+  periodStart: string,
+  time: string,
+  t: { granted: bigint; threshold: bigint },
+) => {
+  const amount = type === "credits.low" ? formatDecimal : formatMoney;
+  return event(`${type}:${customerId}:${periodStart}:${formatDecimal(t.granted)}`, type, time, {
+    customerId,
+    periodStart,
+    granted: amount(t.granted),
+    threshold: amount(t.threshold),
+  });
+};
+
+export type AlertSummary = {
+  id: string;
+  customerId: string;
+  feature?: string;
+  metric: string;
+  threshold: bigint;
+  recurrence: string;
+};
+
+/** A custom alert fired; `triggers` counts its firings (1 for the first), so each has its own id. */
+export const alertTriggered = (alert: AlertSummary, triggers: number, periodStart: string, time: string) => {
+  const money = alert.metric === "SPEND" || alert.metric === "BALANCE_REMAINING";
+  return event(`${EventType.ALERT_TRIGGERED}:${alert.id}:${triggers}`, EventType.ALERT_TRIGGERED, time, {
+    alert: {
+      id: alert.id,
+      customerId: alert.customerId,
+      feature: alert.feature ?? null,
+      metric: alert.metric,
+      threshold: money ? formatMoney(alert.threshold) : formatDecimal(alert.threshold),
+      recurrence: alert.recurrence,
+    },
+    triggers,
+    periodStart,
+    triggeredAt: time,
+  });
+};

@@ -9,6 +9,8 @@ import { DomainError } from "../errors";
 import { multiply, SCALE } from "../money";
 import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft, usedOf } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
+import { balanceGranted } from "../alerts/granted";
+import { lowFunds } from "../alerts/low-funds";
 import type { AiPricing, ConsumptionStrategy } from "./types";
 
 const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
@@ -58,6 +60,8 @@ export const balance: ConsumptionStrategy = {
   addedCost: (_wallet, _feature, charge) => charge.cost,
   crossings: (before, after) =>
     before.balance >= 0n && after.balance < 0n ? [{ kind: "BALANCE_NEGATIVE", balance: after.balance }] : [],
+  /** balance.low: balance left fall to 10% of what the period granted plus what was bought (design.md section 11). */
+  thresholds: (_plan, wallet, periodStart) => lowFunds("balance", balanceGranted(wallet), periodStart),
 
   /** What is left to spend now, whichever feature spends it. */
   entitlementView: (wallet, _plan, f) => ({ used: usedOf(wallet, f.feature), balance: wallet.balance }),

@@ -4,6 +4,8 @@ import { DomainError } from "../errors";
 import { multiply } from "../money";
 import { heldPurchases, planCreditsLeft, purchasedCreditsLeft, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
+import { creditsGranted } from "../alerts/granted";
+import { lowFunds } from "../alerts/low-funds";
 import type { ConsumptionStrategy } from "./types";
 
 export const credits: ConsumptionStrategy = {
@@ -31,6 +33,8 @@ export const credits: ConsumptionStrategy = {
   /** Credits are not money: a credit-priced usage adds nothing to the bill. */
   addedCost: () => undefined,
   crossings: (before, after) => (before.credits > 0n && after.credits <= 0n ? [{ kind: "CREDITS_DEPLETED" }] : []),
+  /** credits.low: credits left fall to 10% of what the period granted plus what was bought (design.md section 11). */
+  thresholds: (_plan, wallet, periodStart) => lowFunds("credits", creditsGranted(wallet), periodStart),
 
   /** What is left to spend now, whichever feature spends it. */
   entitlementView: (wallet, _plan, f) => ({ used: usedOf(wallet, f.feature), credits: wallet.credits }),

@@ -6,6 +6,7 @@ import type { PlanFeature } from "../plans/plan";
 import { heldPurchases, NO_GRANT, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
 import type { ConsumptionStrategy, Ratio } from "./types";
+import { percentOf, periodArming, type Threshold } from "../alerts/threshold";
 
 const overOf = (feature: PlanFeature, used: Amount): Amount => max(0n, used - (feature.included ?? 0n));
 /** What units beyond the included ones cost: one price per unit, before the invoice's rounding. */
@@ -50,6 +51,29 @@ export const metered: ConsumptionStrategy = {
     return over > 0n ? overageCost(feature, over) : undefined;
   },
   crossings: () => [],
+  /** usage.threshold_reached at 80% and 100% of each feature's included units (none without any). */
+  thresholds: (plan, _wallet, periodStart) =>
+    plan.features.flatMap((f) =>
+      f.included
+        ? [80n, 100n].map(
+            (percent): Threshold => ({
+              marker: { kind: "builtIn", name: `usage.threshold_reached:${f.feature}:${percent}` },
+              level: { kind: "usage", feature: f.feature },
+              direction: "UP",
+              at: percentOf(f.included!, percent),
+              firedAs: periodArming(periodStart),
+              family: `usage:${f.feature}`,
+              rank: Number(percent),
+              announce: {
+                type: "usage.threshold_reached",
+                feature: f.feature,
+                percent: Number(percent),
+                included: f.included!,
+              },
+            }),
+          )
+        : [],
+    ),
 
   entitlementView(wallet, _plan, feature) {
     const used = usedOf(wallet, feature.feature);

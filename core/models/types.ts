@@ -12,6 +12,7 @@ import type { FeatureKind } from "../features/feature";
 import type { PurchaseKind } from "../purchases/purchase";
 import type { PeriodGrant, Wallet, WalletView } from "../wallet";
 import type { ModelPrice } from "../catalog/model-price";
+import type { Threshold } from "../alerts/threshold";
 
 export type TokenCounts = { input: bigint; output: bigint; cacheRead: bigint; cacheWrite: bigint };
 
@@ -113,6 +114,8 @@ export interface ConsumptionStrategy {
   addedCost(wallet: Wallet, feature: PlanFeature, charge: Charge): Amount | undefined;
   /** What a usage write taking the wallet from `before` to `after` crossed. */
   crossings(before: Wallet, after: Wallet): Crossing[];
+  /** The built-in thresholds of this model on the wallet's current period (core/alerts). */
+  thresholds(plan: Plan, wallet: Wallet, periodStart: string): Threshold[];
 
   // ---- what the customer sees
   entitlementView(wallet: Wallet, plan: Plan, feature: PlanFeature): FeatureView;

@@ -24,6 +24,8 @@ import type { Wallet } from "../wallet";
 import type { UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { rememberWallet } from "../db/wallet-cache";
+import { alarmsForWrite, withFired } from "../alerts/for-write";
+import { publish } from "../events/publish";
 import { trackUsage } from "./track";
 import { failure, priceGroup, replayResult, type BatchResult, type Entry, type Priced } from "./batch-pricing";
 
@@ -103,20 +105,26 @@ async function writeAccepted(
   for (let start = 0; start < accepted.length; start += size) {
     const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
+    const delta = deltaOf(charges);
+    // Thresholds the chunk crosses fire in its transaction, as one track's would (core/alerts).
+    const alarms = alarmsForWrite(current.plan!, view, sub.periodStart, delta, current.now);
     const result = await writeUsage(deps.db, {
       customerId: view.customerId,
       period: sub,
       events: chunk.map((a) => a.event),
-      delta: deltaOf(charges),
+      delta,
       guards: combinedGuards(charges),
       noDepletion: true,
+      alarms,
+      announces: alarms.events,
     });
     if (!result.ok) {
       if ("wallet" in result) rememberWallet(deps.db, result.wallet);
       return { failedAt: start, duplicates: "duplicates" in result };
     }
+    if (result.outbox) await publish(deps, alarms.events, result.outbox);
     view = chunk.reduce((w, a) => applyCharge(w, a.charge), view);
-    view = { ...view, version: view.version + 1 };
+    view = { ...withFired(view, alarms), version: view.version + 1 };
     rememberWallet(deps.db, view);
     for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
   }

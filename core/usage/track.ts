@@ -28,6 +28,7 @@ import { priceRequest } from "./price";
 import { currentWallet, walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
 import { keyReused, refusalMessage } from "./refusals";
+import { alarmsForWrite, withFired } from "../alerts/for-write";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
 
@@ -71,20 +72,25 @@ async function attempt(deps: Deps, request: TrackRequest, source: WalletSource):
     recordedAt: now,
   });
   const after = applyCharge(wallet, charge);
+  const delta = deltaOf([charge]);
+  // Thresholds: decided on this view, made exact by the write's conditions (core/alerts/crossing.ts).
+  const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now);
   // On a cached view the write also asserts that it depletes nothing (so no depletion event can
   // be missed); on a fresh one, the depletions it causes go into the outbox in the same transaction.
-  const announces = trusted ? announcements(plan, wallet, after, sub.periodStart, now) : [];
+  // Threshold events first: their ids are unique, so they name the outbox item.
+  const announces = [...alarms.events, ...(trusted ? announcements(plan, wallet, after, sub.periodStart, now) : [])];
   const result = await writeUsage(deps.db, {
     customerId: request.customerId,
     period: sub,
     events: [event],
-    delta: deltaOf([charge]),
+    delta,
     guards: charge.guards,
     noDepletion: !trusted,
+    alarms,
     announces,
   });
   if (result.ok) {
-    rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
+    rememberWallet(deps.db, { ...withFired(after, alarms), version: wallet.version + 1 });
     if (announces.length) await publish(deps, announces, result.outbox);
     // The payload's numbers: as of this process's last view of the wallet plus this event.
     return { event, replayed: false, entitlement: unitEntitlement(after, plan, request.feature) };

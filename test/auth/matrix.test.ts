@@ -68,6 +68,8 @@ const TABLE: Record<string, Row> = {
   deleteWebhookEndpoint: [F, ok, F, F],
   rotateWebhookSecret: [F, ok, F, F],
   redeliverWebhook: [F, ok, F, F],
+  createUsageAlert: [F, ok, F, F],
+  archiveUsageAlert: [F, ok, F, F],
   deliverDueWebhooks: [F, ok, F, F],
 };
 
@@ -117,6 +119,8 @@ const REQUESTS: Record<string, string> = {
   rotateWebhookSecret: `mutation { rotateWebhookSecret(id: "we_none") { secret } }`,
   redeliverWebhook: `mutation { redeliverWebhook(deliveryId: "wd_none") { id } }`,
   deliverDueWebhooks: `mutation { deliverDueWebhooks }`,
+  createUsageAlert: `mutation($c: ID!) { createUsageAlert(input: { customerId: $c, metric: SPEND, threshold: "1" }) { id } }`,
+  archiveUsageAlert: `mutation { archiveUsageAlert(id: "ua_none") { id } }`,
 };
 
 let api: TestApi;

@@ -66,6 +66,9 @@ beforeAll(async () => {
   await f.pack("pack-500", "500", "20");
   await api.ok(`mutation($u: String!) { createWebhookEndpoint(url: $u, events: ["*"]) { secret } }`, { u: gone.url });
   await f.customerOn("acme", "pro");
+  await api.ok(
+    `mutation { createUsageAlert(input: { customerId: "acme", feature: "api_calls", metric: USAGE, threshold: "2" }) { id } }`,
+  );
   await f.track({ customerId: "acme", feature: "api_calls", idempotencyKey: "a1", value: 3 });
   await api.ok(`mutation { markInvoicePaid(id: "INV-000001") { id } }`);
   await f.advanceClock("2026-02-01T00:00:00Z");

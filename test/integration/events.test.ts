@@ -142,9 +142,13 @@ describe("events out", () => {
     expect(delivered).toEqual([]);
     const sweep = await closeDuePeriods(flaky);
     expect(sweep.published).toBe(1);
-    expect(summary(delivered)).toEqual([["credits.depleted", "credits.depleted:artist:2026-01-01T00:00:00.000Z"]]);
+    // The last credit is also the one that takes credits to 10% of the 10 granted (core/alerts).
+    expect(summary(delivered)).toEqual([
+      ["credits.low", "credits.low:artist:2026-01-01T00:00:00.000Z:10"],
+      ["credits.depleted", "credits.depleted:artist:2026-01-01T00:00:00.000Z"],
+    ]);
     expect((await closeDuePeriods(flaky)).published).toBe(0);
-    expect(summary(delivered)).toHaveLength(1);
+    expect(summary(delivered)).toHaveLength(2);
   });
 
   it("publishes credits.purchased and balance.topped_up from the purchase's own transaction, after its invoice's events, once per key", async () => {

@@ -3,6 +3,7 @@
  * idempotency record) and the wallet update, and nothing else is read or written but the test
  * clock. What those items hold is what a track costs in write units, so it is pinned here to the
  * attribute, for each model: a change to it must be deliberate.
+ * (Issue 18's thresholds added conditions to the wallet update, not items or attributes written.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTestDeps, T0, type TestDeps } from "../support/db";
@@ -112,6 +113,14 @@ const eventItem = (customerId: string, plan: string, priced: Record<string, bigi
 const periodValues = (plan: string) => ({ ":active": "ACTIVE", ":plan": plan, ":ps": T0, ":zero": 0n });
 const USAGE_CEILING = `(attribute_not_exists(#usage.#f0) AND :zero <= :g1 OR #usage.#f0 <= :g1)`;
 const PERIOD = "#status = :active AND planCode = :plan AND periodStart = :ps";
+/**
+ * Thresholds (core/alerts/crossing.ts): no alert was created or funds added (`alarmsRev`), and the
+ * write reaches none of the armed built-in thresholds, or another write fired it first. Conditions,
+ * not items: the write units are those of the same two items.
+ */
+const NO_ALARM_CHANGE = "attribute_not_exists(#alarmsRev)";
+const USAGE_BELOW = (m: string, b: string) =>
+  `(${m} = :${m.slice(1)} OR attribute_not_exists(#usage.#f0) AND :zero < ${b} OR #usage.#f0 < ${b})`;
 
 describe("a steady-state trackUsage", () => {
   it("METERED: one transaction, the event and the usage counter under the limit and the ceiling", async () => {
@@ -120,14 +129,26 @@ describe("a steady-state trackUsage", () => {
     expect(update).toEqual({
       Key: keys.wallet("cu-m"),
       UpdateExpression: "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1 ADD #version :one",
-      ConditionExpression: `${PERIOD} AND (attribute_not_exists(#usage.#f0) AND :zero <= :g0 OR #usage.#f0 <= :g0) AND ${USAGE_CEILING}`,
-      ExpressionAttributeNames: { "#status": "status", "#usage": "usage", "#f0": "calls", "#version": "version" },
+      ConditionExpression: `${PERIOD} AND (attribute_not_exists(#usage.#f0) AND :zero <= :g0 OR #usage.#f0 <= :g0) AND ${USAGE_CEILING} AND ${NO_ALARM_CHANGE} AND ${USAGE_BELOW("#m0", ":b0")} AND ${USAGE_BELOW("#m1", ":b1")}`,
+      ExpressionAttributeNames: {
+        "#status": "status",
+        "#usage": "usage",
+        "#f0": "calls",
+        "#version": "version",
+        "#alarmsRev": "alarmsRev",
+        "#m0": "alarm:usage.threshold_reached:calls:80",
+        "#m1": "alarm:usage.threshold_reached:calls:100",
+      },
       ExpressionAttributeValues: {
         ...periodValues("m"),
         ":v1": units(3),
         ":one": 1,
         ":g0": units(997),
         ":g1": units(999_999_999_999_999_997n),
+        ":m0": T0,
+        ":b0": units(77),
+        ":m1": T0,
+        ":b1": units(97),
       },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
@@ -140,13 +161,15 @@ describe("a steady-state trackUsage", () => {
       Key: keys.wallet("cu-c"),
       UpdateExpression:
         "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCredits.#f0 = if_not_exists(#featureCredits.#f0, :zero) + :v2 ADD #version :one, credits :negBurn, creditsUsed :burn",
-      ConditionExpression: `${PERIOD} AND credits >= :g0 AND ${USAGE_CEILING} AND (credits <= :zero OR credits > :burn)`,
+      ConditionExpression: `${PERIOD} AND credits >= :g0 AND ${USAGE_CEILING} AND (credits <= :zero OR credits > :burn) AND ${NO_ALARM_CHANGE} AND (#m0 = :m0 OR credits > :b0)`,
       ExpressionAttributeNames: {
         "#status": "status",
         "#usage": "usage",
         "#f0": "calls",
         "#featureCredits": "featureCredits",
         "#version": "version",
+        "#alarmsRev": "alarmsRev",
+        "#m0": "alarm:credits.low",
       },
       ExpressionAttributeValues: {
         ...periodValues("c"),
@@ -157,6 +180,9 @@ describe("a steady-state trackUsage", () => {
         ":negBurn": -units(6),
         ":g0": units(6),
         ":g1": units(999_999_999_999_999_997n),
+        // credits.low: 10% of the 100 granted, armed for this period and these funds.
+        ":m0": `${T0}#${units(100)}`,
+        ":b0": units(10 + 6),
       },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
@@ -169,13 +195,15 @@ describe("a steady-state trackUsage", () => {
       Key: keys.wallet("cu-b"),
       UpdateExpression:
         "SET #usage.#f0 = if_not_exists(#usage.#f0, :zero) + :v1, #featureCost.#f0 = if_not_exists(#featureCost.#f0, :zero) + :v2 ADD #version :one, spent :cost, balance :negCost",
-      ConditionExpression: `${PERIOD} AND balance >= :g0 AND ${USAGE_CEILING} AND spent <= :g2 AND (balance < :zero OR balance >= :cost)`,
+      ConditionExpression: `${PERIOD} AND balance >= :g0 AND ${USAGE_CEILING} AND spent <= :g2 AND (balance < :zero OR balance >= :cost) AND ${NO_ALARM_CHANGE} AND (#m0 = :m0 OR balance > :b0)`,
       ExpressionAttributeNames: {
         "#status": "status",
         "#usage": "usage",
         "#f0": "calls",
         "#featureCost": "featureCost",
         "#version": "version",
+        "#alarmsRev": "alarmsRev",
+        "#m0": "alarm:balance.low",
       },
       ExpressionAttributeValues: {
         ...periodValues("b"),
@@ -187,6 +215,9 @@ describe("a steady-state trackUsage", () => {
         ":g0": units(3),
         ":g1": units(999_999_999_999_999_997n),
         ":g2": units(999_999_999_999_999_997n),
+        // balance.low: 10% of the 10.00 allowance.
+        ":m0": `${T0}#${units(10)}`,
+        ":b0": units(1 + 3),
       },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });

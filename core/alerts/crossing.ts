@@ -1,0 +1,69 @@
+/**
+ * Which thresholds a usage write fires (pure), and what its transaction must find true for that
+ * decision to hold. The decision is made on the writer's view of the wallet, which may be stale (a
+ * cached view, or other writes landing meanwhile); the checks make it exact: a threshold the view
+ * says fires is conditioned on being armed and reached, one it says does not is conditioned on being
+ * disarmed or not reached, so a write on a wrong view fails, re-reads and decides again. Of 200
+ * concurrent writes crossing 80%, exactly one commits the firing.
+ *
+ * Only thresholds whose level this write moves and that the view shows armed are checked: a
+ * disarmed one can only re-arm through a new period or arriving funds, which the write's period
+ * condition and the wallet's `alarmsRev` condition catch.
+ */
+import type { WalletDelta } from "../models/types";
+import type { Amount } from "../money";
+import type { Wallet } from "../wallet";
+import { isArmed, type Level, type Threshold } from "./threshold";
+
+/** "Before the write, the level is at least (UP) / at most (DOWN) `bound`" is exactly "the write reaches it". */
+export type AlarmCheck = { threshold: Threshold; fires: boolean; bound: Amount };
+
+export type AlarmPlan = {
+  checks: AlarmCheck[];
+  /** The thresholds announced: of each family that fires, the highest. */
+  announced: Threshold[];
+  /** The wallet's `alarmsRev` the view was decided on: the write asserts it is unchanged. */
+  rev: number;
+};
+
+/** How much the write moves a level (0: it does not touch it, so it cannot cross anything there). */
+export function levelDelta(level: Level, delta: WalletDelta): Amount {
+  switch (level.kind) {
+    case "usage":
+      return delta.usage[level.feature] ?? 0n;
+    case "spent":
+    case "balance":
+      return delta.cost;
+    case "credits":
+      return delta.credits;
+  }
+}
+
+export function levelIn(w: Wallet, level: Level): Amount {
+  switch (level.kind) {
+    case "usage":
+      return w.usage[level.feature] ?? 0n;
+    case "spent":
+      return w.spent;
+    case "credits":
+      return w.credits;
+    case "balance":
+      return w.balance;
+  }
+}
+
+export function planAlarms(thresholds: Threshold[], before: Wallet, delta: WalletDelta): AlarmPlan {
+  const checks: AlarmCheck[] = [];
+  for (const threshold of thresholds) {
+    const d = levelDelta(threshold.level, delta);
+    if (d <= 0n || !isArmed(before, threshold)) continue;
+    const level = levelIn(before, threshold.level);
+    const up = threshold.direction === "UP";
+    const bound = up ? threshold.at - d : threshold.at + d;
+    checks.push({ threshold, fires: up ? level >= bound : level <= bound, bound });
+  }
+  const highest = new Map<string, Threshold>();
+  for (const { threshold: t, fires } of checks)
+    if (fires && (highest.get(t.family)?.rank ?? -1) < t.rank) highest.set(t.family, t);
+  return { checks, announced: [...highest.values()], rev: before.alarmsRev ?? 0 };
+}

@@ -1,0 +1,50 @@
+/**
+ * The thresholds of one usage write: the plan's built-in ones (its model's) and the customer's
+ * alerts, which of them the write fires (./crossing.ts, made exact by its conditions), and the
+ * events it then announces from the outbox in the same transaction.
+ */
+import type { BillingEvent } from "../events/billing-event";
+import { strategyFor } from "../models";
+import type { WalletDelta } from "../models/types";
+import type { Plan } from "../plans/plan";
+import type { Wallet } from "../wallet";
+import { alertThresholds } from "./alert";
+import { announceThresholds } from "./announce";
+import { planAlarms, type AlarmPlan } from "./crossing";
+
+export type WriteAlarms = { plan: AlarmPlan; at: string; events: BillingEvent[] };
+
+export function alarmsForWrite(
+  plan: Plan,
+  wallet: Wallet,
+  periodStart: string,
+  delta: WalletDelta,
+  now: Date,
+): WriteAlarms {
+  const thresholds = [
+    ...strategyFor(plan.model).thresholds(plan, wallet, periodStart),
+    ...alertThresholds(wallet, periodStart),
+  ];
+  const alarms = planAlarms(thresholds, wallet, delta);
+  const at = now.toISOString();
+  return { plan: alarms, at, events: announceThresholds(alarms.announced, wallet, periodStart, at) };
+}
+
+/** The wallet as the write leaves its markers (what this process remembers of it). */
+export function withFired(wallet: Wallet, { plan, at }: WriteAlarms): Wallet {
+  const fired = plan.checks.filter((c) => c.fires).map((c) => c.threshold);
+  if (!fired.length) return wallet;
+  const alarms = { ...wallet.alarms };
+  const alerts = { ...wallet.alerts };
+  for (const t of fired) {
+    if (t.marker.kind === "builtIn") alarms[t.marker.name] = t.firedAs;
+    else if (alerts[t.marker.id] && t.announce.type === "alert.triggered")
+      alerts[t.marker.id] = {
+        ...alerts[t.marker.id]!,
+        fired: t.firedAs,
+        lastTriggeredAt: at,
+        triggers: t.announce.triggers,
+      };
+  }
+  return { ...wallet, alarms, ...(wallet.alerts ? { alerts } : {}) };
+}

@@ -1,0 +1,12 @@
+/**
+ * What the low-funds thresholds are a share of: what the period granted plus what was bought
+ * (design.md section 11). Purchases and top-ups raise it, so they re-arm the thresholds.
+ */
+import { max, type Amount } from "../money";
+import type { Wallet } from "../wallet";
+
+/** Plan credits granted this period plus purchased credits (the pool at period start and packs since). */
+export const creditsGranted = (w: Wallet): Amount => max(0n, w.planCredits + w.purchasedCredits);
+
+/** The period's allowance plus top-ups (the pool at period start and top-ups since). */
+export const balanceGranted = (w: Wallet): Amount => max(0n, w.allowance + w.topUps);
