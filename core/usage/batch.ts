@@ -24,8 +24,7 @@ import type { Wallet } from "../wallet";
 import type { UsageEvent } from "./event";
 import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { rememberWallet } from "../db/wallet-cache";
-import { alarmsForWrite, withFired } from "../alerts/for-write";
-import { publish } from "../events/publish";
+import { alarmsForWrite } from "../alerts/for-write";
 import { trackUsage } from "./track";
 import { failure, priceGroup, replayResult, type BatchResult, type Entry, type Priced } from "./batch-pricing";
 
@@ -90,8 +89,8 @@ async function trackGroup(
 
 /**
  * Writes the accepted elements, split evenly over as few transactions as hold them, each asserting
- * that it depletes nothing (a chunk that would deplete falls back to single tracks, which publish
- * the event). Returns the view of the wallet after them, or where a transaction failed and whether
+ * that it depletes nothing and fires no threshold (a chunk that would falls back to single tracks,
+ * which publish the event). Returns the view of the wallet after them, or where a transaction failed and whether
  * for keys recorded before.
  */
 async function writeAccepted(
@@ -106,8 +105,11 @@ async function writeAccepted(
     const chunk = accepted.slice(start, start + size);
     const charges = chunk.map((a) => a.charge);
     const delta = deltaOf(charges);
-    // Thresholds the chunk crosses fire in its transaction, as one track's would (core/alerts).
+    // A chunk checks the thresholds as a track does, but fires none: the one that would (on this
+    // view, or on the wallet as it is, which fails the checks) goes to single tracks with the
+    // rest, so a batch fires exactly what the same events tracked one by one fire (core/alerts).
     const alarms = alarmsForWrite(current.plan!, view, sub.periodStart, delta, current.now);
+    if (alarms.plan.checks.some((c) => c.fires)) return { failedAt: start, duplicates: false };
     const result = await writeUsage(deps.db, {
       customerId: view.customerId,
       period: sub,
@@ -116,15 +118,13 @@ async function writeAccepted(
       guards: combinedGuards(charges),
       noDepletion: true,
       alarms,
-      announces: alarms.events,
     });
     if (!result.ok) {
       if ("wallet" in result) rememberWallet(deps.db, result.wallet);
       return { failedAt: start, duplicates: "duplicates" in result };
     }
-    if (result.outbox) await publish(deps, alarms.events, result.outbox);
     view = chunk.reduce((w, a) => applyCharge(w, a.charge), view);
-    view = { ...withFired(view, alarms), version: view.version + 1 };
+    view = { ...view, version: view.version + 1 };
     rememberWallet(deps.db, view);
     for (const a of chunk) results[a.entry.index] = { ok: true, payload: a.payload };
   }

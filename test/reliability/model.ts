@@ -22,6 +22,17 @@
  *   pool may go below zero (a debt). The next purchase of that kind fills a debt first; the period's
  *   own grant left unused covers it (plan credits, allowance: shown so, and at the close); what a
  *   close still finds owed is billed (money: as overage, on any plan) or carried (credits).
+ *
+ * Issue 18 adds thresholds (`fired`: the ids of the events they must publish, in order):
+ * - built in: a METERED feature's usage reaching 80% (rounded up) and 100% of its included units;
+ *   credits left (plan + pack) falling to 10% of the period's plan credits plus the pack pool as of
+ *   period start and bought since (a void takes its grant out); the balance falling to 10% of the
+ *   allowance plus the top-up pool likewise;
+ * - custom alerts (USAGE of a feature, SPEND reaching; CREDITS_REMAINING, BALANCE_REMAINING falling
+ *   to), EVERY_PERIOD or ONCE;
+ * each fires when a track moves its level and leaves it there while armed; armed again at the next
+ * period (not ONCE alerts), and for the funds levels when the funds they are a share of change. One
+ * track reaching 80% and 100% publishes one event (100%); batches fire as their tracks one by one.
  */
 export const S = 10n ** 12n;
 /**
@@ -140,7 +151,41 @@ export type MCustomer = {
   accountCredit: bigint;
   events: Map<string, MEvent>;
   purchases: Map<string, string>;
+  /** Thresholds: what each fired with (its arming), the funds the low ones are a share of, the custom alerts. */
+  alarms: Map<string, string>;
+  packBasis: bigint;
+  topUpBasis: bigint;
+  alerts: MAlert[];
 };
+
+export type MAlert = {
+  id: string;
+  metric: "USAGE" | "SPEND" | "CREDITS_REMAINING" | "BALANCE_REMAINING";
+  feature?: string;
+  threshold: bigint;
+  recurrence: "ONCE" | "EVERY_PERIOD";
+  triggers: number;
+};
+
+/** A threshold as the model sees it: a level of the customer, reached going up or falling down. */
+type MThreshold = {
+  marker: string;
+  level: (c: MCustomer) => bigint;
+  up: boolean;
+  at: bigint;
+  armedAs: string;
+  family: string;
+  rank: number;
+  eventId: () => string;
+};
+
+/** The shortest exact decimal of a ledger amount ("100", "0.5"). */
+export function decimal(v: bigint): string {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  const frac = (a % S).toString().padStart(12, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${a / S}${frac ? `.${frac}` : ""}`;
+}
 
 /** anchor + n months, the anchor's day clamped to the month's length, UTC. */
 export function addMonths(anchor: number, n: number): number {
@@ -211,6 +256,10 @@ export class BillingModel {
       accountCredit: 0n,
       events: new Map(),
       purchases: new Map(),
+      alarms: new Map(),
+      packBasis: 0n,
+      topUpBasis: 0n,
+      alerts: [],
     });
   }
 
@@ -248,6 +297,8 @@ export class BillingModel {
     c.planCreditsGranted = plan?.model === "CREDITS" ? plan.includedCredits : 0n;
     c.planCreditsLeft = c.planCreditsGranted;
     c.allowanceLeft = plan?.model === "BALANCE" ? plan.basePrice : 0n;
+    c.packBasis = c.packCredits;
+    c.topUpBasis = c.topUpsLeft;
   }
 
   private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }, grant?: MGrant) {
@@ -532,6 +583,8 @@ export class BillingModel {
     const plan = this.plan(sub.planCode);
     const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
     const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
+    const thresholds = this.thresholds(c, plan, sub);
+    const before = thresholds.map((th) => th.level(c));
     c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
     if (plan.model === "CREDITS") {
       const burn = times(t.value, f.creditsPerUnit!);
@@ -551,6 +604,7 @@ export class BillingModel {
       event.cost = cost;
     }
     c.events.set(t.key, event);
+    this.fire(c, thresholds, before);
     return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
   }
 
@@ -571,6 +625,7 @@ export class BillingModel {
     const pack = this.packs.get(packCode)!;
     c.purchases.set(key, what);
     c.packCredits += pack.credits;
+    c.packBasis += pack.credits;
     this.invoice(c, [this.line("CREDIT_PACK", S, pack.price)], undefined, { kind: "CREDIT_PACK", value: pack.credits });
     return { ok: true, replayed: false };
   }
@@ -584,6 +639,7 @@ export class BillingModel {
     const refused = this.unsellable(c, "BALANCE");
     if (refused) return refused;
     c.purchases.set(key, what);
+    c.topUpBasis += amount;
     const paysOverage = minB(c.overage, amount);
     c.overage -= paysOverage;
     c.topUpsLeft += amount - paysOverage;
@@ -612,8 +668,110 @@ export class BillingModel {
     const unspent = minB(grant.value, maxB(0n, pool));
     if (grant.kind === "CREDIT_PACK") c.packCredits -= grant.value;
     else c.topUpsLeft -= grant.value;
+    if (grant.kind === "CREDIT_PACK") c.packBasis -= grant.value;
+    else c.topUpBasis -= grant.value;
     invoice.reversal = { granted: grant.value, unspent, spent: grant.value - unspent };
     return { ok: true, reversal: invoice.reversal };
+  }
+
+  /** The ids of the threshold events the tracks so far must have published, in order. */
+  readonly fired: string[] = [];
+
+  addAlert(id: string, alert: MAlert) {
+    this.c(id).alerts.push(alert);
+  }
+
+  /** Whether tracking `t` now would fire a threshold (without tracking it). */
+  firesThreshold(t: TrackArgs): boolean {
+    const c = this.c(t.customerId);
+    const sub = this.active(c);
+    if (!sub) return false;
+    const plan = this.plan(sub.planCode);
+    const f = plan.features.find((x) => x.feature === t.feature);
+    if (!f || f.kind === "BOOLEAN") return false;
+    const after: MCustomer = { ...c, usage: new Map(c.usage), alarms: new Map(c.alarms), alerts: [] };
+    const copy = new BillingModel(this.plans, this.packs, this.now);
+    copy.aiPrices.clear();
+    for (const [k, v] of this.aiPrices) copy.aiPrices.set(k, v);
+    copy.customers.set(c.id, { ...after, alerts: c.alerts.map((a) => ({ ...a })), events: new Map(c.events) });
+    copy.track(t, "probe");
+    return copy.fired.length > 0;
+  }
+
+  /** The thresholds of `c` in its current period: the plan's built-in ones, then its alerts. */
+  private thresholds(c: MCustomer, plan: MPlan, sub: MSub): MThreshold[] {
+    const ps = new Date(sub.periodStart).toISOString();
+    const out: MThreshold[] = [];
+    const usage = (feature: string) => (x: MCustomer) => x.usage.get(feature) ?? 0n;
+    if (plan.model === "METERED")
+      for (const f of plan.features) {
+        if (f.kind !== "METERED" || !f.included) continue;
+        for (const percent of [80n, 100n]) {
+          out.push({
+            marker: `usage:${f.feature}:${percent}`,
+            level: usage(f.feature),
+            up: true,
+            at: (f.included * percent + 99n) / 100n,
+            armedAs: ps,
+            family: `usage:${f.feature}`,
+            rank: Number(percent),
+            eventId: () => `usage.threshold_reached:${c.id}:${f.feature}:${ps}:${percent}`,
+          });
+        }
+      }
+    const creditsBasis = maxB(0n, c.planCreditsGranted + c.packBasis);
+    const moneyBasis = maxB(0n, (plan.model === "BALANCE" ? plan.basePrice : 0n) + c.topUpBasis);
+    const low = (kind: "credits" | "balance", basis: bigint, level: (x: MCustomer) => bigint) =>
+      basis > 0n &&
+      out.push({
+        marker: `${kind}.low`,
+        level,
+        up: false,
+        at: basis / 10n,
+        armedAs: `${ps}#${basis}`,
+        family: `${kind}.low`,
+        rank: 0,
+        eventId: () => `${kind}.low:${c.id}:${ps}:${decimal(basis)}`,
+      });
+    if (plan.model === "CREDITS") low("credits", creditsBasis, this.credits);
+    if (plan.model === "BALANCE") low("balance", moneyBasis, this.balance);
+    for (const a of c.alerts) {
+      const funds =
+        a.metric === "CREDITS_REMAINING" ? creditsBasis : a.metric === "BALANCE_REMAINING" ? moneyBasis : undefined;
+      out.push({
+        marker: `alert:${a.id}`,
+        level:
+          a.metric === "USAGE"
+            ? usage(a.feature!)
+            : a.metric === "SPEND"
+              ? (x) => x.spent
+              : a.metric === "CREDITS_REMAINING"
+                ? this.credits
+                : this.balance,
+        up: a.metric === "USAGE" || a.metric === "SPEND",
+        at: a.threshold,
+        armedAs: a.recurrence === "ONCE" ? "ONCE" : funds === undefined ? ps : `${ps}#${funds}`,
+        family: `alert:${a.id}`,
+        rank: 0,
+        eventId: () => `alert.triggered:${a.id}:${++a.triggers}`,
+      });
+    }
+    return out;
+  }
+
+  /** Fires what the track that took `c`'s levels from `before` reached while armed: one event per family, its highest. */
+  private fire(c: MCustomer, thresholds: MThreshold[], before: bigint[]) {
+    const highest = new Map<string, MThreshold>();
+    thresholds.forEach((th, i) => {
+      const level = th.level(c);
+      // A level the track moved the other way (a debt repaid) or not at all crosses nothing.
+      const moved = th.up ? level > before[i]! : level < before[i]!;
+      if (!moved || c.alarms.get(th.marker) === th.armedAs) return;
+      if (th.up ? level < th.at : level > th.at) return;
+      c.alarms.set(th.marker, th.armedAs);
+      if ((highest.get(th.family)?.rank ?? -1) < th.rank) highest.set(th.family, th);
+    });
+    for (const th of highest.values()) this.fired.push(th.eventId());
   }
 
   /**

@@ -39,6 +39,7 @@ import { quote } from "../../core/usage/quote";
 import { createBillingYoga } from "../../schema/yoga";
 import { checkEntitlement } from "../../core/entitlements";
 import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
+import { createUsageAlert } from "../../core/alerts";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { voidInvoice } from "../../core/invoices/status";
 import { currentWallet } from "../../core/usage/current";
@@ -55,6 +56,7 @@ import {
   MAX_TOP_UP,
   S,
   type MAiPrice,
+  type MAlert,
   type MPack,
   type MPlan,
   type Outcome,
@@ -143,6 +145,22 @@ const PLAN_INPUTS = [
   },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
+type AlertSpec = Omit<MAlert, "id" | "threshold" | "triggers"> & { threshold: string };
+/** Custom alerts by customer (cus-0n starts on PLAN_CODES[n]). */
+const ALERTS: Record<string, AlertSpec[]> = {
+  "cus-00": [
+    { metric: "USAGE", feature: "api_calls", threshold: "500", recurrence: "EVERY_PERIOD" },
+    { metric: "SPEND", threshold: "5", recurrence: "ONCE" },
+  ],
+  "cus-01": [{ metric: "USAGE", feature: "api_calls", threshold: "50", recurrence: "ONCE" }],
+  "cus-02": [{ metric: "CREDITS_REMAINING", threshold: "100", recurrence: "EVERY_PERIOD" }],
+  "cus-03": [{ metric: "CREDITS_REMAINING", threshold: "50", recurrence: "ONCE" }],
+  "cus-04": [
+    { metric: "BALANCE_REMAINING", threshold: "5", recurrence: "EVERY_PERIOD" },
+    { metric: "SPEND", threshold: "10", recurrence: "EVERY_PERIOD" },
+  ],
+  "cus-05": [{ metric: "BALANCE_REMAINING", threshold: "2", recurrence: "EVERY_PERIOD" }],
+};
 const PACKS = [
   { code: "pack_100", credits: "100", price: "10" },
   { code: "pack_1000", credits: "1000", price: "79.99" },
@@ -495,6 +513,8 @@ export type RunResult = {
   events: number;
   /** Of `events`, the AI calls (ai_chat, priced by model tokens). */
   aiEvents: number;
+  /** Threshold events (issue 18) the model fired, all published. */
+  thresholds: number;
   /** Reprices of the AI model that ran. */
   reprices: number;
   /** Bounds operations (whale, oversize, baddate) refused as BAD_USER_INPUT, and as LIMIT_REACHED by a ceiling. */
@@ -529,6 +549,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     invoices: 0,
     events: 0,
     aiEvents: 0,
+    thresholds: 0,
     reprices: 0,
     bounds: { badInput: 0, ceilings: 0 },
     money: { prorations: 0, creditedToAccount: 0, reversals: 0, reversalsWithDebt: 0 },
@@ -554,8 +575,13 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       while (i < ops.length && wave.length < width) {
         const op = ops[i]!;
         if (runsAlone(op) && wave.length) break;
+        // A track that fires a threshold runs alone for its customer: which of several concurrent
+        // tracks reaches 80% first decides whether 80% is announced (issue 18).
         const shareable =
-          op.kind === "track" && unrefusable(model, op.t) && !waveKeys.has(`${op.t.customerId}/${op.t.key}`);
+          op.kind === "track" &&
+          unrefusable(model, op.t) &&
+          !waveKeys.has(`${op.t.customerId}/${op.t.key}`) &&
+          !model.firesThreshold(trackArgs(model, op.t));
         const customers = customersOf(op);
         if (customers.some((c) => busy.has(c) && !(shareable && busy.get(c) === "tracks"))) break;
         for (const c of customers) busy.set(c, shareable ? "tracks" : "alone");
@@ -622,6 +648,14 @@ async function setup(deps: Deps, model: BillingModel) {
       const plan = PLAN_CODES[n % PLAN_CODES.length]!;
       await subscribe(deps, id, plan);
       model.subscribe(id, plan);
+    }
+  }
+  // Custom alerts (issue 18) on the first customers, one or two per plan they start on; plan
+  // changes take them to the other models, where some never fire.
+  for (const [id, alerts] of Object.entries(ALERTS)) {
+    for (const a of alerts) {
+      const created = await createUsageAlert(deps, { customerId: id, ...a, threshold: dec(a.threshold) });
+      model.addAlert(id, { ...a, id: created.id, threshold: dec(a.threshold), triggers: 0 });
     }
   }
   for (const [n, id] of WHALES.entries()) {
@@ -1155,6 +1189,16 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     const published = new Set(deps.publisher.published.map((e) => e.id));
     const unannounced = sorted.filter((n) => !published.has(`invoice.created:${n}`));
     if (unannounced.length) violate(`invoices never published: ${unannounced.slice(0, 5).join(", ")}`);
+    // Exactly the threshold events the model fired (duplicates of one id are at-least-once publishing).
+    const thresholds = [...published].filter((id) =>
+      /^(usage\.threshold_reached|credits\.low|balance\.low|alert\.triggered):/.test(id),
+    );
+    const wanted = new Set(model.fired);
+    const missing = [...wanted].filter((id) => !published.has(id));
+    const extra = thresholds.filter((id) => !wanted.has(id));
+    if (missing.length || extra.length || wanted.size !== model.fired.length)
+      violate(`threshold events differ: missing ${show(missing.slice(0, 4))}, unexpected ${show(extra.slice(0, 4))}`);
+    final.thresholds = model.fired.length;
   }
 }
 
