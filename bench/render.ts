@@ -10,6 +10,7 @@ import { CONCURRENCIES } from "./measure/track";
 import { MIX } from "./measure/context";
 import type { CatchUpResult } from "./measure/catch-up";
 import type { WebhooksResult } from "./measure/webhooks";
+import type { AlertWebhookResult } from "./measure/alert-webhook";
 import type { Results } from "./results";
 
 export function renderCatchUp(c: CatchUpResult): string {
@@ -20,6 +21,13 @@ export function renderCatchUp(c: CatchUpResult): string {
 
 export function renderWebhooks(w: WebhooksResult): string {
   return `webhooks to a local receiver, ${w.deliveries} deliveries: fan-out + first attempt ${w.publish.perSec.toFixed(0)}/s (${w.publish.seconds.toFixed(2)} s; ${fmtReq(w.publish.requestsPerDelivery)} per delivery); retries by the due pass ${w.retry.perSec.toFixed(0)}/s (${w.retry.seconds.toFixed(2)} s; ${fmtReq(w.retry.requestsPerDelivery)} per delivery)`;
+}
+
+export function renderAlertWebhook(a: AlertWebhookResult): string {
+  const d = (x: AlertWebhookResult["alert"]) =>
+    `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+  const s = a.steady;
+  return `track crossing a threshold -> its webhook at a local receiver (in-process delivery, ${a.crossings} crossings, each alone): usage.threshold_reached ${d(a.threshold)}; alert.triggered ${d(a.alert)}. A steady-state track (${s.tracks}): ${s.transactions.toFixed(2)} transactions, ${s.items.toFixed(2)} items, write units by AWS's rules ${s.putWriteUnits.toFixed(2)} (event) + ${s.walletWriteUnits} (wallet update, ${s.walletBytes} B item, no threshold state) (DynamoDB Local reports ${s.reportedWrite.toFixed(2)})`;
 }
 
 const wcuParts = (b: { puts: number; index: number; wallet: number }) =>

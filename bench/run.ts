@@ -10,11 +10,13 @@
  * once lazily through a track, in periods per second, and webhook deliveries per second to a
  * local receiver (section 9). Prints one table (bench/render.ts) and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks]
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook]
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  *     --only catch-up: section 8 alone (no API server), printed as its one line
  *     --only webhooks: section 9 alone (no API server), printed as its one line
+ *     --only alert-webhook: a track crossing a threshold to its webhook at a local receiver, and a
+ *       steady-state track's writes (issue 18), alone, printed as its one line; not in the full run
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -33,7 +35,8 @@ import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
-import { render, renderCatchUp, renderWebhooks } from "./render";
+import { render, renderAlertWebhook, renderCatchUp, renderWebhooks } from "./render";
+import { measureAlertWebhook } from "./measure/alert-webhook";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -50,6 +53,7 @@ const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf
 const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "catch-up": async (endpoint) => renderCatchUp(await measureCatchUp(endpoint)),
   webhooks: async (endpoint) => renderWebhooks(await measureWebhooks(endpoint, QUICK)),
+  "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
 };
 
 async function main() {
