@@ -11,7 +11,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import type { ClockMode } from "../clock";
-import { ATTEMPT_TIMEOUT_MS, type AttemptResult } from "./schedule";
+import { ATTEMPT_TIMEOUT_MS, type AttemptResult, parseRetryAfter } from "./schedule";
 import { addressProblem, urlProblem } from "./ssrf";
 
 export const EXCERPT_BYTES = 256;
@@ -59,7 +59,7 @@ function post(
   pinned: { address: string; family: number },
   request: DeliveryRequest,
   timeoutMs: number,
-): Promise<{ status: number; error?: string; excerpt?: string }> {
+): Promise<{ status: number; error?: string; excerpt?: string; retryAfterMs?: number }> {
   // The socket connects to the address that was checked, whatever the resolver would say now.
   const lookup: LookupFunction = (_hostname, opts, callback) => {
     if (opts.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
@@ -101,7 +101,10 @@ function post(
         const excerpt = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "").replace(/\uFFFD$/, "");
         const status = response.statusCode ?? 0;
         const redirect = status >= 300 && status < 400 ? { error: `redirect (HTTP ${status}) not followed` } : {};
-        done(() => resolve({ status, ...redirect, ...(excerpt ? { excerpt } : {}) }));
+        const header = response.headers["retry-after"];
+        const retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header, Date.now());
+        const retry = retryAfterMs === undefined ? {} : { retryAfterMs };
+        done(() => resolve({ status, ...redirect, ...(excerpt ? { excerpt } : {}), ...retry }));
       };
       response.on("data", (chunk: Buffer) => {
         chunks.push(chunk);

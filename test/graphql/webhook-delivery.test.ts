@@ -184,6 +184,38 @@ describe("the retry schedule", () => {
     expect(r.requests).toHaveLength(4);
   });
 
+  it("honours a 429's Retry-After within the schedule: no sooner than the schedule, no later than its 10 h step", async () => {
+    const answers: Answer[] = [
+      { status: 429, headers: { "retry-after": "120" } }, // 2 min instead of 5 s
+      { status: 503, headers: { "retry-after": "1" } }, // sooner than 5 min: the schedule wins
+      { status: 429, headers: { "retry-after": String(3 * 86_400) } }, // 3 days: capped at 10 h
+      { status: 500, headers: { "retry-after": "86400" } }, // not a 429/503: the schedule's 2 h
+      { status: 204 },
+    ];
+    const r = await receiver((n) => answers[n - 1]!);
+    const { id } = await endpoint(r.url);
+    await subscribeCustomer("acme");
+    expect(await deliveries(id)).toMatchObject([
+      { lastResponseStatus: 429, nextAttemptAt: "2026-01-01T00:02:00.000Z" },
+    ]);
+    expect(await at("2026-01-01T00:01:59.999Z")).toBe(0);
+    expect(await at("2026-01-01T00:02:00.000Z")).toBe(1);
+    expect(await deliveries(id)).toMatchObject([
+      { lastResponseStatus: 503, nextAttemptAt: "2026-01-01T00:07:00.000Z" },
+    ]);
+    expect(await at("2026-01-01T00:07:00.000Z")).toBe(1);
+    expect(await deliveries(id)).toMatchObject([
+      { lastResponseStatus: 429, nextAttemptAt: "2026-01-01T10:07:00.000Z" },
+    ]);
+    expect(await at("2026-01-01T10:07:00.000Z")).toBe(1);
+    expect(await deliveries(id)).toMatchObject([
+      { lastResponseStatus: 500, nextAttemptAt: "2026-01-01T12:07:00.000Z" },
+    ]);
+    expect(await at("2026-01-01T12:07:00.000Z")).toBe(1);
+    expect(await deliveries(id)).toMatchObject([{ status: "SUCCEEDED", attempts: 5, lastResponseStatus: 204 }]);
+    expect(r.requests).toHaveLength(5);
+  });
+
   it("gives up after 8 attempts over 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: FAILED", async () => {
     const r = await receiver(() => ({ status: 503 }));
     const { id } = await endpoint(r.url);

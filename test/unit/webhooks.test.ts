@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { afterAttempt, ATTEMPT_TIMEOUT_MS, healthAfter, RETRY_DELAYS_MS } from "../../core/webhooks/schedule";
+import {
+  afterAttempt,
+  ATTEMPT_TIMEOUT_MS,
+  healthAfter,
+  parseRetryAfter,
+  RETRY_DELAYS_MS,
+} from "../../core/webhooks/schedule";
 import { newWebhookSecret, secretVault, UnreadableSecretError } from "../../core/webhooks/secrets";
 import { webhookHeaders } from "../../core/webhooks/signing";
 import { addressProblem, checkEndpointUrl } from "../../core/webhooks/ssrf";
@@ -173,5 +179,27 @@ describe("signatures", () => {
     // And receivers refuse a timestamp 5 minutes off their clock.
     const old = webhookHeaders("evt", timestamp - 301, body, [a]);
     expect(() => new Webhook(a).verify(body, old)).toThrow(/too old/);
+  });
+});
+
+describe("Retry-After", () => {
+  it("reads delta-seconds and HTTP-dates, and ignores anything else", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:01:30 GMT", now)).toBe(90_000);
+    expect(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now)).toBe(0);
+    for (const bad of [undefined, "", "-5", "1.5", "soon", "12abc"]) expect(parseRetryAfter(bad, now)).toBeUndefined();
+  });
+
+  it("stretches a 429 or 503's next attempt, never below the schedule nor beyond its 10 h step", () => {
+    const T = new Date("2026-01-01T00:00:00Z");
+    const next = (status: number, retryAfterMs: number, step = 0) =>
+      afterAttempt(step, { status, retryAfterMs, durationMs: 1 }, T).nextAttemptAt;
+    expect(next(429, 60_000)).toBe("2026-01-01T00:01:00.000Z");
+    expect(next(503, 1_000)).toBe("2026-01-01T00:00:05.000Z");
+    expect(next(429, 7 * 86_400_000)).toBe("2026-01-01T10:00:00.000Z");
+    expect(next(500, 60_000)).toBe("2026-01-01T00:00:05.000Z");
+    expect(afterAttempt(7, { status: 429, retryAfterMs: 1_000, durationMs: 1 }, T).status).toBe("FAILED");
   });
 });
