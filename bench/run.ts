@@ -16,7 +16,7 @@
  *     --only catch-up: section 8 alone (no API server), printed as its one line
  *     --only webhooks: section 9 alone (no API server), printed as its one line
  *     --only alert-webhook: a track crossing a threshold to its webhook at a local receiver, and a
- *       steady-state track's writes (issue 18), alone, printed as its one line; not in the full run
+ *       steady-state track's writes, alone, printed as its one line; not in the full run
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";

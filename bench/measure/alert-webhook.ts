@@ -1,5 +1,5 @@
 /**
- * Issue 18's bench line: the delay from a trackUsage that crosses a threshold to that threshold's
+ * The alerts bench line: the delay from a trackUsage that crosses a threshold to that threshold's
  * webhook arriving at a local receiver (an HTTP server in this process), delivered in-process as
  * under `npm start` (publish after the commit, fan-out, first attempt at once): for the built-in
  * usage.threshold_reached (80% of included) and a custom alert at the same level, each track timed

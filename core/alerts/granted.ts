@@ -1,6 +1,6 @@
 /**
  * What the low-funds thresholds are a share of: what the period granted plus what was bought
- * (design.md section 11). Purchases and top-ups raise it, so they re-arm the thresholds.
+ * Purchases and top-ups raise it, so they re-arm the thresholds.
  */
 import { max, type Amount } from "../money";
 import type { Wallet } from "../wallet";

@@ -1,6 +1,6 @@
 /**
  * `credits.low` and `balance.low`: what is left falls to 10% of what the period granted plus what
- * was bought (design.md section 11). Nothing granted or bought, no threshold (running out is then
+ * was bought. Nothing granted or bought, no threshold (running out is then
  * `credits.depleted` / `balance.negative`). Funds arriving change the share, which re-arms it.
  */
 import type { Amount } from "../money";

@@ -60,7 +60,7 @@ export const balance: ConsumptionStrategy = {
   addedCost: (_wallet, _feature, charge) => charge.cost,
   crossings: (before, after) =>
     before.balance >= 0n && after.balance < 0n ? [{ kind: "BALANCE_NEGATIVE", balance: after.balance }] : [],
-  /** balance.low: balance left fall to 10% of what the period granted plus what was bought (design.md section 11). */
+  /** balance.low: balance left fall to 10% of what the period granted plus what was bought. */
   thresholds: (_plan, wallet, periodStart) => lowFunds("balance", balanceGranted(wallet), periodStart),
 
   /** What is left to spend now, whichever feature spends it. */

@@ -33,7 +33,7 @@ export const credits: ConsumptionStrategy = {
   /** Credits are not money: a credit-priced usage adds nothing to the bill. */
   addedCost: () => undefined,
   crossings: (before, after) => (before.credits > 0n && after.credits <= 0n ? [{ kind: "CREDITS_DEPLETED" }] : []),
-  /** credits.low: credits left fall to 10% of what the period granted plus what was bought (design.md section 11). */
+  /** credits.low: credits left fall to 10% of what the period granted plus what was bought. */
   thresholds: (_plan, wallet, periodStart) => lowFunds("credits", creditsGranted(wallet), periodStart),
 
   /** What is left to spend now, whichever feature spends it. */

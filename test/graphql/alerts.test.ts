@@ -1,5 +1,5 @@
 /**
- * Usage thresholds and custom alerts (issue 18 item 1, design.md section 11): the built-in ones
+ * Usage thresholds and custom alerts: the built-in ones
  * fire once per period per threshold, re-arm at the next period or when funds arrive, a burst fires
  * one event for the highest; custom alerts fire alert.triggered. Each is decided in the transaction
  * that crosses it: many concurrent writes crossing one threshold fire it exactly once.

@@ -3,7 +3,7 @@
  * idempotency record) and the wallet update, and nothing else is read or written but the test
  * clock. What those items hold is what a track costs in write units, so it is pinned here to the
  * attribute, for each model: a change to it must be deliberate.
- * (Issue 18's thresholds added conditions to the wallet update, not items or attributes written.)
+ * (The usage thresholds add conditions to the wallet update, not items or attributes written.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTestDeps, T0, type TestDeps } from "../support/db";

@@ -23,7 +23,7 @@
  *   own grant left unused covers it (plan credits, allowance: shown so, and at the close); what a
  *   close still finds owed is billed (money: as overage, on any plan) or carried (credits).
  *
- * Issue 18 adds thresholds (`fired`: the ids of the events they must publish, in order):
+ * Thresholds (`fired`: the ids of the events they must publish, in order):
  * - built in: a METERED feature's usage reaching 80% (rounded up) and 100% of its included units;
  *   credits left (plan + pack) falling to 10% of the period's plan credits plus the pack pool as of
  *   period start and bought since (a void takes its grant out); the balance falling to 10% of the

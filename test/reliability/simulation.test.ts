@@ -48,7 +48,7 @@ describe("billing under injected faults converges to the reference model", () =>
         reversalsWithDebt: expect.any(Number),
       });
       for (const [what, n] of Object.entries(result.money)) expect(n, what).toBeGreaterThan(0);
-      // Issue 18: thresholds and custom alerts fired, exactly the model's (checked in the run).
+      // Thresholds and custom alerts fired, exactly the model's (checked in the run).
       expect(result.thresholds).toBeGreaterThan(10);
     },
     240_000,

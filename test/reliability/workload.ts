@@ -513,7 +513,7 @@ export type RunResult = {
   events: number;
   /** Of `events`, the AI calls (ai_chat, priced by model tokens). */
   aiEvents: number;
-  /** Threshold events (issue 18) the model fired, all published. */
+  /** Threshold events the model fired, all published. */
   thresholds: number;
   /** Reprices of the AI model that ran. */
   reprices: number;
@@ -576,7 +576,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
         const op = ops[i]!;
         if (runsAlone(op) && wave.length) break;
         // A track that fires a threshold runs alone for its customer: which of several concurrent
-        // tracks reaches 80% first decides whether 80% is announced (issue 18).
+        // tracks reaches 80% first decides whether 80% is announced.
         const shareable =
           op.kind === "track" &&
           unrefusable(model, op.t) &&
@@ -650,7 +650,7 @@ async function setup(deps: Deps, model: BillingModel) {
       model.subscribe(id, plan);
     }
   }
-  // Custom alerts (issue 18) on the first customers, one or two per plan they start on; plan
+  // Custom alerts on the first customers, one or two per plan they start on; plan
   // changes take them to the other models, where some never fire.
   for (const [id, alerts] of Object.entries(ALERTS)) {
     for (const a of alerts) {
