@@ -26,6 +26,18 @@ export const EntitlementRef = builder.objectRef<Entitlement>("Entitlement").impl
     remaining: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.remaining ?? null }),
     credits: t.field({ type: "Decimal", nullable: true, resolve: (e) => e.credits ?? null }),
     balance: t.field({ type: "Money", nullable: true, resolve: (e) => e.balance ?? null }),
+    unitPrice: t.field({
+      type: "Money",
+      nullable: true,
+      description:
+        "METERED: what the next unit is billed at now: 0 within included, then the overage price, or the price of the tier the usage has reached (per package with packageSize).",
+      resolve: (e) => e.unitPrice ?? null,
+    }),
+    tier: t.int({
+      nullable: true,
+      description: "METERED with tiers: the tier (1 = first) the next unit beyond included falls in.",
+      resolve: (e) => e.tier ?? null,
+    }),
   }),
 });
 

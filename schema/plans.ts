@@ -1,4 +1,4 @@
-import { archivePlan, createPlan, type Plan, type PlanFeature } from "../core/plans";
+import { archivePlan, createPlan, type Plan, type PlanFeature, type PriceTier } from "../core/plans";
 import { planFor, plansFor } from "../core/customer-plans";
 import { getFeature } from "../core/features";
 import { adminOnly, adminOrAnyCustomer, customerOf, merchantOnly } from "./auth";
@@ -10,6 +10,39 @@ export const ConsumptionModelEnum = builder.enumType("ConsumptionModel", {
 });
 const BillingIntervalEnum = builder.enumType("BillingInterval", { values: ["DAY", "MONTH", "YEAR"] as const });
 const PricingModeEnum = builder.enumType("PricingMode", { values: ["FIXED", "AI_MODEL"] as const });
+
+const TierModeEnum = builder.enumType("TierMode", {
+  values: ["GRADUATED", "VOLUME"] as const,
+  description:
+    "GRADUATED: each unit at its tier's price. VOLUME: every unit at the price of the tier the total falls in.",
+});
+
+const PriceTierRef = builder.objectRef<PriceTier>("PriceTier").implement({
+  description: "One tier of a METERED feature's overage; bounds count units beyond `included`.",
+  fields: (t) => ({
+    upTo: t.field({
+      type: "Decimal",
+      nullable: true,
+      description: "Inclusive upper bound of this tier's units; null on the last tier.",
+      resolve: (tier) => tier.upTo ?? null,
+    }),
+    unitPrice: t.field({ type: "Money", resolve: (tier) => tier.unitPrice }),
+    flatFee: t.field({
+      type: "Money",
+      nullable: true,
+      description: "Added once when any unit falls in this tier.",
+      resolve: (tier) => tier.flatFee ?? null,
+    }),
+  }),
+});
+
+const PriceTierInput = builder.inputType("PriceTierInput", {
+  fields: (t) => ({
+    upTo: t.field({ type: "Decimal" }),
+    unitPrice: t.field({ type: "Money", required: true }),
+    flatFee: t.field({ type: "Money" }),
+  }),
+});
 
 const PlanFeatureRef = builder.objectRef<PlanFeature>("PlanFeature").implement({
   fields: (t) => ({
@@ -25,6 +58,20 @@ const PlanFeatureRef = builder.objectRef<PlanFeature>("PlanFeature").implement({
       description: "API keys only.",
       authScopes: merchantOnly,
       resolve: (f) => f.marginBps ?? null,
+    }),
+    tiers: t.field({
+      type: [PriceTierRef],
+      nullable: true,
+      description: "METERED: the overage priced by tiers (instead of overagePrice).",
+      resolve: (f) => f.tiers ?? null,
+    }),
+    tierMode: t.field({ type: TierModeEnum, nullable: true, resolve: (f) => f.tierMode ?? null }),
+    packageSize: t.field({
+      type: "Decimal",
+      nullable: true,
+      description:
+        "METERED: overagePrice is per started package of this many units. BALANCE FIXED: unitPrice is per this many units.",
+      resolve: (f) => f.packageSize ?? null,
     }),
   }),
 });
@@ -57,6 +104,9 @@ const PlanFeatureInput = builder.inputType("PlanFeatureInput", {
     pricing: t.field({ type: PricingModeEnum }),
     unitPrice: t.field({ type: "Money" }),
     marginBps: t.int(),
+    tiers: t.field({ type: [PriceTierInput] }),
+    tierMode: t.field({ type: TierModeEnum }),
+    packageSize: t.field({ type: "Decimal" }),
   }),
 });
 

@@ -35,6 +35,9 @@ export type PricingMode = "AI_MODEL" | "FIXED";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
+/** GRADUATED: each unit at its tier's price. VOLUME: every unit at the price of the tier the total falls in. */
+export type TierMode = "GRADUATED" | "VOLUME";
+
 export type WebhookDeliveryStatus = "FAILED" | "PENDING" | "SUCCEEDED";
 
 export type CreateCreditPackInput = {
@@ -86,8 +89,17 @@ export type PlanFeatureInput = {
   limit?: string | number | null;
   marginBps?: number | null;
   overagePrice?: string | number | null;
+  packageSize?: string | number | null;
   pricing?: PricingMode | null;
+  tierMode?: TierMode | null;
+  tiers?: Array<PriceTierInput> | null;
   unitPrice?: string | number | null;
+};
+
+export type PriceTierInput = {
+  flatFee?: string | number | null;
+  unitPrice: string | number;
+  upTo?: string | number | null;
 };
 
 export type TrackUsageInput = {

@@ -1,5 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Plan, PlanFeature } from "../plans/plan";
+import type { Plan, PlanFeature, PriceTier } from "../plans/plan";
 import type { Db } from "./client";
 import { big, getItem, int, optionalBig, putNew, queryPrefix, type Item } from "./items";
 import { ItemType, keys } from "./keys";
@@ -16,6 +16,9 @@ function toPlan(item: Item): Plan {
       ...opt("pricing", f.pricing as PlanFeature["pricing"]),
       ...opt("unitPrice", optionalBig(f.unitPrice)),
       ...opt("marginBps", f.marginBps === undefined ? undefined : int(f.marginBps)),
+      ...opt("tiers", f.tiers === undefined ? undefined : (f.tiers as Item[]).map(toTier)),
+      ...opt("tierMode", f.tierMode as PlanFeature["tierMode"]),
+      ...opt("packageSize", optionalBig(f.packageSize)),
     }),
   );
   return {
@@ -32,6 +35,12 @@ function toPlan(item: Item): Plan {
     createdAt: item.createdAt as string,
   };
 }
+
+const toTier = (t: Item): PriceTier => ({
+  ...opt("upTo", optionalBig(t.upTo)),
+  unitPrice: big(t.unitPrice),
+  ...opt("flatFee", optionalBig(t.flatFee)),
+});
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

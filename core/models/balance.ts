@@ -6,7 +6,7 @@
 import { MAX_SUM } from "../bounds";
 import { CATALOG_CURRENCY } from "../currencies";
 import { DomainError } from "../errors";
-import { multiply, SCALE } from "../money";
+import { divRound, multiply, SCALE } from "../money";
 import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft, usedOf } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import { balanceGranted } from "../alerts/granted";
@@ -20,14 +20,17 @@ export const balance: ConsumptionStrategy = {
 
   planOptions: ["blockOnExhaustion"],
   planTerms: () => ({}),
-  featureFields: ["pricing", "unitPrice", "marginBps"],
+  featureFields: ["pricing", "unitPrice", "marginBps", "packageSize"],
   validateFeature(f, { kind, at, currency }) {
     const pricing = f.pricing ?? "FIXED";
     if (pricing === "FIXED") {
       if (f.unitPrice == null) throw bad(`${at}.unitPrice is required for FIXED pricing`);
       if (f.marginBps != null) throw bad(`${at}.marginBps applies to AI_MODEL pricing only`);
-      return { feature: f.feature, kind, pricing, unitPrice: f.unitPrice };
+      if (f.packageSize != null && f.packageSize <= 0n) throw bad(`${at}.packageSize must be greater than zero`);
+      const pack = f.packageSize != null ? { packageSize: f.packageSize } : {};
+      return { feature: f.feature, kind, pricing, unitPrice: f.unitPrice, ...pack };
     }
+    if (f.packageSize != null) throw bad(`${at}.packageSize applies to FIXED pricing only`);
     if (f.unitPrice != null) throw bad(`${at}.unitPrice does not apply to AI_MODEL pricing (it takes marginBps)`);
     // Catalog prices are USD; without exchange rates they cannot bill another currency.
     if (currency !== CATALOG_CURRENCY)
@@ -49,6 +52,11 @@ export const balance: ConsumptionStrategy = {
       };
     } else if (feature.pricing === "AI_MODEL") {
       cost = 0n; // an entitlement check without a model: only the sign of the balance matters
+    } else if (feature.packageSize) {
+      // unitPrice per packageSize units, as one exact division of the whole product: no rounding
+      // to whole packages and no per-unit price rounded first (a remainder below 10^-12, only with
+      // a price that does not divide, is rounded as multiply rounds).
+      cost = divRound(usage.quantity * (feature.unitPrice ?? 0n), feature.packageSize);
     } else {
       cost = multiply(usage.quantity, feature.unitPrice ?? 0n);
     }

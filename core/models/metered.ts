@@ -1,16 +1,15 @@
 /** METERED: usage adds to the period's counter; overage is billed at close; a hard `limit` blocks. */
-import { meteredUsageCeiling } from "../bounds";
 import { DomainError } from "../errors";
-import { formatDecimal, max, min, multiply, type Amount } from "../money";
+import { formatDecimal, max, min, type Amount } from "../money";
 import type { PlanFeature } from "../plans/plan";
 import { heldPurchases, NO_GRANT, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
+import { nextUnitPrice, overageCharges, overageCost, overageUsageCeiling } from "./overage-pricing";
+import { overageTerms } from "./overage-terms";
 import type { ConsumptionStrategy, Ratio } from "./types";
 import { percentOf, periodArming, type Threshold } from "../alerts/threshold";
 
 const overOf = (feature: PlanFeature, used: Amount): Amount => max(0n, used - (feature.included ?? 0n));
-/** What units beyond the included ones cost: one price per unit, before the invoice's rounding. */
-const overageCost = (feature: PlanFeature, over: Amount): Amount => multiply(over, feature.overagePrice ?? 0n);
 const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
 
 export const metered: ConsumptionStrategy = {
@@ -18,9 +17,9 @@ export const metered: ConsumptionStrategy = {
 
   planOptions: [],
   planTerms: () => ({}),
-  featureFields: ["included", "overagePrice", "limit"],
+  featureFields: ["included", "overagePrice", "limit", "tiers", "tierMode", "packageSize"],
   validateFeature(f, { kind, at }) {
-    if (f.overagePrice == null) throw bad(`${at}.overagePrice is required on METERED plans`);
+    const pricing = overageTerms(f, at);
     const included = f.included ?? 0n;
     // A limit refuses usage beyond it: 0 would refuse everything, below included would hide units sold.
     if (f.limit != null && f.limit <= 0n) throw bad(`${at}.limit must be greater than zero`);
@@ -30,7 +29,7 @@ export const metered: ConsumptionStrategy = {
       feature: f.feature,
       kind,
       included,
-      overagePrice: f.overagePrice,
+      ...pricing,
       ...(f.limit != null ? { limit: f.limit } : {}),
     };
   },
@@ -43,12 +42,17 @@ export const metered: ConsumptionStrategy = {
     return { feature: feature.feature, quantity: usage.quantity, guards };
   },
   /** The overage of a feature's usage must itself stay within MAX_SUM. */
-  usageCeiling: (feature) => meteredUsageCeiling(feature.included ?? 0n, feature.overagePrice ?? 0n),
-  /** The overage this usage adds: the part of it beyond what is left of `included`, at the overage price. */
+  usageCeiling: overageUsageCeiling,
+  /**
+   * The overage this usage adds: the cost of the usage after it less the cost before (tiers and
+   * packages make that more than its own units x one price; VOLUME tiers can make it negative, when
+   * the total reaches a cheaper tier). None when all of it is within what is left of `included`.
+   */
   addedCost(wallet, feature, charge) {
     const used = usedOf(wallet, charge.feature);
-    const over = overOf(feature, used + charge.quantity) - overOf(feature, used);
-    return over > 0n ? overageCost(feature, over) : undefined;
+    const before = overOf(feature, used);
+    const after = overOf(feature, used + charge.quantity);
+    return after > before ? overageCost(feature, after) - overageCost(feature, before) : undefined;
   },
   crossings: () => [],
   /** usage.threshold_reached at 80% and 100% of each feature's included units (none without any). */
@@ -75,10 +79,17 @@ export const metered: ConsumptionStrategy = {
         : [],
     ),
 
+  /** With the price the next unit is billed at: 0 within included, then the overage or tier price. */
   entitlementView(wallet, _plan, feature) {
     const used = usedOf(wallet, feature.feature);
     const included = feature.included ?? 0n;
-    return { used, included, remaining: max(0n, included - used) };
+    const remaining = max(0n, included - used);
+    return {
+      used,
+      included,
+      remaining,
+      ...(remaining > 0n ? { unitPrice: 0n } : nextUnitPrice(feature, overOf(feature, used))),
+    };
   },
   usageView(wallet, f) {
     const used = usedOf(wallet, f.feature);
@@ -102,14 +113,7 @@ export const metered: ConsumptionStrategy = {
   overage(wallet, plan) {
     const usage = plan.features
       .filter((f) => f.kind === "METERED")
-      .map((f) => ({ f, over: overOf(f, usedOf(wallet, f.feature)) }))
-      .filter(({ over }) => over > 0n)
-      .map(({ f, over }) => ({
-        description: `${f.feature} beyond the included units`,
-        feature: f.feature,
-        quantity: over,
-        unitPrice: f.overagePrice ?? 0n,
-      }));
+      .flatMap((f) => overageCharges(f, overOf(f, usedOf(wallet, f.feature))));
     return [...usage, ...topUpDebt(wallet)];
   },
 

@@ -67,7 +67,17 @@ export const DenyReason = {
 export type DenyReason = (typeof DenyReason)[keyof typeof DenyReason];
 
 /** What an entitlement check shows of one metered feature; which fields are set depends on the model. */
-export type FeatureView = { used: Amount; included?: Amount; remaining?: Amount; credits?: Amount; balance?: Amount };
+export type FeatureView = {
+  used: Amount;
+  included?: Amount;
+  remaining?: Amount;
+  credits?: Amount;
+  balance?: Amount;
+  /** METERED: what the next unit is billed at now (0 within included; per package with packageSize). */
+  unitPrice?: Amount;
+  /** METERED with tiers: the 1-based tier the next unit beyond included falls in. */
+  tier?: number;
+};
 
 /** A metered feature's usage this period (`customer.usage`); which fields are set depends on the model. */
 export type FeatureUsage = {

@@ -19,6 +19,7 @@ export {
   type CreatePlanInput,
   type Plan,
   type PlanFeature,
+  type PriceTier,
 } from "./plan";
 
 export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Plan> {

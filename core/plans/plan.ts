@@ -14,12 +14,22 @@ export type ConsumptionModel = (typeof ConsumptionModel)[keyof typeof Consumptio
 export const PricingMode = { FIXED: "FIXED", AI_MODEL: "AI_MODEL" } as const;
 export type PricingMode = (typeof PricingMode)[keyof typeof PricingMode];
 
+export const TierMode = { GRADUATED: "GRADUATED", VOLUME: "VOLUME" } as const;
+export type TierMode = (typeof TierMode)[keyof typeof TierMode];
+/** One tier of a METERED feature's overage: units beyond `included` up to `upTo` (inclusive; none on the last). */
+export type PriceTier = { upTo?: Amount; unitPrice: Amount; flatFee?: Amount };
+
 export type PlanFeature = {
   feature: string;
   kind: FeatureKind;
   included?: Amount;
   overagePrice?: Amount;
   limit?: Amount;
+  /** METERED: the overage priced by tiers instead of one overagePrice (core/models/overage-pricing.ts). */
+  tiers?: PriceTier[];
+  tierMode?: TierMode;
+  /** METERED: overagePrice is per started package of this many units; BALANCE FIXED: unitPrice is. */
+  packageSize?: Amount;
   creditsPerUnit?: Amount;
   pricing?: PricingMode;
   unitPrice?: Amount;
@@ -49,6 +59,11 @@ export const PlanFeatureInputSchema = z.object({
   pricing: z.nullish(z.enum(["FIXED", "AI_MODEL"])),
   unitPrice: z.nullish(PriceSchema),
   marginBps: z.nullish(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+  tiers: z.nullish(
+    z.array(z.object({ upTo: z.nullish(QuantitySchema), unitPrice: PriceSchema, flatFee: z.nullish(PriceSchema) })),
+  ),
+  tierMode: z.nullish(z.enum(["GRADUATED", "VOLUME"])),
+  packageSize: z.nullish(QuantitySchema),
 });
 export type PlanFeatureInput = z.infer<typeof PlanFeatureInputSchema>;
 

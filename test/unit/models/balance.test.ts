@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { balance } from "../../../core/models/balance";
 import { MAX_SUM } from "../../../core/bounds";
-import { parseMoney, SCALE, units } from "../../../core/money";
+import { parseMoney, parseQuantity, SCALE, units } from "../../../core/money";
 import { metered as feature, plan, wallet } from "./fixtures";
 
 const api = feature("api", { pricing: "FIXED", unitPrice: parseMoney("0.25") });
@@ -11,10 +11,10 @@ const blocking = { ...payg, blockOnExhaustion: true };
 
 describe("BALANCE", () => {
   describe("the plan", () => {
-    it("takes blockOnExhaustion, and pricing, unitPrice and marginBps on a feature", () => {
+    it("takes blockOnExhaustion, and pricing, unitPrice, marginBps and packageSize on a feature", () => {
       expect(balance.planOptions).toEqual(["blockOnExhaustion"]);
       expect(balance.planTerms({ blockOnExhaustion: true } as never)).toEqual({});
-      expect(balance.featureFields).toEqual(["pricing", "unitPrice", "marginBps"]);
+      expect(balance.featureFields).toEqual(["pricing", "unitPrice", "marginBps", "packageSize"]);
     });
 
     it("prices FIXED (the default) by a unit price, without a margin", () => {
@@ -61,6 +61,38 @@ describe("BALANCE", () => {
       expect(balance.price(blocking, api, { quantity: units(8) }).guards).toEqual([
         { kind: "balance", atLeast: units(2) },
       ]);
+    });
+
+    it.each([
+      ["0.03 per 1,000 units, 1 unit", "0.03", "1000", "1", "0.00003"],
+      ["0.03 per 1,000 units, 50,001 units: no rounding to whole packages", "0.03", "1000", "50001", "1.50003"],
+      ["1 per 3 units, 3 units: one division of the whole product", "1", "3", "3", "1"],
+      ["1 per 3 units, 1 unit: a remainder below 10^-12 rounds like multiply", "1", "3", "1", "0.333333333333"],
+      ["5 per 0.5 unit, 0.25 unit", "5", "0.5", "0.25", "2.5"],
+    ])("with packageSize, costs quantity x unitPrice / packageSize: %s", (_, price, size, quantity, cost) => {
+      const packed = feature("api", {
+        pricing: "FIXED",
+        unitPrice: parseMoney(price),
+        packageSize: parseQuantity(size),
+      });
+      expect(balance.price(payg, packed, { quantity: parseQuantity(quantity) }).cost).toBe(parseMoney(cost));
+    });
+
+    it("takes packageSize on FIXED pricing only, above zero", () => {
+      const on = { kind: "METERED" as const, at: "input.features[0]", currency: "USD" };
+      expect(balance.validateFeature({ feature: "api", unitPrice: units(1), packageSize: units(1000) }, on)).toEqual({
+        feature: "api",
+        kind: "METERED",
+        pricing: "FIXED",
+        unitPrice: units(1),
+        packageSize: units(1000),
+      });
+      expect(() => balance.validateFeature({ feature: "api", unitPrice: units(1), packageSize: 0n }, on)).toThrow(
+        "input.features[0].packageSize must be greater than zero",
+      );
+      expect(() =>
+        balance.validateFeature({ feature: "chat", pricing: "AI_MODEL", packageSize: units(1000) }, on),
+      ).toThrow("input.features[0].packageSize applies to FIXED pricing only");
     });
 
     it("checked without a model (AI_MODEL), costs nothing but needs a balance above zero on a blocking plan", () => {

@@ -10,10 +10,10 @@ const pro = plan({ code: "pro", model: "METERED", features: [calls, seats, { fea
 
 describe("METERED", () => {
   describe("the plan", () => {
-    it("takes included, overagePrice and limit on a feature and no plan-level option", () => {
+    it("takes included, overagePrice, limit, tiers, tierMode and packageSize on a feature and no plan-level option", () => {
       expect(metered.planOptions).toEqual([]);
       expect(metered.planTerms({ includedCredits: null } as never)).toEqual({});
-      expect(metered.featureFields).toEqual(["included", "overagePrice", "limit"]);
+      expect(metered.featureFields).toEqual(["included", "overagePrice", "limit", "tiers", "tierMode", "packageSize"]);
     });
 
     it("requires an overage price, and reads a missing included as 0", () => {
@@ -80,16 +80,18 @@ describe("METERED", () => {
   describe("what the customer sees", () => {
     const used = wallet("pro", { usage: { calls: units(120), seats: units(4) } });
 
-    it("shows used, included and what is left of it", () => {
+    it("shows used, included, what is left of it and what the next unit costs", () => {
       expect(metered.entitlementView(used, pro, calls)).toEqual({
         used: units(120),
         included: units(100),
         remaining: 0n,
+        unitPrice: calls.overagePrice,
       });
       expect(metered.entitlementView(used, pro, seats)).toEqual({
         used: units(4),
         included: units(10),
         remaining: units(6),
+        unitPrice: 0n,
       });
     });
 
