@@ -13,7 +13,7 @@ import { SubscriptionRef } from "./subscriptions";
 import { UsageEventRef } from "./usage";
 import { WalletRef } from "./wallet";
 
-const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").implement({
+export const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").implement({
   fields: (t) => ({
     feature: t.field({ type: FeatureRef, resolve: (u, _, { deps }) => getFeature(deps, u.feature) }),
     used: t.field({ type: "Decimal", resolve: (u) => u.used }),

@@ -9,6 +9,7 @@ import "./subscriptions";
 import "./wallet";
 import "./entitlements";
 import "./usage";
+import "./adjustments";
 import "./clock";
 import "./invoices";
 import "./ai-models";

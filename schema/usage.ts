@@ -34,6 +34,11 @@ export const UsageEventRef = builder.objectRef<UsageEvent>("UsageEvent").impleme
       description: "CREDITS plans: credits deducted.",
       resolve: (e) => e.credits ?? null,
     }),
+    reason: t.string({
+      nullable: true,
+      description: "adjustUsage: why the usage was corrected (the event's value is the signed correction).",
+      resolve: (e) => e.reason ?? null,
+    }),
     timestamp: t.field({ type: "DateTime", resolve: (e) => e.timestamp }),
     periodStart: t.field({ type: "DateTime", resolve: (e) => e.periodStart }),
     resolvedModel: t.string({

@@ -82,6 +82,7 @@ export function toEvent(item: Item): UsageEvent {
         }
       : {}),
     ...(item.properties !== undefined ? { properties: JSON.parse(item.properties as string) } : {}),
+    ...(item.reason !== undefined ? { reason: item.reason as string } : {}),
     timestamp: item.timestamp as string,
     periodStart: item.periodStart as string,
     planCode: item.planCode as string,

@@ -40,6 +40,8 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
     for (const [feature, value] of Object.entries(perFeature)) {
       const path = `${u.name(`#${map}`, map)}.${featureName(feature)}`;
       u.set(`${path} = if_not_exists(${path}, :zero) + ${u.value(`:v${n++}`, value)}`);
+      // A correction lowering a counter (adjustUsage) never takes it below zero; tracks only add.
+      if (value < 0n) u.when(`${path} >= ${u.value(`:v${n++}`, -value)}`);
     }
   }
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);

@@ -1,5 +1,6 @@
 /** The consumption models (see README.md): each a strategy of one shape, chosen in strategies.ts. */
 export { applyCharge, deltaOf, priceUsage } from "./charge";
+export { belowZero, priceCorrection } from "./correction";
 export { beyondBounds, combinedGuards, denial, type GuardDenial } from "./guards";
 export { planFeature, planTerms } from "./plan-terms";
 export { modelsSelling, periodGrant, strategyFor } from "./strategies";

@@ -23,6 +23,8 @@ export type UsageEvent = {
   credits?: Amount;
   ai?: AiPricing;
   properties?: unknown;
+  /** An adjustUsage correction: why it was made (its value is signed). */
+  reason?: string;
   timestamp: string;
   periodStart: string;
   planCode: string;

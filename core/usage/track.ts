@@ -118,7 +118,13 @@ const refusal = (reason: GuardDenial, request: TrackRequest, wallet: Wallet, cha
  * decides), as events. Judged from this write's own view of the wallet; ids are per customer and
  * period, so duplicates from racing writes collapse.
  */
-function announcements(plan: Plan, before: Wallet, after: Wallet, periodStart: string, now: Date): BillingEvent[] {
+export function announcements(
+  plan: Plan,
+  before: Wallet,
+  after: Wallet,
+  periodStart: string,
+  now: Date,
+): BillingEvent[] {
   const time = now.toISOString();
   return strategyFor(plan.model)
     .crossings(before, after)

@@ -1,0 +1,140 @@
+/**
+ * adjustUsage: a signed correction of this period's usage of one feature (a wrong track, a
+ * goodwill refund of units), recorded as a usage event with its reason, so it shows in
+ * customer.events beside the tracks it corrects. The plan's model prices it (core/models/
+ * correction.ts): an increase like a track of those units, a decrease giving back their credits or
+ * money. It never takes the period's usage (or the credits or money it cost) below zero:
+ * BAD_USER_INPUT, nothing written. One transaction with the event as idempotency record, like a
+ * track (db/usage-write.ts): the same key and request again answer as before, another request under
+ * the key is IDEMPOTENCY_KEY_REUSED.
+ */
+import { createHash } from "node:crypto";
+import * as z from "../zod";
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { MAX_EVENT_QUANTITY } from "../bounds";
+import { formatDecimal } from "../money";
+import { IdSchema, parseInput } from "../validation";
+import { getFeature } from "../features";
+import { applyCharge, belowZero, deltaOf, denial, featureUsages, priceCorrection, type FeatureUsage } from "../models";
+import { planFeatureOf, type Plan } from "../plans/plan";
+import { activeSubscription, type Wallet } from "../wallet";
+import { getEvent } from "../db/events";
+import { writeUsage } from "../db/usage-write";
+import { rememberWallet } from "../db/wallet-cache";
+import { publish } from "../events/publish";
+import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
+import { currentWallet } from "./current";
+import type { UsageEvent } from "./event";
+import { keyReused, refusalMessage } from "./refusals";
+import { announcements } from "./track";
+
+const AdjustUsageSchema = z.object({
+  customerId: IdSchema,
+  feature: IdSchema,
+  delta: z.bigint().check(
+    z.refine((d) => d !== 0n, "must not be zero"),
+    z.refine(
+      (d) => (d < 0n ? -d : d) <= MAX_EVENT_QUANTITY,
+      `must be at most ${formatDecimal(MAX_EVENT_QUANTITY)} either way`,
+    ),
+  ),
+  reason: z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(500)),
+  idempotencyKey: IdSchema,
+});
+export type AdjustUsageInput = z.input<typeof AdjustUsageSchema>;
+type Adjustment = z.infer<typeof AdjustUsageSchema>;
+
+export async function adjustUsage(deps: Deps, input: AdjustUsageInput): Promise<FeatureUsage> {
+  const request = parseInput(AdjustUsageSchema, input, "");
+  const exhausted = () =>
+    new DomainError("CONFLICT", "too much contention on this customer's wallet; retry with the same idempotency key");
+  return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, () => attempt(deps, request));
+}
+
+async function attempt(deps: Deps, r: Adjustment) {
+  const { wallet, plan, now } = await currentWallet(deps, r.customerId, { close: true });
+  const sub = activeSubscription(wallet);
+  if (!sub || !plan)
+    return replayOr(
+      deps,
+      r,
+      new DomainError("NO_SUBSCRIPTION", `customer "${r.customerId}" has no active subscription`),
+    );
+  const feature = planFeatureOf(plan, r.feature);
+  if (!feature) {
+    await getFeature(deps, r.feature);
+    return replayOr(
+      deps,
+      r,
+      new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${r.feature}"`),
+    );
+  }
+  if (feature.kind === "BOOLEAN")
+    throw new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`);
+  const charge = priceCorrection(plan, feature, r.delta);
+  if (belowZero(wallet, charge)) return replayOr(deps, r, belowZeroError(wallet, r));
+  const reason = denial(wallet, charge);
+  if (reason) return replayOr(deps, r, new DomainError(reason, refusalMessage(reason, r.feature)));
+  const time = now.toISOString();
+  const event: UsageEvent = {
+    idempotencyKey: r.idempotencyKey,
+    customerId: r.customerId,
+    feature: r.feature,
+    value: charge.quantity,
+    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
+    reason: r.reason,
+    timestamp: time,
+    periodStart: sub.periodStart,
+    planCode: plan.code,
+    requestHash: adjustmentHash(r),
+    recordedAt: time,
+  };
+  const after = applyCharge(wallet, charge);
+  const announces = announcements(plan, wallet, after, sub.periodStart, now);
+  const result = await writeUsage(deps.db, {
+    customerId: r.customerId,
+    period: sub,
+    events: [event],
+    delta: deltaOf([charge]),
+    guards: charge.guards,
+    announces,
+  });
+  if (result.ok) {
+    rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
+    if (announces.length) await publish(deps, announces, result.outbox);
+    return usageOf(after, plan, r.feature);
+  }
+  if ("duplicates" in result) return replayed(deps, r, result.duplicates.get(0)!);
+  return RETRY; // the wallet changed since the read (a track, a close): decide again on a fresh one
+}
+
+const belowZeroError = (wallet: Wallet, r: Adjustment) =>
+  new DomainError(
+    "BAD_USER_INPUT",
+    `delta ${formatDecimal(r.delta)} would take this period's usage of "${r.feature}" below zero (used: ${formatDecimal(wallet.usage[r.feature] ?? 0n)})`,
+  );
+
+const usageOf = (wallet: Wallet, plan: Plan, feature: string): FeatureUsage =>
+  featureUsages(wallet, plan).find((u) => u.feature === feature)!;
+
+function adjustmentHash(r: Adjustment): string {
+  const canonical = JSON.stringify(["adjustUsage", r.customerId, r.feature, formatDecimal(r.delta), r.reason]);
+  return createHash("sha256").update(canonical).digest("base64url");
+}
+
+/** A refusal is first checked against a stored event: a replay of an accepted key still answers. */
+async function replayOr(deps: Deps, r: Adjustment, error: DomainError): Promise<FeatureUsage> {
+  const existing = await getEvent(deps.db, r.customerId, r.idempotencyKey);
+  if (existing) return replayed(deps, r, existing);
+  throw error;
+}
+
+async function replayed(deps: Deps, r: Adjustment, existing: UsageEvent): Promise<FeatureUsage> {
+  if (existing.requestHash !== adjustmentHash(r)) throw keyReused(r.idempotencyKey);
+  const { wallet, plan } = await currentWallet(deps, r.customerId);
+  const usage = plan && featureUsages(wallet, plan).find((u) => u.feature === r.feature);
+  // The plan changed since: the feature's usage this period on the plan it is on now, or none.
+  return usage ?? { feature: r.feature, used: 0n };
+}
