@@ -22,6 +22,7 @@
  */
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
+import { carriedGrants, grantsLeft, sumLeft, type CreditGrant } from "./credit-grants/grant";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -54,6 +55,10 @@ export type Wallet = {
   spent: Amount;
   balance: Amount;
   accountCredit: Amount;
+  /** Free credits granted (grantCredits), part of `credits`: core/credit-grants/grant.ts. */
+  grants?: CreditGrant[];
+  /** The period's use beyond its plan credits already settled into `grants`. */
+  grantsBase?: Amount;
   /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
   closeLease?: CloseLease;
   /** Usage thresholds (core/alerts): built-in markers by name, custom alerts by id, and the
@@ -85,7 +90,10 @@ export const emptyWallet = (customerId: string): Wallet => ({
 
 /** Plan credits not used this period; a debt (see above) is repaid from them, so never more than `credits`. */
 export const planCreditsLeft = (w: Wallet): Amount => min(max(0n, w.planCredits - w.creditsUsed), max(0n, w.credits));
-export const purchasedCreditsLeft = (w: Wallet): Amount => w.credits - planCreditsLeft(w);
+/** Free credits left (grantCredits), spent after plan credits and before purchased ones. */
+export const grantCreditsLeft = (w: Wallet): Amount =>
+  w.grants?.length ? sumLeft(grantsLeft(w, planCreditsLeft(w))) : 0n;
+export const purchasedCreditsLeft = (w: Wallet): Amount => w.credits - planCreditsLeft(w) - grantCreditsLeft(w);
 /** Allowance not spent this period; a debt is repaid from it, so never more than `balance`. */
 export const allowanceLeft = (w: Wallet): Amount => min(max(0n, w.allowance - w.spent), max(0n, w.balance));
 export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent - w.allowance));
@@ -110,6 +118,8 @@ export const NO_GRANT: PeriodGrant = { planCredits: 0n, allowance: 0n };
 export function openPeriod(wallet: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
   const { planCredits, allowance } = grant;
   const purchased = purchasedCreditsLeft(wallet);
+  // Free credits carry with what they have left, until they expire (core/credit-grants/grant.ts).
+  const grants = wallet.grants?.length ? carriedGrants(wallet, planCreditsLeft(wallet), subscription.periodStart) : [];
   // A running period's close bills what the top-ups did not cover (a debt included); a wallet with
   // no running period has nothing billed, so its pool, a debt included, carries as it is.
   const topUps = activeSubscription(wallet) ? topUpsLeft(wallet) : wallet.topUps;
@@ -123,7 +133,8 @@ export function openPeriod(wallet: Wallet, grant: PeriodGrant, subscription: Sub
     planCredits,
     creditsUsed: 0n,
     purchasedCredits: purchased,
-    credits: planCredits + purchased,
+    credits: planCredits + grants.reduce((sum, g) => sum + g.credits, 0n) + purchased,
+    ...(grants.length ? { grants } : {}),
     allowance,
     topUps,
     spent: 0n,
@@ -153,6 +164,8 @@ export type WalletView = {
   credits?: Amount;
   planCredits?: Amount;
   planCreditsGranted?: Amount;
+  /** Free credits left (grantCredits). */
+  grantedCredits?: Amount;
   purchasedCredits?: Amount;
   balance?: Amount;
   allowance?: Amount;

@@ -1,8 +1,10 @@
 /** Adjustments (design section 14): corrections of a period's usage and free credits, admin only. */
 import { adjustUsage } from "../core/usage/adjust";
+import { grantCredits } from "../core/credit-grants";
 import { adminOnly } from "./auth";
 import { builder } from "./builder";
 import { FeatureUsageRef } from "./customers";
+import { WalletRef } from "./wallet";
 
 builder.mutationFields((t) => ({
   adjustUsage: t.field({
@@ -18,5 +20,19 @@ builder.mutationFields((t) => ({
       idempotencyKey: t.arg.id({ required: true }),
     },
     resolve: (_, a, { deps }) => adjustUsage(deps, a),
+  }),
+  grantCredits: t.field({
+    type: WalletRef,
+    authScopes: adminOnly,
+    description:
+      "Free credits (promotional, support); with expiresAt they expire, and expiring credits are used first. CREDITS plans only; idempotent by key.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      credits: t.arg({ type: "Decimal", required: true }),
+      reason: t.arg.string({ required: true }),
+      idempotencyKey: t.arg.id({ required: true }),
+      expiresAt: t.arg({ type: "DateTime" }),
+    },
+    resolve: (_, a, { deps }) => grantCredits(deps, a),
   }),
 }));

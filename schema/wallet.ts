@@ -10,7 +10,7 @@ export const WalletRef = builder.objectRef<WalletView>("Wallet").implement({
     credits: t.field({
       type: "Decimal",
       nullable: true,
-      description: "CREDITS plans: plan credits left this period + purchased credits.",
+      description: "CREDITS plans: plan credits left this period + granted credits left + purchased credits.",
       resolve: (w) => w.credits ?? null,
     }),
     planCredits: t.field({
@@ -24,6 +24,13 @@ export const WalletRef = builder.objectRef<WalletView>("Wallet").implement({
       nullable: true,
       description: "CREDITS plans: plan credits granted this period (the plan's includedCredits).",
       resolve: (w) => w.planCreditsGranted ?? null,
+    }),
+    grantedCredits: t.field({
+      type: "Decimal",
+      nullable: true,
+      description:
+        "CREDITS plans: free credits left from grantCredits, spent after plan credits and before purchased ones (expiring ones first).",
+      resolve: (w) => w.grantedCredits ?? null,
     }),
     purchasedCredits: t.field({
       type: "Decimal",

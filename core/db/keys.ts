@@ -33,6 +33,7 @@ export const ItemType = {
   EVENT: "EVENT",
   EVENT_PAGE: "EVENT_PAGE",
   PURCHASE: "PURCHASE",
+  CREDIT_GRANT: "CREDIT_GRANT",
   INVOICE: "INVOICE",
   COUNTER: "COUNTER",
   CLOCK: "CLOCK",
@@ -117,6 +118,12 @@ export const keys = {
 
   purchase: (customerId: string, idempotencyKey: string): Key => ({
     pk: `PURCHASE#${part(customerId)}`,
+    sk: part(idempotencyKey),
+  }),
+
+  /** A grantCredits record (its idempotency record), beside the customer's purchases' partition. */
+  creditGrant: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `GRANT#${part(customerId)}`,
     sk: part(idempotencyKey),
   }),
 

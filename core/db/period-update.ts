@@ -31,6 +31,11 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
       u.assign("gsi1pk", due.gsi1pk).assign("gsi1sk", due.gsi1sk);
     } else u.remove("gsi1pk", "gsi1sk");
   }
+  // Free credits (core/credit-grants/grant.ts): what each has left, settled by the period change.
+  if (after.grants?.length) u.assign("grants", after.grants);
+  else if (before.grants?.length) u.remove("grants");
+  if (after.grantsBase) u.assign("grantsBase", after.grantsBase);
+  else if (before.grantsBase !== undefined) u.remove("grantsBase");
   u.add(`#version ${u.value(":one", 1)}`);
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");

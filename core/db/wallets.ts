@@ -28,6 +28,14 @@ export function toWallet(item: Item): Wallet {
     accountCredit: big(item.accountCredit),
   };
   Object.assign(wallet, alarmsOf(item));
+  if (item.grants) {
+    wallet.grants = (item.grants as Item[]).map((g) => ({
+      id: g.id as string,
+      credits: big(g.credits),
+      ...(g.expiresAt ? { expiresAt: g.expiresAt as string } : {}),
+    }));
+  }
+  if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
   if (item.closeLeaseOwner)
     wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };
   if (item.planCode) {

@@ -2,7 +2,7 @@
 import { MAX_SUM } from "../bounds";
 import { DomainError } from "../errors";
 import { multiply } from "../money";
-import { heldPurchases, planCreditsLeft, purchasedCreditsLeft, usedOf } from "../wallet";
+import { grantCreditsLeft, heldPurchases, planCreditsLeft, purchasedCreditsLeft, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
 import { creditsGranted } from "../alerts/granted";
 import { lowFunds } from "../alerts/low-funds";
@@ -49,6 +49,7 @@ export const credits: ConsumptionStrategy = {
     credits: wallet.credits,
     planCredits: planCreditsLeft(wallet),
     planCreditsGranted: wallet.planCredits,
+    grantedCredits: grantCreditsLeft(wallet),
     purchasedCredits: purchasedCreditsLeft(wallet),
   }),
 

@@ -10,6 +10,8 @@ import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";
 import { loadWallet, pricingPlan } from "./load";
 import { cachedWallet, rememberWallet } from "../db/wallet-cache";
+import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
+import { grantsDue } from "../credit-grants/grant";
 
 export async function currentWallet(
   deps: Deps,
@@ -17,7 +19,8 @@ export async function currentWallet(
   options: { close?: boolean } = {},
 ): Promise<{ wallet: Wallet; plan?: Plan; now: Date }> {
   const [stored, now] = await Promise.all([loadWallet(deps, customerId), deps.clock.now()]);
-  const wallet = options.close ? await closeIfDue(deps, stored, now) : await rollForward(deps, stored, now);
+  const rolled = options.close ? await closeIfDue(deps, stored, now) : await rollForward(deps, stored, now);
+  const wallet = options.close ? await settleExpiredGrants(deps, rolled, now) : withoutExpiredGrants(rolled, now);
   const sub = activeSubscription(wallet);
   return { wallet, now, ...(sub ? { plan: await pricingPlan(deps, sub.planCode) } : {}) };
 }
@@ -38,7 +41,8 @@ export async function walletForWrite(
   const sub = view && activeSubscription(view);
   if (view && sub) {
     const now = await deps.clock.now();
-    if (Date.parse(sub.periodEnd) > now.getTime()) {
+    // Like an ended period, an expired grant is settled on a fresh read first (core/credit-grants).
+    if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString())) {
       return { wallet: view, plan: await pricingPlan(deps, sub.planCode), now, trusted: options.given !== undefined };
     }
   }

@@ -79,6 +79,7 @@ describe("CREDITS", () => {
         credits: units(80),
         planCredits: units(30),
         planCreditsGranted: units(100),
+        grantedCredits: 0n,
         purchasedCredits: units(50),
       });
       expect(credits.walletView({ ...spent, topUps: units(4), balance: units(4) })).toMatchObject({ topUps: units(4) });

@@ -1,0 +1,82 @@
+/**
+ * Writes of the wallet's free credits (core/credit-grants): a grant with its record (the
+ * idempotency record), or the settlement of expired grants. Both replace the grants as settled
+ * from the wallet that was read, so both are conditioned on its version (every write bumps it);
+ * `credits` moves by ADD of the difference, like a period change (./period-update.ts).
+ */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { GrantRecord } from "../credit-grants/record";
+import type { Wallet } from "../wallet";
+import type { Db } from "./client";
+import { big, getItem, type Item } from "./items";
+import { ItemType, keys } from "./keys";
+import { transact } from "./transact";
+import { UpdateExpression } from "./update-expression";
+import { forgetWallet } from "./wallet-cache";
+
+function grantsUpdate(db: Db, before: Wallet, after: Wallet) {
+  const u = new UpdateExpression();
+  if (after.grants?.length) u.assign("grants", after.grants);
+  else u.remove("grants");
+  if (after.grantsBase) u.assign("grantsBase", after.grantsBase);
+  else u.remove("grantsBase");
+  u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
+  const delta = after.credits - before.credits;
+  if (delta !== 0n) u.add(`credits ${u.value(":delta", delta)}`);
+  u.when("attribute_exists(pk)").when(`#version = ${u.value(":version", before.version)}`);
+  return { TableName: db.table, Key: keys.wallet(before.customerId), ...u.build() };
+}
+
+export type GrantWrite = { ok: true } | { ok: false; changed: true } | { ok: false; stored: GrantRecord };
+
+/** The grant's record and the wallet with it, or nothing: `stored` when its key was used before. */
+export async function recordGrant(db: Db, record: GrantRecord, before: Wallet, after: Wallet): Promise<GrantWrite> {
+  const cancelled = await transact(db, [
+    {
+      Put: {
+        TableName: db.table,
+        Item: { ...keys.creditGrant(record.customerId, record.id), type: ItemType.CREDIT_GRANT, ...record },
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+    { Update: grantsUpdate(db, before, after) },
+  ]).finally(() => forgetWallet(db, before.customerId));
+  if (!cancelled) return { ok: true };
+  const old = cancelled.reasons[0]?.Item;
+  if (old)
+    return {
+      ok: false,
+      stored: toGrantRecord(unmarshall(old as Record<string, AttributeValue>, { wrapNumbers: true })),
+    };
+  if (cancelled.reasons[1]?.Code === "ConditionalCheckFailed") return { ok: false, changed: true };
+  if (cancelled.reasons.some((r) => r.Code === "TransactionConflict")) return { ok: false, changed: true };
+  throw cancelled.error;
+}
+
+/** Expired grants settled (./credit-grants/grant.ts settleGrants); false when the wallet changed first. */
+export async function writeSettledGrants(db: Db, before: Wallet, after: Wallet): Promise<boolean> {
+  const cancelled = await transact(db, [{ Update: grantsUpdate(db, before, after) }]).finally(() =>
+    forgetWallet(db, before.customerId),
+  );
+  if (!cancelled) return true;
+  if (cancelled.reasons.some((r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict"))
+    return false;
+  throw cancelled.error;
+}
+
+/** The record of the grant made under this key, if any. */
+export async function findGrant(db: Db, customerId: string, id: string): Promise<GrantRecord | undefined> {
+  const item = await getItem(db, keys.creditGrant(customerId, id));
+  return item && toGrantRecord(item);
+}
+
+export const toGrantRecord = (item: Item): GrantRecord => ({
+  customerId: item.customerId as string,
+  id: item.id as string,
+  credits: big(item.credits),
+  reason: item.reason as string,
+  ...(item.expiresAt ? { expiresAt: item.expiresAt as string } : {}),
+  createdAt: item.createdAt as string,
+});
