@@ -22,7 +22,7 @@
  */
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
-import { carriedGrants, grantsLeft, sumLeft, type CreditGrant } from "./credit-grants/grant";
+import { carriedGrants, grantsHeld, grantsLeft, sumLeft, type CreditGrant } from "./credit-grants/grant";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -88,8 +88,12 @@ export const emptyWallet = (customerId: string): Wallet => ({
   accountCredit: 0n,
 });
 
-/** Plan credits not used this period; a debt (see above) is repaid from them, so never more than `credits`. */
-export const planCreditsLeft = (w: Wallet): Amount => min(max(0n, w.planCredits - w.creditsUsed), max(0n, w.credits));
+/**
+ * Plan credits not used this period; a debt (see above) is repaid from them first, so never more
+ * than `credits` less what free credits (grants) hold.
+ */
+export const planCreditsLeft = (w: Wallet): Amount =>
+  min(max(0n, w.planCredits - w.creditsUsed), max(0n, w.credits - grantsHeld(w)));
 /** Free credits left (grantCredits), spent after plan credits and before purchased ones. */
 export const grantCreditsLeft = (w: Wallet): Amount =>
   w.grants?.length ? sumLeft(grantsLeft(w, planCreditsLeft(w))) : 0n;

@@ -48,18 +48,29 @@ export const spendingOrder = (a: CreditGrant, b: CreditGrant): number =>
           ? 1
           : 0;
 
-/**
- * What each grant has left, in spending order. `planLeft`: the plan credits left (wallet.ts), which
- * are spent before any grant. A debt (credits below what the pools would hold, see wallet.ts) is
- * taken from the grants that are spent last.
- */
-export function grantsLeft(w: Pools, planLeft: Amount): { grant: CreditGrant; left: Amount }[] {
+/** What each grant has left of its own credits after the period's use, in spending order (no debt counted). */
+function unsettledLefts(w: Pools): { grant: CreditGrant; left: Amount }[] {
   let unsettled = max(0n, max(0n, w.creditsUsed - w.planCredits) - (w.grantsBase ?? 0n));
-  let available = max(0n, w.credits - planLeft);
   return [...(w.grants ?? [])].sort(spendingOrder).map((grant) => {
     const spent = min(grant.credits, unsettled);
     unsettled -= spent;
-    const left = min(grant.credits - spent, available);
+    return { grant, left: grant.credits - spent };
+  });
+}
+
+/** What the grants hold before any debt: what wallet.ts's plan credits left must leave to them. */
+export const grantsHeld = (w: Pools): Amount => (w.grants?.length ? sumLeft(unsettledLefts(w)) : 0n);
+
+/**
+ * What each grant has left, in spending order. `planLeft`: the plan credits left (wallet.ts), spent
+ * before any grant. A debt (credits below what the pools hold: a voided pack already spent, see
+ * wallet.ts) is repaid from the plan credits left first, which expire anyway, then from the
+ * grants spent last.
+ */
+export function grantsLeft(w: Pools, planLeft: Amount): { grant: CreditGrant; left: Amount }[] {
+  let available = max(0n, w.credits - planLeft);
+  return unsettledLefts(w).map(({ grant, left: own }) => {
+    const left = min(own, available);
     available -= left;
     return { grant, left };
   });

@@ -5,8 +5,9 @@
  * given only to a customer whose plan spends credits (BAD_USER_INPUT otherwise, NO_SUBSCRIPTION
  * without a plan), and carry across plan changes until they expire.
  *
- * One transaction: the grant's record (its idempotency record) and the wallet, conditioned on the
- * version that was read, since the grants are settled from it (a concurrent track makes it retry).
+ * One transaction: the grant's record (its idempotency record) and the wallet. While the period's
+ * use is within its plan credits and what was settled, the grant is appended (commutative, like a
+ * pack); otherwise the grants are settled first (./grant.ts), conditioned on the version read.
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
@@ -40,18 +41,33 @@ export async function grantCredits(deps: Deps, input: GrantCreditsInput): Promis
     };
     const refused = refusal(record, wallet, plan && strategyFor(plan.model).sells.includes("CREDIT_PACK"), now);
     if (refused) return replayOr(deps, record, refused);
-    const settled = settleGrants(wallet, planCreditsLeft(wallet), record.createdAt);
     const grant = {
       id: record.id,
       credits: record.credits,
       ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
     };
+    const settled = settleGrants(wallet, planCreditsLeft(wallet), record.createdAt);
     const after: Wallet = {
       ...settled,
       grants: [...(settled.grants ?? []), grant],
       credits: settled.credits + record.credits,
     };
-    const written = await recordGrant(deps.db, record, wallet, after);
+    // Nothing of the period's use is unsettled: appending is exact, and commutes with other writes.
+    const usedAtMost = wallet.planCredits + (wallet.grantsBase ?? 0n);
+    const sub = activeSubscription(wallet)!;
+    const change =
+      wallet.creditsUsed <= usedAtMost
+        ? {
+            append: {
+              grant,
+              planCode: sub.planCode,
+              periodStart: sub.periodStart,
+              usedAtMost,
+              ...(wallet.grantsBase !== undefined ? { base: wallet.grantsBase } : {}),
+            },
+          }
+        : { settle: after };
+    const written = await recordGrant(deps.db, record, wallet, change);
     if (written.ok) return walletView({ ...after, version: wallet.version + 1 }, plan!.model);
     if ("stored" in written) return replayed(deps, record, written.stored);
     return RETRY;

@@ -6,7 +6,9 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { CreditGrant } from "../credit-grants/grant";
 import type { GrantRecord } from "../credit-grants/record";
+import type { Amount } from "../money";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
@@ -30,8 +32,38 @@ function grantsUpdate(db: Db, before: Wallet, after: Wallet) {
 
 export type GrantWrite = { ok: true } | { ok: false; changed: true } | { ok: false; stored: GrantRecord };
 
+/**
+ * How a grant joins the wallet. `append`: nothing of the period's use is unsettled (creditsUsed at
+ * most planCredits + grantsBase, as read), so the grant is appended and its credits ADDed, both
+ * commutative: concurrent grants and tracks that keep that true do not make each other retry.
+ * `settle`: the grants as settled with the new one (`after`), conditioned on the version read.
+ */
+export type GrantChange =
+  | { append: { grant: CreditGrant; planCode: string; periodStart: string; usedAtMost: Amount; base?: Amount } }
+  | { settle: Wallet };
+
+function appendUpdate(db: Db, customerId: string, a: Extract<GrantChange, { append: unknown }>["append"]) {
+  const u = new UpdateExpression();
+  u.set(`grants = list_append(if_not_exists(grants, ${u.value(":none", [])}), ${u.value(":grant", [a.grant])})`);
+  u.add(`credits ${u.value(":credits", a.grant.credits)}`).add(
+    `${u.name("#version", "version")} ${u.value(":one", 1)}`,
+  );
+  u.when(`${u.name("#status", "status")} = ${u.value(":active", "ACTIVE")}`);
+  u.when(`planCode = ${u.value(":plan", a.planCode)}`).when(`periodStart = ${u.value(":ps", a.periodStart)}`);
+  u.when(`creditsUsed <= ${u.value(":used", a.usedAtMost)}`);
+  u.when(a.base === undefined ? "attribute_not_exists(grantsBase)" : `grantsBase = ${u.value(":base", a.base)}`);
+  return { TableName: db.table, Key: keys.wallet(customerId), ...u.build() };
+}
+
 /** The grant's record and the wallet with it, or nothing: `stored` when its key was used before. */
-export async function recordGrant(db: Db, record: GrantRecord, before: Wallet, after: Wallet): Promise<GrantWrite> {
+export async function recordGrant(
+  db: Db,
+  record: GrantRecord,
+  before: Wallet,
+  change: GrantChange,
+): Promise<GrantWrite> {
+  const update =
+    "append" in change ? appendUpdate(db, record.customerId, change.append) : grantsUpdate(db, before, change.settle);
   const cancelled = await transact(db, [
     {
       Put: {
@@ -41,7 +73,7 @@ export async function recordGrant(db: Db, record: GrantRecord, before: Wallet, a
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       },
     },
-    { Update: grantsUpdate(db, before, after) },
+    { Update: update },
   ]).finally(() => forgetWallet(db, before.customerId));
   if (!cancelled) return { ok: true };
   const old = cancelled.reasons[0]?.Item;

@@ -37,11 +37,15 @@ describe("credit grants", () => {
     },
   );
 
-  it("a debt (credits below the pools) is taken from the grants spent last", () => {
-    const w = withGrants(0, { credits: units(130) }); // a voided pack of 570 credits, 500 + 70 owed
-    expect(lefts(w)).toEqual({ soon: units(30), later: 0n, never: 0n });
-    expect(grantCreditsLeft(w)).toBe(units(30));
-    expect(purchasedCreditsLeft(w)).toBe(0n);
+  it("a debt (credits below the pools) is repaid from plan credits left first, then the grants spent last", () => {
+    const small = withGrants(0, { credits: units(150) }); // 100 plan + 100 granted, 50 owed
+    expect(planCreditsLeft(small)).toBe(units(50));
+    expect(lefts(small)).toEqual({ soon: units(30), later: units(50), never: units(20) });
+    const big = withGrants(0, { credits: units(30) }); // 170 owed: all the plan's, then 70 of the grants
+    expect(planCreditsLeft(big)).toBe(0n);
+    expect(lefts(big)).toEqual({ soon: units(30), later: 0n, never: 0n });
+    expect(grantCreditsLeft(big)).toBe(units(30));
+    expect(purchasedCreditsLeft(big)).toBe(0n);
   });
 
   it("settling keeps what each has left, drops the expired with what they had, and settles the period's use", () => {
