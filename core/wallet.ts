@@ -22,7 +22,7 @@
  */
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
-import { carriedGrants, grantsHeld, grantsLeft, sumLeft, type CreditGrant } from "./credit-grants/grant";
+import { carriedGrants, grantsHeld, grantsLeft, settleGrants, sumLeft, type CreditGrant } from "./credit-grants/grant";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -119,11 +119,15 @@ export const NO_GRANT: PeriodGrant = { planCredits: 0n, allowance: 0n };
  * credits and the allowance are granted afresh (unused ones expire); purchased credits and top-ups
  * left over carry into the new period untouched, whatever the plan or model before.
  */
-export function openPeriod(wallet: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
+export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
   const { planCredits, allowance } = grant;
+  // Free credits carry with what they have left, until they expire (core/credit-grants/grant.ts):
+  // those expired by the change are settled first, so they repay no debt whether or not a write
+  // settled them when they expired. A subscription that ends changes at its period's end.
+  const at = subscription.status === "ACTIVE" ? subscription.periodStart : subscription.periodEnd;
+  const wallet = before.grants?.length ? settleGrants(before, planCreditsLeft(before), at) : before;
+  const grants = wallet.grants?.length ? carriedGrants(wallet, planCreditsLeft(wallet), at) : [];
   const purchased = purchasedCreditsLeft(wallet);
-  // Free credits carry with what they have left, until they expire (core/credit-grants/grant.ts).
-  const grants = wallet.grants?.length ? carriedGrants(wallet, planCreditsLeft(wallet), subscription.periodStart) : [];
   // A running period's close bills what the top-ups did not cover (a debt included); a wallet with
   // no running period has nothing billed, so its pool, a debt included, carries as it is.
   const topUps = activeSubscription(wallet) ? topUpsLeft(wallet) : wallet.topUps;

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import * as z from "../zod";
 import type { Deps } from "../deps";
-import { DomainError } from "../errors";
+import { DomainError, isDomainError } from "../errors";
 import { MAX_EVENT_QUANTITY } from "../bounds";
 import { formatDecimal } from "../money";
 import { IdSchema, parseInput } from "../validation";
@@ -71,8 +71,20 @@ async function attempt(deps: Deps, r: Adjustment) {
     );
   }
   if (feature.kind === "BOOLEAN")
-    throw new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`);
-  const charge = priceCorrection(plan, feature, r.delta);
+    return replayOr(
+      deps,
+      r,
+      new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`),
+    );
+  const charge = (() => {
+    try {
+      return priceCorrection(plan, feature, r.delta);
+    } catch (error) {
+      if (isDomainError(error)) return error;
+      throw error;
+    }
+  })();
+  if (isDomainError(charge)) return replayOr(deps, r, charge);
   if (belowZero(wallet, charge)) return replayOr(deps, r, belowZeroError(wallet, r));
   const reason = denial(wallet, charge);
   if (reason) return replayOr(deps, r, new DomainError(reason, refusalMessage(reason, r.feature)));
