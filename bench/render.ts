@@ -9,6 +9,7 @@ import { perOp } from "./lib";
 import { CONCURRENCIES } from "./measure/track";
 import { MIX } from "./measure/context";
 import type { CatchUpResult } from "./measure/catch-up";
+import type { TierClosesResult } from "./measure/tier-closes";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { AlertWebhookResult } from "./measure/alert-webhook";
 import type { Results } from "./results";
@@ -17,6 +18,10 @@ export function renderCatchUp(c: CatchUpResult): string {
   return [
     `catch-up of ${c.periods} DAY periods, one customer: sweeper ${c.sweep.periodsPerSec.toFixed(0)} periods/s (${c.sweep.seconds.toFixed(2)} s, ${fmtReq(c.sweep.requestsPerPeriod)} per period); lazily by a trackUsage ${c.track.periodsPerSec.toFixed(0)} periods/s (${c.track.seconds.toFixed(2)} s, ${fmtReq(c.track.requestsPerPeriod)} per period)`,
   ].join("\n");
+}
+
+export function renderTierCloses(t: TierClosesResult): string {
+  return `closes of ${t.due} due DAY subscriptions: one overage price (${t.linesPerInvoice.plain} lines) ${t.plain.closesPerSec.toFixed(0)}/s (${fmtReq(t.plain.requestsPerClose)} per close); GRADUATED tiers with a flat fee (${t.linesPerInvoice.tiered} lines) ${t.tiered.closesPerSec.toFixed(0)}/s (${fmtReq(t.tiered.requestsPerClose)} per close)`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

@@ -10,13 +10,15 @@
  * once lazily through a track, in periods per second, and webhook deliveries per second to a
  * local receiver (section 9). Prints one table (bench/render.ts) and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook]
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook|tier-closes]
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  *     --only catch-up: section 8 alone (no API server), printed as its one line
  *     --only webhooks: section 9 alone (no API server), printed as its one line
  *     --only alert-webhook: a track crossing a threshold to its webhook at a local receiver, and a
  *       steady-state track's writes, alone, printed as its one line; not in the full run
+ *     --only tier-closes: closes of a plan with tiered overage against one overage price,
+ *       alone (no API server, not part of the full run), printed as its one line
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -28,6 +30,7 @@ import { apiClient, root, startServer } from "./harness";
 import { measureBatch } from "./measure/batch";
 import { measureCatchUp } from "./measure/catch-up";
 import { measureCloses } from "./measure/closes";
+import { measureTierCloses } from "./measure/tier-closes";
 import { measureColdStart } from "./measure/cold-start";
 import { log, seedBench, type Settings, withApi } from "./measure/context";
 import { costPerEvent } from "./measure/cost";
@@ -35,7 +38,7 @@ import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
-import { render, renderAlertWebhook, renderCatchUp, renderWebhooks } from "./render";
+import { render, renderAlertWebhook, renderCatchUp, renderTierCloses, renderWebhooks } from "./render";
 import { measureAlertWebhook } from "./measure/alert-webhook";
 import type { Results } from "./results";
 
@@ -54,6 +57,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "catch-up": async (endpoint) => renderCatchUp(await measureCatchUp(endpoint)),
   webhooks: async (endpoint) => renderWebhooks(await measureWebhooks(endpoint, QUICK)),
   "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
+  "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
 };
 
 async function main() {

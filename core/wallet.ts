@@ -125,7 +125,7 @@ export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Sub
   // those expired by the change are settled first, so they repay no debt whether or not a write
   // settled them when they expired. A subscription that ends changes at its period's end.
   const at = subscription.status === "ACTIVE" ? subscription.periodStart : subscription.periodEnd;
-  const wallet = before.grants?.length ? settleGrants(before, planCreditsLeft(before), at) : before;
+  const wallet = before.grants?.length ? settleGrants(before, at) : before;
   const grants = wallet.grants?.length ? carriedGrants(wallet, planCreditsLeft(wallet), at) : [];
   const purchased = purchasedCreditsLeft(wallet);
   // A running period's close bills what the top-ups did not cover (a debt included); a wallet with

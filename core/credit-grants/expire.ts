@@ -6,7 +6,7 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { Backoff, CONFLICT_ATTEMPTS } from "../retry";
-import { planCreditsLeft, type Wallet } from "../wallet";
+import type { Wallet } from "../wallet";
 import { writeSettledGrants } from "../db/credit-grants";
 import { loadWallet } from "../usage/load";
 import { closeIfDue } from "../periods/close";
@@ -14,7 +14,7 @@ import { grantsDue, settleGrants } from "./grant";
 
 /** The wallet in memory with its expired grants settled at `now`. */
 export const withoutExpiredGrants = (wallet: Wallet, now: Date): Wallet =>
-  grantsDue(wallet, now.toISOString()) ? settleGrants(wallet, planCreditsLeft(wallet), now.toISOString()) : wallet;
+  grantsDue(wallet, now.toISOString()) ? settleGrants(wallet, now.toISOString()) : wallet;
 
 /** The same, written: conditioned on the wallet's version, retried on a fresh read when it changed. */
 export async function settleExpiredGrants(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
@@ -25,7 +25,7 @@ export async function settleExpiredGrants(deps: Deps, wallet: Wallet, now: Date)
   });
   let current = wallet;
   while (grantsDue(current, at)) {
-    const after = settleGrants(current, planCreditsLeft(current), at);
+    const after = settleGrants(current, at);
     if (await writeSettledGrants(deps.db, current, after)) return { ...after, version: current.version + 1 };
     await backoff.next();
     current = await closeIfDue(deps, await loadWallet(deps, current.customerId), now);

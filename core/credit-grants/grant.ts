@@ -95,11 +95,13 @@ export const grantsDue = (w: Pools, at: string): boolean => {
 };
 
 /**
- * The grants settled at `at`: each holds what it has left, expired and used-up ones removed (what
- * expired grants had left leaves `credits`), and the period's use so far settled into them.
+ * The grants settled at `at`: each holds what it has left of its own credits, expired and used-up
+ * ones removed (what expired grants had left leaves `credits`), and the period's use so far settled
+ * into them. A debt is not taken from them here: it stays owed by the purchased pool.
  */
-export function settleGrants<W extends Pools>(w: W, planLeft: Amount, at: string): W {
-  const lefts = grantsLeft(w, planLeft);
+export function settleGrants<W extends Pools>(w: W, at: string): W {
+  // Each grant's own credits left: a debt stays in the purchased pool (a pack repays it later).
+  const lefts = unsettledLefts(w);
   const lost = sumLeft(lefts.filter(({ grant }) => expired(grant, at)));
   const grants = lefts
     .filter(({ grant, left }) => left > 0n && !expired(grant, at))

@@ -15,7 +15,7 @@ import { MAX_SUM } from "../bounds";
 import { formatDecimal } from "../money";
 import { parseInput } from "../validation";
 import { strategyFor, walletView } from "../models";
-import { activeSubscription, planCreditsLeft, type Wallet, type WalletView } from "../wallet";
+import { activeSubscription, type Wallet, type WalletView } from "../wallet";
 import { currentWallet } from "../usage/current";
 import { customerWallet } from "../usage/views";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
@@ -46,7 +46,7 @@ export async function grantCredits(deps: Deps, input: GrantCreditsInput): Promis
       credits: record.credits,
       ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
     };
-    const settled = settleGrants(wallet, planCreditsLeft(wallet), record.createdAt);
+    const settled = settleGrants(wallet, record.createdAt);
     const after: Wallet = {
       ...settled,
       grants: [...(settled.grants ?? []), grant],

@@ -33,6 +33,18 @@
  * each fires when a track moves its level and leaves it there while armed; armed again at the next
  * period (not ONCE alerts), and for the funds levels when the funds they are a share of change. One
  * track reaching 80% and 100% publishes one event (100%); batches fire as their tracks one by one.
+ * Tiers, packages, grants and corrections:
+ * - Tiered and package overage on METERED features: GRADUATED (each unit beyond included at its
+ *   tier's price, tier bounds counting units beyond included), VOLUME (all of them at the tier the
+ *   total falls in), a tier's flat fee once when any unit falls in it, one line per tier; packages:
+ *   the overage price per started package. BALANCE FIXED with a package size: unitPrice x units /
+ *   packageSize, rounded once to the ledger unit.
+ * - Free credits (grantCredits) on CREDITS plans: spent after plan credits and before pack credits,
+ *   expiring ones first (soonest first, then by key), never-expiring ones after them; an expired
+ *   grant is gone at its expiry; a close carries what each has left. A pack debt at a close is
+ *   repaid from the unused plan credits first, then from the grants spent last.
+ * - adjustUsage: a signed correction recorded as an event; an increase is refused and charged as a
+ *   track of the same units; a decrease (METERED here) never takes usage below zero.
  */
 export const S = 10n ** 12n;
 /**
@@ -78,7 +90,12 @@ export type MFeature =
       unitPrice?: bigint;
       pricing?: "AI_MODEL";
       marginBps?: number;
+      tiers?: { upTo?: bigint; unitPrice: bigint; flatFee?: bigint }[];
+      tierMode?: "GRADUATED" | "VOLUME";
+      packageSize?: bigint;
     };
+/** A free credit grant: what it has left, and when it expires (ms; none: never). */
+export type MCreditGrant = { key: string; left: bigint; expiresAt?: number };
 /** An AI model's prices, ledger units per 1M tokens; no cache-read price: cache reads bill at the input price. */
 export type MAiPrice = { input: bigint; output: bigint; cacheRead?: bigint };
 export type MTokens = { model: string; input: bigint; output: bigint; cacheRead: bigint };
@@ -156,6 +173,9 @@ export type MCustomer = {
   packBasis: bigint;
   topUpBasis: bigint;
   alerts: MAlert[];
+  grants: MCreditGrant[];
+  /** grantCredits requests by key, as text: a replay is the same text. */
+  grantRequests: Map<string, string>;
 };
 
 export type MAlert = {
@@ -233,6 +253,8 @@ export class BillingModel {
   readonly invoices: MInvoice[] = [];
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
   readonly aiPrices = new Map<string, MAiPrice>();
+  /** Issue 17 coverage: overage lines billed per tier or per package, grants and corrections accepted. */
+  readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0 };
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -260,6 +282,8 @@ export class BillingModel {
       packBasis: 0n,
       topUpBasis: 0n,
       alerts: [],
+      grants: [],
+      grantRequests: new Map(),
     });
   }
 
@@ -270,10 +294,31 @@ export class BillingModel {
   }
   active = (c: MCustomer) => (c.sub?.status === "ACTIVE" ? c.sub : undefined);
   plan = (code: string) => this.plans.get(code)!;
-  credits = (c: MCustomer) => c.planCreditsLeft + c.packCredits;
+  credits = (c: MCustomer) => c.planCreditsLeft + this.granted(c) + c.packCredits;
+  granted = (c: MCustomer) => c.grants.reduce((sum, g) => sum + g.left, 0n);
+  /** Grants in the order usage spends them: expiring soonest first, never-expiring last, then by key. */
+  spendingOrder = (c: MCustomer) =>
+    [...c.grants].sort((a, b) =>
+      (a.expiresAt ?? Infinity) !== (b.expiresAt ?? Infinity)
+        ? (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity)
+        : a.key < b.key
+          ? -1
+          : 1,
+    );
+  /** What each grant shows: a pack debt beyond the plan credits left is taken from the grants spent last. */
+  grantsShown(c: MCustomer): Map<string, bigint> {
+    let uncovered = maxB(0n, -c.packCredits - c.planCreditsLeft);
+    const shown = new Map<string, bigint>();
+    for (const g of this.spendingOrder(c).reverse()) {
+      const taken = minB(g.left, uncovered);
+      uncovered -= taken;
+      shown.set(g.key, g.left - taken);
+    }
+    return shown;
+  }
   balance = (c: MCustomer) => c.allowanceLeft + c.topUpsLeft - c.overage;
   /** What the customer is shown: the grant left, less a debt it covers. */
-  planCreditsShown = (c: MCustomer) => minB(c.planCreditsLeft, maxB(0n, this.credits(c)));
+  planCreditsShown = (c: MCustomer) => minB(c.planCreditsLeft, maxB(0n, c.planCreditsLeft + c.packCredits));
   allowanceShown = (c: MCustomer) => minB(c.allowanceLeft, maxB(0n, this.balance(c)));
   /** Money owed at a close: spend beyond allowance and top-ups, a top-up debt the allowance left does not cover. */
   owed = (c: MCustomer) => maxB(0n, -this.balance(c));
@@ -285,8 +330,15 @@ export class BillingModel {
    */
   private openPeriod(c: MCustomer, plan: MPlan | undefined, sub: MSub, billed = true) {
     if (billed) {
-      // Credits cannot be billed: unused plan credits cover a pack debt, the rest carries.
-      if (c.packCredits < 0n) c.packCredits = minB(0n, c.planCreditsLeft + c.packCredits);
+      // Credits cannot be billed: unused plan credits cover a pack debt, then the grants spent
+      // last, the rest carries.
+      if (c.packCredits < 0n) {
+        const shown = this.grantsShown(c);
+        const fromGrants = c.grants.reduce((sum, g) => sum + g.left - shown.get(g.key)!, 0n);
+        for (const g of c.grants) g.left = shown.get(g.key)!;
+        c.packCredits = minB(0n, c.planCreditsLeft + c.packCredits + fromGrants);
+      }
+      c.grants = c.grants.filter((g) => g.left > 0n);
       // Money owed was billed; a top-up debt the unused allowance covered is settled.
       if (c.topUpsLeft < 0n) c.topUpsLeft = 0n;
     }
@@ -334,11 +386,40 @@ export class BillingModel {
       for (const f of plan.features) {
         if (f.kind !== "METERED") continue;
         const over = maxB(0n, (c.usage.get(f.feature) ?? 0n) - (f.included ?? 0n));
-        if (over > 0n) lines.push(this.line("OVERAGE", over, f.overagePrice ?? 0n, f.feature, period));
+        if (over <= 0n) continue;
+        if (f.tiers) lines.push(...this.tierLines(f, over, period));
+        else if (f.packageSize) {
+          const packages = (over + f.packageSize - 1n) / f.packageSize;
+          lines.push(this.line("OVERAGE", packages * S, f.overagePrice ?? 0n, f.feature, period));
+          this.pricing.packageLines++;
+        } else lines.push(this.line("OVERAGE", over, f.overagePrice ?? 0n, f.feature, period));
       }
     }
     // BALANCE: spend beyond the balance; any model: a voided top-up that was spent.
     if (this.owed(c) > 0n) lines.push(this.line("OVERAGE", S, this.owed(c), undefined, period));
+    return lines;
+  }
+
+  /** One line per tier with units, and one per flat fee of a tier that has units. */
+  private tierLines(f: Extract<MFeature, { kind: "METERED" }>, over: bigint, period: [number, number]): MLine[] {
+    const lines: MLine[] = [];
+    const tiers = f.tiers!;
+    let lower = 0n;
+    for (const t of tiers) {
+      const inTier =
+        f.tierMode === "VOLUME"
+          ? over > lower && (t.upTo === undefined || over <= t.upTo)
+            ? over
+            : 0n
+          : minB(over, t.upTo ?? over) - lower;
+      if (inTier > 0n) {
+        lines.push(this.line("OVERAGE", inTier, t.unitPrice, f.feature, period));
+        this.pricing.tierLines++;
+        if (t.flatFee) lines.push(this.line("OVERAGE", S, t.flatFee, f.feature, period));
+      }
+      if (t.upTo === undefined || over <= t.upTo) break;
+      lower = t.upTo;
+    }
     return lines;
   }
 
@@ -400,7 +481,8 @@ export class BillingModel {
 
   /** What `amount` (or the call's tokens) of feature `f` costs on a BALANCE plan now. */
   private cost(f: Extract<MFeature, { kind: "METERED" }>, amount: bigint, tokens?: MTokens): bigint {
-    if (f.pricing !== "AI_MODEL") return times(amount, f.unitPrice!);
+    if (f.pricing !== "AI_MODEL")
+      return f.packageSize ? roundDiv(amount * f.unitPrice!, f.packageSize) : times(amount, f.unitPrice!);
     if (!tokens) throw new Error(`model: ${f.feature} is priced by AI model, the track has no tokens`);
     const price = this.aiPrices.get(tokens.model);
     if (!price) throw new Error(`model: unknown AI model ${tokens.model}`);
@@ -465,7 +547,17 @@ export class BillingModel {
     if (to < this.now) throw new Error("model: the clock only moves forward");
     this.now = to;
     for (const c of this.customers.values()) {
-      for (let sub = this.active(c); sub && sub.periodEnd <= this.now; sub = this.active(c)) this.close(c, sub);
+      // Closes and grant expiries in time order (an expiry at a period's end goes first).
+      for (;;) {
+        const sub = this.active(c);
+        const expiry = Math.min(...c.grants.map((g) => g.expiresAt ?? Infinity));
+        if (expiry <= this.now && (!sub || expiry <= sub.periodEnd)) {
+          c.grants = c.grants.filter((g) => g.expiresAt !== expiry);
+          continue;
+        }
+        if (!sub || sub.periodEnd > this.now) break;
+        this.close(c, sub);
+      }
     }
   }
 
@@ -527,9 +619,16 @@ export class BillingModel {
   ): string | null {
     const used = (c.usage.get(f.feature) ?? 0n) + amount;
     if (used > MAX_SUM) return "LIMIT_REACHED";
-    const overPrice = plan.model === "METERED" ? (f.overagePrice ?? 0n) : 0n;
-    // The overage in money, exactly (before any rounding), within MAX_SUM too.
-    if (maxB(0n, used - (f.included ?? 0n)) * overPrice > MAX_SUM * S) return "LIMIT_REACHED";
+    const over = maxB(0n, used - (f.included ?? 0n));
+    if (plan.model === "METERED" && f.packageSize) {
+      // Whole packages at the package price, within MAX_SUM.
+      if (((over + f.packageSize - 1n) / f.packageSize) * (f.overagePrice ?? 0n) > MAX_SUM) return "LIMIT_REACHED";
+    } else {
+      const tierTop = (f.tiers ?? []).reduce((top, t) => maxB(top, t.unitPrice), 0n);
+      const overPrice = plan.model === "METERED" ? (f.tiers ? tierTop : (f.overagePrice ?? 0n)) : 0n;
+      // The overage in money, exactly (before any rounding), within MAX_SUM too.
+      if (over * overPrice > MAX_SUM * S) return "LIMIT_REACHED";
+    }
     if (
       plan.model === "BALANCE" &&
       (tokens || f.pricing !== "AI_MODEL") &&
@@ -588,9 +687,17 @@ export class BillingModel {
     c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
     if (plan.model === "CREDITS") {
       const burn = times(t.value, f.creditsPerUnit!);
-      const fromPlan = minB(burn, c.planCreditsLeft);
+      let rest = burn;
+      const fromPlan = minB(rest, c.planCreditsLeft);
       c.planCreditsLeft -= fromPlan;
-      c.packCredits -= burn - fromPlan;
+      rest -= fromPlan;
+      for (const g of this.spendingOrder(c)) {
+        const take = minB(rest, g.left);
+        g.left -= take;
+        rest -= take;
+      }
+      c.grants = c.grants.filter((g) => g.left > 0n);
+      c.packCredits -= rest;
       event.credits = burn;
     }
     if (plan.model === "BALANCE") {
@@ -606,6 +713,50 @@ export class BillingModel {
     c.events.set(t.key, event);
     this.fire(c, thresholds, before);
     return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
+  }
+
+  /** grantCredits: free credits on a CREDITS plan, expiring at `expiresAt` (ms) or never. */
+  grantCredits(id: string, credits: bigint, key: string, expiresAt?: number): Outcome {
+    const c = this.c(id);
+    const what = `${credits}|${expiresAt ?? "-"}`;
+    const seen = c.grantRequests.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const refused = this.unsellable(c, "CREDITS");
+    if (refused) return refused;
+    if (expiresAt !== undefined && expiresAt <= this.now) return { ok: false, code: "BAD_USER_INPUT" };
+    c.grantRequests.set(key, what);
+    c.grants.push({ key, left: credits, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    this.pricing.grants++;
+    return { ok: true, replayed: false };
+  }
+
+  /**
+   * adjustUsage: an increase is accepted and charged as a track of `delta` units would be; a
+   * decrease (only asked of METERED plans here) takes usage back, never below zero.
+   */
+  adjust(id: string, feature: string, delta: bigint, key: string, payload: string): Outcome {
+    const c = this.c(id);
+    const seen = c.events.get(key);
+    if (seen)
+      return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const sub = this.active(c);
+    const f = sub && this.plan(sub.planCode).features.find((x) => x.feature === feature);
+    if (f?.kind === "METERED" && f.pricing === "AI_MODEL") return { ok: false, code: "BAD_USER_INPUT" };
+    if (delta > 0n) {
+      const outcome = this.track({ customerId: id, feature, key, value: delta }, payload);
+      if (outcome.ok) this.pricing.adjustments++;
+      return outcome.ok ? { ok: true, replayed: false } : outcome;
+    }
+    const reason = this.refusal(c, feature, 0n);
+    if (reason && reason !== "LIMIT_REACHED") return { ok: false, code: reason };
+    const used = c.usage.get(feature) ?? 0n;
+    if (used + delta < 0n) return { ok: false, code: "BAD_USER_INPUT" };
+    if (this.plan(sub!.planCode).model !== "METERED")
+      throw new Error("model: decreases are asked of METERED plans only");
+    c.usage.set(feature, used + delta);
+    c.events.set(key, { key, payload, feature, value: delta, periodStart: sub!.periodStart });
+    this.pricing.adjustments++;
+    return { ok: true, replayed: false };
   }
 
   /** Only a plan that can spend it sells a purchase; a retry of an earlier one still replays. */
@@ -784,7 +935,8 @@ export class BillingModel {
     const sub = this.active(c);
     const plan = sub && this.plan(sub.planCode);
     const held = (name: string, v: bigint) => (v !== 0n ? { [name]: v } : {});
-    const purchased = this.credits(c) - this.planCreditsShown(c);
+    const grantedShown = [...this.grantsShown(c).values()].reduce((a, b) => a + b, 0n);
+    const purchased = this.credits(c) - this.planCreditsShown(c) - grantedShown;
     const topUps = maxB(0n, c.topUpsLeft);
     const view: Record<string, bigint> =
       plan?.model === "CREDITS"
@@ -792,6 +944,7 @@ export class BillingModel {
             credits: this.credits(c),
             planCredits: this.planCreditsShown(c),
             planCreditsGranted: c.planCreditsGranted,
+            grantedCredits: grantedShown,
             purchasedCredits: purchased,
             ...held("topUps", topUps),
           }

@@ -50,6 +50,8 @@ describe("billing under injected faults converges to the reference model", () =>
       for (const [what, n] of Object.entries(result.money)) expect(n, what).toBeGreaterThan(0);
       // Thresholds and custom alerts fired, exactly the model's (checked in the run).
       expect(result.thresholds).toBeGreaterThan(10);
+      // Overage billed per tier and per package, free credits granted, usage corrected.
+      for (const [what, n] of Object.entries(result.pricing)) expect(n, what).toBeGreaterThan(0);
     },
     240_000,
   );

@@ -17,6 +17,12 @@
  * invoices with spending before and after them (`void`: the customer's newest OPEN purchase
  * invoice, or its newest invoice of any kind), each void's reported reversal checked.
  *
+ * Issue 17 added plans with tiered (GRADUATED, VOLUME with flat fees) and package overage and a
+ * BALANCE price per package, which changes and subscribes may pick (customers start on the first
+ * six plans as before), and, from their own random stream, inserted between the other operations:
+ * grantCredits (some expiring, some replayed, some reusing a key) and adjustUsage (increases on any
+ * plan; decreases on METERED plans, an increase elsewhere: see `decided`).
+ *
  * The client: a domain answer (an error code, or a result) is final; anything else (an injected
  * fault that reached core, CONFLICT) makes it retry the same operation with the same idempotency
  * key, up to 12 times. After such a retry, an answer that says "it was already done" (a replayed
@@ -34,6 +40,8 @@ import { createCustomer } from "../../core/customers";
 import { upsertAiModel } from "../../core/catalog/upsert-model";
 import { subscribe, changePlan, cancelSubscription } from "../../core/subscriptions";
 import { trackUsage } from "../../core/usage/track";
+import { adjustUsage } from "../../core/usage/adjust";
+import { grantCredits } from "../../core/credit-grants";
 import { trackUsageBatch } from "../../core/usage/batch";
 import { quote } from "../../core/usage/quote";
 import { createBillingYoga } from "../../schema/yoga";
@@ -143,10 +151,52 @@ const PLAN_INPUTS = [
       { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 1234 },
     ],
   },
+  {
+    code: "metered_tiers",
+    model: "METERED",
+    basePrice: "29",
+    interval: "MONTH",
+    features: [
+      {
+        feature: "api_calls",
+        included: "50",
+        tiers: [
+          { upTo: "100", unitPrice: "0.03" },
+          { upTo: "400.5", unitPrice: "0.012", flatFee: "1.25" },
+          { unitPrice: "0.004" },
+        ],
+      },
+      {
+        feature: "images",
+        tiers: [{ upTo: "3", unitPrice: "0.7", flatFee: "0.5" }, { unitPrice: "0.2" }],
+        tierMode: "VOLUME",
+      },
+    ],
+  },
+  {
+    code: "metered_packs",
+    model: "METERED",
+    basePrice: "5",
+    interval: "MONTH",
+    features: [
+      { feature: "api_calls", included: "20", overagePrice: "0.75", packageSize: "50" },
+      { feature: "images", overagePrice: "0.3", packageSize: "2.5", limit: "40" },
+    ],
+  },
+  {
+    code: "balance_packs",
+    model: "BALANCE",
+    basePrice: "3",
+    interval: "MONTH",
+    features: [
+      { feature: "api_calls", unitPrice: "0.03", packageSize: "1000" },
+      { feature: "images", unitPrice: "1", packageSize: "3" },
+    ],
+  },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
 type AlertSpec = Omit<MAlert, "id" | "threshold" | "triggers"> & { threshold: string };
-/** Custom alerts by customer (cus-0n starts on PLAN_CODES[n]). */
+/** Custom alerts by customer (cus-0n starts on START_PLANS[n]). */
 const ALERTS: Record<string, AlertSpec[]> = {
   "cus-00": [
     { metric: "USAGE", feature: "api_calls", threshold: "500", recurrence: "EVERY_PERIOD" },
@@ -161,6 +211,8 @@ const ALERTS: Record<string, AlertSpec[]> = {
   ],
   "cus-05": [{ metric: "BALANCE_REMAINING", threshold: "2", recurrence: "EVERY_PERIOD" }],
 };
+/** Where customers start (n % 6): the plans before the tiered and package ones, so CREDIT_ and BALANCE_CUSTOMERS hold. */
+const START_PLANS = PLAN_CODES.slice(0, 6);
 const PACKS = [
   { code: "pack_100", credits: "100", price: "10" },
   { code: "pack_1000", credits: "1000", price: "79.99" },
@@ -258,8 +310,15 @@ function modelPlans(): Map<string, MPlan> {
   );
 }
 
-/** Plan feature fields: amounts as decimal text become bigint; `pricing` and `marginBps` stay as they are. */
-const amountOrAsIs = (k: string, v: unknown) => (k === "pricing" || k === "marginBps" ? v : dec(v as string));
+/** Plan feature fields: amounts as decimal text become bigint; `pricing`, `marginBps` and `tierMode` stay as they are. */
+const amountOrAsIs = (k: string, v: unknown): unknown =>
+  k === "pricing" || k === "marginBps" || k === "tierMode"
+    ? v
+    : k === "tiers"
+      ? (v as Record<string, string>[]).map((t) =>
+          Object.fromEntries(Object.entries(t).map(([tk, tv]) => [tk, dec(tv)])),
+        )
+      : dec(v as string);
 
 // ---------------------------------------------------------------- operations
 
@@ -293,7 +352,11 @@ export type Op =
   /** Out of bounds: a value over 10^12 (track or quote), a top-up over 10^9; refused, nothing written. */
   | { id: number; kind: "oversize"; customerId: string; what: "value" | "topup" | "quote"; key: string }
   /** A track over GraphQL stamped at an impossible date; refused, nothing written. */
-  | { id: number; kind: "baddate"; customerId: string; key: string; timestamp: string };
+  | { id: number; kind: "baddate"; customerId: string; key: string; timestamp: string }
+  /** grantCredits, expiring `expiresInMs` after the moment it runs (or never); see `decided`. */
+  | { id: number; kind: "grant"; customerId: string; credits: string; key: string; expiresInMs?: number }
+  /** adjustUsage by `delta` (a decrease only on a METERED plan: see `decided`). */
+  | { id: number; kind: "adjust"; customerId: string; feature: string; delta: string; key: string; reason: string };
 
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
 const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
@@ -337,7 +400,15 @@ export function generate(seed: number, count: number): Op[] {
       ...(r() < 0.08 ? { timestampBackMs: int(1, 20 * 86_400_000) } : {}),
     };
   };
+  const q = prng(mix(seed, 0x17a));
+  const adjustments: Op[] = [];
   for (let id = 0; ops.length < count; id++) {
+    if (q() < 0.05) {
+      const op = adjustmentOp(q, seed, id, adjustments);
+      adjustments.push(op);
+      ops.push(op);
+      continue;
+    }
     const x = r();
     let op: Op;
     if (x < 0.42) {
@@ -438,6 +509,49 @@ export function generate(seed: number, count: number): Op[] {
   return ops;
 }
 
+/** An issue-17 operation, from its own random stream `q`: a grant or a correction, fresh or replayed. */
+function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]): Op {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  if (earlier.length && q() < 0.12) {
+    const again = pick(earlier);
+    // A replay, or (sometimes) the key reused for another request.
+    if (q() < 0.7) return { ...again, id };
+    return again.kind === "grant"
+      ? { ...again, id, credits: `${Number.parseInt(again.credits, 10) + 1}` }
+      : { ...(again as Extract<Op, { kind: "adjust" }>), id, reason: "another reason" };
+  }
+  if (q() < 0.5)
+    return {
+      id,
+      kind: "grant",
+      customerId: q() < 0.8 ? pick(CREDIT_CUSTOMERS) : pick(CUSTOMERS),
+      credits: `${int(1, 300)}${pick(["", "", ".5", ".000001"])}`,
+      key: `g${seed}-${id}`,
+      ...(q() < 0.6 ? { expiresInMs: int(1, 45 * 24) * 3_600_000 } : {}),
+    };
+  const feature = q() < 0.05 ? pick(["sso", AI_FEATURE]) : q() < 0.6 ? "api_calls" : "images";
+  const size = feature === "images" ? int(1, 3) : int(1, 120);
+  return {
+    id,
+    kind: "adjust",
+    customerId: pick(CUSTOMERS),
+    feature,
+    delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}`,
+    key: `a${seed}-${id}`,
+    reason: pick(["double-counted retries", "goodwill", "missed events"]),
+  };
+}
+
+/**
+ * What an issue-17 operation means once the wave it runs in is known (decided in `expect`, used by
+ * `perform`): a grant's expiry as an instant (a replay keeps its first one), and a correction's
+ * delta (a decrease asked of a plan that is not METERED is made an increase: the reference model
+ * restates refunds of credits and money only for METERED usage).
+ */
+const decided = new WeakMap<Op, { expiresAt?: number; delta?: bigint }>();
+const firstExpiry = new WeakMap<BillingModel, Map<string, number | undefined>>();
+
 export const customersOf = (op: Op): string[] =>
   op.kind === "track" || op.kind === "whale"
     ? [op.t.customerId]
@@ -483,6 +597,10 @@ export function describeOp(op: Op): string {
       return `#${op.id} oversize ${op.what} ${op.customerId} key=${op.key}`;
     case "baddate":
       return `#${op.id} track over GraphQL ${op.customerId} at ${op.timestamp} key=${op.key}`;
+    case "grant":
+      return `#${op.id} grantCredits ${op.customerId} ${op.credits}${op.expiresInMs !== undefined ? ` expiring in ${op.expiresInMs}ms` : ""} key=${op.key}`;
+    case "adjust":
+      return `#${op.id} adjustUsage ${op.customerId} ${op.feature} ${op.delta} (${op.reason}) key=${op.key}`;
   }
 }
 
@@ -522,6 +640,8 @@ export type RunResult = {
   /** Issue 12 coverage, from the model at the end: invoices with a PRORATION credit, invoices whose
    * subtotal went below zero (account credit), voided purchases, and those of them already spent. */
   money: { prorations: number; creditedToAccount: number; reversals: number; reversalsWithDebt: number };
+  /** Issue 17 coverage, from the model: lines per tier and per package, grants and corrections accepted. */
+  pricing: BillingModel["pricing"];
   durationMs: number;
 };
 
@@ -553,6 +673,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     reprices: 0,
     bounds: { badInput: 0, ceilings: 0 },
     money: { prorations: 0, creditedToAccount: 0, reversals: 0, reversalsWithDebt: 0 },
+    pricing: model.pricing,
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -645,7 +766,7 @@ async function setup(deps: Deps, model: BillingModel) {
     await createCustomer(deps, { id });
     model.addCustomer(id);
     if (n < 18) {
-      const plan = PLAN_CODES[n % PLAN_CODES.length]!;
+      const plan = START_PLANS[n % START_PLANS.length]!;
       await subscribe(deps, id, plan);
       model.subscribe(id, plan);
     }
@@ -755,6 +876,26 @@ function expect(model: BillingModel, op: Op): Expected {
       return BillingModel.isRealInstant(op.timestamp)
         ? { ok: false, code: "not an impossible date" }
         : { ok: false, code: "BAD_USER_INPUT" };
+    case "grant": {
+      const asked = firstExpiry.get(model) ?? new Map<string, number | undefined>();
+      firstExpiry.set(model, asked);
+      const expiresAt = asked.has(op.key)
+        ? asked.get(op.key)
+        : op.expiresInMs !== undefined
+          ? model.now + op.expiresInMs
+          : undefined;
+      if (!asked.has(op.key)) asked.set(op.key, expiresAt);
+      decided.set(op, expiresAt !== undefined ? { expiresAt } : {});
+      return model.grantCredits(op.customerId, dec(op.credits), op.key, expiresAt);
+    }
+    case "adjust": {
+      const c = model.customers.get(op.customerId)!;
+      const sub = model.active(c);
+      const asked = dec(op.delta);
+      const delta = asked < 0n && sub && model.plan(sub.planCode).model !== "METERED" ? -asked : asked;
+      decided.set(op, { delta });
+      return model.adjust(op.customerId, op.feature, delta, op.key, `adjust|${op.feature}|${delta}|${op.reason}`);
+    }
   }
 }
 
@@ -981,6 +1122,27 @@ async function perform(
           }),
         ),
       );
+    case "grant": {
+      const { expiresAt } = decided.get(op)!;
+      const input = {
+        customerId: op.customerId,
+        credits: dec(op.credits),
+        reason: "simulation",
+        idempotencyKey: op.key,
+        ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt) } : {}),
+      };
+      return single(expected as Outcome, await client(deps, op, result, () => grantCredits(deps, input)));
+    }
+    case "adjust": {
+      const input = {
+        customerId: op.customerId,
+        feature: op.feature,
+        delta: decided.get(op)!.delta!,
+        reason: op.reason,
+        idempotencyKey: op.key,
+      };
+      return single(expected as Outcome, await client(deps, op, result, () => adjustUsage(deps, input)));
+    }
     case "reprice": {
       const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
       result.reprices++;

@@ -52,7 +52,7 @@ describe("credit grants", () => {
     const w = withGrants(110);
     expect(grantsDue(w, "2026-01-19T23:59:59.999Z")).toBe(false);
     expect(grantsDue(w, "2026-01-20T00:00:00.000Z")).toBe(true);
-    const settled = settleGrants(w, planCreditsLeft(w), "2026-01-20T00:00:00.000Z");
+    const settled = settleGrants(w, "2026-01-20T00:00:00.000Z");
     expect(settled).toMatchObject({ credits: units(570), grantsBase: units(10), grants: [later, never] });
     // After settling, more use goes to the next grant in order, not back to the expired one.
     const more = { ...settled, creditsUsed: units(115), credits: units(565) };
