@@ -1,4 +1,4 @@
-/** Adjustments (design section 14): corrections of a period's usage and free credits, admin only. */
+/** Adjustments: corrections of a period's usage and free credits, admin only. */
 import { adjustUsage } from "../core/usage/adjust";
 import { grantCredits } from "../core/credit-grants";
 import { adminOnly } from "./auth";

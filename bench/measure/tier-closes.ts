@@ -1,5 +1,5 @@
 /**
- * Section 10 (issue 17): closeDuePeriods over due DAY subscriptions of a plan whose overage is
+ * Section 10: closeDuePeriods over due DAY subscriptions of a plan whose overage is
  * priced by GRADUATED tiers with a flat fee (each close bills 4 overage lines and the base fee),
  * against the same number on a plan with one overage price (1 overage line), each after an
  * unmeasured warm-up, in closes per second. Its own table, so `--only tier-closes` runs it alone.
