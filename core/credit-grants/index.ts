@@ -21,7 +21,7 @@ import { customerWallet } from "../usage/views";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import { findGrant, recordGrant } from "../db/credit-grants";
 import { settleGrants } from "./grant";
-import { GrantCreditsInputSchema, sameGrant, type GrantCreditsInput, type GrantRecord } from "./record";
+import { GrantCreditsInputSchema, MAX_GRANTS, sameGrant, type GrantCreditsInput, type GrantRecord } from "./record";
 
 export type { GrantCreditsInput } from "./record";
 
@@ -46,7 +46,14 @@ export async function grantCredits(deps: Deps, input: GrantCreditsInput): Promis
       credits: record.credits,
       ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
     };
+    // Used-up grants leave the wallet when settled: only those left count against the most held.
     const settled = settleGrants(wallet, record.createdAt);
+    if ((settled.grants?.length ?? 0) >= MAX_GRANTS)
+      return replayOr(
+        deps,
+        record,
+        new DomainError("LIMIT_REACHED", `customer "${r.customerId}" holds ${MAX_GRANTS} grants, the most at once`),
+      );
     const after: Wallet = {
       ...settled,
       grants: [...(settled.grants ?? []), grant],

@@ -13,6 +13,12 @@ export const GrantCreditsInputSchema = z.object({
 });
 export type GrantCreditsInput = z.input<typeof GrantCreditsInputSchema>;
 
+/**
+ * Grants a wallet holds at once (used-up and expired ones leave it when settled or at a close): the
+ * wallet item is rewritten by every track, so its size (write units) stays bounded.
+ */
+export const MAX_GRANTS = 50;
+
 export type GrantRecord = {
   customerId: string;
   /** The idempotency key, which is also the grant's id in the wallet. */

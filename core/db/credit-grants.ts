@@ -7,7 +7,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { CreditGrant } from "../credit-grants/grant";
-import type { GrantRecord } from "../credit-grants/record";
+import { MAX_GRANTS, type GrantRecord } from "../credit-grants/record";
 import type { Amount } from "../money";
 import type { Wallet } from "../wallet";
 import type { Db } from "./client";
@@ -51,6 +51,7 @@ function appendUpdate(db: Db, customerId: string, a: Extract<GrantChange, { appe
   u.when(`${u.name("#status", "status")} = ${u.value(":active", "ACTIVE")}`);
   u.when(`planCode = ${u.value(":plan", a.planCode)}`).when(`periodStart = ${u.value(":ps", a.periodStart)}`);
   u.when(`creditsUsed <= ${u.value(":used", a.usedAtMost)}`);
+  u.when(`(attribute_not_exists(grants) OR size(grants) < ${u.value(":max", MAX_GRANTS)})`);
   u.when(a.base === undefined ? "attribute_not_exists(grantsBase)" : `grantsBase = ${u.value(":base", a.base)}`);
   return { TableName: db.table, Key: keys.wallet(customerId), ...u.build() };
 }

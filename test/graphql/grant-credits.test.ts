@@ -102,6 +102,15 @@ describe("grantCredits", () => {
       grantedCredits: "25",
       purchasedCredits: "0",
     });
+    // The entitlement check and the track both see the expired grant gone.
+    const check = (amount: string) =>
+      api.ok(`{ entitlement(customerId: "c", feature: "images", amount: "${amount}") { allowed reason credits } }`);
+    expect((await check("125")).entitlement).toEqual({ allowed: true, reason: null, credits: "125" });
+    expect((await check("126")).entitlement).toEqual({
+      allowed: false,
+      reason: "INSUFFICIENT_CREDITS",
+      credits: "125",
+    });
     expectError(
       await f.track({ customerId: "c", feature: "images", value: "126", idempotencyKey: "u1" }),
       "INSUFFICIENT_CREDITS",
@@ -152,6 +161,16 @@ describe("grantCredits", () => {
       grantedCredits: "10",
       purchasedCredits: "0",
     });
+  });
+
+  it("holds at most 50 grants at once; used-up ones stop counting", async () => {
+    for (let i = 0; i < 50; i++) expect(codeOf(await grant("c", "1", `g-${i}`))).toBeUndefined();
+    const full = await grant("c", "1", "g-50");
+    expectError(full, "LIMIT_REACHED");
+    expect(full.errors?.[0]?.message).toBe('customer "c" holds 50 grants, the most at once');
+    await use("110", "u1"); // plan 100, then 10 grants used up
+    await grant("c", "1", "g-51"); // settles first: 40 left, and this one
+    expect(await pools("c")).toMatchObject({ grantedCredits: "41" });
   });
 
   it("20 concurrent grants and 20 concurrent tracks all land exactly once", async () => {
