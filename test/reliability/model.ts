@@ -11,7 +11,7 @@
  *   then top-ups, then becomes overage. A top-up first pays down overage already run up this period
  *   (the funds are prepaid and the spend is still uninvoiced), the rest stays as a top-up.
  *
- * Issue 12 adds:
+ * Money rules:
  * - Proration: an immediate change (or a cancel asked to prorate) credits basePrice x min(time
  *   left, grant left) of the period cut short, the fraction rounded once to cents; grant left is
  *   plan credits left / granted (CREDITS), allowance left / allowance (BALANCE), the least
@@ -253,7 +253,7 @@ export class BillingModel {
   readonly invoices: MInvoice[] = [];
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
   readonly aiPrices = new Map<string, MAiPrice>();
-  /** Issue 17 coverage: overage lines billed per tier or per package, grants and corrections accepted. */
+  /** Coverage: overage lines billed per tier or per package, grants and corrections accepted. */
   readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0 };
 
   constructor(

@@ -40,7 +40,7 @@ describe("billing under injected faults converges to the reference model", () =>
       // Out-of-bounds values and impossible dates were refused, and the whales met the ceilings.
       expect(result.bounds.badInput).toBeGreaterThan(10);
       expect(result.bounds.ceilings).toBeGreaterThan(0);
-      // Issue 12's money rules were met: prorations, invoices below zero, voided purchases, spent ones.
+      // The money rules were met: prorations, invoices below zero, voided purchases, spent ones.
       expect(result.money, JSON.stringify(result.money)).toEqual({
         prorations: expect.any(Number),
         creditedToAccount: expect.any(Number),

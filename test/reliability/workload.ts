@@ -11,13 +11,13 @@
  * (metered without a limit, or a balance plan that does not block) with fresh keys. Anything that
  * can be refused, or that changes a subscription, runs alone for its customer in its wave.
  *
- * Issue 12 taught it proration by min(time left, grant left) and the `prorate` flag of an
+ * It knows proration by min(time left, grant left) and the `prorate` flag of an
  * immediate cancel, invoices that never go below zero (the rest is account credit, compared per
  * customer), no invoice without lines, zero invoices issued PAID, and voids of pack and top-up
  * invoices with spending before and after them (`void`: the customer's newest OPEN purchase
  * invoice, or its newest invoice of any kind), each void's reported reversal checked.
  *
- * Issue 17 added plans with tiered (GRADUATED, VOLUME with flat fees) and package overage and a
+ * It has plans with tiered (GRADUATED, VOLUME with flat fees) and package overage and a
  * BALANCE price per package, which changes and subscribes may pick (customers start on the first
  * six plans as before), and, from their own random stream, inserted between the other operations:
  * grantCredits (some expiring, some replayed, some reusing a key) and adjustUsage (increases on any
@@ -637,10 +637,10 @@ export type RunResult = {
   reprices: number;
   /** Bounds operations (whale, oversize, baddate) refused as BAD_USER_INPUT, and as LIMIT_REACHED by a ceiling. */
   bounds: { badInput: number; ceilings: number };
-  /** Issue 12 coverage, from the model at the end: invoices with a PRORATION credit, invoices whose
+  /** Money-rule coverage, from the model at the end: invoices with a PRORATION credit, invoices whose
    * subtotal went below zero (account credit), voided purchases, and those of them already spent. */
   money: { prorations: number; creditedToAccount: number; reversals: number; reversalsWithDebt: number };
-  /** Issue 17 coverage, from the model: lines per tier and per package, grants and corrections accepted. */
+  /** Pricing coverage, from the model: lines per tier and per package, grants and corrections accepted. */
   pricing: BillingModel["pricing"];
   durationMs: number;
 };
