@@ -28,6 +28,7 @@ import { currentWallet } from "./current";
 import type { UsageEvent } from "./event";
 import { keyReused, refusalMessage } from "./refusals";
 import { announcements } from "./track";
+import { alarmsForWrite, withFired } from "../alerts/for-write";
 
 const AdjustUsageSchema = z.object({
   customerId: IdSchema,
@@ -104,17 +105,21 @@ async function attempt(deps: Deps, r: Adjustment) {
     recordedAt: time,
   };
   const after = applyCharge(wallet, charge);
-  const announces = announcements(plan, wallet, after, sub.periodStart, now);
+  const delta = deltaOf([charge]);
+  // A correction moves usage like a track: it crosses thresholds and alerts the same way.
+  const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now);
+  const announces = [...alarms.events, ...announcements(plan, wallet, after, sub.periodStart, now)];
   const result = await writeUsage(deps.db, {
     customerId: r.customerId,
     period: sub,
     events: [event],
-    delta: deltaOf([charge]),
+    delta,
     guards: charge.guards,
+    alarms,
     announces,
   });
   if (result.ok) {
-    rememberWallet(deps.db, { ...after, version: wallet.version + 1 });
+    rememberWallet(deps.db, { ...withFired(after, alarms), version: wallet.version + 1 });
     if (announces.length) await publish(deps, announces, result.outbox);
     return usageOf(after, plan, r.feature);
   }
