@@ -12,6 +12,7 @@ import "./usage";
 import "./adjustments";
 import "./clock";
 import "./invoices";
+import "./previews";
 import "./ai-models";
 import "./api-keys";
 import "./customer-tokens";

@@ -17,7 +17,7 @@ const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", {
   values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const,
 });
 
-const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
+export const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
   fields: (t) => ({
     kind: t.field({ type: InvoiceLineKindEnum, resolve: (l) => l.kind }),
     description: t.exposeString("description"),

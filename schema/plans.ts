@@ -90,6 +90,16 @@ export const PlanRef = builder.objectRef<Plan>("Plan").implement({
         "BALANCE plans: refuse usage that would take the balance below zero (default false: overage instead).",
     }),
     features: t.field({ type: [PlanFeatureRef], resolve: (p) => p.features }),
+    group: t.string({
+      nullable: true,
+      description: "Plans in one group are the ones a customer may switch between in the portal.",
+      resolve: (p) => p.group ?? null,
+    }),
+    rank: t.int({
+      nullable: true,
+      description: "Within a group: higher is an upgrade (immediate), lower a downgrade (at period end).",
+      resolve: (p) => p.rank ?? null,
+    }),
     archived: t.exposeBoolean("archived"),
   }),
 });
@@ -121,6 +131,10 @@ const CreatePlanInput = builder.inputType("CreatePlanInput", {
     includedCredits: t.field({ type: "Decimal" }),
     blockOnExhaustion: t.boolean({ defaultValue: false }),
     features: t.field({ type: [PlanFeatureInput], required: true }),
+    group: t.string({
+      description: "Plans in one group are the ones a customer may switch between in the portal (an ID's characters).",
+    }),
+    rank: t.int({ description: "Within the plan's group (so only with group): higher is an upgrade; 0 to 1,000,000." }),
   }),
 });
 

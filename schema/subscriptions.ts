@@ -32,7 +32,7 @@ builder.mutationField("subscribe", (t) =>
   }),
 );
 
-const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMMEDIATE", "PERIOD_END"] as const });
+export const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMMEDIATE", "PERIOD_END"] as const });
 
 builder.mutationFields((t) => ({
   changePlan: t.field({

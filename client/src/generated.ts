@@ -68,10 +68,14 @@ export type CreatePlanInput = {
   code: string;
   currency?: string | null;
   features: Array<PlanFeatureInput>;
+  /** Plans in one group are the ones a customer may switch between in the portal (an ID's characters). */
+  group?: string | null;
   includedCredits?: string | number | null;
   interval: BillingInterval;
   model: ConsumptionModel;
   name: string;
+  /** Within the plan's group (so only with group): higher is an upgrade; 0 to 1,000,000. */
+  rank?: number | null;
 };
 
 export type CreateUsageAlertInput = {

@@ -31,6 +31,8 @@ function toPlan(item: Item): Plan {
     ...opt("includedCredits", optionalBig(item.includedCredits)),
     blockOnExhaustion: Boolean(item.blockOnExhaustion),
     features,
+    ...opt("group", item.group as string | undefined),
+    ...opt("rank", item.rank === undefined ? undefined : int(item.rank)),
     archived: Boolean(item.archived),
     createdAt: item.createdAt as string,
   };

@@ -26,6 +26,8 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
   const parsed = parseInput(CreatePlanInputSchema, input);
   const terms = planTerms(parsed);
   const currency = parsed.currency ?? "USD";
+  if (parsed.rank != null && parsed.group == null)
+    throw new DomainError("BAD_USER_INPUT", "input.rank needs input.group: a rank orders the plans of one group");
   requireWholeMinorUnits(parsed.basePrice, currency, "input.basePrice");
   const seen = new Set<string>();
   const features: PlanFeature[] = [];
@@ -46,6 +48,8 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
     ...terms,
     blockOnExhaustion: parsed.blockOnExhaustion ?? false,
     features,
+    ...(parsed.group != null ? { group: parsed.group } : {}),
+    ...(parsed.rank != null ? { rank: parsed.rank } : {}),
     archived: false,
     createdAt: (await deps.clock.now()).toISOString(),
   };

@@ -46,6 +46,10 @@ export type Plan = {
   includedCredits?: Amount;
   blockOnExhaustion: boolean;
   features: PlanFeature[];
+  /** Plans a customer may switch between in the portal; ADMIN keys may change to any plan. */
+  group?: string;
+  /** Within a group: higher is an upgrade (immediate), lower a downgrade (at period end). */
+  rank?: number;
   archived: boolean;
   createdAt: string;
 };
@@ -77,6 +81,8 @@ export const CreatePlanInputSchema = z.object({
   includedCredits: z.nullish(QuantitySchema),
   blockOnExhaustion: z.nullish(z.boolean()),
   features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
+  group: z.nullish(IdSchema),
+  rank: z.nullish(z.number().check(z.int(), z.gte(0, "must not be negative"), z.lte(1_000_000))),
 });
 export type CreatePlanInput = z.infer<typeof CreatePlanInputSchema>;
 

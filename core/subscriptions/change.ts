@@ -10,7 +10,7 @@ import { DomainError } from "../errors";
 import type { Wallet } from "../wallet";
 import { currentWallet } from "../usage/current";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
-import { draftInvoice, type Invoice, type InvoiceLine } from "../invoices/invoice";
+import { draftInvoice, type Invoice, type InvoiceDraft, type InvoiceLine } from "../invoices/invoice";
 import { invoiceIssued } from "../events";
 import { publish } from "../events/publish";
 import { writePeriodChange } from "../db/subscriptions";
@@ -21,6 +21,20 @@ export type Change = {
   events: BillingEvent[];
 };
 
+/**
+ * The invoice a change issues (none when it has no line) and the wallet after it: a total below
+ * zero is issued as 0.00 and the rest is owed to the customer, in the same write. Previews
+ * (./preview.ts) call this too, so they show what the write would issue.
+ */
+export function drafted(customerId: string, change: Change, now: Date): { draft?: InvoiceDraft; after: Wallet } {
+  const { after, invoice } = change;
+  const draft = invoice?.lines.length
+    ? draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() })
+    : undefined;
+  const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
+  return { ...(draft ? { draft } : {}), after: credited };
+}
+
 /** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
 export async function change(
   deps: Deps,
@@ -30,12 +44,9 @@ export async function change(
   const exhausted = () => new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
   return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
-    const { after, invoice, events } = await compute(wallet, now);
-    const draft = invoice?.lines.length
-      ? draftInvoice({ customerId, ...invoice, createdAt: now.toISOString() })
-      : undefined;
-    // A total below zero is issued as 0.00; the rest is owed to the customer, in the same write.
-    const credited = { ...after, accountCredit: after.accountCredit + (draft?.creditedToAccount ?? 0n) };
+    const computed = await compute(wallet, now);
+    const { draft, after: credited } = drafted(customerId, computed, now);
+    const { events } = computed;
     const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];
     const written = await writePeriodChange(deps.db, wallet, credited, draft ? [draft] : [], eventsFor);
     if (!written.ok) return RETRY;

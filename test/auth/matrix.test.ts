@@ -40,6 +40,8 @@ const TABLE: Record<string, Row> = {
   webhookEndpoints: [F, ok, F, F],
   webhookDeliveries: [F, ok, F, F],
   eventTypes: [F, ok, F, F],
+  upcomingInvoice: [F, ok, ok, F],
+  previewPlanChange: [F, ok, ok, F],
   // Mutation
   createFeature: [F, ok, F, F],
   createPlan: [F, ok, F, F],
@@ -85,6 +87,8 @@ const REQUESTS: Record<string, string> = {
   entitlement: `query($c: ID!) { entitlement(customerId: $c, feature: "api_calls") { allowed } }`,
   quote: `query($c: ID!) { quote(input: { customerId: $c, feature: "api_calls", idempotencyKey: "q" }) { cost } }`,
   invoice: `query($i: ID!) { invoice(id: $i) { id customerId total } }`,
+  upcomingInvoice: `query($c: ID!) { upcomingInvoice(customerId: $c) { total } }`,
+  previewPlanChange: `query($c: ID!) { previewPlanChange(customerId: $c, planCode: "no-such-plan") { total } }`,
   aiModels: `{ aiModels(provider: "none") { id } }`,
   aiModel: `{ aiModel(id: "none/none") { id } }`,
   apiKeys: `{ apiKeys { id prefix } }`,

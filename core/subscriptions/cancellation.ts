@@ -1,0 +1,45 @@
+/**
+ * What a cancellation does, computed (pure but for the plan it loads), for `cancelSubscription`
+ * and `deleteCustomer`. PERIOD_END: the subscription runs to the end of the period, whose final
+ * invoice has overage only. IMMEDIATE: it ends now; the final invoice has the overage so far and,
+ * only when asked with `prorate`, a credit for the unused base fee (the same proration as an
+ * immediate plan change). `prorate` has no effect at PERIOD_END: no time is left unused.
+ */
+import type { Deps } from "../deps";
+import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { pricingPlan } from "../usage/load";
+import { overageLines, prorationLine } from "../invoices/period-lines";
+import { subscriptionCanceled } from "../events";
+import type { Change } from "./change";
+import { period, requireActive, type ChangeTiming } from "./plan-change";
+
+export async function cancellation(
+  deps: Deps,
+  wallet: Wallet,
+  now: Date,
+  timing: ChangeTiming,
+  prorate: boolean,
+): Promise<Change> {
+  const sub = requireActive(wallet);
+  if (timing === "PERIOD_END") {
+    const { scheduledPlanCode: _dropped, ...rest } = sub;
+    return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
+  }
+  const current = await pricingPlan(deps, sub.planCode);
+  const proration = prorate ? prorationLine(current, wallet, period(sub), now) : undefined;
+  const { scheduledPlanCode: _dropped, ...rest } = sub;
+  const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
+  return {
+    after: openPeriod(wallet, NO_GRANT, ended),
+    invoice: {
+      lines: [
+        ...overageLines(wallet, current, { start: sub.periodStart, end: now.toISOString() }),
+        ...(proration ? [proration] : []),
+      ],
+      currency: current.currency,
+      periodStart: sub.periodStart,
+      periodEnd: now.toISOString(),
+    },
+    events: [subscriptionCanceled(wallet.customerId, sub, now.toISOString())],
+  };
+}
