@@ -1,10 +1,12 @@
 import { createCustomer, findCustomer, type Customer } from "../core/customers";
+import { updateCustomer } from "../core/customers/update";
+import { deleteCustomer } from "../core/customers/delete";
 import { listEntitlements } from "../core/entitlements";
 import { currentWallet } from "../core/usage/current";
 import { customerEvents, customerWallet, featureUsage, type FeatureUsage } from "../core/usage/views";
 import { getFeature } from "../core/features";
 import type { UsageEvent } from "../core/usage/event";
-import { adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput, customerPrivate } from "./auth";
+import { adminOnly, adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput, customerPrivate } from "./auth";
 import { builder } from "./builder";
 import { EntitlementRef } from "./entitlements";
 import { FeatureRef } from "./features";
@@ -72,6 +74,14 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
       authScopes: customerPrivate,
       resolve: (c) => c.metadata ?? null,
     }),
+    deletedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When deleteCustomer erased its name, email and metadata; its invoices and usage stay.",
+      skipTypeScopes: true,
+      authScopes: (c) => customerInput(c.id),
+      resolve: (c) => c.deletedAt ?? null,
+    }),
     subscription: t.field({
       type: SubscriptionRef,
       nullable: true,
@@ -123,3 +133,27 @@ builder.mutationField("createCustomer", (t) =>
     resolve: (_, { input }, { deps }) => createCustomer(deps, input),
   }),
 );
+
+const UpdateCustomerInput = builder.inputType("UpdateCustomerInput", {
+  description: "A field left out stays as it is; null removes it.",
+  fields: (t) => ({ name: t.string(), email: t.string(), metadata: t.field({ type: "JSON" }) }),
+});
+
+builder.mutationFields((t) => ({
+  updateCustomer: t.field({
+    type: CustomerRef,
+    description:
+      "New name, email or metadata: a field left out stays as it is, null removes it (the same rules as createCustomer). A deleted customer cannot be given personal data again.",
+    authScopes: adminOnly,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCustomerInput, required: true }) },
+    resolve: (_, a, { deps }) => updateCustomer(deps, a.id, a.input),
+  }),
+  deleteCustomer: t.field({
+    type: CustomerRef,
+    description:
+      "Erases the customer's personal data (name, email, metadata) and ends its subscription now (its final invoice bills the usage so far; the unused base fee is not credited); invoices and usage stay, as accounting records. Idempotent.",
+    authScopes: adminOnly,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, a, { deps }) => deleteCustomer(deps, a.id),
+  }),
+}));

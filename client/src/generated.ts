@@ -122,6 +122,13 @@ export type TrackUsageInput = {
   value?: string | number | null;
 };
 
+/** A field left out stays as it is; null removes it. */
+export type UpdateCustomerInput = {
+  email?: string | null;
+  metadata?: unknown | null;
+  name?: string | null;
+};
+
 export type CustomerFields = {
   id: string;
   name: string | null;

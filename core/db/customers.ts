@@ -5,17 +5,20 @@ import { DomainError } from "../errors";
 import { emptyWallet } from "../wallet";
 import { RETRY_AT_ONCE, withRetries } from "../retry";
 import type { Db } from "./client";
-import { getItem, type Item } from "./items";
+import { getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { walletItem } from "./wallets";
 import { failedWith, transact } from "./transact";
 
-const toCustomer = (item: Item): Customer => ({
+export const toCustomer = (item: Item): Customer => ({
   id: item.id as string,
   ...(item.name ? { name: item.name as string } : {}),
   ...(item.email ? { email: item.email as string } : {}),
   ...(item.metadata !== undefined ? { metadata: JSON.parse(item.metadata as string) } : {}),
   createdAt: item.createdAt as string,
+  ...(item.updatedAt ? { updatedAt: item.updatedAt as string } : {}),
+  ...(item.deletedAt ? { deletedAt: item.deletedAt as string } : {}),
+  ...(item.revision !== undefined ? { revision: int(item.revision) } : {}),
 });
 
 /**

@@ -19,7 +19,8 @@ const POOLS = ["credits", "purchasedCredits", "topUps", "balance", "accountCredi
 
 export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: LeaseChange) {
   const u = new UpdateExpression();
-  u.name("#status", "status");
+  // A wallet that never had a subscription has no status to set or compare (deleteCustomer's erasure).
+  if (before.subscription || after.subscription) u.name("#status", "status");
   for (const attribute of PERIOD_COUNTERS) u.assign(attribute, after[attribute as keyof Wallet]);
   const sub = after.subscription;
   if (sub) {

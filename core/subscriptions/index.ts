@@ -10,6 +10,7 @@ import { activeSubscription, openPeriod, type Subscription } from "../wallet";
 import { periodGrant } from "../models";
 import { baseFeeLine } from "../invoices/period-lines";
 import { subscriptionCreated } from "../events";
+import { getCustomer } from "../db/customers";
 import { change } from "./change";
 import { requireCurrencyFree } from "./currency";
 import { cancellation } from "./cancellation";
@@ -22,6 +23,9 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
   const after = await change(deps, customerId, async (wallet, now) => {
     if (activeSubscription(wallet))
       throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
+    // Read after the wallet: a deletion landing in between changed the wallet, so this write retries.
+    if ((await getCustomer(deps.db, customerId))?.deletedAt)
+      throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" was deleted and cannot subscribe`);
     await requireCurrencyFree(deps, wallet, plan);
     const sub = firstPeriod(plan, now);
     return {
