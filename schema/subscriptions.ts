@@ -1,4 +1,5 @@
 import { cancelSubscription, changePlan, subscribe } from "../core/subscriptions";
+import { migrateSubscribers } from "../core/subscriptions/migrate";
 import { findPlan } from "../core/plans";
 import type { Subscription } from "../core/wallet";
 import { adminOnly } from "./auth";
@@ -62,5 +63,23 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_, a, { deps }) => cancelSubscription(deps, a.customerId, a.timing ?? "PERIOD_END", a.prorate ?? false),
+  }),
+  migrateSubscribers: t.field({
+    type: "Int",
+    authScopes: adminOnly,
+    description:
+      "Moves every subscriber of fromPlan (those renewing into it) to toPlan, each as changePlan would (one scheduled to switch to fromPlan is rescheduled to toPlan; one canceling at period end is left alone). Stops after `limit` moves or about 20 seconds and returns how many this call moved: call again until it answers 0. Resumable and idempotent: a moved subscriber leaves fromPlan's list, so no subscriber is moved twice, also when two runs overlap.",
+    args: {
+      fromPlan: t.arg.id({ required: true }),
+      toPlan: t.arg.id({ required: true }),
+      timing: t.arg({ type: ChangeTimingEnum, defaultValue: "PERIOD_END" }),
+      limit: t.arg.int({
+        description: "At most this many moves in this call (1 to 100,000); default: no limit but time.",
+      }),
+    },
+    resolve: (_, a, { deps }) =>
+      migrateSubscribers(deps, a.fromPlan, a.toPlan, a.timing ?? "PERIOD_END", {
+        ...(a.limit != null ? { limit: a.limit } : {}),
+      }),
   }),
 }));

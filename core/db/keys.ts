@@ -21,6 +21,11 @@ export const TABLE = {
    * item per batch transaction that names its events) and invoices.
    */
   timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "ALL" },
+  /**
+   * Sparse index of each plan's subscribers (the wallets whose subscription renews into it), for
+   * migrateSubscribers. Keys only and set only by period changes, so a track never writes to it.
+   */
+  planIndex: { name: "gsi4", partitionKey: "gsi4pk", sortKey: "gsi4sk", projection: "KEYS_ONLY" },
 } as const;
 
 /** Entity tags stored in every item's `type`. */
@@ -156,6 +161,16 @@ export const keys = {
     gsi1sk: `${periodEnd}#${part(customerId)}`,
   }),
   dueShard: (shard: number) => dueShard(shard),
+
+  /**
+   * Set on a wallet while its subscription renews into `planCode` (its scheduled plan, else its
+   * plan; not when it ends at period end), removed when it ends (sparse plan index).
+   */
+  subscriberOf: (planCode: string, customerId: string) => ({
+    gsi4pk: `SUBSCRIBERS#${part(planCode)}`,
+    gsi4sk: part(customerId),
+  }),
+  subscribersPartition: (planCode: string) => `SUBSCRIBERS#${part(planCode)}`,
 
   /**
    * Webhook endpoints, in one small partition (listed by a Query on every event's fan-out), with

@@ -31,6 +31,12 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
       const due = keys.due(after.customerId, sub.periodEnd);
       u.assign("gsi1pk", due.gsi1pk).assign("gsi1sk", due.gsi1sk);
     } else u.remove("gsi1pk", "gsi1sk");
+    const renewsInto =
+      sub.status !== "CANCELED" && !sub.cancelAtPeriodEnd ? (sub.scheduledPlanCode ?? sub.planCode) : undefined;
+    if (renewsInto) {
+      const member = keys.subscriberOf(renewsInto, after.customerId);
+      u.assign("gsi4pk", member.gsi4pk).assign("gsi4sk", member.gsi4sk);
+    } else u.remove("gsi4pk", "gsi4sk");
   }
   // Free credits (core/credit-grants/grant.ts): what each has left, settled by the period change.
   if (after.grants?.length) u.assign("grants", after.grants);

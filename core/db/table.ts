@@ -28,6 +28,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     TABLE.dueIndex.sortKey,
     TABLE.timelineIndex.partitionKey,
     TABLE.timelineIndex.sortKey,
+    TABLE.planIndex.partitionKey,
+    TABLE.planIndex.sortKey,
   ];
   return {
     TableName: tableName,
@@ -37,7 +39,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
       { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
     ],
-    GlobalSecondaryIndexes: [gsi(TABLE.dueIndex), gsi(TABLE.timelineIndex)],
+    GlobalSecondaryIndexes: [gsi(TABLE.dueIndex), gsi(TABLE.timelineIndex), gsi(TABLE.planIndex)],
   };
 }
 

@@ -35,16 +35,20 @@ export function drafted(customerId: string, change: Change, now: Date): { draft?
   return { ...(draft ? { draft } : {}), after: credited };
 }
 
-/** Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. */
+/**
+ * Reads the current wallet, computes the change (pure), writes it; retries when beaten to it. A
+ * computation that answers `undefined` (nothing to change) writes nothing and returns the wallet.
+ */
 export async function change(
   deps: Deps,
   customerId: string,
-  compute: (wallet: Wallet, now: Date) => Promise<Change>,
+  compute: (wallet: Wallet, now: Date) => Promise<Change | undefined>,
 ): Promise<Wallet> {
   const exhausted = () => new DomainError("CONFLICT", "the subscription changed concurrently too often; retry");
   return withRetries({ attempts: CONFLICT_ATTEMPTS, exhausted }, async () => {
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
     const computed = await compute(wallet, now);
+    if (!computed) return wallet;
     const { draft, after: credited } = drafted(customerId, computed, now);
     const { events } = computed;
     const eventsFor = (invoices: Invoice[]) => [...invoices.flatMap(invoiceIssued), ...events];

@@ -251,6 +251,11 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         projection: "keys-only",
       },
       [TABLE.timelineIndex.name]: { hashKey: TABLE.timelineIndex.partitionKey, rangeKey: TABLE.timelineIndex.sortKey },
+      [TABLE.planIndex.name]: {
+        hashKey: TABLE.planIndex.partitionKey,
+        rangeKey: TABLE.planIndex.sortKey,
+        projection: "keys-only",
+      },
     });
     const sstProjection = { ALL: undefined, KEYS_ONLY: "keys-only" } as const;
     for (const gsi of local.GlobalSecondaryIndexes!) {
@@ -259,7 +264,11 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       // The same projection on AWS as on DynamoDB Local (SST's default, undefined, is ALL).
       expect(projection).toBe(sstProjection[gsi.Projection!.ProjectionType as "ALL" | "KEYS_ONLY"]);
     }
-    expect(local.GlobalSecondaryIndexes!.map((g) => g.Projection?.ProjectionType)).toEqual(["KEYS_ONLY", "ALL"]);
+    expect(local.GlobalSecondaryIndexes!.map((g) => g.Projection?.ProjectionType)).toEqual([
+      "KEYS_ONLY",
+      "ALL",
+      "KEYS_ONLY",
+    ]);
     expect(args.ttl).toBe(TABLE.ttlAttribute);
     expect(read("core/db/table.ts")).toContain("AttributeName: TABLE.ttlAttribute, Enabled: true");
     expect(args.transform.table.pointInTimeRecovery).toEqual({ enabled: true });
