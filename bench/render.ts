@@ -12,6 +12,7 @@ import type { CatchUpResult } from "./measure/catch-up";
 import type { TierClosesResult } from "./measure/tier-closes";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { AlertWebhookResult } from "./measure/alert-webhook";
+import type { PreviewsResult } from "./measure/previews";
 import type { Results } from "./results";
 
 export function renderCatchUp(c: CatchUpResult): string {
@@ -22,6 +23,11 @@ export function renderCatchUp(c: CatchUpResult): string {
 
 export function renderTierCloses(t: TierClosesResult): string {
   return `closes of ${t.due} due DAY subscriptions: one overage price (${t.linesPerInvoice.plain} lines) ${t.plain.closesPerSec.toFixed(0)}/s (${fmtReq(t.plain.requestsPerClose)} per close); GRADUATED tiers with a flat fee (${t.linesPerInvoice.tiered} lines) ${t.tiered.closesPerSec.toFixed(0)}/s (${fmtReq(t.tiered.requestsPerClose)} per close)`;
+
+export function renderPreviews(p: PreviewsResult): string {
+  const line = (name: string, r: PreviewsResult["upcomingInvoice"]) =>
+    `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerPreview)} per preview${r.errors ? `, ${r.errors} errors` : ""})`;
+  return `previews in process, c8 over ${p.customers} customers: ${line("previewPlanChange", p.previewPlanChange)}; ${line("upcomingInvoice", p.upcomingInvoice)}`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

@@ -19,6 +19,7 @@
  *       steady-state track's writes, alone, printed as its one line; not in the full run
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
  *       alone (no API server, not part of the full run), printed as its one line
+ *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -38,8 +39,9 @@ import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
-import { render, renderAlertWebhook, renderCatchUp, renderTierCloses, renderWebhooks } from "./render";
+import { render, renderAlertWebhook, renderCatchUp, renderPreviews, renderTierCloses, renderWebhooks } from "./render";
 import { measureAlertWebhook } from "./measure/alert-webhook";
+import { measurePreviews } from "./measure/previews";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -58,6 +60,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   webhooks: async (endpoint) => renderWebhooks(await measureWebhooks(endpoint, QUICK)),
   "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
+  previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
 };
 
 async function main() {
