@@ -3,12 +3,13 @@ import { planFor, plansFor } from "../core/customer-plans";
 import { getFeature } from "../core/features";
 import { adminOnly, adminOrAnyCustomer, customerOf, merchantOnly } from "./auth";
 import { builder } from "./builder";
+import { BILLING_INTERVALS } from "../core/periods/arithmetic";
 import { FeatureRef } from "./features";
 
 export const ConsumptionModelEnum = builder.enumType("ConsumptionModel", {
   values: ["METERED", "CREDITS", "BALANCE"] as const,
 });
-const BillingIntervalEnum = builder.enumType("BillingInterval", { values: ["DAY", "MONTH", "YEAR"] as const });
+const BillingIntervalEnum = builder.enumType("BillingInterval", { values: BILLING_INTERVALS });
 const PricingModeEnum = builder.enumType("PricingMode", { values: ["FIXED", "AI_MODEL"] as const });
 
 const TierModeEnum = builder.enumType("TierMode", {

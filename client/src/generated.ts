@@ -17,7 +17,7 @@ export type AlertRecurrence = "EVERY_PERIOD" | "ONCE";
 
 export type ApiKeyScope = "ADMIN" | "INGEST";
 
-export type BillingInterval = "DAY" | "MONTH" | "YEAR";
+export type BillingInterval = "DAY" | "MONTH" | "QUARTER" | "WEEK" | "YEAR";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 

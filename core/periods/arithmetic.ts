@@ -5,13 +5,24 @@
  * Computing every boundary from the anchor, never from the previous boundary, is what keeps the
  * anchor day from drifting after a short month.
  */
-export const BillingInterval = { DAY: "DAY", MONTH: "MONTH", YEAR: "YEAR" } as const;
+export const BillingInterval = { DAY: "DAY", WEEK: "WEEK", MONTH: "MONTH", QUARTER: "QUARTER", YEAR: "YEAR" } as const;
 export type BillingInterval = (typeof BillingInterval)[keyof typeof BillingInterval];
+export const BILLING_INTERVALS = Object.values(BillingInterval);
 
-/** anchor + n intervals. */
+/** Days (DAY, WEEK) or months (MONTH, QUARTER, YEAR) in one interval. */
+const LENGTH: Record<BillingInterval, { days: number } | { months: number }> = {
+  DAY: { days: 1 },
+  WEEK: { days: 7 },
+  MONTH: { months: 1 },
+  QUARTER: { months: 3 },
+  YEAR: { months: 12 },
+};
+
+/** anchor + n intervals (days in UTC, so no daylight saving; months clamped to the anchor's day). */
 export function addIntervals(anchor: Date, interval: BillingInterval, n: number): Date {
-  if (interval === "DAY") return new Date(anchor.getTime() + n * 86_400_000);
-  const months = interval === "MONTH" ? n : n * 12;
+  const length = LENGTH[interval];
+  if ("days" in length) return new Date(anchor.getTime() + n * length.days * 86_400_000);
+  const months = n * length.months;
   const year = anchor.getUTCFullYear();
   const monthIndex = anchor.getUTCMonth() + months;
   const targetYear = year + Math.floor(monthIndex / 12);

@@ -7,6 +7,7 @@ import * as z from "../zod";
 import type { Amount } from "../money";
 import { MAX_PRICE } from "../bounds";
 import type { FeatureKind } from "../features/feature";
+import { BILLING_INTERVALS, type BillingInterval } from "../periods/arithmetic";
 import { CurrencySchema, IdSchema, NameSchema, PriceSchema, QuantitySchema } from "../validation";
 
 export const ConsumptionModel = { METERED: "METERED", CREDITS: "CREDITS", BALANCE: "BALANCE" } as const;
@@ -42,7 +43,7 @@ export type Plan = {
   model: ConsumptionModel;
   basePrice: Amount;
   currency: string;
-  interval: "DAY" | "MONTH" | "YEAR";
+  interval: BillingInterval;
   includedCredits?: Amount;
   blockOnExhaustion: boolean;
   features: PlanFeature[];
@@ -77,7 +78,7 @@ export const CreatePlanInputSchema = z.object({
   model: z.enum(ConsumptionModel),
   basePrice: PriceSchema,
   currency: z.nullish(CurrencySchema),
-  interval: z.enum(["DAY", "MONTH", "YEAR"]),
+  interval: z.enum(BILLING_INTERVALS),
   includedCredits: z.nullish(QuantitySchema),
   blockOnExhaustion: z.nullish(z.boolean()),
   features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),

@@ -24,6 +24,22 @@ describe("anniversary periods in UTC", () => {
     expect(addIntervals(anchor, "MONTH", 1).toISOString()).toBe("2026-02-28T10:00:00.000Z");
   });
 
+  it("QUARTER keeps a Nov 30 anchor, clamped (Feb 28, May 30, Aug 30, Nov 30); WEEK is 7 days of UTC", () => {
+    const anchor = new Date("2026-11-30T09:00:00Z");
+    expect([1, 2, 3, 4].map((n) => iso(addIntervals(anchor, "QUARTER", n)))).toEqual([
+      "2027-02-28",
+      "2027-05-30",
+      "2027-08-30",
+      "2027-11-30",
+    ]);
+    expect(addIntervals(anchor, "QUARTER", 4).toISOString()).toBe(addIntervals(anchor, "YEAR", 1).toISOString());
+    expect([1, 2, 5].map((n) => addIntervals(anchor, "WEEK", n).toISOString())).toEqual([
+      "2026-12-07T09:00:00.000Z",
+      "2026-12-14T09:00:00.000Z",
+      "2027-01-04T09:00:00.000Z",
+    ]);
+  });
+
   it("renews Jan 31 into Feb 29 in a leap year, then Mar 31", () => {
     const anchor = new Date("2028-01-31T00:00:00Z");
     expect([1, 2].map((n) => iso(addIntervals(anchor, "MONTH", n)))).toEqual(["2028-02-29", "2028-03-31"]);
