@@ -85,6 +85,12 @@ export const PlanRef = builder.objectRef<Plan>("Plan").implement({
     basePrice: t.field({ type: "Money", resolve: (p) => p.basePrice }),
     currency: t.exposeString("currency"),
     interval: t.field({ type: BillingIntervalEnum, resolve: (p) => p.interval }),
+    resetInterval: t.field({
+      type: BillingIntervalEnum,
+      description:
+        "How often credits, allowance and included units are granted and overage invoiced (the base fee is billed once per interval).",
+      resolve: (p) => p.resetInterval ?? p.interval,
+    }),
     includedCredits: t.field({ type: "Decimal", nullable: true, resolve: (p) => p.includedCredits ?? null }),
     blockOnExhaustion: t.exposeBoolean("blockOnExhaustion", {
       description:
@@ -129,6 +135,11 @@ const CreatePlanInput = builder.inputType("CreatePlanInput", {
     basePrice: t.field({ type: "Money", required: true }),
     currency: t.string({ defaultValue: "USD" }),
     interval: t.field({ type: BillingIntervalEnum, required: true }),
+    resetInterval: t.field({
+      type: BillingIntervalEnum,
+      description:
+        "Default: the interval. Must divide it (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK): e.g. YEAR billing with MONTH grants and overage.",
+    }),
     includedCredits: t.field({ type: "Decimal" }),
     blockOnExhaustion: t.boolean({ defaultValue: false }),
     features: t.field({ type: [PlanFeatureInput], required: true }),

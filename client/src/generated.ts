@@ -76,6 +76,8 @@ export type CreatePlanInput = {
   name: string;
   /** Within the plan's group (so only with group): higher is an upgrade; 0 to 1,000,000. */
   rank?: number | null;
+  /** Default: the interval. Must divide it (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK): e.g. YEAR billing with MONTH grants and overage. */
+  resetInterval?: BillingInterval | null;
 };
 
 export type CreateUsageAlertInput = {

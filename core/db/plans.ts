@@ -28,6 +28,7 @@ function toPlan(item: Item): Plan {
     basePrice: big(item.basePrice),
     currency: item.currency as string,
     interval: item.interval as Plan["interval"],
+    ...opt("resetInterval", item.resetInterval as Plan["resetInterval"]),
     ...opt("includedCredits", optionalBig(item.includedCredits)),
     blockOnExhaustion: Boolean(item.blockOnExhaustion),
     features,

@@ -38,23 +38,37 @@ const least = (a: Ratio, b: Ratio | undefined): Ratio => (b && b.num * a.den < a
  * is still unused (the model decides: plan credits, allowance, included units); a plan that grants
  * nothing goes by time alone. So a customer who used up the grant gets nothing back, and one who
  * used half of it gets at most half.
+ *
+ * When the base fee pays for a billing `cycle` of several periods (a YEAR plan with MONTH resets,
+ * core/periods/cycle.ts), the periods after the current one are given back whole, by time, and
+ * the current one by the rule above: (time after the period + period x min(...)) / cycle.
  */
-export function prorationFraction(plan: Plan, wallet: Wallet, period: LinePeriod, at: Date): Ratio {
+export function prorationFraction(plan: Plan, wallet: Wallet, period: LinePeriod, at: Date, cycle = period): Ratio {
   const total = BigInt(Date.parse(period.end) - Date.parse(period.start));
   const left = BigInt(Math.max(0, Math.min(Date.parse(period.end) - at.getTime(), Number(total))));
   const time: Ratio = total > 0n ? { num: left, den: total } : { num: 0n, den: 1n };
-  return least(time, strategyFor(plan.model).grantLeft(wallet, plan));
+  const current = least(time, strategyFor(plan.model).grantLeft(wallet, plan));
+  const whole = BigInt(Date.parse(cycle.end) - Date.parse(cycle.start));
+  if (whole <= total) return current;
+  const after = BigInt(Math.max(0, Date.parse(cycle.end) - Date.parse(period.end)));
+  return { num: after * current.den + total * current.num, den: whole * current.den };
 }
 
 /** A negative line crediting the unused base fee (prorationFraction); none when there is nothing to credit. */
-export function prorationLine(plan: Plan, wallet: Wallet, period: LinePeriod, at: Date): InvoiceLine | undefined {
-  const fraction = prorationFraction(plan, wallet, period, at);
+export function prorationLine(
+  plan: Plan,
+  wallet: Wallet,
+  period: LinePeriod,
+  at: Date,
+  cycle = period,
+): InvoiceLine | undefined {
+  const fraction = prorationFraction(plan, wallet, period, at, cycle);
   if (fraction.num === 0n || plan.basePrice === 0n) return undefined;
   return fractionLine(
     "PRORATION",
     `Unused ${plan.name} after ${at.toISOString().slice(0, 10)}`,
     -plan.basePrice,
     fraction,
-    { start: at.toISOString(), end: period.end },
+    { start: at.toISOString(), end: cycle.end },
   );
 }

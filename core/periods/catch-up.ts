@@ -13,6 +13,13 @@ import { baseFeeLine, overageLines } from "../invoices/period-lines";
 import { invoiceIssued, subscriptionCanceled, subscriptionPlanChanged, subscriptionRenewed } from "../events";
 import { MAX_ITEMS } from "../db/group-commit";
 import { renewWallet } from "./renew";
+import { billingCycle, cyclePeriods } from "./cycle";
+import type { Plan } from "../plans/plan";
+import type { Subscription } from "../wallet";
+
+/** Whether the period a close opened starts a billing cycle (of `next`, its plan, which may be the same). */
+const startsCycle = (renewed: Subscription, plan: Plan, next: Plan | undefined): next is Plan =>
+  next !== undefined && renewed.periodIndex % cyclePeriods(renewed.planCode === plan.code ? plan : next) === 0;
 
 /** Invoices per write: the transaction's items less the wallet, the outbox item and the counter. */
 const MAX_CLOSES = MAX_ITEMS - 3;
@@ -47,7 +54,8 @@ export async function planCloses(deps: Deps, wallet: Wallet, now: Date): Promise
     const renewed = activeSubscription(after);
     const lines = [
       ...overageLines(current, plan, { start: sub.periodStart, end: sub.periodEnd }),
-      ...(next && renewed ? [baseFeeLine(next, { start: renewed.periodStart, end: renewed.periodEnd })] : []),
+      // The base fee is billed in advance, once per billing cycle (core/periods/cycle.ts).
+      ...(renewed && startsCycle(renewed, plan, next) ? [baseFeeLine(next!, billingCycle(next!, renewed))] : []),
     ];
     const draft = lines.length
       ? draftInvoice({

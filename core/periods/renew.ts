@@ -6,7 +6,7 @@
 import type { Plan } from "../plans/plan";
 import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { periodGrant } from "../models";
-import { addIntervals } from "./arithmetic";
+import { endsCycle, periodEndAt } from "./cycle";
 
 export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
   if (nextPlan.code !== plan.code) {
@@ -17,7 +17,7 @@ export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Pla
       anchor: sub.periodEnd,
       periodIndex: 0,
       periodStart: sub.periodEnd,
-      periodEnd: addIntervals(start, nextPlan.interval, 1).toISOString(),
+      periodEnd: periodEndAt(nextPlan, start.toISOString(), 0),
       cancelAtPeriodEnd: false,
     };
   }
@@ -27,13 +27,28 @@ export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Pla
     scheduledPlanCode: undefined,
     periodIndex: index,
     periodStart: sub.periodEnd,
-    periodEnd: addIntervals(new Date(sub.anchor), plan.interval, index + 1).toISOString(),
+    periodEnd: periodEndAt(plan, sub.anchor, index),
   };
 }
 
-/** The wallet after closing its current period; `nextPlan` is undefined when the subscription ends. */
+/**
+ * The wallet after closing its current period; `nextPlan` is undefined when the subscription ends.
+ * Inside a billing cycle of several periods (core/periods/cycle.ts) the plan's base fee is paid
+ * until the cycle ends, so the period renews on the same plan and a scheduled change or
+ * cancellation waits, kept, for the cycle's last period.
+ */
 export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefined): Wallet {
   const sub = wallet.subscription!;
+  if (!endsCycle(plan, sub)) {
+    const index = sub.periodIndex + 1;
+    const next = {
+      ...sub,
+      periodIndex: index,
+      periodStart: sub.periodEnd,
+      periodEnd: periodEndAt(plan, sub.anchor, index),
+    };
+    return openPeriod(wallet, periodGrant(plan), next);
+  }
   if (!nextPlan || sub.cancelAtPeriodEnd) {
     const ended: Subscription = { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, scheduledPlanCode: undefined };
     return openPeriod(wallet, NO_GRANT, clean(ended));

@@ -7,6 +7,7 @@ import type { Deps } from "../deps";
 import { requireWholeMinorUnits } from "../currencies";
 import { IdSchema, parseInput } from "../validation";
 import { getFeature } from "../features";
+import { periodsPerCycle } from "../periods/cycle";
 import { planFeature, planTerms } from "../models";
 import * as repo from "../db/plans";
 import { CreatePlanInputSchema, type CreatePlanInput, type Plan, type PlanFeature } from "./plan";
@@ -26,6 +27,11 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
   const parsed = parseInput(CreatePlanInputSchema, input);
   const terms = planTerms(parsed);
   const currency = parsed.currency ?? "USD";
+  if (parsed.resetInterval != null && !periodsPerCycle(parsed.interval, parsed.resetInterval))
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `input.resetInterval ${parsed.resetInterval} must divide input.interval ${parsed.interval} (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK)`,
+    );
   if (parsed.rank != null && parsed.group == null)
     throw new DomainError("BAD_USER_INPUT", "input.rank needs input.group: a rank orders the plans of one group");
   requireWholeMinorUnits(parsed.basePrice, currency, "input.basePrice");
@@ -45,6 +51,9 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
     basePrice: parsed.basePrice,
     currency,
     interval: parsed.interval,
+    ...(parsed.resetInterval != null && parsed.resetInterval !== parsed.interval
+      ? { resetInterval: parsed.resetInterval }
+      : {}),
     ...terms,
     blockOnExhaustion: parsed.blockOnExhaustion ?? false,
     features,

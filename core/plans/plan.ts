@@ -44,6 +44,8 @@ export type Plan = {
   basePrice: Amount;
   currency: string;
   interval: BillingInterval;
+  /** How often grants renew and overage is invoiced (core/periods/cycle.ts); absent: the interval. */
+  resetInterval?: BillingInterval;
   includedCredits?: Amount;
   blockOnExhaustion: boolean;
   features: PlanFeature[];
@@ -79,6 +81,7 @@ export const CreatePlanInputSchema = z.object({
   basePrice: PriceSchema,
   currency: z.nullish(CurrencySchema),
   interval: z.enum(BILLING_INTERVALS),
+  resetInterval: z.nullish(z.enum(BILLING_INTERVALS)),
   includedCredits: z.nullish(QuantitySchema),
   blockOnExhaustion: z.nullish(z.boolean()),
   features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),

@@ -8,6 +8,7 @@
 import type { Deps } from "../deps";
 import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
+import { billingCycle } from "../periods/cycle";
 import { overageLines, prorationLine } from "../invoices/period-lines";
 import { subscriptionCanceled } from "../events";
 import type { Change } from "./change";
@@ -26,7 +27,7 @@ export async function cancellation(
     return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
   }
   const current = await pricingPlan(deps, sub.planCode);
-  const proration = prorate ? prorationLine(current, wallet, period(sub), now) : undefined;
+  const proration = prorate ? prorationLine(current, wallet, period(sub), now, billingCycle(current, sub)) : undefined;
   const { scheduledPlanCode: _dropped, ...rest } = sub;
   const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
   return {

@@ -9,12 +9,13 @@ import { DomainError } from "../errors";
 import { activeSubscription, openPeriod, type Subscription } from "../wallet";
 import { periodGrant } from "../models";
 import { baseFeeLine } from "../invoices/period-lines";
+import { billingCycle } from "../periods/cycle";
 import { subscriptionCreated } from "../events";
 import { getCustomer } from "../db/customers";
 import { change } from "./change";
 import { requireCurrencyFree } from "./currency";
 import { cancellation } from "./cancellation";
-import { firstPeriod, orderablePlan, period, planChange, type ChangeTiming } from "./plan-change";
+import { firstPeriod, orderablePlan, planChange, type ChangeTiming } from "./plan-change";
 
 export type { ChangeTiming } from "./plan-change";
 
@@ -28,13 +29,14 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
       throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" was deleted and cannot subscribe`);
     await requireCurrencyFree(deps, wallet, plan);
     const sub = firstPeriod(plan, now);
+    const cycle = billingCycle(plan, sub);
     return {
       after: openPeriod(wallet, periodGrant(plan), sub),
       invoice: {
-        lines: [baseFeeLine(plan, period(sub))],
+        lines: [baseFeeLine(plan, cycle)],
         currency: plan.currency,
-        periodStart: sub.periodStart,
-        periodEnd: sub.periodEnd,
+        periodStart: cycle.start,
+        periodEnd: cycle.end,
       },
       events: [subscriptionCreated(customerId, sub)],
     };

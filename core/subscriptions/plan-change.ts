@@ -8,7 +8,7 @@ import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import type { Plan } from "../plans/plan";
 import { getPlan } from "../plans";
-import { addIntervals } from "../periods/arithmetic";
+import { billingCycle, periodEndAt } from "../periods/cycle";
 import { activeSubscription, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
 import { periodGrant } from "../models";
@@ -27,7 +27,7 @@ export function firstPeriod(plan: Plan, now: Date): Subscription {
     anchor: now.toISOString(),
     periodIndex: 0,
     periodStart: now.toISOString(),
-    periodEnd: addIntervals(now, plan.interval, 1).toISOString(),
+    periodEnd: periodEndAt(plan, now.toISOString(), 0),
     cancelAtPeriodEnd: false,
   };
 }
@@ -78,11 +78,11 @@ export async function planChange(
     throw new DomainError("BAD_USER_INPUT", `customer "${wallet.customerId}" is already on plan "${plan.code}"`);
   const next = firstPeriod(plan, now);
   const used = { start: sub.periodStart, end: now.toISOString() };
-  const proration = prorationLine(current, wallet, period(sub), now);
+  const proration = prorationLine(current, wallet, period(sub), now, billingCycle(current, sub));
   const lines = [
     ...overageLines(wallet, current, used),
     ...(proration ? [proration] : []),
-    baseFeeLine(plan, period(next)),
+    baseFeeLine(plan, billingCycle(plan, next)),
   ];
   return {
     after: openPeriod(wallet, periodGrant(plan), next),
