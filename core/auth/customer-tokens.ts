@@ -17,6 +17,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import * as z from "../zod";
 import type { Deps } from "../deps";
+import { DomainError } from "../errors";
 import { getCustomer } from "../customers";
 import { IdSchema, parseInput } from "../validation";
 import { bumpTokenGeneration, getTokenGeneration } from "../db/customer-tokens";
@@ -67,6 +68,8 @@ export async function createCustomerToken(
     getTokenGeneration(deps.db, id),
     deps.clock.now(),
   ]);
+  if (customer.deletedAt)
+    throw new DomainError("BAD_USER_INPUT", `customer "${customer.id}" was deleted: no token is minted for it`);
   const iat = Math.floor(Date.now() / 1000);
   const clockExp = deps.clock.mode === "test" ? Math.floor(clockNow.getTime() / 1000) + ttl : undefined;
   const claims = { iss: keys.issuer, aud: AUDIENCE, sub: customer.id, iat, exp: iat + ttl, gen: generation, clockExp };

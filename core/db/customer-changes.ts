@@ -12,6 +12,7 @@ import type { Db } from "./client";
 import { writeWithInvoices, type EventsFor, type WriteOutcome } from "./group-commit";
 import { keys } from "./keys";
 import { periodUpdate } from "./period-update";
+import { tokenRevocation } from "./customer-tokens";
 import { UpdateExpression } from "./update-expression";
 import { forgetWallet } from "./wallet-cache";
 
@@ -47,8 +48,8 @@ export async function updateProfile(db: Db, before: Customer, after: Customer): 
 }
 
 /**
- * Erases the profile (personal data removed, `deletedAt` set) and writes the wallet's change (the
- * subscription ended) with its final invoice, in one transaction. `ok: false` when the profile or
+ * Erases the profile (personal data removed, `deletedAt` set), revokes its customer tokens and
+ * writes the wallet's change (the subscription ended) with its final invoice, in one transaction. `ok: false` when the profile or
  * the wallet changed since they were read.
  */
 export async function writeErasure(
@@ -66,7 +67,12 @@ export async function writeErasure(
   const profile = { TableName: db.table, Key: keys.customer(customer.id), ...u.build() };
   return writeWithInvoices(
     db,
-    [{ Update: profile }, { Update: periodUpdate(db, wallet.before, wallet.after) }],
+    [
+      { Update: profile },
+      { Update: periodUpdate(db, wallet.before, wallet.after) },
+      // Its customer tokens stop working with the erasure.
+      { Update: tokenRevocation(db, customer.id, deletedAt) },
+    ],
     drafts,
     eventsFor,
   ).finally(() => forgetWallet(db, customer.id));

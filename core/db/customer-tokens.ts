@@ -16,16 +16,18 @@ export async function getTokenGeneration(db: Db, customerId: string): Promise<nu
   return Item ? int(Item.generation) : 0;
 }
 
+/** The update that bumps the generation (revoking every token minted before), alone or in a transaction. */
+export const tokenRevocation = (db: Db, customerId: string, revokedAt: string) => ({
+  TableName: db.table,
+  Key: keys.customerTokens(customerId),
+  UpdateExpression: "ADD #generation :one SET #type = :type, #revokedAt = :revokedAt",
+  ExpressionAttributeNames: { "#generation": "generation", "#type": "type", "#revokedAt": "revokedAt" },
+  ExpressionAttributeValues: { ":one": 1, ":type": ItemType.CUSTOMER_TOKENS, ":revokedAt": revokedAt },
+});
+
 export async function bumpTokenGeneration(db: Db, customerId: string, revokedAt: string): Promise<number> {
   const { Attributes } = await db.doc.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: keys.customerTokens(customerId),
-      UpdateExpression: "ADD #generation :one SET #type = :type, #revokedAt = :revokedAt",
-      ExpressionAttributeNames: { "#generation": "generation", "#type": "type", "#revokedAt": "revokedAt" },
-      ExpressionAttributeValues: { ":one": 1, ":type": ItemType.CUSTOMER_TOKENS, ":revokedAt": revokedAt },
-      ReturnValues: "ALL_NEW",
-    }),
+    new UpdateCommand({ ...tokenRevocation(db, customerId, revokedAt), ReturnValues: "ALL_NEW" }),
   );
   return int(Attributes?.generation);
 }

@@ -127,8 +127,15 @@ describe("deleteCustomer", () => {
     expect(api.deps.publisher.published.filter((e) => e.type === "subscription.canceled")).toHaveLength(1);
   });
 
-  it("a deleted customer cannot subscribe or be given personal data again; one without a subscription is erased too", async () => {
+  it("a deleted customer cannot subscribe, be given personal data or tokens again; its tokens stop working", async () => {
+    const token = (await api.ok(`mutation { createCustomerToken(customerId: "ada") { token } }`)).createCustomerToken
+      .token;
+    expect((await api.gql(`{ customer(id: "ada") { id } }`, {}, { key: token })).errors).toBeUndefined();
     await api.ok(DELETE, { id: "ada" }); // never subscribed: nothing to invoice
+    expectError(await api.gql(`{ customer(id: "ada") { id } }`, {}, { key: token }), "UNAUTHENTICATED");
+    const mint = await api.gql(`mutation { createCustomerToken(customerId: "ada") { token } }`);
+    expectError(mint, "BAD_USER_INPUT");
+    expect(mint.errors?.[0]?.message).toBe('customer "ada" was deleted: no token is minted for it');
     expect(await f.invoices("ada")).toEqual([]);
     const again = await f.subscribe("ada", "metered");
     expectError(again, "BAD_USER_INPUT");
