@@ -17,9 +17,15 @@ import { billingCycle, cyclePeriods } from "./cycle";
 import type { Plan } from "../plans/plan";
 import type { Subscription } from "../wallet";
 
-/** Whether the period a close opened starts a billing cycle (of `next`, its plan, which may be the same). */
-const startsCycle = (renewed: Subscription, plan: Plan, next: Plan | undefined): next is Plan =>
-  next !== undefined && renewed.periodIndex % cyclePeriods(renewed.planCode === plan.code ? plan : next) === 0;
+/**
+ * The base fee a close bills: the renewed plan's, in advance, when the period it opens starts a
+ * billing cycle (every period, unless the plan resets more often than it bills: core/periods/cycle.ts).
+ */
+function baseFee(renewed: Subscription | undefined, plan: Plan, next: Plan | undefined) {
+  if (!renewed || !next) return [];
+  const billed = renewed.planCode === plan.code ? plan : next;
+  return renewed.periodIndex % cyclePeriods(billed) === 0 ? [baseFeeLine(billed, billingCycle(billed, renewed))] : [];
+}
 
 /** Invoices per write: the transaction's items less the wallet, the outbox item and the counter. */
 const MAX_CLOSES = MAX_ITEMS - 3;
@@ -54,8 +60,7 @@ export async function planCloses(deps: Deps, wallet: Wallet, now: Date): Promise
     const renewed = activeSubscription(after);
     const lines = [
       ...overageLines(current, plan, { start: sub.periodStart, end: sub.periodEnd }),
-      // The base fee is billed in advance, once per billing cycle (core/periods/cycle.ts).
-      ...(renewed && startsCycle(renewed, plan, next) ? [baseFeeLine(next!, billingCycle(next!, renewed))] : []),
+      ...baseFee(renewed, plan, next),
     ];
     const draft = lines.length
       ? draftInvoice({
