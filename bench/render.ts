@@ -23,6 +23,7 @@ export function renderCatchUp(c: CatchUpResult): string {
 
 export function renderTierCloses(t: TierClosesResult): string {
   return `closes of ${t.due} due DAY subscriptions: one overage price (${t.linesPerInvoice.plain} lines) ${t.plain.closesPerSec.toFixed(0)}/s (${fmtReq(t.plain.requestsPerClose)} per close); GRADUATED tiers with a flat fee (${t.linesPerInvoice.tiered} lines) ${t.tiered.closesPerSec.toFixed(0)}/s (${fmtReq(t.tiered.requestsPerClose)} per close)`;
+}
 
 export function renderPreviews(p: PreviewsResult): string {
   const line = (name: string, r: PreviewsResult["upcomingInvoice"]) =>
