@@ -103,8 +103,6 @@ export type MPlan = {
   code: string;
   model: Model;
   basePrice: bigint;
-  /** Monthly periods per billing cycle: the base fee is billed once a cycle (3: a quarter reset monthly). */
-  cycle?: number;
   includedCredits: bigint;
   blockOnExhaustion: boolean;
   features: MFeature[];
@@ -426,14 +424,7 @@ export class BillingModel {
   }
 
   private baseFee = (plan: MPlan, sub: MSub) =>
-    this.line("BASE_FEE", S, plan.basePrice, undefined, this.cycleOf(plan, sub));
-
-  /** The billing cycle holding the subscription's current (monthly) period. */
-  private cycleOf(plan: MPlan, sub: MSub): [number, number] {
-    const cycle = plan.cycle ?? 1;
-    const first = Math.floor(sub.periodIndex / cycle) * cycle;
-    return [addMonths(sub.anchor, first), addMonths(sub.anchor, first + cycle)];
-  }
+    this.line("BASE_FEE", S, plan.basePrice, undefined, [sub.periodStart, sub.periodEnd]);
 
   /** The part of what the period granted still unused, as [num, den]; undefined: the plan grants nothing. */
   private grantLeft(c: MCustomer, plan: MPlan): [bigint, bigint] | undefined {
@@ -456,13 +447,6 @@ export class BillingModel {
     ];
     const grant = this.grantLeft(c, plan);
     if (grant && grant[0] * den < num * grant[1]) [num, den] = grant;
-    // A cycle of several periods: the periods after this one come back whole, this one as above.
-    const [, cycleEnd] = this.cycleOf(plan, sub);
-    if ((plan.cycle ?? 1) > 1) {
-      const [cycleStart] = this.cycleOf(plan, sub);
-      const period = BigInt(sub.periodEnd - sub.periodStart);
-      [num, den] = [BigInt(cycleEnd - sub.periodEnd) * den + period * num, BigInt(cycleEnd - cycleStart) * den];
-    }
     if (num === 0n || plan.basePrice === 0n) return [];
     const credit = -plan.basePrice * num;
     return [
@@ -472,7 +456,7 @@ export class BillingModel {
         unitPrice: roundDiv(credit, den),
         amount: roundDiv(credit, den * 10n ** 10n) * 10n ** 10n,
         periodStart: this.now,
-        periodEnd: cycleEnd,
+        periodEnd: sub.periodEnd,
       },
     ];
   }
@@ -511,8 +495,7 @@ export class BillingModel {
     const plan = this.plan(planCode);
     const sub = this.firstPeriod(plan);
     this.openPeriod(c, plan, sub, false);
-    const [start, end] = this.cycleOf(plan, sub);
-    this.invoice(c, [this.baseFee(plan, sub)], { start, end });
+    this.invoice(c, [this.baseFee(plan, sub)], { start: sub.periodStart, end: sub.periodEnd });
     return { ok: true };
   }
 
@@ -582,18 +565,6 @@ export class BillingModel {
     const plan = this.plan(sub.planCode);
     const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
-    if ((sub.periodIndex + 1) % (plan.cycle ?? 1) !== 0) {
-      // Inside a billing cycle: the same plan renews (a scheduled change or cancel waits), no base fee.
-      this.invoice(c, overage, period);
-      const index = sub.periodIndex + 1;
-      this.openPeriod(c, plan, {
-        ...sub,
-        periodIndex: index,
-        periodStart: sub.periodEnd,
-        periodEnd: addMonths(sub.anchor, index + 1),
-      });
-      return;
-    }
     if (sub.cancelAtPeriodEnd) {
       this.invoice(c, overage, period);
       this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false });

@@ -109,15 +109,6 @@ const PLAN_INPUTS = [
     features: [{ feature: "api_calls", included: "100", overagePrice: "0.02", limit: "600" }],
   },
   {
-    // Billed per quarter, reset monthly: base fee once a quarter, included units and overage monthly.
-    code: "metered_quarterly",
-    model: "METERED",
-    basePrice: "60",
-    interval: "QUARTER",
-    resetInterval: "MONTH",
-    features: [{ feature: "api_calls", included: "300", overagePrice: "0.01" }],
-  },
-  {
     code: "credits_std",
     model: "CREDITS",
     basePrice: "49",
@@ -299,7 +290,6 @@ function modelPlans(): Map<string, MPlan> {
         code: p.code,
         model: p.model,
         basePrice: dec(p.basePrice),
-        cycle: p.interval === "QUARTER" ? 3 : 1,
         includedCredits: "includedCredits" in p ? dec(p.includedCredits) : 0n,
         blockOnExhaustion: "blockOnExhaustion" in p,
         features: p.features.map((f) =>
