@@ -20,11 +20,13 @@ export default $config({
     const { bus } = await import("./stacks/bus");
     await import("./stacks/secrets");
     const { api } = await import("./stacks/api");
+    await import("./stacks/web");
     await import("./stacks/schedules");
     await import("./stacks/webhooks");
     await import("./stacks/alarms");
     return {
       graphql: $interpolate`${api.url}/graphql`,
+      console: $interpolate`${api.url}/console`,
       table: table.name,
       bus: bus.name,
     };

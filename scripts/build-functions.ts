@@ -23,6 +23,7 @@ export const FUNCTION_ENTRIES = [
   { name: "close-periods", entry: "functions/close-periods.ts" },
   { name: "sync-catalog", entry: "functions/sync-catalog.ts" },
   { name: "deliver-webhooks", entry: "functions/deliver-webhooks.ts" },
+  { name: "web", entry: "functions/web.ts" },
 ] as const;
 
 /** Packages left out of the bundles. Empty: everything, the AWS SDK included, is bundled. */

@@ -31,6 +31,8 @@ import { serveApi } from "./start/serve";
 import { stopOnSignals } from "./start/signals";
 import { checkSweepInterval, startSweeper } from "./start/sweeper";
 import { startLocalWebhooks } from "./start/webhooks";
+import { buildWeb } from "../web/build";
+import { loadWebAssets } from "../web/server/assets";
 
 // The SDK reads this when a client is constructed (none is at import time): silences its Node 20 notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -38,6 +40,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 export type LocalServer = {
   /** The GraphQL endpoint, which is also GraphiQL in a browser. */
   url: string;
+  /** The operator console (sign in with apiKey). */
+  consoleUrl: string;
   port: number;
   apiKey: string;
   apiKeySource: ApiKeySource;
@@ -96,7 +100,10 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     const deps: Deps = webhooks.deps;
     const seeded = await seedIfEmpty(deps, log);
     await loadCatalogSnapshot(deps, log);
+    // The console is built from the code beside it on every start (well under a second).
+    const [built] = await buildWeb();
     const api = await serveApi({
+      web: loadWebAssets(resolve(built!.dir, "..")),
       deps,
       ...credentials,
       corsOrigins: config.corsOrigins,
@@ -112,6 +119,7 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     const curl = demoCurl(url, apiKey);
     return {
       url,
+      consoleUrl: url.replace(/\/graphql$/, "/console"),
       port,
       apiKey,
       apiKeySource,

@@ -99,6 +99,8 @@ declare global {
         concurrency?: { reserved?: number; provisioned?: number };
         logging?: false | { retention?: SstLogRetention; format?: "text" | "json" };
         nodejs?: { format?: "esm" | "cjs"; minify?: boolean; esbuild?: { external?: string[] } };
+        /** Files or folders copied into the function's package; `to` is relative to its root (default: `from`). */
+        copyFiles?: { from: string; to?: string }[];
       }
       class Function {
         constructor(name: string, args: FunctionArgs);

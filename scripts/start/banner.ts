@@ -17,6 +17,7 @@ export function readyBanner(local: LocalServer, options: StartOptions): string {
     "",
     `Billing API ready (${clock})`,
     `  GraphiQL:   ${local.url}   (open in a browser and paste the key below into its Headers tab)`,
+    `  Console:    ${local.consoleUrl}   (sign in with the API key below)`,
     `  API key:    ${local.apiKey}   (${apiKeyNote(local.apiKeySource, options.dataDir)})`,
     `  DynamoDB:   ${local.dynamoEndpoint}, table ${local.table}`,
     `  Sweeper:    closes due billing periods every ${sweepSeconds} s`,

@@ -1,6 +1,7 @@
 /**
- * The GraphQL API with GraphiQL on node:http, the same yoga instance the Lambda serves. It answers
- * only for the Host names of this machine (allowedHostsFor), and `close` ends open connections too.
+ * The GraphQL API with GraphiQL on node:http, the same yoga instance the Lambda serves, and the web
+ * apps (the console at /console) on the same origin. The API answers only for the Host names of
+ * this machine (allowedHostsFor), and `close` ends open connections too.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +9,8 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { Deps } from "../../core/deps";
 import type { WebhookDeps } from "../../core/webhooks/deps";
 import { createBillingYoga } from "../../schema/yoga";
+import type { WebAssets } from "../../web/server/assets";
+import { withWebApps } from "../../web/server/node";
 
 export type ServeOptions = {
   deps: Deps;
@@ -20,6 +23,8 @@ export type ServeOptions = {
   allowedHosts: string[];
   /** The in-process webhook runner's deps (scripts/start/webhooks.ts). */
   webhooks?: WebhookDeps;
+  /** The built web apps (the console at /console), served beside the API on the same origin. */
+  web?: WebAssets;
 };
 
 export type ServedApi = { url: string; port: number; close: () => Promise<void> };
@@ -35,7 +40,7 @@ export async function serveApi(options: ServeOptions): Promise<ServedApi> {
     graphiql: renderGraphiQL,
     allowedHosts: allowedHostsFor(host, options.allowedHosts),
   });
-  const server = createServer(yoga);
+  const server = createServer(options.web ? withWebApps(options.web, yoga) : yoga);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
   const shownHost = ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost"].includes(host) ? "localhost" : host;

@@ -19,6 +19,7 @@ const EXPECTED_LINKS: Record<string, string[]> = {
   ClosePeriods: [],
   SyncCatalog: [],
   DeliverWebhooks: ["SigningSecret"],
+  Web: [],
 };
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ai-billing-stage-TableTable";
@@ -208,6 +209,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         "sst.aws.Queue ScheduleFailures",
         "sst.aws.Function ClosePeriods",
         "sst.aws.Function SyncCatalog",
+        "sst.aws.Function Web",
         "sst.aws.Cron ClosePeriodsCron",
         "sst.aws.Cron SyncCatalogCron",
         "aws.lambda.FunctionEventInvokeConfig ClosePeriodsRetries",
@@ -297,7 +299,8 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       for (const name of links) expect(readByConfig).toContain(name);
       expect(fn.args.role).toBeUndefined();
       expect(fn.args.policies).toBeUndefined();
-      expect(String(refOf(fn.args.environment.BILLING_TABLE))).toBe("${Table.name}");
+      // The web apps' function reads no table (test/infra/web.test.ts).
+      if (fn.name !== "Web") expect(String(refOf(fn.args.environment.BILLING_TABLE))).toBe("${Table.name}");
     }
     expect(String(refOf(one("sst.aws.Function", "Graphql").args.environment.BILLING_BUS))).toBe("${Bus.name}");
     expect(String(refOf(one("sst.aws.Function", "ClosePeriods").args.environment.BILLING_BUS))).toBe("${Bus.name}");
@@ -448,13 +451,16 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(one("sst.aws.Function", "DeliverWebhooks").args.environment.BILLING_CLOCK).toBe(clock);
   });
 
-  it("serves POST, GET and OPTIONS (CORS preflight) /graphql from the GraphQL function, throttled, with access logs", () => {
+  it("serves POST, GET and OPTIONS (CORS preflight) /graphql from the GraphQL function and the web apps from theirs, throttled, with access logs", () => {
     const api = one("sst.aws.ApiGatewayV2", "Api");
     const routes = api.calls.filter((c) => c.method === "route").map((c) => [c.args[0], String(refOf(c.args[1]))]);
     expect(routes).toEqual([
       ["POST /graphql", "${Graphql.arn}"],
       ["GET /graphql", "${Graphql.arn}"],
       ["OPTIONS /graphql", "${Graphql.arn}"],
+      // The web apps (stacks/web.ts, test/infra/web.test.ts): GET only, from their own function.
+      ["GET /console", "${Web.arn}"],
+      ["GET /console/{path+}", "${Web.arn}"],
     ]);
     expect(api.args.cors).toBe(false);
     expect(api.args.accessLog.retention).toBe(production ? "3 months" : "1 week");
@@ -597,8 +603,10 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
   });
 
   it("outputs the GraphQL URL, the table name and the bus name", () => {
+  it("outputs the GraphQL URL, the console's, the table name and the bus name", () => {
     expect(evaluation.outputs).toEqual({
       graphql: "${Api.url}/graphql",
+      console: "${Api.url}/console",
       table: expect.anything(),
       bus: expect.anything(),
     });

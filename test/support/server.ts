@@ -9,6 +9,8 @@ import { inProcessWebhooks, type InProcessWebhooks } from "../../core/webhooks/i
 import type { Transport } from "../../core/webhooks/transport";
 import type { AuditEntry } from "../../schema/plugins/audit";
 import { createBillingYoga, type YogaOptions } from "../../schema/yoga";
+import type { WebAssets } from "../../web/server/assets";
+import { withWebApps } from "../../web/server/node";
 import { createTestDeps, type TestDeps } from "./db";
 
 export const TEST_KEY = "test-key-0123456789";
@@ -21,6 +23,7 @@ export type GqlResponse<T = any> = {
 
 export type TestApi = {
   deps: TestDeps;
+  /** The GraphQL endpoint, http://127.0.0.1:<port>/graphql. */
   url: string;
   gql: <T = any>(
     query: string,
@@ -42,6 +45,8 @@ export async function startTestApi(
     yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">>;
     /** Deliver webhooks in-process (the transport: default HTTP under the test clock's rules). */
     webhooks?: { transport?: Transport };
+    /** Serve the built web apps too (the console at /console), as npm start does. */
+    web?: WebAssets;
   } = {},
 ): Promise<TestApi> {
   const deps = await createTestDeps(options);
@@ -55,7 +60,7 @@ export async function startTestApi(
     ...(webhooks ? { webhooks: webhooks.deps } : {}),
     ...options.yoga,
   });
-  const server: Server = createServer(yoga);
+  const server: Server = createServer(options.web ? withWebApps(options.web, yoga) : yoga);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const gql: TestApi["gql"] = async (query, variables, opts = {}) => {

@@ -1,0 +1,170 @@
+/**
+ * The operator console in Debian's Chromium against the real server on DynamoDB Local (issue 19):
+ * sign in with an ADMIN key, create a plan through the form after seeing a validation error next
+ * to its field, create a customer and subscribe it, track AI usage through the API and see the
+ * exact amounts on the customer page, mark an invoice paid, create and revoke an API key, sign
+ * out. On every page: axe-core finds no serious or critical violation, nothing is requested from
+ * another origin, and nothing is blocked (no console error, CSP violations included).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
+import {
+  builtWebAssets,
+  launchChromium,
+  openPage,
+  screenshot,
+  seriousViolations,
+  type TrackedPage,
+} from "../support/browser";
+
+let api: TestApi;
+let browser: Browser;
+let tab: TrackedPage;
+let page: Page;
+let origin: string;
+
+beforeAll(async () => {
+  api = await startTestApi({ web: builtWebAssets() });
+  origin = new URL(api.url).origin;
+  browser = await launchChromium();
+  tab = await openPage(browser);
+  page = tab.page;
+  await api.ok(`mutation {
+    createFeature(input: { code: "assistant", name: "Assistant", kind: METERED, unit: "tokens" }) { code }
+    upsertAiModel(id: "acme/model-one", inputPrice: "3", outputPrice: "15") { id }
+  }`);
+});
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+});
+
+/** Checks the page as it is now: accessible, same-origin only, no errors; and keeps a screenshot. */
+async function checkPage(name: string) {
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+  expect(
+    tab.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:")),
+    name,
+  ).toEqual([]);
+  expect(tab.errors, name).toEqual([]);
+  await screenshot(page, `console-${name}`);
+}
+
+describe("the operator console", () => {
+  it("shows the sign-in page first, usable within a second, and refuses a wrong key", async () => {
+    const started = Date.now();
+    await page.goto(`${origin}/console`);
+    await page.getByLabel("API key").waitFor();
+    const usableMs = Date.now() - started;
+    console.log(`console first page usable in ${usableMs} ms`);
+    expect(usableMs).toBeLessThan(1_000);
+    await page.getByLabel("API key").fill("not-a-key-0123456789");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("This key is not valid").waitFor();
+    // The refused request is the one error the browser logs here.
+    expect(tab.errors.splice(0)).toEqual(["Failed to load resource: the server responded with a status of 401 ()"]);
+    await checkPage("sign-in-error");
+  });
+
+  it("signs in with an ADMIN key kept in session storage, never in the URL", async () => {
+    await page.getByLabel("API key").fill(TEST_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Customers" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("billing.apiKey"))).toBe(TEST_KEY);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(page.url()).not.toContain(TEST_KEY);
+    expect(tab.requests.some((url) => url.includes(TEST_KEY))).toBe(false);
+    await checkPage("customers");
+  });
+
+  it("creates a plan through the form, after showing the API's validation error beside its field", async () => {
+    await page.getByRole("link", { name: "Plans and features" }).click();
+    await page.getByRole("link", { name: "New plan" }).click();
+    await page.getByLabel("Code").fill("pro");
+    await page.getByLabel("Name").fill("Pro");
+    await page.getByLabel("Consumption model").selectOption("BALANCE");
+    await page.getByLabel("Base price").fill("20");
+    await page.getByLabel("Margin (basis points)").fill("-5");
+    await page.getByRole("button", { name: "Create plan" }).click();
+    const error = page.locator('[data-field="features[0].marginBps"]');
+    await error.waitFor();
+    expect(await error.textContent()).toBe("must be at least 0");
+    // The error is tied to its input, and the input is marked invalid.
+    const margin = page.getByLabel("Margin (basis points)");
+    expect(await margin.getAttribute("aria-invalid")).toBe("true");
+    await checkPage("new-plan-error");
+    await margin.fill("4000");
+    await page.getByRole("button", { name: "Create plan" }).click();
+    await page.getByRole("heading", { name: "Plans and features" }).waitFor();
+    await page.getByText("AI model prices + 40% margin").waitFor();
+    await checkPage("plans");
+  });
+
+  it("creates a customer, subscribes it and shows the exact AI amounts tracked through the API", async () => {
+    await page.getByRole("link", { name: "Customers" }).click();
+    await page.getByLabel("Id", { exact: true }).fill("acme");
+    await page.getByLabel("Name").fill("Acme Inc.");
+    await page.getByRole("button", { name: "Create customer" }).click();
+    await page.getByRole("heading", { name: "Acme Inc." }).waitFor();
+    await screenshot(page, "debug-customer");
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.getByText("Subscribed.").waitFor();
+
+    const tracked = await api.ok(`mutation {
+      trackUsage(input: { customerId: "acme", feature: "assistant", idempotencyKey: "req-1",
+        model: "acme/model-one", inputTokens: 1200, outputTokens: 350 }) { event { cost providerCost } }
+    }`);
+    expect(tracked.trackUsage.event).toEqual({ cost: "0.01239", providerCost: "0.00885" });
+    await page.reload();
+    const events = page.getByRole("table", { name: "Recent usage events, newest first" });
+    await events.waitFor();
+    const row = events.locator("tbody tr").first();
+    expect(await row.locator("td").allTextContents()).toEqual([
+      "2026-01-01 00:00 UTC",
+      "assistant",
+      "acme/model-one",
+      "1200 / 350 / 0",
+      "0.01239 USD",
+      "0.00885 USD",
+      "0.00354 USD (40%)",
+    ]);
+    await page.getByText("19.98761 USD").first().waitFor();
+    await checkPage("customer");
+  });
+
+  it("opens the customer's invoice as a printable page and marks it paid", async () => {
+    await page.getByRole("link", { name: "INV-000001" }).click();
+    await page.getByRole("heading", { name: "Invoice INV-000001" }).waitFor();
+    expect(await page.locator(".invoice-doc .badge").textContent()).toBe("OPEN");
+    await checkPage("invoice-open");
+    await page.getByRole("button", { name: "Mark paid" }).click();
+    await page.getByText("Invoice INV-000001 marked paid.").waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "PAID" }).waitFor();
+    await page.emulateMedia({ media: "print" });
+    await screenshot(page, "console-invoice-print");
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  it("creates an API key whose secret is shown once, and revokes it", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByLabel("Name").fill("backend");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-secret").textContent())!;
+    expect(secret).toMatch(/^bk_test_/);
+    expect((await api.gql("{ now }", {}, { key: secret })).status).toBe(200);
+    await checkPage("api-keys");
+    await page.reload();
+    expect(await page.getByTestId("new-secret").count()).toBe(0);
+    await page.getByRole("button", { name: "Revoke backend" }).click();
+    await page.getByRole("button", { name: "Confirm revoking backend" }).click();
+    await page.getByText(/^revoked /).waitFor();
+    expect((await api.gql("{ now }", {}, { key: secret })).status).toBe(401);
+  });
+
+  it("signs out: the key is forgotten", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+});
