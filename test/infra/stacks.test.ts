@@ -602,7 +602,6 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       expect(alarm(name).alarmActions.map((a: unknown) => String(refOf(a)))).toEqual(["${Alerts.arn}"]);
   });
 
-  it("outputs the GraphQL URL, the table name and the bus name", () => {
   it("outputs the GraphQL URL, the console's, the table name and the bus name", () => {
     expect(evaluation.outputs).toEqual({
       graphql: "${Api.url}/graphql",
