@@ -18,5 +18,6 @@ import "./api-keys";
 import "./customer-tokens";
 import "./webhooks";
 import "./alerts";
+import "./lists";
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -12,7 +12,7 @@ import { adminOnly, adminOrAnyCustomer, adminOrCustomer, customerOf } from "./au
 import { builder } from "./builder";
 import { CustomerRef } from "./customers";
 
-const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
+export const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
 const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", {
   values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const,
 });

@@ -69,14 +69,35 @@ declare global {
           { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" | string[] }
         >;
         ttl?: string;
+        /** The table's DynamoDB stream: which images each record carries. */
+        stream?: "keys-only" | "new-image" | "old-image" | "new-and-old-images";
         transform?: {
           table?: { pointInTimeRecovery?: { enabled: boolean }; deletionProtectionEnabled?: boolean };
+        };
+      }
+      interface DynamoSubscriberArgs {
+        /** Lambda event filters: only matching records invoke the subscriber. */
+        filters?: Record<string, unknown>[];
+        transform?: {
+          eventSourceMapping?: {
+            startingPosition?: "LATEST" | "TRIM_HORIZON";
+            batchSize?: number;
+            maximumBatchingWindowInSeconds?: number;
+            maximumRetryAttempts?: number;
+            bisectBatchOnFunctionError?: boolean;
+            functionResponseTypes?: "ReportBatchItemFailures"[];
+            destinationConfig?: { onFailure?: { destinationArn: SstInput<string> } };
+          };
         };
       }
       class Dynamo {
         constructor(name: string, args: DynamoArgs);
         readonly name: SstOutput<string>;
         readonly arn: SstOutput<string>;
+        /** The stream's ARN (set when `stream` is). */
+        readonly nodes: { table: { streamArn: SstOutput<string> } };
+        /** Invokes the subscriber (a handler path, FunctionArgs or an ARN) with batches of stream records. */
+        subscribe(name: string, subscriber: SstInput<string> | FunctionArgs, args?: DynamoSubscriberArgs): unknown;
       }
 
       interface FunctionArgs {

@@ -6,7 +6,7 @@
 import { TABLE } from "../core/db/keys";
 import { isProduction } from "./settings";
 
-const { partitionKey, sortKey, ttlAttribute, dueIndex, timelineIndex, planIndex } = TABLE;
+const { partitionKey, sortKey, ttlAttribute, dueIndex, timelineIndex, listIndex, planIndex } = TABLE;
 
 export const table = new sst.aws.Dynamo("Table", {
   fields: {
@@ -16,6 +16,8 @@ export const table = new sst.aws.Dynamo("Table", {
     [dueIndex.sortKey]: "string",
     [timelineIndex.partitionKey]: "string",
     [timelineIndex.sortKey]: "string",
+    [listIndex.partitionKey]: "string",
+    [listIndex.sortKey]: "string",
     [planIndex.partitionKey]: "string",
     [planIndex.sortKey]: "string",
   },
@@ -24,8 +26,11 @@ export const table = new sst.aws.Dynamo("Table", {
   globalIndexes: {
     [dueIndex.name]: { hashKey: dueIndex.partitionKey, rangeKey: dueIndex.sortKey, projection: "keys-only" },
     [timelineIndex.name]: { hashKey: timelineIndex.partitionKey, rangeKey: timelineIndex.sortKey },
+    [listIndex.name]: { hashKey: listIndex.partitionKey, rangeKey: listIndex.sortKey },
     [planIndex.name]: { hashKey: planIndex.partitionKey, rangeKey: planIndex.sortKey, projection: "keys-only" },
   },
+  // New images of every write feed the AI cost and usage history rollups (stacks/rollups.ts).
+  stream: "new-image",
   ttl: ttlAttribute,
   transform: {
     // PITR is SST's default too; stated so a reviewer sees it. Production also refuses DeleteTable.

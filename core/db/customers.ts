@@ -7,6 +7,7 @@ import { RETRY_AT_ONCE, withRetries } from "../retry";
 import type { Db } from "./client";
 import { getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
+import { searchFields } from "./lists";
 import { walletItem } from "./wallets";
 import { failedWith, transact } from "./transact";
 
@@ -29,7 +30,9 @@ export async function insertCustomer(db: Db, customer: Customer): Promise<Custom
   const { metadata, ...rest } = customer;
   const profile = {
     ...keys.customer(customer.id),
+    ...keys.customerListing(customer.createdAt, customer.id),
     type: ItemType.CUSTOMER,
+    ...searchFields(customer),
     ...rest,
     ...(metadata !== undefined ? { metadata: JSON.stringify(metadata) } : {}),
   };

@@ -16,6 +16,7 @@ export function invoiceItem(invoice: Invoice, events: BillingEvent[]): Item {
   return {
     ...keys.invoice(invoice.id),
     ...keys.invoiceTimeline(invoice.customerId, invoice.createdAt, invoice.id),
+    ...keys.invoiceListing(invoice.createdAt, invoice.id),
     type: ItemType.INVOICE,
     ...invoice,
     lines: invoice.lines.map((l) => ({ ...l })),

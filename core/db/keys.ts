@@ -22,6 +22,12 @@ export const TABLE = {
    */
   timelineIndex: { name: "gsi2", partitionKey: "gsi2pk", sortKey: "gsi2sk", projection: "ALL" },
   /**
+   * The operator's lists across customers, newest first: customer profiles and invoices
+   * (core/db/lists.ts). Only items created rarely carry it (a profile, an invoice), so no write on
+   * the usage path ever touches it.
+   */
+  listIndex: { name: "gsi3", partitionKey: "gsi3pk", sortKey: "gsi3sk", projection: "ALL" },
+  /**
    * Sparse index of each plan's subscribers (the wallets whose subscription renews into it), for
    * migrateSubscribers. Keys only and set only by period changes, so a track never writes to it.
    */
@@ -48,6 +54,9 @@ export const ItemType = {
   API_KEY_HASH: "API_KEY_HASH",
   CUSTOMER_TOKENS: "CUSTOMER_TOKENS",
   OUTBOX: "OUTBOX",
+  AI_COST_ROLLUP: "AI_COST_ROLLUP",
+  AI_COST_APPLIED: "AI_COST_APPLIED",
+  USAGE_HISTORY: "USAGE_HISTORY",
   WEBHOOK_ENDPOINT: "WEBHOOK_ENDPOINT",
   WEBHOOK_ENDPOINT_URL: "WEBHOOK_ENDPOINT_URL",
   WEBHOOK_DELIVERY: "WEBHOOK_DELIVERY",
@@ -139,6 +148,36 @@ export const keys = {
   }),
   invoiceTimelinePartition: (customerId: string) => `INVOICES#${part(customerId)}`,
   invoiceCounter: (): Key => ({ pk: "COUNTER", sk: "INVOICE" }),
+
+  /** Every customer, newest first (list index): set on the profile when it is created. */
+  customerListing: (createdAt: string, id: string) => ({ gsi3pk: "CUSTOMERS", gsi3sk: `${createdAt}#${part(id)}` }),
+  customerListingPartition: () => "CUSTOMERS",
+  /** Every invoice, newest first (list index): set on the invoice when it is issued. */
+  invoiceListing: (createdAt: string, id: string) => ({ gsi3pk: "INVOICES", gsi3sk: `${createdAt}#${part(id)}` }),
+  invoiceListingPartition: () => "INVOICES",
+
+  /**
+   * AI cost rollups (core/ai-costs/): one partition per grouping and period bucket (`D2026-01-05`
+   * or `M2026-01`), one item per group key (a model, a customer, a feature; for DAY groups the day).
+   * Written only by the stream aggregator, never by a track.
+   */
+  aiCostRollup: (group: string, bucket: string, key: string): Key => ({
+    pk: `AICOST#${group}#${bucket}`,
+    sk: `KEY#${key}`,
+  }),
+  aiCostRollupPartition: (group: string, bucket: string) => `AICOST#${group}#${bucket}`,
+  aiCostRollupPrefix: () => "KEY#",
+  /** Marks one usage event as rolled up (the aggregator's idempotency under redelivery); expires. */
+  aiCostApplied: (eventPk: string, eventSk: string): Key => ({ pk: `AICOST_APPLIED#${eventPk}`, sk: eventSk }),
+  /**
+   * A customer's usage per period and feature (usage history), summed by the same aggregator
+   * from every usage event: one item per feature per period, in the customer's own partition.
+   */
+  usageHistory: (customerId: string, periodStart: string, feature: string): Key => ({
+    pk: `USAGE_HISTORY#${part(customerId)}`,
+    sk: `${periodStart}#${part(feature)}`,
+  }),
+  usageHistoryPartition: (customerId: string) => `USAGE_HISTORY#${part(customerId)}`,
 
   clock: (): Key => ({ pk: "CLOCK", sk: "CLOCK" }),
 

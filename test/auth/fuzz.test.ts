@@ -6,7 +6,6 @@
  * whole table is the same before and after).
  */
 import fc from "fast-check";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import {
   getNamedType,
   isEnumType,
@@ -20,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors";
 import { UNEXPECTED_MESSAGE } from "../../schema/errors";
 import { schema } from "../../schema/index";
+import { scanTable } from "../support/db";
 import type { TestApi } from "../support/server";
 import { PLANS, scenario } from "../support/scenario";
 
@@ -144,8 +144,7 @@ function documentFor(name: string, args: readonly GraphQLArgument[]): string {
 }
 
 const tableContents = async () => {
-  const items =
-    (await api.deps.db.doc.send(new ScanCommand({ TableName: api.deps.db.table, ConsistentRead: true }))).Items ?? [];
+  const items = await scanTable(api.deps.db, { consistent: true });
   return items.map((i) => JSON.stringify(i)).sort();
 };
 

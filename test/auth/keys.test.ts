@@ -7,11 +7,11 @@
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../core/auth/api-keys";
 import { realClock } from "../../core/clock";
 import { createBillingYoga } from "../../schema/yoga";
+import { scanTable } from "../support/db";
 import { expectError, type Fixtures } from "../support/fixtures";
 import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
 import { PLANS, scenario } from "../support/scenario";
@@ -31,8 +31,7 @@ afterAll(() => api?.close());
 const CREATE_KEY = `mutation($n: String!, $s: ApiKeyScope!) { createApiKey(name: $n, scope: $s) { secret key { id name scope prefix createdAt revokedAt } } }`;
 const TOKEN = `mutation($c: ID!, $t: Int) { createCustomerToken(customerId: $c, ttlSeconds: $t) { token expiresAt } }`;
 const SELF = `query($c: ID!) { customer(id: $c) { id wallet { balance } } }`;
-const allItems = async () =>
-  JSON.stringify((await api.deps.db.doc.send(new ScanCommand({ TableName: api.deps.db.table }))).Items);
+const allItems = async () => JSON.stringify(await scanTable(api.deps.db));
 
 describe("API key lifecycle", () => {
   it("a created key works at once, shows its secret only at creation, and stores only a hash", async () => {

@@ -253,6 +253,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         projection: "keys-only",
       },
       [TABLE.timelineIndex.name]: { hashKey: TABLE.timelineIndex.partitionKey, rangeKey: TABLE.timelineIndex.sortKey },
+      [TABLE.listIndex.name]: { hashKey: TABLE.listIndex.partitionKey, rangeKey: TABLE.listIndex.sortKey },
       [TABLE.planIndex.name]: {
         hashKey: TABLE.planIndex.partitionKey,
         rangeKey: TABLE.planIndex.sortKey,
@@ -269,8 +270,12 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
     expect(local.GlobalSecondaryIndexes!.map((g) => g.Projection?.ProjectionType)).toEqual([
       "KEYS_ONLY",
       "ALL",
+      "ALL",
       "KEYS_ONLY",
     ]);
+    // The stream the rollups read (stacks/rollups.ts): new images, on AWS as on DynamoDB Local.
+    expect(args.stream).toBe("new-image");
+    expect(local.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: "NEW_IMAGE" });
     expect(args.ttl).toBe(TABLE.ttlAttribute);
     expect(read("core/db/table.ts")).toContain("AttributeName: TABLE.ttlAttribute, Enabled: true");
     expect(args.transform.table.pointInTimeRecovery).toEqual({ enabled: true });

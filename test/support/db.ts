@@ -14,22 +14,46 @@ export const T0 = "2026-01-01T00:00:00.000Z";
 
 export type TestDeps = Deps & { publisher: RecordingPublisher };
 
-/** Every item of the table, for a test that inspects what was stored (never the API's way to read). */
+/**
+ * No API path may Scan the table (a Scan reads every item: its cost grows with the whole store).
+ * Every test database refuses one outright, so any test that reaches a Scan fails
+ * (test/infra/no-scan.test.ts also checks the source statically).
+ */
+export function refuseScans(db: Db): Db {
+  db.raw.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === "ScanCommand" && !scanning.has(db))
+        throw new Error("a Scan was issued: the API must Query an index");
+      return next(args);
+    },
+    { step: "initialize", name: "refuseScans" },
+  );
+  return db;
+}
+
+const scanning = new Set<Db>();
+
+/** Every item of the table, for a test that inspects what was stored (the one Scan allowed). */
 export async function scanTable(db: Db, options: { consistent?: boolean } = {}): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.doc.send(
-      new ScanCommand({ TableName: db.table, ConsistentRead: options.consistent, ExclusiveStartKey }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  scanning.add(db);
+  try {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.doc.send(
+        new ScanCommand({ TableName: db.table, ConsistentRead: options.consistent, ExclusiveStartKey }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  } finally {
+    scanning.delete(db);
+  }
 }
 
 export async function createTestDb(): Promise<Db> {
-  const db = createDb({ table: `test-${randomUUID()}`, endpoint: inject("dynamoEndpoint") });
+  const db = refuseScans(createDb({ table: `test-${randomUUID()}`, endpoint: inject("dynamoEndpoint") }));
   await ensureTable(db.raw, db.table);
   return db;
 }
