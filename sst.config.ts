@@ -24,6 +24,7 @@ export default $config({
     await import("./stacks/schedules");
     await import("./stacks/webhooks");
     await import("./stacks/alarms");
+    await import("./stacks/rollups");
     return {
       graphql: $interpolate`${api.url}/graphql`,
       console: $interpolate`${api.url}/console`,

@@ -19,5 +19,6 @@ import "./customer-tokens";
 import "./webhooks";
 import "./alerts";
 import "./lists";
+import "./ai-costs";
 
 export const schema = builder.toSchema({ sortSchema: false });

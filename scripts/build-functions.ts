@@ -24,6 +24,7 @@ export const FUNCTION_ENTRIES = [
   { name: "sync-catalog", entry: "functions/sync-catalog.ts" },
   { name: "deliver-webhooks", entry: "functions/deliver-webhooks.ts" },
   { name: "web", entry: "functions/web.ts" },
+  { name: "rollups", entry: "functions/rollups.ts" },
 ] as const;
 
 /** Packages left out of the bundles. Empty: everything, the AWS SDK included, is bundled. */

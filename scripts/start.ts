@@ -2,7 +2,9 @@
  * `npm start`: the whole product on one machine. DynamoDB Local (on disk in BILLING_DATA_DIR, or
  * in memory), the table, the stored test clock, demo data on an empty store, the AI model catalog
  * snapshot, the GraphQL API with GraphiQL on node:http, the period-close sweeper on an interval,
- * and webhook delivery in-process. Ctrl-C / SIGTERM stop all of it, DynamoDB Local's Java process included.
+ * webhook delivery in-process, the web console at /console and the rollups (the table's stream
+ * polled into the AI costs view and usage history). Ctrl-C / SIGTERM stop all of it, DynamoDB
+ * Local's Java process included.
  *
  * Each job is a module in scripts/start/; this file is their order. The environment it reads is
  * listed in scripts/start/options.ts, the API key's rules in scripts/start/api-key.ts.
@@ -30,6 +32,7 @@ import { seedIfEmpty } from "./seed";
 import { serveApi } from "./start/serve";
 import { stopOnSignals } from "./start/signals";
 import { checkSweepInterval, startSweeper } from "./start/sweeper";
+import { DEFAULT_ROLLUP_INTERVAL_MS, startRollups } from "./start/rollups";
 import { startLocalWebhooks } from "./start/webhooks";
 import { buildWeb } from "../web/build";
 import { loadWebAssets } from "../web/server/assets";
@@ -115,6 +118,8 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     started.push(() => api.close());
     const sweeper = startSweeper(deps, sweepIntervalMs, log);
     started.push(() => sweeper.stop());
+    const rollups = startRollups(deps.db, DEFAULT_ROLLUP_INTERVAL_MS, log);
+    started.push(() => rollups.stop());
     const { url, port } = api;
     const curl = demoCurl(url, apiKey);
     return {

@@ -76,3 +76,29 @@ export const deliverWebhooksPermissions: Statement[] = [
   { actions: ["dynamodb:Query"], resources: [$interpolate`${table.arn}/index/${TABLE.dueIndex.name}`] },
   publish,
 ];
+
+/**
+ * The rollup aggregator (functions/rollups.ts): its transactions put `applied` markers and add to
+ * rollup cells, in those partitions only (`dynamodb:LeadingKeys`); it reads no item. Its event
+ * source mapping reads the table's stream with the function's role (an existing function is
+ * subscribed by ARN, so SST adds nothing to its role): the stream's read actions, on that stream.
+ */
+export const rollupsPermissions: Statement[] = [
+  {
+    // TransactWriteItems authorises each item by its action; only Put and Update are sent.
+    actions: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+    resources: [table.arn],
+    conditions: [
+      {
+        test: "ForAllValues:StringLike",
+        variable: "dynamodb:LeadingKeys",
+        values: ["AICOST#*", "AICOST_APPLIED#*", "USAGE_HISTORY#*"],
+      },
+      { test: "Null", variable: "dynamodb:LeadingKeys", values: ["false"] },
+    ],
+  },
+  {
+    actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+    resources: [table.nodes.table.streamArn],
+  },
+];

@@ -11,6 +11,8 @@ export const ID_PATTERN = /^[A-Za-z0-9_\-.:@|+/=]{1,128}$/;
 /** A GraphQL document as sent, carrying its result and variable types. */
 export type Document<Result, Variables> = string & { readonly __types?: (variables: Variables) => Result };
 
+export type AiCostGroup = "CUSTOMER" | "DAY" | "FEATURE" | "MODEL";
+
 export type AlertMetric = "BALANCE_REMAINING" | "CREDITS_REMAINING" | "SPEND" | "USAGE";
 
 export type AlertRecurrence = "EVERY_PERIOD" | "ONCE";

@@ -30,6 +30,7 @@ describe("Lambda bundles", () => {
       "close-periods",
       "deliver-webhooks",
       "graphql",
+      "rollups",
       "sync-catalog",
       "web",
     ]);
@@ -61,9 +62,9 @@ describe("Lambda bundles", () => {
       );
       for (const banned of ["@aws/durable-execution-sdk-js", "aws4fetch", "jose", "openid-client"])
         expect(packages.has(banned), `${f.name} bundles ${banned}`).toBe(false);
-      // The web apps' function reads no linked resource, so it has no sst code at all.
+      // The web apps' and the rollups' functions read no linked resource, so they have no sst code at all.
       expect(f.inputs.filter((path) => path.includes("node_modules/sst/")).sort(), f.name).toEqual(
-        f.name === "web"
+        f.name === "web" || f.name === "rollups"
           ? []
           : [
               "node_modules/sst/dist/index.js",

@@ -20,6 +20,7 @@ const EXPECTED_LINKS: Record<string, string[]> = {
   SyncCatalog: [],
   DeliverWebhooks: ["SigningSecret"],
   Web: [],
+  Rollups: [],
 };
 
 const TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/ai-billing-stage-TableTable";
@@ -210,6 +211,9 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
         "sst.aws.Function ClosePeriods",
         "sst.aws.Function SyncCatalog",
         "sst.aws.Function Web",
+        "sst.aws.Function Rollups",
+        "sst.aws.Queue RollupFailures",
+        "aws.cloudwatch.MetricAlarm RollupFailuresWaiting",
         "sst.aws.Cron ClosePeriodsCron",
         "sst.aws.Cron SyncCatalogCron",
         "aws.lambda.FunctionEventInvokeConfig ClosePeriodsRetries",
@@ -422,7 +426,9 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
           ? { "dynamodb:LeadingKeys": [keys.aiModelPartition()] }
           : fn.name === "DeliverWebhooks"
             ? WEBHOOK_ITEM
-            : {};
+            : fn.name === "Rollups"
+              ? { "dynamodb:LeadingKeys": ["AICOST#CUSTOMER#M2026-01"] }
+              : {};
       for (const action of await actionsInBundle(entry)) {
         // Queries of the delivery function go to the webhook due index; the others' to the table.
         const resource = action.startsWith("events:")
