@@ -4,6 +4,7 @@ import { deleteCustomer } from "../core/customers/delete";
 import { listEntitlements } from "../core/entitlements";
 import { currentWallet } from "../core/usage/current";
 import { customerEvents, customerWallet, featureUsage, type FeatureUsage } from "../core/usage/views";
+import { filteredEvents } from "../core/usage/event-filter";
 import { getFeature } from "../core/features";
 import type { UsageEvent } from "../core/usage/event";
 import { adminOnly, adminOrCustomer, adminOrIngest, CREATED_CUSTOMER, customerInput, customerPrivate } from "./auth";
@@ -31,7 +32,7 @@ export const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").i
   }),
 });
 
-type Page = { events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean };
+type Page = { events: { event: UsageEvent; cursor: string }[]; hasNextPage: boolean; endCursor?: string };
 const EdgeRef = builder.objectRef<{ event: UsageEvent; cursor: string }>("UsageEventEdge").implement({
   fields: (t) => ({
     node: t.field({ type: UsageEventRef, resolve: (e) => e.event }),
@@ -43,7 +44,7 @@ const ConnectionRef = builder.objectRef<Page>("UsageEventConnection").implement(
     edges: t.field({ type: [EdgeRef], resolve: (p) => p.events }),
     pageInfo: t.field({
       type: PageInfoRef,
-      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.events.at(-1)?.cursor ?? null }),
+      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.endCursor ?? p.events.at(-1)?.cursor ?? null }),
     }),
   }),
 });
@@ -96,9 +97,18 @@ export const CustomerRef = builder.objectRef<Customer>("Customer").implement({
     events: t.field({
       type: ConnectionRef,
       description:
-        "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this customer's list (another customer's cursor is BAD_USER_INPUT). Events are ordered by the deployment clock's time of recording; events recorded at the same instant (always so under a test clock that stands still) list in recording order: exactly for events recorded by one server process, and by real time to within the clock difference of their machines across processes.",
-      args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
-      resolve: (c, a, { deps }) => customerEvents(deps, c.id, a.first ?? 50, a.after),
+        "Usage events, newest recorded first (a batch's events in reverse order); first: 1 to 100; after: an endCursor of this customer's list (another customer's cursor is BAD_USER_INPUT). Events are ordered by the deployment clock's time of recording; events recorded at the same instant (always so under a test clock that stands still) list in recording order: exactly for events recorded by one server process, and by real time to within the clock difference of their machines across processes. feature, from and to (the usage's timestamp in [from, to)) filter the list: a filtered page reads at most 1,000 events, so it may hold fewer than `first` while hasNextPage is true; go on from pageInfo.endCursor.",
+      args: {
+        first: t.arg.int({ defaultValue: 50 }),
+        after: t.arg.string(),
+        feature: t.arg.id(),
+        from: t.arg({ type: "DateTime" }),
+        to: t.arg({ type: "DateTime" }),
+      },
+      resolve: (c, a, { deps }) =>
+        a.feature || a.from || a.to
+          ? filteredEvents(deps, c.id, a.first ?? 50, a.after, a)
+          : customerEvents(deps, c.id, a.first ?? 50, a.after),
     }),
   }),
 });

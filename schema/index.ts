@@ -20,5 +20,6 @@ import "./webhooks";
 import "./alerts";
 import "./lists";
 import "./ai-costs";
+import "./usage-history";
 
 export const schema = builder.toSchema({ sortSchema: false });
