@@ -20,7 +20,10 @@
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
  *       alone (no API server, not part of the full run), printed as its one line
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
+ *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
+ *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  */
+import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -61,6 +64,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
+  "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
 };
 
 async function main() {
