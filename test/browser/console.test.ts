@@ -2,12 +2,13 @@
  * The operator console in Debian's Chromium against the real server on DynamoDB Local (issue 19):
  * sign in with an ADMIN key, create a plan through the form after seeing a validation error next
  * to its field, create a customer and subscribe it, track AI usage through the API and see the
- * exact amounts on the customer page, mark an invoice paid, create and revoke an API key, sign
- * out. On every page: axe-core finds no serious or critical violation, nothing is requested from
+ * exact amounts on the customer page and in the AI costs view, find the customer by search and the
+ * invoice by status, mark it paid, create and revoke an API key, sign out. On every page: axe-core finds no serious or critical violation, nothing is requested from
  * another origin, and nothing is blocked (no console error, CSP violations included).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
+import { rollupPoller } from "../support/rollups";
 import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
 import {
   builtWebAssets,
@@ -70,12 +71,12 @@ describe("the operator console", () => {
   it("signs in with an ADMIN key kept in session storage, never in the URL", async () => {
     await page.getByLabel("API key").fill(TEST_KEY);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Customers" }).waitFor();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem("billing.apiKey"))).toBe(TEST_KEY);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(page.url()).not.toContain(TEST_KEY);
     expect(tab.requests.some((url) => url.includes(TEST_KEY))).toBe(false);
-    await checkPage("customers");
+    await checkPage("overview-empty");
   });
 
   it("creates a plan through the form, after showing the API's validation error beside its field", async () => {
@@ -103,6 +104,7 @@ describe("the operator console", () => {
 
   it("creates a customer, subscribes it and shows the exact AI amounts tracked through the API", async () => {
     await page.getByRole("link", { name: "Customers" }).click();
+    await page.getByText("No customers yet.").waitFor();
     await page.getByLabel("Id", { exact: true }).fill("acme");
     await page.getByLabel("Name").fill("Acme Inc.");
     await page.getByRole("button", { name: "Create customer" }).click();
@@ -133,7 +135,46 @@ describe("the operator console", () => {
     await checkPage("customer");
   });
 
-  it("opens the customer's invoice as a printable page and marks it paid", async () => {
+  it("shows the exact AI amounts in the AI costs view once the rollups have the event", async () => {
+    await rollupPoller(api.deps.db).drain();
+    await page.getByRole("link", { name: "AI costs" }).click();
+    const table = page.getByRole("table", { name: "AI costs by model" });
+    await table.waitFor();
+    expect(await table.locator("tbody tr").first().locator("td").allTextContents()).toEqual([
+      "acme/model-one",
+      "1",
+      "1,200",
+      "350",
+      "0 / 0",
+      "0.00885 USD",
+      "0.01239 USD",
+      "0.00354 USD",
+    ]);
+    await page.getByLabel("Group by").selectOption("CUSTOMER");
+    await page.getByRole("button", { name: "Show" }).click();
+    const byCustomer = page.getByRole("table", { name: "AI costs by customer" });
+    await byCustomer.waitFor();
+    expect(await byCustomer.locator("tbody tr").first().locator("td").first().textContent()).toBe("acme");
+    await checkPage("ai-costs");
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("heading", { name: "AI this month" }).waitFor();
+    await page.getByText("0.00354 USD").waitFor();
+    await checkPage("overview");
+  });
+
+  it("finds the customer by a search and lists its invoice among the open ones", async () => {
+    await page.getByRole("link", { name: "Customers" }).click();
+    await page.getByLabel("Search", { exact: true }).fill("ACME");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("link", { name: "Acme Inc." }).waitFor();
+    await page.getByRole("link", { name: "Invoices" }).click();
+    await page.getByLabel("Status").selectOption("OPEN");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("link", { name: "INV-000001" }).waitFor();
+    await checkPage("invoices");
+  });
+
+  it("opens the invoice as a printable page and marks it paid", async () => {
     await page.getByRole("link", { name: "INV-000001" }).click();
     await page.getByRole("heading", { name: "Invoice INV-000001" }).waitFor();
     expect(await page.locator(".invoice-doc .badge").textContent()).toBe("OPEN");

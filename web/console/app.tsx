@@ -7,20 +7,24 @@ import { useEffect, useState } from "preact/hooks";
 import { matchRoute, useLocation } from "../shared/router";
 import { currentKey, onSessionChange, signOut } from "../shared/session";
 import { Button, Link } from "../shared/ui";
+import { AiCostsPage } from "./pages/ai-costs";
 import { ApiKeysPage } from "./pages/api-keys";
 import { CustomerPage } from "./pages/customer";
 import { CustomersPage } from "./pages/customers";
 import { InvoicePage } from "./pages/invoice";
 import { InvoicesPage } from "./pages/invoices";
 import { NewPlanPage } from "./pages/new-plan";
+import { OverviewPage } from "./pages/overview";
 import { PlansPage } from "./pages/plans";
 import { SignInPage } from "./pages/sign-in";
 import { BASE, paths } from "./paths";
 
 const NAV: [label: string, href: string][] = [
+  ["Overview", paths.overview()],
   ["Customers", paths.customers()],
   ["Invoices", paths.invoices()],
   ["Plans and features", paths.plans()],
+  ["AI costs", paths.aiCosts()],
   ["API keys", paths.apiKeys()],
 ];
 
@@ -30,7 +34,7 @@ export function App() {
   const { path } = useLocation();
   if (!signedIn) return <SignInPage />;
   const page = matchRoute<ComponentChildren>(path, [
-    [BASE, () => <CustomersPage />],
+    [BASE, () => <OverviewPage />],
     [`${BASE}/customers`, () => <CustomersPage />],
     [`${BASE}/customers/:id`, ({ id }) => <CustomerPage id={id!} />],
     [`${BASE}/invoices`, () => <InvoicesPage />],
@@ -38,6 +42,7 @@ export function App() {
     [`${BASE}/plans`, () => <PlansPage />],
     [`${BASE}/plans/new`, () => <NewPlanPage />],
     [`${BASE}/api-keys`, () => <ApiKeysPage />],
+    [`${BASE}/ai-costs`, () => <AiCostsPage />],
   ]) ?? <NotFound />;
   return (
     <div class="shell">
@@ -49,7 +54,12 @@ export function App() {
         <ul>
           {NAV.map(([label, href]) => (
             <li key={href}>
-              <Link href={href} current={path === href || path.startsWith(`${href}/`)}>
+              <Link
+                href={href}
+                current={
+                  href === BASE ? path === BASE || path === `${BASE}/` : path === href || path.startsWith(`${href}/`)
+                }
+              >
                 {label}
               </Link>
             </li>

@@ -7,7 +7,12 @@ import { gql } from "./api";
 
 export type QueryState<T> = { data?: T; error?: Error; loading: boolean; reload: () => void };
 
-export function useQuery<T>(query: string, variables?: Record<string, unknown>): QueryState<T> {
+/** `load` replaces the single request when a page needs several (it is keyed by `query` and the variables). */
+export function useQuery<T>(
+  query: string,
+  variables?: Record<string, unknown>,
+  load: (variables?: Record<string, unknown>) => Promise<T> = (v) => gql<T>(query, v),
+): QueryState<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
@@ -16,7 +21,7 @@ export function useQuery<T>(query: string, variables?: Record<string, unknown>):
   useEffect(() => {
     const request = ++latest.current;
     setState((s) => ({ ...s, loading: true }));
-    gql<T>(query, variables).then(
+    load(variables).then(
       (data) => request === latest.current && setState({ data, loading: false }),
       (error: Error) => request === latest.current && setState({ error, loading: false }),
     );
