@@ -7,28 +7,15 @@
  * Off the usage path on purpose: a track writes its one transaction and returns; the rollups
  * follow within the stream's delay (about a second on AWS, a poll interval locally).
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Db } from "../db/client";
-import { rolledEventOf } from "../db/streamed-events";
-import { ItemType } from "../db/keys";
-import { applyRollups, type StreamedEvent } from "../db/rollups";
+import { applyRollups } from "../db/rollups";
+import { type StreamRecord, streamedEvents } from "../db/streamed-events";
 
-/** A stream record as Lambda and the DynamoDB Streams API both give it (the parts read here). */
-export type StreamRecord = {
-  eventName?: string;
-  dynamodb?: { NewImage?: Record<string, AttributeValue> };
-};
+export type { StreamRecord } from "../db/streamed-events";
 
 /** Applies the batch's new usage events to the rollups, each exactly once; returns how many were new. */
 export async function aggregate(deps: { db: Db }, records: StreamRecord[]): Promise<number> {
-  const events: StreamedEvent[] = [];
-  for (const record of records) {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== "INSERT" || image?.type?.S !== ItemType.EVENT) continue;
-    const item = unmarshall(image, { wrapNumbers: true });
-    events.push({ key: { pk: item.pk as string, sk: item.sk as string }, event: rolledEventOf(item) });
-  }
+  const events = streamedEvents(records);
   if (!events.length) return 0;
   // Markers expire by real time, whatever the deployment's clock: the stream's retention is real time.
   return applyRollups(deps.db, events, new Date());

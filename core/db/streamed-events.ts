@@ -1,9 +1,35 @@
 /**
  * A usage event as the table's stream shows it (a new EVENT item's image), reduced to what the
- * rollups sum. Read here rather than through db/events.ts so the aggregator's bundle carries no
+ * rollups sum. Decoding the stream's records (DynamoDB's attribute values) is a database job, so
+ * it lives here and the aggregator (core/ai-costs/aggregate.ts) never imports the AWS SDK. Read here rather than through db/events.ts so the aggregator's bundle carries no
  * code that reads or writes anything but its own items (stacks/permissions.ts grants it only those).
  */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { RolledEvent } from "../ai-costs/rollup";
+import { ItemType } from "./keys";
+import type { StreamedEvent } from "./rollups";
+
+/** A stream record as Lambda and the DynamoDB Streams API both give it (the parts read here). */
+export type StreamRecord = {
+  eventName?: string;
+  dynamodb?: { NewImage?: Record<string, AttributeValue> };
+};
+
+/**
+ * The new usage events among a batch of stream records: INSERTs of EVENT items. Everything else
+ * the table streams (wallets, invoices, the rollups themselves) is left out.
+ */
+export function streamedEvents(records: StreamRecord[]): StreamedEvent[] {
+  const events: StreamedEvent[] = [];
+  for (const record of records) {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== "INSERT" || image?.type?.S !== ItemType.EVENT) continue;
+    const item = unmarshall(image, { wrapNumbers: true });
+    events.push({ key: { pk: item.pk as string, sk: item.sk as string }, event: rolledEventOf(item) });
+  }
+  return events;
+}
 
 type Image = Record<string, unknown>;
 

@@ -7,7 +7,8 @@
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { decodeCursor, listEvents } from "../db/events";
+import { listEvents } from "../db/event-timeline";
+import { decodeEventCursor } from "../db/keys";
 import type { UsageEvent } from "./event";
 
 export const MAX_EVENTS_READ = 1_000;
@@ -26,7 +27,7 @@ export async function filteredEvents(
     throw new DomainError("BAD_USER_INPUT", "first must be between 1 and 100");
   if (filter.from && filter.to && filter.to <= filter.from)
     throw new DomainError("BAD_USER_INPUT", "to must be after from");
-  let cursor = after ? decodeCursor(customerId, after) : undefined;
+  let cursor = after ? decodeEventCursor(customerId, after) : undefined;
   if (after && !cursor) throw new DomainError("BAD_USER_INPUT", "after is not a cursor from this customer's list");
   const from = filter.from?.toISOString();
   const to = filter.to?.toISOString();
@@ -48,6 +49,6 @@ export async function filteredEvents(
     }
     if (!page.hasNextPage) return { events: kept, hasNextPage: false, endCursor };
     if (read >= MAX_EVENTS_READ) return { events: kept, hasNextPage: true, endCursor };
-    cursor = decodeCursor(customerId, endCursor!);
+    cursor = decodeEventCursor(customerId, endCursor!);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The dependency rules of the layout (docs/architecture.md), checked over the production code's
- * imports (core/, schema/, functions/, stacks/), type-only imports and re-exports included:
+ * imports (core/, schema/, functions/, stacks/, and the web apps' server that the Web Lambda
+ * bundles), type-only imports and re-exports included:
  *
  * - dependencies flow one way, core/<domain> -> core/db -> types: what core/db imports from the
  *   rest of core (types, schemas, pure helpers) never leads back into core/db;
@@ -14,7 +15,9 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const PRODUCTION = ["core", "schema", "functions", "stacks"];
+const PRODUCTION = ["core", "schema", "functions", "stacks", "web/server"];
+/** Single production files outside those folders: the web apps' table and their build (stacks/web.ts). */
+const PRODUCTION_FILES = ["web/apps.ts", "web/build.ts"];
 
 type Module = { path: string; local: string[]; packages: string[] };
 
@@ -35,7 +38,7 @@ function resolveLocal(from: string, specifier: string, files: Set<string>): stri
 }
 
 function moduleGraph(): Map<string, Module> {
-  const paths = PRODUCTION.flatMap(sourceFiles);
+  const paths = [...PRODUCTION.flatMap(sourceFiles), ...PRODUCTION_FILES];
   const files = new Set(paths);
   return new Map(
     paths.map((path) => {
