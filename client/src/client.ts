@@ -12,6 +12,9 @@
 import { type BatchItemResult, type BatchOptions, type TrackInput, trackBatch } from "./batch.js";
 import type { BillingError } from "./errors.js";
 import {
+  type AiCostGroup,
+  AiCostReportDocument,
+  type AiCostReportResult,
   CancelSubscriptionDocument,
   type ChangeTiming,
   ChangePlanDocument,
@@ -90,6 +93,7 @@ export type Plan = PlanFields;
 /** A plan as a customer token may read it (margins are API-key fields). */
 export type PlanView = PlanViewFields;
 export type CustomerToken = CreateCustomerTokenResult["createCustomerToken"];
+export type AiCostReport = AiCostReportResult["aiCostReport"];
 export type CheckInput = { customerId: string; feature: string; amount?: string | number };
 
 /**
@@ -166,6 +170,16 @@ export type BillingClient = {
   plans: {
     list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<Plan[]>;
   };
+  reports: {
+    /**
+     * AI usage over [from, to) grouped by MODEL (default), CUSTOMER, FEATURE or UTC DAY: calls,
+     * tokens by kind, provider cost, billed and margin, with the total. An ADMIN key's report.
+     */
+    aiCosts(
+      input: { from: string | Date; to: string | Date; groupBy?: AiCostGroup },
+      options?: CallOptions,
+    ): Promise<AiCostReport>;
+  };
 };
 
 export function createBillingClient(options: ApiKeyOptions): BillingClient;
@@ -220,6 +234,14 @@ export function createBillingClient(
     plans: {
       async list(input = {}, call) {
         return (await execute(config, PlansDocument, input, call)).plans;
+      },
+    },
+    reports: {
+      // A read: always safe to retry.
+      async aiCosts(input, call) {
+        const iso = (d: string | Date) => (typeof d === "string" ? d : d.toISOString());
+        const variables = { from: iso(input.from), to: iso(input.to), groupBy: input.groupBy };
+        return (await execute(config, AiCostReportDocument, variables, call)).aiCostReport;
       },
     },
   };

@@ -19,7 +19,7 @@ export type AlertRecurrence = "EVERY_PERIOD" | "ONCE";
 
 export type ApiKeyScope = "ADMIN" | "INGEST";
 
-export type BillingInterval = "DAY" | "MONTH" | "QUARTER" | "WEEK" | "YEAR";
+export type BillingInterval = "DAY" | "MONTH" | "YEAR";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
@@ -70,16 +70,10 @@ export type CreatePlanInput = {
   code: string;
   currency?: string | null;
   features: Array<PlanFeatureInput>;
-  /** Plans in one group are the ones a customer may switch between in the portal (an ID's characters). */
-  group?: string | null;
   includedCredits?: string | number | null;
   interval: BillingInterval;
   model: ConsumptionModel;
   name: string;
-  /** Within the plan's group (so only with group): higher is an upgrade; 0 to 1,000,000. */
-  rank?: number | null;
-  /** Default: the interval. Must divide it (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK): e.g. YEAR billing with MONTH grants and overage. */
-  resetInterval?: BillingInterval | null;
 };
 
 export type CreateUsageAlertInput = {
@@ -126,11 +120,16 @@ export type TrackUsageInput = {
   value?: string | number | null;
 };
 
-/** A field left out stays as it is; null removes it. */
-export type UpdateCustomerInput = {
-  email?: string | null;
-  metadata?: unknown | null;
-  name?: string | null;
+export type AiCostRowFields = {
+  key: string;
+  calls: string;
+  inputTokens: string;
+  outputTokens: string;
+  cacheReadTokens: string;
+  cacheWriteTokens: string;
+  providerCost: string;
+  billed: string;
+  margin: string;
 };
 
 export type CustomerFields = {
@@ -412,3 +411,15 @@ export type CreateCustomerTokenResult = {
   };
 };
 export const CreateCustomerTokenDocument = "mutation CreateCustomerToken($customerId:ID!$ttlSeconds:Int){createCustomerToken(customerId:$customerId ttlSeconds:$ttlSeconds){token expiresAt}}" as Document<CreateCustomerTokenResult, CreateCustomerTokenVariables>;
+
+export type AiCostReportVariables = { from: string; to: string; groupBy?: AiCostGroup | null; };
+export type AiCostReportResult = {
+  aiCostReport: {
+    from: string;
+    to: string;
+    groupBy: AiCostGroup;
+    rows: Array<AiCostRowFields>;
+    total: AiCostRowFields;
+  };
+};
+export const AiCostReportDocument = "query AiCostReport($from:DateTime!$to:DateTime!$groupBy:AiCostGroup){aiCostReport(from:$from to:$to groupBy:$groupBy){from to groupBy rows{...AiCostRowFields}total{...AiCostRowFields}}}fragment AiCostRowFields on AiCostRow{key calls inputTokens outputTokens cacheReadTokens cacheWriteTokens providerCost billed margin}" as Document<AiCostReportResult, AiCostReportVariables>;

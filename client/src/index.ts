@@ -5,6 +5,7 @@
  */
 export {
   createBillingClient,
+  type AiCostReport,
   type ApiKeyOptions,
   type BillingClient,
   type CheckInput,
@@ -36,6 +37,7 @@ export { newIdempotencyKey } from "./ids.js";
 export { ID_PATTERN } from "./generated.js";
 export type { CallOptions, RetryOptions } from "./transport.js";
 export type {
+  AiCostGroup,
   ChangeTiming,
   ConsumptionModel,
   CreateCustomerInput,

@@ -12,6 +12,7 @@ import {
   type ReadOnlyBillingClient,
 } from "../src/index.js";
 import { fixtures } from "../../test/support/fixtures";
+import { rollupPoller } from "../../test/support/rollups";
 import { startTestApi, TEST_KEY, type TestApi } from "../../test/support/server";
 
 let api: TestApi;
@@ -332,6 +333,51 @@ describe("plans", () => {
       model: "CREDITS",
       includedCredits: "30",
       features: [{ feature: { code: "images" }, creditsPerUnit: "10" }],
+    });
+  });
+});
+
+describe("reports", () => {
+  it("given AI calls counted by the rollups, when the AI cost report is asked by customer, then the customer's row is exact", async () => {
+    await api.ok(`mutation { upsertAiModel(id: "lab/report-model", inputPrice: "2", outputPrice: "10") { id } }`);
+    await f.customerOn("c-report", "balance");
+    for (const [key, inputTokens, outputTokens] of [
+      ["r-1", 5000, 100],
+      ["r-2", 500, 1000],
+    ] as const)
+      await client.usage.track({
+        customerId: "c-report",
+        feature: "chat",
+        model: "lab/report-model",
+        inputTokens,
+        outputTokens,
+        idempotencyKey: key,
+      });
+    const poller = rollupPoller(api.deps.db);
+    try {
+      expect(await poller.drain()).toBeGreaterThanOrEqual(2);
+    } finally {
+      poller.stop();
+    }
+    const day = (await api.ok("{ now }")).now.slice(0, 10);
+    const from = new Date(`${day}T00:00:00Z`);
+    const report = await client.reports.aiCosts({
+      from,
+      to: new Date(from.getTime() + 86_400_000),
+      groupBy: "CUSTOMER",
+    });
+    expect(report.groupBy).toBe("CUSTOMER");
+    // 5,500 input tokens at 2 and 1,100 output at 10 per million = 0.022; billed with a 40% margin.
+    expect(report.rows.find((r) => r.key === "c-report")).toEqual({
+      key: "c-report",
+      calls: "2",
+      inputTokens: "5500",
+      outputTokens: "1100",
+      cacheReadTokens: "0",
+      cacheWriteTokens: "0",
+      providerCost: "0.022",
+      billed: "0.0308",
+      margin: "0.0088",
     });
   });
 });

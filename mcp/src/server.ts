@@ -21,6 +21,9 @@ export type BillingMcpOptions = {
 const id = (what: string) =>
   z.string().regex(ID_PATTERN, "1 to 128 letters, digits or _ - . : @ | + / =").describe(what);
 
+/** An ISO 8601 instant with its offset, as the API's DateTime takes it. */
+const dateTime = (what: string) => z.iso.datetime({ offset: true }).describe(what);
+
 const READ = { readOnlyHint: true, openWorldHint: false } as const;
 
 export function createBillingMcpServer({ client, allowWrites = false, version = "0.1.0" }: BillingMcpOptions) {
@@ -81,6 +84,25 @@ export function createBillingMcpServer({ client, allowWrites = false, version = 
       annotations: READ,
     },
     ({ customerId }) => answer(() => client.invoices.list(customerId)),
+  );
+
+  server.registerTool(
+    "ai_cost_report",
+    {
+      title: "AI cost report",
+      description:
+        "AI usage over [from, to) (whole UTC days, at most 400 days) grouped by MODEL (default), CUSTOMER, FEATURE or DAY (UTC): calls, input/output/cache tokens, what the providers charge (providerCost), what customers were billed, and the margin (billed - providerCost), per group and in total. Amounts are exact decimal strings. Built from rollups that follow usage within seconds, so a call tracked just now may not be counted yet.",
+      inputSchema: {
+        from: dateTime("Start of the range, inclusive: a UTC midnight, e.g. 2026-01-01T00:00:00Z"),
+        to: dateTime("End of the range, exclusive: a later UTC midnight, e.g. 2026-02-01T00:00:00Z"),
+        groupBy: z
+          .enum(["MODEL", "CUSTOMER", "FEATURE", "DAY"])
+          .optional()
+          .describe("How rows are grouped; default MODEL"),
+      },
+      annotations: READ,
+    },
+    (input) => answer(() => client.reports.aiCosts(input)),
   );
 
   if (allowWrites) {

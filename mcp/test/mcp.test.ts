@@ -6,10 +6,16 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StreamPoller } from "../../tools/dynamodb-local/stream-poller";
 import { fixtures } from "../../test/support/fixtures";
+import { rollupPoller } from "../../test/support/rollups";
 import { startTestApi, TEST_KEY, type TestApi } from "../../test/support/server";
 
 let api: TestApi;
+let poller: StreamPoller;
+/** The test clock's day, for the AI cost report's range. */
+let today: string;
+const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 const entry = new URL("../src/index.ts", import.meta.url).pathname;
 
 async function connect(env: Record<string, string>): Promise<Client> {
@@ -40,8 +46,39 @@ beforeAll(async () => {
   await f.customerOn("acme", "starter");
   await f.customer("idle");
   await f.track({ customerId: "acme", feature: "api_calls", value: 4, idempotencyKey: "e1" });
+
+  // Two AI calls for the cost report, counted by the stream aggregator as npm start runs it.
+  poller = rollupPoller(api.deps.db);
+  await f.feature("assistant");
+  await api.ok(`mutation { upsertAiModel(id: "lab/model", inputPrice: "3", outputPrice: "15") { id } }`);
+  await f.plan({
+    code: "ai",
+    model: "BALANCE",
+    basePrice: "20",
+    features: [{ feature: "assistant", pricing: "AI_MODEL", marginBps: 4000 }],
+  });
+  await f.customerOn("initech", "ai");
+  for (const [key, inputTokens, outputTokens] of [
+    ["a1", 1000, 200],
+    ["a2", 3000, 0],
+  ] as const)
+    await api.ok(`mutation($i: TrackUsageInput!) { trackUsage(input: $i) { replayed } }`, {
+      i: {
+        customerId: "initech",
+        feature: "assistant",
+        model: "lab/model",
+        inputTokens,
+        outputTokens,
+        idempotencyKey: key,
+      },
+    });
+  expect(await poller.drain()).toBeGreaterThanOrEqual(2);
+  today = ((await api.ok("{ now }")) as { now: string }).now.slice(0, 10);
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  poller?.stop();
+  await api?.close();
+});
 
 describe("read-only (the default)", () => {
   let mcp: Client;
@@ -52,7 +89,13 @@ describe("read-only (the default)", () => {
 
   it("lists the read tools only, with their input schemas and read-only annotations", async () => {
     const { tools } = await mcp.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_customer", "check_entitlement", "list_plans", "list_invoices"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "get_customer",
+      "check_entitlement",
+      "list_plans",
+      "list_invoices",
+      "ai_cost_report",
+    ]);
     const check = tools.find((t) => t.name === "check_entitlement")!;
     expect(check.inputSchema.required).toEqual(["customerId", "feature"]);
     expect(Object.keys(check.inputSchema.properties ?? {})).toEqual(["customerId", "feature", "amount"]);
@@ -96,11 +139,54 @@ describe("read-only (the default)", () => {
 
   it("list_plans and list_invoices", async () => {
     const plans = json(await mcp.callTool({ name: "list_plans", arguments: {} }));
-    expect(plans.map((p: any) => [p.code, p.model, p.basePrice])).toEqual([["starter", "METERED", "99.00"]]);
+    expect(plans.map((p: any) => [p.code, p.model, p.basePrice])).toEqual([
+      ["ai", "BALANCE", "20.00"],
+      ["starter", "METERED", "99.00"],
+    ]);
     const invoices = json(await mcp.callTool({ name: "list_invoices", arguments: { customerId: "acme" } }));
     expect(invoices.map((i: any) => [i.number, i.total, i.lines[0].kind])).toEqual([
       ["INV-000001", "99.00", "BASE_FEE"],
     ]);
+  });
+
+  it("ai_cost_report: calls, tokens, provider cost, billed and margin by model and by customer, exactly", async () => {
+    const range = { from: `${today}T00:00:00Z`, to: `${dayAfter(today)}T00:00:00Z` };
+    const byModel = json(await mcp.callTool({ name: "ai_cost_report", arguments: range }));
+    const row = {
+      calls: "2",
+      inputTokens: "4000",
+      outputTokens: "200",
+      cacheReadTokens: "0",
+      cacheWriteTokens: "0",
+      // 4,000 input tokens at 3 and 200 output at 15 per million; billed with a 40% margin.
+      providerCost: "0.015",
+      billed: "0.021",
+      margin: "0.006",
+    };
+    expect(byModel).toEqual({
+      from: `${today}T00:00:00.000Z`,
+      to: `${dayAfter(today)}T00:00:00.000Z`,
+      groupBy: "MODEL",
+      rows: [{ key: "lab/model", ...row }],
+      total: { key: "TOTAL", ...row },
+    });
+    const byCustomer = json(
+      await mcp.callTool({ name: "ai_cost_report", arguments: { ...range, groupBy: "CUSTOMER" } }),
+    );
+    expect(byCustomer.rows).toEqual([{ key: "initech", ...row }]);
+  });
+
+  it("ai_cost_report refuses a range the API refuses, with its code, and a non-date before any request", async () => {
+    const bad = await mcp.callTool({
+      name: "ai_cost_report",
+      arguments: { from: `${today}T00:00:00Z`, to: `${today}T12:00:00Z` },
+    });
+    expect(bad.isError).toBe(true);
+    expect(text(bad)).toMatch(
+      /^BAD_USER_INPUT: to must be a UTC day boundary \(00:00:00Z\): rollups are by day \(request [0-9a-f-]{36}\)$/,
+    );
+    const notADate = await mcp.callTool({ name: "ai_cost_report", arguments: { from: "yesterday", to: "today" } });
+    expect(notADate.isError).toBe(true);
   });
 
   it("an input outside its schema is refused before any request", async () => {
