@@ -1,13 +1,14 @@
 /**
  * AI costs: calls, tokens, provider cost, billed and margin over a chosen range of UTC days,
- * grouped by model, customer, feature or day, with the total. Grouped by customer, each row links
- * to the customer's page, whose recent events are the per-request list (model, tokens, cost, margin).
+ * grouped by model, customer, feature or day, with the total; below it the per-request list of a
+ * customer over the same range (ai-requests.tsx), opened from a row of the report by customer.
  */
 import { useState } from "preact/hooks";
 import { money, quantity } from "../../shared/decimal";
 import { useQuery } from "../../shared/use-query";
 import { Button, Field, Input, Link, Loading, Notice, Section, Select, Table } from "../../shared/ui";
 import { paths } from "../paths";
+import { AiRequests, type RequestsShown } from "./ai-requests";
 
 const REPORT = `query AiCosts($from: DateTime!, $to: DateTime!, $group: AiCostGroup) {
   aiCostReport(from: $from, to: $to, groupBy: $group) {
@@ -46,9 +47,10 @@ function AiCosts({ today }: { today: string }) {
   const initial = { from: `${today.slice(0, 7)}-01`, last: today, group: "MODEL" };
   const [form, setForm] = useState(initial);
   const [shown, setShown] = useState(initial);
+  const [requests, setRequests] = useState<RequestsShown>({ customer: "", feature: "" });
+  const range = { from: `${shown.from}T00:00:00Z`, to: `${dayAfter(shown.last)}T00:00:00Z` };
   const { data, error, loading } = useQuery<{ aiCostReport: { groupBy: string; rows: Row[]; total: Row } }>(REPORT, {
-    from: `${shown.from}T00:00:00Z`,
-    to: `${dayAfter(shown.last)}T00:00:00Z`,
+    ...range,
     group: shown.group,
   });
   const set = (name: keyof typeof form) => (value: string) => setForm({ ...form, [name]: value });
@@ -89,7 +91,7 @@ function AiCosts({ today }: { today: string }) {
             )}
           </Field>
           <Button type="submit" variant="primary">
-            Show
+            Show report
           </Button>
         </form>
         {error && <Notice kind="error">{error.message}</Notice>}
@@ -123,10 +125,32 @@ function AiCosts({ today }: { today: string }) {
               { title: "Provider cost", numeric: true, render: (r) => money(r.providerCost) },
               { title: "Billed", numeric: true, render: (r) => money(r.billed) },
               { title: "Margin", numeric: true, render: (r) => money(r.margin) },
+              ...(group === "CUSTOMER"
+                ? [
+                    {
+                      title: "Requests",
+                      render: (r: Row) =>
+                        r !== data.aiCostReport.total && (
+                          <Button
+                            onClick={() => setRequests({ customer: r.key, feature: "" })}
+                            aria-label={`Requests of ${r.key}`}
+                          >
+                            Requests
+                          </Button>
+                        ),
+                    },
+                  ]
+                : []),
             ]}
           />
         )}
       </Section>
+      <AiRequests
+        key={`${requests.customer}|${requests.feature}`}
+        range={range}
+        shown={requests}
+        onShow={setRequests}
+      />
     </>
   );
 }

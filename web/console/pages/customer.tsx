@@ -1,15 +1,16 @@
 /**
  * One customer: the subscription and its period (days left), usage per feature with progress
  * bars, credits (plan vs purchased) and balance, recent events with their model, tokens, cost and
- * margin, and invoices; the actions are in customer-actions.tsx. Every amount is the API's exact
- * decimal text; a margin is billed - provider cost, subtracted exactly (bigint).
+ * margin (events-table.tsx), and invoices; the actions are in customer-actions.tsx. Every amount
+ * is the API's exact decimal text.
  */
-import { money, quantity, signOf, subtract } from "../../shared/decimal";
-import { date, dateTime, daysLeft } from "../../shared/time";
+import { money, quantity, signOf } from "../../shared/decimal";
+import { date, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
 import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
 import { paths } from "../paths";
 import { CustomerActions } from "./customer-actions";
+import { EVENT_FIELDS, EventsTable, type UsageEventRow } from "./events-table";
 import { InvoiceStatusBadge } from "./invoice-status";
 
 export const CUSTOMER_QUERY = `query Customer($id: ID!) {
@@ -24,10 +25,7 @@ export const CUSTOMER_QUERY = `query Customer($id: ID!) {
     usage { feature { code name unit kind } used included overage cost credits }
     wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
     events(first: 25) {
-      edges { node {
-        idempotencyKey feature timestamp value model resolvedModel
-        inputTokens outputTokens cacheReadTokens cacheWriteTokens cost credits providerCost marginBps
-      } }
+      edges { node { ${EVENT_FIELDS} } }
     }
     invoices(first: 25) { id number status total currency createdAt }
   }
@@ -43,22 +41,6 @@ type Usage = {
   overage: string | null;
   cost: string | null;
   credits: string | null;
-};
-type Event = {
-  idempotencyKey: string;
-  feature: string;
-  timestamp: string;
-  value: string;
-  model: string | null;
-  resolvedModel: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWriteTokens: number | null;
-  cost: string | null;
-  credits: string | null;
-  providerCost: string | null;
-  marginBps: number | null;
 };
 type Wallet = Record<
   | "credits"
@@ -90,7 +72,7 @@ export type CustomerData = {
     } | null;
     usage: Usage[];
     wallet: Wallet;
-    events: { edges: { node: Event }[] };
+    events: { edges: { node: UsageEventRow }[] };
     invoices: { id: string; number: string; status: string; total: string; currency: string; createdAt: string }[];
   } | null;
   plans: Plan[];
@@ -238,48 +220,14 @@ function UsageCard({ usage, currency }: { usage: Usage[]; currency: string }) {
   );
 }
 
-function EventsCard({ events, currency }: { events: Event[]; currency: string }) {
+function EventsCard({ events, currency }: { events: UsageEventRow[]; currency: string }) {
   return (
     <Section title="Recent events">
-      <Table
+      <EventsTable
         caption="Recent usage events, newest first"
-        rowKey={(e) => e.idempotencyKey}
-        rows={events}
+        events={events}
+        currency={currency}
         empty="No usage yet."
-        columns={[
-          { title: "Time", render: (e) => dateTime(e.timestamp) },
-          { title: "Feature", render: (e) => e.feature },
-          { title: "Model", render: (e) => e.resolvedModel ?? e.model ?? "—" },
-          {
-            title: "Tokens in / out / cache",
-            numeric: true,
-            render: (e) =>
-              e.inputTokens === null && e.outputTokens === null
-                ? quantity(e.value)
-                : `${e.inputTokens ?? 0} / ${e.outputTokens ?? 0} / ${(e.cacheReadTokens ?? 0) + (e.cacheWriteTokens ?? 0)}`,
-          },
-          {
-            title: "Cost",
-            numeric: true,
-            render: (e) =>
-              e.cost !== null ? money(e.cost, currency) : e.credits !== null ? `${quantity(e.credits)} credits` : "—",
-          },
-          {
-            title: "Provider cost",
-            numeric: true,
-            render: (e) => (e.providerCost === null ? "—" : money(e.providerCost, currency)),
-          },
-          {
-            title: "Margin",
-            numeric: true,
-            render: (e) => {
-              const margin = subtract(e.cost, e.providerCost);
-              return margin === undefined
-                ? "—"
-                : `${money(margin, currency)}${e.marginBps !== null ? ` (${e.marginBps / 100}%)` : ""}`;
-            },
-          },
-        ]}
       />
     </Section>
   );
