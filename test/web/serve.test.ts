@@ -6,15 +6,19 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../../schema";
+import { apiOperations, repositoryApiOperations } from "../../web/api-operations";
 import { WEB_APPS } from "../../web/apps";
 import { buildWeb, formatWebSizes, type BuiltWebApp } from "../../web/build";
 import { loadWebAssets } from "../../web/server/assets";
 import { WEB_CSP } from "../../web/server/respond";
 import { startTestApi, type TestApi } from "../support/server";
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = mkdtempSync(join(tmpdir(), "billing-web-serve-"));
 let built: BuiltWebApp[];
 let api: TestApi;
@@ -136,5 +140,21 @@ describe("the web apps' Lambda", () => {
     expect(
       gunzipSync(Buffer.from(script.body, "base64")).equals(readFileSync(join(outDir, "console", console_().script))),
     ).toBe(true);
+  });
+});
+
+describe("the API's operations the apps are built with", () => {
+  it("are the Query and Mutation fields of the API's schema, and the console's script carries them", () => {
+    const served = [schema.getQueryType()!, schema.getMutationType()!].flatMap((type) => Object.keys(type.getFields()));
+    expect(repositoryApiOperations(ROOT)).toEqual([...new Set(served)].sort());
+    const script = readFileSync(join(outDir, "console", console_().script), "utf8");
+    expect(script).toContain(JSON.stringify(repositoryApiOperations(ROOT)));
+  });
+
+  it("are read from type definitions and their extensions alike", () => {
+    const operations = apiOperations(`type Query { customer(id: ID!): String }
+      type Mutation { topUpBalance(amount: String): String }
+      extend type Mutation { grantCredits(credits: String): String }`);
+    expect(operations).toEqual(["customer", "grantCredits", "topUpBalance"]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * What an operator does to a customer: subscribe, change plan (now or at period end), cancel,
- * top up a balance, record a credit pack purchase. Each money-moving form carries an idempotency
+ * top up a balance, record a credit pack purchase; and the actions whose operations arrive later
+ * (grant credits, plan change preview, portal link: optional-actions.tsx). Each money-moving form carries an idempotency
  * key made when the form opens, so a double click or a retried request moves money once.
  */
 import { useState } from "preact/hooks";
@@ -8,6 +9,7 @@ import { fieldErrors, gql } from "../../shared/api";
 import { money } from "../../shared/decimal";
 import { Button, Field, Input, Notice, Section, Select } from "../../shared/ui";
 import type { CustomerData } from "./customer";
+import { OptionalActions } from "./optional-actions";
 
 type Props = { data: CustomerData; onChange: (done: string) => void };
 
@@ -31,6 +33,7 @@ export function CustomerActions({ data, onChange: reload }: { data: CustomerData
       {active && <ChangePlan {...{ data, onChange }} />}
       {active && sub.plan.model === "BALANCE" && <TopUp {...{ data, onChange }} />}
       {active && sub.plan.model === "CREDITS" && data.creditPacks.length > 0 && <BuyPack {...{ data, onChange }} />}
+      <OptionalActions {...{ data, onChange }} />
       {active && !sub.cancelAtPeriodEnd && <Cancel {...{ data, onChange }} />}
     </Section>
   );
