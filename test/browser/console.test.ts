@@ -129,7 +129,7 @@ describe("the operator console", () => {
       "2026-01-01 00:00 UTC",
       "assistant",
       "acme/model-one",
-      "1200 / 350 / 0",
+      "1,200 / 350 / 0",
       "0.01239 USD",
       "0.00885 USD",
       "0.00354 USD (40%)",
@@ -166,7 +166,7 @@ describe("the operator console", () => {
       "2026-01-01 00:00 UTC",
       "assistant",
       "acme/model-one",
-      "1200 / 350 / 0",
+      "1,200 / 350 / 0",
       "0.01239 USD",
       "0.00885 USD",
       "0.00354 USD (40%)",
@@ -184,6 +184,7 @@ describe("the operator console", () => {
     await page.getByLabel("Search", { exact: true }).fill("ACME");
     await page.getByRole("button", { name: "Search" }).click();
     await page.getByRole("link", { name: "Acme Inc." }).waitFor();
+    await checkPage("customers");
     await page.getByRole("link", { name: "Invoices" }).click();
     await page.getByLabel("Status").selectOption("OPEN");
     await page.getByRole("button", { name: "Filter" }).click();

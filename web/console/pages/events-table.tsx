@@ -3,7 +3,7 @@
  * margin. The customer page's recent events and the AI costs view's per-request list show the
  * same columns. A margin is billed - provider cost, subtracted exactly (bigint), with the rate.
  */
-import { money, quantity, subtract } from "../../shared/decimal";
+import { grouped, money, quantity, subtract } from "../../shared/decimal";
 import { dateTime } from "../../shared/time";
 import { Table } from "../../shared/ui";
 
@@ -37,16 +37,18 @@ export function EventsTable(props: { caption: string; events: UsageEventRow[]; c
       rows={props.events}
       empty={props.empty}
       columns={[
-        { title: "Time", render: (e) => dateTime(e.timestamp) },
+        { title: "Time", nowrap: true, render: (e) => dateTime(e.timestamp) },
         { title: "Feature", render: (e) => e.feature },
-        { title: "Model", render: (e) => e.resolvedModel ?? e.model ?? "—" },
+        { title: "Model", nowrap: true, render: (e) => e.resolvedModel ?? e.model ?? "—" },
         {
           title: "Tokens in / out / cache",
           numeric: true,
           render: (e) =>
             e.inputTokens === null && e.outputTokens === null
               ? quantity(e.value)
-              : `${e.inputTokens ?? 0} / ${e.outputTokens ?? 0} / ${(e.cacheReadTokens ?? 0) + (e.cacheWriteTokens ?? 0)}`,
+              : [e.inputTokens, e.outputTokens, (e.cacheReadTokens ?? 0) + (e.cacheWriteTokens ?? 0)]
+                  .map((n) => grouped(String(n ?? 0)))
+                  .join(" / "),
         },
         {
           title: "Cost",

@@ -109,7 +109,7 @@ export function InvoicePage({ id }: { id: string }) {
                   <br />
                   <span class="hint">{line.kind}</span>
                 </td>
-                <td>{line.periodStart ? `${date(line.periodStart)} – ${date(line.periodEnd)}` : "—"}</td>
+                <td class="nowrap">{line.periodStart ? `${date(line.periodStart)} – ${date(line.periodEnd)}` : "—"}</td>
                 <td class="num">{quantity(line.quantity)}</td>
                 <td class="num">{money(line.unitPrice, c)}</td>
                 <td class="num">{money(line.amount, c)}</td>

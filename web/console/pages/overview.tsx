@@ -66,14 +66,16 @@ export function OverviewPage() {
   const { data, error } = useQuery<Overview>("overview", undefined, loadOverview);
   if (error) return <Notice kind="error">{error.message}</Notice>;
   if (!data) return <Loading />;
+  // Every currency invoiced this month shows in each total, at zero when none is in that status.
   const totals = (status?: string) =>
-    sumByCurrency(
-      data.invoices
+    sumByCurrency([
+      ...data.invoices.map((i) => ({ amount: "0", currency: i.currency })),
+      ...data.invoices
         .filter((i) => !status || i.status === status)
         .map((i) => ({ amount: i.total, currency: i.currency })),
-    );
+    ]);
   const show = (sums: { amount: string; currency: string }[]) =>
-    sums.length ? sums.map((s) => money(s.amount, s.currency)).join(" · ") : "0.00";
+    sums.length ? sums.map((s) => money(s.amount, s.currency)).join(" · ") : "none";
   return (
     <>
       <div class="page-head">

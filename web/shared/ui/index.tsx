@@ -186,7 +186,8 @@ export function Facts(props: { items: [term: string, value: ComponentChildren][]
   );
 }
 
-export type Column<T> = { title: string; render: (row: T) => ComponentChildren; numeric?: boolean };
+/** `nowrap`: a date or an id that must not break across lines. */
+export type Column<T> = { title: string; render: (row: T) => ComponentChildren; numeric?: boolean; nowrap?: boolean };
 
 export function Table<T>(props: {
   caption: string;
@@ -213,7 +214,7 @@ export function Table<T>(props: {
           {props.rows.map((row) => (
             <tr key={props.rowKey(row)}>
               {props.columns.map((c) => (
-                <td key={c.title} class={c.numeric ? "num" : undefined}>
+                <td key={c.title} class={c.numeric ? "num" : c.nowrap ? "nowrap" : undefined}>
                   {c.render(row)}
                 </td>
               ))}
