@@ -3,7 +3,7 @@
  * sign in with an ADMIN key, create a plan through the form after seeing a validation error next
  * to its field, create a customer and subscribe it, track AI usage through the API and see the
  * exact amounts on the customer page and in the AI costs view (report and per-request list), find the customer by search and the
- * invoice by status, mark it paid, create and revoke an API key, sign out. On every page: axe-core finds no serious or critical violation, nothing is requested from
+ * invoice by status, mark it paid, void another, create and revoke an API key, sign out. On every page: axe-core finds no serious or critical violation, nothing is requested from
  * another origin, and nothing is blocked (no console error, CSP violations included).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -203,6 +203,24 @@ describe("the operator console", () => {
     await page.emulateMedia({ media: "print" });
     await screenshot(page, "console-invoice-print");
     await page.emulateMedia({ media: "screen" });
+  });
+
+  it("voids an open invoice, after a confirming second click", async () => {
+    const { subscribe } = await api.ok(`mutation {
+      createCustomer(input: { id: "globex", name: "Globex" }) { id }
+      subscribe(customerId: "globex", planCode: "pro") { status }
+    }`);
+    expect(subscribe.status).toBe("ACTIVE");
+    const { customer } = await api.ok(`{ customer(id: "globex") { invoices { id number } } }`);
+    expect(customer.invoices.map((i: { number: string }) => i.number)).toEqual(["INV-000002"]);
+    await page.goto(`${origin}/console/invoices/${customer.invoices[0].id}`);
+    await page.getByRole("heading", { name: "Invoice INV-000002" }).waitFor();
+    await page.getByRole("button", { name: "Void" }).click();
+    await page.getByRole("button", { name: "Confirm void" }).click();
+    await page.getByText("Invoice INV-000002 voided.").waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "VOID" }).waitFor();
+    expect(await page.getByRole("button", { name: "Mark paid" }).count()).toBe(0);
+    await checkPage("invoice-void");
   });
 
   it("creates an API key whose secret is shown once, and revokes it", async () => {
