@@ -7,6 +7,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kind, parse } from "graphql";
+import { OPTIONAL_OPERATIONS } from "./shared/optional-operations";
+
+export { OPTIONAL_OPERATIONS };
 
 export function apiOperations(schemaText: string): string[] {
   const names = new Set<string>();
@@ -21,4 +24,13 @@ export function apiOperations(schemaText: string): string[] {
 /** The operations of the repository's printed schema (`npm run schema:print` keeps it true). */
 export function repositoryApiOperations(root: string): string[] {
   return apiOperations(readFileSync(join(root, "schema.graphql"), "utf8"));
+}
+
+/**
+ * Which of the optional operations (shared/optional-operations.ts) the repository's API has. Only
+ * these are passed to the bundle: the public script need not list the whole API.
+ */
+export function availableOptionalOperations(root: string): string[] {
+  const present = new Set(repositoryApiOperations(root));
+  return OPTIONAL_OPERATIONS.filter((name) => present.has(name));
 }

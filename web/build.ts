@@ -14,7 +14,7 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { repositoryApiOperations } from "./api-operations";
+import { availableOptionalOperations } from "./api-operations";
 import { WEB_APPS, WEB_DIST, type WebApp } from "./apps";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -54,10 +54,10 @@ export async function buildWebApp(app: WebApp, outDir: string): Promise<BuiltWeb
     jsx: "automatic",
     jsxImportSource: "preact",
     tsconfig: "web/tsconfig.json",
-    // The API's operations (web/api-operations.ts), read by web/shared/operations.ts.
+    // Which optional operations the API has (web/api-operations.ts), read by web/shared/operations.ts.
     define: {
       "process.env.NODE_ENV": '"production"',
-      __API_OPERATIONS__: JSON.stringify(repositoryApiOperations(root)),
+      __API_OPERATIONS__: JSON.stringify(availableOptionalOperations(root)),
     },
     metafile: true,
     logLevel: "silent",

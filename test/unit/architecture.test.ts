@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const PRODUCTION = ["core", "schema", "functions", "stacks", "web/server"];
 /** Single production files outside those folders: the web apps' table and their build (stacks/web.ts). */
-const PRODUCTION_FILES = ["web/apps.ts", "web/build.ts", "web/api-operations.ts"];
+const PRODUCTION_FILES = ["web/apps.ts", "web/build.ts", "web/api-operations.ts", "web/shared/optional-operations.ts"];
 
 type Module = { path: string; local: string[]; packages: string[] };
 

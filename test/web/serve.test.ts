@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../../schema";
-import { apiOperations, repositoryApiOperations } from "../../web/api-operations";
+import {
+  apiOperations,
+  availableOptionalOperations,
+  OPTIONAL_OPERATIONS,
+  repositoryApiOperations,
+} from "../../web/api-operations";
 import { WEB_APPS } from "../../web/apps";
 import { buildWeb, formatWebSizes, type BuiltWebApp } from "../../web/build";
 import { loadWebAssets } from "../../web/server/assets";
@@ -144,11 +149,15 @@ describe("the web apps' Lambda", () => {
 });
 
 describe("the API's operations the apps are built with", () => {
-  it("are the Query and Mutation fields of the API's schema, and the console's script carries them", () => {
+  it("are the Query and Mutation fields of the API's schema; the console's script carries the optional ones it has", () => {
     const served = [schema.getQueryType()!, schema.getMutationType()!].flatMap((type) => Object.keys(type.getFields()));
     expect(repositoryApiOperations(ROOT)).toEqual([...new Set(served)].sort());
+    const optional = OPTIONAL_OPERATIONS.filter((name) => served.includes(name));
+    expect(availableOptionalOperations(ROOT)).toEqual(optional);
     const script = readFileSync(join(outDir, "console", console_().script), "utf8");
-    expect(script).toContain(JSON.stringify(repositoryApiOperations(ROOT)));
+    expect(script).toContain(JSON.stringify(optional));
+    // Not the whole API: only what the console asks about.
+    expect(script).not.toContain('"advanceClock"');
   });
 
   it("are read from type definitions and their extensions alike", () => {

@@ -14,6 +14,7 @@
  * an idempotency key made when it opens). The browser test then covers it like the other actions.
  */
 import type { ComponentType } from "preact";
+import type { OptionalOperation } from "../../shared/optional-operations";
 import { hasOperation } from "../../shared/operations";
 import type { CustomerData } from "./customer";
 
@@ -21,7 +22,7 @@ export type OptionalActionProps = { data: CustomerData; onChange: (done: string)
 
 export type OptionalAction = {
   /** The API operation the form calls; the form is hidden while the API has none of that name. */
-  operation: "grantCredits" | "previewPlanChange" | "createPortalSession";
+  operation: OptionalOperation;
   /** Whether it applies to this customer now (e.g. grantCredits: an active CREDITS subscription). */
   applies: (data: CustomerData) => boolean;
   Form: ComponentType<OptionalActionProps>;
