@@ -19,7 +19,7 @@ export type AlertRecurrence = "EVERY_PERIOD" | "ONCE";
 
 export type ApiKeyScope = "ADMIN" | "INGEST";
 
-export type BillingInterval = "DAY" | "MONTH" | "YEAR";
+export type BillingInterval = "DAY" | "MONTH" | "QUARTER" | "WEEK" | "YEAR";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
@@ -70,10 +70,16 @@ export type CreatePlanInput = {
   code: string;
   currency?: string | null;
   features: Array<PlanFeatureInput>;
+  /** Plans in one group are the ones a customer may switch between in the portal (an ID's characters). */
+  group?: string | null;
   includedCredits?: string | number | null;
   interval: BillingInterval;
   model: ConsumptionModel;
   name: string;
+  /** Within the plan's group (so only with group): higher is an upgrade; 0 to 1,000,000. */
+  rank?: number | null;
+  /** Default: the interval. Must divide it (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK): e.g. YEAR billing with MONTH grants and overage. */
+  resetInterval?: BillingInterval | null;
 };
 
 export type CreateUsageAlertInput = {
@@ -118,6 +124,13 @@ export type TrackUsageInput = {
   timestamp?: string | null;
   /** Units consumed; default 1. Ignored for AI_MODEL pricing, where tokens decide the cost. */
   value?: string | number | null;
+};
+
+/** A field left out stays as it is; null removes it. */
+export type UpdateCustomerInput = {
+  email?: string | null;
+  metadata?: unknown | null;
+  name?: string | null;
 };
 
 export type AiCostRowFields = {

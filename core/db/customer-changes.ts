@@ -11,6 +11,7 @@ import type { Wallet } from "../wallet";
 import type { Db } from "./client";
 import { writeWithInvoices, type EventsFor, type WriteOutcome } from "./group-commit";
 import { keys } from "./keys";
+import { searchFields } from "./lists";
 import { periodUpdate } from "./period-update";
 import { tokenRevocation } from "./customer-tokens";
 import { UpdateExpression } from "./update-expression";
@@ -37,6 +38,7 @@ export async function updateProfile(db: Db, before: Customer, after: Customer): 
     else u.assign(field, value);
   }
   u.assign("updatedAt", after.updatedAt);
+  u.assign("searchText", searchFields(after).searchText); // the customers list's search follows the new details
   whenAsRead(u, before);
   try {
     await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.customer(before.id), ...u.build() }));
@@ -63,6 +65,7 @@ export async function writeErasure(
   const u = new UpdateExpression();
   u.remove(...PERSONAL.map((field) => u.name(`#${field}`, field)));
   u.assign("deletedAt", deletedAt);
+  u.assign("searchText", searchFields({ id: customer.id }).searchText); // found by its id only, as it has nothing else
   whenAsRead(u, customer);
   const profile = { TableName: db.table, Key: keys.customer(customer.id), ...u.build() };
   return writeWithInvoices(

@@ -1,5 +1,5 @@
 /**
- * Customers over time (issue 16 item 6): `updateCustomer` changes what it is given (null removes,
+ * Customers over time: `updateCustomer` changes what it is given (null removes,
  * left out keeps), refuses bad input naming the field and writes nothing then; `deleteCustomer`
  * erases the personal data, ends the subscription now with a final invoice of the usage so far,
  * keeps invoices and events, and is idempotent, also when three deletions race.
@@ -46,6 +46,19 @@ describe("updateCustomer", () => {
       metadata: { crm: "c-2", tier: 1 },
       deletedAt: null,
     });
+  });
+
+  it("the customers list's search finds the new details, and an erased customer only by its id", async () => {
+    const found = async (search: string) =>
+      (
+        await api.ok(`query($s: String!) { customers(search: $s) { edges { node { id } } } }`, { s: search })
+      ).customers.edges.map((e: { node: { id: string } }) => e.node);
+    await update("ada", { name: "Grace Hopper", email: "grace@example.com" });
+    expect(await found("hopper")).toEqual([{ id: "ada" }]);
+    expect(await found("lovelace")).toEqual([]);
+    await api.ok(`mutation { deleteCustomer(id: "ada") { id } }`);
+    expect(await found("grace")).toEqual([]);
+    expect(await found("ada")).toEqual([{ id: "ada" }]);
   });
 
   it("refuses bad input naming the field, and writes nothing", async () => {
