@@ -15,6 +15,7 @@
  * | event bus name     | BILLING_BUS               | -                             | none: recorded |
  * | clock mode         | BILLING_CLOCK (test|real) | -                             | real on Lambda |
  * | catalog URL        | BILLING_CATALOG_URL       | -                             | models.dev     |
+ * | portal page URL    | BILLING_PORTAL_URL        | -                             | /portal on the request's origin |
  *
  * Secrets: an empty (or blank) value counts as missing; a value shorter than 32 bytes is refused
  * (a configuration error, so the function fails at cold start instead of accepting a guessable
@@ -43,6 +44,8 @@ export type Config = {
   busName?: string;
   clock: ClockSetting;
   catalogUrl: string;
+  /** Where portal session links point; undefined: `/portal` on the origin the API was called on. */
+  portalUrl?: string;
 };
 
 /** The shortest accepted API key or signing secret, in bytes (256 bits). */
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     busName: present(env.BILLING_BUS),
     clock,
     catalogUrl: present(env.BILLING_CATALOG_URL) ?? "https://models.dev/api.json",
+    ...(present(env.BILLING_PORTAL_URL) ? { portalUrl: present(env.BILLING_PORTAL_URL) } : {}),
   };
 }
 

@@ -35,6 +35,7 @@ const yoga = createBillingYoga({
   apiKey: config.apiKey,
   signingSecret: config.signingSecret,
   corsOrigins: config.corsOrigins,
+  ...(config.portalUrl ? { portalUrl: config.portalUrl } : {}),
 });
 
 export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {

@@ -12,8 +12,11 @@ import type { WebhookDeps } from "../core/webhooks/deps";
 import { scopesOf, type AuthScopes } from "./auth";
 import { authError } from "./errors";
 
-/** `webhooks`: deps plus the vault of endpoint secrets and the transport attempts are sent with. */
-export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys; webhooks: WebhookDeps };
+/**
+ * `webhooks`: deps plus the vault of endpoint secrets and the transport attempts are sent with.
+ * `portalUrl`: where this deployment serves the customer portal's page.
+ */
+export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys; webhooks: WebhookDeps; portalUrl: string };
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -8,7 +8,8 @@ import {
 } from "../core/invoices/status";
 import type { Invoice, InvoiceLine, InvoiceReversal } from "../core/invoices/invoice";
 import { formatDecimal, formatMoney } from "../core/money";
-import { adminOnly, adminOrAnyCustomer, adminOrCustomer, customerOf } from "./auth";
+import { payInTestMode } from "../core/portal/operations";
+import { adminOnly, adminOrAnyCustomer, adminOrCustomer, customerOf, portalCustomerOf } from "./auth";
 import { builder } from "./builder";
 import { CustomerRef } from "./customers";
 
@@ -87,6 +88,11 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
       resolve: (i) => (i.reversal ? { ...i.reversal, currency: i.currency } : null),
     }),
     createdAt: t.field({ type: "DateTime", resolve: (i) => i.createdAt }),
+    grantedOnPayment: t.boolean({
+      description:
+        "A purchase the customer asked for (requestCreditPackPurchase, requestTopUp): its credits or funds arrive when it is paid, and never if it is voided.",
+      resolve: (i) => i.grantOnPayment !== undefined,
+    }),
   }),
 });
 
@@ -127,9 +133,14 @@ builder.queryField("invoice", (t) =>
 builder.mutationFields((t) => ({
   markInvoicePaid: t.field({
     type: InvoiceRef,
-    authScopes: adminOnly,
+    description:
+      "What the company's payment integration calls once it collected the money. A purchase request's credits or funds arrive in the same write. In test mode a portal session may pay its own purchase requests.",
+    authScopes: { $any: { admin: true, portalToken: true } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, a, { deps }) => markInvoicePaid(deps, a.id),
+    resolve: (_, a, { deps, principal }) => {
+      const portal = portalCustomerOf(principal);
+      return portal ? payInTestMode(deps, portal, a.id) : markInvoicePaid(deps, a.id);
+    },
   }),
   voidInvoice: t.field({
     type: InvoiceRef,

@@ -2,7 +2,8 @@ import { cancelSubscription, changePlan, subscribe } from "../core/subscriptions
 import { migrateSubscribers } from "../core/subscriptions/migrate";
 import { findPlan } from "../core/plans";
 import type { Subscription } from "../core/wallet";
-import { adminOnly } from "./auth";
+import { changePlanInPortal } from "../core/portal/operations";
+import { adminOnly, adminOrPortal, portalCustomerOf } from "./auth";
 import { builder } from "./builder";
 import { PlanRef } from "./plans";
 
@@ -38,7 +39,8 @@ export const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMM
 builder.mutationFields((t) => ({
   changePlan: t.field({
     type: SubscriptionRef,
-    authScopes: adminOnly,
+    // A portal session: only keeping its current plan at PERIOD_END (undoing a scheduled cancel).
+    authScopes: (_, a) => adminOrPortal(a.customerId),
     description:
       "IMMEDIATE: close the period now (overage, a credit of basePrice x min(time left, grant left); a total below zero is issued as 0.00 and the rest becomes account credit) and start the new plan. PERIOD_END: switch at the next renewal.",
     args: {
@@ -46,11 +48,19 @@ builder.mutationFields((t) => ({
       planCode: t.arg.id({ required: true }),
       timing: t.arg({ type: ChangeTimingEnum, defaultValue: "IMMEDIATE" }),
     },
-    resolve: (_, a, { deps }) => changePlan(deps, a.customerId, a.planCode, a.timing ?? "IMMEDIATE"),
+    resolve: (_, a, { deps, principal }) =>
+      (portalCustomerOf(principal) ? changePlanInPortal : changePlan)(
+        deps,
+        a.customerId,
+        a.planCode,
+        a.timing ?? "IMMEDIATE",
+      ),
   }),
   cancelSubscription: t.field({
     type: SubscriptionRef,
-    authScopes: adminOnly,
+    // A portal session may cancel at period end only (undone by changePlan to the same plan).
+    authScopes: (_, a) =>
+      (a.timing ?? "PERIOD_END") === "PERIOD_END" && !a.prorate ? adminOrPortal(a.customerId) : adminOnly,
     description:
       "PERIOD_END (default): end at the period's close, whose invoice has overage only. IMMEDIATE: end now, with the overage so far; prorate: true also credits the unused base fee (basePrice x min(time left, grant left)).",
     args: {

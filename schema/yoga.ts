@@ -49,6 +49,11 @@ export type YogaOptions = {
    * by the signing secret and the HTTP transport. The local server passes its in-process runner's.
    */
   webhooks?: WebhookDeps;
+  /**
+   * The portal page's absolute URL that createPortalSession links to; default `/portal` on the
+   * origin the request came to (the API's own, where the deployment serves the page).
+   */
+  portalUrl?: string;
 };
 
 export function createBillingYoga(options: YogaOptions) {
@@ -80,7 +85,8 @@ export function createBillingYoga(options: YogaOptions) {
         throw new GraphQLError("authentication required", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
         });
-      return { deps: options.deps, principal, tokens: credentials.tokens, webhooks };
+      const portalUrl = options.portalUrl ?? new URL("/portal", request.url).href;
+      return { deps: options.deps, principal, tokens: credentials.tokens, webhooks, portalUrl };
     },
     plugins: [
       requestId(),

@@ -1,5 +1,5 @@
 /**
- * The web apps (the operator console at /console), served by a small function of their own on the
+ * The web apps (the operator console at /console, the customer portal at /portal), served by a small function of their own on the
  * API's gateway, so the pages and /graphql share one origin: the pages' CSP allows `connect-src
  * 'self'` and no CORS is needed. A function rather than S3 + CloudFront: nothing else to deploy or
  * invalidate, no second origin, and the same Content-Security-Policy code as `npm start`
@@ -19,7 +19,7 @@ await buildWeb();
 export const web = new sst.aws.Function("Web", {
   ...lambdaDefaults,
   handler: "functions/web.handler",
-  description: "Web apps: the operator console",
+  description: "Web apps: the operator console and the customer portal",
   memory: "256 MB",
   timeout: "10 seconds",
   copyFiles: [{ from: WEB_DIST, to: "web" }],

@@ -1,6 +1,6 @@
 /**
  * The web apps the deployment serves, each under its own path on the API's origin: the operator
- * console at /console (and, later, the customer portal at /portal). The build (web/build.ts),
+ * console at /console and the customer portal at /portal. The build (web/build.ts),
  * the server (web/server/) and the budget test read this one list, so a second app is one entry.
  */
 export type WebApp = {
@@ -16,6 +16,8 @@ export type WebApp = {
 
 export const WEB_APPS: readonly WebApp[] = [
   { name: "console", entry: "web/console/main.tsx", title: "Billing console", jsBudgetGzipBytes: 150 * 1024 },
+  // The customer portal: under 100 KB.
+  { name: "portal", entry: "web/portal/main.tsx", title: "Billing", jsBudgetGzipBytes: 100 * 1024 },
 ];
 
 /** Where `npm start`, the tests and the deploy put the built apps (git-ignored: built, never committed). */

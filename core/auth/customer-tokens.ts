@@ -3,9 +3,11 @@
  * its frontend. A token is a compact JWT signed with HMAC-SHA256 (HS256) under the deployment's
  * signing secret, with these claims:
  *
- * - `iss`: the deployment (its table name), `aud`: `billing:customer`, `sub`: the customer id;
+ * - `iss`: the deployment (its table name), `sub`: the customer id;
+ * - `aud`: `billing:customer` (read-only, for the company's frontend) or `billing:portal` (a portal
+ *   session's: the same reads plus the portal's own operations, schema/auth.ts);
  * - `iat`, `exp`: real time (Unix seconds), as every JWT reader expects; `exp - iat` is at most
- *   24 hours, and a token claiming more is refused whatever its signature;
+ *   24 hours (2 hours for a portal token), and a token claiming more is refused whatever its signature;
  * - `gen`: the customer's token generation when it was minted (revokeCustomerTokens bumps it);
  * - `clockExp`: on a test-clock deployment only, the expiry on the test clock.
  *
@@ -24,7 +26,14 @@ import { bumpTokenGeneration, getTokenGeneration } from "../db/customer-tokens";
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const MAX_TTL_SECONDS = 86_400;
-const AUDIENCE = "billing:customer";
+/** Who a token is for: the company's frontend (read-only) or a portal session. */
+export const TokenAudience = { CUSTOMER: "billing:customer", PORTAL: "billing:portal" } as const;
+export type TokenAudience = (typeof TokenAudience)[keyof typeof TokenAudience];
+/** The longest a token of each audience may live: a portal link is opened at once, so it is short. */
+const MAX_TTL: Record<TokenAudience, { seconds: number; words: string }> = {
+  [TokenAudience.CUSTOMER]: { seconds: MAX_TTL_SECONDS, words: "24 hours" },
+  [TokenAudience.PORTAL]: { seconds: 7200, words: "2 hours" },
+};
 const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
 /** Clocks of the machines that mint and verify may disagree by this much. */
 const CLOCK_SKEW_SECONDS = 300;
@@ -33,14 +42,28 @@ const CLOCK_SKEW_SECONDS = 300;
 export type TokenKeys = { secret: string; issuer: string };
 export type CustomerToken = { token: string; expiresAt: Date };
 /** A token whose signature and real-time claims hold; the test clock and generation are checked after. */
-export type SignedToken = { customerId: string; generation: number; exp: number; clockExp?: number };
+export type SignedToken = {
+  customerId: string;
+  audience: TokenAudience;
+  generation: number;
+  exp: number;
+  clockExp?: number;
+};
 
-const TtlSchema = z
-  .number()
-  .check(z.int(), z.gte(1), z.lte(MAX_TTL_SECONDS, `must be at most ${MAX_TTL_SECONDS} seconds (24 hours)`));
+const ttlSchema = (audience: TokenAudience) =>
+  z
+    .number()
+    .check(
+      z.int(),
+      z.gte(1),
+      z.lte(
+        MAX_TTL[audience].seconds,
+        `must be at most ${MAX_TTL[audience].seconds} seconds (${MAX_TTL[audience].words})`,
+      ),
+    );
 const ClaimsSchema = z.object({
   iss: z.string(),
-  aud: z.literal(AUDIENCE),
+  aud: z.enum(TokenAudience),
   sub: IdSchema,
   iat: z.number().check(z.int()),
   exp: z.number().check(z.int()),
@@ -60,8 +83,9 @@ export async function createCustomerToken(
   keys: TokenKeys,
   customerId: string,
   ttlSeconds = DEFAULT_TTL_SECONDS,
+  audience: TokenAudience = TokenAudience.CUSTOMER,
 ): Promise<CustomerToken> {
-  const ttl = parseInput(TtlSchema, ttlSeconds, "ttlSeconds");
+  const ttl = parseInput(ttlSchema(audience), ttlSeconds, "ttlSeconds");
   const id = parseInput(IdSchema, customerId, "customerId"); // before any read starts, so none is left unawaited
   const [customer, generation, clockNow] = await Promise.all([
     getCustomer(deps, id),
@@ -72,7 +96,7 @@ export async function createCustomerToken(
     throw new DomainError("BAD_USER_INPUT", `customer "${customer.id}" was deleted: no token is minted for it`);
   const iat = Math.floor(Date.now() / 1000);
   const clockExp = deps.clock.mode === "test" ? Math.floor(clockNow.getTime() / 1000) + ttl : undefined;
-  const claims = { iss: keys.issuer, aud: AUDIENCE, sub: customer.id, iat, exp: iat + ttl, gen: generation, clockExp };
+  const claims = { iss: keys.issuer, aud: audience, sub: customer.id, iat, exp: iat + ttl, gen: generation, clockExp };
   const unsigned = `${HEADER}.${base64url(JSON.stringify(claims))}`;
   return {
     token: `${unsigned}.${sign(keys.secret, unsigned)}`,
@@ -81,7 +105,7 @@ export async function createCustomerToken(
 }
 
 /**
- * The token's customer when its signature, issuer, audience, TTL and real-time expiry hold, or
+ * The token's customer and audience when its signature, issuer, audience, TTL and real-time expiry hold, or
  * undefined. Pure and read-free: garbage costs no database read.
  */
 export function verifySignedToken(keys: TokenKeys, token: string, realNowMs: number): SignedToken | undefined {
@@ -92,11 +116,11 @@ export function verifySignedToken(keys: TokenKeys, token: string, realNowMs: num
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   const parsed = ClaimsSchema.safeParse(parseJson(Buffer.from(parts[1]!, "base64url").toString("utf8")));
   if (!parsed.success) return undefined;
-  const { iss, sub, iat, exp, gen, clockExp } = parsed.data;
+  const { iss, aud, sub, iat, exp, gen, clockExp } = parsed.data;
   const now = realNowMs / 1000;
-  if (iss !== keys.issuer || exp <= iat || exp - iat > MAX_TTL_SECONDS) return undefined;
+  if (iss !== keys.issuer || exp <= iat || exp - iat > MAX_TTL[aud].seconds) return undefined;
   if (exp <= now || iat > now + CLOCK_SKEW_SECONDS) return undefined;
-  return { customerId: sub, generation: gen, exp, ...(clockExp !== undefined ? { clockExp } : {}) };
+  return { customerId: sub, audience: aud, generation: gen, exp, ...(clockExp !== undefined ? { clockExp } : {}) };
 }
 
 /**

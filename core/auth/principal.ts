@@ -9,12 +9,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Deps } from "../deps";
 import { findActiveKey, isApiKeySecret, type ApiKeyScope } from "./api-keys";
-import { acceptSignedToken, isTokenShaped, verifySignedToken, type TokenKeys } from "./customer-tokens";
+import { acceptSignedToken, isTokenShaped, TokenAudience, verifySignedToken, type TokenKeys } from "./customer-tokens";
 
 export type Principal =
   | { kind: "bootstrap" }
   | { kind: "apiKey"; keyId: string; scope: ApiKeyScope }
-  | { kind: "customer"; customerId: string; expiresAt: Date };
+  /** `portal`: a portal session's token (TokenAudience.PORTAL), which may also call the portal's operations. */
+  | { kind: "customer"; customerId: string; expiresAt: Date; portal: boolean };
 
 export type Credentials = { bootstrapKey: string; tokens: TokenKeys };
 
@@ -48,7 +49,14 @@ export async function authenticate(
   if (isTokenShaped(bearer)) {
     const signed = verifySignedToken(credentials.tokens, bearer, Date.now());
     const accepted = signed && (await acceptSignedToken(deps, signed));
-    return accepted && { kind: "customer", customerId: signed.customerId, expiresAt: accepted.expiresAt };
+    return (
+      accepted && {
+        kind: "customer",
+        customerId: signed.customerId,
+        expiresAt: accepted.expiresAt,
+        portal: signed.audience === TokenAudience.PORTAL,
+      }
+    );
   }
   return undefined;
 }
@@ -57,5 +65,5 @@ export async function authenticate(
 export function callerOf(principal: Principal): string {
   if (principal.kind === "bootstrap") return "bootstrap";
   if (principal.kind === "apiKey") return principal.keyId;
-  return `customer:${principal.customerId}`;
+  return `${principal.portal ? "portal" : "customer"}:${principal.customerId}`;
 }

@@ -35,6 +35,12 @@ import { failedWith, transact, type TransactItem } from "./transact";
 export type Written = { ok: true; invoices: Invoice[]; events: BillingEvent[]; outbox?: Key };
 export type WriteOutcome = Written | { ok: false; reasons: CancellationReason[] };
 export type EventsFor = (invoices: Invoice[]) => BillingEvent[];
+/**
+ * The write's items once its invoices have numbers, for an item that records them (a purchase
+ * request names its invoice, so a replay finds it). Only attribute values may differ from `items`:
+ * the keys are what the group was chosen by.
+ */
+export type ItemsFor = (items: TransactItem[], invoices: Invoice[]) => TransactItem[];
 
 /** DynamoDB's limit on a transaction's items. */
 export const MAX_ITEMS = 100;
@@ -46,6 +52,7 @@ type Pending = {
   items: TransactItem[];
   drafts: InvoiceDraft[];
   eventsFor: EventsFor;
+  itemsFor?: ItemsFor;
   /** Its turns back in line after meeting another transaction. */
   requeued: Backoff;
   resolve: (outcome: WriteOutcome) => void;
@@ -65,13 +72,14 @@ export function writeWithInvoices(
   items: TransactItem[],
   drafts: InvoiceDraft[],
   eventsFor: EventsFor = () => [],
+  itemsFor?: ItemsFor,
 ): Promise<WriteOutcome> {
-  if (!drafts.length) return writeAlone(db, items, eventsFor([]));
+  if (!drafts.length) return writeAlone(db, itemsFor ? itemsFor(items, []) : items, eventsFor([]));
   return new Promise((resolve, reject) => {
     const queue = queues.get(db.table) ?? [];
     queues.set(db.table, queue);
     const requeued = new Backoff({ attempts: ATTEMPTS, exhausted: contention("write") });
-    queue.push({ items, drafts, eventsFor, requeued, resolve, reject });
+    queue.push({ items, drafts, eventsFor, ...(itemsFor ? { itemsFor } : {}), requeued, resolve, reject });
     void drain(db, queue);
   });
 }
@@ -130,7 +138,7 @@ function memberItems(db: Db, m: Pending, first: bigint) {
   const single = invoices.length === 1;
   const outbox = events.length ? (single ? keys.invoice(invoices[0]!.id) : outboxKeyOf(events)) : undefined;
   const items: TransactItem[] = [
-    ...m.items,
+    ...(m.itemsFor ? m.itemsFor(m.items, invoices) : m.items),
     ...invoices.map((inv) => ({
       Put: {
         TableName: db.table,

@@ -5,7 +5,14 @@
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
-import type { Invoice, InvoiceGrant, InvoiceLine, InvoiceReversal, InvoiceStatus } from "../invoices/invoice";
+import type {
+  GrantOnPayment,
+  Invoice,
+  InvoiceGrant,
+  InvoiceLine,
+  InvoiceReversal,
+  InvoiceStatus,
+} from "../invoices/invoice";
 import type { Db } from "./client";
 import { big, getItem, type Item } from "./items";
 import { ItemType, keys, TABLE } from "./keys";
@@ -26,6 +33,7 @@ export function invoiceItem(invoice: Invoice, events: BillingEvent[]): Item {
 
 export function toInvoice(item: Item): Invoice {
   const grant = item.grant as Item | undefined;
+  const onPayment = item.grantOnPayment as Item | undefined;
   const reversal = item.reversal as Item | undefined;
   return {
     id: item.id as string,
@@ -51,6 +59,7 @@ export function toInvoice(item: Item): Invoice {
     creditedToAccount: big(item.creditedToAccount),
     createdAt: item.createdAt as string,
     ...(grant ? { grant: toGrant(grant) } : {}),
+    ...(onPayment ? { grantOnPayment: toGrantOnPayment(onPayment) } : {}),
     ...(reversal
       ? {
           reversal: {
@@ -106,3 +115,10 @@ export async function listInvoices(
   } while (startKey && (!page.limit || invoices.length < page.limit));
   return invoices;
 }
+
+const toGrantOnPayment = (g: Item): GrantOnPayment => ({
+  ...toGrant(g),
+  idempotencyKey: g.idempotencyKey as string,
+  ...(g.packCode ? { packCode: g.packCode as string } : {}),
+  price: big(g.price),
+});

@@ -165,8 +165,10 @@ export const balanceNegative = (customerId: string, periodStart: string, time: s
 export const creditsPurchased = (
   invoice: Invoice,
   purchase: { packCode: string; credits: bigint; price: bigint; idempotencyKey: string },
+  /** When the credits arrived: the invoice's issue, or its payment for a purchase granted on payment. */
+  time = invoice.createdAt,
 ) =>
-  event(`${EventType.CREDITS_PURCHASED}:${invoice.id}`, EventType.CREDITS_PURCHASED, invoice.createdAt, {
+  event(`${EventType.CREDITS_PURCHASED}:${invoice.id}`, EventType.CREDITS_PURCHASED, time, {
     customerId: invoice.customerId,
     packCode: purchase.packCode,
     credits: formatDecimal(purchase.credits),
@@ -176,9 +178,13 @@ export const creditsPurchased = (
     idempotencyKey: purchase.idempotencyKey,
   });
 
-/** A balance top-up: written with its invoice, in the purchase's transaction. */
-export const balanceToppedUp = (invoice: Invoice, purchase: { amount: bigint; idempotencyKey: string }) =>
-  event(`${EventType.BALANCE_TOPPED_UP}:${invoice.id}`, EventType.BALANCE_TOPPED_UP, invoice.createdAt, {
+/** A balance top-up: written with its invoice, in the purchase's transaction (or its payment's). */
+export const balanceToppedUp = (
+  invoice: Invoice,
+  purchase: { amount: bigint; idempotencyKey: string },
+  time = invoice.createdAt,
+) =>
+  event(`${EventType.BALANCE_TOPPED_UP}:${invoice.id}`, EventType.BALANCE_TOPPED_UP, time, {
     customerId: invoice.customerId,
     amount: formatMoney(purchase.amount),
     currency: invoice.currency,

@@ -40,6 +40,13 @@ export type InvoiceLine = {
 export type InvoiceGrant = { kind: "CREDIT_PACK"; credits: Amount } | { kind: "TOP_UP"; amount: Amount };
 
 /**
+ * A purchase the customer asked for (requestCreditPackPurchase, requestTopUp): what its invoice
+ * grants when it is paid (core/invoices/status.ts), with what the purchase's event reports then.
+ * Until then the wallet has nothing of it, so voiding it takes nothing back.
+ */
+export type GrantOnPayment = InvoiceGrant & { idempotencyKey: string; packCode?: string; price: Amount };
+
+/**
  * What voiding a CREDIT_PACK or TOP_UP invoice took back (core/invoices/void.ts): all of the grant,
  * of which `unspent` was still there and `spent` had been used and is now owed.
  */
@@ -57,7 +64,9 @@ export type InvoiceDraft = {
   /** What a subtotal below zero added to the customer's account credit (0 otherwise). */
   creditedToAccount: Amount;
   createdAt: string;
+  /** What the invoice put in the wallet (at issue, or when paid for a `grantOnPayment` one). */
   grant?: InvoiceGrant;
+  grantOnPayment?: GrantOnPayment;
 };
 
 export type Invoice = InvoiceDraft & {

@@ -4,7 +4,11 @@
  * voided and a void one cannot be paid (issue a new invoice instead). Each transition is published
  * (`invoice.paid`, `invoice.voided`) through the outbox, in the transaction that makes it. Voiding
  * a CREDIT_PACK or TOP_UP invoice also takes back what it granted, in that same transaction
- * (core/invoices/void.ts), and the invoice records what was taken back (`reversal`).
+ * (core/invoices/void.ts), and the invoice records what was taken back (`reversal`). Paying a
+ * purchase granted on payment (core/purchases/request.ts) adds its credits or funds to the wallet
+ * in the transaction that marks it paid, with its purchase event (core/invoices/pay.ts); voiding
+ * one takes nothing back, since nothing was granted. Paying and voiding race on the status: exactly
+ * one of them happens.
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
@@ -17,6 +21,7 @@ import { currentWallet } from "../usage/current";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
 import { grantOf, reverseGrant } from "./void";
+import { applyGrant, grantEvent, grantOnPaymentOf } from "./pay";
 
 export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id, "id"));
 
@@ -64,16 +69,26 @@ async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<In
     if (invoice.status !== "OPEN") {
       throw new DomainError("BAD_USER_INPUT", `invoice ${invoice.number} is ${invoice.status} and cannot become ${to}`);
     }
-    // A void takes back from the wallet as it is now: ended periods closed first, as any write does.
-    const grant = to === "VOID" ? grantOf(invoice) : undefined;
-    const reversal = grant
-      ? reverseGrant((await currentWallet(deps, invoice.customerId, { close: true })).wallet, grant)
-      : undefined;
+    // A void takes back from the wallet as it is now, a payment grants to it: ended periods closed
+    // first, as any write does.
+    const taken = to === "VOID" ? grantOf(invoice) : undefined;
+    const given = to === "PAID" ? grantOnPaymentOf(invoice) : undefined;
+    const wallet = taken || given ? (await currentWallet(deps, invoice.customerId, { close: true })).wallet : undefined;
+    const reversal = taken ? reverseGrant(wallet!, taken) : undefined;
+    const grant = given ? applyGrant(wallet!, given) : undefined;
     const now = (await deps.clock.now()).toISOString();
-    const after: Invoice = { ...invoice, status: to, ...(reversal ? { reversal: reversal.record } : {}) };
-    const events = [to === "PAID" ? invoicePaid(after, now) : invoiceVoided(after, now)];
+    const after: Invoice = {
+      ...invoice,
+      status: to,
+      ...(reversal ? { reversal: reversal.record } : {}),
+      ...(given ? { grant: given } : {}),
+    };
+    const events =
+      to === "PAID"
+        ? [invoicePaid(after, now), ...(given ? [grantEvent(after, now)] : [])]
+        : [invoiceVoided(after, now)];
     // Written, or retried on a fresh read: the status moved (answered above), or the wallet did.
-    const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal);
+    const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal, grant);
     if (!written.ok) return RETRY;
     await publish(deps, events, written.outbox);
     return after;

@@ -15,12 +15,15 @@ import { parseQuantity } from "../money";
 import type { Invoice, InvoiceGrant } from "./invoice";
 
 /**
- * What the invoice granted: recorded on it since grants were; for a pack or top-up invoice issued
+ * What the invoice granted: recorded on it since grants were (for a purchase granted on payment,
+ * nothing before it is paid); for a pack or top-up invoice issued
  * before, read from its line (a top-up's amount is its line's; a pack's credits are in its
  * description, "<name> (<credits> credits)").
  */
 export function grantOf(invoice: Invoice): InvoiceGrant | undefined {
   if (invoice.grant) return invoice.grant;
+  // Granted only when paid: an unpaid one put nothing in the wallet, and its line is no record of a grant.
+  if (invoice.grantOnPayment) return undefined;
   const [line] = invoice.lines;
   if (invoice.lines.length !== 1 || !line) return undefined;
   if (line.kind === "TOP_UP") return { kind: "TOP_UP", amount: line.amount };

@@ -25,7 +25,7 @@ import type { Plan } from "../plans/plan";
 import { currentWallet } from "../usage/current";
 import { customerWallet } from "../usage/views";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
-import { findPurchase, recordPurchase } from "../db/purchases";
+import { findPurchase, recordPurchase as writePurchase } from "../db/purchases";
 import type { Purchase } from "./purchase";
 import {
   draftInvoice,
@@ -53,25 +53,8 @@ export async function purchaseCreditPack(
   packCode: string,
   idempotencyKey: string,
 ): Promise<WalletView> {
-  parseInput(PurchaseSchema, { customerId, idempotencyKey }, "");
-  const pack = await getCreditPack(deps, packCode);
-  return purchase(
-    deps,
-    {
-      kind: "CREDIT_PACK",
-      customerId,
-      idempotencyKey,
-      packCode: pack.code,
-      credits: pack.credits,
-      amount: 0n,
-      price: pack.price,
-    },
-    invoiceLine("CREDIT_PACK", `${pack.name} (${formatDecimal(pack.credits)} credits)`, SCALE, pack.price),
-    (plan) =>
-      pack.currency === plan.currency
-        ? undefined
-        : `credit pack "${pack.code}" is sold in ${pack.currency}, customer "${customerId}" is billed in ${plan.currency}`,
-  );
+  await recordPurchase(deps, await packPurchase(deps, customerId, packCode, idempotencyKey));
+  return customerWallet(deps, customerId);
 }
 
 export async function topUpBalance(
@@ -81,22 +64,63 @@ export async function topUpBalance(
   idempotencyKey: string,
 ): Promise<WalletView> {
   parseInput(TopUpSchema, { customerId, idempotencyKey, amount }, "");
-  return purchase(
-    deps,
-    { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount },
-    invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
-    // A top-up is paid money: whole minor units, so its invoice line equals what the balance receives.
-    (plan) => minorUnitProblem(amount, plan.currency, "amount"),
-  );
+  await recordPurchase(deps, topUpPurchase(customerId, amount, idempotencyKey));
+  return customerWallet(deps, customerId);
 }
 
-async function purchase(
+/** What is bought, its invoice line, and what is wrong with it in the plan's currency, if anything. */
+export type PurchaseOrder = {
+  request: Request;
+  line: InvoiceLine;
+  currencyProblem: (plan: Plan) => string | undefined;
+};
+
+export async function packPurchase(
   deps: Deps,
-  request: Request,
-  line: InvoiceLine,
-  /** What is wrong with this purchase in the plan's currency, if anything. */
-  currencyProblem: (plan: Plan) => string | undefined,
-): Promise<WalletView> {
+  customerId: string,
+  packCode: string,
+  idempotencyKey: string,
+): Promise<PurchaseOrder> {
+  parseInput(PurchaseSchema, { customerId, idempotencyKey }, "");
+  const pack = await getCreditPack(deps, packCode);
+  return {
+    request: {
+      kind: "CREDIT_PACK",
+      customerId,
+      idempotencyKey,
+      packCode: pack.code,
+      credits: pack.credits,
+      amount: 0n,
+      price: pack.price,
+    },
+    line: invoiceLine("CREDIT_PACK", `${pack.name} (${formatDecimal(pack.credits)} credits)`, SCALE, pack.price),
+    currencyProblem: (plan) =>
+      pack.currency === plan.currency
+        ? undefined
+        : `credit pack "${pack.code}" is sold in ${pack.currency}, customer "${customerId}" is billed in ${plan.currency}`,
+  };
+}
+
+export function topUpPurchase(customerId: string, amount: bigint, idempotencyKey: string): PurchaseOrder {
+  return {
+    request: { kind: "TOP_UP", customerId, idempotencyKey, credits: 0n, amount, price: amount },
+    line: invoiceLine("TOP_UP", "Balance top-up", SCALE, amount),
+    // A top-up is paid money: whole minor units, so its invoice line equals what the balance receives.
+    currencyProblem: (plan) => minorUnitProblem(amount, plan.currency, "amount"),
+  };
+}
+
+/**
+ * Records a purchase under its key and answers its invoice's id (undefined only on a replay of a
+ * purchase recorded before invoices were named on it). `grantOnPayment`: the invoice carries the
+ * grant until it is paid; otherwise (or when it has nothing to collect, so is issued PAID) the
+ * wallet receives it now.
+ */
+export async function recordPurchase(
+  deps: Deps,
+  { request, line, currencyProblem }: PurchaseOrder,
+  grantOnPayment = false,
+): Promise<string | undefined> {
   const added = request.kind === "CREDIT_PACK" ? request.credits : request.amount;
   const exhausted = () =>
     new DomainError("CONFLICT", "the customer's wallet changed concurrently too often; retry with the same key");
@@ -105,41 +129,79 @@ async function purchase(
     // unknown customer), so a top-up never lands in an ended period and pays down its overage, which
     // would make that period's invoice depend on whether the sweeper ran before the top-up.
     const { wallet, plan, now } = await currentWallet(deps, request.customerId, { close: true });
-    const p: Purchase = { ...request, currency: plan?.currency ?? "", createdAt: now.toISOString() };
+    const currency = plan?.currency ?? "";
+    const drafted = (p: Purchase) => purchaseInvoice(p, line);
+    const later = grantOnPayment && drafted({ ...request, currency, createdAt: "" }).total > 0n;
+    const p: Purchase = {
+      ...request,
+      currency,
+      createdAt: now.toISOString(),
+      ...(later ? { grantOnPayment: true } : {}),
+    };
     const refused = purchaseRefusal(p, wallet, plan, added, currencyProblem);
     if (refused) {
       // A retry of a purchase made while the plan could take it still answers as a replay.
       const earlier = await findPurchase(deps.db, p);
       if (earlier === "none") throw refused;
       if (earlier === "reused") throw keyReused(p.idempotencyKey);
-      return customerWallet(deps, p.customerId);
+      return earlier.invoiceId;
     }
-    // The purchase's own event rides in its invoice's outbox, after the invoice's.
+    // The purchase's own event rides in its invoice's outbox, after the invoice's; one granted on
+    // payment has it when paid (core/invoices/status.ts).
     const eventsFor = (invoices: Invoice[]) =>
-      invoices.flatMap((invoice) => [
-        ...invoiceIssued(invoice),
-        p.kind === "CREDIT_PACK"
-          ? creditsPurchased(invoice, { ...p, packCode: p.packCode! })
-          : balanceToppedUp(invoice, { amount: p.amount, idempotencyKey: p.idempotencyKey }),
-      ]);
-    const result = await recordPurchase(deps.db, p, purchaseInvoice(p, line), eventsFor, {
+      invoices.flatMap((invoice) => [...invoiceIssued(invoice), ...(later ? [] : purchaseEvents(invoice, p))]);
+    const result = await writePurchase(deps.db, p, drafted(p), eventsFor, {
       planCode: plan!.code,
       ceiling: MAX_SUM - added,
     });
     // The plan changed, or a pool filled up, since the read: decide again on a fresh one.
     if (result.outcome === "walletChanged") return RETRY;
     if (result.outcome === "reused") throw keyReused(p.idempotencyKey);
-    if (result.outcome === "recorded") await publish(deps, result.written.events, result.written.outbox);
-    return customerWallet(deps, p.customerId);
+    if (result.outcome === "replayed") return result.invoiceId;
+    await publish(deps, result.written.events, result.written.outbox);
+    return result.written.invoices[0]!.id;
   });
 }
+
+/** The event of a purchase whose grant reached the wallet: credits.purchased or balance.topped_up. */
+export const purchaseEvents = (
+  invoice: Invoice,
+  p: {
+    kind: Purchase["kind"];
+    packCode?: string;
+    credits: bigint;
+    amount: bigint;
+    price: bigint;
+    idempotencyKey: string;
+  },
+  time = invoice.createdAt,
+) => [
+  p.kind === "CREDIT_PACK"
+    ? creditsPurchased(invoice, { ...p, packCode: p.packCode! }, time)
+    : balanceToppedUp(invoice, { amount: p.amount, idempotencyKey: p.idempotencyKey }, time),
+];
 
 const keyReused = (key: string) =>
   new DomainError("IDEMPOTENCY_KEY_REUSED", `idempotency key "${key}" was used for a different purchase`);
 
-/** The purchase's invoice; it records what it granted: what voiding it takes back (core/invoices/void.ts). */
+/**
+ * The purchase's invoice; it records what it granted: what voiding it takes back
+ * (core/invoices/void.ts), or, granted on payment, what paying it grants.
+ */
 function purchaseInvoice(p: Purchase, line: InvoiceLine): InvoiceDraft {
   const grant: InvoiceGrant =
     p.kind === "CREDIT_PACK" ? { kind: "CREDIT_PACK", credits: p.credits } : { kind: "TOP_UP", amount: p.amount };
-  return draftInvoice({ customerId: p.customerId, currency: p.currency, lines: [line], createdAt: p.createdAt, grant });
+  const onPayment = {
+    ...grant,
+    idempotencyKey: p.idempotencyKey,
+    ...(p.packCode ? { packCode: p.packCode } : {}),
+    price: p.price,
+  };
+  return draftInvoice({
+    customerId: p.customerId,
+    currency: p.currency,
+    lines: [line],
+    createdAt: p.createdAt,
+    ...(p.grantOnPayment ? { grantOnPayment: onPayment } : { grant }),
+  });
 }

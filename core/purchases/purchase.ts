@@ -1,6 +1,7 @@
 /**
  * A purchase: a credit pack or a balance top-up, recorded under its idempotency key (what a retry
- * is compared with) in the transaction that adds it to the wallet.
+ * is compared with) in the transaction that adds it to the wallet, or, for a purchase granted on
+ * payment, that issues its invoice (the record then names the invoice).
  */
 export type PurchaseKind = "CREDIT_PACK" | "TOP_UP";
 
@@ -14,4 +15,9 @@ export type Purchase = {
   price: bigint;
   currency: string;
   createdAt: string;
+  /**
+   * Asked for by the customer (requestCreditPackPurchase, requestTopUp): granted when its invoice
+   * is paid, not when recorded. A key used for one kind of purchase is not a replay of the other.
+   */
+  grantOnPayment?: boolean;
 };

@@ -12,14 +12,12 @@
  * connects to the checked address itself (core/webhooks/transport.ts), so a DNS answer that
  * changes between the check and the connection cannot slip a private address in.
  *
- * Production (the real clock) requires https. Test mode (the test clock) also allows plain http
- * to the loopback names, and loopback addresses, so a developer's local receiver works.
+ * The scheme rules are every URL's (core/urls.ts): https in production, plain http to the loopback
+ * names in test mode; test mode also allows loopback addresses, so a developer's local receiver works.
  */
 import { BlockList, isIP } from "node:net";
 import type { ClockMode } from "../clock";
-
-const MAX_URL_LENGTH = 2048;
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+import { parseUrl, schemeProblem } from "../urls";
 
 const refused = new BlockList();
 const loopback = new BlockList();
@@ -81,25 +79,16 @@ function mappedIpv4(address: string): string | undefined {
 
 /** The URL an endpoint may be given, normalised, or what is wrong with it (in plain words). */
 export function checkEndpointUrl(text: string, mode: ClockMode): { url: string } | { problem: string } {
-  if (text.length > MAX_URL_LENGTH) return { problem: `must be at most ${MAX_URL_LENGTH} characters` };
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { problem: "must be an absolute URL such as https://example.com/webhooks" };
-  }
-  const problem = urlProblem(url, mode);
-  return problem ? { problem } : { url: url.href };
+  const parsed = parseUrl(text, "https://example.com/webhooks");
+  if ("problem" in parsed) return parsed;
+  const problem = urlProblem(parsed.url, mode);
+  return problem ? { problem } : { url: parsed.url.href };
 }
 
 /** What is wrong with sending to this URL before any DNS lookup, if anything. */
 export function urlProblem(url: URL, mode: ClockMode): string | undefined {
-  const loopbackHost = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && mode === "test" && loopbackHost))
-    return mode === "test"
-      ? "must use https (plain http only to localhost, 127.0.0.1 or [::1] in test mode)"
-      : "must use https";
-  if (url.username || url.password) return "must not carry a user name or password";
+  const scheme = schemeProblem(url, mode);
+  if (scheme) return scheme;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isIP(host)) {
     const problem = addressProblem(host, mode);

@@ -3,7 +3,7 @@
  *
  *   {"level":"info","msg":"audit","caller":"key_4f…","operation":"topUpBalance","targets":["acme","t-1"],"outcome":"OK","details":{"amount":"25.00"}}
  *
- * `caller` is the key id, `bootstrap` or `customer:<id>`; `targets` are the ID-typed argument
+ * `caller` is the key id, `bootstrap`, `customer:<id>` or `portal:<id>` (a portal session's token); `targets` are the ID-typed argument
  * values (customer, plan, pack, invoice, key IDs, idempotency keys), plus the created key's id for
  * createApiKey; `outcome` is OK or the error code the client got; `details` holds the field's
  * other top-level arguments that are amounts, quantities, codes or flags (Money, Decimal, enums,

@@ -81,6 +81,24 @@ const TABLE: Record<string, Row> = {
   createUsageAlert: [F, ok, F, F],
   archiveUsageAlert: [F, ok, F, F],
   deliverDueWebhooks: [F, ok, F, F],
+  portalSession: [F, F, F, F],
+  createPortalSession: [F, ok, F, F],
+  requestCreditPackPurchase: [F, ok, F, F],
+  requestTopUp: [F, ok, F, F],
+};
+
+/**
+ * A portal session's token (of customer A, about A / about B) answers as a customer token does
+ * (the table's last two columns), except for the portal's own operations. changePlan passes
+ * authorisation and is then FORBIDDEN by its rule (only keeping the current plan), and
+ * markInvoicePaid answers NOT_FOUND for an invoice that is not its customer's: both as here.
+ */
+const PORTAL: Record<string, [portalOfA: Outcome, portalOfAForB: Outcome]> = {
+  portalSession: [ok, ok],
+  requestCreditPackPurchase: [ok, F],
+  requestTopUp: [ok, F],
+  cancelSubscription: [ok, F],
+  markInvoicePaid: [ok, ok],
 };
 
 /** One request per field; `$c` is the customer asked about, `$i` that customer's invoice, `$n` a unique suffix. */
@@ -139,6 +157,10 @@ const REQUESTS: Record<string, string> = {
   rotateWebhookSecret: `mutation { rotateWebhookSecret(id: "we_none") { secret } }`,
   redeliverWebhook: `mutation { redeliverWebhook(deliveryId: "wd_none") { id } }`,
   deliverDueWebhooks: `mutation { deliverDueWebhooks }`,
+  portalSession: `{ portalSession { customerId } }`,
+  createPortalSession: `mutation($c: ID!) { createPortalSession(customerId: $c) { expiresAt } }`,
+  requestCreditPackPurchase: `mutation($c: ID!, $n: ID!) { requestCreditPackPurchase(customerId: $c, packCode: "no-such-pack", idempotencyKey: $n) { id } }`,
+  requestTopUp: `mutation($c: ID!, $n: ID!) { requestTopUp(customerId: $c, amount: "1", idempotencyKey: $n) { id } }`,
   createUsageAlert: `mutation($c: ID!) { createUsageAlert(input: { customerId: $c, metric: SPEND, threshold: "1" }) { id } }`,
   archiveUsageAlert: `mutation { archiveUsageAlert(id: "ua_none") { id } }`,
 };
@@ -186,6 +208,9 @@ beforeAll(async () => {
   creds.ingest = (await createKey("INGEST")).secret;
   creds.admin = (await createKey("ADMIN")).secret;
   creds.tokenOfA = await token("cust-a", 3600);
+  const portal = (await api.ok(`mutation { createPortalSession(customerId: "cust-a", ttlSeconds: 3600) { url } }`))
+    .createPortalSession.url;
+  creds.portalOfA = new URLSearchParams(new URL(portal).hash.slice(1)).get("token");
 });
 afterAll(() => api?.close());
 
@@ -231,6 +256,7 @@ describe.each(rootFields())("%s", (field) => {
     const row = TABLE[field];
     expect(row, `${field} has no row in the authorisation table: decide its policy`).toBeDefined();
     const [ingest, admin, tokenOfA, tokenOfAForB] = row!;
+    const [portalOfA, portalOfAForB] = PORTAL[field] ?? [tokenOfA, tokenOfAForB];
     const expected = {
       none: "UNAUTHENTICATED",
       malformed: "UNAUTHENTICATED",
@@ -240,11 +266,14 @@ describe.each(rootFields())("%s", (field) => {
       admin,
       tokenOfA,
       tokenOfAForB,
+      portalOfA,
+      portalOfAForB,
     };
     const actual: Record<string, Outcome> = {};
     for (const credential of Object.keys(expected)) {
-      const key = credential === "tokenOfAForB" ? creds.tokenOfA! : creds[credential]!;
-      actual[credential] = await outcome(field, key ?? null, credential === "tokenOfAForB" ? "cust-b" : "cust-a");
+      const forB = credential.endsWith("ForB");
+      const key = creds[credential.replace("ForB", "")]!;
+      actual[credential] = await outcome(field, key ?? null, forB ? "cust-b" : "cust-a");
     }
     expect(actual).toEqual(expected);
   });

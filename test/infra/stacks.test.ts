@@ -472,6 +472,8 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       // The web apps (stacks/web.ts, test/infra/web.test.ts): GET only, from their own function.
       ["GET /console", "${Web.arn}"],
       ["GET /console/{path+}", "${Web.arn}"],
+      ["GET /portal", "${Web.arn}"],
+      ["GET /portal/{path+}", "${Web.arn}"],
     ]);
     expect(api.args.cors).toBe(false);
     expect(api.args.accessLog.retention).toBe(production ? "3 months" : "1 week");

@@ -18,6 +18,9 @@
  *   (included - used) / included over features that include units (METERED), or time alone.
  * - An invoice with no line is not issued; a total is never below zero: it stops at 0.00 and the
  *   rest goes to the customer's account credit; an invoice with nothing to collect is PAID.
+ * - A purchase the customer asks for (a pack, or a top-up of 5 to 10,000) is an OPEN invoice that
+ *   grants nothing until it is paid; paid, it grants exactly as an operator's purchase would at
+ *   that moment (a top-up pays down overage first); voided, it takes nothing back.
  * - Voiding an OPEN pack or top-up invoice takes all it granted back: the pack pool or the top-up
  *   pool may go below zero (a debt). The next purchase of that kind fills a debt first; the period's
  *   own grant left unused covers it (plan credits, allowance: shown so, and at the close); what a
@@ -55,6 +58,9 @@ export const S = 10n ** 12n;
 export const MAX_EVENT_VALUE = 10n ** 12n * S;
 export const MAX_TOP_UP = 10n ** 9n * S;
 export const MAX_SUM = 10n ** 18n * S;
+/** What a customer may ask to top up in one request (requestTopUp), in the customer's currency. */
+export const MIN_TOP_UP_REQUEST = 5n * S;
+export const MAX_TOP_UP_REQUEST = 10_000n * S;
 
 /** n / d rounded half away from zero. */
 export function roundDiv(n: bigint, d: bigint): bigint {
@@ -137,6 +143,8 @@ export type MInvoice = {
   total: bigint;
   status: "OPEN" | "PAID" | "VOID";
   grant?: MGrant;
+  /** A purchase the customer asked for: granted (becomes `grant`) when paid, never when voided. */
+  pending?: MGrant;
   reversal?: { granted: bigint; unspent: bigint; spent: bigint };
 };
 export type MEvent = {
@@ -353,7 +361,13 @@ export class BillingModel {
     c.topUpBasis = c.topUpsLeft;
   }
 
-  private invoice(c: MCustomer, lines: MLine[], period?: { start: number; end: number }, grant?: MGrant) {
+  private invoice(
+    c: MCustomer,
+    lines: MLine[],
+    period?: { start: number; end: number },
+    grant?: MGrant,
+    pending?: MGrant,
+  ) {
     if (!lines.length) return;
     const sum = lines.reduce((s, l) => s + l.amount, 0n);
     const total = maxB(0n, sum);
@@ -365,6 +379,7 @@ export class BillingModel {
       total,
       status: total === 0n ? "PAID" : "OPEN",
       ...(grant ? { grant } : {}),
+      ...(pending ? { pending } : {}),
     });
   }
 
@@ -790,12 +805,69 @@ export class BillingModel {
     const refused = this.unsellable(c, "BALANCE");
     if (refused) return refused;
     c.purchases.set(key, what);
+    this.grantTopUp(c, amount);
+    this.invoice(c, [this.line("TOP_UP", S, amount)], undefined, { kind: "TOP_UP", value: amount });
+    return { ok: true, replayed: false };
+  }
+
+  /** Funds arriving: they pay down overage already run up this period first, the rest stays as a top-up. */
+  private grantTopUp(c: MCustomer, amount: bigint) {
     c.topUpBasis += amount;
     const paysOverage = minB(c.overage, amount);
     c.overage -= paysOverage;
     c.topUpsLeft += amount - paysOverage;
-    this.invoice(c, [this.line("TOP_UP", S, amount)], undefined, { kind: "TOP_UP", value: amount });
+  }
+
+  /** requestCreditPackPurchase: an OPEN invoice for the pack; nothing granted yet. */
+  requestPack(id: string, packCode: string, key: string): Outcome {
+    const c = this.c(id);
+    const what = `REQUEST:PACK:${packCode}`;
+    const seen = c.purchases.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const refused = this.unsellable(c, "CREDITS");
+    if (refused) return refused;
+    const pack = this.packs.get(packCode)!;
+    c.purchases.set(key, what);
+    this.invoice(c, [this.line("CREDIT_PACK", S, pack.price)], undefined, undefined, {
+      kind: "CREDIT_PACK",
+      value: pack.credits,
+    });
     return { ok: true, replayed: false };
+  }
+
+  /** requestTopUp: 5 to 10,000 (refused before anything else), then as a top-up, granted on payment. */
+  requestTopUp(id: string, amount: bigint, key: string): Outcome {
+    if (amount < MIN_TOP_UP_REQUEST || amount > MAX_TOP_UP_REQUEST) return { ok: false, code: "BAD_USER_INPUT" };
+    const c = this.c(id);
+    const what = `REQUEST:TOPUP:${amount}`;
+    const seen = c.purchases.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const refused = this.unsellable(c, "BALANCE");
+    if (refused) return refused;
+    c.purchases.set(key, what);
+    this.invoice(c, [this.line("TOP_UP", S, amount)], undefined, undefined, { kind: "TOP_UP", value: amount });
+    return { ok: true, replayed: false };
+  }
+
+  /** The customer's newest OPEN purchase request, which a `pay` pays; undefined when none. */
+  payTarget(id: string): MInvoice | undefined {
+    return this.invoices.filter((i) => i.customerId === id && i.pending && i.status === "OPEN").at(-1);
+  }
+
+  /** markInvoicePaid of a purchase request: its credits or funds arrive now, whatever the plan is now. */
+  pay(invoice: MInvoice): Outcome {
+    if (invoice.status === "PAID") return { ok: true };
+    if (invoice.status === "VOID") return { ok: false, code: "BAD_USER_INPUT" };
+    invoice.status = "PAID";
+    const grant = invoice.pending;
+    if (!grant) return { ok: true };
+    const c = this.c(invoice.customerId);
+    if (grant.kind === "CREDIT_PACK") {
+      c.packCredits += grant.value;
+      c.packBasis += grant.value;
+    } else this.grantTopUp(c, grant.value);
+    invoice.grant = grant;
+    return { ok: true };
   }
 
   /**
@@ -804,7 +876,7 @@ export class BillingModel {
    */
   voidTarget(id: string, which: "purchase" | "any"): MInvoice | undefined {
     const mine = this.invoices.filter((i) => i.customerId === id);
-    return which === "any" ? mine.at(-1) : mine.filter((i) => i.grant && i.status === "OPEN").at(-1);
+    return which === "any" ? mine.at(-1) : mine.filter((i) => (i.grant || i.pending) && i.status === "OPEN").at(-1);
   }
 
   /** Voids `invoice`: all its grant leaves the wallet, the part spent becomes a debt. */

@@ -40,12 +40,15 @@ describe("billing under injected faults converges to the reference model", () =>
       // Out-of-bounds values and impossible dates were refused, and the whales met the ceilings.
       expect(result.bounds.badInput).toBeGreaterThan(10);
       expect(result.bounds.ceilings).toBeGreaterThan(0);
-      // The money rules were met: prorations, invoices below zero, voided purchases, spent ones.
+      // The money rules were met: prorations, invoices below zero, voided purchases, spent ones;
+      // and purchase requests were both paid (granted then) and voided (nothing granted).
       expect(result.money, JSON.stringify(result.money)).toEqual({
         prorations: expect.any(Number),
         creditedToAccount: expect.any(Number),
         reversals: expect.any(Number),
         reversalsWithDebt: expect.any(Number),
+        paidRequests: expect.any(Number),
+        voidedRequests: expect.any(Number),
       });
       for (const [what, n] of Object.entries(result.money)) expect(n, what).toBeGreaterThan(0);
       // Thresholds and custom alerts fired, exactly the model's (checked in the run).

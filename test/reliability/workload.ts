@@ -47,9 +47,10 @@ import { quote } from "../../core/usage/quote";
 import { createBillingYoga } from "../../schema/yoga";
 import { checkEntitlement } from "../../core/entitlements";
 import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
+import { requestCreditPackPurchase, requestTopUp } from "../../core/purchases/request";
 import { createUsageAlert } from "../../core/alerts";
 import { closeDuePeriods } from "../../core/periods/sweep";
-import { voidInvoice } from "../../core/invoices/status";
+import { markInvoicePaid, voidInvoice } from "../../core/invoices/status";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/models";
 import { listEvents } from "../../core/db/event-timeline";
@@ -336,8 +337,11 @@ export type Op =
   | { id: number; kind: "track"; t: TrackSpec }
   | { id: number; kind: "batch"; items: TrackSpec[] }
   | { id: number; kind: "check"; customerId: string; feature: string; amount: string }
-  | { id: number; kind: "pack"; customerId: string; pack: string; key: string }
-  | { id: number; kind: "topup"; customerId: string; amount: string; key: string }
+  /** `request`: requestCreditPackPurchase / requestTopUp (granted when paid) instead of the operator's purchase. */
+  | { id: number; kind: "pack"; customerId: string; pack: string; key: string; request?: boolean }
+  | { id: number; kind: "topup"; customerId: string; amount: string; key: string; request?: boolean }
+  /** markInvoicePaid of the customer's newest OPEN purchase request: its credits or funds arrive. */
+  | { id: number; kind: "pay"; customerId: string }
   | { id: number; kind: "subscribe"; customerId: string; plan: string }
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
   | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END"; prorate: boolean }
@@ -450,6 +454,7 @@ export function generate(seed: number, count: number): Op[] {
               customerId: r() < 0.7 ? pick(CREDIT_CUSTOMERS) : pick(CUSTOMERS),
               pack: pick(PACKS).code,
               key: `p${seed}-${keyN++}`,
+              ...(r() < 0.4 ? { request: true } : {}),
             };
       purchases.push(op);
     } else if (x < 0.77) {
@@ -462,6 +467,7 @@ export function generate(seed: number, count: number): Op[] {
               customerId: r() < 0.7 ? pick(BALANCE_CUSTOMERS) : pick(CUSTOMERS),
               amount: `${int(1, 30)}.${pick(["00", "50", "99"])}`,
               key: `p${seed}-${keyN++}`,
+              ...(r() < 0.4 ? { request: true } : {}),
             };
       purchases.push(op);
     } else if (x < 0.82) {
@@ -500,7 +506,10 @@ export function generate(seed: number, count: number): Op[] {
       };
     } else if (x < 0.976) {
       const customerId = r() < 0.8 ? pick([...CREDIT_CUSTOMERS, ...BALANCE_CUSTOMERS]) : pick(CUSTOMERS);
-      op = { id, kind: "void", customerId, which: r() < 0.8 ? "purchase" : "any" };
+      op =
+        r() < 0.5
+          ? { id, kind: "pay", customerId }
+          : { id, kind: "void", customerId, which: r() < 0.8 ? "purchase" : "any" };
     } else if (x < 0.995) {
       op = boundsOp(seed, id);
     } else continue;
@@ -576,9 +585,11 @@ export function describeOp(op: Op): string {
     case "check":
       return `#${op.id} check ${op.customerId} ${op.feature} ${op.amount}`;
     case "pack":
-      return `#${op.id} pack ${op.customerId} ${op.pack} key=${op.key}`;
+      return `#${op.id} ${op.request ? "requestCreditPackPurchase" : "pack"} ${op.customerId} ${op.pack} key=${op.key}`;
     case "topup":
-      return `#${op.id} topup ${op.customerId} ${op.amount} key=${op.key}`;
+      return `#${op.id} ${op.request ? "requestTopUp" : "topup"} ${op.customerId} ${op.amount} key=${op.key}`;
+    case "pay":
+      return `#${op.id} pay ${op.customerId}'s newest OPEN purchase request`;
     case "subscribe":
       return `#${op.id} subscribe ${op.customerId} ${op.plan}`;
     case "change":
@@ -639,7 +650,15 @@ export type RunResult = {
   bounds: { badInput: number; ceilings: number };
   /** Money-rule coverage, from the model at the end: invoices with a PRORATION credit, invoices whose
    * subtotal went below zero (account credit), voided purchases, and those of them already spent. */
-  money: { prorations: number; creditedToAccount: number; reversals: number; reversalsWithDebt: number };
+  money: {
+    prorations: number;
+    creditedToAccount: number;
+    reversals: number;
+    reversalsWithDebt: number;
+    /** Purchase requests paid (their grant arrived on payment) and voided (nothing granted). */
+    paidRequests: number;
+    voidedRequests: number;
+  };
   /** Pricing coverage, from the model: lines per tier and per package, grants and corrections accepted. */
   pricing: BillingModel["pricing"];
   durationMs: number;
@@ -672,7 +691,14 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     thresholds: 0,
     reprices: 0,
     bounds: { badInput: 0, ceilings: 0 },
-    money: { prorations: 0, creditedToAccount: 0, reversals: 0, reversalsWithDebt: 0 },
+    money: {
+      prorations: 0,
+      creditedToAccount: 0,
+      reversals: 0,
+      reversalsWithDebt: 0,
+      paidRequests: 0,
+      voidedRequests: 0,
+    },
     pricing: model.pricing,
     durationMs: 0,
   };
@@ -845,9 +871,17 @@ function expect(model: BillingModel, op: Op): Expected {
     case "check":
       return model.entitlement(op.customerId, op.feature, dec(op.amount));
     case "pack":
-      return model.purchasePack(op.customerId, op.pack, op.key);
+      return op.request
+        ? model.requestPack(op.customerId, op.pack, op.key)
+        : model.purchasePack(op.customerId, op.pack, op.key);
     case "topup":
-      return model.topUp(op.customerId, dec(op.amount), op.key);
+      return op.request
+        ? model.requestTopUp(op.customerId, dec(op.amount), op.key)
+        : model.topUp(op.customerId, dec(op.amount), op.key);
+    case "pay": {
+      const target = model.payTarget(op.customerId);
+      return target ? model.pay(target) : { ok: true, reversal: undefined };
+    }
     case "subscribe":
       return model.subscribe(op.customerId, op.plan);
     case "change":
@@ -1027,13 +1061,49 @@ async function perform(
     case "pack":
       return single(
         expected as Outcome,
-        await client(deps, op, result, () => purchaseCreditPack(deps, op.customerId, op.pack, op.key)),
+        await client(
+          deps,
+          op,
+          result,
+          (): Promise<unknown> =>
+            op.request
+              ? requestCreditPackPurchase(deps, op.customerId, op.pack, op.key)
+              : purchaseCreditPack(deps, op.customerId, op.pack, op.key),
+        ),
       );
     case "topup":
       return single(
         expected as Outcome,
-        await client(deps, op, result, () => topUpBalance(deps, op.customerId, dec(op.amount), op.key)),
+        await client(
+          deps,
+          op,
+          result,
+          (): Promise<unknown> =>
+            op.request
+              ? requestTopUp(deps, op.customerId, dec(op.amount), op.key)
+              : topUpBalance(deps, op.customerId, dec(op.amount), op.key),
+        ),
       );
+    case "pay": {
+      // Chosen once, fault-free, as the void's target is (below): a retry pays the same invoice again.
+      const invoices = await deps.faults.run(
+        op.id * 64 + 63,
+        async () => {
+          await currentWallet(deps, op.customerId, { close: true });
+          return listInvoices(deps.db, op.customerId);
+        },
+        { faultFree: true },
+      );
+      const target = invoices.find((i) => i.grantOnPayment && !i.grant && i.status === "OPEN");
+      const e = expected as Outcome;
+      const modelHasOne = !(e.ok && "reversal" in e);
+      if (!target || !modelHasOne) {
+        if (target || modelHasOne)
+          violate(`pay target: stored ${target?.number ?? "none"}, the model ${modelHasOne ? "one" : "none"}`, op);
+        return;
+      }
+      return single(e, await client(deps, op, result, () => markInvoicePaid(deps, target.id)));
+    }
     case "subscribe":
       return single(expected as Outcome, await client(deps, op, result, () => subscribe(deps, op.customerId, op.plan)));
     case "change":
@@ -1060,7 +1130,9 @@ async function perform(
         { faultFree: true },
       );
       const target =
-        op.which === "any" ? invoices[0] : invoices.find((i) => i.grant !== undefined && i.status === "OPEN");
+        op.which === "any"
+          ? invoices[0]
+          : invoices.find((i) => (i.grant !== undefined || i.grantOnPayment) && i.status === "OPEN");
       const e = expected as Outcome;
       if (!target || (e.ok && e.reversal === undefined)) {
         if (target || !(e.ok && e.reversal === undefined))
@@ -1287,12 +1359,14 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       total: bigint;
       status: string;
       reversal?: { granted: bigint; unspent: bigint; spent: bigint };
+      grant?: { kind: string; value: bigint };
     }) =>
       show([
         i.periodStart ?? null,
         i.periodEnd ?? null,
         i.total,
         i.status,
+        i.grant ? [i.grant.kind, i.grant.value] : null,
         i.reversal ? [i.reversal.granted, i.reversal.unspent, i.reversal.spent] : null,
         i.lines.map((l) => [
           l.kind,
@@ -1304,7 +1378,16 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
           l.periodEnd ?? null,
         ]),
       ]);
-    const actual = invoices.map(canon).sort();
+    const actual = invoices
+      .map(({ grant, ...i }) =>
+        canon({
+          ...i,
+          ...(grant
+            ? { grant: { kind: grant.kind, value: grant.kind === "CREDIT_PACK" ? grant.credits : grant.amount } }
+            : {}),
+        }),
+      )
+      .sort();
     const wanted = model.invoices
       .filter((i) => i.customerId === id)
       .map((i) =>
@@ -1343,6 +1426,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       creditedToAccount: model.invoices.filter((i) => i.lines.reduce((a, l) => a + l.amount, 0n) < 0n).length,
       reversals: model.invoices.filter((i) => i.reversal).length,
       reversalsWithDebt: model.invoices.filter((i) => i.reversal && i.reversal.spent > 0n).length,
+      paidRequests: model.invoices.filter((i) => i.pending && i.status === "PAID").length,
+      voidedRequests: model.invoices.filter((i) => i.pending && i.status === "VOID").length,
     };
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);

@@ -113,6 +113,22 @@ describe("the console's page", () => {
   });
 });
 
+describe("the portal's page", () => {
+  it("is served at /portal and for any path under it (an invoice page), with the same strict CSP and its own files only", async () => {
+    for (const path of ["/portal", "/portal/invoices/INV-000001"]) {
+      const response = await fetch(`${origin}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("content-security-policy"), path).toBe(WEB_CSP);
+      expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+      const html = await response.text();
+      expect(html).toContain("<title>Billing</title>");
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+      for (const url of [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!))
+        expect(url, url).toMatch(/^(\/portal\/[\w.-]+|data:,)$/);
+    }
+  });
+});
+
 describe("the JavaScript budget", () => {
   it("keeps every app's JavaScript under its gzipped budget (the console: 150 KB)", () => {
     for (const b of built) {
@@ -122,6 +138,7 @@ describe("the JavaScript budget", () => {
       expect(b.jsGzipBytes, b.app.name).toBeLessThan(b.app.jsBudgetGzipBytes);
     }
     expect(WEB_APPS.find((a) => a.name === "console")!.jsBudgetGzipBytes).toBe(150 * 1024);
+    expect(WEB_APPS.find((a) => a.name === "portal")!.jsBudgetGzipBytes).toBe(100 * 1024);
   });
 });
 

@@ -7,7 +7,7 @@
  * - `grantCredits(customerId, credits, reason, idempotencyKey, expiresAt): Wallet` ("Grant credits")
  * - `previewPlanChange(customerId, planCode, timing): InvoicePreview` (the "Change plan" form's preview)
  * - `createPortalSession(customerId, returnUrl, ttlSeconds): PortalSession` ("Portal link": show the
- *   URL once, to copy; its customer token is in the fragment)
+ *   URL once, to copy; its customer token is in the fragment): ./portal-link.tsx
  *
  * Adding one is one entry in OPTIONAL_ACTIONS: the operation's name, when it applies, and its form
  * (customer-actions.tsx's useAction runs a mutation and reports errors; a money-moving form carries
@@ -17,6 +17,7 @@ import type { ComponentType } from "preact";
 import type { OptionalOperation } from "../../shared/optional-operations";
 import { hasOperation } from "../../shared/operations";
 import type { CustomerData } from "./customer";
+import { PortalLink } from "./portal-link";
 
 export type OptionalActionProps = { data: CustomerData; onChange: (done: string) => void };
 
@@ -28,8 +29,9 @@ export type OptionalAction = {
   Form: ComponentType<OptionalActionProps>;
 };
 
-/** None yet: their operations are not in the API this console is built with. */
-export const OPTIONAL_ACTIONS: readonly OptionalAction[] = [];
+export const OPTIONAL_ACTIONS: readonly OptionalAction[] = [
+  { operation: "createPortalSession", applies: () => true, Form: PortalLink },
+];
 
 export function OptionalActions(props: OptionalActionProps) {
   return (
