@@ -56,6 +56,7 @@ describe("billing under injected faults converges to the reference model", () =>
       // Overage billed per tier and per package, free credits granted, usage corrected.
       for (const [what, n] of Object.entries(result.pricing)) expect(n, what).toBeGreaterThan(0);
     },
-    240_000,
+    // ~30 s alone; the margin is for a machine shared with other work (CI once took 220 s for one seed).
+    600_000,
   );
 });
