@@ -8,6 +8,7 @@
  * publishes them again: a crash between a write and its delivery still delivers.
  */
 import type { BillingEvent, Deps, EventPublisher } from "../deps";
+import { messageOf, repeatEvery } from "../repeat";
 import { attemptFannedOut } from "./attempt";
 import { type WebhookDeps, webhookDeps } from "./deps";
 import { fanOut } from "./fan-out";
@@ -48,31 +49,20 @@ export function inProcessWebhooks(
     deps,
     deliverDue: pass,
     startPoller(intervalMs, log = () => {}) {
-      let timer: NodeJS.Timeout | undefined;
-      let current: Promise<void> | undefined;
-      let stopped = false;
-      const run = () => {
-        current = pass()
-          .then((r) => {
-            if (r.attempted || r.errors)
-              log(
-                `webhooks: ${r.attempted} attempt(s), ${r.succeeded} delivered, ${r.failed} failed${r.errors ? `, ${r.errors} errors` : ""}`,
-              );
-          })
-          .catch((error: unknown) =>
-            log(`webhooks: pass failed: ${error instanceof Error ? error.message : String(error)}`),
-          )
-          .finally(() => {
-            current = undefined;
-            if (!stopped) timer = setTimeout(run, intervalMs);
-          });
-      };
-      run();
+      const loop = repeatEvery(
+        intervalMs,
+        async () => {
+          const r = await pass();
+          if (r.attempted || r.errors)
+            log(
+              `webhooks: ${r.attempted} attempt(s), ${r.succeeded} delivered, ${r.failed} failed${r.errors ? `, ${r.errors} errors` : ""}`,
+            );
+        },
+        (error) => log(`webhooks: pass failed: ${messageOf(error)}`),
+      );
       return {
         async stop() {
-          stopped = true;
-          clearTimeout(timer);
-          await current;
+          await loop.stop();
           await Promise.all(running);
         },
       };

@@ -5,30 +5,21 @@
  */
 import { aggregate } from "../../core/ai-costs/aggregate";
 import type { Db } from "../../core/db/client";
+import { messageOf, repeatEvery } from "../../core/repeat";
 import { streamPoller } from "../../tools/dynamodb-local/stream-poller";
 
 export const DEFAULT_ROLLUP_INTERVAL_MS = 1_000;
 
 export function startRollups(db: Db, intervalMs: number, log: (line: string) => void) {
   const poller = streamPoller(db, (records) => aggregate({ db }, records));
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const run = () => {
-    running = poller
-      .poll()
-      .catch((error: unknown) => log(`rollups: poll failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(run, intervalMs);
-      });
-  };
-  run();
+  const loop = repeatEvery(
+    intervalMs,
+    () => poller.poll(),
+    (error) => log(`rollups: poll failed: ${messageOf(error)}`),
+  );
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
       poller.stop();
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { Deps } from "../../core/deps";
 import { closeDuePeriods } from "../../core/periods/sweep";
+import { messageOf, repeatEvery } from "../../core/repeat";
 
 export type Sweeper = { stop: () => Promise<void> };
 
@@ -16,12 +17,10 @@ export function checkSweepInterval(intervalMs: number): void {
 }
 
 export function startSweeper(deps: Deps, intervalMs: number, log: (line: string) => void): Sweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
   const budgetMs = Math.max(1_000, intervalMs - 1_000);
-  const sweep = async () => {
-    try {
+  return repeatEvery(
+    intervalMs,
+    async () => {
       const result = await closeDuePeriods(deps, { budgetMs });
       if (result.closed > 0 || result.failed > 0) {
         log(
@@ -31,22 +30,7 @@ export function startSweeper(deps: Deps, intervalMs: number, log: (line: string)
             ` (${result.durationMs} ms)`,
         );
       }
-    } catch (error) {
-      log(`sweeper: run failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
-  const run = () => {
-    running = sweep().finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(run, intervalMs);
-    });
-  };
-  run();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    (error) => log(`sweeper: run failed: ${messageOf(error)}`),
+  );
 }
