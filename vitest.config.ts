@@ -13,6 +13,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Vitest's default on a 2-core machine is one fork, which leaves a core idle while tests wait on
+    // DynamoDB Local: the files are isolated (each its own table), so two forks run them side by side.
+    maxWorkers: 2,
+    minWorkers: 1,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       {
