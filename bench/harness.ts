@@ -23,7 +23,7 @@ import { createCustomer } from "../core/customers";
 import { subscribe } from "../core/subscriptions";
 import { units } from "../core/money";
 import { addIntervals } from "../core/periods/arithmetic";
-import { emptyWallet, openPeriod } from "../core/wallet";
+import { emptyWallet, openPeriod, type Wallet } from "../core/wallet";
 import { periodGrant } from "../core/models";
 import { walletItem } from "../core/db/wallets";
 import { countRequests, emptyCounts, type Counts } from "./lib";
@@ -237,6 +237,8 @@ export function dueWalletItem(
   plan: Awaited<ReturnType<typeof createPlan>>,
   start: Date,
   usage: bigint,
+  /** Changes to the wallet before it is written (a coupon, account credit: bench/measure/lifecycle-closes.ts). */
+  adjust: (wallet: Wallet) => Wallet = (w) => w,
 ): Record<string, AttributeValue> {
   const subscription = {
     planCode: plan.code,
@@ -247,10 +249,10 @@ export function dueWalletItem(
     periodEnd: addIntervals(start, "DAY", 1).toISOString(),
     cancelAtPeriodEnd: false,
   };
-  const wallet = {
+  const wallet = adjust({
     ...openPeriod(emptyWallet(id), periodGrant(plan), subscription),
     version: 1,
     usage: { api_calls: usage },
-  };
+  });
   return marshall({ ...walletItem(wallet), ...keys.due(id, subscription.periodEnd) }, { removeUndefinedValues: true });
 }

@@ -3,6 +3,7 @@
  * and the warm-up, then one row per measurement with ops/s, latency percentiles, the ratio to the
  * raw baseline and notes; and the line `--only catch-up` or `--only webhooks` prints.
  */
+import type { LifecycleClosesResult, LifecycleRun } from "./measure/lifecycle-closes";
 import { clientRows } from "./client";
 import type { LoadResult } from "./lib";
 import { perOp } from "./lib";
@@ -29,6 +30,12 @@ export function renderPreviews(p: PreviewsResult): string {
   const line = (name: string, r: PreviewsResult["upcomingInvoice"]) =>
     `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerPreview)} per preview${r.errors ? `, ${r.errors} errors` : ""})`;
   return `previews in process, c8 over ${p.customers} customers: ${line("previewPlanChange", p.previewPlanChange)}; ${line("upcomingInvoice", p.upcomingInvoice)}`;
+}
+
+export function renderLifecycleCloses(l: LifecycleClosesResult): string {
+  const run = (r: LifecycleRun) =>
+    `${r.closesPerSec.toFixed(0)} closes/s (${r.closes} in ${r.seconds.toFixed(2)} s, ${fmtReq(r.requestsPerClose)} per close)`;
+  return `closes by the sweeper, ${l.customers} DAY customers: plain ${run(l.plain)}; with a 50% coupon and account credit ${run(l.offer)}`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

@@ -22,6 +22,7 @@
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
+ *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
  */
 import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
@@ -42,9 +43,18 @@ import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
-import { render, renderAlertWebhook, renderCatchUp, renderPreviews, renderTierCloses, renderWebhooks } from "./render";
 import { measureAlertWebhook } from "./measure/alert-webhook";
 import { measurePreviews } from "./measure/previews";
+import {
+  render,
+  renderAlertWebhook,
+  renderCatchUp,
+  renderLifecycleCloses,
+  renderPreviews,
+  renderTierCloses,
+  renderWebhooks,
+} from "./render";
+import { measureLifecycleCloses } from "./measure/lifecycle-closes";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -65,6 +75,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
+  "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
 };
 
 async function main() {

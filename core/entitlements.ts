@@ -12,7 +12,7 @@ import { denial, priceUsage, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
 import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans/plan";
 import { findFeature } from "./features";
-import { activeSubscription, type Wallet } from "./wallet";
+import { activeSubscription, inTrial, type Wallet } from "./wallet";
 import { currentWallet } from "./usage/current";
 import { ID_PATTERN } from "./validation";
 
@@ -35,7 +35,8 @@ export function evaluateEntitlement(
   if (!planFeature) return { feature, allowed: false, reason: "FEATURE_NOT_IN_PLAN", model: plan.model };
   if (planFeature.kind === "BOOLEAN") return { feature, allowed: true, model: plan.model };
   const strategy = strategyFor(plan.model);
-  const reason = denial(wallet, priceUsage(plan, planFeature, { quantity: amount }));
+  const trial = inTrial(activeSubscription(wallet));
+  const reason = denial(wallet, priceUsage(plan, planFeature, { quantity: amount }, { trial }));
   return {
     feature,
     allowed: reason === null,

@@ -4,7 +4,7 @@
  * a change that could break a consumer would ship as version 2, documented beside version 1) and
  * every event carries a stable id derived from what it describes, so consumers drop duplicates.
  *
- * Types whose triggering feature does not exist yet (trials, reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
+ * Types whose triggering feature does not exist yet (reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
  * and a webhook endpoint can subscribe only to those (or `*`), so nobody waits for an event that
  * cannot come. The feature that starts emitting one flips its `emitted` here, in the same change.
  * docs/events.md documents every payload with an example.
@@ -30,8 +30,8 @@ export const EVENT_CATALOG: readonly EventTypeInfo[] = [
   emitted(EventType.SUBSCRIPTION_RENEWED, "subscription.renewed:<customer>:<periodStart>"),
   emitted(EventType.SUBSCRIPTION_PLAN_CHANGED, "subscription.plan_changed:<customer>:<periodStart>"),
   emitted(EventType.SUBSCRIPTION_CANCELED, "subscription.canceled:<customer>:<periodStart>"),
-  reserved("trial.will_end", "trial.will_end:<customer>:<trial end>"),
-  reserved("trial.ended", "trial.ended:<customer>:<trial end>"),
+  emitted(EventType.TRIAL_WILL_END, "trial.will_end:<customer>:<trial end>"),
+  emitted(EventType.TRIAL_ENDED, "trial.ended:<customer>:<trial end>"),
   emitted(EventType.CREDITS_PURCHASED, "credits.purchased:<invoice id>"),
   emitted(EventType.CREDITS_LOW, "credits.low:<customer>:<periodStart>:<granted>"),
   emitted(EventType.CREDITS_DEPLETED, "credits.depleted:<customer>:<periodStart>"),

@@ -10,8 +10,9 @@
  * - balance:  `allowance` granted this period, `topUps` (pool at period start plus top-ups since),
  *   `spent` this period and `balance` = allowance + topUps - spent. Spend eats the allowance first,
  *   then top-ups; below zero it is overage.
- * - `accountCredit`: money owed to the customer from invoices whose total would have been negative
- *   (core/invoices/invoice.ts), kept until account credit is applied to invoices.
+ * - `creditGrants`: account credit, money owed to the customer (core/account-credit/grant.ts), and
+ *   `accountCredit`, their sum. Only period changes (which are conditioned on the version) and
+ *   grants (which bump it) write them.
  *
  * A voided purchase (core/invoices/void.ts) takes back all it granted, so the part already spent
  * becomes a debt: negative purchased credits, or a top-up pool below zero. It nets against what is
@@ -23,6 +24,8 @@
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
 import { carriedGrants, grantsHeld, grantsLeft, settleGrants, sumLeft, type CreditGrant } from "./credit-grants/grant";
+import type { CreditGrant as AccountCreditGrant } from "./account-credit/grant";
+import type { AppliedCoupon } from "./coupons/coupon";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -36,7 +39,33 @@ export type Subscription = {
   periodEnd: string;
   cancelAtPeriodEnd: boolean;
   scheduledPlanCode?: string;
+  /** The coupon it holds (core/coupons). */
+  coupon?: AppliedCoupon;
+  /** What the current period's base fee was discounted by (exact): a proration credits the rest only. */
+  baseDiscount?: Amount;
+  /** When its free trial ends (or ended): core/subscriptions/trial.ts. */
+  trialEnd?: string;
+  /** The current period is the free trial (the API shows status TRIALING). */
+  trialing?: boolean;
+  /** While trial.will_end is still to be published: when (3 days before trialEnd). */
+  trialReminderAt?: string;
 };
+
+/** Whether the subscription is in its free trial now. */
+export const inTrial = (sub: Subscription | undefined): boolean => sub?.trialing === true;
+
+/** Whether the subscription's next close or trial reminder is due at `now`. */
+export const isDue = (sub: Subscription, now: Date): boolean => Date.parse(dueAt(sub)) <= now.getTime();
+
+/** The subscription without its trial state: the trial is over (trialEnd stays, as a record). */
+export function afterTrial(sub: Subscription): Subscription {
+  const { trialing: _t, trialReminderAt: _r, ...rest } = sub;
+  return rest;
+}
+
+/** When the subscription needs its next close or reminder: the period's end, or the trial reminder before it. */
+export const dueAt = (sub: Subscription): string =>
+  sub.trialReminderAt && sub.trialReminderAt < sub.periodEnd ? sub.trialReminderAt : sub.periodEnd;
 
 export type Wallet = {
   customerId: string;
@@ -59,6 +88,8 @@ export type Wallet = {
   grants?: CreditGrant[];
   /** The period's use beyond its plan credits already settled into `grants`. */
   grantsBase?: Amount;
+  /** Account credit grants (grantAccountCredit), money owed to the customer: core/account-credit/grant.ts. */
+  creditGrants: AccountCreditGrant[];
   /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
   closeLease?: CloseLease;
   /** Usage thresholds (core/alerts): built-in markers by name, custom alerts by id, and the
@@ -86,6 +117,7 @@ export const emptyWallet = (customerId: string): Wallet => ({
   spent: 0n,
   balance: 0n,
   accountCredit: 0n,
+  creditGrants: [],
 });
 
 /**
@@ -152,6 +184,7 @@ export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Sub
     ...(wallet.alarms ? { alarms: wallet.alarms } : {}),
     ...(wallet.alerts ? { alerts: wallet.alerts } : {}),
     ...(wallet.alarmsRev ? { alarmsRev: wallet.alarmsRev } : {}),
+    creditGrants: wallet.creditGrants,
   };
 }
 

@@ -13,6 +13,8 @@ import "./adjustments";
 import "./clock";
 import "./invoices";
 import "./previews";
+import "./account-credit";
+import "./coupons";
 import "./ai-models";
 import "./api-keys";
 import "./customer-tokens";

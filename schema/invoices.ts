@@ -1,5 +1,4 @@
 import {
-  accountCreditOf,
   customerInvoices,
   findInvoiceOf,
   markInvoicePaid,
@@ -15,7 +14,7 @@ import { CustomerRef } from "./customers";
 
 export const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
 const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", {
-  values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION"] as const,
+  values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION", "DISCOUNT", "ACCOUNT_CREDIT"] as const,
 });
 
 export const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({
@@ -78,7 +77,7 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
     }),
     creditedToAccount: t.field({
       type: "Money",
-      description: "What a subtotal below zero added to the customer's accountCredit (0.00 otherwise).",
+      description: "What a subtotal below zero granted the customer as account credit (0.00 otherwise).",
       resolve: (i) => i.creditedToAccount,
     }),
     reversal: t.field({
@@ -106,15 +105,6 @@ builder.objectField(CustomerRef, "invoices", (t) =>
       after: t.arg.id(),
     },
     resolve: (c, a, { deps }) => customerInvoices(deps, c.id, a.first ?? MAX_INVOICES_PER_PAGE, a.after),
-  }),
-);
-
-builder.objectField(CustomerRef, "accountCredit", (t) =>
-  t.field({
-    type: "Money",
-    description:
-      "Account credit (money) owed to the customer: what invoices whose subtotal was below zero left over (their creditedToAccount). Recorded here; applying it to later invoices arrives with account credit grants.",
-    resolve: (c, _, { deps }) => accountCreditOf(deps, c.id),
   }),
 );
 

@@ -107,6 +107,9 @@ export const PlanRef = builder.objectRef<Plan>("Plan").implement({
       description: "Within a group: higher is an upgrade (immediate), lower a downgrade (at period end).",
       resolve: (p) => p.rank ?? null,
     }),
+    trialDays: t.exposeInt("trialDays", {
+      description: "Days of free trial a customer's first subscription gets (0: none).",
+    }),
     archived: t.exposeBoolean("archived"),
   }),
 });
@@ -142,6 +145,7 @@ const CreatePlanInput = builder.inputType("CreatePlanInput", {
     }),
     includedCredits: t.field({ type: "Decimal" }),
     blockOnExhaustion: t.boolean({ defaultValue: false }),
+    trialDays: t.int({ defaultValue: 0 }),
     features: t.field({ type: [PlanFeatureInput], required: true }),
     group: t.string({
       description: "Plans in one group are the ones a customer may switch between in the portal (an ID's characters).",

@@ -1,18 +1,30 @@
 import { cancelSubscription, changePlan, subscribe } from "../core/subscriptions";
 import { migrateSubscribers } from "../core/subscriptions/migrate";
 import { findPlan } from "../core/plans";
-import type { Subscription } from "../core/wallet";
+import { inTrial, type Subscription } from "../core/wallet";
 import { changePlanInPortal } from "../core/portal/operations";
 import { adminOnly, adminOrPortal, portalCustomerOf } from "./auth";
 import { builder } from "./builder";
 import { PlanRef } from "./plans";
 
-const SubscriptionStatusEnum = builder.enumType("SubscriptionStatus", { values: ["ACTIVE", "CANCELED"] as const });
+const SubscriptionStatusEnum = builder.enumType("SubscriptionStatus", {
+  values: ["ACTIVE", "CANCELED", "TRIALING"] as const,
+});
 
 export const SubscriptionRef = builder.objectRef<Subscription>("Subscription").implement({
   fields: (t) => ({
     plan: t.field({ type: PlanRef, resolve: async (s, _, { deps }) => (await findPlan(deps, s.planCode))! }),
-    status: t.field({ type: SubscriptionStatusEnum, resolve: (s) => s.status }),
+    status: t.field({
+      type: SubscriptionStatusEnum,
+      description: "TRIALING during a free trial (no base fee, no overage); ACTIVE once paid periods run.",
+      resolve: (s) => (inTrial(s) ? "TRIALING" : s.status),
+    }),
+    trialEnd: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the free trial ends (or ended); null without one.",
+      resolve: (s) => s.trialEnd ?? null,
+    }),
     currentPeriodStart: t.field({ type: "DateTime", resolve: (s) => s.periodStart }),
     currentPeriodEnd: t.field({ type: "DateTime", resolve: (s) => s.periodEnd }),
     cancelAtPeriodEnd: t.exposeBoolean("cancelAtPeriodEnd"),
@@ -29,8 +41,24 @@ builder.mutationField("subscribe", (t) =>
   t.field({
     type: SubscriptionRef,
     authScopes: adminOnly,
-    args: { customerId: t.arg.id({ required: true }), planCode: t.arg.id({ required: true }) },
-    resolve: (_, a, { deps }) => subscribe(deps, a.customerId, a.planCode),
+    args: {
+      customerId: t.arg.id({ required: true }),
+      planCode: t.arg.id({ required: true }),
+      trialDays: t.arg.int({
+        description:
+          "Days of free trial (0 to 730), instead of the plan's trialDays (which only a customer's first subscription gets).",
+      }),
+      skipTrial: t.arg.boolean({ defaultValue: false, description: "No trial, whatever the plan says." }),
+      couponCode: t.arg.id({
+        description: "A coupon redeemed with the subscription: it discounts the first base fee.",
+      }),
+    },
+    resolve: (_, a, { deps }) =>
+      subscribe(deps, a.customerId, a.planCode, {
+        couponCode: a.couponCode ?? null,
+        trialDays: a.trialDays ?? null,
+        skipTrial: a.skipTrial ?? false,
+      }),
   }),
 );
 

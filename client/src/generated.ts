@@ -25,22 +25,37 @@ export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
 export type ConsumptionModel = "BALANCE" | "CREDITS" | "METERED";
 
+export type CouponDuration = "FOREVER" | "ONCE" | "REPEATING";
+
 export type DenyReason = "FEATURE_NOT_IN_PLAN" | "INSUFFICIENT_BALANCE" | "INSUFFICIENT_CREDITS" | "LIMIT_REACHED" | "NO_SUBSCRIPTION" | "UNKNOWN_FEATURE";
 
 export type FeatureKind = "BOOLEAN" | "METERED";
 
-export type InvoiceLineKind = "BASE_FEE" | "CREDIT_PACK" | "OVERAGE" | "PRORATION" | "TOP_UP";
+export type InvoiceLineKind = "ACCOUNT_CREDIT" | "BASE_FEE" | "CREDIT_PACK" | "DISCOUNT" | "OVERAGE" | "PRORATION" | "TOP_UP";
 
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";
 
 export type PricingMode = "AI_MODEL" | "FIXED";
 
-export type SubscriptionStatus = "ACTIVE" | "CANCELED";
+export type SubscriptionStatus = "ACTIVE" | "CANCELED" | "TRIALING";
 
 /** GRADUATED: each unit at its tier's price. VOLUME: every unit at the price of the tier the total falls in. */
 export type TierMode = "GRADUATED" | "VOLUME";
 
 export type WebhookDeliveryStatus = "FAILED" | "PENDING" | "SUCCEEDED";
+
+export type CreateCouponInput = {
+  amountOff?: string | number | null;
+  code: string;
+  currency?: string | null;
+  duration: CouponDuration;
+  durationCycles?: number | null;
+  expiresAt?: string | null;
+  maxRedemptions?: number | null;
+  name: string;
+  percentOffBps?: number | null;
+  planCodes?: Array<string> | null;
+};
 
 export type CreateCreditPackInput = {
   code: string;
@@ -80,6 +95,7 @@ export type CreatePlanInput = {
   rank?: number | null;
   /** Default: the interval. Must divide it (MONTH or QUARTER in a YEAR, MONTH in a QUARTER, DAY in a WEEK): e.g. YEAR billing with MONTH grants and overage. */
   resetInterval?: BillingInterval | null;
+  trialDays?: number | null;
 };
 
 export type CreateUsageAlertInput = {

@@ -39,8 +39,10 @@ export const ItemType = {
   FEATURE: "FEATURE",
   PLAN: "PLAN",
   CREDIT_PACK: "CREDIT_PACK",
+  COUPON: "COUPON",
   CUSTOMER: "CUSTOMER",
   WALLET: "WALLET",
+  ACCOUNT_CREDIT_GRANT: "ACCOUNT_CREDIT_GRANT",
   EVENT: "EVENT",
   EVENT_PAGE: "EVENT_PAGE",
   PURCHASE: "PURCHASE",
@@ -90,6 +92,10 @@ export const keys = {
   creditPack: (code: string): Key => ({ pk: "CREDIT_PACKS", sk: `PACK#${part(code)}` }),
   creditPackPartition: () => "CREDIT_PACKS",
   creditPackPrefix: () => "PACK#",
+  /** Coupons, in one small partition (listed by a Query); `redemptions` counts on the item. */
+  coupon: (code: string): Key => ({ pk: "COUPONS", sk: `COUPON#${part(code)}` }),
+  couponPartition: () => "COUPONS",
+  couponPrefix: () => "COUPON#",
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
   aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
@@ -101,6 +107,11 @@ export const keys = {
   wallet: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "WALLET" }),
   /** Which customer a usage alert belongs to (the alert itself is on the wallet): archiveUsageAlert(id). */
   usageAlert: (id: string): Key => ({ pk: `ALERT#${part(id)}`, sk: "ALERT" }),
+  /** An account credit grant's idempotency record (its live part is on the wallet: core/db/account-credit.ts). */
+  accountCreditGrant: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `CUSTOMER#${part(customerId)}`,
+    sk: `ACCOUNT_CREDIT#${part(idempotencyKey)}`,
+  }),
   /** The customer's token generation: tokens minted under an older one are refused. */
   customerTokens: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "TOKENS" }),
 

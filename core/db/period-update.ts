@@ -1,21 +1,22 @@
 /**
  * The wallet half of a period change (subscribe, close, plan change, cancel): the subscription
  * and the period counters are SET, while the pools that purchases move concurrently (credits,
- * purchased credits, top-ups, balance, account credit) change by ADD of (after - before), so a
- * purchase that lands between the read and this write is kept. Conditioned on the wallet's version
+ * purchased credits, top-ups, balance) change by ADD of (after - before), so a
+ * purchase that lands between the read and this write is kept. Account credit is SET (see below). Conditioned on the wallet's version
  * and the subscription state that was read.
  */
-import type { CloseLease, Wallet } from "../wallet";
+import { dueAt, type CloseLease, type Wallet } from "../wallet";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
+import { appliedCouponItem, creditGrantsItem } from "./wallets";
 
 /** What a period change does to a catch-up's lease: keep it held until then, or release it. */
 export type LeaseChange = { hold: CloseLease } | "release";
 
 const PERIOD_COUNTERS = ["usage", "featureCost", "featureCredits", "planCredits", "creditsUsed", "allowance", "spent"];
 const SUBSCRIPTION = ["planCode", "status", "anchor", "periodIndex", "periodStart", "periodEnd", "cancelAtPeriodEnd"];
-const POOLS = ["credits", "purchasedCredits", "topUps", "balance", "accountCredit"] as const;
+const POOLS = ["credits", "purchasedCredits", "topUps", "balance"] as const;
 
 export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: LeaseChange) {
   const u = new UpdateExpression();
@@ -27,8 +28,17 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
     for (const attribute of SUBSCRIPTION) u.assign(attribute, sub[attribute as keyof typeof sub]);
     if (sub.scheduledPlanCode) u.assign("scheduledPlanCode", sub.scheduledPlanCode);
     else u.remove("scheduledPlanCode");
+    if (sub.coupon) u.assign("coupon", appliedCouponItem(sub.coupon));
+    else u.remove("coupon");
+    if (sub.baseDiscount !== undefined) u.assign("baseDiscount", sub.baseDiscount);
+    else u.remove("baseDiscount");
+    for (const attribute of ["trialEnd", "trialing", "trialReminderAt"] as const) {
+      if (sub[attribute] !== undefined) u.assign(attribute, sub[attribute]);
+      else u.remove(attribute);
+    }
     if (sub.status === "ACTIVE") {
-      const due = keys.due(after.customerId, sub.periodEnd);
+      // Due for the sweeper at the period's end, or earlier for a trial's reminder.
+      const due = keys.due(after.customerId, dueAt(sub));
       u.assign("gsi1pk", due.gsi1pk).assign("gsi1sk", due.gsi1sk);
     } else u.remove("gsi1pk", "gsi1sk");
     const renewsInto =
@@ -47,6 +57,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");
   else if (lease) u.assign("closeLeaseOwner", lease.hold.owner).assign("closeLeaseUntil", lease.hold.until);
+  // Account credit is only written by period changes and grants, both of which bump the version
+  // this write is conditioned on: it is SET whole, never lost to a concurrent write.
+  u.assign("accountCreditGrants", creditGrantsItem(after.creditGrants)).assign("accountCredit", after.accountCredit);
   for (const attribute of POOLS) {
     const delta = after[attribute] - before[attribute];
     if (delta !== 0n) u.add(`${attribute} ${u.value(`:d_${attribute}`, delta)}`);

@@ -31,6 +31,7 @@ function toPlan(item: Item): Plan {
     ...opt("resetInterval", item.resetInterval as Plan["resetInterval"]),
     ...opt("includedCredits", optionalBig(item.includedCredits)),
     blockOnExhaustion: Boolean(item.blockOnExhaustion),
+    trialDays: item.trialDays === undefined ? 0 : int(item.trialDays),
     features,
     ...opt("group", item.group as string | undefined),
     ...opt("rank", item.rank === undefined ? undefined : int(item.rank)),

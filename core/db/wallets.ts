@@ -9,6 +9,80 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { big, bigMap, getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { alarmsOf } from "./alarm-update";
+import { creditLeft, type CreditGrant } from "../account-credit/grant";
+import type { AppliedCoupon } from "../coupons/coupon";
+
+/** The id of the grant that holds account credit recorded before grants existed (issue 12's remainders). */
+export const LEGACY_GRANT_ID = "remainder~before-grants";
+
+/** A coupon as a subscription holds it (the wallet's `coupon` map). */
+export function appliedCouponItem(c: AppliedCoupon): Item {
+  return {
+    code: c.code,
+    currency: c.currency,
+    duration: c.duration,
+    planCodes: c.planCodes,
+    ...(c.percentOffBps !== undefined ? { percentOffBps: c.percentOffBps } : {}),
+    ...(c.amountOff !== undefined ? { amountOff: c.amountOff } : {}),
+    ...(c.remainingCycles !== undefined ? { remainingCycles: c.remainingCycles } : {}),
+  };
+}
+
+function toAppliedCoupon(item: Item): AppliedCoupon {
+  return {
+    code: item.code as string,
+    currency: item.currency as string,
+    duration: item.duration as AppliedCoupon["duration"],
+    planCodes: (item.planCodes as string[] | undefined) ?? [],
+    ...(item.percentOffBps !== undefined ? { percentOffBps: int(item.percentOffBps) } : {}),
+    ...(item.amountOff !== undefined ? { amountOff: big(item.amountOff) } : {}),
+    ...(item.remainingCycles !== undefined ? { remainingCycles: int(item.remainingCycles) } : {}),
+  };
+}
+
+/** A stored account credit grant (the wallet's `accountCreditGrants` map: id -> grant). */
+export function creditGrantItem(g: CreditGrant): Item {
+  return {
+    amount: g.amount,
+    remaining: g.remaining,
+    currency: g.currency,
+    reason: g.reason,
+    createdAt: g.createdAt,
+    ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
+  };
+}
+
+export const creditGrantsItem = (grants: readonly CreditGrant[]): Item =>
+  Object.fromEntries(grants.map((g) => [g.id, creditGrantItem(g)]));
+
+/**
+ * The wallet's grants. A wallet written before grants existed holds its account credit as a sum
+ * only: that sum becomes one grant without expiry (its currency, the plan's, is filled in by
+ * loadWallet), so nothing recorded is lost and it is applied like any other.
+ */
+function toCreditGrants(item: Item): CreditGrant[] {
+  const stored = (item.accountCreditGrants ?? {}) as Record<string, Item>;
+  const grants: CreditGrant[] = Object.entries(stored).map(([id, g]) => ({
+    id,
+    amount: big(g.amount),
+    remaining: big(g.remaining),
+    currency: g.currency as string,
+    reason: g.reason as string,
+    createdAt: g.createdAt as string,
+    ...(g.expiresAt ? { expiresAt: g.expiresAt as string } : {}),
+  }));
+  const unrecorded = big(item.accountCredit) - creditLeft(grants);
+  if (item.accountCreditGrants === undefined && unrecorded > 0n)
+    grants.push({
+      id: LEGACY_GRANT_ID,
+      amount: unrecorded,
+      remaining: unrecorded,
+      currency: "",
+      reason: "Invoice remainders recorded before account credit grants",
+      createdAt: "1970-01-01T00:00:00.000Z",
+    });
+  return grants;
+}
 
 export function toWallet(item: Item): Wallet {
   const wallet: Wallet = {
@@ -26,6 +100,7 @@ export function toWallet(item: Item): Wallet {
     spent: big(item.spent),
     balance: big(item.balance),
     accountCredit: big(item.accountCredit),
+    creditGrants: toCreditGrants(item),
   };
   Object.assign(wallet, alarmsOf(item));
   if (item.grants) {
@@ -48,6 +123,11 @@ export function toWallet(item: Item): Wallet {
       periodEnd: item.periodEnd as string,
       cancelAtPeriodEnd: Boolean(item.cancelAtPeriodEnd),
       ...(item.scheduledPlanCode ? { scheduledPlanCode: item.scheduledPlanCode as string } : {}),
+      ...(item.coupon ? { coupon: toAppliedCoupon(item.coupon as Item) } : {}),
+      ...(item.baseDiscount !== undefined ? { baseDiscount: big(item.baseDiscount) } : {}),
+      ...(item.trialEnd ? { trialEnd: item.trialEnd as string } : {}),
+      ...(item.trialing ? { trialing: true } : {}),
+      ...(item.trialReminderAt ? { trialReminderAt: item.trialReminderAt as string } : {}),
     };
   }
   return wallet;
@@ -55,8 +135,15 @@ export function toWallet(item: Item): Wallet {
 
 /** The full item for a wallet, e.g. for its creation. */
 export function walletItem(wallet: Wallet): Item {
-  const { subscription, closeLease: _lease, ...counters } = wallet;
-  return { ...keys.wallet(wallet.customerId), type: ItemType.WALLET, ...counters, ...(subscription ?? {}) };
+  const { subscription, closeLease: _lease, creditGrants, ...counters } = wallet;
+  return {
+    ...keys.wallet(wallet.customerId),
+    type: ItemType.WALLET,
+    ...counters,
+    accountCreditGrants: creditGrantsItem(creditGrants),
+    ...(subscription ?? {}),
+    ...(subscription?.coupon ? { coupon: appliedCouponItem(subscription.coupon) } : {}),
+  };
 }
 
 export async function getWallet(db: Db, customerId: string): Promise<Wallet | undefined> {

@@ -25,6 +25,8 @@ export const EventType = {
   BALANCE_LOW: "balance.low",
   USAGE_THRESHOLD_REACHED: "usage.threshold_reached",
   ALERT_TRIGGERED: "alert.triggered",
+  TRIAL_WILL_END: "trial.will_end",
+  TRIAL_ENDED: "trial.ended",
 } as const;
 
 const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({
@@ -139,6 +141,29 @@ export const subscriptionRenewed = (customerId: string, sub: Subscription, time:
     planCode: sub.planCode,
     periodStart: sub.periodStart,
     periodEnd: sub.periodEnd,
+  });
+
+/** Published 3 days before a trial ends (at once for a shorter trial). */
+export const trialWillEnd = (customerId: string, sub: Subscription, time: string) =>
+  event(`${EventType.TRIAL_WILL_END}:${customerId}:${sub.trialEnd}`, EventType.TRIAL_WILL_END, time, {
+    customerId,
+    planCode: sub.planCode,
+    trialStart: sub.periodStart,
+    trialEnd: sub.trialEnd,
+  });
+
+/**
+ * A trial's end: at `trialEnd` (`outcome` CONVERTED: the first paid period starts; CANCELED: it was
+ * set to cancel), or earlier by an immediate plan change (CONVERTED) or cancel (CANCELED).
+ */
+export const trialEnded = (customerId: string, sub: Subscription, time: string, outcome: "CONVERTED" | "CANCELED") =>
+  event(`${EventType.TRIAL_ENDED}:${customerId}:${sub.trialEnd}`, EventType.TRIAL_ENDED, time, {
+    customerId,
+    planCode: sub.planCode,
+    trialStart: sub.periodStart,
+    trialEnd: sub.trialEnd,
+    endedAt: time,
+    outcome,
   });
 
 export const subscriptionCanceled = (customerId: string, sub: Subscription, time: string) =>

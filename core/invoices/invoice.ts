@@ -5,9 +5,9 @@
  * (core/db/group-commit.ts), gapless, in the same transaction as what it bills.
  *
  * A total is never negative: a subtotal below zero (a proration credit larger than what the
- * invoice bills) is issued with total 0.00, and the rest, `creditedToAccount`, is added to the
- * customer's account credit (the wallet's `accountCredit`) in the same transaction. An invoice with
- * nothing to collect (total 0.00) is issued PAID.
+ * invoice bills) is issued with total 0.00, and the rest, `creditedToAccount`, becomes an account
+ * credit grant in the same transaction (core/invoices/settle.ts). An invoice with nothing to
+ * collect (total 0.00) is issued PAID.
  */
 import { divRound, multiply, roundToMinorUnit, SCALE, type Amount } from "../money";
 import { minorUnitDigits } from "../currencies";
@@ -18,6 +18,10 @@ export const InvoiceLineKind = {
   CREDIT_PACK: "CREDIT_PACK",
   TOP_UP: "TOP_UP",
   PRORATION: "PRORATION",
+  /** A coupon's discount of the base fee (core/coupons/discount.ts). */
+  DISCOUNT: "DISCOUNT",
+  /** Account credit applied to the invoice (core/invoices/settle.ts). */
+  ACCOUNT_CREDIT: "ACCOUNT_CREDIT",
 } as const;
 export type InvoiceLineKind = (typeof InvoiceLineKind)[keyof typeof InvoiceLineKind];
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";

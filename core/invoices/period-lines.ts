@@ -54,7 +54,10 @@ export function prorationFraction(plan: Plan, wallet: Wallet, period: LinePeriod
   return { num: after * current.den + total * current.num, den: whole * current.den };
 }
 
-/** A negative line crediting the unused base fee (prorationFraction); none when there is nothing to credit. */
+/**
+ * A negative line crediting the unused base fee (prorationFraction) of what the cycle's base fee
+ * billed (the base price less a coupon's discount of it); none when there is nothing to credit.
+ */
 export function prorationLine(
   plan: Plan,
   wallet: Wallet,
@@ -63,12 +66,11 @@ export function prorationLine(
   cycle = period,
 ): InvoiceLine | undefined {
   const fraction = prorationFraction(plan, wallet, period, at, cycle);
-  if (fraction.num === 0n || plan.basePrice === 0n) return undefined;
-  return fractionLine(
-    "PRORATION",
-    `Unused ${plan.name} after ${at.toISOString().slice(0, 10)}`,
-    -plan.basePrice,
-    fraction,
-    { start: at.toISOString(), end: cycle.end },
-  );
+  // What the cycle's base fee billed: a coupon's discount of it is not credited back.
+  const billed = plan.basePrice - (wallet.subscription?.baseDiscount ?? 0n);
+  if (fraction.num === 0n || billed <= 0n) return undefined;
+  return fractionLine("PRORATION", `Unused ${plan.name} after ${at.toISOString().slice(0, 10)}`, -billed, fraction, {
+    start: at.toISOString(),
+    end: cycle.end,
+  });
 }

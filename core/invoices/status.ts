@@ -52,13 +52,6 @@ export async function customerInvoices(
   if (after && !from) throw new DomainError("BAD_USER_INPUT", "after is not an invoice of this customer");
   return listInvoices(deps.db, customerId, { limit: first, after: from });
 }
-/**
- * Money owed to the customer from invoices whose subtotal was below zero (their `creditedToAccount`),
- * kept on the wallet item (`accountCredit`) until account credit is applied to invoices.
- */
-export const accountCreditOf = async (deps: Deps, customerId: string) =>
-  (await currentWallet(deps, customerId)).wallet.accountCredit;
-
 async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<Invoice> {
   const exhausted = () =>
     new DomainError("CONFLICT", "the invoice or its customer's wallet changed concurrently too often; retry");

@@ -64,6 +64,10 @@ export const balance: ConsumptionStrategy = {
     const guards = plan.blockOnExhaustion ? [{ kind: "balance" as const, atLeast }] : [];
     return { feature: feature.feature, quantity: usage.quantity, cost, ...(ai ? { ai } : {}), guards };
   },
+  /** The same guard as blockOnExhaustion: spend stops at zero. */
+  trialGuards: (feature, charge) => [
+    { kind: "balance", atLeast: feature.pricing === "AI_MODEL" && !charge.ai ? 1n : (charge.cost ?? 0n) },
+  ],
   usageCeiling: () => MAX_SUM,
   addedCost: (_wallet, _feature, charge) => charge.cost,
   crossings: (before, after) =>

@@ -11,11 +11,15 @@ import type { Charge, Guard, Usage, WalletDelta } from "./types";
 /**
  * The charge the plan's model makes of a usage, plus the ceilings that keep the wallet's running
  * sums within core/bounds.ts: the feature's usage this period (the model's usageCeiling) and, for
- * money spent, the period's spend.
+ * money spent, the period's spend. In a free trial (`trial`), the model's trial guards too.
  */
-export function priceUsage(plan: Plan, feature: PlanFeature, usage: Usage): Charge {
+export function priceUsage(plan: Plan, feature: PlanFeature, usage: Usage, options: { trial?: boolean } = {}): Charge {
   const strategy = strategyFor(plan.model);
-  const charge = strategy.price(plan, feature, usage);
+  const priced = strategy.price(plan, feature, usage);
+  // A free trial allows no overage: its guards join the model's own.
+  const charge = options.trial
+    ? { ...priced, guards: [...priced.guards, ...strategy.trialGuards(feature, priced)] }
+    : priced;
   const ceilings: Guard[] = [
     {
       kind: "limit",

@@ -29,6 +29,8 @@ export const credits: ConsumptionStrategy = {
       guards: [{ kind: "credits", atLeast: burn }],
     };
   },
+  // Credits never owe overage: their own guard already stops a trial at zero.
+  trialGuards: () => [],
   usageCeiling: () => MAX_SUM,
   /** Credits are not money: a credit-priced usage adds nothing to the bill. */
   addedCost: () => undefined,

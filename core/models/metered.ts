@@ -41,6 +41,9 @@ export const metered: ConsumptionStrategy = {
         : [{ kind: "limit" as const, feature: feature.feature, atMost: feature.limit - usage.quantity }];
     return { feature: feature.feature, quantity: usage.quantity, guards };
   },
+  trialGuards: (feature, charge) => [
+    { kind: "limit", feature: feature.feature, atMost: (feature.included ?? 0n) - charge.quantity },
+  ],
   /** The overage of a feature's usage must itself stay within MAX_SUM. */
   usageCeiling: overageUsageCeiling,
   /**

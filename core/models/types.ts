@@ -118,6 +118,12 @@ export interface ConsumptionStrategy {
 
   // ---- a usage
   price(plan: Plan, feature: PlanFeature, usage: Usage): Charge;
+  /**
+   * What a free trial adds to a charge's guards: a trial bills nothing, so it allows no overage
+   * (METERED: nothing beyond the included units, LIMIT_REACHED; BALANCE: nothing beyond the
+   * balance, INSUFFICIENT_BALANCE; CREDITS never owes overage).
+   */
+  trialGuards(feature: PlanFeature, charge: Charge): Guard[];
   /** The most one feature's usage may reach in a period (core/bounds.ts). */
   usageCeiling(feature: PlanFeature): Amount;
   /** The money `charge` would add to the customer's bill (what `quote` answers), if any. */

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { Backoff, CONFLICT_ATTEMPTS } from "../retry";
-import { activeSubscription, type Subscription, type Wallet } from "../wallet";
+import { activeSubscription, isDue, type Subscription, type Wallet } from "../wallet";
 import { loadWallet } from "../usage/load";
 import { claimCloseLease } from "../db/wallets";
 import type { LeaseChange } from "../db/period-update";
@@ -82,9 +82,10 @@ export async function closeDue(
   return { wallet: worker.current, closed: worker.closed, skipped: false };
 }
 
+/** The subscription if a close (or a trial's reminder) is due. */
 const dueSubscription = (wallet: Wallet, now: Date) => {
   const sub = activeSubscription(wallet);
-  return sub && Date.parse(sub.periodEnd) <= now.getTime() ? sub : undefined;
+  return sub && isDue(sub, now) ? sub : undefined;
 };
 
 async function waitForOtherWorker(deps: Deps, worker: Worker): Promise<void> {

@@ -4,12 +4,13 @@
  * set to cancel at period end. Purchased credits and top-ups always carry over (see openPeriod).
  */
 import type { Plan } from "../plans/plan";
-import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { afterTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { periodGrant } from "../models";
 import { endsCycle, periodEndAt } from "./cycle";
 
 export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
-  if (nextPlan.code !== plan.code) {
+  // The end of a trial, like a change of plan, starts the first paid period on a fresh anchor.
+  if (nextPlan.code !== plan.code || sub.trialing) {
     const start = new Date(sub.periodEnd);
     return {
       planCode: nextPlan.code,
@@ -19,6 +20,9 @@ export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Pla
       periodStart: sub.periodEnd,
       periodEnd: periodEndAt(nextPlan, start.toISOString(), 0),
       cancelAtPeriodEnd: false,
+      // A coupon stays with the subscription across plans (it discounts the plans it names).
+      ...(sub.coupon ? { coupon: sub.coupon } : {}),
+      ...(sub.trialEnd ? { trialEnd: sub.trialEnd } : {}),
     };
   }
   const index = sub.periodIndex + 1;
@@ -39,7 +43,8 @@ export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Pla
  */
 export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefined): Wallet {
   const sub = wallet.subscription!;
-  if (!endsCycle(plan, sub)) {
+  // A trial is a period of its own, outside any cycle: its end always renews (or ends) below.
+  if (!sub.trialing && !endsCycle(plan, sub)) {
     const index = sub.periodIndex + 1;
     const next = {
       ...sub,
@@ -50,7 +55,12 @@ export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefin
     return openPeriod(wallet, periodGrant(plan), next);
   }
   if (!nextPlan || sub.cancelAtPeriodEnd) {
-    const ended: Subscription = { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, scheduledPlanCode: undefined };
+    const ended: Subscription = {
+      ...afterTrial(sub),
+      status: "CANCELED",
+      cancelAtPeriodEnd: false,
+      scheduledPlanCode: undefined,
+    };
     return openPeriod(wallet, NO_GRANT, clean(ended));
   }
   return openPeriod(wallet, periodGrant(nextPlan), clean(renewedSubscription(sub, plan, nextPlan)));

@@ -56,6 +56,7 @@ export async function createPlan(deps: Deps, input: CreatePlanInput): Promise<Pl
       : {}),
     ...terms,
     blockOnExhaustion: parsed.blockOnExhaustion ?? false,
+    trialDays: parsed.trialDays ?? 0,
     features,
     ...(parsed.group != null ? { group: parsed.group } : {}),
     ...(parsed.rank != null ? { rank: parsed.rank } : {}),

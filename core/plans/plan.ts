@@ -48,6 +48,8 @@ export type Plan = {
   resetInterval?: BillingInterval;
   includedCredits?: Amount;
   blockOnExhaustion: boolean;
+  /** Days of free trial a first subscription gets (0: none): core/subscriptions/trial.ts. */
+  trialDays: number;
   features: PlanFeature[];
   /** Plans a customer may switch between in the portal; ADMIN keys may change to any plan. */
   group?: string;
@@ -56,6 +58,9 @@ export type Plan = {
   archived: boolean;
   createdAt: string;
 };
+
+/** A trial of 0 (none) to 730 days. */
+export const TrialDaysSchema = z.number().check(z.int(), z.gte(0), z.lte(730));
 
 export const PlanFeatureInputSchema = z.object({
   feature: IdSchema,
@@ -84,6 +89,7 @@ export const CreatePlanInputSchema = z.object({
   resetInterval: z.nullish(z.enum(BILLING_INTERVALS)),
   includedCredits: z.nullish(QuantitySchema),
   blockOnExhaustion: z.nullish(z.boolean()),
+  trialDays: z.nullish(TrialDaysSchema),
   features: z.array(PlanFeatureInputSchema).check(z.maxLength(100)),
   group: z.nullish(IdSchema),
   rank: z.nullish(z.number().check(z.int(), z.gte(0, "must not be negative"), z.lte(1_000_000))),

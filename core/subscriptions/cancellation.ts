@@ -6,11 +6,11 @@
  * immediate plan change). `prorate` has no effect at PERIOD_END: no time is left unused.
  */
 import type { Deps } from "../deps";
-import { NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { afterTrial, inTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
 import { billingCycle } from "../periods/cycle";
 import { overageLines, prorationLine } from "../invoices/period-lines";
-import { subscriptionCanceled } from "../events";
+import { subscriptionCanceled, trialEnded } from "../events";
 import type { Change } from "./change";
 import { period, requireActive, type ChangeTiming } from "./plan-change";
 
@@ -27,8 +27,10 @@ export async function cancellation(
     return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
   }
   const current = await pricingPlan(deps, sub.planCode);
-  const proration = prorate ? prorationLine(current, wallet, period(sub), now, billingCycle(current, sub)) : undefined;
-  const { scheduledPlanCode: _dropped, ...rest } = sub;
+  // A trial billed no fee: cancelling it invoices nothing (its overage is blocked, so none).
+  const proration =
+    prorate && !inTrial(sub) ? prorationLine(current, wallet, period(sub), now, billingCycle(current, sub)) : undefined;
+  const { scheduledPlanCode: _dropped, ...rest } = afterTrial(sub);
   const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
   return {
     after: openPeriod(wallet, NO_GRANT, ended),
@@ -41,6 +43,9 @@ export async function cancellation(
       periodStart: sub.periodStart,
       periodEnd: now.toISOString(),
     },
-    events: [subscriptionCanceled(wallet.customerId, sub, now.toISOString())],
+    events: [
+      ...(inTrial(sub) ? [trialEnded(wallet.customerId, sub, now.toISOString(), "CANCELED")] : []),
+      subscriptionCanceled(wallet.customerId, sub, now.toISOString()),
+    ],
   };
 }

@@ -5,6 +5,7 @@ import { formatDecimal, formatMoney } from "../money";
 import type { Plan } from "../plans/plan";
 import { purchasedCreditsLeft, topUpsLeft, type Wallet } from "../wallet";
 import { listInvoices } from "../db/invoices";
+import { creditLeft, liveGrants } from "../account-credit/grant";
 import { pricingPlan } from "../usage/load";
 
 /**
@@ -17,6 +18,8 @@ export async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan
   const last = wallet.subscription && (await pricingPlan(deps, wallet.subscription.planCode));
   if (!last || last.currency === plan.currency) return;
   const credits = purchasedCreditsLeft(wallet);
+  // Expired account credit is gone, even before a write drops it from the wallet.
+  const accountCredit = creditLeft(liveGrants(wallet.creditGrants, await deps.clock.now()));
   const topUps = topUpsLeft(wallet);
   const open = (await listInvoices(deps.db, wallet.customerId)).filter(
     (i) => i.status === "OPEN" && i.currency !== plan.currency,
@@ -24,7 +27,7 @@ export async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan
   const left = [
     ...(credits !== 0n ? [`${formatDecimal(credits)} purchased credits`] : []),
     ...(topUps !== 0n ? [`${formatMoney(topUps)} ${last.currency} of top-ups`] : []),
-    ...(wallet.accountCredit !== 0n ? [`${formatMoney(wallet.accountCredit)} ${last.currency} of account credit`] : []),
+    ...(accountCredit !== 0n ? [`${formatMoney(accountCredit)} ${last.currency} of account credit`] : []),
     ...(open.length
       ? [`${open.length} open ${last.currency} invoice(s) (${open.map((i) => i.number).join(", ")})`]
       : []),

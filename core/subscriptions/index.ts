@@ -7,11 +7,15 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { activeSubscription, openPeriod, type Subscription } from "../wallet";
+import { trialDaysFor, trialPeriod, type TrialOptions } from "./trial";
 import { periodGrant } from "../models";
-import { baseFeeLine } from "../invoices/period-lines";
-import { billingCycle } from "../periods/cycle";
-import { subscriptionCreated } from "../events";
+import { billBaseFee } from "../coupons/discount";
+import { appliedCoupon } from "../coupons/coupon";
+import { redeemableCoupon } from "../coupons/redeem";
+import { IdSchema, parseInput } from "../validation";
+import { subscriptionCreated, trialWillEnd } from "../events";
 import { getCustomer } from "../db/customers";
+import { billingCycle } from "../periods/cycle";
 import { change } from "./change";
 import { requireCurrencyFree } from "./currency";
 import { cancellation } from "./cancellation";
@@ -19,8 +23,20 @@ import { firstPeriod, orderablePlan, planChange, type ChangeTiming } from "./pla
 
 export type { ChangeTiming } from "./plan-change";
 
-export async function subscribe(deps: Deps, customerId: string, planCode: string): Promise<Subscription> {
+export type SubscribeOptions = { couponCode?: string | null } & TrialOptions;
+
+/**
+ * Period 1 starts now and its base fee (less a coupon's discount) is invoiced at once; or a free
+ * trial starts now (./trial.ts), which invoices nothing.
+ */
+export async function subscribe(
+  deps: Deps,
+  customerId: string,
+  planCode: string,
+  options: SubscribeOptions = {},
+): Promise<Subscription> {
   const plan = await orderablePlan(deps, planCode);
+  const couponCode = options.couponCode == null ? undefined : parseInput(IdSchema, options.couponCode, "couponCode");
   const after = await change(deps, customerId, async (wallet, now) => {
     if (activeSubscription(wallet))
       throw new DomainError("ALREADY_EXISTS", `customer "${customerId}" already has an active subscription`);
@@ -28,17 +44,30 @@ export async function subscribe(deps: Deps, customerId: string, planCode: string
     if ((await getCustomer(deps.db, customerId))?.deletedAt)
       throw new DomainError("BAD_USER_INPUT", `customer "${customerId}" was deleted and cannot subscribe`);
     await requireCurrencyFree(deps, wallet, plan);
-    const sub = firstPeriod(plan, now);
+    const coupon = couponCode ? await redeemableCoupon(deps, couponCode, plan, now) : undefined;
+    const held = coupon ? { coupon: appliedCoupon(coupon) } : {};
+    const trialDays = trialDaysFor(plan, wallet, options);
+    if (trialDays > 0) {
+      // The trial grants the period's credits or allowance once, and bills nothing.
+      const { sub: trial, remindNow } = trialPeriod(plan, now, trialDays);
+      const sub = { ...trial, ...held };
+      return {
+        after: openPeriod(wallet, periodGrant(plan), sub),
+        events: [
+          subscriptionCreated(customerId, sub),
+          ...(remindNow ? [trialWillEnd(customerId, sub, sub.periodStart)] : []),
+        ],
+        ...(coupon ? { redeem: coupon } : {}),
+      };
+    }
+    // The first billing cycle's base fee, in advance (core/periods/cycle.ts), less a coupon's discount.
+    const { lines, subscription: sub } = billBaseFee({ ...firstPeriod(plan, now), ...held }, plan);
     const cycle = billingCycle(plan, sub);
     return {
       after: openPeriod(wallet, periodGrant(plan), sub),
-      invoice: {
-        lines: [baseFeeLine(plan, cycle)],
-        currency: plan.currency,
-        periodStart: cycle.start,
-        periodEnd: cycle.end,
-      },
+      invoice: { lines, currency: plan.currency, periodStart: cycle.start, periodEnd: cycle.end },
       events: [subscriptionCreated(customerId, sub)],
+      ...(coupon ? { redeem: coupon } : {}),
     };
   });
   return after.subscription!;

@@ -9,11 +9,12 @@ import { DomainError } from "../errors";
 import type { Plan } from "../plans/plan";
 import { getPlan } from "../plans";
 import { billingCycle, periodEndAt } from "../periods/cycle";
-import { activeSubscription, openPeriod, type Subscription, type Wallet } from "../wallet";
+import { activeSubscription, inTrial, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
 import { periodGrant } from "../models";
-import { baseFeeLine, overageLines, prorationLine } from "../invoices/period-lines";
-import { subscriptionPlanChanged } from "../events";
+import { overageLines, prorationLine } from "../invoices/period-lines";
+import { billBaseFee } from "../coupons/discount";
+import { subscriptionPlanChanged, trialEnded } from "../events";
 import type { Change } from "./change";
 import { requireSameCurrency } from "./currency";
 
@@ -76,17 +77,22 @@ export async function planChange(
   }
   if (plan.code === sub.planCode)
     throw new DomainError("BAD_USER_INPUT", `customer "${wallet.customerId}" is already on plan "${plan.code}"`);
-  const next = firstPeriod(plan, now);
+  // The coupon stays with the subscription; it discounts the new base fee if it names the plan.
+  const kept = { ...(sub.coupon ? { coupon: sub.coupon } : {}), ...(sub.trialEnd ? { trialEnd: sub.trialEnd } : {}) };
+  const fee = billBaseFee({ ...firstPeriod(plan, now), ...kept }, plan);
+  const next = fee.subscription;
   const used = { start: sub.periodStart, end: now.toISOString() };
-  const proration = prorationLine(current, wallet, period(sub), now, billingCycle(current, sub));
-  const lines = [
-    ...overageLines(wallet, current, used),
-    ...(proration ? [proration] : []),
-    baseFeeLine(plan, billingCycle(plan, next)),
-  ];
+  // A trial billed no fee: nothing to credit back. Changing plan now ends it.
+  const proration = inTrial(sub)
+    ? undefined
+    : prorationLine(current, wallet, period(sub), now, billingCycle(current, sub));
+  const lines = [...overageLines(wallet, current, used), ...(proration ? [proration] : []), ...fee.lines];
   return {
     after: openPeriod(wallet, periodGrant(plan), next),
     invoice: { lines, currency: plan.currency, periodStart: used.start, periodEnd: used.end },
-    events: [subscriptionPlanChanged(wallet.customerId, sub.planCode, next, "IMMEDIATE")],
+    events: [
+      ...(inTrial(sub) ? [trialEnded(wallet.customerId, sub, now.toISOString(), "CONVERTED")] : []),
+      subscriptionPlanChanged(wallet.customerId, sub.planCode, next, "IMMEDIATE"),
+    ],
   };
 }

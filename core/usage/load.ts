@@ -10,6 +10,11 @@ import type { Wallet } from "../wallet";
 export async function loadWallet(deps: Deps, customerId: string): Promise<Wallet> {
   const wallet = await getWallet(deps.db, parseInput(IdSchema, customerId, "customerId"));
   if (!wallet) throw new DomainError("NOT_FOUND", `customer "${customerId}" not found`);
+  // Account credit recorded before grants existed is in the currency of the plan it came from.
+  if (wallet.subscription && wallet.creditGrants.some((g) => g.currency === "")) {
+    const { currency } = await pricingPlan(deps, wallet.subscription.planCode);
+    wallet.creditGrants = wallet.creditGrants.map((g) => (g.currency === "" ? { ...g, currency } : g));
+  }
   return wallet;
 }
 

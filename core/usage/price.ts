@@ -11,7 +11,7 @@ import { priceUsage } from "../models";
 import type { Charge, Usage } from "../models/types";
 import { planFeatureOf, type Plan, type PlanFeature } from "../plans/plan";
 import { resolveModel } from "../catalog/resolve";
-import type { Subscription } from "../wallet";
+import { inTrial, type Subscription } from "../wallet";
 import type { TrackRequest } from "./event";
 import { tokenSum } from "./input";
 
@@ -47,7 +47,7 @@ export async function priceRequest(
     );
   }
   const usage = await usageOf(deps, feature, request);
-  return { charge: priceUsage(plan, feature, usage), timestamp };
+  return { charge: priceUsage(plan, feature, usage, { trial: inTrial(sub) }), timestamp };
 }
 
 /**

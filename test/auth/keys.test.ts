@@ -324,6 +324,8 @@ describe("the audit log", () => {
         operation: "subscribe",
         targets: ["cust-a", "metered"],
         outcome: "FORBIDDEN",
+        // subscribe's skipTrial flag (default false) is a detail like any other flag.
+        details: { skipTrial: false },
       },
       {
         level: "info",
@@ -332,6 +334,8 @@ describe("the audit log", () => {
         operation: "subscribe",
         targets: ["cust-a", "metered"],
         outcome: "ALREADY_EXISTS",
+        // subscribe's skipTrial flag (default false) is a detail like any other flag.
+        details: { skipTrial: false },
       },
       {
         level: "info",

@@ -45,6 +45,7 @@ const TABLE: Record<string, Row> = {
   customers: [F, ok, F, F],
   invoices: [F, ok, F, F],
   aiCostReport: [F, ok, F, F],
+  coupons: [F, ok, F, F],
   // Mutation
   createFeature: [F, ok, F, F],
   createPlan: [F, ok, F, F],
@@ -85,6 +86,11 @@ const TABLE: Record<string, Row> = {
   createPortalSession: [F, ok, F, F],
   requestCreditPackPurchase: [F, ok, F, F],
   requestTopUp: [F, ok, F, F],
+  createCoupon: [F, ok, F, F],
+  archiveCoupon: [F, ok, F, F],
+  applyCoupon: [F, ok, F, F],
+  removeCoupon: [F, ok, F, F],
+  grantAccountCredit: [F, ok, F, F],
 };
 
 /**
@@ -163,6 +169,12 @@ const REQUESTS: Record<string, string> = {
   requestTopUp: `mutation($c: ID!, $n: ID!) { requestTopUp(customerId: $c, amount: "1", idempotencyKey: $n) { id } }`,
   createUsageAlert: `mutation($c: ID!) { createUsageAlert(input: { customerId: $c, metric: SPEND, threshold: "1" }) { id } }`,
   archiveUsageAlert: `mutation { archiveUsageAlert(id: "ua_none") { id } }`,
+  coupons: `{ coupons { code } }`,
+  createCoupon: `mutation($n: ID!) { createCoupon(input: { code: $n, name: "C", percentOffBps: 100, duration: ONCE }) { code } }`,
+  archiveCoupon: `mutation { archiveCoupon(code: "no-such-coupon") { code } }`,
+  applyCoupon: `mutation($c: ID!) { applyCoupon(customerId: $c, couponCode: "no-such-coupon") { status } }`,
+  removeCoupon: `mutation($c: ID!) { removeCoupon(customerId: $c) { status } }`,
+  grantAccountCredit: `mutation($c: ID!, $n: ID!) { grantAccountCredit(customerId: $c, amount: "1", reason: "m", idempotencyKey: $n) { id } }`,
 };
 
 let api: TestApi;

@@ -266,13 +266,21 @@ describe("the rule: basePrice x min(time left, grant left), exact, rounded once"
     expect(accountCredit).toBe("20.32");
   });
 
-  it("account credit adds up across invoices and is published with the invoice", async () => {
+  // Issue 16 (account credit): the 20.32 left by the first cancel is applied to the next invoice
+  // (an ACCOUNT_CREDIT line), so the credit does not add up to 50.32 any more: 30.00 is left.
+  it("account credit is applied to the next invoice, and a remainder is published with its invoice", async () => {
     await f.customerOn("s", "access");
     await api.ok(`mutation { advanceClock(to: "2026-01-11T00:00:00Z") }`);
     await cancel("s", ", prorate: true"); // 20.32
-    await f.subscribe("s", "access"); // a full new period, 30.00 billed
+    await f.subscribe("s", "access"); // a full new period, 30.00 billed, 20.32 of it paid by account credit
     await cancel("s", ", prorate: true"); // the whole period left: 30.00 back
-    expect((await invoices("s")).accountCredit).toBe("50.32");
+    const { accountCredit, invoices: list } = await invoices("s");
+    expect(accountCredit).toBe("30.00");
+    expect(list[1]).toMatchObject({ subtotal: "9.68", total: "9.68", creditedToAccount: "0.00" });
+    expect(list[1].lines.map((l: { kind: string; amount: string }) => `${l.kind} ${l.amount}`)).toEqual([
+      "BASE_FEE 30.00",
+      "ACCOUNT_CREDIT -20.32",
+    ]);
     const created = api.deps.publisher.published.filter(
       (e) => e.type === "invoice.created" && (e.detail.invoice as { customerId: string }).customerId === "s",
     );

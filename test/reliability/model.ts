@@ -124,7 +124,23 @@ export type MSub = {
   periodEnd: number;
   cancelAtPeriodEnd: boolean;
   scheduledPlanCode?: string;
+  /** A free trial's period (issue 16): no base fee, no overage; its end starts a fresh anchor. */
+  trialing?: boolean;
+  coupon?: MApplied;
+  /** What this period's base fee was discounted by (exact): a proration credits the rest. */
+  baseDiscount?: bigint;
 };
+export type MCoupon = {
+  code: string;
+  percentOffBps?: number;
+  amountOff?: bigint;
+  duration: "ONCE" | "REPEATING" | "FOREVER";
+  durationCycles?: number;
+  maxRedemptions?: number;
+  planCodes: string[];
+  redemptions: number;
+};
+export type MApplied = { coupon: MCoupon; remaining?: number };
 export type MLine = {
   kind: string;
   feature?: string;
@@ -173,7 +189,10 @@ export type MCustomer = {
   topUpsLeft: bigint;
   overage: bigint;
   spent: bigint;
-  accountCredit: bigint;
+  /** Account credit: what is left of each grant and when it expires (Infinity: never). */
+  creditGrants: { remaining: bigint; expiresAt: number }[];
+  /** grantAccountCredit keys and what they granted. */
+  grantKeys: Map<string, string>;
   events: Map<string, MEvent>;
   purchases: Map<string, string>;
   /** Thresholds: what each fired with (its arming), the funds the low ones are a share of, the custom alerts. */
@@ -259,6 +278,10 @@ export class BillingModel {
   now: number;
   readonly customers = new Map<string, MCustomer>();
   readonly invoices: MInvoice[] = [];
+  /** Trials whose end started a paid period. */
+  trialsConverted = 0;
+  /** Issue 16's coupons, with their redemptions. */
+  readonly coupons = new Map<string, MCoupon>();
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
   readonly aiPrices = new Map<string, MAiPrice>();
   /** Coverage: overage lines billed per tier or per package, grants and corrections accepted. */
@@ -283,7 +306,8 @@ export class BillingModel {
       topUpsLeft: 0n,
       overage: 0n,
       spent: 0n,
-      accountCredit: 0n,
+      creditGrants: [],
+      grantKeys: new Map(),
       events: new Map(),
       purchases: new Map(),
       alarms: new Map(),
@@ -361,17 +385,42 @@ export class BillingModel {
     c.topUpBasis = c.topUpsLeft;
   }
 
+  /** The account credit usable at `at`: grants not expired by then. */
+  accountCredit = (c: MCustomer, at = this.now) =>
+    c.creditGrants.filter((g) => g.expiresAt > at).reduce((s, g) => s + g.remaining, 0n);
+
+  /**
+   * `at`: when the invoice takes account credit (a close: its period's end). A purchase takes none;
+   * any other invoice takes what it can, soonest-expiring grant first, as an ACCOUNT_CREDIT line;
+   * a sum below zero is issued at 0.00 and the rest is a new grant that never expires.
+   */
   private invoice(
     c: MCustomer,
     lines: MLine[],
     period?: { start: number; end: number },
     grant?: MGrant,
     pending?: MGrant,
+    at = this.now,
   ) {
     if (!lines.length) return;
+    if (!grant && !pending) {
+      c.creditGrants = c.creditGrants.filter((g) => g.expiresAt > at && g.remaining > 0n);
+      c.creditGrants.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+      const owed = lines.reduce((s, l) => s + l.amount, 0n);
+      const applied = minB(maxB(0n, owed), this.accountCredit(c, at));
+      if (applied > 0n) {
+        lines = [...lines, { kind: "ACCOUNT_CREDIT", quantity: S, unitPrice: -applied, amount: -applied }];
+        let left = applied;
+        for (const g of c.creditGrants) {
+          const take = minB(g.remaining, left);
+          g.remaining -= take;
+          left -= take;
+        }
+      }
+    }
     const sum = lines.reduce((s, l) => s + l.amount, 0n);
     const total = maxB(0n, sum);
-    c.accountCredit += total - sum;
+    if (total > sum) c.creditGrants.push({ remaining: total - sum, expiresAt: Number.POSITIVE_INFINITY });
     this.invoices.push({
       customerId: c.id,
       ...(period ? { periodStart: period.start, periodEnd: period.end } : {}),
@@ -438,8 +487,39 @@ export class BillingModel {
     return lines;
   }
 
-  private baseFee = (plan: MPlan, sub: MSub) =>
-    this.line("BASE_FEE", S, plan.basePrice, undefined, [sub.periodStart, sub.periodEnd]);
+  /**
+   * The base fee of the period `sub` starts, and the coupon's DISCOUNT line after it when the
+   * coupon names the plan (or none) and has a cycle left; the sub keeps what was discounted.
+   */
+  private baseFee(plan: MPlan, sub: MSub): MLine[] {
+    const period: [number, number] = [sub.periodStart, sub.periodEnd];
+    const fee = this.line("BASE_FEE", S, plan.basePrice, undefined, period);
+    delete sub.baseDiscount;
+    const held = sub.coupon;
+    if (!held || plan.basePrice === 0n || (held.remaining !== undefined && held.remaining <= 0)) return [fee];
+    const { coupon } = held;
+    if (coupon.planCodes.length && !coupon.planCodes.includes(plan.code)) return [fee];
+    const exact =
+      coupon.percentOffBps !== undefined
+        ? roundDiv(-plan.basePrice * BigInt(coupon.percentOffBps), 10_000n)
+        : -minB(coupon.amountOff!, plan.basePrice);
+    sub.baseDiscount = -exact;
+    if (held.remaining !== undefined) {
+      held.remaining--;
+      if (held.remaining === 0) delete sub.coupon;
+    }
+    return [
+      fee,
+      {
+        kind: "DISCOUNT",
+        quantity: S,
+        unitPrice: exact,
+        amount: cents(exact),
+        periodStart: period[0],
+        periodEnd: period[1],
+      },
+    ];
+  }
 
   /** The part of what the period granted still unused, as [num, den]; undefined: the plan grants nothing. */
   private grantLeft(c: MCustomer, plan: MPlan): [bigint, bigint] | undefined {
@@ -462,8 +542,10 @@ export class BillingModel {
     ];
     const grant = this.grantLeft(c, plan);
     if (grant && grant[0] * den < num * grant[1]) [num, den] = grant;
-    if (num === 0n || plan.basePrice === 0n) return [];
-    const credit = -plan.basePrice * num;
+    // A trial billed nothing; a coupon's discount was not billed either.
+    const billed = plan.basePrice - (sub.baseDiscount ?? 0n);
+    if (num === 0n || billed <= 0n || sub.trialing) return [];
+    const credit = -billed * num;
     return [
       {
         kind: "PRORATION",
@@ -504,13 +586,48 @@ export class BillingModel {
     return aiCost(price, tokens, f.marginBps ?? 0);
   }
 
-  subscribe(id: string, planCode: string): Outcome {
+  /** `trialDays`: a free trial of that many days (no invoice now; the trial end bills the first period). */
+  subscribe(id: string, planCode: string, trialDays = 0): Outcome {
     const c = this.c(id);
     if (this.active(c)) return { ok: false, code: "ALREADY_EXISTS" };
     const plan = this.plan(planCode);
     const sub = this.firstPeriod(plan);
+    if (trialDays > 0) {
+      sub.periodEnd = this.now + trialDays * 86_400_000;
+      sub.trialing = true;
+      this.openPeriod(c, plan, sub, false);
+      return { ok: true };
+    }
     this.openPeriod(c, plan, sub, false);
-    this.invoice(c, [this.baseFee(plan, sub)], { start: sub.periodStart, end: sub.periodEnd });
+    this.invoice(c, this.baseFee(plan, sub), { start: sub.periodStart, end: sub.periodEnd });
+    return { ok: true };
+  }
+
+  /** A coupon taken by the subscription from its next base fee on (one redemption); the same again: nothing. */
+  applyCoupon(id: string, coupon: MCoupon): Outcome {
+    const sub = this.active(this.c(id));
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    if (sub.coupon?.coupon.code === coupon.code) return { ok: true };
+    if (coupon.maxRedemptions !== undefined && coupon.redemptions >= coupon.maxRedemptions)
+      return { ok: false, code: "BAD_USER_INPUT" };
+    if (coupon.planCodes.length && !coupon.planCodes.includes(sub.planCode))
+      return { ok: false, code: "BAD_USER_INPUT" };
+    coupon.redemptions++;
+    sub.coupon = {
+      coupon,
+      ...(coupon.duration === "ONCE"
+        ? { remaining: 1 }
+        : coupon.duration === "REPEATING"
+          ? { remaining: coupon.durationCycles! }
+          : {}),
+    };
+    return { ok: true };
+  }
+
+  removeCoupon(id: string): Outcome {
+    const sub = this.active(this.c(id));
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    delete sub.coupon;
     return { ok: true };
   }
 
@@ -527,11 +644,11 @@ export class BillingModel {
     }
     if (planCode === sub.planCode) return { ok: false, code: "BAD_USER_INPUT" };
     const current = this.plan(sub.planCode);
-    const next = this.firstPeriod(plan);
+    const next: MSub = { ...this.firstPeriod(plan), ...(sub.coupon ? { coupon: sub.coupon } : {}) };
     const lines = [
       ...this.overageLines(c, current, [sub.periodStart, this.now]),
       ...this.proration(c, current, sub),
-      this.baseFee(plan, next),
+      ...this.baseFee(plan, next),
     ];
     this.invoice(c, lines, { start: sub.periodStart, end: this.now });
     this.openPeriod(c, plan, next);
@@ -553,7 +670,13 @@ export class BillingModel {
       start: sub.periodStart,
       end: this.now,
     });
-    this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: this.now });
+    this.openPeriod(c, undefined, {
+      ...sub,
+      status: "CANCELED",
+      cancelAtPeriodEnd: false,
+      periodEnd: this.now,
+      trialing: false,
+    });
     return { ok: true };
   }
 
@@ -581,14 +704,17 @@ export class BillingModel {
     const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
     if (sub.cancelAtPeriodEnd) {
-      this.invoice(c, overage, period);
-      this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false });
+      this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
+      this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, trialing: false });
       return;
     }
     const nextPlan = this.plan(sub.scheduledPlanCode ?? sub.planCode);
+    if (sub.trialing) this.trialsConverted++;
+    // A trial's end, like a plan change, starts a fresh anchor; the coupon goes along.
     const next: MSub =
-      nextPlan.code !== plan.code
+      nextPlan.code !== plan.code || sub.trialing
         ? {
+            ...(sub.coupon ? { coupon: sub.coupon } : {}),
             planCode: nextPlan.code,
             status: "ACTIVE",
             anchor: sub.periodEnd,
@@ -603,7 +729,7 @@ export class BillingModel {
             periodStart: sub.periodEnd,
             periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
           };
-    this.invoice(c, [...overage, this.baseFee(nextPlan, next)], period);
+    this.invoice(c, [...overage, ...this.baseFee(nextPlan, next)], period, undefined, undefined, sub.periodEnd);
     this.openPeriod(c, nextPlan, next);
   }
 
@@ -621,6 +747,13 @@ export class BillingModel {
     if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
     if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
+    // A free trial allows no overage: nothing beyond the included units, no spend beyond the balance.
+    if (sub.trialing && plan.model === "METERED" && (c.usage.get(feature) ?? 0n) + amount > (f.included ?? 0n))
+      return "LIMIT_REACHED";
+    if (sub.trialing && plan.model === "BALANCE") {
+      const needed = f.pricing === "AI_MODEL" && !tokens ? 1n : this.cost(f, amount, tokens);
+      if (this.balance(c) < needed) return "INSUFFICIENT_BALANCE";
+    }
     return this.beyondBounds(c, plan, f, amount, tokens);
   }
 
@@ -779,6 +912,21 @@ export class BillingModel {
     const sub = this.active(c);
     if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
     return this.plan(sub.planCode).model === model ? undefined : { ok: false, code: "BAD_USER_INPUT" };
+  }
+
+  /**
+   * Account credit granted under `key` (idempotent): whole cents, in the plan's currency, so only to
+   * a customer that has had a plan; an expiry in the past is refused.
+   */
+  grantAccountCredit(id: string, amount: bigint, key: string, expiresAt?: number): Outcome {
+    const c = this.c(id);
+    const what = `${amount}|${expiresAt ?? "-"}`;
+    const seen = c.grantKeys.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    if (!c.sub || (expiresAt !== undefined && expiresAt <= this.now)) return { ok: false, code: "BAD_USER_INPUT" };
+    c.grantKeys.set(key, what);
+    c.creditGrants.push({ remaining: amount, expiresAt: expiresAt ?? Number.POSITIVE_INFINITY });
+    return { ok: true, replayed: false };
   }
 
   purchasePack(id: string, packCode: string, key: string): Outcome {

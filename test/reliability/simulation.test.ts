@@ -42,6 +42,7 @@ describe("billing under injected faults converges to the reference model", () =>
       expect(result.bounds.ceilings).toBeGreaterThan(0);
       // The money rules were met: prorations, invoices below zero, voided purchases, spent ones;
       // and purchase requests were both paid (granted then) and voided (nothing granted).
+      // Issue 16's account credit was applied, coupons discounted, trials converted.
       expect(result.money, JSON.stringify(result.money)).toEqual({
         prorations: expect.any(Number),
         creditedToAccount: expect.any(Number),
@@ -49,6 +50,9 @@ describe("billing under injected faults converges to the reference model", () =>
         reversalsWithDebt: expect.any(Number),
         paidRequests: expect.any(Number),
         voidedRequests: expect.any(Number),
+        accountCreditApplied: expect.any(Number),
+        discounted: expect.any(Number),
+        trialsConverted: expect.any(Number),
       });
       for (const [what, n] of Object.entries(result.money)) expect(n, what).toBeGreaterThan(0);
       // Thresholds and custom alerts fired, exactly the model's (checked in the run).

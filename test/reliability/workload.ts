@@ -51,6 +51,9 @@ import { requestCreditPackPurchase, requestTopUp } from "../../core/purchases/re
 import { createUsageAlert } from "../../core/alerts";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { markInvoicePaid, voidInvoice } from "../../core/invoices/status";
+import { grantAccountCredit } from "../../core/account-credit";
+import { applyCoupon, createCoupon, listCoupons, removeCoupon } from "../../core/coupons";
+import { creditLeft, liveGrants } from "../../core/account-credit/grant";
 import { currentWallet } from "../../core/usage/current";
 import { walletView } from "../../core/models";
 import { listEvents } from "../../core/db/event-timeline";
@@ -66,6 +69,7 @@ import {
   S,
   type MAiPrice,
   type MAlert,
+  type MCoupon,
   type MPack,
   type MPlan,
   type Outcome,
@@ -214,6 +218,26 @@ const ALERTS: Record<string, AlertSpec[]> = {
 };
 /** Where customers start (n % 6): the plans before the tiered and package ones, so CREDIT_ and BALANCE_CUSTOMERS hold. */
 const START_PLANS = PLAN_CODES.slice(0, 6);
+/** Issue 16's coupons: each kind of discount and duration, one capped, one restricted to plans. */
+const COUPONS: MCoupon[] = [
+  { code: "pct25_once", percentOffBps: 2500, duration: "ONCE", planCodes: [], redemptions: 0 },
+  { code: "amt7_rep3", amountOff: 7n * S, duration: "REPEATING", durationCycles: 3, planCodes: [], redemptions: 0 },
+  {
+    code: "pct3333_forever",
+    percentOffBps: 3333,
+    duration: "FOREVER",
+    maxRedemptions: 4,
+    planCodes: [],
+    redemptions: 0,
+  },
+  {
+    code: "amt50_forever_some",
+    amountOff: 50n * S,
+    duration: "FOREVER",
+    planCodes: [PLAN_CODES[0]!, PLAN_CODES[4]!],
+    redemptions: 0,
+  },
+];
 const PACKS = [
   { code: "pack_100", credits: "100", price: "10" },
   { code: "pack_1000", credits: "1000", price: "79.99" },
@@ -342,7 +366,9 @@ export type Op =
   | { id: number; kind: "topup"; customerId: string; amount: string; key: string; request?: boolean }
   /** markInvoicePaid of the customer's newest OPEN purchase request: its credits or funds arrive. */
   | { id: number; kind: "pay"; customerId: string }
-  | { id: number; kind: "subscribe"; customerId: string; plan: string }
+  | { id: number; kind: "accountCredit"; customerId: string; amount: string; key: string; expiresInMs?: number }
+  | { id: number; kind: "subscribe"; customerId: string; plan: string; trialDays?: number }
+  | { id: number; kind: "coupon"; customerId: string; code: string | null }
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
   | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END"; prorate: boolean }
   /** voidInvoice of the customer's newest OPEN pack or top-up invoice (`purchase`) or newest invoice (`any`). */
@@ -374,6 +400,7 @@ export function generate(seed: number, count: number): Op[] {
   const ops: Op[] = [];
   const tracks: TrackSpec[] = [];
   const purchases: Op[] = [];
+  const grants: Extract<Op, { kind: "accountCredit" }>[] = [];
   let keyN = 0;
   const value = (feature: string) => {
     const whole = feature === "images" ? int(1, 4) : int(1, 160);
@@ -470,8 +497,31 @@ export function generate(seed: number, count: number): Op[] {
               ...(r() < 0.4 ? { request: true } : {}),
             };
       purchases.push(op);
+    } else if (x < 0.79) {
+      // Account credit: sometimes expiring within days, sometimes a replay of an earlier grant.
+      op =
+        r() < 0.15 && grants.length
+          ? { ...pick(grants), id }
+          : {
+              id,
+              kind: "accountCredit",
+              customerId: pick(CUSTOMERS),
+              amount: `${int(1, 40)}.${pick(["00", "25", "99"])}`,
+              key: `ac${seed}-${keyN++}`,
+              ...(r() < 0.5 ? { expiresInMs: int(1, 45) * 86_400_000 } : {}),
+            };
+      if (op.kind === "accountCredit") grants.push(op);
+    } else if (x < 0.8) {
+      // Issue 16: a coupon applied (mostly) or removed.
+      op = { id, kind: "coupon", customerId: pick(CUSTOMERS), code: r() < 0.8 ? pick(COUPONS).code : null };
     } else if (x < 0.82) {
-      op = { id, kind: "subscribe", customerId: pick(CUSTOMERS), plan: pick(PLAN_CODES) };
+      op = {
+        id,
+        kind: "subscribe",
+        customerId: pick(CUSTOMERS),
+        plan: pick(PLAN_CODES),
+        ...(r() < 0.3 ? { trialDays: int(1, 20) } : {}),
+      };
     } else if (x < 0.9) {
       op = {
         id,
@@ -590,8 +640,12 @@ export function describeOp(op: Op): string {
       return `#${op.id} ${op.request ? "requestTopUp" : "topup"} ${op.customerId} ${op.amount} key=${op.key}`;
     case "pay":
       return `#${op.id} pay ${op.customerId}'s newest OPEN purchase request`;
+    case "accountCredit":
+      return `#${op.id} grantAccountCredit ${op.customerId} ${op.amount} key=${op.key}${op.expiresInMs ? ` expiring in ${op.expiresInMs}ms` : ""}`;
     case "subscribe":
-      return `#${op.id} subscribe ${op.customerId} ${op.plan}`;
+      return `#${op.id} subscribe ${op.customerId} ${op.plan}${op.trialDays ? ` trialDays=${op.trialDays}` : ""}`;
+    case "coupon":
+      return op.code ? `#${op.id} applyCoupon ${op.customerId} ${op.code}` : `#${op.id} removeCoupon ${op.customerId}`;
     case "change":
       return `#${op.id} changePlan ${op.customerId} ${op.plan} ${op.timing}`;
     case "cancel":
@@ -658,6 +712,10 @@ export type RunResult = {
     /** Purchase requests paid (their grant arrived on payment) and voided (nothing granted). */
     paidRequests: number;
     voidedRequests: number;
+    /** Issue 16: invoices that took account credit, that a coupon discounted; trials that ended in a paid period. */
+    accountCreditApplied: number;
+    discounted: number;
+    trialsConverted: number;
   };
   /** Pricing coverage, from the model: lines per tier and per package, grants and corrections accepted. */
   pricing: BillingModel["pricing"];
@@ -669,6 +727,7 @@ class Violation extends Error {}
 export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const { seed, ops } = options;
+  grantExpiries.clear();
   const faults = new FaultInjector(seed, options.faultRate);
   const deps = await createFaultyDeps(options.endpoint, `rel-${seed}-${randomUUID().slice(0, 8)}`, faults);
   const model = new BillingModel(
@@ -698,6 +757,9 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       reversalsWithDebt: 0,
       paidRequests: 0,
       voidedRequests: 0,
+      accountCreditApplied: 0,
+      discounted: 0,
+      trialsConverted: 0,
     },
     pricing: model.pricing,
     durationMs: 0,
@@ -788,6 +850,19 @@ async function setup(deps: Deps, model: BillingModel) {
   }
   for (const p of PACKS)
     await createCreditPack(deps, { code: p.code, name: p.code, credits: dec(p.credits), price: dec(p.price) });
+  for (const c of COUPONS) {
+    await createCoupon(deps, {
+      code: c.code,
+      name: c.code,
+      duration: c.duration,
+      ...(c.percentOffBps !== undefined ? { percentOffBps: c.percentOffBps } : {}),
+      ...(c.amountOff !== undefined ? { amountOff: c.amountOff } : {}),
+      ...(c.durationCycles !== undefined ? { durationCycles: c.durationCycles } : {}),
+      ...(c.maxRedemptions !== undefined ? { maxRedemptions: c.maxRedemptions } : {}),
+      planCodes: c.planCodes,
+    });
+    model.coupons.set(c.code, { ...c, planCodes: [...c.planCodes] });
+  }
   for (const [n, id] of CUSTOMERS.entries()) {
     await createCustomer(deps, { id });
     model.addCustomer(id);
@@ -825,7 +900,8 @@ const aiModelInput = (id: string, p: AiPriceSpec) => ({
 function unrefusable(model: BillingModel, t: TrackSpec): boolean {
   const c = model.customers.get(t.customerId)!;
   const sub = model.active(c);
-  if (!sub || t.timestampBackMs !== undefined || c.events.has(t.key)) return false;
+  // A trial refuses overage: any track in one may be refused.
+  if (!sub || sub.trialing || t.timestampBackMs !== undefined || c.events.has(t.key)) return false;
   const plan = model.plan(sub.planCode);
   const f = plan.features.find((x) => x.feature === t.feature);
   if (!f || f.kind === "BOOLEAN") return false;
@@ -882,8 +958,14 @@ function expect(model: BillingModel, op: Op): Expected {
       const target = model.payTarget(op.customerId);
       return target ? model.pay(target) : { ok: true, reversal: undefined };
     }
+    case "accountCredit":
+      return model.grantAccountCredit(op.customerId, dec(op.amount), op.key, grantExpiry(op, model.now));
     case "subscribe":
-      return model.subscribe(op.customerId, op.plan);
+      return model.subscribe(op.customerId, op.plan, op.trialDays ?? 0);
+    case "coupon":
+      return op.code
+        ? model.applyCoupon(op.customerId, model.coupons.get(op.code)!)
+        : model.removeCoupon(op.customerId);
     case "change":
       return model.changePlan(op.customerId, op.plan, op.timing);
     case "cancel":
@@ -931,6 +1013,18 @@ function expect(model: BillingModel, op: Op): Expected {
       return model.adjust(op.customerId, op.feature, delta, op.key, `adjust|${op.feature}|${delta}|${op.reason}`);
     }
   }
+}
+
+/**
+ * A grant's expiry: `expiresInMs` after the first time it is asked for. A replay carries the same
+ * key and so the same instant (the op it copies was generated first, at an earlier or equal clock).
+ */
+const grantExpiries = new Map<string, number>();
+function grantExpiry(op: Extract<Op, { kind: "accountCredit" }>, now: number): number | undefined {
+  if (op.expiresInMs === undefined) return undefined;
+  const key = `${op.customerId}/${op.key}`;
+  if (!grantExpiries.has(key)) grantExpiries.set(key, now + op.expiresInMs);
+  return grantExpiries.get(key);
 }
 
 const MAX_CLIENT_ATTEMPTS = 12;
@@ -1104,8 +1198,35 @@ async function perform(
       }
       return single(e, await client(deps, op, result, () => markInvoicePaid(deps, target.id)));
     }
+    case "accountCredit": {
+      const expiry = grantExpiry(op, clock);
+      const r = await client(deps, op, result, () =>
+        grantAccountCredit(deps, {
+          customerId: op.customerId,
+          amount: dec(op.amount),
+          reason: "simulation",
+          idempotencyKey: op.key,
+          ...(expiry !== undefined ? { expiresAt: new Date(expiry) } : {}),
+        }),
+      );
+      return single(expected as Outcome, r);
+    }
     case "subscribe":
-      return single(expected as Outcome, await client(deps, op, result, () => subscribe(deps, op.customerId, op.plan)));
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () =>
+          subscribe(deps, op.customerId, op.plan, op.trialDays ? { trialDays: op.trialDays } : {}),
+        ),
+      );
+    case "coupon": {
+      const code = op.code;
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () =>
+          code ? applyCoupon(deps, op.customerId, code) : removeCoupon(deps, op.customerId),
+        ),
+      );
+    }
     case "change":
       return single(
         expected as Outcome,
@@ -1295,6 +1416,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       periodEnd: iso(c.sub.periodEnd),
       cancelAtPeriodEnd: c.sub.cancelAtPeriodEnd,
       scheduledPlanCode: c.sub.scheduledPlanCode,
+      trialing: c.sub.trialing === true,
+      coupon: c.sub.coupon ? [c.sub.coupon.coupon.code, c.sub.coupon.remaining ?? null] : null,
     };
     const actualSub = sub && {
       planCode: sub.planCode,
@@ -1303,6 +1426,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       periodEnd: sub.periodEnd,
       cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
       scheduledPlanCode: sub.scheduledPlanCode,
+      trialing: sub.trialing === true,
+      coupon: sub.coupon ? [sub.coupon.code, sub.coupon.remainingCycles ?? null] : null,
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
@@ -1311,8 +1436,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     );
     if (show(view) !== show(model.walletView(id)))
       violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
-    if (wallet.accountCredit !== c.accountCredit)
-      violate(`${id}: account credit ${wallet.accountCredit}, model ${c.accountCredit}`);
+    const credit = creditLeft(liveGrants(wallet.creditGrants, new Date(model.now)));
+    if (credit !== model.accountCredit(c)) violate(`${id}: account credit ${credit}, model ${model.accountCredit(c)}`);
     // Credits go below zero only by a voided pack that was spent: a debt the model has too.
     if (wallet.credits < 0n && model.credits(c) >= 0n) violate(`${id}: credits negative: ${wallet.credits}`);
     const usage = (m: Iterable<[string, bigint]>) => show([...m].filter(([, v]) => v !== 0n).sort());
@@ -1407,6 +1532,12 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       );
     }
   }
+  // Every coupon redeemed exactly as often as the model says (maxRedemptions included).
+  for (const coupon of await listCoupons(deps, true)) {
+    const wanted = model.coupons.get(coupon.code)?.redemptions;
+    if (coupon.redemptions !== wanted)
+      violate(`coupon ${coupon.code}: ${coupon.redemptions} redemptions, model ${wanted}`);
+  }
   // Gapless, unique numbers: exactly INV-000001 .. INV-<n>, n = the model's invoice count.
   const sorted = numbers.sort();
   const expectedNumbers = model.invoices.map((_, n) => `INV-${String(n + 1).padStart(6, "0")}`);
@@ -1428,6 +1559,9 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       reversalsWithDebt: model.invoices.filter((i) => i.reversal && i.reversal.spent > 0n).length,
       paidRequests: model.invoices.filter((i) => i.pending && i.status === "PAID").length,
       voidedRequests: model.invoices.filter((i) => i.pending && i.status === "VOID").length,
+      accountCreditApplied: model.invoices.filter((i) => i.lines.some((l) => l.kind === "ACCOUNT_CREDIT")).length,
+      discounted: model.invoices.filter((i) => i.lines.some((l) => l.kind === "DISCOUNT")).length,
+      trialsConverted: model.trialsConverted,
     };
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);

@@ -23,6 +23,7 @@ export const plan = (fields: Partial<Plan> & Pick<Plan, "code" | "model">): Plan
   currency: "USD",
   interval: "MONTH",
   blockOnExhaustion: false,
+  trialDays: 0,
   features: [],
   archived: false,
   createdAt: T0,

@@ -52,6 +52,7 @@ describe("renewWallet: what a period close does to the wallet", () => {
       spent: 0n,
       balance: 0n,
       accountCredit: units(4),
+      creditGrants: [],
     });
   });
 

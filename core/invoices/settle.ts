@@ -1,0 +1,64 @@
+/**
+ * A subscription invoice settled against the customer's account credit, pure: the lines are
+ * drafted (each rounded once); a subtotal above zero takes account credit of its currency, soonest
+ * expiring first, as one ACCOUNT_CREDIT line of whole minor units, at most the subtotal; a subtotal
+ * below zero is issued as 0.00 and the rest becomes a new grant without expiry. Expired and
+ * used-up grants are dropped. The wallet returned carries the grants after it, to be written in the
+ * same transaction as the invoice.
+ *
+ * Only subscription invoices (subscribe, plan changes, cancels, closes) take account credit: a
+ * credit pack or a top-up is paid in full, since it buys value the customer can spend at once.
+ */
+import { creditLeft, liveGrants, takeCredit, usableCredit, type CreditGrant } from "../account-credit/grant";
+import { minorUnitDigits } from "../currencies";
+import { min, SCALE } from "../money";
+import type { Wallet } from "../wallet";
+import { draftInvoice, invoiceLine, type InvoiceDraft } from "./invoice";
+
+export type InvoiceFields = Omit<InvoiceDraft, "subtotal" | "total" | "creditedToAccount">;
+
+/** `amount` down to a whole minor unit of the currency. */
+const wholeMinorUnits = (amount: bigint, currency: string) => {
+  const unit = 10n ** BigInt(12 - minorUnitDigits(currency));
+  return (amount / unit) * unit;
+};
+
+/**
+ * `at`: the instant whose live grants apply, the invoice's creation by default; a period close
+ * settles at the period's end (core/periods/catch-up.ts), so a close that runs late, lazily, takes
+ * the same grants as one on time.
+ */
+export function settleInvoice(
+  wallet: Wallet,
+  fields: InvoiceFields,
+  at = new Date(fields.createdAt),
+): { draft?: InvoiceDraft; wallet: Wallet } {
+  const kept = liveGrants(wallet.creditGrants, at);
+  if (!fields.lines.length) return { wallet: withGrants(wallet, kept) };
+  const draft = draftInvoice(fields);
+  if (draft.subtotal > 0n) {
+    const applied = min(draft.subtotal, wholeMinorUnits(usableCredit(kept, fields.currency, at), fields.currency));
+    if (applied === 0n) return { draft, wallet: withGrants(wallet, kept) };
+    const line = invoiceLine("ACCOUNT_CREDIT", "Account credit applied", SCALE, -applied);
+    return {
+      draft: draftInvoice({ ...fields, lines: [...fields.lines, line] }),
+      wallet: withGrants(wallet, takeCredit(kept, fields.currency, applied, at)),
+    };
+  }
+  if (draft.creditedToAccount === 0n) return { draft, wallet: withGrants(wallet, kept) };
+  const remainder: CreditGrant = {
+    id: `remainder~${wallet.version}~${fields.periodStart ?? fields.createdAt}`,
+    amount: draft.creditedToAccount,
+    remaining: draft.creditedToAccount,
+    currency: fields.currency,
+    reason: `Remainder of an invoice below zero${fields.periodStart ? ` (period from ${fields.periodStart.slice(0, 10)})` : ""}`,
+    createdAt: fields.createdAt,
+  };
+  return { draft, wallet: withGrants(wallet, [...kept, remainder]) };
+}
+
+const withGrants = (wallet: Wallet, grants: CreditGrant[]): Wallet => ({
+  ...wallet,
+  creditGrants: grants,
+  accountCredit: creditLeft(grants),
+});
