@@ -497,7 +497,7 @@ export function generate(seed: number, count: number): Op[] {
               ...(r() < 0.4 ? { request: true } : {}),
             };
       purchases.push(op);
-    } else if (x < 0.79) {
+    } else if (x < 0.785) {
       // Account credit: sometimes expiring within days, sometimes a replay of an earlier grant.
       op =
         r() < 0.15 && grants.length
@@ -511,7 +511,7 @@ export function generate(seed: number, count: number): Op[] {
               ...(r() < 0.5 ? { expiresInMs: int(1, 45) * 86_400_000 } : {}),
             };
       if (op.kind === "accountCredit") grants.push(op);
-    } else if (x < 0.8) {
+    } else if (x < 0.79) {
       // Issue 16: a coupon applied (mostly) or removed.
       op = { id, kind: "coupon", customerId: pick(CUSTOMERS), code: r() < 0.8 ? pick(COUPONS).code : null };
     } else if (x < 0.82) {
@@ -520,7 +520,7 @@ export function generate(seed: number, count: number): Op[] {
         kind: "subscribe",
         customerId: pick(CUSTOMERS),
         plan: pick(PLAN_CODES),
-        ...(r() < 0.3 ? { trialDays: int(1, 20) } : {}),
+        ...(r() < 0.4 ? { trialDays: int(1, 20) } : {}),
       };
     } else if (x < 0.9) {
       op = {
@@ -554,7 +554,7 @@ export function generate(seed: number, count: number): Op[] {
         model: AI_MODEL_ID,
         price: { input: price(), output: price(), ...(r() < 0.6 ? { cacheRead: price() } : {}) },
       };
-    } else if (x < 0.976) {
+    } else if (x < 0.98) {
       const customerId = r() < 0.8 ? pick([...CREDIT_CUSTOMERS, ...BALANCE_CUSTOMERS]) : pick(CUSTOMERS);
       op =
         r() < 0.5
