@@ -400,6 +400,16 @@ export function generate(seed: number, count: number): Op[] {
   const ops: Op[] = [];
   const tracks: TrackSpec[] = [];
   const purchases: Op[] = [];
+  // Now and then a purchase request is voided right after it is made, so every seed voids requests
+  // as well as paying them (a void of a random customer's newest OPEN purchase is mostly of an
+  // operator's purchase). Its own random stream, and ids above every other op's: the rest of the
+  // workload, its faults included, stays as it was.
+  const v = prng(mix(seed, 0x701d));
+  let voidNext: Op | undefined;
+  const voidSoon = (op: Op) => {
+    if ((op.kind === "pack" || op.kind === "topup") && op.request && v() < 0.1)
+      voidNext = { id: 1_000_000 + op.id, kind: "void", customerId: op.customerId, which: "purchase" };
+  };
   const grants: Extract<Op, { kind: "accountCredit" }>[] = [];
   let keyN = 0;
   const value = (feature: string) => {
@@ -483,6 +493,7 @@ export function generate(seed: number, count: number): Op[] {
               key: `p${seed}-${keyN++}`,
               ...(r() < 0.4 ? { request: true } : {}),
             };
+      voidSoon(op);
       purchases.push(op);
     } else if (x < 0.77) {
       op =
@@ -496,6 +507,7 @@ export function generate(seed: number, count: number): Op[] {
               key: `p${seed}-${keyN++}`,
               ...(r() < 0.4 ? { request: true } : {}),
             };
+      voidSoon(op);
       purchases.push(op);
     } else if (x < 0.785) {
       // Account credit: sometimes expiring within days, sometimes a replay of an earlier grant.
@@ -564,6 +576,8 @@ export function generate(seed: number, count: number): Op[] {
       op = boundsOp(seed, id);
     } else continue;
     ops.push(op);
+    if (voidNext && ops.length < count) ops.push(voidNext);
+    voidNext = undefined;
   }
   return ops;
 }
