@@ -10,7 +10,7 @@
  * once lazily through a track, in periods per second, and webhook deliveries per second to a
  * local receiver (section 9). Prints one table (bench/render.ts) and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook|tier-closes]
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook|tier-closes|reserve]
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  *     --only catch-up: section 8 alone (no API server), printed as its one line
@@ -23,6 +23,7 @@
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
+ *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server), one line
  */
 import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
@@ -55,6 +56,7 @@ import {
   renderWebhooks,
 } from "./render";
 import { measureLifecycleCloses } from "./measure/lifecycle-closes";
+import { measureReserve, renderReserve } from "./measure/reserve";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -76,6 +78,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
+  reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),
 };
 
 async function main() {

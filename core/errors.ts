@@ -17,6 +17,8 @@ export const ErrorCode = {
   LIMIT_REACHED: "LIMIT_REACHED",
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
+  /** Settling a reservation that was released: its hold is gone and nothing is recorded. */
+  RESERVATION_RELEASED: "RESERVATION_RELEASED",
   /** A bounded retry on write contention gave up; safe to retry with the same idempotency key. */
   CONFLICT: "CONFLICT",
   /** Too many requests from one caller (HTTP 429, with Retry-After); answered at the edge. */

@@ -4,7 +4,7 @@
  * a change that could break a consumer would ship as version 2, documented beside version 1) and
  * every event carries a stable id derived from what it describes, so consumers drop duplicates.
  *
- * Types whose triggering feature does not exist yet (reservations) are listed as reserved, not emitted: `eventTypes` lists only what is emitted,
+ * Types whose triggering feature does not exist yet are listed as reserved, not emitted (none today): `eventTypes` lists only what is emitted,
  * and a webhook endpoint can subscribe only to those (or `*`), so nobody waits for an event that
  * cannot come. The feature that starts emitting one flips its `emitted` here, in the same change.
  * docs/events.md documents every payload with an example.
@@ -40,7 +40,7 @@ export const EVENT_CATALOG: readonly EventTypeInfo[] = [
   emitted(EventType.BALANCE_NEGATIVE, "balance.negative:<customer>:<periodStart>"),
   emitted(EventType.USAGE_THRESHOLD_REACHED, "usage.threshold_reached:<customer>:<feature>:<periodStart>:<percent>"),
   emitted(EventType.ALERT_TRIGGERED, "alert.triggered:<alert id>:<triggers>"),
-  reserved("reservation.expired", "reservation.expired:<reservation id>"),
+  emitted(EventType.RESERVATION_EXPIRED, "reservation.expired:<reservation id>"),
   emitted(EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint.disabled:<endpoint id>:<failingSince>"),
 ];
 

@@ -10,6 +10,11 @@
  * - balance:  `allowance` granted this period, `topUps` (pool at period start plus top-ups since),
  *   `spent` this period and `balance` = allowance + topUps - spent. Spend eats the allowance first,
  *   then top-ups; below zero it is overage.
+ * - holds (core/reservations): an open reservation moves what it holds out of what is available
+ *   (`credits`, `balance`) into `heldCredits` / `heldAmount`, and adds its units to the feature's
+ *   `usage` counter and to `heldUsage`, so the guards a track's condition already checks (credits,
+ *   balance, a hard limit on `usage`) count holds without a word more; what was used is
+ *   `usage - heldUsage` (usedOf). A steady-state track never touches the hold counters.
  * - `creditGrants`: account credit, money owed to the customer (core/account-credit/grant.ts), and
  *   `accountCredit`, their sum. Only period changes (which are conditioned on the version) and
  *   grants (which bump it) write them.
@@ -90,6 +95,16 @@ export type Wallet = {
   grantsBase?: Amount;
   /** Account credit grants (grantAccountCredit), money owed to the customer: core/account-credit/grant.ts. */
   creditGrants: AccountCreditGrant[];
+  /** Credits held by open reservations (taken out of `credits`). */
+  heldCredits: Amount;
+  /** Money held by open reservations (taken out of `balance`). */
+  heldAmount: Amount;
+  /** Units held by open reservations, per feature (also counted in `usage`). */
+  heldUsage: Record<string, Amount>;
+  /** Reservations ever made (a reserve adds 1): what a lazy expiry's bookkeeping is conditioned on. */
+  holdsMade: number;
+  /** No open reservation expires before this instant (ISO); absent when none may be open. */
+  holdsDueAt?: string;
   /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
   closeLease?: CloseLease;
   /** Usage thresholds (core/alerts): built-in markers by name, custom alerts by id, and the
@@ -118,25 +133,50 @@ export const emptyWallet = (customerId: string): Wallet => ({
   balance: 0n,
   accountCredit: 0n,
   creditGrants: [],
+  heldCredits: 0n,
+  heldAmount: 0n,
+  heldUsage: {},
+  holdsMade: 0,
 });
 
 /**
- * Plan credits not used this period; a debt (see above) is repaid from them first, so never more
- * than `credits` less what free credits (grants) hold.
+/**
+ * Plan credits not used (nor held) this period; a debt (see above) is repaid from them first, so
+ * never more than `credits` less what free credits (grants) hold. Holds eat plan credits first,
+ * then grants, then purchased credits, like usage (core/credit-grants/grant.ts counts them).
  */
 export const planCreditsLeft = (w: Wallet): Amount =>
-  min(max(0n, w.planCredits - w.creditsUsed), max(0n, w.credits - grantsHeld(w)));
-/** Free credits left (grantCredits), spent after plan credits and before purchased ones. */
+  min(max(0n, w.planCredits - w.creditsUsed - w.heldCredits), max(0n, w.credits - grantsHeld(w)));
+/** Free credits left (grantCredits), spent (and held) after plan credits and before purchased ones. */
 export const grantCreditsLeft = (w: Wallet): Amount =>
   w.grants?.length ? sumLeft(grantsLeft(w, planCreditsLeft(w))) : 0n;
 export const purchasedCreditsLeft = (w: Wallet): Amount => w.credits - planCreditsLeft(w) - grantCreditsLeft(w);
-/** Allowance not spent this period; a debt is repaid from it, so never more than `balance`. */
-export const allowanceLeft = (w: Wallet): Amount => min(max(0n, w.allowance - w.spent), max(0n, w.balance));
-export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent - w.allowance));
+/** Allowance not spent (nor held) this period; a debt is repaid from it, so never more than `balance`. */
+export const allowanceLeft = (w: Wallet): Amount =>
+  min(max(0n, w.allowance - w.spent - w.heldAmount), max(0n, w.balance));
+export const topUpsLeft = (w: Wallet): Amount => max(0n, w.topUps - max(0n, w.spent + w.heldAmount - w.allowance));
+/** Spend beyond the allowance and top-ups: holds are not spend, so never billed. */
 export const balanceOverage = (w: Wallet): Amount => max(0n, w.spent - w.allowance - w.topUps);
 
-/** A feature's usage this period. */
-export const usedOf = (w: Wallet, feature: string): Amount => w.usage[feature] ?? 0n;
+/** A feature's usage this period (what holds add to the counter is not usage yet). */
+export const usedOf = (w: Wallet, feature: string): Amount => (w.usage[feature] ?? 0n) - (w.heldUsage[feature] ?? 0n);
+/** A feature's counter as stored: usage plus held units, what a hard limit's condition checks. */
+export const committedOf = (w: Wallet, feature: string): Amount => w.usage[feature] ?? 0n;
+
+/** Whether an open reservation may have expired by `now` (core/reservations/expire.ts gives it back). */
+export const holdsDue = (w: Wallet, now: Date): boolean =>
+  w.holdsDueAt !== undefined && w.holdsDueAt <= now.toISOString();
+
+/** The wallet with every hold given back to what is available (how a period change sees it). */
+export const withoutHolds = (w: Wallet): Wallet => ({
+  ...w,
+  credits: w.credits + w.heldCredits,
+  balance: w.balance + w.heldAmount,
+  usage: Object.fromEntries(Object.entries(w.usage).map(([f, q]) => [f, q - (w.heldUsage[f] ?? 0n)])),
+  heldCredits: 0n,
+  heldAmount: 0n,
+  heldUsage: {},
+});
 
 export const activeSubscription = (w: Wallet): Subscription | undefined =>
   w.subscription?.status === "ACTIVE" ? w.subscription : undefined;
@@ -150,8 +190,13 @@ export const NO_GRANT: PeriodGrant = { planCredits: 0n, allowance: 0n };
  * The wallet at the start of a period that grants `grant` (pure). Usage counters restart; plan
  * credits and the allowance are granted afresh (unused ones expire); purchased credits and top-ups
  * left over carry into the new period untouched, whatever the plan or model before.
+ *
+ * Open reservations carry into the new period as holds: the closing period is computed as if they
+ * had been given back (so what they held of its plan credits or allowance expires with it), and
+ * the new period holds them again, from its own grant first (core/README.md, "Reservations").
  */
-export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
+export function openPeriod(held: Wallet, grant: PeriodGrant, subscription: Subscription): Wallet {
+  const before = withoutHolds(held);
   const { planCredits, allowance } = grant;
   // Free credits carry with what they have left, until they expire (core/credit-grants/grant.ts):
   // those expired by the change are settled first, so they repay no debt whether or not a write
@@ -167,24 +212,29 @@ export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Sub
     customerId: wallet.customerId,
     version: wallet.version,
     subscription,
-    usage: {},
+    usage: { ...held.heldUsage },
     featureCost: {},
     featureCredits: {},
     planCredits,
     creditsUsed: 0n,
     purchasedCredits: purchased,
-    credits: planCredits + grants.reduce((sum, g) => sum + g.credits, 0n) + purchased,
+    credits: planCredits + grants.reduce((sum, g) => sum + g.credits, 0n) + purchased - held.heldCredits,
     ...(grants.length ? { grants } : {}),
     allowance,
     topUps,
     spent: 0n,
-    balance: allowance + topUps,
+    balance: allowance + topUps - held.heldAmount,
     accountCredit: wallet.accountCredit,
     // Alerts and markers carry: markers name the period they fired in, so a new one re-arms them.
     ...(wallet.alarms ? { alarms: wallet.alarms } : {}),
     ...(wallet.alerts ? { alerts: wallet.alerts } : {}),
     ...(wallet.alarmsRev ? { alarmsRev: wallet.alarmsRev } : {}),
     creditGrants: wallet.creditGrants,
+    heldCredits: held.heldCredits,
+    heldAmount: held.heldAmount,
+    heldUsage: held.heldUsage,
+    holdsMade: held.holdsMade,
+    ...(held.holdsDueAt ? { holdsDueAt: held.holdsDueAt } : {}),
   };
 }
 
@@ -214,6 +264,10 @@ export type WalletView = {
   topUps?: Amount;
   spent?: Amount;
   overage?: Amount;
+  /** CREDITS plans: credits held by open reservations (not in `credits`). */
+  heldCredits?: Amount;
+  /** BALANCE plans: money held by open reservations (not in `balance`). */
+  heldAmount?: Amount;
 };
 
 /** Purchased credits and top-ups the customer holds (or owes), each shown only when not zero. */

@@ -5,7 +5,10 @@ import { builder } from "./builder";
 const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
   values: {
     ADMIN: { description: "Everything." },
-    INGEST: { description: "trackUsage, trackUsageBatch, entitlement and quote only: for a backend that meters." },
+    INGEST: {
+      description:
+        "trackUsage, trackUsageBatch, reservations, entitlement, quote and createCustomer only: for a backend that meters.",
+    },
   } as const,
 });
 

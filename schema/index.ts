@@ -10,6 +10,7 @@ import "./wallet";
 import "./entitlements";
 import "./usage";
 import "./adjustments";
+import "./reservations";
 import "./clock";
 import "./invoices";
 import "./previews";

@@ -18,6 +18,11 @@
  * - `check`: first ask the billing API whether the customer may use the feature; a denial throws
  *   `EntitlementDeniedError` and the model is never called. Then report like `track`.
  *   A failure of the check itself (network, timeout) throws too: check mode fails closed.
+ * - `reserve`: before the call, reserve the worst case (the prompt's estimated input tokens plus
+ *   `maxOutputTokens`; docs/reservations.md); a refusal throws its typed error and the model is never
+ *   called. After it, settle the actual usage (at `doGenerate`'s result, at a stream's `finish` part);
+ *   on an error, or a stream cancelled before its usage is known, release the hold. A failed settle
+ *   or release goes to `onTrackingError` (an unsettled hold expires by itself, `ttlSeconds`).
  *
  * Every report has an idempotency key derived from the call: `ai:<provider>:<response id>` when the
  * provider gives a response id, else one generated for the call. The client's retries reuse it, so
@@ -69,15 +74,25 @@ export type TrackingErrorContext = {
 };
 
 export type TrackedOptions = {
-  client: { usage: Pick<BillingClient["usage"], "track" | "check"> };
+  /** `reserve` mode needs the client's `reserve`, `settle` and `release` too. */
+  client: {
+    usage: Pick<BillingClient["usage"], "track" | "check"> &
+      Partial<Pick<BillingClient["usage"], "reserve" | "settle" | "release">>;
+  };
   customerId: string;
   /**
    * A feature priced AI_MODEL on the customer's BALANCE plan (tokens x catalog prices x margin), or any
    * metered feature, where the API books the call's token count (input + output + cache) as its units.
    */
   feature: string;
-  /** `track` (default) or `check`. (`reserve` comes with reservations.) */
-  mode?: "track" | "check";
+  /** `track` (default), `check`, or `reserve`. */
+  mode?: "track" | "check" | "reserve";
+  /** `reserve` mode: the output reserved when the call sets no `maxOutputTokens`; default 4,096. */
+  maxOutputTokens?: number;
+  /** `reserve` mode: the input tokens reserved for a call; default about 4 characters a token of its prompt. */
+  estimateInputTokens?: (prompt: unknown) => number;
+  /** `reserve` mode: how long a hold lives if neither settled nor released (1 to 86,400 s); default 300. */
+  ttlSeconds?: number;
   /** A string keys this model's calls `<key>:1`, `<key>:2`, ...; a function chooses each call's key. */
   idempotencyKey?: string | ((call: TrackedCall) => string);
   /** Receives a report that failed (after the client's retries) or a call whose usage the provider did not report. Default: console.error. */
@@ -115,7 +130,9 @@ export function tracked(model: TrackableModel, options: TrackedOptions): Tracked
 /** The middleware itself, to combine with others in `wrapLanguageModel({ middleware: [...] })`. */
 export function billingMiddleware(options: TrackedOptions): LanguageModelMiddleware {
   const mode = options.mode ?? "track";
-  if (mode !== "track" && mode !== "check") throw new TypeError(`tracked: unknown mode "${String(mode)}"`);
+  if (mode !== "track" && mode !== "check" && mode !== "reserve")
+    throw new TypeError(`tracked: unknown mode "${String(mode)}"`);
+  if (mode === "reserve") return reservingMiddleware(options);
   let calls = 0;
 
   const before = async () => {
@@ -196,6 +213,147 @@ export function billingMiddleware(options: TrackedOptions): LanguageModelMiddlew
         },
       });
       return { stream: stream.pipeThrough(billing), ...rest };
+    },
+  };
+}
+
+/** Hands an error to `onTrackingError` (or the default), which must never break the response. */
+function tellTrackingError(options: TrackedOptions, error: unknown, context: TrackingErrorContext): void {
+  try {
+    (options.onTrackingError ?? defaultOnTrackingError)(error, context);
+  } catch {
+    // a throwing handler must not break the response either
+  }
+}
+
+/** About 4 characters a token over the prompt's text parts: a worst-case estimate, not a tokenizer. */
+function estimatePromptTokens(prompt: unknown): number {
+  let chars = 0;
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") chars += value.length;
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === "object") Object.values(value).forEach(visit);
+  };
+  visit(prompt);
+  return Math.max(1, Math.ceil(chars / 4));
+}
+
+/** `reserve` mode: hold before the call, settle the actual usage after it, release when there is none. */
+function reservingMiddleware(options: TrackedOptions): LanguageModelMiddleware {
+  const { reserve, settle, release } = options.client.usage;
+  if (!reserve || !settle || !release)
+    throw new TypeError('tracked: mode "reserve" needs a client with usage.reserve, settle and release');
+  let calls = 0;
+  const context = (idempotencyKey: string | undefined, usage?: BillableUsage) => ({
+    customerId: options.customerId,
+    feature: options.feature,
+    idempotencyKey,
+    usage,
+  });
+
+  /** The hold; a refusal (or an unreachable API) throws: the model is not called. */
+  const hold = async (
+    params: { prompt: unknown; maxOutputTokens?: number },
+    model: { modelId: string; provider: string },
+  ) => {
+    const call: TrackedCall = {
+      callIndex: ++calls,
+      responseId: undefined,
+      modelId: model.modelId,
+      provider: model.provider,
+    };
+    const reservation = await reserve({
+      customerId: options.customerId,
+      feature: options.feature,
+      idempotencyKey: keyFor(options.idempotencyKey, call),
+      model: options.modelName?.(call) ?? model.modelId,
+      inputTokens: (options.estimateInputTokens ?? estimatePromptTokens)(params.prompt),
+      outputTokens: params.maxOutputTokens ?? options.maxOutputTokens ?? 4096,
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+    });
+    return reservation;
+  };
+
+  /** Settles the actual usage, or releases when there is none to record; never throws. */
+  const finish = async (id: string, key: string, usage: ProviderUsage | undefined) => {
+    const tokens = billableUsage(usage);
+    const billable = tokens && { model: "", ...tokens };
+    try {
+      const total = tokens
+        ? tokens.inputTokens + tokens.outputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens
+        : 0;
+      if (!tokens || total === 0) {
+        await release(id);
+        if (!tokens) throw new BillingError({ code: "BAD_RESPONSE", message: "the provider reported no token usage" });
+        return;
+      }
+      await settle(id, { ...tokens, ...(options.properties ? { properties: options.properties } : {}) });
+    } catch (error) {
+      tellTrackingError(options, error, context(key, billable));
+    }
+  };
+  const giveBack = async (id: string, key: string) => {
+    try {
+      await release(id);
+    } catch (error) {
+      tellTrackingError(options, error, context(key));
+    }
+  };
+
+  return {
+    specificationVersion: "v3",
+    async wrapGenerate({ doGenerate, params, model }) {
+      const reservation = await hold(params, model);
+      let result: GenerateResult;
+      try {
+        result = await doGenerate();
+      } catch (error) {
+        await giveBack(reservation.id, reservation.idempotencyKey);
+        throw error;
+      }
+      await finish(reservation.id, reservation.idempotencyKey, result.usage);
+      return result;
+    },
+    async wrapStream({ doStream, params, model }) {
+      const reservation = await hold(params, model);
+      const { id, idempotencyKey: key } = reservation;
+      let started: Awaited<ReturnType<typeof doStream>>;
+      try {
+        started = await doStream();
+      } catch (error) {
+        await giveBack(id, key);
+        throw error;
+      }
+      const { stream, ...rest } = started;
+      const reader = stream.getReader();
+      let ended: Promise<void> | undefined;
+      // Settled at the finish part; released if the stream ends, fails or is cancelled without one.
+      const end = (usage?: ProviderUsage, known = false) =>
+        (ended ??= known ? finish(id, key, usage) : giveBack(id, key));
+      const billed = new ReadableStream<StreamPart>({
+        async pull(controller) {
+          let next: ReadableStreamReadResult<StreamPart>;
+          try {
+            next = await reader.read();
+          } catch (error) {
+            await end();
+            controller.error(error);
+            return;
+          }
+          if (next.done) {
+            await end();
+            controller.close();
+            return;
+          }
+          controller.enqueue(next.value);
+          if (next.value.type === "finish") await end(next.value.usage, true);
+        },
+        async cancel(reason) {
+          await reader.cancel(reason).catch(() => undefined);
+          await end();
+        },
+      });
+      return { stream: billed, ...rest };
     },
   };
 }

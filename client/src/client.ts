@@ -39,6 +39,13 @@ import {
   PurchaseCreditPackDocument,
   QuoteDocument,
   type QuoteResult,
+  ReleaseReservationDocument,
+  type ReservationFields,
+  type ReserveUsageInput,
+  ReserveUsageDocument,
+  type SettleReservationInput,
+  SettleReservationDocument,
+  type SettleReservationResult,
   SubscribeDocument,
   type SubscriptionFields,
   TopUpBalanceDocument,
@@ -95,6 +102,11 @@ export type PlanView = PlanViewFields;
 export type CustomerToken = CreateCustomerTokenResult["createCustomerToken"];
 export type AiCostReport = AiCostReportResult["aiCostReport"];
 export type CheckInput = { customerId: string; feature: string; amount?: string | number };
+export type Reservation = ReservationFields;
+/** A reservation's request: like a track's, its key generated when none is given; `outputTokens` is the most the call may produce. */
+export type ReserveInput = Omit<ReserveUsageInput, "idempotencyKey"> & { idempotencyKey?: string };
+export type SettleInput = SettleReservationInput;
+export type SettleResult = SettleReservationResult["settleReservation"];
 
 /**
  * What a customer token may do: read its own customer, check its own entitlements, list plans. Its
@@ -128,6 +140,15 @@ export type BillingClient = {
     trackBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<BatchItemResult[]>;
     /** What tracking this would cost, recording nothing. */
     quote(input: Omit<TrackInput, "idempotencyKey">, options?: CallOptions): Promise<Quote>;
+    /**
+     * Holds the worst case before expensive work (docs/reservations.md); refusals throw
+     * (INSUFFICIENT_CREDITS, ...). The same key again returns the same reservation.
+     */
+    reserve(input: ReserveInput, options?: CallOptions): Promise<Reservation>;
+    /** Records the actual usage and gives the hold back; the same input again replays. */
+    settle(id: string, input: SettleInput, options?: CallOptions): Promise<SettleResult>;
+    /** Gives the hold back, recording nothing; a reservation no longer held is answered as it is. */
+    release(id: string, options?: CallOptions): Promise<Reservation>;
   };
   customers: {
     /** The customer with email, metadata, subscription, wallet, usage and entitlements; null when unknown. */
@@ -299,6 +320,18 @@ function usageMethods(config: TransportConfig) {
       // The API's quote takes a whole event; its key is required by the input type and never stored.
       const variables = { input: { ...input, idempotencyKey: "quote" } };
       return (await execute(config, QuoteDocument, variables, call)).quote;
+    },
+    // Each is idempotent in the API (reserve by its key, settle by its input, release by status),
+    // so retries with the same variables are safe.
+    async reserve(input: ReserveInput, call?: CallOptions): Promise<Reservation> {
+      const variables = { input: { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() } };
+      return (await execute(config, ReserveUsageDocument, variables, call)).reserveUsage;
+    },
+    async settle(id: string, input: SettleInput, call?: CallOptions): Promise<SettleResult> {
+      return (await execute(config, SettleReservationDocument, { id, input }, call)).settleReservation;
+    },
+    async release(id: string, call?: CallOptions): Promise<Reservation> {
+      return (await execute(config, ReleaseReservationDocument, { id }, call)).releaseReservation;
     },
   };
 }

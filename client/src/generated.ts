@@ -2,7 +2,7 @@
 // core/errors.ts (client/scripts/generate-types.ts). Do not edit; `npm run schema:check` fails when stale.
 
 /** The codes the server puts in `extensions.code` (core/errors.ts; INTERNAL_SERVER_ERROR for masked errors). */
-export const SERVER_ERROR_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "ALREADY_EXISTS", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "IDEMPOTENCY_KEY_REUSED", "PERIOD_CLOSED", "NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "LIMIT_REACHED", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "RATE_LIMITED", "INTERNAL_SERVER_ERROR"] as const;
+export const SERVER_ERROR_CODES = ["BAD_USER_INPUT", "NOT_FOUND", "ALREADY_EXISTS", "INSUFFICIENT_CREDITS", "INSUFFICIENT_BALANCE", "IDEMPOTENCY_KEY_REUSED", "PERIOD_CLOSED", "NO_SUBSCRIPTION", "FEATURE_NOT_IN_PLAN", "LIMIT_REACHED", "UNAUTHENTICATED", "FORBIDDEN", "RESERVATION_RELEASED", "CONFLICT", "RATE_LIMITED", "INTERNAL_SERVER_ERROR"] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
 /** What the API accepts as an ID, idempotency keys included (core/validation.ts). */
@@ -36,6 +36,8 @@ export type InvoiceLineKind = "ACCOUNT_CREDIT" | "BASE_FEE" | "CREDIT_PACK" | "D
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";
 
 export type PricingMode = "AI_MODEL" | "FIXED";
+
+export type ReservationStatus = "EXPIRED" | "HELD" | "RELEASED" | "SETTLED";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED" | "TRIALING";
 
@@ -124,6 +126,31 @@ export type PriceTierInput = {
   flatFee?: string | number | null;
   unitPrice: string | number;
   upTo?: string | number | null;
+};
+
+export type ReserveUsageInput = {
+  cacheReadTokens?: number | null;
+  cacheWriteTokens?: number | null;
+  customerId: string;
+  feature: string;
+  /** Identifies the reservation: reserving again with it returns the same reservation. */
+  idempotencyKey: string;
+  inputTokens?: number | null;
+  model?: string | null;
+  /** The most output the work may produce (e.g. the call's maxOutputTokens). */
+  outputTokens?: number | null;
+  /** 1 to 86400; default 300. */
+  ttlSeconds?: number | null;
+  value?: string | number | null;
+};
+
+export type SettleReservationInput = {
+  cacheReadTokens?: number | null;
+  cacheWriteTokens?: number | null;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  properties?: unknown | null;
+  value?: string | number | null;
 };
 
 export type TrackUsageInput = {
@@ -268,6 +295,19 @@ export type PlanViewFields = {
   features: Array<PlanFeatureViewFields>;
 };
 
+export type ReservationFields = {
+  id: string;
+  customerId: string;
+  feature: string;
+  idempotencyKey: string;
+  status: ReservationStatus;
+  value: string;
+  credits: string | null;
+  amount: string | null;
+  expiresAt: string;
+  createdAt: string;
+};
+
 export type SubscriptionFields = {
   status: SubscriptionStatus;
   currentPeriodStart: string;
@@ -321,6 +361,8 @@ export type WalletFields = {
   topUps: string | null;
   spent: string | null;
   overage: string | null;
+  heldCredits: string | null;
+  heldAmount: string | null;
 };
 
 export type TrackUsageVariables = { input: TrackUsageInput; };
@@ -368,13 +410,13 @@ export type CustomerResult = {
     metadata: unknown | null;
   } | null;
 };
-export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerResult, CustomerVariables>;
+export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerResult, CustomerVariables>;
 
 export type CustomerViewVariables = { id: string; };
 export type CustomerViewResult = {
   customer: CustomerViewFields | null;
 };
-export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<CustomerViewResult, CustomerViewVariables>;
+export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerViewResult, CustomerViewVariables>;
 
 export type CustomerInvoicesVariables = { id: string; first?: number | null; after?: string | null; };
 export type CustomerInvoicesResult = {
@@ -424,13 +466,13 @@ export type PurchaseCreditPackVariables = { customerId: string; packCode: string
 export type PurchaseCreditPackResult = {
   purchaseCreditPack: WalletFields;
 };
-export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
+export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
 
 export type TopUpBalanceVariables = { customerId: string; amount: string | number; idempotencyKey: string; };
 export type TopUpBalanceResult = {
   topUpBalance: WalletFields;
 };
-export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
+export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
 
 export type CreateCustomerTokenVariables = { customerId: string; ttlSeconds?: number | null; };
 export type CreateCustomerTokenResult = {
@@ -452,3 +494,27 @@ export type AiCostReportResult = {
   };
 };
 export const AiCostReportDocument = "query AiCostReport($from:DateTime!$to:DateTime!$groupBy:AiCostGroup){aiCostReport(from:$from to:$to groupBy:$groupBy){from to groupBy rows{...AiCostRowFields}total{...AiCostRowFields}}}fragment AiCostRowFields on AiCostRow{key calls inputTokens outputTokens cacheReadTokens cacheWriteTokens providerCost billed margin}" as Document<AiCostReportResult, AiCostReportVariables>;
+
+export type ReserveUsageVariables = { input: ReserveUsageInput; };
+export type ReserveUsageResult = {
+  reserveUsage: ReservationFields;
+};
+export const ReserveUsageDocument = "mutation ReserveUsage($input:ReserveUsageInput!){reserveUsage(input:$input){...ReservationFields}}fragment ReservationFields on Reservation{id customerId feature idempotencyKey status value credits amount expiresAt createdAt}" as Document<ReserveUsageResult, ReserveUsageVariables>;
+
+export type SettleReservationVariables = { id: string; input: SettleReservationInput; };
+export type SettleReservationResult = {
+  settleReservation: {
+    reservation: ReservationFields;
+    event: UsageEventFields;
+    replayed: boolean;
+    capped: boolean;
+    entitlement: EntitlementFields;
+  };
+};
+export const SettleReservationDocument = "mutation SettleReservation($id:ID!$input:SettleReservationInput!){settleReservation(id:$id input:$input){reservation{...ReservationFields}event{...UsageEventFields}replayed capped entitlement{...EntitlementFields}}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment ReservationFields on Reservation{id customerId feature idempotencyKey status value credits amount expiresAt createdAt}fragment UsageEventFields on UsageEvent{idempotencyKey customerId feature value cost credits model resolvedModel inputTokens outputTokens cacheReadTokens cacheWriteTokens providerCost marginBps properties timestamp periodStart}" as Document<SettleReservationResult, SettleReservationVariables>;
+
+export type ReleaseReservationVariables = { id: string; };
+export type ReleaseReservationResult = {
+  releaseReservation: ReservationFields;
+};
+export const ReleaseReservationDocument = "mutation ReleaseReservation($id:ID!){releaseReservation(id:$id){...ReservationFields}}fragment ReservationFields on Reservation{id customerId feature idempotencyKey status value credits amount expiresAt createdAt}" as Document<ReleaseReservationResult, ReleaseReservationVariables>;

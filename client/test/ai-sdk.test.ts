@@ -310,8 +310,8 @@ describe("check mode", () => {
   });
 
   it("given an unknown mode, then tracked refuses it at once", () => {
-    expect(() => tracked(generating("x"), { client, customerId: "x", feature: "x", mode: "reserve" as never })).toThrow(
-      /unknown mode "reserve"/,
+    expect(() => tracked(generating("x"), { client, customerId: "x", feature: "x", mode: "hold" as never })).toThrow(
+      /unknown mode "hold"/,
     );
   });
 });

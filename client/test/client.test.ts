@@ -94,6 +94,8 @@ describe("customers", () => {
         topUps: null,
         spent: null,
         overage: null,
+        heldCredits: null,
+        heldAmount: null,
       },
       usage: [],
       entitlements: [],

@@ -26,16 +26,24 @@ export type AlarmPlan = {
   rev: number;
 };
 
+/**
+ * What a reservation's write moves besides its charge (core/reservations): a hold adds its units to
+ * the feature's counter and takes its credits or money from what is available (negative: given
+ * back). Thresholds watch the counters as stored, so a hold reaches them like usage does.
+ */
+export type HoldLevels = { feature: string; quantity: Amount; credits: Amount; amount: Amount };
+
 /** How much the write moves a level (0: it does not touch it, so it cannot cross anything there). */
-export function levelDelta(level: Level, delta: WalletDelta): Amount {
+export function levelDelta(level: Level, delta: WalletDelta, hold?: HoldLevels): Amount {
   switch (level.kind) {
     case "usage":
-      return delta.usage[level.feature] ?? 0n;
+      return (delta.usage[level.feature] ?? 0n) + (hold?.feature === level.feature ? hold.quantity : 0n);
     case "spent":
-    case "balance":
       return delta.cost;
+    case "balance":
+      return delta.cost + (hold?.amount ?? 0n);
     case "credits":
-      return delta.credits;
+      return delta.credits + (hold?.credits ?? 0n);
   }
 }
 
@@ -52,10 +60,10 @@ export function levelIn(w: Wallet, level: Level): Amount {
   }
 }
 
-export function planAlarms(thresholds: Threshold[], before: Wallet, delta: WalletDelta): AlarmPlan {
+export function planAlarms(thresholds: Threshold[], before: Wallet, delta: WalletDelta, hold?: HoldLevels): AlarmPlan {
   const checks: AlarmCheck[] = [];
   for (const threshold of thresholds) {
-    const d = levelDelta(threshold.level, delta);
+    const d = levelDelta(threshold.level, delta, hold);
     if (d <= 0n || !isArmed(before, threshold)) continue;
     const level = levelIn(before, threshold.level);
     const up = threshold.direction === "UP";

@@ -1,7 +1,8 @@
 /**
  * The thresholds of one usage write: the plan's built-in ones (its model's) and the customer's
  * alerts, which of them the write fires (./crossing.ts, made exact by its conditions), and the
- * events it then announces from the outbox in the same transaction.
+ * events it then announces from the outbox in the same transaction. A reservation's write passes
+ * its hold move too (`hold`): reserve and settle cross thresholds like a track.
  */
 import type { BillingEvent } from "../events/billing-event";
 import { strategyFor } from "../models";
@@ -10,7 +11,7 @@ import type { Plan } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import { alertThresholds } from "./alert";
 import { announceThresholds } from "./announce";
-import { planAlarms, type AlarmPlan } from "./crossing";
+import { planAlarms, type AlarmPlan, type HoldLevels } from "./crossing";
 
 export type WriteAlarms = { plan: AlarmPlan; at: string; events: BillingEvent[] };
 
@@ -20,12 +21,13 @@ export function alarmsForWrite(
   periodStart: string,
   delta: WalletDelta,
   now: Date,
+  hold?: HoldLevels,
 ): WriteAlarms {
   const thresholds = [
     ...strategyFor(plan.model).thresholds(plan, wallet, periodStart),
     ...alertThresholds(wallet, periodStart),
   ];
-  const alarms = planAlarms(thresholds, wallet, delta);
+  const alarms = planAlarms(thresholds, wallet, delta, hold);
   const at = now.toISOString();
   return { plan: alarms, at, events: announceThresholds(alarms.announced, wallet, periodStart, at) };
 }

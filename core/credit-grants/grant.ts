@@ -34,6 +34,8 @@ type Pools = {
   credits: Amount;
   grants?: CreditGrant[];
   grantsBase?: Amount;
+  /** Credits held by open reservations (core/reservations): taken in spending order, like usage. */
+  heldCredits?: Amount;
 };
 
 /** Spending order: expiring first, soonest first; never-expiring last; then by id, so it is total. */
@@ -48,9 +50,14 @@ export const spendingOrder = (a: CreditGrant, b: CreditGrant): number =>
           ? 1
           : 0;
 
-/** What each grant has left of its own credits after the period's use, in spending order (no debt counted). */
-function unsettledLefts(w: Pools): { grant: CreditGrant; left: Amount }[] {
-  let unsettled = max(0n, max(0n, w.creditsUsed - w.planCredits) - (w.grantsBase ?? 0n));
+/**
+ * What each grant has left of its own credits after the period's use, in spending order (no debt
+ * counted). `holds`: whether open reservations' held credits count as used (what is available now)
+ * or not (what a settle writes: a hold is not usage, and a release gives it back).
+ */
+function unsettledLefts(w: Pools, holds = true): { grant: CreditGrant; left: Amount }[] {
+  const held = holds ? (w.heldCredits ?? 0n) : 0n;
+  let unsettled = max(0n, max(0n, w.creditsUsed + held - w.planCredits) - (w.grantsBase ?? 0n));
   return [...(w.grants ?? [])].sort(spendingOrder).map((grant) => {
     const spent = min(grant.credits, unsettled);
     unsettled -= spent;
@@ -101,7 +108,9 @@ export const grantsDue = (w: Pools, at: string): boolean => {
  */
 export function settleGrants<W extends Pools>(w: W, at: string): W {
   // Each grant's own credits left: a debt stays in the purchased pool (a pack repays it later).
-  const lefts = unsettledLefts(w);
+  // Holds are not usage: settled as if given back and taken again (how a period change treats them),
+  // so what a hold had of an expiring grant is taken again from the pools left (core/wallet.ts).
+  const lefts = unsettledLefts(w, false);
   const lost = sumLeft(lefts.filter(({ grant }) => expired(grant, at)));
   const grants = lefts
     .filter(({ grant, left }) => left > 0n && !expired(grant, at))

@@ -8,12 +8,17 @@
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./client";
-import { DUE_SHARDS, keys, TABLE } from "./keys";
+import { DUE_SHARDS, HOLD_DUE_SHARDS, keys, TABLE } from "./keys";
 
 /** One work index: its shards' partition keys, and the id a sort key names. */
 export type DueIndex = { shards: number; shard: (n: number) => string; idOf: (sortKey: string) => string };
 
 const SUBSCRIPTIONS: DueIndex = { shards: DUE_SHARDS, shard: keys.dueShard, idOf: keys.customerOfDue };
+
+const HOLDS: DueIndex = { shards: HOLD_DUE_SHARDS, shard: keys.holdDueShard, idOf: keys.reservationOfHoldDue };
+
+/** Reservations whose hold expired by `now`, as "<customerId>#<idempotencyKey>" (core/reservations/expire.ts). */
+export const listDueHolds = (db: Db, now: Date, pageSize = 100) => listDueIn(db, HOLDS, now, pageSize);
 
 /** Customers due for a close at `now`, shard by shard, page by page; safe to share among workers. */
 export const listDue = (db: Db, now: Date, pageSize = 100) => listDueIn(db, SUBSCRIPTIONS, now, pageSize);

@@ -64,11 +64,13 @@ export const ItemType = {
   WEBHOOK_DELIVERY: "WEBHOOK_DELIVERY",
   WEBHOOK_ATTEMPT: "WEBHOOK_ATTEMPT",
   USAGE_ALERT: "USAGE_ALERT",
+  RESERVATION: "RESERVATION",
 } as const;
 
 export const DUE_SHARDS = 8;
 export const EVENT_SHARDS = 16;
 export const WEBHOOK_DUE_SHARDS = 4;
+export const HOLD_DUE_SHARDS = 4;
 
 export type Key = { pk: string; sk: string };
 
@@ -140,6 +142,22 @@ export const keys = {
     gsi2sk: `${recordedAt}#${order}#${part(idempotencyKey)}`,
   }),
   eventTimelinePartition: (customerId: string) => `EVENTS#${part(customerId)}`,
+
+  /** A reservation, in its customer's partition (listed with the customer), under its idempotency key. */
+  reservation: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `CUSTOMER#${part(customerId)}`,
+    sk: `RESERVATION#${part(idempotencyKey)}`,
+  }),
+  reservationPrefix: () => "RESERVATION#",
+  customerPartition: (customerId: string) => `CUSTOMER#${part(customerId)}`,
+  /** Set on a reservation while it holds (sparse, sharded work index): the sweeper expires it by then. */
+  holdDue: (customerId: string, idempotencyKey: string, expiresAt: string) => ({
+    gsi1pk: holdDueShard(shardOf(`${customerId}#${idempotencyKey}`, HOLD_DUE_SHARDS)),
+    gsi1sk: `${expiresAt}#${part(customerId)}#${part(idempotencyKey)}`,
+  }),
+  holdDueShard: (shard: number) => holdDueShard(shard),
+  /** The customer and key of a hold due index sort key, as "<customerId>#<idempotencyKey>". */
+  reservationOfHoldDue: (sk: string) => sk.slice(sk.indexOf("#") + 1),
 
   purchase: (customerId: string, idempotencyKey: string): Key => ({
     pk: `PURCHASE#${part(customerId)}`,
@@ -266,6 +284,10 @@ export const keys = {
 
 function dueShard(shard: number): string {
   return `DUE#${shard}`;
+}
+
+function holdDueShard(shard: number): string {
+  return `HOLDS_DUE#${shard}`;
 }
 
 function webhookDueShard(shard: number): string {

@@ -3,12 +3,27 @@
  * period the charges were priced in (so nothing is booked into a period that a close has ended, or
  * priced on a plan that was changed meanwhile) and on the charges' guards.
  */
+import type { Amount } from "../money";
 import type { Guard, WalletDelta } from "../models/types";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
 import { addAlarms } from "./alarm-update";
 import type { AlarmPlan } from "../alerts/crossing";
+import { heldUsageAttribute } from "./wallets";
+
+/**
+ * What a reservation moves between available and held (core/reservations): positive holds,
+ * negative gives back. `due`: a new hold, counted in `holdsMade`, that expires at `at`; `seen` is
+ * the wallet's `holdsDueAt` as priced on (the earliest expiry is kept, conditioned on what was seen).
+ */
+export type HoldMove = {
+  feature: string;
+  quantity: Amount;
+  credits: Amount;
+  amount: Amount;
+  due?: { at: string; seen?: string };
+};
 
 /** What a usage write does to the wallet, and what it is conditioned on. */
 export type UsageUpdate = {
@@ -21,9 +36,20 @@ export type UsageUpdate = {
   noDepletion?: boolean;
   /** The thresholds this write checks and fires (core/alerts/crossing.ts), `at` the time it fires them. */
   alarms?: { plan: AlarmPlan; at: string };
+  /** A reservation's hold, moved in the same update (never on a plain track). */
+  hold?: HoldMove;
+  /**
+   * A write lowering a counter (adjustUsage): the held units it saw per feature. The counter holds
+   * usage plus held units, so "usage stays at or above zero" is "the counter stays at or above
+   * what is held", with the held units asserted unchanged.
+   */
+  heldSeen?: Record<string, Amount>;
 };
 
-export function usageUpdate(db: Db, { customerId, period, delta, guards, noDepletion = false, alarms }: UsageUpdate) {
+export function usageUpdate(
+  db: Db,
+  { customerId, period, delta, guards, noDepletion = false, alarms, hold, heldSeen }: UsageUpdate,
+) {
   const u = new UpdateExpression();
   u.name("#status", "status");
   u.value(":active", "ACTIVE");
@@ -32,8 +58,11 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
   u.value(":zero", 0n);
   let n = 0;
   const featureName = (feature: string) => u.nameOf(feature) ?? u.name(`#f${n++}`, feature);
+  const usage = hold
+    ? { ...delta.usage, [hold.feature]: (delta.usage[hold.feature] ?? 0n) + hold.quantity }
+    : delta.usage;
   for (const [map, perFeature] of [
-    ["usage", delta.usage],
+    ["usage", usage],
     ["featureCost", delta.featureCost],
     ["featureCredits", delta.featureCredits],
   ] as const) {
@@ -41,20 +70,35 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
       const path = `${u.name(`#${map}`, map)}.${featureName(feature)}`;
       u.set(`${path} = if_not_exists(${path}, :zero) + ${u.value(`:v${n++}`, value)}`);
       // A correction lowering a counter (adjustUsage) never takes it below zero; tracks only add.
-      if (value < 0n) u.when(`${path} >= ${u.value(`:v${n++}`, -value)}`);
+      // The usage counter also holds open reservations' units: usage stays at or above zero.
+      const seen = map === "usage" ? (heldSeen?.[feature] ?? 0n) : 0n;
+      if (value < 0n) u.when(`${path} >= ${u.value(`:v${n++}`, seen - value)}`);
+      if (value < 0n && map === "usage" && heldSeen) {
+        const held = u.name(`#h${n++}`, heldUsageAttribute(feature));
+        u.when(
+          seen === 0n ? `(attribute_not_exists(${held}) OR ${held} = :zero)` : `${held} = ${u.value(`:v${n++}`, seen)}`,
+        );
+      }
     }
   }
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
+  const heldCredits = hold?.credits ?? 0n;
+  const heldAmount = hold?.amount ?? 0n;
   if (delta.credits !== 0n) {
     u.value(":burn", delta.credits);
-    u.value(":negBurn", -delta.credits);
+    u.value(":negBurn", -delta.credits - heldCredits);
     u.add("credits :negBurn").add("creditsUsed :burn");
-  }
+  } else if (heldCredits !== 0n) u.add(`credits ${u.value(":negHeldCredits", -heldCredits)}`);
   if (delta.cost !== 0n) {
     u.value(":cost", delta.cost);
-    u.value(":negCost", -delta.cost);
+    u.value(":negCost", -delta.cost - heldAmount);
     u.add("spent :cost").add("balance :negCost");
-  }
+  } else if (heldAmount !== 0n) u.add(`balance ${u.value(":negHeldAmount", -heldAmount)}`);
+  if (hold) holdClauses(u, hold);
+  // A settle charging less than its hold gives funds back: like a purchase, it bumps `alarmsRev`,
+  // so usage writes decided on a view from before decide again (core/alerts).
+  if (hold && (delta.credits + heldCredits < 0n || delta.cost + heldAmount < 0n))
+    u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   u.when("#status = :active").when("planCode = :plan").when("periodStart = :ps");
   for (const [i, guard] of guards.entries()) u.when(condition(u, guard, `:g${i}`, featureName));
   // "This write depletes nothing": credits do not fall from above zero to zero or below, and the
@@ -70,6 +114,23 @@ export function usageUpdate(db: Db, { customerId, period, delta, guards, noDeple
     ...u.build(),
     ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
   };
+}
+
+/** The hold counters a reservation moves (credits and balance themselves are moved above, with the charge's). */
+function holdClauses(u: UpdateExpression, hold: HoldMove): void {
+  if (hold.credits !== 0n) u.add(`heldCredits ${u.value(":heldCredits", hold.credits)}`);
+  if (hold.amount !== 0n) u.add(`heldAmount ${u.value(":heldAmount", hold.amount)}`);
+  if (hold.quantity !== 0n)
+    u.add(`${u.name("#heldUsage", heldUsageAttribute(hold.feature))} ${u.value(":heldUsage", hold.quantity)}`);
+  if (!hold.due) return;
+  u.add("holdsMade :one");
+  const { at, seen } = hold.due;
+  // Keep the earliest expiry: set ours when it is earlier than what is there, else assert that
+  // what we saw is still there (a lazy expiry may have moved it since; then we decide again).
+  if (seen === undefined || seen >= at) {
+    u.set(`holdsDueAt = ${u.value(":holdsDueAt", at)}`);
+    u.when("(attribute_not_exists(holdsDueAt) OR holdsDueAt >= :holdsDueAt)");
+  } else u.when(`holdsDueAt = ${u.value(":holdsSeen", seen)}`);
 }
 
 /** A guard as a condition on the wallet item (what the entitlement check evaluates in memory: core/models/guards.ts). */

@@ -101,6 +101,11 @@ export function toWallet(item: Item): Wallet {
     balance: big(item.balance),
     accountCredit: big(item.accountCredit),
     creditGrants: toCreditGrants(item),
+    heldCredits: big(item.heldCredits),
+    heldAmount: big(item.heldAmount),
+    heldUsage: heldUsageOf(item),
+    holdsMade: int(item.holdsMade),
+    ...(item.holdsDueAt ? { holdsDueAt: item.holdsDueAt as string } : {}),
   };
   Object.assign(wallet, alarmsOf(item));
   if (item.grants) {
@@ -133,9 +138,34 @@ export function toWallet(item: Item): Wallet {
   return wallet;
 }
 
-/** The full item for a wallet, e.g. for its creation. */
+/**
+ * Held units are one top-level Number per feature (`held:<feature>`), moved by ADD, which needs no
+ * map to exist: wallets that never reserve carry none of them, so a plain track's item is as small
+ * as before reservations existed.
+ */
+export const HELD_USAGE_PREFIX = "held:";
+export const heldUsageAttribute = (feature: string) => `${HELD_USAGE_PREFIX}${feature}`;
+
+function heldUsageOf(item: Item): Record<string, bigint> {
+  const held: Record<string, bigint> = {};
+  for (const [name, value] of Object.entries(item))
+    if (name.startsWith(HELD_USAGE_PREFIX)) held[name.slice(HELD_USAGE_PREFIX.length)] = big(value);
+  return held;
+}
+
+/** The full item for a wallet, e.g. for its creation (hold counters only once a reservation sets them). */
 export function walletItem(wallet: Wallet): Item {
-  const { subscription, closeLease: _lease, creditGrants, ...counters } = wallet;
+  const {
+    subscription,
+    closeLease: _lease,
+    creditGrants,
+    heldCredits: _hc,
+    heldAmount: _ha,
+    heldUsage: _hu,
+    holdsMade: _hm,
+    holdsDueAt: _hd,
+    ...counters
+  } = wallet;
   return {
     ...keys.wallet(wallet.customerId),
     type: ItemType.WALLET,

@@ -27,6 +27,7 @@ export const EventType = {
   ALERT_TRIGGERED: "alert.triggered",
   TRIAL_WILL_END: "trial.will_end",
   TRIAL_ENDED: "trial.ended",
+  RESERVATION_EXPIRED: "reservation.expired",
 } as const;
 
 const event = (id: string, type: string, time: string, detail: Record<string, unknown>): BillingEvent => ({
@@ -184,6 +185,33 @@ export const balanceNegative = (customerId: string, periodStart: string, time: s
     customerId,
     periodStart,
     balance: formatMoney(balance),
+  });
+
+/** A reservation's hold given back because it was not settled or released in time (core/reservations). */
+export const reservationExpired = (
+  r: {
+    id: string;
+    customerId: string;
+    feature: string;
+    idempotencyKey: string;
+    value: bigint;
+    credits?: bigint;
+    amount?: bigint;
+    expiresAt: string;
+  },
+  time: string,
+) =>
+  event(`${EventType.RESERVATION_EXPIRED}:${r.id}`, EventType.RESERVATION_EXPIRED, time, {
+    reservation: {
+      id: r.id,
+      customerId: r.customerId,
+      feature: r.feature,
+      idempotencyKey: r.idempotencyKey,
+      value: formatDecimal(r.value),
+      credits: r.credits !== undefined ? formatDecimal(r.credits) : null,
+      amount: r.amount !== undefined ? formatMoney(r.amount) : null,
+      expiresAt: r.expiresAt,
+    },
   });
 
 /** A credit pack bought: written with its invoice, in the purchase's transaction. */

@@ -9,7 +9,7 @@
  * cover it.
  */
 import { min, max } from "../money";
-import { purchasedCreditsLeft, topUpsLeft, type Wallet } from "../wallet";
+import { purchasedCreditsLeft, topUpsLeft, withoutHolds, type Wallet } from "../wallet";
 import type { WalletReversal } from "../db/invoice-status";
 import { parseQuantity } from "../money";
 import type { Invoice, InvoiceGrant } from "./invoice";
@@ -33,14 +33,15 @@ export function grantOf(invoice: Invoice): InvoiceGrant | undefined {
 
 export function reverseGrant(wallet: Wallet, grant: InvoiceGrant): WalletReversal {
   if (grant.kind === "CREDIT_PACK") {
-    const unspent = min(grant.credits, max(0n, purchasedCreditsLeft(wallet)));
+    // What open reservations hold is not spent (core/README.md, "Reservations").
+    const unspent = min(grant.credits, max(0n, purchasedCreditsLeft(withoutHolds(wallet))));
     return {
       wallet,
       record: { kind: grant.kind, granted: grant.credits, unspent, spent: grant.credits - unspent },
       add: { credits: -grant.credits, purchasedCredits: -grant.credits },
     };
   }
-  const unspent = min(grant.amount, topUpsLeft(wallet));
+  const unspent = min(grant.amount, topUpsLeft(withoutHolds(wallet)));
   return {
     wallet,
     record: { kind: grant.kind, granted: grant.amount, unspent, spent: grant.amount - unspent },

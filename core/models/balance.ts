@@ -6,8 +6,8 @@
 import { MAX_SUM } from "../bounds";
 import { CATALOG_CURRENCY } from "../currencies";
 import { DomainError } from "../errors";
-import { divRound, multiply, SCALE } from "../money";
-import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft, usedOf } from "../wallet";
+import { divRound, max, min, multiply, SCALE } from "../money";
+import { allowanceLeft, balanceOverage, heldPurchases, topUpsLeft, usedOf, withoutHolds } from "../wallet";
 import { priceTokens } from "../catalog/price-tokens";
 import { balanceGranted } from "../alerts/granted";
 import { lowFunds } from "../alerts/low-funds";
@@ -68,6 +68,20 @@ export const balance: ConsumptionStrategy = {
   trialGuards: (feature, charge) => [
     { kind: "balance", atLeast: feature.pricing === "AI_MODEL" && !charge.ai ? 1n : (charge.cost ?? 0n) },
   ],
+  /**
+   * Blocking plans charge what the hold and the balance left cover (the rest is capped); the others
+   * charge it all, beyond zero as overage, like a track.
+   */
+  settle(wallet, plan, actual, held) {
+    const wanted = actual.cost ?? 0n;
+    if (!plan.blockOnExhaustion) return { charge: { ...actual, guards: [] }, capped: false };
+    const charged = min(wanted, held.amount + max(0n, wallet.balance));
+    const extra = charged - held.amount;
+    return {
+      charge: { ...actual, cost: charged, guards: extra > 0n ? [{ kind: "balance", atLeast: extra }] : [] },
+      capped: charged < wanted,
+    };
+  },
   usageCeiling: () => MAX_SUM,
   addedCost: (_wallet, _feature, charge) => charge.cost,
   crossings: (before, after) =>
@@ -91,11 +105,16 @@ export const balance: ConsumptionStrategy = {
     topUps: topUpsLeft(wallet),
     spent: wallet.spent,
     overage: balanceOverage(wallet),
+    heldAmount: wallet.heldAmount,
   }),
 
   grant: (plan) => ({ planCredits: 0n, allowance: plan.basePrice }),
   /** Allowance left / allowance granted this period (top-ups are not the plan's grant). */
-  grantLeft: (wallet) => (wallet.allowance > 0n ? { num: allowanceLeft(wallet), den: wallet.allowance } : undefined),
+  grantLeft: (held) => {
+    // What open reservations hold is not spent: they carry into the next period (core/README.md).
+    const wallet = withoutHolds(held);
+    return wallet.allowance > 0n ? { num: allowanceLeft(wallet), den: wallet.allowance } : undefined;
+  },
   /** Spend beyond the allowance and the top-ups, as one line. */
   overage(wallet) {
     const over = balanceOverage(wallet);

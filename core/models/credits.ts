@@ -1,8 +1,15 @@
 /** CREDITS: each unit burns `creditsPerUnit`; plan credits go first, then purchased ones; empty blocks. */
 import { MAX_SUM } from "../bounds";
 import { DomainError } from "../errors";
-import { multiply } from "../money";
-import { grantCreditsLeft, heldPurchases, planCreditsLeft, purchasedCreditsLeft, usedOf } from "../wallet";
+import { max, min, multiply } from "../money";
+import {
+  grantCreditsLeft,
+  heldPurchases,
+  planCreditsLeft,
+  purchasedCreditsLeft,
+  usedOf,
+  withoutHolds,
+} from "../wallet";
 import { topUpDebt } from "./debt";
 import { creditsGranted } from "../alerts/granted";
 import { lowFunds } from "../alerts/low-funds";
@@ -31,6 +38,16 @@ export const credits: ConsumptionStrategy = {
   },
   // Credits never owe overage: their own guard already stops a trial at zero.
   trialGuards: () => [],
+  /** The work is done: what the hold and the credits left cover is burned, the rest is capped. */
+  settle(wallet, _plan, actual, held) {
+    const wanted = actual.credits ?? 0n;
+    const charged = min(wanted, held.credits + max(0n, wallet.credits));
+    const extra = charged - held.credits;
+    return {
+      charge: { ...actual, credits: charged, guards: extra > 0n ? [{ kind: "credits", atLeast: extra }] : [] },
+      capped: charged < wanted,
+    };
+  },
   usageCeiling: () => MAX_SUM,
   /** Credits are not money: a credit-priced usage adds nothing to the bill. */
   addedCost: () => undefined,
@@ -53,12 +70,16 @@ export const credits: ConsumptionStrategy = {
     planCreditsGranted: wallet.planCredits,
     grantedCredits: grantCreditsLeft(wallet),
     purchasedCredits: purchasedCreditsLeft(wallet),
+    heldCredits: wallet.heldCredits,
   }),
 
   grant: (plan) => ({ planCredits: plan.includedCredits ?? 0n, allowance: 0n }),
   /** Plan credits left / plan credits granted this period (purchased credits are not the plan's grant). */
-  grantLeft: (wallet) =>
-    wallet.planCredits > 0n ? { num: planCreditsLeft(wallet), den: wallet.planCredits } : undefined,
+  grantLeft: (held) => {
+    // What open reservations hold is not used: they carry into the next period (core/README.md).
+    const wallet = withoutHolds(held);
+    return wallet.planCredits > 0n ? { num: planCreditsLeft(wallet), den: wallet.planCredits } : undefined;
+  },
   /** Credits are prepaid and usage blocks when they run out: nothing is owed at close but a debt in money. */
   overage: (wallet) => topUpDebt(wallet),
 

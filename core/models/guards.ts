@@ -4,7 +4,7 @@
  * its single condition asserts).
  */
 import { min } from "../money";
-import { usedOf, type Wallet } from "../wallet";
+import { committedOf, type Wallet } from "../wallet";
 import type { Charge, DenyReason, Guard } from "./types";
 
 /** The reasons a guard refuses with; each is also the error code of a refused track. */
@@ -26,7 +26,8 @@ export function denial(wallet: Wallet, charge: Charge): GuardDenial | null {
           ? wallet.balance >= guard.atLeast
           : guard.kind === "spent"
             ? wallet.spent <= guard.atMost
-            : usedOf(wallet, guard.feature) <= guard.atMost;
+            : // the stored counter, holds included: what the write's condition checks
+              committedOf(wallet, guard.feature) <= guard.atMost;
     if (!holds) return DENIAL[guard.kind];
   }
   return null;

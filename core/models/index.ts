@@ -5,4 +5,15 @@ export { beyondBounds, combinedGuards, denial, type GuardDenial } from "./guards
 export { planFeature, planTerms } from "./plan-terms";
 export { modelsSelling, periodGrant, strategyFor } from "./strategies";
 export { featureUsages, walletView } from "./views";
-export type { Charge, Crossing, DenyReason, FeatureUsage, FeatureView, Guard, Ratio, WalletDelta } from "./types";
+export type {
+  Charge,
+  Crossing,
+  DenyReason,
+  FeatureUsage,
+  FeatureView,
+  Guard,
+  Hold,
+  Ratio,
+  Settlement,
+  WalletDelta,
+} from "./types";

@@ -44,6 +44,11 @@ export const metered: ConsumptionStrategy = {
   trialGuards: (feature, charge) => [
     { kind: "limit", feature: feature.feature, atMost: (feature.included ?? 0n) - charge.quantity },
   ],
+  /**
+   * The work is done: all of it is recorded, even beyond a hard limit (the limit refuses new work,
+   * at reserve and track; units already consumed are billed as overage like any other).
+   */
+  settle: (_wallet, _plan, actual) => ({ charge: { ...actual, guards: [] }, capped: false }),
   /** The overage of a feature's usage must itself stay within MAX_SUM. */
   usageCeiling: overageUsageCeiling,
   /**

@@ -98,6 +98,16 @@ export type Ratio = { num: bigint; den: bigint };
 /** A line a usage write crossed, announced as an event in the same transaction (core/usage/track.ts). */
 export type Crossing = { kind: "CREDITS_DEPLETED" } | { kind: "BALANCE_NEGATIVE"; balance: Amount };
 
+/** What an open reservation holds (core/reservations): units, and the credits or money they were priced at. */
+export type Hold = { quantity: Amount; credits: Amount; amount: Amount };
+
+/**
+ * What a settle charges for the actual usage: `charge` is what is taken (the hold given back and
+ * taken again, plus any extra, with the guards the extra needs), `capped` when the actual usage
+ * cost more than the hold and what was available.
+ */
+export type Settlement = { charge: Charge; capped: boolean };
+
 /** Plan-level inputs that belong to one model. */
 export type PlanOption = "includedCredits" | "blockOnExhaustion";
 /** The pricing fields of a plan feature's input. */
@@ -128,6 +138,12 @@ export interface ConsumptionStrategy {
   usageCeiling(feature: PlanFeature): Amount;
   /** The money `charge` would add to the customer's bill (what `quote` answers), if any. */
   addedCost(wallet: Wallet, feature: PlanFeature, charge: Charge): Amount | undefined;
+  /**
+   * What settling a reservation that holds `held` charges for the `actual` usage (priced like a
+   * track) on `wallet` (where `held` is not available any more): models that block on exhaustion
+   * charge only what the hold and what is available cover; the others charge it all.
+   */
+  settle(wallet: Wallet, plan: Plan, actual: Charge, held: Hold): Settlement;
   /** What a usage write taking the wallet from `before` to `after` crossed. */
   crossings(before: Wallet, after: Wallet): Crossing[];
   /** The built-in thresholds of this model on the wallet's current period (core/alerts). */

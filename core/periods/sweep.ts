@@ -13,6 +13,7 @@ import { listDue } from "../db/due";
 import { drain } from "../drain";
 import { closeDue } from "./close";
 import { loadWallet } from "../usage/load";
+import { expireDueReservations } from "../reservations/expire";
 
 /**
  * concurrency: customers closed at once (default 16). Their reads and event publishing overlap;
@@ -30,6 +31,8 @@ export type SweepResult = {
   failed: number;
   skipped: number;
   published: number;
+  /** Reservations whose hold expired, given back (core/reservations/expire.ts). */
+  expired: number;
   durationMs: number;
   complete: boolean;
 };
@@ -42,6 +45,7 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
     failed: 0,
     skipped: 0,
     published: await publishOutbox(deps),
+    expired: 0,
     durationMs: 0,
     complete: true,
   };
@@ -66,6 +70,9 @@ export async function closeDuePeriods(deps: Deps, options: SweepOptions = {}): P
     },
   );
   result.complete = drained.complete;
+  // Then the holds due (their own sparse index): given back in whichever period the close left, the
+  // same as before it (a close carries a hold as a hold).
+  result.expired = await expireDueReservations(deps, now);
   result.durationMs = Date.now() - started;
   return result;
 }

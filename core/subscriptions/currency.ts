@@ -3,7 +3,7 @@ import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import { formatDecimal, formatMoney } from "../money";
 import type { Plan } from "../plans/plan";
-import { purchasedCreditsLeft, topUpsLeft, type Wallet } from "../wallet";
+import { purchasedCreditsLeft, topUpsLeft, withoutHolds, type Wallet } from "../wallet";
 import { listInvoices } from "../db/invoices";
 import { creditLeft, liveGrants } from "../account-credit/grant";
 import { pricingPlan } from "../usage/load";
@@ -17,10 +17,10 @@ import { pricingPlan } from "../usage/load";
 export async function requireCurrencyFree(deps: Deps, wallet: Wallet, plan: Plan): Promise<void> {
   const last = wallet.subscription && (await pricingPlan(deps, wallet.subscription.planCode));
   if (!last || last.currency === plan.currency) return;
-  const credits = purchasedCreditsLeft(wallet);
+  const credits = purchasedCreditsLeft(withoutHolds(wallet));
   // Expired account credit is gone, even before a write drops it from the wallet.
   const accountCredit = creditLeft(liveGrants(wallet.creditGrants, await deps.clock.now()));
-  const topUps = topUpsLeft(wallet);
+  const topUps = topUpsLeft(withoutHolds(wallet));
   const open = (await listInvoices(deps.db, wallet.customerId)).filter(
     (i) => i.status === "OPEN" && i.currency !== plan.currency,
   );

@@ -18,7 +18,7 @@ import { IdSchema, parseInput } from "../validation";
 import { getFeature } from "../features";
 import { applyCharge, belowZero, deltaOf, denial, featureUsages, priceCorrection, type FeatureUsage } from "../models";
 import { planFeatureOf, type Plan } from "../plans/plan";
-import { activeSubscription, type Wallet } from "../wallet";
+import { activeSubscription, usedOf, type Wallet } from "../wallet";
 import { getEvent } from "../db/events";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
@@ -116,6 +116,7 @@ async function attempt(deps: Deps, r: Adjustment) {
     delta,
     guards: charge.guards,
     alarms,
+    heldSeen: wallet.heldUsage,
     announces,
   });
   if (result.ok) {
@@ -130,7 +131,7 @@ async function attempt(deps: Deps, r: Adjustment) {
 const belowZeroError = (wallet: Wallet, r: Adjustment) =>
   new DomainError(
     "BAD_USER_INPUT",
-    `delta ${formatDecimal(r.delta)} would take this period's usage of "${r.feature}" below zero (used: ${formatDecimal(wallet.usage[r.feature] ?? 0n)})`,
+    `delta ${formatDecimal(r.delta)} would take this period's usage of "${r.feature}" below zero (used: ${formatDecimal(usedOf(wallet, r.feature))})`,
   );
 
 const usageOf = (wallet: Wallet, plan: Plan, feature: string): FeatureUsage =>

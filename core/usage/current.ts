@@ -1,17 +1,20 @@
 /**
  * The customer's wallet as of now. Writes (`close: true`) first close a period that has ended
  * (lazily, for real), so no usage is ever booked into a period that is over. Reads roll the wallet
- * forward in memory instead, showing the period a close would open, and never write.
+ * forward in memory instead, showing the period a close would open, and never write. Reservations
+ * past their expiry likewise: writes give their holds back for real first, reads show them given
+ * back (core/reservations/expire.ts), so from every side a hold ends at its `expiresAt`.
  */
 import type { Deps } from "../deps";
 import type { Plan } from "../plans/plan";
-import { activeSubscription, type Wallet } from "../wallet";
+import { activeSubscription, holdsDue, type Wallet } from "../wallet";
 import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";
 import { loadWallet, pricingPlan } from "./load";
 import { cachedWallet, rememberWallet } from "../db/wallet-cache";
 import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
 import { grantsDue } from "../credit-grants/grant";
+import { expireDueHolds, withDueHoldsGivenBack } from "../reservations/expire";
 
 export async function currentWallet(
   deps: Deps,
@@ -19,8 +22,15 @@ export async function currentWallet(
   options: { close?: boolean } = {},
 ): Promise<{ wallet: Wallet; plan?: Plan; now: Date }> {
   const [stored, now] = await Promise.all([loadWallet(deps, customerId), deps.clock.now()]);
-  const rolled = options.close ? await closeIfDue(deps, stored, now) : await rollForward(deps, stored, now);
-  const wallet = options.close ? await settleExpiredGrants(deps, rolled, now) : withoutExpiredGrants(rolled, now);
+  let wallet = options.close ? await closeIfDue(deps, stored, now) : await rollForward(deps, stored, now);
+  if (holdsDue(wallet, now)) {
+    if (options.close) {
+      await expireDueHolds(deps, wallet, now);
+      wallet = await closeIfDue(deps, await loadWallet(deps, customerId), now);
+    } else wallet = await withDueHoldsGivenBack(deps, wallet, now);
+  }
+  // Grants after holds: a hold given back first is settled with the grants it came from.
+  wallet = options.close ? await settleExpiredGrants(deps, wallet, now) : withoutExpiredGrants(wallet, now);
   const sub = activeSubscription(wallet);
   return { wallet, now, ...(sub ? { plan: await pricingPlan(deps, sub.planCode) } : {}) };
 }
@@ -33,6 +43,21 @@ export async function currentWallet(
  * on it must be re-decided on a trusted wallet. `given`: the wallet a failed condition returned.
  */
 export async function walletForWrite(
+  deps: Deps,
+  customerId: string,
+  options: { cache: boolean; given?: Wallet },
+): Promise<{ wallet: Wallet; plan?: Plan; now: Date; trusted: boolean }> {
+  const found = await viewForWrite(deps, customerId, options);
+  // A reservation may have expired: the customer's next write gives its hold back first
+  // (core/reservations/expire.ts). Wallets that never reserved carry no mark: nothing to compare.
+  if (!holdsDue(found.wallet, found.now)) return found;
+  await expireDueHolds(deps, found.wallet, found.now);
+  const current = await currentWallet(deps, customerId, { close: true });
+  rememberWallet(deps.db, current.wallet);
+  return { ...current, trusted: true };
+}
+
+async function viewForWrite(
   deps: Deps,
   customerId: string,
   options: { cache: boolean; given?: Wallet },

@@ -17,7 +17,7 @@ import { applyCharge, beyondBounds, deltaOf, denial, strategyFor, type Charge, t
 import { unitEntitlement, type Entitlement } from "../entitlements";
 import { getEvent } from "../db/events";
 import { writeUsage } from "../db/usage-write";
-import { activeSubscription, type Subscription, type Wallet } from "../wallet";
+import { activeSubscription, holdsDue, type Subscription, type Wallet } from "../wallet";
 import type { Plan } from "../plans/plan";
 import { balanceNegative, creditsDepleted } from "../events";
 import { publish } from "../events/publish";
@@ -99,7 +99,8 @@ async function attempt(deps: Deps, request: TrackRequest, source: WalletSource):
   if (!("wallet" in result)) return RETRY; // a transaction conflict
   // The failed condition returned the wallet as it is: decide again on it, without a read.
   rememberWallet(deps.db, result.wallet);
-  const why = samePeriod(result.wallet, sub) ? denial(result.wallet, charge) : null;
+  // A wallet with expired holds is not final: the next attempt gives them back first (walletForWrite).
+  const why = samePeriod(result.wallet, sub) && !holdsDue(result.wallet, now) ? denial(result.wallet, charge) : null;
   if (why) return replayOr(deps, request, refusal(why, request, result.wallet, charge));
   source.given = result.wallet;
   return trusted ? RETRY : RETRY_AT_ONCE; // a stale view is not contention: no need to wait

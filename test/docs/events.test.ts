@@ -86,10 +86,15 @@ beforeAll(async () => {
   await f.customerOn("bigco", "usage");
   await api.ok(`mutation { topUpBalance(customerId: "bigco", amount: "1", idempotencyKey: "top-1") { balance } }`);
   await f.track({ customerId: "bigco", feature: "api_calls", idempotencyKey: "b1", value: 1000 });
+  await api.ok(
+    `mutation { reserveUsage(input: { customerId: "bigco", feature: "api_calls", idempotencyKey: "job-1", value: "100", ttlSeconds: 60 }) { id } }`,
+  );
+  await f.advanceClock("2026-02-01T00:01:00Z");
+  await api.ok(`mutation { closeDuePeriods }`);
   // A 2-day trial: trial.will_end at once, trial.ended at its end.
   await f.customer("trier");
   await api.ok(`mutation { subscribe(customerId: "trier", planCode: "pro", trialDays: 2) { status } }`);
-  await f.advanceClock("2026-02-03T00:00:00Z");
+  await f.advanceClock("2026-02-03T00:01:00Z");
   await api.ok(`mutation { closeDuePeriods }`);
   await api.webhooks!.idle();
   // The first of each type; for invoice.created the close's (its first line an OVERAGE, like the example).

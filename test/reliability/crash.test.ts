@@ -359,7 +359,7 @@ describe("crash and restart of the local server mid-load", () => {
     for (const c of customers) {
       const data = await ok(
         `query($c: ID!) { customer(id: $c) {
-          wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage }
+          wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount }
           usage { feature { code } used }
           invoices { number total lines { kind amount } }
           events(first: 100) { edges { node { idempotencyKey value } } pageInfo { hasNextPage } }

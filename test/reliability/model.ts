@@ -11,6 +11,13 @@
  *   then top-ups, then becomes overage. A top-up first pays down overage already run up this period
  *   (the funds are prepaid and the spend is still uninvoiced), the rest stays as a top-up.
  *
+ * Reservations: a hold is kept apart from the pools (it is not spent), and what is
+ * available is a pool less what open holds take from it (credits, balance; a hard limit counts held
+ * units). So a close that carries a hold computes the closing period as if it were not there and
+ * the next period's grant is what it is taken from again, without a line of code for it. A hold
+ * ends at its expiry (the model expires it when the clock passes it); a settle prices the actual
+ * usage like a track and charges at most the hold plus what is available where the plan blocks.
+ *
  * Money rules:
  * - Proration: an immediate change (or a cancel asked to prorate) credits basePrice x min(time
  *   left, grant left) of the period cut short, the fraction rounded once to cents; grant left is
@@ -173,6 +180,21 @@ export type MEvent = {
   periodStart: number;
 };
 
+/** A reservation: what it holds (credits on CREDITS plans, money on BALANCE plans, units always). */
+export type MHold = {
+  key: string;
+  payload: string;
+  feature: string;
+  quantity: bigint;
+  credits: bigint;
+  amount: bigint;
+  expiresAt: number;
+  status: "HELD" | "SETTLED" | "RELEASED" | "EXPIRED";
+  settlePayload?: string;
+  /** The settle's answer, for its replays. */
+  settled?: { cost?: bigint; capped: boolean };
+};
+
 /**
  * `packCredits` and `topUpsLeft` go below zero only by a void (a debt). `planCreditsLeft` and
  * `allowanceLeft` are what the period's usage left of its grant (`planCreditsGranted`, the plan's
@@ -203,6 +225,7 @@ export type MCustomer = {
   grants: MCreditGrant[];
   /** grantCredits requests by key, as text: a replay is the same text. */
   grantRequests: Map<string, string>;
+  reservations: Map<string, MHold>;
 };
 
 export type MAlert = {
@@ -262,7 +285,7 @@ export type TrackArgs = {
 };
 /** `cost`: what an accepted (or replayed) BALANCE track was charged, as the answer must show it. */
 export type Outcome =
-  | { ok: true; replayed?: boolean; cost?: bigint; reversal?: MInvoice["reversal"] | null }
+  | { ok: true; replayed?: boolean; cost?: bigint; reversal?: MInvoice["reversal"] | null; capped?: boolean }
   | { ok: false; code: string };
 
 /**
@@ -316,6 +339,7 @@ export class BillingModel {
       alerts: [],
       grants: [],
       grantRequests: new Map(),
+      reservations: new Map(),
     });
   }
 
@@ -349,6 +373,37 @@ export class BillingModel {
     return shown;
   }
   balance = (c: MCustomer) => c.allowanceLeft + c.topUpsLeft - c.overage;
+  /** What open reservations hold. */
+  held = (c: MCustomer, what: (h: MHold) => bigint) =>
+    [...c.reservations.values()].filter((h) => h.status === "HELD").reduce((sum, h) => sum + what(h), 0n);
+  heldUsage = (c: MCustomer, feature: string) => this.held(c, (h) => (h.feature === feature ? h.quantity : 0n));
+  /** What usage can take now: the pools less what open holds take from them. */
+  creditsAvailable = (c: MCustomer) => this.credits(c) - this.held(c, (h) => h.credits);
+  balanceAvailable = (c: MCustomer) => this.balance(c) - this.held(c, (h) => h.amount);
+  /**
+   * Plan credits and grants shown with `heldCredits` held (the server's derived shares): holds take
+   * plan credits first, then the grants in spending order; a debt is repaid from the plan credits
+   * left, then from the grants spent last.
+   */
+  creditsShown(c: MCustomer, heldCredits: bigint): { planCredits: bigint; grantedShown: bigint } {
+    const credits = this.creditsAvailable(c);
+    let rest = maxB(0n, heldCredits - maxB(0n, c.planCreditsLeft));
+    const own = this.spendingOrder(c).map((g) => {
+      const taken = minB(g.left, rest);
+      rest -= taken;
+      return g.left - taken;
+    });
+    const ownSum = own.reduce((a, b) => a + b, 0n);
+    const planCredits = minB(maxB(0n, c.planCreditsLeft - heldCredits), maxB(0n, credits - ownSum));
+    let available = maxB(0n, credits - planCredits);
+    let grantedShown = 0n;
+    for (const o of own) {
+      const left = minB(o, available);
+      available -= left;
+      grantedShown += left;
+    }
+    return { planCredits, grantedShown };
+  }
   /** What the customer is shown: the grant left, less a debt it covers. */
   planCreditsShown = (c: MCustomer) => minB(c.planCreditsLeft, maxB(0n, c.planCreditsLeft + c.packCredits));
   allowanceShown = (c: MCustomer) => minB(c.allowanceLeft, maxB(0n, this.balance(c)));
@@ -684,6 +739,8 @@ export class BillingModel {
   advance(to: number) {
     if (to < this.now) throw new Error("model: the clock only moves forward");
     this.now = to;
+    for (const c of this.customers.values())
+      for (const h of c.reservations.values()) if (h.status === "HELD" && h.expiresAt <= to) h.status = "EXPIRED";
     for (const c of this.customers.values()) {
       // Closes and grant expiries in time order (an expiry at a period's end goes first).
       for (;;) {
@@ -742,10 +799,11 @@ export class BillingModel {
     if (!f) return "FEATURE_NOT_IN_PLAN";
     if (f.kind === "BOOLEAN") return "BAD_USER_INPUT";
     if (timestamp !== undefined && timestamp < sub.periodStart) return "PERIOD_CLOSED";
-    if (plan.model === "METERED" && f.limit !== undefined && (c.usage.get(feature) ?? 0n) + amount > f.limit)
-      return "LIMIT_REACHED";
-    if (plan.model === "CREDITS" && this.credits(c) < times(amount, f.creditsPerUnit!)) return "INSUFFICIENT_CREDITS";
-    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(c) < this.cost(f, amount, tokens))
+    const committed = (c.usage.get(feature) ?? 0n) + this.heldUsage(c, feature);
+    if (plan.model === "METERED" && f.limit !== undefined && committed + amount > f.limit) return "LIMIT_REACHED";
+    if (plan.model === "CREDITS" && this.creditsAvailable(c) < times(amount, f.creditsPerUnit!))
+      return "INSUFFICIENT_CREDITS";
+    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balanceAvailable(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
     // A free trial allows no overage: nothing beyond the included units, no spend beyond the balance.
     if (sub.trialing && plan.model === "METERED" && (c.usage.get(feature) ?? 0n) + amount > (f.included ?? 0n))
@@ -765,7 +823,8 @@ export class BillingModel {
     amount: bigint,
     tokens?: MTokens,
   ): string | null {
-    const used = (c.usage.get(f.feature) ?? 0n) + amount;
+    // The stored counter holds held units too: the ceiling counts them.
+    const used = (c.usage.get(f.feature) ?? 0n) + this.heldUsage(c, f.feature) + amount;
     if (used > MAX_SUM) return "LIMIT_REACHED";
     const over = maxB(0n, used - (f.included ?? 0n));
     if (plan.model === "METERED" && f.packageSize) {
@@ -829,12 +888,23 @@ export class BillingModel {
     const sub = this.active(c)!;
     const plan = this.plan(sub.planCode);
     const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
-    const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
     const thresholds = this.thresholds(c, plan, sub);
     const before = thresholds.map((th) => th.level(c));
+    const event = this.record(c, t, payload, {
+      ...(plan.model === "CREDITS" ? { credits: times(t.value, f.creditsPerUnit!) } : {}),
+      ...(plan.model === "BALANCE" ? { cost: this.cost(f, t.value, t.tokens) } : {}),
+    });
+    this.fire(c, thresholds, before);
+    return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
+  }
+
+  /** An accepted usage of `t.value` units charged `charge`: the event, and what it takes from the pools. */
+  private record(c: MCustomer, t: TrackArgs, payload: string, charge: { credits?: bigint; cost?: bigint }): MEvent {
+    const sub = this.active(c)!;
+    const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
     c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
-    if (plan.model === "CREDITS") {
-      const burn = times(t.value, f.creditsPerUnit!);
+    if (charge.credits !== undefined) {
+      const burn = charge.credits;
       let rest = burn;
       const fromPlan = minB(rest, c.planCreditsLeft);
       c.planCreditsLeft -= fromPlan;
@@ -848,8 +918,8 @@ export class BillingModel {
       c.packCredits -= rest;
       event.credits = burn;
     }
-    if (plan.model === "BALANCE") {
-      const cost = this.cost(f, t.value, t.tokens);
+    if (charge.cost !== undefined) {
+      const cost = charge.cost;
       c.spent += cost;
       const fromAllowance = minB(cost, c.allowanceLeft);
       c.allowanceLeft -= fromAllowance;
@@ -859,8 +929,88 @@ export class BillingModel {
       event.cost = cost;
     }
     c.events.set(t.key, event);
+    return event;
+  }
+
+  /** reserveUsage: priced like a track now, held apart from the pools; the same key replays. */
+  reserve(t: TrackArgs, payload: string, ttlMs: number): Outcome {
+    const c = this.c(t.customerId);
+    const invalid = this.valueRefusal(t.value);
+    if (invalid) return { ok: false, code: invalid };
+    const seen = c.reservations.get(t.key);
+    if (seen) return seen.payload === payload ? { ok: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const reason = this.refusal(c, t.feature, t.value, undefined, t.tokens);
+    if (reason) return { ok: false, code: reason };
+    const sub = this.active(c)!;
+    const plan = this.plan(sub.planCode);
+    const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
+    // A hold reaches thresholds like usage: they watch the counters as stored, holds included.
+    const thresholds = this.thresholds(c, plan, sub);
+    const before = thresholds.map((th) => th.level(c));
+    c.reservations.set(t.key, {
+      key: t.key,
+      payload,
+      feature: t.feature,
+      quantity: t.value,
+      credits: plan.model === "CREDITS" ? times(t.value, f.creditsPerUnit!) : 0n,
+      amount: plan.model === "BALANCE" ? this.cost(f, t.value, t.tokens) : 0n,
+      expiresAt: this.now + ttlMs,
+      status: "HELD",
+    });
     this.fire(c, thresholds, before);
-    return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
+    return { ok: true };
+  }
+
+  /**
+   * settleReservation: the actual usage priced like a track now and recorded under the
+   * reservation's key; where the plan blocks, at most the hold plus what is available is charged.
+   */
+  settle(t: TrackArgs, payload: string): Outcome {
+    const c = this.c(t.customerId);
+    const h = c.reservations.get(t.key);
+    if (!h) return { ok: false, code: "NOT_FOUND" };
+    if (h.status === "SETTLED")
+      return h.settlePayload === payload
+        ? { ok: true, replayed: true, ...h.settled! }
+        : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    if (h.status === "RELEASED") return { ok: false, code: "RESERVATION_RELEASED" };
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    const plan = this.plan(sub.planCode);
+    const f = plan.features.find((x) => x.feature === h.feature);
+    if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
+    if (f.kind === "BOOLEAN") return { ok: false, code: "BAD_USER_INPUT" };
+    const heldCredits = h.status === "HELD" ? h.credits : 0n;
+    const heldAmount = h.status === "HELD" ? h.amount : 0n;
+    let charge: { credits?: bigint; cost?: bigint } = {};
+    let capped = false;
+    if (plan.model === "CREDITS") {
+      const burn = times(t.value, f.creditsPerUnit!);
+      const credits = minB(burn, heldCredits + maxB(0n, this.creditsAvailable(c)));
+      [charge, capped] = [{ credits }, credits < burn];
+    }
+    if (plan.model === "BALANCE") {
+      const cost = this.cost(f, t.value, t.tokens);
+      const charged = plan.blockOnExhaustion ? minB(cost, heldAmount + maxB(0n, this.balanceAvailable(c))) : cost;
+      [charge, capped] = [{ cost: charged }, charged < cost];
+    }
+    // Thresholds like a track's, from the levels with the hold still there (the charge less the hold).
+    const thresholds = this.thresholds(c, plan, sub);
+    const before = thresholds.map((th) => th.level(c));
+    h.status = "SETTLED";
+    h.settlePayload = payload;
+    const event = this.record(c, t, `settle:${payload}`, charge);
+    this.fire(c, thresholds, before);
+    h.settled = { ...(event.cost !== undefined ? { cost: event.cost } : {}), capped };
+    return { ok: true, replayed: false, ...h.settled };
+  }
+
+  /** releaseReservation: a held reservation gives its hold back; any other is answered as it is. */
+  release(id: string, key: string): Outcome {
+    const h = this.c(id).reservations.get(key);
+    if (!h) return { ok: false, code: "NOT_FOUND" };
+    if (h.status === "HELD") h.status = "RELEASED";
+    return { ok: true };
   }
 
   /** grantCredits: free credits on a CREDITS plan, expiring at `expiresAt` (ms) or never. */
@@ -1060,7 +1210,13 @@ export class BillingModel {
     const plan = this.plan(sub.planCode);
     const f = plan.features.find((x) => x.feature === t.feature);
     if (!f || f.kind === "BOOLEAN") return false;
-    const after: MCustomer = { ...c, usage: new Map(c.usage), alarms: new Map(c.alarms), alerts: [] };
+    const after: MCustomer = {
+      ...c,
+      usage: new Map(c.usage),
+      alarms: new Map(c.alarms),
+      alerts: [],
+      grants: c.grants.map((g) => ({ ...g })),
+    };
     const copy = new BillingModel(this.plans, this.packs, this.now);
     copy.aiPrices.clear();
     for (const [k, v] of this.aiPrices) copy.aiPrices.set(k, v);
@@ -1073,7 +1229,8 @@ export class BillingModel {
   private thresholds(c: MCustomer, plan: MPlan, sub: MSub): MThreshold[] {
     const ps = new Date(sub.periodStart).toISOString();
     const out: MThreshold[] = [];
-    const usage = (feature: string) => (x: MCustomer) => x.usage.get(feature) ?? 0n;
+    // The levels as the wallet stores them: held units in the usage counter, holds out of the funds.
+    const usage = (feature: string) => (x: MCustomer) => (x.usage.get(feature) ?? 0n) + this.heldUsage(x, feature);
     if (plan.model === "METERED")
       for (const f of plan.features) {
         if (f.kind !== "METERED" || !f.included) continue;
@@ -1104,8 +1261,8 @@ export class BillingModel {
         rank: 0,
         eventId: () => `${kind}.low:${c.id}:${ps}:${decimal(basis)}`,
       });
-    if (plan.model === "CREDITS") low("credits", creditsBasis, this.credits);
-    if (plan.model === "BALANCE") low("balance", moneyBasis, this.balance);
+    if (plan.model === "CREDITS") low("credits", creditsBasis, this.creditsAvailable);
+    if (plan.model === "BALANCE") low("balance", moneyBasis, this.balanceAvailable);
     for (const a of c.alerts) {
       const funds =
         a.metric === "CREDITS_REMAINING" ? creditsBasis : a.metric === "BALANCE_REMAINING" ? moneyBasis : undefined;
@@ -1117,8 +1274,8 @@ export class BillingModel {
             : a.metric === "SPEND"
               ? (x) => x.spent
               : a.metric === "CREDITS_REMAINING"
-                ? this.credits
-                : this.balance,
+                ? this.creditsAvailable
+                : this.balanceAvailable,
         up: a.metric === "USAGE" || a.metric === "SPEND",
         at: a.threshold,
         armedAs: a.recurrence === "ONCE" ? "ONCE" : funds === undefined ? ps : `${ps}#${funds}`,
@@ -1155,28 +1312,36 @@ export class BillingModel {
     const sub = this.active(c);
     const plan = sub && this.plan(sub.planCode);
     const held = (name: string, v: bigint) => (v !== 0n ? { [name]: v } : {});
-    const grantedShown = [...this.grantsShown(c).values()].reduce((a, b) => a + b, 0n);
-    const purchased = this.credits(c) - this.planCreditsShown(c) - grantedShown;
-    const topUps = maxB(0n, c.topUpsLeft);
+    // Open holds are shown apart, taken like usage: plan credits first, then the grants in spending
+    // order, then purchased credits; the allowance first, then top-ups.
+    const heldCredits = this.held(c, (h) => h.credits);
+    const heldAmount = this.held(c, (h) => h.amount);
+    const credits = this.creditsAvailable(c);
+    const { planCredits, grantedShown } = this.creditsShown(c, heldCredits);
+    const purchased = credits - planCredits - grantedShown;
+    const balance = this.balanceAvailable(c);
+    const topUps = maxB(0n, c.topUpsLeft - maxB(0n, heldAmount - c.allowanceLeft));
     const view: Record<string, bigint> =
       plan?.model === "CREDITS"
         ? {
-            credits: this.credits(c),
-            planCredits: this.planCreditsShown(c),
+            credits,
+            planCredits,
             planCreditsGranted: c.planCreditsGranted,
             grantedCredits: grantedShown,
             purchasedCredits: purchased,
+            heldCredits,
             ...held("topUps", topUps),
           }
         : plan?.model === "BALANCE"
           ? {
               ...held("purchasedCredits", purchased),
-              balance: this.balance(c),
-              allowance: this.allowanceShown(c),
+              balance,
+              allowance: minB(maxB(0n, c.allowanceLeft - heldAmount), maxB(0n, balance)),
               allowanceGranted: plan.basePrice,
               topUps,
               spent: c.spent,
               overage: this.owed(c),
+              heldAmount,
             }
           : { ...held("purchasedCredits", purchased), ...held("topUps", topUps) };
     return Object.fromEntries(Object.entries(view).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -59,6 +59,9 @@ describe("billing under injected faults converges to the reference model", () =>
       expect(result.thresholds).toBeGreaterThan(10);
       // Overage billed per tier and per package, free credits granted, usage corrected.
       for (const [what, n] of Object.entries(result.pricing)) expect(n, what).toBeGreaterThan(0);
+      // Reservations met every end: settled (some capped), released, expired.
+      const { held: _open, ...ends } = result.reservations;
+      for (const [what, n] of Object.entries(ends)) expect(n, what).toBeGreaterThan(0);
     },
     // ~30 s alone; the margin is for a machine shared with other work (CI once took 220 s for one seed).
     600_000,

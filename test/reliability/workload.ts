@@ -11,6 +11,13 @@
  * (metered without a limit, or a balance plan that does not block) with fresh keys. Anything that
  * can be refused, or that changes a subscription, runs alone for its customer in its wave.
  *
+ * It knows reservations (`reserve`, `settle`, `release`, from their own random stream so
+ * the rest of a seed's workload stays as it was): holds on every model (AI calls priced by their
+ * maximum output), settles below and above the hold (capped where the plan blocks), replays and
+ * reused keys, releases, expiry as the clock passes a hold's ttl (given back by the sweeper or the
+ * customer's next write), and holds carried across closes and plan changes; the stored
+ * reservations' statuses and held counters are compared with the model's.
+ *
  * It knows proration by min(time left, grant left) and the `prorate` flag of an
  * immediate cancel, invoices that never go below zero (the rest is account credit, compared per
  * customer), no invoice without lines, zero invoices issued PAID, and voids of pack and top-up
@@ -44,6 +51,10 @@ import { adjustUsage } from "../../core/usage/adjust";
 import { grantCredits } from "../../core/credit-grants";
 import { trackUsageBatch } from "../../core/usage/batch";
 import { quote } from "../../core/usage/quote";
+import { releaseReservation, reserveUsage, settleReservation } from "../../core/reservations";
+import { reservationId } from "../../core/reservations/reservation";
+import { listReservations } from "../../core/db/reservations";
+import { usedOf } from "../../core/wallet";
 import { createBillingYoga } from "../../schema/yoga";
 import { checkEntitlement } from "../../core/entitlements";
 import { purchaseCreditPack, topUpBalance } from "../../core/purchases";
@@ -386,7 +397,61 @@ export type Op =
   /** grantCredits, expiring `expiresInMs` after the moment it runs (or never); see `decided`. */
   | { id: number; kind: "grant"; customerId: string; credits: string; key: string; expiresInMs?: number }
   /** adjustUsage by `delta` (a decrease only on a METERED plan: see `decided`). */
-  | { id: number; kind: "adjust"; customerId: string; feature: string; delta: string; key: string; reason: string };
+  | { id: number; kind: "adjust"; customerId: string; feature: string; delta: string; key: string; reason: string }
+  /** reserveUsage of `t` (for an AI call: its maximum output), holding for `ttlSeconds`. */
+  | { id: number; kind: "reserve"; t: TrackSpec; ttlSeconds: number }
+  /** settleReservation of reservation `t.key` with the actual usage `t` (value or the call's tokens). */
+  | { id: number; kind: "settle"; t: TrackSpec }
+  | { id: number; kind: "release"; customerId: string; key: string };
+
+/** A reservation operation, from its own random stream (so the rest of a seed's workload stays as it was). */
+function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "reserve" }>[]): Op {
+  const q = prng(mix(seed, id, 0x4e5e));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  const y = q();
+  if (y < 0.45 || !reserves.length) {
+    const customerId = q() < 0.8 ? pick([...CREDIT_CUSTOMERS, ...BALANCE_CUSTOMERS]) : pick(CUSTOMERS);
+    const ai = BALANCE_CUSTOMERS.includes(customerId) && q() < 0.3;
+    const feature = ai ? AI_FEATURE : q() < 0.5 ? "images" : "api_calls";
+    const t: TrackSpec = {
+      customerId,
+      feature,
+      key: `r${seed}-${id}`,
+      value: String(feature === "images" ? int(1, 6) : int(1, 200)),
+      ...(ai ? { ai: { model: AI_MODEL_ID, input: int(1, 100_000), output: int(1, 8_000) } } : {}),
+    };
+    const op = { id, kind: "reserve" as const, t, ttlSeconds: pick([30, 600, 7_200, 86_400]) };
+    reserves.push(op);
+    return op;
+  }
+  // Mostly one of the last few: settled or released while it still holds, the way clients do.
+  const r = q() < 0.8 ? pick(reserves.slice(-4)) : pick(reserves);
+  if (y < 0.53) {
+    // Reserving again: the same request (a replay) or another one (a reused key).
+    const again =
+      q() < 0.6
+        ? r.t
+        : {
+            ...r.t,
+            value: String(Number(r.t.value) + 1),
+            ...(r.t.ai ? { ai: { ...r.t.ai, output: r.t.ai.output + 1 } } : {}),
+          };
+    return { id, kind: "reserve", t: again, ttlSeconds: r.ttlSeconds };
+  }
+  if (y < 0.85) {
+    // The actual usage: below, at or above the hold; now and then the same settle again.
+    const value = String(Math.max(1, Math.round(Number(r.t.value) * pick([0.25, 0.5, 1, 1.5, 3, 10, 40, 200, 1000]))));
+    const ai = r.t.ai && { ...r.t.ai, output: int(0, r.t.ai.output * pick([1, 2, 20])) };
+    const stable = q() < 0.2;
+    return {
+      id,
+      kind: "settle",
+      t: { ...r.t, value: stable ? r.t.value : value, ...(ai ? { ai: stable ? r.t.ai! : ai } : {}) },
+    };
+  }
+  return { id, kind: "release", customerId: r.t.customerId, key: r.t.key };
+}
 
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
 const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
@@ -443,7 +508,13 @@ export function generate(seed: number, count: number): Op[] {
   };
   const q = prng(mix(seed, 0x17a));
   const adjustments: Op[] = [];
+  const reserves: Extract<Op, { kind: "reserve" }>[] = [];
+  const qr = prng(mix(seed, 0x4e5e));
   for (let id = 0; ops.length < count; id++) {
+    if (qr() < 0.15) {
+      ops.push(reservationOp(seed, id, reserves));
+      continue;
+    }
     if (q() < 0.05) {
       const op = adjustmentOp(q, seed, id, adjustments);
       adjustments.push(op);
@@ -626,7 +697,7 @@ const decided = new WeakMap<Op, { expiresAt?: number; delta?: bigint }>();
 const firstExpiry = new WeakMap<BillingModel, Map<string, number | undefined>>();
 
 export const customersOf = (op: Op): string[] =>
-  op.kind === "track" || op.kind === "whale"
+  op.kind === "track" || op.kind === "whale" || op.kind === "reserve" || op.kind === "settle"
     ? [op.t.customerId]
     : op.kind === "batch"
       ? [...new Set(op.items.map((i) => i.customerId))]
@@ -680,6 +751,12 @@ export function describeOp(op: Op): string {
       return `#${op.id} grantCredits ${op.customerId} ${op.credits}${op.expiresInMs !== undefined ? ` expiring in ${op.expiresInMs}ms` : ""} key=${op.key}`;
     case "adjust":
       return `#${op.id} adjustUsage ${op.customerId} ${op.feature} ${op.delta} (${op.reason}) key=${op.key}`;
+    case "reserve":
+      return `#${op.id} reserve ${describeTrack(op.t)} ttl=${op.ttlSeconds}s`;
+    case "settle":
+      return `#${op.id} settle ${describeTrack(op.t)}`;
+    case "release":
+      return `#${op.id} release ${op.customerId} key=${op.key}`;
   }
 }
 
@@ -733,6 +810,8 @@ export type RunResult = {
   };
   /** Pricing coverage, from the model: lines per tier and per package, grants and corrections accepted. */
   pricing: BillingModel["pricing"];
+  /** Reservation coverage, from the model at the end: reservations by final status, and settles that were capped. */
+  reservations: { held: number; settled: number; released: number; expired: number; capped: number };
   durationMs: number;
 };
 
@@ -776,6 +855,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       trialsConverted: 0,
     },
     pricing: model.pricing,
+    reservations: { held: 0, settled: 0, released: 0, expired: 0, capped: 0 },
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -1002,6 +1082,16 @@ function expect(model: BillingModel, op: Op): Expected {
       return op.what === "topup"
         ? model.topUp(op.customerId, MAX_TOP_UP + S / 100n, op.key)
         : { ok: false, code: model.valueRefusal(MAX_EVENT_VALUE + S) ?? "none" };
+    case "reserve": {
+      const a = trackArgs(model, op.t);
+      return model.reserve(a, `${payloadOf(a, op.t)}|${op.ttlSeconds}`, op.ttlSeconds * 1000);
+    }
+    case "settle": {
+      const a = trackArgs(model, op.t);
+      return model.settle(a, payloadOf(a, op.t));
+    }
+    case "release":
+      return model.release(op.customerId, op.key);
     case "baddate":
       return BillingModel.isRealInstant(op.timestamp)
         ? { ok: false, code: "not an impossible date" }
@@ -1077,7 +1167,7 @@ const ALREADY_DONE: Partial<Record<Op["kind"], string>> = {
 
 function outcomeMatches(
   expected: Outcome,
-  actual: { ok: boolean; replayed?: boolean; code?: string; cost?: bigint },
+  actual: { ok: boolean; replayed?: boolean; code?: string; cost?: bigint; capped?: boolean },
   retried: boolean,
   kind: Op["kind"],
 ): boolean {
@@ -1088,6 +1178,7 @@ function outcomeMatches(
     );
   // A charged track (or its replay) answers the cost it was charged when first recorded.
   if (expected.cost !== undefined && actual.cost !== expected.cost) return false;
+  if (expected.capped !== undefined && actual.capped !== undefined && actual.capped !== expected.capped) return false;
   if (expected.replayed === undefined || actual.replayed === undefined) return true;
   return actual.replayed === expected.replayed || (retried && expected.replayed === false && actual.replayed === true);
 }
@@ -1122,10 +1213,16 @@ async function perform(
     actual: { value?: unknown; code?: string; retried: boolean },
     replayed?: boolean,
     cost?: bigint,
+    capped?: boolean,
   ) => {
     const a = actual.code
       ? { ok: false, code: actual.code }
-      : { ok: true, ...(replayed !== undefined ? { replayed } : {}), ...(cost !== undefined ? { cost } : {}) };
+      : {
+          ok: true,
+          ...(replayed !== undefined ? { replayed } : {}),
+          ...(cost !== undefined ? { cost } : {}),
+          ...(capped !== undefined ? { capped } : {}),
+        };
     if (!outcomeMatches(e, a, actual.retried, op.kind))
       violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
     if (["whale", "oversize", "baddate"].includes(op.kind)) {
@@ -1320,6 +1417,31 @@ async function perform(
             : () => trackUsage(deps, base);
       return single(expected as Outcome, await client(deps, op, result, call));
     }
+    case "reserve": {
+      const { timestamp: _none, ...i } = await input(op.t);
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => reserveUsage(deps, { ...i, ttlSeconds: op.ttlSeconds })),
+      );
+    }
+    case "settle": {
+      const {
+        customerId,
+        feature: _f,
+        idempotencyKey,
+        model: _m,
+        timestamp: _t,
+        ...actual
+      } = (await input(op.t)) as Record<string, unknown>;
+      const id = reservationId(customerId as string, idempotencyKey as string);
+      const r = await client(deps, op, result, () => settleReservation(deps, id, actual));
+      return single(expected as Outcome, r, r.value?.replayed, r.value?.event.cost, r.value?.capped);
+    }
+    case "release":
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => releaseReservation(deps, reservationId(op.customerId, op.key))),
+      );
     case "baddate":
       return single(
         expected as Outcome,
@@ -1452,11 +1574,22 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       violate(`${id}: wallet ${show(view)}, model ${show(model.walletView(id))}`);
     const credit = creditLeft(liveGrants(wallet.creditGrants, new Date(model.now)));
     if (credit !== model.accountCredit(c)) violate(`${id}: account credit ${credit}, model ${model.accountCredit(c)}`);
-    // Credits go below zero only by a voided pack that was spent: a debt the model has too.
-    if (wallet.credits < 0n && model.credits(c) >= 0n) violate(`${id}: credits negative: ${wallet.credits}`);
+    // Credits go below zero only by a voided pack that was spent, or a hold carried into a smaller grant: the model has it too.
+    if (wallet.credits < 0n && model.creditsAvailable(c) >= 0n) violate(`${id}: credits negative: ${wallet.credits}`);
     const usage = (m: Iterable<[string, bigint]>) => show([...m].filter(([, v]) => v !== 0n).sort());
-    if (usage(Object.entries(wallet.usage)) !== usage(c.usage))
-      violate(`${id}: usage ${usage(Object.entries(wallet.usage))}, model ${usage(c.usage)}`);
+    const used = Object.keys(wallet.usage).map((f): [string, bigint] => [f, usedOf(wallet, f)]);
+    if (usage(used) !== usage(c.usage)) violate(`${id}: usage ${usage(used)}, model ${usage(c.usage)}`);
+    const heldUsage = [...new Set([...c.reservations.values()].map((h) => h.feature))].map((f): [string, bigint] => [
+      f,
+      model.heldUsage(c, f),
+    ]);
+    if (usage(Object.entries(wallet.heldUsage)) !== usage(heldUsage))
+      violate(`${id}: held units ${usage(Object.entries(wallet.heldUsage))}, model ${usage(heldUsage)}`);
+    // Every reservation in the model's status (one past its expiry is given back by the sweep before this).
+    const statuses = (await listReservations(deps.db, id)).map((r) => `${r.idempotencyKey}:${r.status}`).sort();
+    const wantedStatuses = [...c.reservations.values()].map((h) => `${h.key}:${h.status}`).sort();
+    if (show(statuses) !== show(wantedStatuses))
+      violate(`${id}: reservations ${show(statuses)}, model ${show(wantedStatuses)}`);
 
     // Every accepted event stored exactly once, with the model's value, charge and period.
     const stored: string[] = [];
@@ -1576,6 +1709,15 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       accountCreditApplied: model.invoices.filter((i) => i.lines.some((l) => l.kind === "ACCOUNT_CREDIT")).length,
       discounted: model.invoices.filter((i) => i.lines.some((l) => l.kind === "DISCOUNT")).length,
       trialsConverted: model.trialsConverted,
+    };
+    const holds = [...model.customers.values()].flatMap((c) => [...c.reservations.values()]);
+    const count = (status: string) => holds.filter((h) => h.status === status).length;
+    final.reservations = {
+      held: count("HELD"),
+      settled: count("SETTLED"),
+      released: count("RELEASED"),
+      expired: count("EXPIRED"),
+      capped: holds.filter((h) => h.settled?.capped).length,
     };
     // What a crash or a failed publish left in the outbox is published by the sweeper: none left.
     await closeDuePeriods(deps);

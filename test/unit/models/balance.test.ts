@@ -147,6 +147,7 @@ describe("BALANCE", () => {
         topUps: units(4),
         spent: units(26),
         overage: 0n,
+        heldAmount: 0n,
       });
       const over = { ...spent, spent: units(35), balance: -units(5), credits: units(5), purchasedCredits: units(5) };
       expect(balance.walletView(over)).toEqual({
@@ -157,6 +158,7 @@ describe("BALANCE", () => {
         topUps: 0n,
         spent: units(35),
         overage: units(5),
+        heldAmount: 0n,
       });
     });
   });

@@ -81,6 +81,7 @@ describe("CREDITS", () => {
         planCreditsGranted: units(100),
         grantedCredits: 0n,
         purchasedCredits: units(50),
+        heldCredits: 0n,
       });
       expect(credits.walletView({ ...spent, topUps: units(4), balance: units(4) })).toMatchObject({ topUps: units(4) });
     });

@@ -53,6 +53,10 @@ describe("renewWallet: what a period close does to the wallet", () => {
       balance: 0n,
       accountCredit: units(4),
       creditGrants: [],
+      heldCredits: 0n,
+      heldAmount: 0n,
+      heldUsage: {},
+      holdsMade: 0,
     });
   });
 

@@ -1,0 +1,28 @@
+/**
+ * This process's reservations as it made them, so that the settle of a reservation made here (the
+ * usual case: one request reserves, calls the model, settles) skips reading it. Safe for the same
+ * reason as the wallet cache (./wallet-cache.ts): the settle's transaction is conditioned on the
+ * status it leaves, and a failed condition returns the reservation as it really is, which the
+ * settle then decides on. Bounded: the oldest are evicted first; a settled or released one is dropped.
+ */
+import type { Reservation } from "../reservations/reservation";
+import type { Db } from "./client";
+
+export const RESERVATION_CACHE_LIMIT = 10_000;
+
+const held = new Map<string, Reservation>();
+const keyOf = (db: Db, customerId: string, idempotencyKey: string) =>
+  `${db.table}\u0000${customerId}\u0000${idempotencyKey}`;
+
+export function cachedReservation(db: Db, customerId: string, idempotencyKey: string): Reservation | undefined {
+  return held.get(keyOf(db, customerId, idempotencyKey));
+}
+
+export function rememberReservation(db: Db, r: Reservation): void {
+  held.set(keyOf(db, r.customerId, r.idempotencyKey), r);
+  if (held.size > RESERVATION_CACHE_LIMIT) held.delete(held.keys().next().value!);
+}
+
+export function forgetReservation(db: Db, r: Reservation): void {
+  held.delete(keyOf(db, r.customerId, r.idempotencyKey));
+}

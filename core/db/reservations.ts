@@ -1,0 +1,251 @@
+/**
+ * Reservation items (core/reservations) and their transactions. Each transition is one
+ * transaction conditioned on the status it leaves, together with what it does to the wallet:
+ *
+ * - reserve: the new reservation (attribute_not_exists: its key is the idempotency record) and
+ *   the hold (./usage-update.ts with a HoldMove, under the charge's guards and the period);
+ * - settle: the status, the usage event (its key is the reservation's), the wallet (the actual
+ *   charge, the hold given back) and what it announces;
+ * - release and expiry: the status (an expiry with its `reservation.expired` event in the item's
+ *   own outbox) and the hold given back, whatever period the wallet is in now (holds carry).
+ */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { BillingEvent } from "../events/billing-event";
+import type { Reservation, ReservationStatus } from "../reservations/reservation";
+import type { UsageEvent } from "../usage/event";
+import type { Wallet } from "../wallet";
+import type { Db } from "./client";
+import { EVENT_RETENTION_DAYS, eventItem, toEvent } from "./events";
+import { big, getItem, int, queryPrefix, type Item } from "./items";
+import { ItemType, keys, TABLE, type Key } from "./keys";
+import { outboxFields, outboxItem, outboxKeyOf } from "./outbox";
+import { nextRecordingOrder } from "./recording-order";
+import { failedWith, transact, type TransactItem } from "./transact";
+import { UpdateExpression } from "./update-expression";
+import { heldUsageAttribute, toWallet } from "./wallets";
+import { usageUpdate, type HoldMove, type UsageUpdate } from "./usage-update";
+
+/**
+ * Reservations are kept as long as usage events (their settles' records), then removed by TTL;
+ * counted from the real time of the write, like events (TTL deletes by real time).
+ */
+const retentionEnd = () => Math.floor(Date.now() / 1000) + EVENT_RETENTION_DAYS * 86_400;
+
+export function reservationItem(r: Reservation): Item {
+  return {
+    ...keys.reservation(r.customerId, r.idempotencyKey),
+    ...(r.status === "HELD" ? keys.holdDue(r.customerId, r.idempotencyKey, r.expiresAt) : {}),
+    type: ItemType.RESERVATION,
+    ...r,
+    holdExpiresAt: r.expiresAt,
+    // The table's TTL attribute (`expiresAt`) is retention; the hold's own expiry is `holdExpiresAt`.
+    [TABLE.ttlAttribute]: retentionEnd(),
+  };
+}
+
+export function toReservation(item: Item): Reservation {
+  const optionalInt = (v: unknown) => (v === undefined || v === null ? {} : { v: int(v) });
+  const tokens = ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const;
+  return {
+    id: item.id as string,
+    customerId: item.customerId as string,
+    feature: item.feature as string,
+    idempotencyKey: item.idempotencyKey as string,
+    status: item.status as ReservationStatus,
+    value: big(item.value),
+    ...(item.credits !== undefined ? { credits: big(item.credits) } : {}),
+    ...(item.amount !== undefined ? { amount: big(item.amount) } : {}),
+    ...(item.model ? { model: item.model as string } : {}),
+    ...Object.fromEntries(tokens.flatMap((k) => Object.values(optionalInt(item[k])).map((v) => [k, v]))),
+    ttlSeconds: int(item.ttlSeconds),
+    expiresAt: item.holdExpiresAt as string,
+    createdAt: item.createdAt as string,
+    requestHash: item.requestHash as string,
+    ...(item.settleHash ? { settleHash: item.settleHash as string } : {}),
+    ...(item.capped !== undefined ? { capped: Boolean(item.capped) } : {}),
+    ...(item.closedAt ? { closedAt: item.closedAt as string } : {}),
+  };
+}
+
+export async function getReservation(db: Db, customerId: string, idempotencyKey: string) {
+  const item = await getItem(db, keys.reservation(customerId, idempotencyKey));
+  return item && toReservation(item);
+}
+
+/** A customer's reservations (one Query of its partition), oldest key first. */
+export async function listReservations(db: Db, customerId: string): Promise<Reservation[]> {
+  const items = await queryPrefix(db, keys.customerPartition(customerId), keys.reservationPrefix());
+  return items.map(toReservation);
+}
+
+const old = (reason: { Item?: Record<string, AttributeValue> } | undefined) =>
+  reason?.Item ? unmarshall(reason.Item, { wrapNumbers: true }) : undefined;
+
+export type ReserveWriteResult =
+  | { ok: true; outbox?: Key }
+  | { ok: false; existing: Reservation }
+  | { ok: false; wallet: Wallet }
+  | { ok: false; conflict: true };
+
+/** The new reservation and its hold, both or neither; the thresholds the hold crosses announced from an outbox item. */
+export async function writeReserve(
+  db: Db,
+  reservation: Reservation,
+  update: UsageUpdate,
+  announces: BillingEvent[] = [],
+): Promise<ReserveWriteResult> {
+  const cancelled = await transact(db, [
+    {
+      Put: {
+        TableName: db.table,
+        Item: reservationItem(reservation),
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+    { Update: usageUpdate(db, update) },
+    ...(announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(announces) } }] : []),
+  ]);
+  if (!cancelled) return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };
+  const [mine, wallet] = cancelled.reasons.map(old);
+  if (mine) return { ok: false, existing: toReservation(mine) };
+  if (wallet) return { ok: false, wallet: toWallet(wallet) };
+  if (failedWith("TransactionConflict", cancelled.reasons)) return { ok: false, conflict: true };
+  throw cancelled.error;
+}
+
+export type TransitionResult =
+  | { ok: true; outbox?: Key }
+  /** The reservation is not in the status the transition leaves any more: as it is now. */
+  | { ok: false; reservation: Reservation }
+  /** The settle's usage event key was taken (by a track with the same key). */
+  | { ok: false; duplicate: UsageEvent }
+  | { ok: false; wallet: Wallet }
+  | { ok: false; conflict: true };
+
+/** The reservation's status move, conditioned on the status it leaves. */
+function statusUpdate(db: Db, r: Reservation, from: ReservationStatus, set: Record<string, unknown>): TransactItem {
+  const u = new UpdateExpression();
+  u.name("#status", "status");
+  for (const [attribute, value] of Object.entries(set)) u.assign(attribute, value);
+  u.when(`#status = ${u.value(":from", from)}`);
+  // Leaving HELD leaves the hold due index (an expiry puts the item in the outbox index instead).
+  if (from === "HELD" && !("outbox" in set)) u.remove("gsi1pk", "gsi1sk");
+  return {
+    Update: {
+      TableName: db.table,
+      Key: keys.reservation(r.customerId, r.idempotencyKey),
+      ...u.build(),
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    },
+  };
+}
+
+export type SettleWrite = {
+  reservation: Reservation;
+  from: ReservationStatus;
+  event: UsageEvent;
+  update: UsageUpdate;
+  announces: BillingEvent[];
+};
+
+/** The settle: status, usage event, wallet and announcements, all or nothing. */
+export async function writeSettle(db: Db, w: SettleWrite): Promise<TransitionResult> {
+  const r = w.reservation;
+  const items: TransactItem[] = [
+    statusUpdate(db, r, w.from, {
+      status: "SETTLED",
+      settleHash: r.settleHash,
+      capped: r.capped,
+      ...(w.from === "HELD" ? { closedAt: r.closedAt } : {}),
+    }),
+    {
+      Put: {
+        TableName: db.table,
+        Item: eventItem(w.event, nextRecordingOrder()),
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+    { Update: usageUpdate(db, w.update) },
+    ...(w.announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(w.announces) } }] : []),
+  ];
+  const cancelled = await transact(db, items);
+  if (!cancelled) return { ok: true, ...(w.announces.length ? { outbox: outboxKeyOf(w.announces) } : {}) };
+  const [mine, event, wallet] = cancelled.reasons.map(old);
+  if (mine) return { ok: false, reservation: toReservation(mine) };
+  if (event) return { ok: false, duplicate: toEvent(event) };
+  if (wallet) return { ok: false, wallet: toWallet(wallet) };
+  if (failedWith("TransactionConflict", cancelled.reasons)) return { ok: false, conflict: true };
+  throw cancelled.error;
+}
+
+/**
+ * A hold given back (release, expiry): HELD -> `to`, and the wallet's hold counters back into what
+ * is available, in whatever period the wallet is now. An expiry's event rides in the item's outbox.
+ */
+export async function writeGiveBack(
+  db: Db,
+  r: Reservation,
+  to: "RELEASED" | "EXPIRED",
+  at: string,
+  announces: BillingEvent[] = [],
+): Promise<TransitionResult> {
+  const key = keys.reservation(r.customerId, r.idempotencyKey);
+  const cancelled = await transact(db, [
+    statusUpdate(db, r, "HELD", { status: to, closedAt: at, ...outboxFields(announces, at, r.id) }),
+    {
+      Update: giveBackUpdate(db, r.customerId, {
+        feature: r.feature,
+        quantity: r.value,
+        credits: r.credits ?? 0n,
+        amount: r.amount ?? 0n,
+      }),
+    },
+  ]);
+  if (!cancelled) return { ok: true, ...(announces.length ? { outbox: key } : {}) };
+  const [mine] = cancelled.reasons.map(old);
+  if (mine) return { ok: false, reservation: toReservation(mine) };
+  if (failedWith("TransactionConflict", cancelled.reasons)) return { ok: false, conflict: true };
+  throw cancelled.error;
+}
+
+/** What a hold took, given back: no condition on the period (a hold carries across closes). */
+function giveBackUpdate(db: Db, customerId: string, hold: HoldMove) {
+  const u = new UpdateExpression();
+  const usage = `${u.name("#usage", "usage")}.${u.name("#f", hold.feature)}`;
+  u.value(":zero", 0n);
+  u.set(`${usage} = if_not_exists(${usage}, :zero) - ${u.value(":q", hold.quantity)}`);
+  u.add(`${u.name("#heldUsage", heldUsageAttribute(hold.feature))} ${u.value(":negQ", -hold.quantity)}`);
+  u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
+  if (hold.credits !== 0n)
+    u.add(`credits ${u.value(":c", hold.credits)}`).add(`heldCredits ${u.value(":negC", -hold.credits)}`);
+  if (hold.amount !== 0n)
+    u.add(`balance ${u.value(":a", hold.amount)}`).add(`heldAmount ${u.value(":negA", -hold.amount)}`);
+  // Funds coming back: usage writes decided on a view from before re-decide (core/alerts).
+  if (hold.credits !== 0n || hold.amount !== 0n) u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
+  u.when("attribute_exists(pk)");
+  return { TableName: db.table, Key: keys.wallet(customerId), ...u.build() };
+}
+
+/**
+ * The wallet's lazy-expiry mark after the due holds were expired: the next expiry (or none),
+ * only if no reservation was made since `wallet` was read (else it is left as it is, early, which
+ * costs one more look, never a missed expiry).
+ */
+export async function setHoldsDueAt(db: Db, wallet: Wallet, next: string | undefined): Promise<void> {
+  const u = new UpdateExpression();
+  if (next) u.set(`holdsDueAt = ${u.value(":next", next)}`);
+  else u.remove("holdsDueAt");
+  u.when(wallet.holdsMade ? `holdsMade = ${u.value(":made", wallet.holdsMade)}` : "attribute_not_exists(holdsMade)");
+  const cancelled = await transact(db, [
+    { Update: { TableName: db.table, Key: keys.wallet(wallet.customerId), ...u.build() } },
+  ]);
+  if (
+    cancelled &&
+    !failedWith("ConditionalCheckFailed", cancelled.reasons) &&
+    !failedWith("TransactionConflict", cancelled.reasons)
+  )
+    throw cancelled.error;
+}

@@ -1,0 +1,25 @@
+/** Reservations: hold usage before expensive work, settle the actual amount after (README.md "Reservations"). */
+import type { Deps } from "../deps";
+import { DomainError } from "../errors";
+import { listReservations } from "../db/reservations";
+import { IdSchema, parseInput } from "../validation";
+import type { Reservation, ReservationStatus } from "./reservation";
+
+export { reserveUsage } from "./reserve";
+export { settleReservation, type SettleResult } from "./settle";
+export { findReservation, releaseReservation } from "./release";
+export { expireDueReservations } from "./expire";
+export type { Reservation, ReservationStatus } from "./reservation";
+
+/** A customer's reservations in one status (HELD by default), oldest first. */
+export async function customerReservations(
+  deps: Deps,
+  customerId: string,
+  status: ReservationStatus = "HELD",
+): Promise<Reservation[]> {
+  parseInput(IdSchema, customerId, "customerId");
+  if (!["HELD", "SETTLED", "RELEASED", "EXPIRED"].includes(status))
+    throw new DomainError("BAD_USER_INPUT", "status must be HELD, SETTLED, RELEASED or EXPIRED");
+  const all = await listReservations(deps.db, customerId);
+  return all.filter((r) => r.status === status).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}

@@ -1,0 +1,161 @@
+/**
+ * A reservation: usage held before expensive work (an LLM call) and settled with the actual usage
+ * after it. Its item is also the idempotency record of `reserveUsage`
+ * (by key, per customer), and its status moves only by conditional writes:
+ *
+ *   HELD -> SETTLED | RELEASED | EXPIRED,   EXPIRED -> SETTLED (a late settle, from what is available)
+ *
+ * so settle, release, expiry and a period close racing each other end in exactly one outcome.
+ */
+import { createHash } from "node:crypto";
+import type { Amount } from "../money";
+import type { Hold } from "../models/types";
+import type { Wallet } from "../wallet";
+import * as z from "../zod";
+import { EventQuantitySchema, IdSchema, JsonSchema, parseInput } from "../validation";
+import { DomainError } from "../errors";
+import { requestHash, type TrackRequest } from "../usage/event";
+import { parseTrackRequest } from "../usage/input";
+
+export const ReservationStatus = {
+  HELD: "HELD",
+  SETTLED: "SETTLED",
+  RELEASED: "RELEASED",
+  EXPIRED: "EXPIRED",
+} as const;
+export type ReservationStatus = (typeof ReservationStatus)[keyof typeof ReservationStatus];
+
+export type Reservation = {
+  id: string;
+  customerId: string;
+  feature: string;
+  idempotencyKey: string;
+  status: ReservationStatus;
+  /** Units held (AI_MODEL: the tokens the hold was priced from, as their total). */
+  value: Amount;
+  /** Credits held (CREDITS plans). */
+  credits?: Amount;
+  /** Money held (BALANCE plans). */
+  amount?: Amount;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  ttlSeconds: number;
+  expiresAt: string;
+  createdAt: string;
+  /** Fingerprint of the reserve request (its replays and reuses are told apart by it). */
+  requestHash: string;
+  /** Set when settled: the settle's request fingerprint (its usage event's), and whether it was capped. */
+  settleHash?: string;
+  capped?: boolean;
+  /** When it left HELD. */
+  closedAt?: string;
+};
+
+export const DEFAULT_TTL_SECONDS = 300;
+export const MAX_TTL_SECONDS = 86_400;
+
+const TokenCount = z.nullish(z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647)));
+
+export const ReserveUsageInputSchema = z.object({
+  customerId: IdSchema,
+  feature: IdSchema,
+  idempotencyKey: IdSchema,
+  value: z.nullish(EventQuantitySchema),
+  model: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
+  inputTokens: TokenCount,
+  outputTokens: TokenCount,
+  cacheReadTokens: TokenCount,
+  cacheWriteTokens: TokenCount,
+  ttlSeconds: z.nullish(
+    z.number().check(z.int(), z.gte(1, "must be at least 1"), z.lte(MAX_TTL_SECONDS, "must be at most 86400")),
+  ),
+});
+export type ReserveUsageInput = z.input<typeof ReserveUsageInputSchema>;
+
+export const SettleReservationInputSchema = z.object({
+  value: z.nullish(EventQuantitySchema),
+  inputTokens: TokenCount,
+  outputTokens: TokenCount,
+  cacheReadTokens: TokenCount,
+  cacheWriteTokens: TokenCount,
+  properties: z.nullish(JsonSchema),
+});
+export type SettleReservationInput = z.input<typeof SettleReservationInputSchema>;
+
+/** A reserve request: what is priced (like a track at this instant) and for how long it holds. */
+export type ReserveRequest = { usage: TrackRequest; ttlSeconds: number; hash: string };
+
+export function parseReserveRequest(input: ReserveUsageInput): ReserveRequest {
+  const { ttlSeconds, ...rest } = parseInput(ReserveUsageInputSchema, input);
+  const usage = parseTrackRequest(rest);
+  const ttl = ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  return { usage, ttlSeconds: ttl, hash: hashOf(`${requestHash(usage)}:${ttl}`) };
+}
+
+/**
+ * The usage a settle records, as a track of it would: the reservation's customer, feature, key
+ * and model, with the actual units or tokens. The actual usage must be given (to record nothing,
+ * release the reservation instead).
+ */
+export function settleRequest(reservation: Reservation, input: SettleReservationInput): TrackRequest {
+  const actual = parseInput(SettleReservationInputSchema, input);
+  const tokens = [actual.inputTokens, actual.outputTokens, actual.cacheReadTokens, actual.cacheWriteTokens];
+  if (actual.value == null && tokens.every((t) => t == null))
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      "input.value or token counts are required: the actual usage (to record nothing, release the reservation)",
+    );
+  return parseTrackRequest({
+    customerId: reservation.customerId,
+    feature: reservation.feature,
+    idempotencyKey: reservation.idempotencyKey,
+    model: reservation.model ?? null,
+    ...actual,
+  });
+}
+
+export const holdOf = (r: Reservation): Hold => ({
+  quantity: r.value,
+  credits: r.credits ?? 0n,
+  amount: r.amount ?? 0n,
+});
+
+/** The wallet with `hold` (of `feature`) moved into held (sign 1) or back (-1): what the write's hold move does. */
+export function moveHold(w: Wallet, feature: string, hold: Hold, sign: 1n | -1n): Wallet {
+  return {
+    ...w,
+    credits: w.credits - sign * hold.credits,
+    heldCredits: w.heldCredits + sign * hold.credits,
+    balance: w.balance - sign * hold.amount,
+    heldAmount: w.heldAmount + sign * hold.amount,
+    usage: { ...w.usage, [feature]: (w.usage[feature] ?? 0n) + sign * hold.quantity },
+    heldUsage: { ...w.heldUsage, [feature]: (w.heldUsage[feature] ?? 0n) + sign * hold.quantity },
+  };
+}
+
+/** Nothing held: what a settle after expiry starts from (the hold was given back). */
+export const NO_HOLD: Hold = { quantity: 0n, credits: 0n, amount: 0n };
+
+/** Opaque to clients, and naming its item: base64url of [customerId, idempotencyKey]. */
+export const reservationId = (customerId: string, idempotencyKey: string) =>
+  `rsv_${Buffer.from(JSON.stringify([customerId, idempotencyKey])).toString("base64url")}`;
+
+/** The customer and key a reservation id names; NOT_FOUND for anything that is not one. */
+export function parseReservationId(id: string): { customerId: string; idempotencyKey: string } {
+  const notFound = new DomainError("NOT_FOUND", `reservation "${id.slice(0, 64)}" not found`);
+  if (!id.startsWith("rsv_") || id.length > 600) throw notFound;
+  try {
+    const value = JSON.parse(Buffer.from(id.slice(4), "base64url").toString("utf8")) as unknown;
+    if (!Array.isArray(value) || value.length !== 2) throw notFound;
+    const [customerId, idempotencyKey] = value as unknown[];
+    if (!IdSchema.safeParse(customerId).success || !IdSchema.safeParse(idempotencyKey).success) throw notFound;
+    return { customerId: customerId as string, idempotencyKey: idempotencyKey as string };
+  } catch {
+    throw notFound;
+  }
+}
+
+const hashOf = (text: string) => createHash("sha256").update(text).digest("base64url");
