@@ -97,6 +97,12 @@ export type Wallet = {
   creditGrants: AccountCreditGrant[];
   /** Credits held by open reservations (taken out of `credits`). */
   heldCredits: Amount;
+  /**
+   * The part of `heldCredits` that came from credit grants that have expired since (absent: none).
+   * A hold is a promise: a settle consumes these first, and they go to nobody when the holds that
+   * keep them are given back (expiredHeldCredits, core/README.md "Holds beside credit grants").
+   */
+  heldExpired?: Amount;
   /** Money held by open reservations (taken out of `balance`). */
   heldAmount: Amount;
   /** Units held by open reservations, per feature (also counted in `usage`). */
@@ -146,7 +152,23 @@ export const emptyWallet = (customerId: string): Wallet => ({
  * then grants, then purchased credits, like usage (core/credit-grants/grant.ts counts them).
  */
 export const planCreditsLeft = (w: Wallet): Amount =>
-  min(max(0n, w.planCredits - w.creditsUsed - w.heldCredits), max(0n, w.credits - grantsHeld(w)));
+  min(max(0n, w.planCredits - w.creditsUsed - liveHeldCredits(w)), max(0n, w.credits - grantsHeld(w)));
+/** Held credits taken from the pools that still exist (not from grants that expired under the hold). */
+export const liveHeldCredits = (w: Wallet): Amount => w.heldCredits - (w.heldExpired ?? 0n);
+
+/**
+ * What giving back `held` credits of a hold does with the held credits of expired grants, when
+ * the settle that gives it back charges `charged` credits (0 for a release or an expiry): they are
+ * consumed first (`consumed`, never more than the hold or the charge), and what the holds still
+ * open can no longer keep goes to nobody (`lost`). Of the hold, `held - consumed - lost` comes back
+ * to what is available, and only `charged - consumed` is used from the pools.
+ */
+export function expiredHeldCredits(w: Wallet, held: Amount, charged: Amount): { consumed: Amount; lost: Amount } {
+  const expired = w.heldExpired ?? 0n;
+  if (expired === 0n || held <= 0n) return { consumed: 0n, lost: 0n };
+  const consumed = min(expired, min(held, max(0n, charged)));
+  return { consumed, lost: max(0n, expired - consumed - (w.heldCredits - held)) };
+}
 /** Free credits left (grantCredits), spent (and held) after plan credits and before purchased ones. */
 export const grantCreditsLeft = (w: Wallet): Amount =>
   w.grants?.length ? sumLeft(grantsLeft(w, planCreditsLeft(w))) : 0n;
@@ -168,9 +190,10 @@ export const holdsDue = (w: Wallet, now: Date): boolean =>
   w.holdsDueAt !== undefined && w.holdsDueAt <= now.toISOString();
 
 /** The wallet with every hold given back to what is available (how a period change sees it). */
-export const withoutHolds = (w: Wallet): Wallet => ({
+export const withoutHolds = ({ heldExpired: _gone, ...w }: Wallet): Wallet => ({
   ...w,
-  credits: w.credits + w.heldCredits,
+  // What holds kept of expired grants goes to nobody (expiredHeldCredits).
+  credits: w.credits + w.heldCredits - (_gone ?? 0n),
   balance: w.balance + w.heldAmount,
   usage: Object.fromEntries(Object.entries(w.usage).map(([f, q]) => [f, q - (w.heldUsage[f] ?? 0n)])),
   heldCredits: 0n,

@@ -36,6 +36,8 @@ type Pools = {
   grantsBase?: Amount;
   /** Credits held by open reservations (core/reservations): taken in spending order, like usage. */
   heldCredits?: Amount;
+  /** The part of `heldCredits` kept from grants that expired under it (core/wallet.ts): no pool's. */
+  heldExpired?: Amount;
 };
 
 /** Spending order: expiring first, soonest first; never-expiring last; then by id, so it is total. */
@@ -56,7 +58,7 @@ export const spendingOrder = (a: CreditGrant, b: CreditGrant): number =>
  * or not (what a settle writes: a hold is not usage, and a release gives it back).
  */
 function unsettledLefts(w: Pools, holds = true): { grant: CreditGrant; left: Amount }[] {
-  const held = holds ? (w.heldCredits ?? 0n) : 0n;
+  const held = holds ? (w.heldCredits ?? 0n) - (w.heldExpired ?? 0n) : 0n;
   let unsettled = max(0n, max(0n, w.creditsUsed + held - w.planCredits) - (w.grantsBase ?? 0n));
   return [...(w.grants ?? [])].sort(spendingOrder).map((grant) => {
     const spent = min(grant.credits, unsettled);
@@ -108,20 +110,30 @@ export const grantsDue = (w: Pools, at: string): boolean => {
  */
 export function settleGrants<W extends Pools>(w: W, at: string): W {
   // Each grant's own credits left: a debt stays in the purchased pool (a pack repays it later).
-  // Holds are not usage: settled as if given back and taken again (how a period change treats them),
-  // so what a hold had of an expiring grant is taken again from the pools left (core/wallet.ts).
+  // Holds are not usage: a grant keeps its own credits left, the holds' shares are derived again.
   const lefts = unsettledLefts(w, false);
-  const lost = sumLeft(lefts.filter(({ grant }) => expired(grant, at)));
+  // A hold is a promise: what open holds took of a grant that expires stays held (heldExpired),
+  // for their settles to consume; only what was free of it leaves now (core/wallet.ts).
+  const free = unsettledLefts(w, true);
+  let lost = 0n;
+  let kept = 0n;
+  for (const [i, { grant, left }] of lefts.entries()) {
+    if (!expired(grant, at)) continue;
+    lost += free[i]!.left;
+    kept += left - free[i]!.left;
+  }
   const grants = lefts
     .filter(({ grant, left }) => left > 0n && !expired(grant, at))
     .map(({ grant, left }) => ({ ...grant, credits: left }));
-  const { grants: _old, grantsBase: _base, ...rest } = w;
+  const { grants: _old, grantsBase: _base, heldExpired: _kept, ...rest } = w;
   const used = max(0n, w.creditsUsed - w.planCredits);
+  const heldExpired = (w.heldExpired ?? 0n) + kept;
   return {
     ...rest,
     credits: w.credits - lost,
     ...(grants.length ? { grants } : {}),
     ...(used > 0n ? { grantsBase: used } : {}),
+    ...(heldExpired > 0n ? { heldExpired } : {}),
   } as W;
 }
 

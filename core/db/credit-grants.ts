@@ -26,6 +26,9 @@ function grantsUpdate(db: Db, before: Wallet, after: Wallet) {
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
   const delta = after.credits - before.credits;
   if (delta !== 0n) u.add(`credits ${u.value(":delta", delta)}`);
+  // What holds keep of grants expiring now (core/wallet.ts): holds move it without a version, by ADD.
+  const kept = (after.heldExpired ?? 0n) - (before.heldExpired ?? 0n);
+  if (kept !== 0n) u.add(`heldExpired ${u.value(":kept", kept)}`);
   u.when("attribute_exists(pk)").when(`#version = ${u.value(":version", before.version)}`);
   return { TableName: db.table, Key: keys.wallet(before.customerId), ...u.build() };
 }

@@ -53,6 +53,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   else if (before.grants?.length) u.remove("grants");
   if (after.grantsBase) u.assign("grantsBase", after.grantsBase);
   else if (before.grantsBase !== undefined) u.remove("grantsBase");
+  // What holds kept of expired grants goes to nobody at a period change (core/wallet.ts openPeriod).
+  if (after.heldExpired) u.assign("heldExpired", after.heldExpired);
+  else if (before.heldExpired !== undefined) u.remove("heldExpired");
   u.add(`#version ${u.value(":one", 1)}`);
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");

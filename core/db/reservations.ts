@@ -14,7 +14,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import type { Reservation, ReservationStatus } from "../reservations/reservation";
 import type { UsageEvent } from "../usage/event";
-import type { Wallet } from "../wallet";
+import { expiredHeldCredits, type Wallet } from "../wallet";
 import type { Db } from "./client";
 import { EVENT_RETENTION_DAYS, eventItem, toEvent } from "./events";
 import { big, getItem, int, queryPrefix, type Item } from "./items";
@@ -24,7 +24,7 @@ import { nextRecordingOrder } from "./recording-order";
 import { failedWith, transact, type TransactItem } from "./transact";
 import { UpdateExpression } from "./update-expression";
 import { heldUsageAttribute, toWallet } from "./wallets";
-import { usageUpdate, type HoldMove, type UsageUpdate } from "./usage-update";
+import { expiredClauses, usageUpdate, type HoldMove, type UsageUpdate } from "./usage-update";
 
 /**
  * Reservations are kept as long as usage events (their settles' records), then removed by TTL;
@@ -191,22 +191,32 @@ export async function writeGiveBack(
   to: "RELEASED" | "EXPIRED",
   at: string,
   announces: BillingEvent[] = [],
+  wallet?: Wallet,
 ): Promise<TransitionResult> {
   const key = keys.reservation(r.customerId, r.idempotencyKey);
+  const credits = r.credits ?? 0n;
+  // Holds keeping credits of expired grants (core/wallet.ts): decided on the wallet a failed try returned.
+  const kept = wallet?.heldExpired ?? 0n;
+  const expired =
+    wallet && kept > 0n && credits > 0n
+      ? { seen: kept, heldSeen: wallet.heldCredits, ...expiredHeldCredits(wallet, credits, 0n) }
+      : undefined;
   const cancelled = await transact(db, [
     statusUpdate(db, r, "HELD", { status: to, closedAt: at, ...outboxFields(announces, at, r.id) }),
     {
       Update: giveBackUpdate(db, r.customerId, {
         feature: r.feature,
         quantity: r.value,
-        credits: r.credits ?? 0n,
+        credits,
         amount: r.amount ?? 0n,
+        ...(expired ? { expired } : {}),
       }),
     },
   ]);
   if (!cancelled) return { ok: true, ...(announces.length ? { outbox: key } : {}) };
-  const [mine] = cancelled.reasons.map(old);
+  const [mine, changed] = cancelled.reasons.map(old);
   if (mine) return { ok: false, reservation: toReservation(mine) };
+  if (changed) return { ok: false, wallet: toWallet(changed) };
   if (failedWith("TransactionConflict", cancelled.reasons)) return { ok: false, conflict: true };
   throw cancelled.error;
 }
@@ -214,19 +224,28 @@ export async function writeGiveBack(
 /** What a hold took, given back: no condition on the period (a hold carries across closes). */
 function giveBackUpdate(db: Db, customerId: string, hold: HoldMove) {
   const u = new UpdateExpression();
+  const lost = hold.expired?.lost ?? 0n;
   const usage = `${u.name("#usage", "usage")}.${u.name("#f", hold.feature)}`;
   u.value(":zero", 0n);
   u.set(`${usage} = if_not_exists(${usage}, :zero) - ${u.value(":q", hold.quantity)}`);
   u.add(`${u.name("#heldUsage", heldUsageAttribute(hold.feature))} ${u.value(":negQ", -hold.quantity)}`);
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
-  if (hold.credits !== 0n)
-    u.add(`credits ${u.value(":c", hold.credits)}`).add(`heldCredits ${u.value(":negC", -hold.credits)}`);
+  if (hold.credits !== 0n) {
+    if (hold.credits !== lost) u.add(`credits ${u.value(":c", hold.credits - lost)}`);
+    u.add(`heldCredits ${u.value(":negC", -hold.credits)}`);
+    expiredClauses(u, hold.expired);
+  }
   if (hold.amount !== 0n)
     u.add(`balance ${u.value(":a", hold.amount)}`).add(`heldAmount ${u.value(":negA", -hold.amount)}`);
   // Funds coming back: usage writes decided on a view from before re-decide (core/alerts).
-  if (hold.credits !== 0n || hold.amount !== 0n) u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
+  if (hold.credits !== lost || hold.amount !== 0n) u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   u.when("attribute_exists(pk)");
-  return { TableName: db.table, Key: keys.wallet(customerId), ...u.build() };
+  return {
+    TableName: db.table,
+    Key: keys.wallet(customerId),
+    ...u.build(),
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+  };
 }
 
 /**

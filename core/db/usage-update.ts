@@ -23,6 +23,13 @@ export type HoldMove = {
   credits: Amount;
   amount: Amount;
   due?: { at: string; seen?: string };
+  /**
+   * A give-back on a wallet whose holds keep credits of expired grants (core/wallet.ts
+   * expiredHeldCredits), as computed on the wallet read: `seen` of them with `heldSeen` credits
+   * held, both asserted unchanged; `consumed` pays for the settle's charge, `lost` goes to nobody.
+   * A give-back without it asserts that no hold keeps any.
+   */
+  expired?: { seen: Amount; heldSeen: Amount; consumed: Amount; lost: Amount };
 };
 
 /** What a usage write does to the wallet, and what it is conditioned on. */
@@ -82,12 +89,19 @@ export function usageUpdate(
     }
   }
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
-  const heldCredits = hold?.credits ?? 0n;
+  // What the hold moves between held and available: a give-back's held credits of expired grants
+  // are consumed (used from no pool) or lost, not made available (core/wallet.ts expiredHeldCredits).
+  const { consumed, lost } = hold?.expired ?? { consumed: 0n, lost: 0n };
+  const heldCredits = (hold?.credits ?? 0n) + lost;
   const heldAmount = hold?.amount ?? 0n;
-  if (delta.credits !== 0n) {
+  if (delta.credits !== 0n && consumed === 0n) {
     u.value(":burn", delta.credits);
     u.value(":negBurn", -delta.credits - heldCredits);
     u.add("credits :negBurn").add("creditsUsed :burn");
+  } else if (delta.credits !== 0n) {
+    // A settle (never noDepletion): what expired grants' held credits paid is used from no pool.
+    u.add(`credits ${u.value(":negBurn", -delta.credits - heldCredits)}`);
+    if (delta.credits !== consumed) u.add(`creditsUsed ${u.value(":burn", delta.credits - consumed)}`);
   } else if (heldCredits !== 0n) u.add(`credits ${u.value(":negHeldCredits", -heldCredits)}`);
   if (delta.cost !== 0n) {
     u.value(":cost", delta.cost);
@@ -119,6 +133,7 @@ export function usageUpdate(
 /** The hold counters a reservation moves (credits and balance themselves are moved above, with the charge's). */
 function holdClauses(u: UpdateExpression, hold: HoldMove): void {
   if (hold.credits !== 0n) u.add(`heldCredits ${u.value(":heldCredits", hold.credits)}`);
+  if (hold.credits < 0n) expiredClauses(u, hold.expired);
   if (hold.amount !== 0n) u.add(`heldAmount ${u.value(":heldAmount", hold.amount)}`);
   if (hold.quantity !== 0n)
     u.add(`${u.name("#heldUsage", heldUsageAttribute(hold.feature))} ${u.value(":heldUsage", hold.quantity)}`);
@@ -131,6 +146,24 @@ function holdClauses(u: UpdateExpression, hold: HoldMove): void {
     u.set(`holdsDueAt = ${u.value(":holdsDueAt", at)}`);
     u.when("(attribute_not_exists(holdsDueAt) OR holdsDueAt >= :holdsDueAt)");
   } else u.when(`holdsDueAt = ${u.value(":holdsSeen", seen)}`);
+}
+
+/**
+ * A give-back's conditions on what holds keep of expired grants: none kept, or exactly what was
+ * seen with exactly the credits held that were seen, so that the holds still open after it keep
+ * no more than they hold (core/wallet.ts expiredHeldCredits). Only a wallet whose grant expired
+ * under a hold ever has them; every other give-back just finds the attribute absent.
+ */
+export function expiredClauses(u: UpdateExpression, expired: HoldMove["expired"]): void {
+  const name = u.name("#heldExpired", "heldExpired");
+  if (!expired) {
+    u.when(`(attribute_not_exists(${name}) OR ${name} = ${u.value(":noneKept", 0n)})`);
+    return;
+  }
+  u.when(`${name} = ${u.value(":keptSeen", expired.seen)}`);
+  u.when(`heldCredits = ${u.value(":heldSeen", expired.heldSeen)}`);
+  const gone = expired.consumed + expired.lost;
+  if (gone !== 0n) u.add(`${name} ${u.value(":keptGone", -gone)}`);
 }
 
 /** A guard as a condition on the wallet item (what the entitlement check evaluates in memory: core/models/guards.ts). */

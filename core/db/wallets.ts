@@ -116,6 +116,7 @@ export function toWallet(item: Item): Wallet {
     }));
   }
   if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
+  if (item.heldExpired !== undefined && big(item.heldExpired) !== 0n) wallet.heldExpired = big(item.heldExpired);
   if (item.closeLeaseOwner)
     wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };
   if (item.planCode) {

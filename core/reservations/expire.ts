@@ -13,6 +13,10 @@ import { publish } from "../events/publish";
 import { forgetWallet } from "../db/wallet-cache";
 import { forgetReservation } from "../db/reservation-cache";
 import type { Wallet } from "../wallet";
+import { getWallet } from "../db/wallets";
+import { grantsDue } from "../credit-grants/grant";
+import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
+import { loadWallet } from "../usage/load";
 import { holdOf, moveHold, type Reservation } from "./reservation";
 
 const ATTEMPTS = 8;
@@ -22,8 +26,9 @@ export async function expireReservation(deps: Deps, r: Reservation, now: Date): 
   const at = now.toISOString();
   const event = reservationExpired(r, at);
   let current = r;
+  let wallet: Wallet | undefined;
   for (let attempt = 0; attempt < ATTEMPTS && current.status === "HELD"; attempt++) {
-    const result = await writeGiveBack(deps.db, current, "EXPIRED", at, [event]);
+    const result = await writeGiveBack(deps.db, current, "EXPIRED", at, [event], wallet);
     if (result.ok) {
       forgetWallet(deps.db, current.customerId);
       forgetReservation(deps.db, current);
@@ -31,32 +36,52 @@ export async function expireReservation(deps: Deps, r: Reservation, now: Date): 
       return { ...current, status: "EXPIRED", closedAt: at };
     }
     if ("reservation" in result) current = result.reservation;
+    // Holds keep credits of an expired grant: decided again on the wallet as it is (core/wallet.ts).
+    if ("wallet" in result) wallet = result.wallet;
   }
   return current;
 }
 
-/** The customer's holds due by `now`, expired; then the wallet's mark moved to the next expiry. */
+/**
+ * The customer's holds due by `now`, expired in the order they expired, each after the credit
+ * grants that expired before it (at the same instant: the grant first): what a grant leaves held
+ * depends on the holds open when it expires (core/wallet.ts heldExpired). Then the wallet's mark
+ * moves to the next expiry.
+ */
 export async function expireDueHolds(deps: Deps, wallet: Wallet, now: Date): Promise<void> {
   const at = now.toISOString();
   const held = (await listReservations(deps.db, wallet.customerId)).filter((r) => r.status === "HELD");
   let next: string | undefined;
-  for (const r of held) {
-    if (r.expiresAt <= at) await expireReservation(deps, r, now);
-    else if (!next || r.expiresAt < next) next = r.expiresAt;
+  for (const r of byExpiry(held)) {
+    if (r.expiresAt <= at) {
+      if (grantsDue(wallet, r.expiresAt))
+        await settleExpiredGrants(deps, await loadWallet(deps, wallet.customerId), new Date(r.expiresAt));
+      await expireReservation(deps, r, now);
+    } else if (!next || r.expiresAt < next) next = r.expiresAt;
   }
   await setHoldsDueAt(deps.db, wallet, next);
 }
 
-/** For a read: the wallet as if the holds due by `now` were given back (nothing is written). */
+/** For a read: the wallet as if the holds due by `now` were given back (nothing is written), in that order too. */
 export async function withDueHoldsGivenBack(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
   const at = now.toISOString();
   const due = (await listReservations(deps.db, wallet.customerId)).filter(
     (r) => r.status === "HELD" && r.expiresAt <= at,
   );
-  return due.reduce((w, r) => moveHold(w, r.feature, holdOf(r), -1n), wallet);
+  return byExpiry(due).reduce(
+    (w, r) => moveHold(withoutExpiredGrants(w, new Date(r.expiresAt)), r.feature, holdOf(r), -1n),
+    wallet,
+  );
 }
 
-/** What the sweeper runs: every hold due by `now`, expired; returns how many it expired. */
+const byExpiry = (rs: Reservation[]) =>
+  [...rs].sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+
+/**
+ * What the sweeper runs: every hold due by `now`, expired; returns how many it expired. A customer
+ * with credit grants has its due holds expired in order with them (expireDueHolds), as its next
+ * write would.
+ */
 export async function expireDueReservations(deps: Deps, now: Date): Promise<number> {
   const due = listDueHolds(deps.db, now);
   let expired = 0;
@@ -64,7 +89,12 @@ export async function expireDueReservations(deps: Deps, now: Date): Promise<numb
     const [customerId, idempotencyKey] = splitOnce(next.value);
     const r = await getReservation(deps.db, customerId, idempotencyKey);
     if (r?.status === "HELD" && r.expiresAt <= now.toISOString()) {
-      if ((await expireReservation(deps, r, now)).status === "EXPIRED") expired++;
+      const wallet = r.credits ? await getWallet(deps.db, customerId) : undefined;
+      if (wallet?.grants?.length) {
+        await expireDueHolds(deps, wallet, now);
+        const after = await getReservation(deps.db, customerId, idempotencyKey);
+        if (after?.status === "EXPIRED" && after.closedAt === now.toISOString()) expired++;
+      } else if ((await expireReservation(deps, r, now)).status === "EXPIRED") expired++;
     }
   }
   return expired;

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Amount } from "../money";
 import type { Hold } from "../models/types";
-import type { Wallet } from "../wallet";
+import { expiredHeldCredits, type Wallet } from "../wallet";
 import * as z from "../zod";
 import { EventQuantitySchema, IdSchema, JsonSchema, parseInput } from "../validation";
 import { DomainError } from "../errors";
@@ -123,11 +123,23 @@ export const holdOf = (r: Reservation): Hold => ({
   amount: r.amount ?? 0n,
 });
 
-/** The wallet with `hold` (of `feature`) moved into held (sign 1) or back (-1): what the write's hold move does. */
-export function moveHold(w: Wallet, feature: string, hold: Hold, sign: 1n | -1n): Wallet {
+/**
+ * The wallet with `hold` (of `feature`) moved into held (sign 1) or back (-1): what the write's
+ * hold move does. Given back by a settle charging `charged` credits (0: a release or an expiry),
+ * what the hold kept of expired grants is consumed or goes to nobody (expiredHeldCredits): it
+ * does not come back to `credits`, and what it pays for is not used from the pools (`creditsUsed`).
+ */
+export function moveHold(w: Wallet, feature: string, hold: Hold, sign: 1n | -1n, charged = 0n): Wallet {
+  const { consumed, lost } = sign < 0n ? expiredHeldCredits(w, hold.credits, charged) : { consumed: 0n, lost: 0n };
+  const heldExpired = (w.heldExpired ?? 0n) - consumed - lost;
+  const { heldExpired: _before, ...rest } = w;
   return {
-    ...w,
-    credits: w.credits - sign * hold.credits,
+    ...rest,
+    ...(heldExpired > 0n ? { heldExpired } : {}),
+    // The consumed part stays for the settle's charge to take (applyCharge), which then adds it to
+    // `creditsUsed` although no pool paid it: taken off here, so the pools' shares stay right.
+    credits: w.credits - sign * hold.credits - lost,
+    creditsUsed: w.creditsUsed - consumed,
     heldCredits: w.heldCredits + sign * hold.credits,
     balance: w.balance - sign * hold.amount,
     heldAmount: w.heldAmount + sign * hold.amount,

@@ -25,7 +25,7 @@ import { currentWallet, walletForWrite } from "../usage/current";
 import { keyReused } from "../usage/refusals";
 import { announcements } from "../usage/track";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
-import { activeSubscription, type Wallet } from "../wallet";
+import { activeSubscription, expiredHeldCredits, type Wallet } from "../wallet";
 import { expireReservation } from "./expire";
 import { findReservation } from "./release";
 import { cachedReservation, forgetReservation } from "../db/reservation-cache";
@@ -82,9 +82,12 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   }
   const { charge: actual, timestamp } = await priceRequest(deps, plan, request, sub, now);
   const held: Hold = r.status === "HELD" ? holdOf(r) : NO_HOLD;
-  // The wallet as if the hold were given back: what the charge is taken from, and what it crosses.
-  const before = moveHold(wallet, r.feature, held, -1n);
   const { charge, capped } = strategyFor(plan.model).settle(wallet, plan, actual, held);
+  // What the hold kept of grants that expired under it pays first, or goes to nobody (core/wallet.ts).
+  const kept = wallet.heldExpired ?? 0n;
+  const expired = expiredHeldCredits(wallet, held.credits, charge.credits ?? 0n);
+  // The wallet as if the hold were given back: what the charge is taken from, and what it crosses.
+  const before = moveHold(wallet, r.feature, held, -1n, charge.credits ?? 0n);
   // Capping is decided on what is available: never on a cached view that may be behind a purchase.
   if (capped && !trusted) return freshRead(state);
   const event = buildEvent(request, charge, {
@@ -95,9 +98,18 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   });
   const after = applyCharge(before, charge);
   const delta = deltaOf([charge]);
-  const hold = { feature: r.feature, quantity: -held.quantity, credits: -held.credits, amount: -held.amount };
+  const hold = {
+    feature: r.feature,
+    quantity: -held.quantity,
+    credits: -held.credits,
+    amount: -held.amount,
+    ...(kept > 0n && held.credits > 0n ? { expired: { seen: kept, heldSeen: wallet.heldCredits, ...expired } } : {}),
+  };
   // Thresholds like a track's, on the counters as stored: the charge less the hold given back.
-  const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now, hold);
+  const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now, {
+    ...hold,
+    credits: hold.credits + expired.lost,
+  });
   const announces = [...alarms.events, ...announcements(plan, before, after, sub.periodStart, now)];
   const settled: Reservation = {
     ...r,
@@ -122,7 +134,7 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   });
   if (result.ok) {
     // A settle that gives funds back bumps alarmsRev (core/db/usage-update.ts).
-    const fundsBack = delta.credits < held.credits || delta.cost < held.amount;
+    const fundsBack = delta.credits < held.credits - expired.lost || delta.cost < held.amount;
     const alarmsRev = (wallet.alarmsRev ?? 0) + (fundsBack ? 1 : 0);
     rememberWallet(deps.db, {
       ...withFired(after, alarms),

@@ -17,6 +17,10 @@
  * the next period's grant is what it is taken from again, without a line of code for it. A hold
  * ends at its expiry (the model expires it when the clock passes it); a settle prices the actual
  * usage like a track and charges at most the hold plus what is available where the plan blocks.
+ * A hold is a promise: what open holds took of a credit grant (plan credits first, then the grants
+ * in spending order) stays held when the grant expires (`heldExpired`, no pool's); settles consume
+ * it first, and it shrinks to what the holds still open hold when one ends (the rest goes to
+ * nobody), and to nothing at a close. Hold and grant expiries happen in time order (a grant first).
  *
  * Money rules:
  * - Proration: an immediate change (or a cancel asked to prorate) credits basePrice x min(time
@@ -226,6 +230,8 @@ export type MCustomer = {
   /** grantCredits requests by key, as text: a replay is the same text. */
   grantRequests: Map<string, string>;
   reservations: Map<string, MHold>;
+  /** What open holds keep of grants that expired under them (part of what they hold, no pool's). */
+  heldExpired: bigint;
 };
 
 export type MAlert = {
@@ -340,6 +346,7 @@ export class BillingModel {
       grants: [],
       grantRequests: new Map(),
       reservations: new Map(),
+      heldExpired: 0n,
     });
   }
 
@@ -378,7 +385,24 @@ export class BillingModel {
     [...c.reservations.values()].filter((h) => h.status === "HELD").reduce((sum, h) => sum + what(h), 0n);
   heldUsage = (c: MCustomer, feature: string) => this.held(c, (h) => (h.feature === feature ? h.quantity : 0n));
   /** What usage can take now: the pools less what open holds take from them. */
-  creditsAvailable = (c: MCustomer) => this.credits(c) - this.held(c, (h) => h.credits);
+  creditsAvailable = (c: MCustomer) => this.credits(c) - (this.held(c, (h) => h.credits) - c.heldExpired);
+  /** A hold ended: what the holds still open keep of expired grants is at most what they hold. */
+  private holdEnded(c: MCustomer) {
+    c.heldExpired = minB(
+      c.heldExpired,
+      this.held(c, (h) => h.credits),
+    );
+  }
+  /** Grants expiring at `expiry`: what open holds took of them (after plan credits) stays held. */
+  private expireGrants(c: MCustomer, expiry: number) {
+    let rest = maxB(0n, this.held(c, (h) => h.credits) - c.heldExpired - maxB(0n, c.planCreditsLeft));
+    for (const g of this.spendingOrder(c)) {
+      const taken = minB(g.left, rest);
+      rest -= taken;
+      if (g.expiresAt === expiry) c.heldExpired += taken;
+    }
+    c.grants = c.grants.filter((g) => g.expiresAt !== expiry);
+  }
   balanceAvailable = (c: MCustomer) => this.balance(c) - this.held(c, (h) => h.amount);
   /**
    * Plan credits and grants shown with `heldCredits` held (the server's derived shares): holds take
@@ -416,6 +440,8 @@ export class BillingModel {
    * period); else (a canceled customer subscribing again) the pools carry as they are, a debt too.
    */
   private openPeriod(c: MCustomer, plan: MPlan | undefined, sub: MSub, billed = true) {
+    // What holds kept of expired grants goes to nobody: the new period takes the holds again.
+    c.heldExpired = 0n;
     if (billed) {
       // Credits cannot be billed: unused plan credits cover a pack debt, then the grants spent
       // last, the rest carries.
@@ -739,15 +765,21 @@ export class BillingModel {
   advance(to: number) {
     if (to < this.now) throw new Error("model: the clock only moves forward");
     this.now = to;
-    for (const c of this.customers.values())
-      for (const h of c.reservations.values()) if (h.status === "HELD" && h.expiresAt <= to) h.status = "EXPIRED";
     for (const c of this.customers.values()) {
-      // Closes and grant expiries in time order (an expiry at a period's end goes first).
+      // Closes, grant expiries and hold expiries in time order (a grant expiring at a period's end
+      // or at a hold's expiry goes first; a close and a hold at one instant commute).
       for (;;) {
         const sub = this.active(c);
         const expiry = Math.min(...c.grants.map((g) => g.expiresAt ?? Infinity));
-        if (expiry <= this.now && (!sub || expiry <= sub.periodEnd)) {
-          c.grants = c.grants.filter((g) => g.expiresAt !== expiry);
+        const due = [...c.reservations.values()].filter((h) => h.status === "HELD" && h.expiresAt <= to);
+        const hold = Math.min(...due.map((h) => h.expiresAt));
+        if (expiry <= this.now && (!sub || expiry <= sub.periodEnd) && expiry <= hold) {
+          this.expireGrants(c, expiry);
+          continue;
+        }
+        if (hold <= this.now && (!sub || hold <= sub.periodEnd)) {
+          for (const h of due) if (h.expiresAt === hold) h.status = "EXPIRED";
+          this.holdEnded(c);
           continue;
         }
         if (!sub || sub.periodEnd > this.now) break;
@@ -899,13 +931,20 @@ export class BillingModel {
   }
 
   /** An accepted usage of `t.value` units charged `charge`: the event, and what it takes from the pools. */
-  private record(c: MCustomer, t: TrackArgs, payload: string, charge: { credits?: bigint; cost?: bigint }): MEvent {
+  private record(
+    c: MCustomer,
+    t: TrackArgs,
+    payload: string,
+    charge: { credits?: bigint; cost?: bigint },
+    /** Credits of the charge paid by what holds keep of expired grants: taken from no pool. */
+    fromExpired = 0n,
+  ): MEvent {
     const sub = this.active(c)!;
     const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
     c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
     if (charge.credits !== undefined) {
       const burn = charge.credits;
-      let rest = burn;
+      let rest = burn - fromExpired;
       const fromPlan = minB(rest, c.planCreditsLeft);
       c.planCreditsLeft -= fromPlan;
       rest -= fromPlan;
@@ -997,9 +1036,14 @@ export class BillingModel {
     // Thresholds like a track's, from the levels with the hold still there (the charge less the hold).
     const thresholds = this.thresholds(c, plan, sub);
     const before = thresholds.map((th) => th.level(c));
+    // What the holds keep of expired grants pays first, up to the hold (then what is left of it
+    // beyond the holds still open goes to nobody).
+    const fromExpired = minB(c.heldExpired, minB(heldCredits, charge.credits ?? 0n));
     h.status = "SETTLED";
     h.settlePayload = payload;
-    const event = this.record(c, t, `settle:${payload}`, charge);
+    const event = this.record(c, t, `settle:${payload}`, charge, fromExpired);
+    c.heldExpired -= fromExpired;
+    this.holdEnded(c);
     this.fire(c, thresholds, before);
     h.settled = { ...(event.cost !== undefined ? { cost: event.cost } : {}), capped };
     return { ok: true, replayed: false, ...h.settled };
@@ -1007,9 +1051,11 @@ export class BillingModel {
 
   /** releaseReservation: a held reservation gives its hold back; any other is answered as it is. */
   release(id: string, key: string): Outcome {
-    const h = this.c(id).reservations.get(key);
+    const c = this.c(id);
+    const h = c.reservations.get(key);
     if (!h) return { ok: false, code: "NOT_FOUND" };
     if (h.status === "HELD") h.status = "RELEASED";
+    this.holdEnded(c);
     return { ok: true };
   }
 
@@ -1317,7 +1363,7 @@ export class BillingModel {
     const heldCredits = this.held(c, (h) => h.credits);
     const heldAmount = this.held(c, (h) => h.amount);
     const credits = this.creditsAvailable(c);
-    const { planCredits, grantedShown } = this.creditsShown(c, heldCredits);
+    const { planCredits, grantedShown } = this.creditsShown(c, heldCredits - c.heldExpired);
     const purchased = credits - planCredits - grantedShown;
     const balance = this.balanceAvailable(c);
     const topUps = maxB(0n, c.topUpsLeft - maxB(0n, heldAmount - c.allowanceLeft));
