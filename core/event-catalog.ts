@@ -20,7 +20,6 @@ export type EventTypeInfo = {
 };
 
 const emitted = (type: string, id: string): EventTypeInfo => ({ type, version: 1, emitted: true, id });
-const reserved = (type: string, id: string): EventTypeInfo => ({ type, version: 1, emitted: false, id });
 
 export const EVENT_CATALOG: readonly EventTypeInfo[] = [
   emitted(EventType.INVOICE_CREATED, "invoice.created:<invoice id>"),
