@@ -3,7 +3,7 @@
  * open a session URL (the token leaves the address bar for session storage), see the exact plan,
  * usage, credits and balance, buy a pack with a double click (one invoice), pay it in test mode and
  * see the credits arrive, see a voided purchase grant nothing, top up, see AI usage with its model,
- * tokens and cost, print an invoice, cancel at period end and undo it, the states of a customer
+ * tokens and cost, print an invoice, cancel at period end and undo it, open reservations, the states of a customer
  * without a subscription and of a plan without credits, a phone-sized screen, and an expired link.
  * On every page: axe-core finds no serious or critical violation, nothing is requested from another
  * origin, and nothing is blocked (no console error, CSP violations included).
@@ -370,6 +370,49 @@ describe("the customer portal", () => {
     } finally {
       await operator.context.close();
     }
+  });
+
+  it("lists open reservations (what the product set aside, read-only); released ones leave the list", async () => {
+    await api.ok(`mutation {
+      h: createCustomer(input: { id: "holder", name: "Holder" }) { id }
+      s: subscribe(customerId: "holder", planCode: "creator") { status }
+    }`);
+    const reserve = async (key: string, value: string, ttlSeconds: number) =>
+      (
+        await api.ok(`mutation($i: ReserveUsageInput!) { reserveUsage(input: $i) { id createdAt expiresAt } }`, {
+          i: { customerId: "holder", feature: "images", value, idempotencyKey: key, ttlSeconds },
+        })
+      ).reserveUsage as { id: string; createdAt: string; expiresAt: string };
+    const big = await reserve("render-1", "30", 600);
+    const small = await reserve("render-2", "5", 3600);
+    const shown = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+    await page.goto(await sessionUrl("holder"));
+    await page.getByRole("heading", { name: "Holder" }).waitFor();
+    await page.getByText("650 credits left").waitFor();
+    expect(await facts("Credits")).toEqual({
+      "Plan credits": "650 of 1,000, reset on 2026-02-01",
+      "Purchased credits": "0, never expire",
+      "Held for work in progress": "350, see open reservations",
+    });
+    const list = page.getByRole("table", { name: "Open reservations, oldest first" });
+    const rows = async () =>
+      Promise.all((await list.locator("tbody tr").all()).map((row) => row.locator("td").allTextContents()));
+    expect(await rows()).toEqual([
+      [shown(big.createdAt), "images", "300 credits", shown(big.expiresAt)],
+      [shown(small.createdAt), "images", "50 credits", shown(small.expiresAt)],
+    ]);
+    // Read-only: the portal offers nothing to do with a hold.
+    expect(await page.getByRole("region", { name: "Open reservations" }).getByRole("button").count()).toBe(0);
+    await checkPage("reservations");
+
+    await api.ok(`mutation($id: ID!) { releaseReservation(id: $id) { status } }`, { id: big.id });
+    await page.reload();
+    await page.getByText("950 credits left").waitFor();
+    expect(await rows()).toEqual([[shown(small.createdAt), "images", "50 credits", shown(small.expiresAt)]]);
+    await api.ok(`mutation($id: ID!) { releaseReservation(id: $id) { status } }`, { id: small.id });
+    await page.reload();
+    await page.getByText("1,000 credits left").waitFor();
+    expect(await page.getByRole("region", { name: "Open reservations" }).count()).toBe(0);
   });
 
   it("an expired link shows the expired state; a page without a session too", async () => {

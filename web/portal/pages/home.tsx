@@ -2,8 +2,8 @@
  * The portal's one page: the plan and its period (days left), usage per feature with progress
  * bars, credits (the plan's, which reset at the period's end, and purchased ones, which never
  * expire) or balance (allowance, top-ups, spent), purchases awaiting payment, buying a pack or
- * topping up, cancelling at period end (and undoing it), recent usage with its AI model, tokens and
- * cost, and the invoices. Every amount is the API's exact decimal text.
+ * topping up, cancelling at period end (and undoing it), open reservations, recent usage with its
+ * AI model, tokens and cost, and the invoices. Every amount is the API's exact decimal text.
  */
 import { money, quantity } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
@@ -13,6 +13,7 @@ import { portalGql } from "../api";
 import type { Session } from "../app";
 import { paths } from "../paths";
 import { AwaitingPayment, BuyPack, SubscriptionActions, TopUp } from "./purchases";
+import { OpenReservations, RESERVATION_FIELDS, type OpenReservation } from "./reservations";
 
 const QUERY = `query Portal($id: ID!) {
   now
@@ -24,9 +25,10 @@ const QUERY = `query Portal($id: ID!) {
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
-    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
+    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount }
     events(first: 10) { edges { node { idempotencyKey timestamp feature model inputTokens outputTokens cost credits } } }
     invoices(first: 20) { id number status total currency createdAt grantedOnPayment lines { kind description } }
+    ${RESERVATION_FIELDS}
   }
   creditPacks { code name credits price currency }
 }`;
@@ -77,6 +79,7 @@ type Data = {
     wallet: Record<string, string | null>;
     events: { edges: { node: UsageEvent }[] };
     invoices: PortalInvoice[];
+    reservations: OpenReservation[];
   } | null;
   creditPacks: Pack[];
 };
@@ -172,6 +175,12 @@ export function HomePage({ session }: { session: Session }) {
                 `${quantity(w.planCredits)} of ${quantity(w.planCreditsGranted)}, reset on ${date(sub!.currentPeriodEnd)}`,
               ],
               ["Purchased credits", `${quantity(w.purchasedCredits)}, never expire`],
+              ...(w.heldCredits && !zero(w.heldCredits)
+                ? ([["Held for work in progress", `${quantity(w.heldCredits)}, see open reservations`]] as [
+                    string,
+                    string,
+                  ][])
+                : []),
             ]}
           />
           <BuyPack
@@ -193,6 +202,12 @@ export function HomePage({ session }: { session: Session }) {
               ],
               ["Top-ups", `${money(w.topUps, currency)}, never expire`],
               ["Spent this period", money(w.spent, currency)],
+              ...(w.heldAmount && !zero(w.heldAmount)
+                ? ([["Held for work in progress", `${money(w.heldAmount, currency)}, see open reservations`]] as [
+                    string,
+                    string,
+                  ][])
+                : []),
               ...(w.overage && w.overage !== "0.00"
                 ? ([["Billed at period end", money(w.overage, currency)]] as [string, string][])
                 : []),
@@ -208,6 +223,12 @@ export function HomePage({ session }: { session: Session }) {
             Your plan {plan.name} has no credits or prepaid balance: usage beyond what it includes is billed at the end
             of each period.
           </p>
+        </Section>
+      )}
+
+      {customer.reservations.length > 0 && (
+        <Section title="Open reservations">
+          <OpenReservations rows={customer.reservations} currency={currency} />
         </Section>
       )}
 
@@ -263,6 +284,9 @@ export function HomePage({ session }: { session: Session }) {
     </>
   );
 }
+
+/** A decimal text that is zero ("0", "0.00"): nothing held. */
+const zero = (v: string) => /^0(\.0*)?$/.test(v);
 
 export function InvoiceStatus({ status }: { status: string }) {
   const tone = status === "PAID" ? "good" : status === "OPEN" ? "warn" : "neutral";
