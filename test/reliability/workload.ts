@@ -405,6 +405,9 @@ export type Op =
   | { id: number; kind: "release"; customerId: string; key: string };
 
 /** A reservation operation, from its own random stream (so the rest of a seed's workload stays as it was). */
+/** A value over the 10^12 a single event may carry. */
+const OVERSIZE_VALUE = "1000000000001";
+
 function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "reserve" }>[]): Op {
   const q = prng(mix(seed, id, 0x4e5e));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
@@ -414,15 +417,17 @@ function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "
     const customerId = q() < 0.8 ? pick([...CREDIT_CUSTOMERS, ...BALANCE_CUSTOMERS]) : pick(CUSTOMERS);
     const ai = BALANCE_CUSTOMERS.includes(customerId) && q() < 0.3;
     const feature = ai ? AI_FEATURE : q() < 0.5 ? "images" : "api_calls";
+    // One in twenty asks to hold more than one event may carry (10^12): refused, nothing written.
+    const oversize = !ai && q() < 0.05;
     const t: TrackSpec = {
       customerId,
       feature,
       key: `r${seed}-${id}`,
-      value: String(feature === "images" ? int(1, 6) : int(1, 200)),
+      value: oversize ? OVERSIZE_VALUE : String(feature === "images" ? int(1, 6) : int(1, 200)),
       ...(ai ? { ai: { model: AI_MODEL_ID, input: int(1, 100_000), output: int(1, 8_000) } } : {}),
     };
     const op = { id, kind: "reserve" as const, t, ttlSeconds: pick([30, 600, 7_200, 86_400]) };
-    reserves.push(op);
+    if (!oversize) reserves.push(op);
     return op;
   }
   // Mostly one of the last few: settled or released while it still holds, the way clients do.
@@ -1225,7 +1230,10 @@ async function perform(
         };
     if (!outcomeMatches(e, a, actual.retried, op.kind))
       violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
-    if (["whale", "oversize", "baddate"].includes(op.kind)) {
+    if (
+      ["whale", "oversize", "baddate"].includes(op.kind) ||
+      (op.kind === "reserve" && op.t.value === OVERSIZE_VALUE)
+    ) {
       if (actual.code === "BAD_USER_INPUT") result.bounds.badInput++;
       if (actual.code === "LIMIT_REACHED") result.bounds.ceilings++;
     }
