@@ -23,6 +23,7 @@
  */
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
+import type { EndedPeriod } from "./periods/grace";
 import { carriedGrants, grantsHeld, grantsLeft, settleGrants, sumLeft, type CreditGrant } from "./credit-grants/grant";
 import type { CreditGrant as AccountCreditGrant } from "./account-credit/grant";
 import type { AppliedCoupon } from "./coupons/coupon";
@@ -97,6 +98,8 @@ export type Wallet = {
   alarms?: Record<string, string>;
   alerts?: Record<string, UsageAlert>;
   alarmsRev?: number;
+  /** A period that has ended but is still in its grace period for late events (core/periods/grace.ts). */
+  ended?: EndedPeriod;
 };
 
 /** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
@@ -185,6 +188,8 @@ export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Sub
     ...(wallet.alerts ? { alerts: wallet.alerts } : {}),
     ...(wallet.alarmsRev ? { alarmsRev: wallet.alarmsRev } : {}),
     creditGrants: wallet.creditGrants,
+    // An ended period in its grace period is issued on its own schedule, whatever changes meanwhile.
+    ...(wallet.ended ? { ended: wallet.ended } : {}),
   };
 }
 

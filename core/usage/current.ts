@@ -12,6 +12,7 @@ import { loadWallet, pricingPlan } from "./load";
 import { cachedWallet, rememberWallet } from "../db/wallet-cache";
 import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
 import { grantsDue } from "../credit-grants/grant";
+import { issueDue } from "../periods/grace";
 
 export async function currentWallet(
   deps: Deps,
@@ -42,7 +43,7 @@ export async function walletForWrite(
   if (view && sub) {
     const now = await deps.clock.now();
     // Like an ended period, an expired grant is settled on a fresh read first (core/credit-grants).
-    if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString())) {
+    if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString()) && !issueDue(view, now)) {
       return { wallet: view, plan: await pricingPlan(deps, sub.planCode), now, trusted: options.given !== undefined };
     }
   }
