@@ -149,6 +149,8 @@ function toEnded(item: Item): EndedPeriod {
       periodStart: sub.periodStart as string,
       periodEnd: sub.periodEnd as string,
       cancelAtPeriodEnd: Boolean(sub.cancelAtPeriodEnd),
+      // A late event in a free trial meets the trial's guards (core/usage/price.ts).
+      ...(sub.trialing ? { trialing: true } : {}),
     },
     graceEnd: item.graceEnd as string,
     ...(fee?.length
