@@ -112,6 +112,32 @@ describe("a late event within the grace period", () => {
     expect(await f.invoices("a")).toHaveLength(2);
   });
 
+  it("is booked late from a batch too, each element as a single track would be", async () => {
+    await f.customerOn("h", "daily");
+    await f.advanceClock("2026-01-02T01:00:00Z");
+    const batch = await f.trackBatch([
+      { customerId: "h", feature: "api_calls", idempotencyKey: "h-now", value: "2" },
+      {
+        customerId: "h",
+        feature: "api_calls",
+        idempotencyKey: "h-late",
+        value: "130",
+        timestamp: "2026-01-01T20:00:00Z",
+      },
+      { customerId: "h", feature: "api_calls", idempotencyKey: "h-old", value: "1", timestamp: "2025-12-31T20:00:00Z" },
+    ]);
+    expect(
+      batch.data.trackUsageBatch.map((r: any) => [r.ok, r.errorCode, r.payload?.event.periodStart ?? null]),
+    ).toEqual([
+      [true, null, BOUNDARY],
+      [true, null, "2026-01-01T00:00:00.000Z"],
+      [false, "PERIOD_CLOSED", null],
+    ]);
+    await f.advanceClock(GRACE_END);
+    expect(await close()).toBe(1);
+    expect((await closingInvoices("h"))[0]).toMatchObject({ total: "1.30" });
+  });
+
   it("before the period it belongs to is PERIOD_CLOSED, grace or not", async () => {
     await f.customerOn("b", "daily");
     await f.advanceClock("2026-01-03T01:00:00Z"); // two periods ended; the second is in its grace
