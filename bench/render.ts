@@ -11,6 +11,7 @@ import { CONCURRENCIES } from "./measure/track";
 import { MIX } from "./measure/context";
 import type { CatchUpResult } from "./measure/catch-up";
 import type { TierClosesResult } from "./measure/tier-closes";
+import type { GraceClosesResult } from "./measure/grace-closes";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { AlertWebhookResult } from "./measure/alert-webhook";
 import type { PreviewsResult } from "./measure/previews";
@@ -24,6 +25,10 @@ export function renderCatchUp(c: CatchUpResult): string {
 
 export function renderTierCloses(t: TierClosesResult): string {
   return `closes of ${t.due} due DAY subscriptions: one overage price (${t.linesPerInvoice.plain} lines) ${t.plain.closesPerSec.toFixed(0)}/s (${fmtReq(t.plain.requestsPerClose)} per close); GRADUATED tiers with a flat fee (${t.linesPerInvoice.tiered} lines) ${t.tiered.closesPerSec.toFixed(0)}/s (${fmtReq(t.tiered.requestsPerClose)} per close)`;
+}
+
+export function renderGraceCloses(g: GraceClosesResult): string {
+  return `closes of ${g.due} due DAY subscriptions: no grace period ${g.plain.perSec.toFixed(0)}/s (${fmtReq(g.plain.requestsPerPeriod)} per period); BILLING_GRACE_PERIOD=PT1H: the roll at the period's end ${g.roll.perSec.toFixed(0)}/s (${fmtReq(g.roll.requestsPerPeriod)}), the invoice at the grace end ${g.issue.perSec.toFixed(0)}/s (${fmtReq(g.issue.requestsPerPeriod)}), together ${g.total.perSec.toFixed(0)} periods/s (${fmtReq(g.total.requestsPerPeriod)} per period)`;
 }
 
 export function renderPreviews(p: PreviewsResult): string {

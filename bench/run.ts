@@ -20,6 +20,8 @@
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
  *       alone (no API server, not part of the full run), printed as its one line
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
+ *     --only grace-closes: closes without a grace period against BILLING_GRACE_PERIOD=PT1H (the roll
+ *       and the invoice at the grace end), alone (no API server, not part of the full run), one line
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
@@ -37,6 +39,7 @@ import { measureBatch } from "./measure/batch";
 import { measureCatchUp } from "./measure/catch-up";
 import { measureCloses } from "./measure/closes";
 import { measureTierCloses } from "./measure/tier-closes";
+import { measureGraceCloses } from "./measure/grace-closes";
 import { measureColdStart } from "./measure/cold-start";
 import { log, seedBench, type Settings, withApi } from "./measure/context";
 import { costPerEvent } from "./measure/cost";
@@ -50,6 +53,7 @@ import {
   render,
   renderAlertWebhook,
   renderCatchUp,
+  renderGraceCloses,
   renderLifecycleCloses,
   renderPreviews,
   renderTierCloses,
@@ -75,6 +79,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   webhooks: async (endpoint) => renderWebhooks(await measureWebhooks(endpoint, QUICK)),
   "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
+  "grace-closes": async (endpoint) => renderGraceCloses(await measureGraceCloses(endpoint, QUICK)),
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),

@@ -8,7 +8,16 @@ import type { BillingEvent, EventPublisher } from "./events/billing-event";
 
 export type { BillingEvent, EventPublisher } from "./events/billing-event";
 
-export type Deps = { db: Db; clock: Clock; publisher: EventPublisher };
+export type Deps = {
+  db: Db;
+  clock: Clock;
+  publisher: EventPublisher;
+  /**
+   * BILLING_GRACE_PERIOD in milliseconds (core/periods/grace.ts): how long after a period ends
+   * usage timestamped in it is still booked into it. Absent: 0, every close invoices at once.
+   */
+  gracePeriodMs?: number;
+};
 
 /** Keeps what was published, for the local server's log and for tests to assert on. */
 export class RecordingPublisher implements EventPublisher {

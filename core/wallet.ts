@@ -28,6 +28,7 @@
  */
 import { max, min, type Amount } from "./money";
 import type { UsageAlert } from "./alerts/alert";
+import type { EndedPeriod } from "./periods/grace";
 import { carriedGrants, grantsHeld, grantsLeft, settleGrants, sumLeft, type CreditGrant } from "./credit-grants/grant";
 import type { CreditGrant as AccountCreditGrant } from "./account-credit/grant";
 import type { AppliedCoupon } from "./coupons/coupon";
@@ -118,6 +119,8 @@ export type Wallet = {
   alarms?: Record<string, string>;
   alerts?: Record<string, UsageAlert>;
   alarmsRev?: number;
+  /** A period that has ended but is still in its grace period for late events (core/periods/grace.ts). */
+  ended?: EndedPeriod;
 };
 
 /** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
@@ -258,6 +261,8 @@ export function openPeriod(held: Wallet, grant: PeriodGrant, subscription: Subsc
     heldUsage: held.heldUsage,
     holdsMade: held.holdsMade,
     ...(held.holdsDueAt ? { holdsDueAt: held.holdsDueAt } : {}),
+    // An ended period in its grace period is issued on its own schedule, whatever changes meanwhile.
+    ...(wallet.ended ? { ended: wallet.ended } : {}),
   };
 }
 

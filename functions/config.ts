@@ -16,6 +16,7 @@
  * | clock mode         | BILLING_CLOCK (test|real) | -                             | real on Lambda |
  * | catalog URL        | BILLING_CATALOG_URL       | -                             | models.dev     |
  * | portal page URL    | BILLING_PORTAL_URL        | -                             | /portal on the request's origin |
+ * | late-event grace   | BILLING_GRACE_PERIOD      | -                             | PT0S (at most P3D) |
  *
  * Secrets: an empty (or blank) value counts as missing; a value shorter than 32 bytes is refused
  * (a configuration error, so the function fails at cold start instead of accepting a guessable
@@ -31,6 +32,7 @@
  */
 import { Resource } from "sst";
 import { ssmParameterReader, type SecureParameterReader } from "../core/aws/ssm-parameters";
+import { parseGracePeriod } from "../core/periods/grace-period";
 
 export type ClockSetting = "test" | "real";
 
@@ -46,6 +48,8 @@ export type Config = {
   catalogUrl: string;
   /** Where portal session links point; undefined: `/portal` on the origin the API was called on. */
   portalUrl?: string;
+  /** BILLING_GRACE_PERIOD in milliseconds (core/periods/grace-period.ts): 0 unless set. */
+  gracePeriodMs: number;
 };
 
 /** The shortest accepted API key or signing secret, in bytes (256 bits). */
@@ -61,6 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   if (!table) throw new Error("configuration: BILLING_TABLE is required");
   const clock = clockSetting(env.BILLING_CLOCK ?? "real");
+  // Refused at cold start: a deployment must not run with a grace period other than the one meant.
+  const gracePeriodMs = parseGracePeriod(present(env.BILLING_GRACE_PERIOD) ?? "PT0S");
   return {
     table,
     endpoint: env.DYNAMODB_ENDPOINT || undefined,
@@ -81,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clock,
     catalogUrl: present(env.BILLING_CATALOG_URL) ?? "https://models.dev/api.json",
     ...(present(env.BILLING_PORTAL_URL) ? { portalUrl: present(env.BILLING_PORTAL_URL) } : {}),
+    gracePeriodMs,
   };
 }
 

@@ -16,5 +16,6 @@ export function depsFromConfig(config: Config): Deps {
     db,
     clock: config.clock === "test" ? storedTestClock(db) : realClock,
     publisher: config.busName ? new EventBridgePublisher(config.busName) : new RecordingPublisher(),
+    ...(config.gracePeriodMs ? { gracePeriodMs: config.gracePeriodMs } : {}),
   };
 }

@@ -1,11 +1,13 @@
 /**
- * `npm run soak -- --seed <n> --ops <n> --faults <rate> [--seeds <count>] [--concurrency <n>] [--shrink-runs <n>]`
+ * `npm run soak -- --seed <n> --ops <n> --faults <rate> [--seeds <count>] [--concurrency <n>] [--shrink-runs <n>] [--grace <ms>]`
  *
  * Long runs of the reliability simulation (test/reliability): for each seed from --seed on
  * (--seeds of them, default 1), a workload of --ops operations (default 2000) at a fault rate of
  * --faults (default 0.1) against its own table in one DynamoDB Local, checked against the reference
  * model. A failure prints the seed, the violation, and the shortest operation list found (bounded
  * delta debugging, --shrink-runs runs, default 40) that still fails: rerun it with the same seed.
+ * --grace runs the deployment with a grace period for late events (BILLING_GRACE_PERIOD) of that many ms,
+ * and a quarter of the fresh tracks as late events.
  * Exit code 1 when any seed failed.
  */
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
@@ -35,6 +37,7 @@ function args(argv: string[]) {
     faults: num("faults", 0.1),
     concurrency: num("concurrency", 8),
     shrinkRuns: num("shrink-runs", 40),
+    grace: num("grace", 0),
   };
 }
 
@@ -59,9 +62,16 @@ async function main() {
   };
   try {
     for (let seed = o.seed; seed < o.seed + o.seeds; seed++) {
-      const ops = generate(seed, o.ops);
+      const ops = generate(seed, o.ops, { lateEvents: o.grace > 0 });
       const run = (list: Op[]) =>
-        runWorkload({ seed, ops: list, faultRate: o.faults, endpoint: local.endpoint, concurrency: o.concurrency });
+        runWorkload({
+          seed,
+          ops: list,
+          faultRate: o.faults,
+          endpoint: local.endpoint,
+          concurrency: o.concurrency,
+          ...(o.grace ? { gracePeriodMs: o.grace } : {}),
+        });
       const r = await run(ops);
       const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
       totals.ops += r.ops;
@@ -76,7 +86,7 @@ async function main() {
       totals.sweepFailures += r.sweeps.failed;
       console.log(
         `seed ${seed}: ${r.violations.length ? "FAIL" : "ok"} ${r.ops} ops in ${r.waves} waves, ${r.requests} requests, ${faults} faults ${JSON.stringify(r.faults)}, ` +
-          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events (${r.aiEvents} AI calls, ${r.reprices} reprices), ${r.thresholds} threshold events, money ${JSON.stringify(r.money)}, pricing ${JSON.stringify(r.pricing)}, reservations ${JSON.stringify(r.reservations)}, bounds refused ${r.bounds.badInput} + ${r.bounds.ceilings} at a ceiling, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
+          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events (${r.aiEvents} AI calls, ${r.reprices} reprices), ${r.thresholds} threshold events, money ${JSON.stringify(r.money)}, pricing ${JSON.stringify(r.pricing)}, reservations ${JSON.stringify(r.reservations)}, late ${JSON.stringify(r.late)}, bounds refused ${r.bounds.badInput} + ${r.bounds.ceilings} at a ceiling, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
       );
       if (r.violations.length) {
         failed++;

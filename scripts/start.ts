@@ -73,6 +73,7 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
     BILLING_CORS_ORIGINS: options.corsOrigins?.join(","),
     BILLING_CLOCK: options.clock ?? "test",
     BILLING_CATALOG_URL: process.env.BILLING_CATALOG_URL,
+    BILLING_GRACE_PERIOD: process.env.BILLING_GRACE_PERIOD,
   });
   const credentials = { apiKey: config.apiKey, signingSecret: config.signingSecret };
 

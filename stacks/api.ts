@@ -7,7 +7,7 @@
 import { bus } from "./bus";
 import { graphqlPermissions } from "./permissions";
 import { graphqlSecrets } from "./secrets";
-import { clockMode, isProduction, lambdaDefaults, logRetention } from "./settings";
+import { clockMode, gracePeriodEnvironment, isProduction, lambdaDefaults, logRetention } from "./settings";
 import { table } from "./table";
 
 const corsOrigins = process.env.BILLING_CORS_ORIGINS?.trim();
@@ -37,6 +37,7 @@ export const graphqlHandler = new sst.aws.Function("Graphql", {
     BILLING_BUS: bus.name,
     BILLING_CLOCK: clockMode,
     ...(corsOrigins ? { BILLING_CORS_ORIGINS: corsOrigins } : {}),
+    ...gracePeriodEnvironment,
     ...graphqlSecrets.environment,
   },
   ...(graphqlConcurrency === undefined ? {} : { concurrency: { reserved: graphqlConcurrency } }),

@@ -7,7 +7,7 @@
  */
 import { bus } from "./bus";
 import { closePeriodsPermissions, syncCatalogPermissions } from "./permissions";
-import { clockMode, lambdaDefaults } from "./settings";
+import { clockMode, gracePeriodEnvironment, lambdaDefaults } from "./settings";
 import { table } from "./table";
 
 export const scheduleFailures = new sst.aws.Queue("ScheduleFailures", {
@@ -25,7 +25,12 @@ export const closePeriods = new sst.aws.Function("ClosePeriods", {
   // The handler stops 10 s before the timeout; 4 minutes ends a run before the next one starts.
   timeout: "4 minutes",
   permissions: [...closePeriodsPermissions, sendFailures],
-  environment: { BILLING_TABLE: table.name, BILLING_BUS: bus.name, BILLING_CLOCK: clockMode },
+  environment: {
+    BILLING_TABLE: table.name,
+    BILLING_BUS: bus.name,
+    BILLING_CLOCK: clockMode,
+    ...gracePeriodEnvironment,
+  },
 });
 
 /** Downloads the AI model catalog and upserts prices; needs internet egress (no VPC) and the catalog's items. */

@@ -2,10 +2,21 @@
  * What differs between the production stage and every other stage, and the Lambda settings all
  * functions share. sst.config.ts's app() applies the same production rule to removal/protect.
  */
+import { parseGracePeriod } from "../core/periods/grace-period";
+
 export const isProduction = $app.stage === "production";
 
 /** Production bills in real time; other stages run the stored test clock that `advanceClock` moves. */
 export const clockMode = isProduction ? "real" : "test";
+
+/**
+ * BILLING_GRACE_PERIOD at deploy time (ISO-8601, at most P3D; default PT0S): how long after a period
+ * ends late usage is still booked into it. The GraphQL function (lazy closes, late tracks) and the
+ * sweeper must agree on it, so both get it from here; a bad value fails the deploy, not a cold start.
+ */
+const gracePeriod = process.env.BILLING_GRACE_PERIOD?.trim();
+if (gracePeriod) parseGracePeriod(gracePeriod);
+export const gracePeriodEnvironment: Record<string, string> = gracePeriod ? { BILLING_GRACE_PERIOD: gracePeriod } : {};
 
 export const logRetention: SstLogRetention = isProduction ? "3 months" : "1 week";
 

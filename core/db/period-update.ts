@@ -5,7 +5,8 @@
  * purchase that lands between the read and this write is kept. Account credit is SET (see below). Conditioned on the wallet's version
  * and the subscription state that was read.
  */
-import { dueAt, type CloseLease, type Wallet } from "../wallet";
+import type { CloseLease, Wallet } from "../wallet";
+import { dueAt as dueWithGrace } from "../periods/grace";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
@@ -36,9 +37,11 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
       if (sub[attribute] !== undefined) u.assign(attribute, sub[attribute]);
       else u.remove(attribute);
     }
-    if (sub.status === "ACTIVE") {
-      // Due for the sweeper at the period's end, or earlier for a trial's reminder.
-      const due = keys.due(after.customerId, dueAt(sub));
+    // Due for the sweeper at the period's end, or earlier for a trial's reminder or when an ended
+    // period's grace ends first (core/periods/grace.ts).
+    const dueAtTime = dueWithGrace(after);
+    if (dueAtTime) {
+      const due = keys.due(after.customerId, dueAtTime);
       u.assign("gsi1pk", due.gsi1pk).assign("gsi1sk", due.gsi1sk);
     } else u.remove("gsi1pk", "gsi1sk");
     const renewsInto =
@@ -56,6 +59,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   // What holds kept of expired grants goes to nobody at a period change (core/wallet.ts openPeriod).
   if (after.heldExpired) u.assign("heldExpired", after.heldExpired);
   else if (before.heldExpired !== undefined) u.remove("heldExpired");
+  // The ended period in its grace: written by the roll that ends it, removed by the issue of its invoice.
+  if (after.ended && after.ended !== before.ended) u.assign("ended", after.ended);
+  else if (before.ended && !after.ended) u.remove(u.name("#ended", "ended"));
   u.add(`#version ${u.value(":one", 1)}`);
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");

@@ -15,6 +15,7 @@ import type { Key } from "./keys";
 import { outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
 import { usageUpdate, type UsageUpdate } from "./usage-update";
+import { lateUsageUpdate } from "./late-usage-update";
 import { toWallet } from "./wallets";
 import { failedWith, transact } from "./transact";
 
@@ -33,6 +34,8 @@ export type UsageWrite = UsageUpdate & {
   events: UsageEvent[];
   /** Events this write announces (depletions): into the outbox in the same transaction. */
   announces?: BillingEvent[];
+  /** Late usage, booked into the ended period in its grace (./late-usage-update.ts). */
+  late?: boolean;
 };
 
 export async function writeUsage(db: Db, write: UsageWrite): Promise<UsageWriteResult> {
@@ -50,7 +53,12 @@ export async function writeUsage(db: Db, write: UsageWrite): Promise<UsageWriteR
   // The page needs no condition of its own: its first event's condition makes its key new.
   const page = paged ? [{ Put: { TableName: db.table, Item: pageItem(customerId, events, order) } }] : [];
   const outbox = announces.length ? [{ Put: { TableName: db.table, Item: outboxItem(announces) } }] : [];
-  const cancelled = await transact(db, [...puts, { Update: usageUpdate(db, write) }, ...page, ...outbox]);
+  const cancelled = await transact(db, [
+    ...puts,
+    { Update: write.late ? lateUsageUpdate(db, write) : usageUpdate(db, write) },
+    ...page,
+    ...outbox,
+  ]);
   if (!cancelled) return { ok: true, ...(announces.length ? { outbox: outboxKeyOf(announces) } : {}) };
   const { reasons, error } = cancelled;
   const old = (i: number) => unmarshall(reasons[i]?.Item as Record<string, AttributeValue>, { wrapNumbers: true });

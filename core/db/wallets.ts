@@ -9,6 +9,8 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { big, bigMap, getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";
 import { alarmsOf } from "./alarm-update";
+import type { EndedPeriod } from "../periods/grace";
+import type { InvoiceLine } from "../invoices/invoice";
 import { creditLeft, type CreditGrant } from "../account-credit/grant";
 import type { AppliedCoupon } from "../coupons/coupon";
 
@@ -117,6 +119,7 @@ export function toWallet(item: Item): Wallet {
   }
   if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
   if (item.heldExpired !== undefined && big(item.heldExpired) !== 0n) wallet.heldExpired = big(item.heldExpired);
+  if (item.ended) wallet.ended = toEnded(item.ended as Item);
   if (item.closeLeaseOwner)
     wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };
   if (item.planCode) {
@@ -152,6 +155,51 @@ function heldUsageOf(item: Item): Record<string, bigint> {
   for (const [name, value] of Object.entries(item))
     if (name.startsWith(HELD_USAGE_PREFIX)) held[name.slice(HELD_USAGE_PREFIX.length)] = big(value);
   return held;
+}
+
+/** A period in its grace period (core/periods/grace.ts), as stored in the wallet's `ended` map. */
+function toEnded(item: Item): EndedPeriod {
+  const sub = item.subscription as Item;
+  const fee = item.baseFee as Item[] | undefined;
+  return {
+    subscription: {
+      planCode: sub.planCode as string,
+      status: sub.status as "ACTIVE" | "CANCELED",
+      anchor: sub.anchor as string,
+      periodIndex: int(sub.periodIndex),
+      periodStart: sub.periodStart as string,
+      periodEnd: sub.periodEnd as string,
+      cancelAtPeriodEnd: Boolean(sub.cancelAtPeriodEnd),
+      // A late event in a free trial meets the trial's guards (core/usage/price.ts).
+      ...(sub.trialing ? { trialing: true } : {}),
+    },
+    graceEnd: item.graceEnd as string,
+    ...(fee?.length
+      ? {
+          baseFee: fee.map(
+            (l): InvoiceLine => ({
+              kind: l.kind as InvoiceLine["kind"],
+              description: l.description as string,
+              ...(l.feature ? { feature: l.feature as string } : {}),
+              quantity: big(l.quantity),
+              unitPrice: big(l.unitPrice),
+              amount: big(l.amount),
+              ...(l.periodStart ? { periodStart: l.periodStart as string, periodEnd: l.periodEnd as string } : {}),
+            }),
+          ),
+        }
+      : {}),
+    usage: bigMap(item.usage),
+    featureCost: bigMap(item.featureCost),
+    featureCredits: bigMap(item.featureCredits),
+    planCredits: big(item.planCredits),
+    creditsUsed: big(item.creditsUsed),
+    credits: big(item.credits),
+    allowance: big(item.allowance),
+    topUps: big(item.topUps),
+    spent: big(item.spent),
+    balance: big(item.balance),
+  };
 }
 
 /** The full item for a wallet, e.g. for its creation (hold counters only once a reservation sets them). */

@@ -22,6 +22,7 @@ import type { LeaseChange } from "../db/period-update";
 import { writePeriodChange } from "../db/subscriptions";
 import { publish } from "../events/publish";
 import { planCloses, type PlannedCloses } from "./catch-up";
+import { issueDue } from "./grace";
 
 /** How long a catch-up's lease lives without a write renewing it. */
 const LEASE_MS = 15_000;
@@ -85,7 +86,9 @@ export async function closeDue(
 /** The subscription if a close (or a trial's reminder) is due. */
 const dueSubscription = (wallet: Wallet, now: Date) => {
   const sub = activeSubscription(wallet);
-  return sub && isDue(sub, now) ? sub : undefined;
+  if (sub && isDue(sub, now)) return sub;
+  // An ended period whose grace is over: its invoice is due (core/periods/grace.ts).
+  return issueDue(wallet, now) ? wallet.subscription : undefined;
 };
 
 async function waitForOtherWorker(deps: Deps, worker: Worker): Promise<void> {

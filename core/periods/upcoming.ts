@@ -19,6 +19,8 @@ export async function upcomingInvoice(deps: Deps, customerId: string): Promise<I
 export async function upcomingInvoiceOf(deps: Deps, wallet: Wallet): Promise<InvoiceDraft | undefined> {
   const sub = activeSubscription(wallet);
   if (!sub) return undefined;
-  const { drafts } = await planCloses(deps, wallet, new Date(sub.periodEnd));
+  // The current period's own close, whatever a grace period defers or an ended period still owes.
+  const { ended: _ended, ...current } = wallet;
+  const { drafts } = await planCloses(deps, current, new Date(sub.periodEnd), 0);
   return drafts[0];
 }

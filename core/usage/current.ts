@@ -15,6 +15,7 @@ import { cachedWallet, rememberWallet } from "../db/wallet-cache";
 import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
 import { grantsDue } from "../credit-grants/grant";
 import { expireDueHolds, withDueHoldsGivenBack } from "../reservations/expire";
+import { issueDue } from "../periods/grace";
 
 export async function currentWallet(
   deps: Deps,
@@ -67,7 +68,7 @@ async function viewForWrite(
   if (view && sub) {
     const now = await deps.clock.now();
     // Like an ended period, an expired grant is settled on a fresh read first (core/credit-grants).
-    if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString())) {
+    if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString()) && !issueDue(view, now)) {
       return { wallet: view, plan: await pricingPlan(deps, sub.planCode), now, trusted: options.given !== undefined };
     }
   }

@@ -29,6 +29,8 @@ import { currentWallet, walletForWrite } from "./current";
 import { rememberWallet } from "../db/wallet-cache";
 import { keyReused, refusalMessage } from "./refusals";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
+import { lateFor } from "../periods/grace";
+import { trackLate } from "./late";
 
 export type TrackResult = { event: UsageEvent; replayed: boolean; entitlement: Entitlement };
 
@@ -54,6 +56,12 @@ async function attempt(deps: Deps, request: TrackRequest, source: WalletSource):
     source.cache = false;
     return RETRY_AT_ONCE;
   };
+  // Timestamped in an ended period still in its grace: booked into it (./late.ts).
+  const ended = request.timestamp ? lateFor(wallet, request.timestamp, now) : undefined;
+  if (ended) {
+    const late = { trusted, refuse, replayed: (e: UsageEvent) => replayed(deps, request, e), source };
+    return trackLate(deps, request, { wallet, ended, ...(plan ? { plan } : {}), now }, late);
+  }
   const sub = activeSubscription(wallet);
   if (!sub || !plan)
     return refuse(new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`));

@@ -59,6 +59,14 @@
  *   repaid from the unused plan credits first, then from the grants spent last.
  * - adjustUsage: a signed correction recorded as an event; an increase is refused and charged as a
  *   track of the same units; a decrease (METERED here) never takes usage below zero.
+ * Late events (a grace period, `graceMs`, BILLING_GRACE_PERIOD):
+ * - At a period's end the next period starts as always, but its invoice waits until the grace ends
+ *   (at the latest when the next period ends): the ended period keeps its usage, what its own grant
+ *   had left (plan credits, allowance), its spend and overage, and a top-up debt; top-ups and pack
+ *   credits left carry. Usage stamped in the ended period while the grace lasts goes there: priced
+ *   on its plan, it uses what the ended period's grant had left, then is overage (METERED, BALANCE)
+ *   or refused (CREDITS; BALANCE blocking); a limit counts the ended period's usage; it fires no
+ *   threshold. At the grace end the invoice bills the ended period's overage and the next base fee.
  */
 export const S = 10n ** 12n;
 /**
@@ -232,6 +240,26 @@ export type MCustomer = {
   reservations: Map<string, MHold>;
   /** What open holds keep of grants that expired under them (part of what they hold, no pool's). */
   heldExpired: bigint;
+  /** A period that ended and is still in its grace period for late events (see the rules above). */
+  ended?: MEnded;
+};
+
+/** An ended period in its grace: its own counters, and the base fee its invoice will bill. */
+export type MEnded = {
+  planCode: string;
+  periodStart: number;
+  periodEnd: number;
+  graceEnd: number;
+  usage: Map<string, bigint>;
+  planCreditsLeft: bigint;
+  allowanceLeft: bigint;
+  /** A top-up debt it owes (never above zero: the top-ups left carried). */
+  topUpsLeft: bigint;
+  overage: bigint;
+  spent: bigint;
+  /** Whether it was a free trial: a late event in it may not go beyond its grant either. */
+  trialing: boolean;
+  baseFee?: MLine[];
 };
 
 export type MAlert = {
@@ -320,9 +348,14 @@ export class BillingModel {
     readonly plans: Map<string, MPlan>,
     readonly packs: Map<string, MPack>,
     start: number,
+    /** The grace period for late events, ms (0: a close invoices at once). */
+    readonly graceMs = 0,
   ) {
     this.now = start;
   }
+
+  /** Coverage: late events booked into an ended period, and closing invoices issued at a grace end. */
+  readonly late = { booked: 0, issued: 0 };
 
   addCustomer(id: string) {
     this.customers.set(id, {
@@ -782,6 +815,11 @@ export class BillingModel {
           this.holdEnded(c);
           continue;
         }
+        // An ended period's invoice at its grace end, before the next period ends.
+        if (c.ended && c.ended.graceEnd <= this.now && (!sub || c.ended.graceEnd <= sub.periodEnd)) {
+          this.issue(c, c.ended);
+          continue;
+        }
         if (!sub || sub.periodEnd > this.now) break;
         this.close(c, sub);
       }
@@ -789,11 +827,14 @@ export class BillingModel {
   }
 
   private close(c: MCustomer, sub: MSub) {
+    // At most one period in its grace: an earlier one still waiting is invoiced first.
+    if (c.ended) this.issue(c, c.ended);
     const plan = this.plan(sub.planCode);
     const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
     if (sub.cancelAtPeriodEnd) {
-      this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
+      if (this.graceMs > 0) c.ended = this.ending(c, sub, sub.periodEnd + this.graceMs);
+      else this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
       this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, trialing: false });
       return;
     }
@@ -818,8 +859,100 @@ export class BillingModel {
             periodStart: sub.periodEnd,
             periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
           };
-    this.invoice(c, [...overage, ...this.baseFee(nextPlan, next)], period, undefined, undefined, sub.periodEnd);
+    if (this.graceMs > 0)
+      c.ended = {
+        ...this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd)),
+        baseFee: this.baseFee(nextPlan, next),
+      };
+    else this.invoice(c, [...overage, ...this.baseFee(nextPlan, next)], period, undefined, undefined, sub.periodEnd);
     this.openPeriod(c, nextPlan, next);
+  }
+
+  /** The period `sub` as it ends (before the next one opens), kept for late events until `graceEnd`. */
+  private ending(c: MCustomer, sub: MSub, graceEnd: number): MEnded {
+    return {
+      planCode: sub.planCode,
+      periodStart: sub.periodStart,
+      periodEnd: sub.periodEnd,
+      graceEnd,
+      usage: new Map(c.usage),
+      planCreditsLeft: this.planCreditsShown(c),
+      allowanceLeft: c.allowanceLeft,
+      topUpsLeft: minB(0n, c.topUpsLeft),
+      overage: c.overage,
+      spent: c.spent,
+      trialing: sub.trialing === true,
+    };
+  }
+
+  /** The ended period as a customer of its own, for its overage lines and its refusals. */
+  private endedAsCustomer = (c: MCustomer, e: MEnded): MCustomer => ({
+    ...c,
+    usage: e.usage,
+    planCreditsLeft: e.planCreditsLeft,
+    packCredits: 0n,
+    grants: [],
+    allowanceLeft: e.allowanceLeft,
+    topUpsLeft: e.topUpsLeft,
+    overage: e.overage,
+    spent: e.spent,
+  });
+
+  /** The closing invoice of an ended period at its grace end: its overage, late usage included, and the base fee. */
+  private issue(c: MCustomer, e: MEnded) {
+    const lines = this.overageLines(this.endedAsCustomer(c, e), this.plan(e.planCode), [e.periodStart, e.periodEnd]);
+    this.invoice(
+      c,
+      [...lines, ...(e.baseFee ?? [])],
+      { start: e.periodStart, end: e.periodEnd },
+      undefined,
+      undefined,
+      e.periodEnd,
+    );
+    delete c.ended;
+    this.late.issued++;
+  }
+
+  /** A track stamped in the ended period while its grace lasts (see the rules above). */
+  private lateTrack(c: MCustomer, e: MEnded, t: TrackArgs, payload: string): Outcome {
+    const plan = this.plan(e.planCode);
+    const f = plan.features.find((x) => x.feature === t.feature);
+    if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
+    if (f.kind === "BOOLEAN") return { ok: false, code: "BAD_USER_INPUT" };
+    const as = this.endedAsCustomer(c, e);
+    const used = e.usage.get(t.feature) ?? 0n;
+    if (plan.model === "METERED" && f.limit !== undefined && used + t.value > f.limit)
+      return { ok: false, code: "LIMIT_REACHED" };
+    const burn = plan.model === "CREDITS" ? times(t.value, f.creditsPerUnit!) : 0n;
+    if (plan.model === "CREDITS" && e.planCreditsLeft < burn) return { ok: false, code: "INSUFFICIENT_CREDITS" };
+    const cost = plan.model === "BALANCE" ? this.cost(f, t.value, t.tokens) : 0n;
+    if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balance(as) < cost)
+      return { ok: false, code: "INSUFFICIENT_BALANCE" };
+    // A free trial allows no overage, late or not.
+    if (e.trialing && plan.model === "METERED" && used + t.value > (f.included ?? 0n))
+      return { ok: false, code: "LIMIT_REACHED" };
+    if (e.trialing && plan.model === "BALANCE") {
+      const needed = f.pricing === "AI_MODEL" && !t.tokens ? 1n : cost;
+      if (this.balance(as) < needed) return { ok: false, code: "INSUFFICIENT_BALANCE" };
+    }
+    const bounds = this.beyondBounds(as, plan, f, t.value, t.tokens);
+    if (bounds) return { ok: false, code: bounds };
+    const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: e.periodStart };
+    e.usage.set(t.feature, used + t.value);
+    if (plan.model === "CREDITS") {
+      e.planCreditsLeft -= burn;
+      event.credits = burn;
+    }
+    if (plan.model === "BALANCE") {
+      e.spent += cost;
+      const fromAllowance = minB(cost, e.allowanceLeft);
+      e.allowanceLeft -= fromAllowance;
+      e.overage += cost - fromAllowance;
+      event.cost = cost;
+    }
+    c.events.set(t.key, event);
+    this.late.booked++;
+    return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
   }
 
   /** Would `amount` of `feature` be accepted now? The refusal code, or null. */
@@ -915,6 +1048,15 @@ export class BillingModel {
       return seen.payload === payload
         ? { ok: true, replayed: true, ...(seen.cost !== undefined ? { cost: seen.cost } : {}) }
         : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const e = c.ended;
+    if (
+      e &&
+      t.timestamp !== undefined &&
+      t.timestamp >= e.periodStart &&
+      t.timestamp < e.periodEnd &&
+      this.now < e.graceEnd
+    )
+      return this.lateTrack(c, e, t, payload);
     const reason = this.refusal(c, t.feature, t.value, t.timestamp, t.tokens);
     if (reason) return { ok: false, code: reason };
     const sub = this.active(c)!;

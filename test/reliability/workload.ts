@@ -365,8 +365,25 @@ export type TrackSpec = {
   key: string;
   value: string;
   timestampBackMs?: number;
+  /**
+   * A late event: stamped this long before the end of the customer's ended period while its grace
+   * lasts, else before now (the current period, or an earlier one: PERIOD_CLOSED); resolved once
+   * against the model when first planned, so a replay sends the same timestamp (`stamped`).
+   */
+  lateMs?: number;
   ai?: AiCall;
 };
+const stamped = new WeakMap<TrackSpec, number>();
+/** A late event's timestamp (see `lateMs`), decided on the model the first time it is planned. */
+function lateStamp(model: BillingModel, t: TrackSpec): number {
+  let at = stamped.get(t);
+  if (at === undefined) {
+    const c = model.customers.get(t.customerId)!;
+    at = (c.ended && model.now < c.ended.graceEnd ? c.ended.periodEnd : model.now) - t.lateMs!;
+    stamped.set(t, at);
+  }
+  return at;
+}
 export type AiCall = { model: string; input: number; output: number; cacheRead?: number };
 export type Op =
   | { id: number; kind: "track"; t: TrackSpec }
@@ -463,8 +480,12 @@ const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n 
 const BALANCE_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [4, 5].includes(n % 6));
 
 /** The operation list of a seed: generated blind to state, so any sub-list is a valid workload too. */
-export function generate(seed: number, count: number): Op[] {
+/** lateEvents: 30% of the fresh tracks are late events (`lateMs`), from their own random stream. */
+export function generate(seed: number, count: number, options: { lateEvents?: boolean } = {}): Op[] {
   const r = prng(mix(seed, 0x5eed));
+  const l = prng(mix(seed, 0x1a7e));
+  const late = (): Pick<TrackSpec, "lateMs"> =>
+    options.lateEvents && l() < 0.3 ? { lateMs: 1 + Math.floor(l() * 6 * 3_600_000) } : {};
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const ops: Op[] = [];
@@ -509,6 +530,7 @@ export function generate(seed: number, count: number): Op[] {
       key: `k${seed}-${keyN++}`,
       value: value(feature),
       ...(r() < 0.08 ? { timestampBackMs: int(1, 20 * 86_400_000) } : {}),
+      ...late(),
     };
   };
   const q = prng(mix(seed, 0x17a));
@@ -714,7 +736,7 @@ export const customersOf = (op: Op): string[] =>
 const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice";
 
 const describeTrack = (t: TrackSpec) =>
-  `${t.customerId} ${t.feature} ${t.ai ? `${t.ai.model} in=${t.ai.input} out=${t.ai.output}${t.ai.cacheRead !== undefined ? ` cacheRead=${t.ai.cacheRead}` : ""}` : t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}`;
+  `${t.customerId} ${t.feature} ${t.ai ? `${t.ai.model} in=${t.ai.input} out=${t.ai.output}${t.ai.cacheRead !== undefined ? ` cacheRead=${t.ai.cacheRead}` : ""}` : t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}${t.lateMs ? ` late by ${t.lateMs}ms` : ""}`;
 
 export function describeOp(op: Op): string {
   switch (op.kind) {
@@ -776,6 +798,8 @@ export type RunOptions = {
   checkpointEvery?: number;
   /** Stop at the first violation (default true). */
   stopOnViolation?: boolean;
+  /** The deployment's grace period for late events (BILLING_GRACE_PERIOD), ms; default none. */
+  gracePeriodMs?: number;
   log?: (line: string) => void;
 };
 
@@ -817,6 +841,8 @@ export type RunResult = {
   pricing: BillingModel["pricing"];
   /** Reservation coverage, from the model at the end: reservations by final status, and settles that were capped. */
   reservations: { held: number; settled: number; released: number; expired: number; capped: number };
+  /** With a grace period: late events booked into an ended period, closing invoices issued at a grace end. */
+  late: BillingModel["late"];
   durationMs: number;
 };
 
@@ -827,11 +853,14 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const { seed, ops } = options;
   grantExpiries.clear();
   const faults = new FaultInjector(seed, options.faultRate);
-  const deps = await createFaultyDeps(options.endpoint, `rel-${seed}-${randomUUID().slice(0, 8)}`, faults);
+  const created = await createFaultyDeps(options.endpoint, `rel-${seed}-${randomUUID().slice(0, 8)}`, faults);
+  const grace = options.gracePeriodMs ?? 0;
+  const deps: FaultyDeps = grace ? { ...created, gracePeriodMs: grace } : created;
   const model = new BillingModel(
     modelPlans(),
     new Map<string, MPack>(PACKS.map((p) => [p.code, { code: p.code, credits: dec(p.credits), price: dec(p.price) }])),
     Date.parse(T0),
+    grace,
   );
   const result: RunResult = {
     seed,
@@ -861,6 +890,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     },
     pricing: model.pricing,
     reservations: { held: 0, settled: 0, released: 0, expired: 0, capped: 0 },
+    late: model.late,
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -1000,7 +1030,8 @@ function unrefusable(model: BillingModel, t: TrackSpec): boolean {
   const c = model.customers.get(t.customerId)!;
   const sub = model.active(c);
   // A trial refuses overage: any track in one may be refused.
-  if (!sub || sub.trialing || t.timestampBackMs !== undefined || c.events.has(t.key)) return false;
+  if (!sub || sub.trialing || t.timestampBackMs !== undefined || t.lateMs !== undefined || c.events.has(t.key))
+    return false;
   const plan = model.plan(sub.planCode);
   const f = plan.features.find((x) => x.feature === t.feature);
   if (!f || f.kind === "BOOLEAN") return false;
@@ -1016,7 +1047,11 @@ const trackArgs = (model: BillingModel, t: TrackSpec): TrackArgs => ({
   key: t.key,
   // An AI call's quantity is its token count.
   value: t.ai ? BigInt(t.ai.input + t.ai.output + (t.ai.cacheRead ?? 0)) * S : dec(t.value),
-  ...(t.timestampBackMs !== undefined ? { timestamp: model.now - t.timestampBackMs } : {}),
+  ...(t.lateMs !== undefined
+    ? { timestamp: lateStamp(model, t) }
+    : t.timestampBackMs !== undefined
+      ? { timestamp: model.now - t.timestampBackMs }
+      : {}),
   ...(t.ai
     ? {
         tokens: {
@@ -1211,7 +1246,11 @@ async function perform(
           ...(t.ai.cacheRead !== undefined ? { cacheReadTokens: t.ai.cacheRead } : {}),
         }
       : { value: dec(t.value) }),
-    ...(t.timestampBackMs !== undefined ? { timestamp: new Date((await now()) - t.timestampBackMs) } : {}),
+    ...(t.lateMs !== undefined
+      ? { timestamp: new Date(stamped.get(t)!) }
+      : t.timestampBackMs !== undefined
+        ? { timestamp: new Date((await now()) - t.timestampBackMs) }
+        : {}),
   });
   const single = (
     e: Outcome,

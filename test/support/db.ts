@@ -58,8 +58,10 @@ export async function createTestDb(): Promise<Db> {
   return db;
 }
 
-export async function createTestDeps(options: { clockStart?: string } = {}): Promise<TestDeps> {
+/** gracePeriodMs: the deployment's BILLING_GRACE_PERIOD (core/periods/grace.ts); none by default. */
+export async function createTestDeps(options: { clockStart?: string; gracePeriodMs?: number } = {}): Promise<TestDeps> {
   const db = await createTestDb();
   const start = new Date(options.clockStart ?? T0);
-  return { db, clock: storedTestClock(db, () => start), publisher: new RecordingPublisher() };
+  const grace = options.gracePeriodMs ? { gracePeriodMs: options.gracePeriodMs } : {};
+  return { db, clock: storedTestClock(db, () => start), publisher: new RecordingPublisher(), ...grace };
 }

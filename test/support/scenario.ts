@@ -49,12 +49,17 @@ export type Given = {
   packs?: Record<string, PackGiven>;
   /** Customer id -> the plan it subscribes to, or null for a customer without a subscription. */
   customers?: Record<string, string | null>;
+  /** The deployment's BILLING_GRACE_PERIOD in ms (core/periods/grace.ts); none by default. */
+  gracePeriodMs?: number;
 };
 
 export type Scenario = { api: TestApi; f: Fixtures };
 
 export async function scenario(given: Given = {}): Promise<Scenario> {
-  const api = await startTestApi({ clockStart: given.clockStart });
+  const api = await startTestApi({
+    clockStart: given.clockStart,
+    ...(given.gracePeriodMs ? { gracePeriodMs: given.gracePeriodMs } : {}),
+  });
   const f = fixtures(api);
   if (given.catalog) await loadSnapshotIfEmpty(api.deps);
   await f.features(given.features ?? {});

@@ -42,6 +42,8 @@ export type TestApi = {
 export async function startTestApi(
   options: {
     clockStart?: string;
+    /** The deployment's grace period for late events, in ms (BILLING_GRACE_PERIOD). */
+    gracePeriodMs?: number;
     yoga?: Partial<Omit<YogaOptions, "deps" | "apiKey">>;
     /** Deliver webhooks in-process (the transport: default HTTP under the test clock's rules). */
     webhooks?: { transport?: Transport };
