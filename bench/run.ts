@@ -20,6 +20,8 @@
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
  *       alone (no API server, not part of the full run), printed as its one line
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
+ *     --only levels: setSeats and adjustQuota in process (no API server), spread over 64 customers
+ *       and all on one customer's feature (bench/measure/levels.ts); one line, not in the full run
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
@@ -49,12 +51,14 @@ import {
   render,
   renderAlertWebhook,
   renderCatchUp,
+  renderLevels,
   renderLifecycleCloses,
   renderPreviews,
   renderTierCloses,
   renderWebhooks,
 } from "./render";
 import { measureLifecycleCloses } from "./measure/lifecycle-closes";
+import { measureLevels } from "./measure/levels";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -76,6 +80,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
+  levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
 };
 
 async function main() {

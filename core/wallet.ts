@@ -97,6 +97,10 @@ export type Wallet = {
   alarms?: Record<string, string>;
   alerts?: Record<string, UsageAlert>;
   alarmsRev?: number;
+  /** SEATS and QUOTA features (core/models/levels.ts): the level now, carried while subscribed. */
+  levels?: Record<string, Amount>;
+  /** Their highest level this period (SEATS: what the period paid for), restarted at the level by each period. */
+  peaks?: Record<string, Amount>;
 };
 
 /** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
@@ -185,6 +189,8 @@ export function openPeriod(before: Wallet, grant: PeriodGrant, subscription: Sub
     ...(wallet.alerts ? { alerts: wallet.alerts } : {}),
     ...(wallet.alarmsRev ? { alarmsRev: wallet.alarmsRev } : {}),
     creditGrants: wallet.creditGrants,
+    // Seats and quota levels carry while the subscription lasts; each period's peak starts at them.
+    ...(wallet.levels && subscription.status === "ACTIVE" ? { levels: wallet.levels, peaks: wallet.levels } : {}),
   };
 }
 

@@ -53,6 +53,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   else if (before.grants?.length) u.remove("grants");
   if (after.grantsBase) u.assign("grantsBase", after.grantsBase);
   else if (before.grantsBase !== undefined) u.remove("grantsBase");
+  // Seats and quota levels (core/models/levels.ts): a period change restarts the peaks, or ends both.
+  if (after.levels) u.assign("levels", after.levels).assign("peaks", after.peaks ?? after.levels);
+  else if (before.levels) u.remove("levels", "peaks");
   u.add(`#version ${u.value(":one", 1)}`);
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");

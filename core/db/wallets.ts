@@ -110,6 +110,8 @@ export function toWallet(item: Item): Wallet {
       ...(g.expiresAt ? { expiresAt: g.expiresAt as string } : {}),
     }));
   }
+  if (item.levels) wallet.levels = bigMap(item.levels);
+  if (item.peaks) wallet.peaks = bigMap(item.peaks);
   if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
   if (item.closeLeaseOwner)
     wallet.closeLease = { owner: item.closeLeaseOwner as string, until: int(item.closeLeaseUntil) };

@@ -6,3 +6,15 @@ export { planFeature, planTerms } from "./plan-terms";
 export { modelsSelling, periodGrant, strategyFor } from "./strategies";
 export { featureUsages, walletView } from "./views";
 export type { Charge, Crossing, DenyReason, FeatureUsage, FeatureView, Guard, Ratio, WalletDelta } from "./types";
+export {
+  isLevelKind,
+  levelAdvance,
+  levelKindOf,
+  levelOf,
+  levelOverage,
+  levelQuote,
+  levelsFor,
+  peakOf,
+  seatCredits,
+  type LevelKind,
+} from "./levels";

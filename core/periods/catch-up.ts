@@ -10,7 +10,7 @@ import { activeSubscription, isDue, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
 import type { Invoice, InvoiceDraft } from "../invoices/invoice";
 import { settleInvoice } from "../invoices/settle";
-import { overageLines } from "../invoices/period-lines";
+import { advanceLines, overageLines } from "../invoices/period-lines";
 import { billBaseFee } from "../coupons/discount";
 import {
   invoiceIssued,
@@ -74,6 +74,8 @@ export async function planCloses(deps: Deps, wallet: Wallet, now: Date): Promise
     const lines = [
       ...overageLines(current, plan, { start: sub.periodStart, end: sub.periodEnd }),
       ...(fee?.lines ?? []),
+      // Extra seats of the period it opens, in advance (core/models/levels.ts).
+      ...(renewed ? advanceLines(after, renewed.planCode === plan.code ? plan : next!) : []),
     ];
     const settled = settleInvoice(
       after,
