@@ -11,6 +11,13 @@ beforeEach(async () => {
     features: { editors: "SEATS", calls: "METERED" },
     plans: {
       // $20 a month with 3 editors; each extra editor $10 a month; at most 50.
+      // The same with a 14-day free trial.
+      trial: {
+        model: "METERED",
+        basePrice: "20",
+        trialDays: 14,
+        features: [{ feature: "editors", included: "3", overagePrice: "10" }],
+      },
       team: {
         model: "METERED",
         basePrice: "20",
@@ -20,7 +27,7 @@ beforeEach(async () => {
         ],
       },
     },
-    customers: { t: "team" },
+    customers: { t: "team", tr: "trial" },
   }));
 });
 afterEach(() => api.close());
@@ -134,5 +141,22 @@ describe("setSeats", () => {
     const lines = seatLines(await f.invoices("t"));
     expect(lines.map((l) => l.quantity).reverse()).toEqual(expected);
     expect(lines.reduce((sum, l) => sum + BigInt(l.amount.replace(".", "")), 0n)).toBe(27n * 10_00n);
+  });
+
+  it("allows no seats beyond included during a free trial, and bills the extra seats when it converts", async () => {
+    expect((await set("3", "t1", "tr")).data?.setSeats.current).toBe("3");
+    const refused = await set("4", "t2", "tr");
+    expectError(refused, "LIMIT_REACHED");
+    expect(refused.errors?.[0]?.message).toBe('during the trial, "editors" is limited to its included 3');
+    expect(await f.invoices("tr")).toEqual([]);
+    // The trial ends on Jan 15: the first paid period bills its base fee; seats are 3, none extra.
+    await f.advanceClock("2026-01-15T00:00:00Z");
+    await api.ok(`mutation { closeDuePeriods }`);
+    expect((await set("5", "t3", "tr")).data?.setSeats.current).toBe("5");
+    const lines = (await f.invoices("tr")).flatMap((i) => i.lines.map((l: Line) => [l.kind, l.quantity, l.amount]));
+    expect(lines).toEqual([
+      ["SEATS", "2", "20.00"],
+      ["BASE_FEE", "1", "20.00"],
+    ]);
   });
 });
