@@ -10,6 +10,10 @@
  * feature serialize on that condition: each re-reads and decides again, so the level ends at the
  * last one committed and every increase is billed once, by the write that made it.
  *
+ * The invoice of added seats is settled on its own, like a purchase's: account credit (core/invoices/
+ * settle.ts) is not applied to it, since the write is conditioned on the level, not on the credit;
+ * the next renewal's invoice takes it.
+ *
  * Refusals (BAD_USER_INPUT naming the field, LIMIT_REACHED beyond a hard limit, NO_SUBSCRIPTION,
  * FEATURE_NOT_IN_PLAN) write nothing; a replayed key answers first, as trackUsage's do.
  */

@@ -415,9 +415,11 @@ export class BillingModel {
     grant?: MGrant,
     pending?: MGrant,
     at = this.now,
+    /** Account credit applies (not to purchases, nor to a mid-period seat invoice: core/levels). */
+    settles = !grant && !pending,
   ) {
     if (!lines.length) return;
-    if (!grant && !pending) {
+    if (settles) {
       c.creditGrants = c.creditGrants.filter((g) => g.expiresAt > at && g.remaining > 0n);
       c.creditGrants.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
       const owed = lines.reduce((s, l) => s + l.amount, 0n);
@@ -1007,7 +1009,7 @@ export class BillingModel {
       const above = (n: bigint) => maxB(0n, n - (f.included ?? 0n));
       const added = above(level) - above(this.peakOf(c, feature));
       const line = added > 0n ? this.seatProRata(sub, added, f.overagePrice ?? 0n, feature) : undefined;
-      if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd });
+      if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd }, undefined, undefined, this.now, false);
     }
     c.peaks.set(feature, maxB(this.peakOf(c, feature), level));
     c.levels.set(feature, level);
