@@ -150,7 +150,7 @@ const PLAN_INPUTS = [
       { feature: "sso" },
       { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 2500 },
       { feature: "seats", overagePrice: "3.333333" },
-      { feature: "projects", included: "3", overagePrice: "0.4" },
+      { feature: "projects", overagePrice: "0.4" },
     ],
   },
   {
