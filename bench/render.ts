@@ -4,6 +4,7 @@
  * raw baseline and notes; and the line `--only catch-up` or `--only webhooks` prints.
  */
 import type { LifecycleClosesResult, LifecycleRun } from "./measure/lifecycle-closes";
+import type { LevelRun, LevelsResult } from "./measure/levels";
 import { clientRows } from "./client";
 import type { LoadResult } from "./lib";
 import { perOp } from "./lib";
@@ -41,6 +42,12 @@ export function renderLifecycleCloses(l: LifecycleClosesResult): string {
   const run = (r: LifecycleRun) =>
     `${r.closesPerSec.toFixed(0)} closes/s (${r.closes} in ${r.seconds.toFixed(2)} s, ${fmtReq(r.requestsPerClose)} per close)`;
   return `closes by the sweeper, ${l.customers} DAY customers: plain ${run(l.plain)}; with a 50% coupon and account credit ${run(l.offer)}`;
+}
+
+export function renderLevels(l: LevelsResult): string {
+  const line = (name: string, r: LevelRun) =>
+    `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerChange)} per change${r.errors ? `, ${r.errors} errors` : ""})`;
+  return `seat and quota changes in process, c8: over ${l.customers} customers ${line("setSeats", l.seats)}; ${line("adjustQuota", l.quota)}; one customer's one feature ${line("setSeats", l.seatsOneCustomer)}; ${line("adjustQuota", l.quotaOneCustomer)}`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

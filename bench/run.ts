@@ -22,6 +22,8 @@
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
  *     --only grace-closes: closes without a grace period against BILLING_GRACE_PERIOD=PT1H (the roll
  *       and the invoice at the grace end), alone (no API server, not part of the full run), one line
+ *     --only levels: setSeats and adjustQuota in process (no API server), spread over 64 customers
+ *       and all on one customer's feature (bench/measure/levels.ts); one line, not in the full run
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
@@ -54,6 +56,7 @@ import {
   renderAlertWebhook,
   renderCatchUp,
   renderGraceCloses,
+  renderLevels,
   renderLifecycleCloses,
   renderPreviews,
   renderTierCloses,
@@ -61,6 +64,7 @@ import {
 } from "./render";
 import { measureLifecycleCloses } from "./measure/lifecycle-closes";
 import { measureReserve, renderReserve } from "./measure/reserve";
+import { measureLevels } from "./measure/levels";
 import type { Results } from "./results";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -84,6 +88,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
   reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),
+  levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
 };
 
 async function main() {

@@ -8,7 +8,7 @@ import type { Deps } from "./deps";
 import { DomainError } from "./errors";
 import { formatDecimal, SCALE, type Amount } from "./money";
 import { MAX_EVENT_QUANTITY } from "./bounds";
-import { denial, priceUsage, strategyFor } from "./models";
+import { denial, levelKindOf, levelOf, priceUsage, strategyFor } from "./models";
 import type { DenyReason, FeatureView } from "./models/types";
 import { planFeatureOf, type ConsumptionModel, type Plan } from "./plans/plan";
 import { findFeature } from "./features";
@@ -34,6 +34,19 @@ export function evaluateEntitlement(
   const planFeature = planFeatureOf(plan, feature);
   if (!planFeature) return { feature, allowed: false, reason: "FEATURE_NOT_IN_PLAN", model: plan.model };
   if (planFeature.kind === "BOOLEAN") return { feature, allowed: true, model: plan.model };
+  const level = levelKindOf(planFeature);
+  if (level) {
+    // Seats and quotas: `amount` more would be accepted unless it passes a hard limit; the view
+    // says whether it is within what is paid for (remaining, unitPrice 0) (core/models/levels.ts).
+    const over = planFeature.limit !== undefined && levelOf(wallet, feature) + amount > planFeature.limit;
+    return {
+      feature,
+      allowed: !over,
+      ...(over ? { reason: "LIMIT_REACHED" as const } : {}),
+      model: plan.model,
+      ...level.entitlementView(wallet, planFeature),
+    };
+  }
   const strategy = strategyFor(plan.model);
   const trial = inTrial(activeSubscription(wallet));
   const reason = denial(wallet, priceUsage(plan, planFeature, { quantity: amount }, { trial }));

@@ -121,6 +121,10 @@ export type Wallet = {
   alarmsRev?: number;
   /** A period that has ended but is still in its grace period for late events (core/periods/grace.ts). */
   ended?: EndedPeriod;
+  /** SEATS and QUOTA features (core/models/levels.ts): the level now, carried while subscribed. */
+  levels?: Record<string, Amount>;
+  /** Their highest level this period (SEATS: what the period paid for), restarted at the level by each period. */
+  peaks?: Record<string, Amount>;
 };
 
 /** `until` is wall-clock time (ms), not billing time: a lease guards a process, not a period. */
@@ -263,6 +267,8 @@ export function openPeriod(held: Wallet, grant: PeriodGrant, subscription: Subsc
     ...(held.holdsDueAt ? { holdsDueAt: held.holdsDueAt } : {}),
     // An ended period in its grace period is issued on its own schedule, whatever changes meanwhile.
     ...(wallet.ended ? { ended: wallet.ended } : {}),
+    // Seats and quota levels carry while the subscription lasts; each period's peak starts at them.
+    ...(wallet.levels && subscription.status === "ACTIVE" ? { levels: wallet.levels, peaks: wallet.levels } : {}),
   };
 }
 

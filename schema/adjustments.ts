@@ -1,6 +1,7 @@
 /** Adjustments: corrections of a period's usage and free credits, admin only. */
 import { adjustUsage } from "../core/usage/adjust";
 import { grantCredits } from "../core/credit-grants";
+import { adjustQuota, setSeats } from "../core/levels";
 import { adminOnly } from "./auth";
 import { builder } from "./builder";
 import { FeatureUsageRef } from "./customers";
@@ -20,6 +21,32 @@ builder.mutationFields((t) => ({
       idempotencyKey: t.arg.id({ required: true }),
     },
     resolve: (_, a, { deps }) => adjustUsage(deps, a),
+  }),
+  setSeats: t.field({
+    type: FeatureUsageRef,
+    authScopes: adminOnly,
+    description:
+      "Sets a SEATS feature's seats. Seats above what the period has paid for are invoiced at once, pro rata for the rest of the period (a SEATS line); fewer seats take effect at the next period. A whole number, never above the feature's limit (LIMIT_REACHED); idempotent by key.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      feature: t.arg.id({ required: true }),
+      count: t.arg({ type: "Decimal", required: true }),
+      idempotencyKey: t.arg.id({ required: true }),
+    },
+    resolve: (_, a, { deps }) => setSeats(deps, a),
+  }),
+  adjustQuota: t.field({
+    type: FeatureUsageRef,
+    authScopes: adminOnly,
+    description:
+      "Moves a QUOTA feature's level by a signed delta. Never below zero (BAD_USER_INPUT), never above the feature's limit (LIMIT_REACHED); the period bills its peak above included. Idempotent by key.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      feature: t.arg.id({ required: true }),
+      delta: t.arg({ type: "Decimal", required: true }),
+      idempotencyKey: t.arg.id({ required: true }),
+    },
+    resolve: (_, a, { deps }) => adjustQuota(deps, a),
   }),
   grantCredits: t.field({
     type: WalletRef,

@@ -29,6 +29,19 @@ export const FeatureUsageRef = builder.objectRef<FeatureUsage>("FeatureUsage").i
       resolve: (u) => u.cost ?? null,
     }),
     credits: t.field({ type: "Decimal", nullable: true, resolve: (u) => u.credits ?? null }),
+    current: t.field({
+      type: "Decimal",
+      nullable: true,
+      description: "SEATS: seats now; QUOTA: the level now.",
+      resolve: (u) => u.current ?? null,
+    }),
+    peak: t.field({
+      type: "Decimal",
+      nullable: true,
+      description:
+        "QUOTA: the highest level this period (what its overage bills); SEATS: the seats this period has paid for.",
+      resolve: (u) => u.peak ?? null,
+    }),
   }),
 });
 

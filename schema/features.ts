@@ -2,7 +2,9 @@ import { createFeature, listFeatures, type Feature } from "../core/features";
 import { adminOnly } from "./auth";
 import { builder } from "./builder";
 
-export const FeatureKindEnum = builder.enumType("FeatureKind", { values: ["BOOLEAN", "METERED"] as const });
+export const FeatureKindEnum = builder.enumType("FeatureKind", {
+  values: ["BOOLEAN", "METERED", "SEATS", "QUOTA"] as const,
+});
 
 export const FeatureRef = builder.objectRef<Feature>("Feature").implement({
   fields: (t) => ({

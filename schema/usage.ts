@@ -39,6 +39,13 @@ export const UsageEventRef = builder.objectRef<UsageEvent>("UsageEvent").impleme
       description: "adjustUsage: why the usage was corrected (the event's value is the signed correction).",
       resolve: (e) => e.reason ?? null,
     }),
+    level: t.field({
+      type: "Decimal",
+      nullable: true,
+      description:
+        "setSeats, adjustQuota: the seats or quota level after the change (the event's value is the signed change).",
+      resolve: (e) => e.level ?? null,
+    }),
     timestamp: t.field({ type: "DateTime", resolve: (e) => e.timestamp }),
     periodStart: t.field({ type: "DateTime", resolve: (e) => e.periodStart }),
     resolvedModel: t.string({

@@ -29,9 +29,9 @@ export type CouponDuration = "FOREVER" | "ONCE" | "REPEATING";
 
 export type DenyReason = "FEATURE_NOT_IN_PLAN" | "INSUFFICIENT_BALANCE" | "INSUFFICIENT_CREDITS" | "LIMIT_REACHED" | "NO_SUBSCRIPTION" | "UNKNOWN_FEATURE";
 
-export type FeatureKind = "BOOLEAN" | "METERED";
+export type FeatureKind = "BOOLEAN" | "METERED" | "QUOTA" | "SEATS";
 
-export type InvoiceLineKind = "ACCOUNT_CREDIT" | "BASE_FEE" | "CREDIT_PACK" | "DISCOUNT" | "OVERAGE" | "PRORATION" | "TOP_UP";
+export type InvoiceLineKind = "ACCOUNT_CREDIT" | "BASE_FEE" | "CREDIT_PACK" | "DISCOUNT" | "OVERAGE" | "PRORATION" | "SEATS" | "TOP_UP";
 
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";
 

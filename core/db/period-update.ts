@@ -62,6 +62,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   // The ended period in its grace: written by the roll that ends it, removed by the issue of its invoice.
   if (after.ended && after.ended !== before.ended) u.assign("ended", after.ended);
   else if (before.ended && !after.ended) u.remove(u.name("#ended", "ended"));
+  // Seats and quota levels (core/models/levels.ts): a period change restarts the peaks, or ends both.
+  if (after.levels) u.assign("levels", after.levels).assign("peaks", after.peaks ?? after.levels);
+  else if (before.levels) u.remove("levels", "peaks");
   u.add(`#version ${u.value(":one", 1)}`);
   u.name("#version", "version");
   if (lease === "release") u.remove("closeLeaseOwner", "closeLeaseUntil");

@@ -117,6 +117,8 @@ export function toWallet(item: Item): Wallet {
       ...(g.expiresAt ? { expiresAt: g.expiresAt as string } : {}),
     }));
   }
+  if (item.levels) wallet.levels = bigMap(item.levels);
+  if (item.peaks) wallet.peaks = bigMap(item.peaks);
   if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
   if (item.heldExpired !== undefined && big(item.heldExpired) !== 0n) wallet.heldExpired = big(item.heldExpired);
   if (item.ended) wallet.ended = toEnded(item.ended as Item);
@@ -199,6 +201,7 @@ function toEnded(item: Item): EndedPeriod {
     topUps: big(item.topUps),
     spent: big(item.spent),
     balance: big(item.balance),
+    ...(item.levels ? { levels: bigMap(item.levels), peaks: bigMap(item.peaks ?? item.levels) } : {}),
   };
 }
 

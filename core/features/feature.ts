@@ -2,7 +2,8 @@
 import * as z from "../zod";
 import { IdSchema, NameSchema } from "../validation";
 
-export const FeatureKind = { BOOLEAN: "BOOLEAN", METERED: "METERED" } as const;
+/** SEATS and QUOTA are levels, not usage that adds up (core/models/levels.ts). */
+export const FeatureKind = { BOOLEAN: "BOOLEAN", METERED: "METERED", SEATS: "SEATS", QUOTA: "QUOTA" } as const;
 export type FeatureKind = (typeof FeatureKind)[keyof typeof FeatureKind];
 
 export const CreateFeatureInputSchema = z.object({

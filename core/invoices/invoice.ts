@@ -22,6 +22,8 @@ export const InvoiceLineKind = {
   DISCOUNT: "DISCOUNT",
   /** Account credit applied to the invoice (core/invoices/settle.ts). */
   ACCOUNT_CREDIT: "ACCOUNT_CREDIT",
+  /** Extra seats: in advance at renewal, pro rata when added mid-period (core/models/levels.ts). */
+  SEATS: "SEATS",
 } as const;
 export type InvoiceLineKind = (typeof InvoiceLineKind)[keyof typeof InvoiceLineKind];
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";

@@ -5,7 +5,7 @@
  * period it bills.
  */
 import { SCALE } from "../money";
-import { strategyFor } from "../models";
+import { levelAdvance, levelOverage, seatCredits, strategyFor } from "../models";
 import type { Ratio } from "../models/types";
 import type { Plan } from "../plans/plan";
 import type { Wallet } from "../wallet";
@@ -13,9 +13,19 @@ import { fractionLine, invoiceLine, type InvoiceLine, type LinePeriod } from "./
 
 /** The overage of `period` (the closed one, or its part up to an immediate change). */
 export function overageLines(wallet: Wallet, plan: Plan, period: LinePeriod): InvoiceLine[] {
-  return strategyFor(plan.model)
-    .overage(wallet, plan)
-    .map((o) => invoiceLine("OVERAGE", o.description, o.quantity, o.unitPrice, o.feature, period));
+  return [...strategyFor(plan.model).overage(wallet, plan), ...levelOverage(wallet, plan)].map((o) =>
+    invoiceLine("OVERAGE", o.description, o.quantity, o.unitPrice, o.feature, period),
+  );
+}
+
+/** What a period opening on `wallet` (already renewed) bills in advance beyond the base fee: extra seats (core/models/levels.ts). */
+export function advanceLines(wallet: Wallet, plan: Plan): InvoiceLine[] {
+  const sub = wallet.subscription;
+  if (!sub) return [];
+  const period = { start: sub.periodStart, end: sub.periodEnd };
+  return levelAdvance(wallet, plan).map((o) =>
+    invoiceLine("SEATS", o.description, o.quantity, o.unitPrice, o.feature, period),
+  );
 }
 
 export function baseFeeLine(plan: Plan, period: LinePeriod): InvoiceLine {
@@ -27,6 +37,21 @@ export function baseFeeLine(plan: Plan, period: LinePeriod): InvoiceLine {
     undefined,
     period,
   );
+}
+
+/** Negative SEATS lines giving back the extra seats paid for the rest of a period cut short at `at` (core/models/levels.ts). */
+export function seatCreditLines(wallet: Wallet, plan: Plan, at: Date): InvoiceLine[] {
+  const end = wallet.subscription?.periodEnd ?? at.toISOString();
+  return seatCredits(wallet, plan, at).map((c) => ({
+    kind: "SEATS" as const,
+    description: `Unused extra seats of ${c.feature} after ${at.toISOString().slice(0, 10)}`,
+    feature: c.feature,
+    quantity: c.quantity,
+    unitPrice: c.unitPrice,
+    amount: c.amount,
+    periodStart: at.toISOString(),
+    periodEnd: end,
+  }));
 }
 
 /** The smaller of two exact fractions. */

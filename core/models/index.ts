@@ -17,3 +17,15 @@ export type {
   Settlement,
   WalletDelta,
 } from "./types";
+export {
+  isLevelKind,
+  levelAdvance,
+  levelKindOf,
+  levelOf,
+  levelOverage,
+  levelQuote,
+  levelsFor,
+  peakOf,
+  seatCredits,
+  type LevelKind,
+} from "./levels";

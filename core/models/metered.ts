@@ -66,7 +66,7 @@ export const metered: ConsumptionStrategy = {
   /** usage.threshold_reached at 80% and 100% of each feature's included units (none without any). */
   thresholds: (plan, _wallet, periodStart) =>
     plan.features.flatMap((f) =>
-      f.included
+      f.included && f.kind === "METERED"
         ? [80n, 100n].map(
             (percent): Threshold => ({
               marker: { kind: "builtIn", name: `usage.threshold_reached:${f.feature}:${percent}` },

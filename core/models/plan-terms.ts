@@ -7,6 +7,7 @@ import { DomainError } from "../errors";
 import type { FeatureKind } from "../features/feature";
 import type { ConsumptionModel, CreatePlanInput, Plan, PlanFeature, PlanFeatureInput } from "../plans/plan";
 import { STRATEGIES, strategyFor } from "./strategies";
+import { isLevelKind, levelFeature } from "./levels";
 
 const bad = (message: string) => new DomainError("BAD_USER_INPUT", message);
 const FEATURE_FIELDS = Object.values(STRATEGIES).flatMap((s) => s.featureFields);
@@ -34,6 +35,8 @@ export function planFeature(
       throw bad(`${on.at}.${given[0]} does not apply: "${input.feature}" is a BOOLEAN feature, which takes no pricing`);
     return { feature: input.feature, kind };
   }
+  // Seats and quotas are priced in money on a plan of any model (./levels.ts).
+  if (isLevelKind(kind)) return levelFeature(input, kind, on.at);
   const strategy = strategyFor(model);
   const foreign = given.filter((field) => !strategy.featureFields.includes(field));
   if (foreign.length) throw bad(`${on.at}.${foreign[0]} does not apply to ${model} plans`);

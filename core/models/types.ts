@@ -87,6 +87,10 @@ export type FeatureUsage = {
   overage?: Amount;
   cost?: Amount;
   credits?: Amount;
+  /** SEATS: seats now; QUOTA: the level now (./levels.ts). */
+  current?: Amount;
+  /** SEATS: seats paid for this period; QUOTA: the highest level this period. */
+  peak?: Amount;
 };
 
 /** What a closed period owes beyond its base fee: quantity x exact unit price, rounded on the invoice. */

@@ -10,7 +10,7 @@ import { activeSubscription, isDue, type Wallet, withoutHolds } from "../wallet"
 import { pricingPlan } from "../usage/load";
 import type { Invoice, InvoiceDraft } from "../invoices/invoice";
 import { settleInvoice } from "../invoices/settle";
-import { overageLines } from "../invoices/period-lines";
+import { advanceLines, overageLines } from "../invoices/period-lines";
 import { billBaseFee } from "../coupons/discount";
 import {
   invoiceIssued,
@@ -99,12 +99,16 @@ export async function planCloses(
       closes.push({ lifecycle: lifecycleEvents(wallet.customerId, sub, renewed) });
       bytes += 1_000;
       // Its counters as the close would bill them: open holds given back (they carry into the new period).
-      current = { ...after, ended: endPeriod(withoutHolds(current), graceEnd, fee?.lines) };
+      // Its invoice bills, at the grace end, the base fee and the extra seats of the period this opens.
+      const advance = renewed ? advanceLines(after, renewed.planCode === plan.code ? plan : next!) : [];
+      current = { ...after, ended: endPeriod(withoutHolds(current), graceEnd, [...(fee?.lines ?? []), ...advance]) };
       continue;
     }
     const lines = [
       ...overageLines(current, plan, { start: sub.periodStart, end: sub.periodEnd }),
       ...(fee?.lines ?? []),
+      // Extra seats of the period it opens, in advance (core/models/levels.ts).
+      ...(renewed ? advanceLines(after, renewed.planCode === plan.code ? plan : next!) : []),
     ];
     const settled = settleInvoice(
       after,

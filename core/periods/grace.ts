@@ -47,6 +47,9 @@ export type EndedPeriod = {
   spent: Amount;
   /** allowance + topUps - spent: a late event with blockOnExhaustion may spend what is left of the allowance. */
   balance: Amount;
+  /** SEATS and QUOTA levels and peaks as the period ended (core/models/levels.ts): a QUOTA's peak is billed at the grace end. */
+  levels?: Record<string, Amount>;
+  peaks?: Record<string, Amount>;
 };
 
 /**
@@ -70,6 +73,7 @@ export function endPeriod(wallet: Wallet, graceEnd: string, baseFee: InvoiceLine
     topUps,
     spent: wallet.spent,
     balance: wallet.allowance + topUps - wallet.spent,
+    ...(wallet.levels ? { levels: { ...wallet.levels }, peaks: { ...(wallet.peaks ?? wallet.levels) } } : {}),
   };
 }
 
@@ -97,6 +101,7 @@ export function endedWallet(customerId: string, ended: EndedPeriod): Wallet {
     heldAmount: 0n,
     heldUsage: {},
     holdsMade: 0,
+    ...(ended.levels ? { levels: ended.levels, peaks: ended.peaks ?? ended.levels } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Plan } from "../plans/plan";
 import { afterTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
-import { periodGrant } from "../models";
+import { levelsFor, periodGrant } from "../models";
 import { endsCycle, periodEndAt } from "./cycle";
 
 export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
@@ -63,7 +63,10 @@ export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefin
     };
     return openPeriod(wallet, NO_GRANT, clean(ended));
   }
-  return openPeriod(wallet, periodGrant(nextPlan), clean(renewedSubscription(sub, plan, nextPlan)));
+  return levelsFor(
+    openPeriod(wallet, periodGrant(nextPlan), clean(renewedSubscription(sub, plan, nextPlan))),
+    nextPlan,
+  );
 }
 
 function clean(sub: Subscription): Subscription {

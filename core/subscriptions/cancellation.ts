@@ -9,7 +9,7 @@ import type { Deps } from "../deps";
 import { afterTrial, inTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
 import { billingCycle } from "../periods/cycle";
-import { overageLines, prorationLine } from "../invoices/period-lines";
+import { overageLines, prorationLine, seatCreditLines } from "../invoices/period-lines";
 import { subscriptionCanceled, trialEnded } from "../events";
 import type { Change } from "./change";
 import { period, requireActive, type ChangeTiming } from "./plan-change";
@@ -38,6 +38,7 @@ export async function cancellation(
       lines: [
         ...overageLines(wallet, current, { start: sub.periodStart, end: now.toISOString() }),
         ...(proration ? [proration] : []),
+        ...(prorate && !inTrial(sub) ? seatCreditLines(wallet, current, now) : []),
       ],
       currency: current.currency,
       periodStart: sub.periodStart,

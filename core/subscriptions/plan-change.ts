@@ -11,8 +11,8 @@ import { getPlan } from "../plans";
 import { billingCycle, periodEndAt } from "../periods/cycle";
 import { activeSubscription, inTrial, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { pricingPlan } from "../usage/load";
-import { periodGrant } from "../models";
-import { overageLines, prorationLine } from "../invoices/period-lines";
+import { levelsFor, periodGrant } from "../models";
+import { advanceLines, overageLines, prorationLine, seatCreditLines } from "../invoices/period-lines";
 import { billBaseFee } from "../coupons/discount";
 import { subscriptionPlanChanged, trialEnded } from "../events";
 import type { Change } from "./change";
@@ -86,9 +86,18 @@ export async function planChange(
   const proration = inTrial(sub)
     ? undefined
     : prorationLine(current, wallet, period(sub), now, billingCycle(current, sub));
-  const lines = [...overageLines(wallet, current, used), ...(proration ? [proration] : []), ...fee.lines];
+  const lines = [
+    ...overageLines(wallet, current, used),
+    ...(proration ? [proration] : []),
+    // The extra seats paid for the rest of the period, given back (a trial paid none).
+    ...(inTrial(sub) ? [] : seatCreditLines(wallet, current, now)),
+    ...fee.lines,
+  ];
+  const after = levelsFor(openPeriod(wallet, periodGrant(plan), next), plan);
+  // The new plan's extra seats for its first period, in advance like a renewal's (none in a trial).
+  if (!inTrial(next)) lines.push(...advanceLines(after, plan));
   return {
-    after: openPeriod(wallet, periodGrant(plan), next),
+    after,
     invoice: { lines, currency: plan.currency, periodStart: used.start, periodEnd: used.end },
     events: [
       ...(inTrial(sub) ? [trialEnded(wallet.customerId, sub, now.toISOString(), "CONVERTED")] : []),

@@ -77,6 +77,15 @@ async function attempt(deps: Deps, r: Adjustment) {
       r,
       new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`),
     );
+  if (feature.kind === "SEATS" || feature.kind === "QUOTA")
+    return replayOr(
+      deps,
+      r,
+      new DomainError(
+        "BAD_USER_INPUT",
+        `feature "${r.feature}" is a ${feature.kind} feature: its level is moved with ${feature.kind === "SEATS" ? "setSeats" : "adjustQuota"}`,
+      ),
+    );
   const charge = (() => {
     try {
       return priceCorrection(plan, feature, r.delta);

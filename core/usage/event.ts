@@ -25,6 +25,8 @@ export type UsageEvent = {
   properties?: unknown;
   /** An adjustUsage correction: why it was made (its value is signed). */
   reason?: string;
+  /** setSeats / adjustQuota: the level after it (its value is the signed change; core/levels). */
+  level?: Amount;
   timestamp: string;
   periodStart: string;
   planCode: string;

@@ -36,6 +36,13 @@ export async function priceRequest(
       `input.feature "${request.feature}" is an access flag (BOOLEAN): there is no usage to track`,
     );
   }
+  if (feature.kind === "SEATS" || feature.kind === "QUOTA") {
+    const op = feature.kind === "SEATS" ? "setSeats" : "adjustQuota";
+    throw new DomainError(
+      "BAD_USER_INPUT",
+      `input.feature "${request.feature}" is a ${feature.kind} feature: its level is set with ${op}, not tracked`,
+    );
+  }
   const timestamp = request.timestamp ?? now;
   if (timestamp.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS) {
     throw new DomainError("BAD_USER_INPUT", "input.timestamp lies in the future (beyond 5 minutes of clock skew)");

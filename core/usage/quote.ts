@@ -9,7 +9,8 @@
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
 import type { Amount } from "../money";
-import { beyondBounds, strategyFor } from "../models";
+import { beyondBounds, levelKindOf, levelQuote, strategyFor } from "../models";
+import { SCALE } from "../money";
 import { planFeatureOf } from "../plans/plan";
 import { activeSubscription } from "../wallet";
 import { currentWallet } from "./current";
@@ -25,6 +26,12 @@ export async function quote(deps: Deps, input: TrackUsageInput): Promise<Quote> 
   const sub = activeSubscription(wallet);
   if (!sub || !plan)
     throw new DomainError("NO_SUBSCRIPTION", `customer "${request.customerId}" has no active subscription`);
+  const feature = planFeatureOf(plan, request.feature);
+  if (feature && levelKindOf(feature)) {
+    // Seats and quotas: `value` more seats or quota units (core/models/levels.ts).
+    const cost = levelQuote(wallet, feature, request.value ?? SCALE, now);
+    return cost !== undefined ? { cost } : {};
+  }
   const { charge } = await priceRequest(deps, plan, request, sub, now);
   if (beyondBounds(wallet, charge))
     throw new DomainError("LIMIT_REACHED", refusalMessage("LIMIT_REACHED", request.feature, true));

@@ -105,6 +105,8 @@ const minB = (a: bigint, b: bigint) => (a < b ? a : b);
 export type Model = "METERED" | "CREDITS" | "BALANCE";
 export type MFeature =
   | { feature: string; kind: "BOOLEAN" }
+  /** Seats (billed in advance, added ones pro rata at once) and quotas (the period's peak, in arrears). */
+  | { feature: string; kind: "SEATS" | "QUOTA"; included?: bigint; overagePrice?: bigint; limit?: bigint }
   | {
       feature: string;
       kind: "METERED";
@@ -237,6 +239,9 @@ export type MCustomer = {
   grants: MCreditGrant[];
   /** grantCredits requests by key, as text: a replay is the same text. */
   grantRequests: Map<string, string>;
+  /** SEATS and QUOTA features: the level now (carried while subscribed) and this period's peak. */
+  levels: Map<string, bigint>;
+  peaks: Map<string, bigint>;
   reservations: Map<string, MHold>;
   /** What open holds keep of grants that expired under them (part of what they hold, no pool's). */
   heldExpired: bigint;
@@ -259,6 +264,9 @@ export type MEnded = {
   spent: bigint;
   /** Whether it was a free trial: a late event in it may not go beyond its grant either. */
   trialing: boolean;
+  /** Its SEATS and QUOTA levels and peaks as it ended (a QUOTA's peak is billed at the grace end). */
+  levels: Map<string, bigint>;
+  peaks: Map<string, bigint>;
   baseFee?: MLine[];
 };
 
@@ -342,7 +350,7 @@ export class BillingModel {
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
   readonly aiPrices = new Map<string, MAiPrice>();
   /** Coverage: overage lines billed per tier or per package, grants and corrections accepted. */
-  readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0 };
+  readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0, seatLines: 0, quotaLines: 0 };
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -380,6 +388,8 @@ export class BillingModel {
       grantRequests: new Map(),
       reservations: new Map(),
       heldExpired: 0n,
+      levels: new Map(),
+      peaks: new Map(),
     });
   }
 
@@ -488,6 +498,13 @@ export class BillingModel {
       // Money owed was billed; a top-up debt the unused allowance covered is settled.
       if (c.topUpsLeft < 0n) c.topUpsLeft = 0n;
     }
+    // Levels carry while subscribed, for the features the plan has; each period's peak starts at them.
+    const levelFeatures =
+      sub.status === "ACTIVE" && plan ? plan.features.filter((f) => f.kind === "SEATS" || f.kind === "QUOTA") : [];
+    c.levels = new Map(
+      levelFeatures.filter((f) => c.levels.has(f.feature)).map((f) => [f.feature, c.levels.get(f.feature)!]),
+    );
+    c.peaks = new Map(c.levels);
     c.sub = sub;
     c.usage = new Map();
     c.spent = 0n;
@@ -515,9 +532,11 @@ export class BillingModel {
     grant?: MGrant,
     pending?: MGrant,
     at = this.now,
+    /** Account credit applies (not to purchases, nor to a mid-period seat invoice: core/levels). */
+    settles = !grant && !pending,
   ) {
     if (!lines.length) return;
-    if (!grant && !pending) {
+    if (settles) {
       c.creditGrants = c.creditGrants.filter((g) => g.expiresAt > at && g.remaining > 0n);
       c.creditGrants.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
       const owed = lines.reduce((s, l) => s + l.amount, 0n);
@@ -575,6 +594,14 @@ export class BillingModel {
     }
     // BALANCE: spend beyond the balance; any model: a voided top-up that was spent.
     if (this.owed(c) > 0n) lines.push(this.line("OVERAGE", S, this.owed(c), undefined, period));
+    // QUOTA, any model: the period's peak above included.
+    for (const f of plan.features) {
+      if (f.kind !== "QUOTA") continue;
+      const over = maxB(0n, this.peakOf(c, f.feature) - (f.included ?? 0n));
+      if (over === 0n || !f.overagePrice) continue;
+      lines.push(this.line("OVERAGE", over, f.overagePrice, f.feature, period));
+      this.pricing.quotaLines++;
+    }
     return lines;
   }
 
@@ -599,6 +626,49 @@ export class BillingModel {
       lower = t.upTo;
     }
     return lines;
+  }
+
+  levelOf = (c: MCustomer, feature: string) => c.levels.get(feature) ?? 0n;
+  peakOf = (c: MCustomer, feature: string) => maxB(c.peaks.get(feature) ?? 0n, this.levelOf(c, feature));
+
+  /** The extra seats of the period `c` has just opened on `plan`, billed in advance. */
+  private seatAdvance(c: MCustomer, plan: MPlan): MLine[] {
+    const sub = c.sub!;
+    return plan.features.flatMap((f) => {
+      if (f.kind !== "SEATS") return [];
+      const extra = maxB(0n, this.levelOf(c, f.feature) - (f.included ?? 0n));
+      if (extra === 0n || !f.overagePrice) return [];
+      this.pricing.seatLines++;
+      return [this.line("SEATS", extra, f.overagePrice, f.feature, [sub.periodStart, sub.periodEnd])];
+    });
+  }
+
+  /** `quantity` seats x price x the rest of the period, exact to 10^-12 then rounded to the cent. */
+  private seatProRata(sub: MSub, quantity: bigint, price: bigint, feature: string): MLine | undefined {
+    const num = BigInt(Math.max(0, sub.periodEnd - this.now));
+    const den = BigInt(sub.periodEnd - sub.periodStart);
+    if (num === 0n || quantity === 0n || price === 0n) return undefined;
+    const exact = roundDiv(times(quantity < 0n ? -quantity : quantity, price) * num, den);
+    this.pricing.seatLines++;
+    return {
+      kind: "SEATS",
+      feature,
+      quantity,
+      unitPrice: roundDiv(price * num, den),
+      amount: cents(quantity < 0n ? -exact : exact),
+      periodStart: this.now,
+      periodEnd: sub.periodEnd,
+    };
+  }
+
+  /** What a period cut short now gives back of the extra seats it paid for. */
+  private seatCredits(c: MCustomer, plan: MPlan, sub: MSub): MLine[] {
+    return plan.features.flatMap((f) => {
+      if (f.kind !== "SEATS") return [];
+      const paid = maxB(0n, this.peakOf(c, f.feature) - (f.included ?? 0n));
+      const line = this.seatProRata(sub, -paid, f.overagePrice ?? 0n, f.feature);
+      return line ? [line] : [];
+    });
   }
 
   /**
@@ -762,10 +832,11 @@ export class BillingModel {
     const lines = [
       ...this.overageLines(c, current, [sub.periodStart, this.now]),
       ...this.proration(c, current, sub),
+      ...this.seatCredits(c, current, sub),
       ...this.baseFee(plan, next),
     ];
-    this.invoice(c, lines, { start: sub.periodStart, end: this.now });
     this.openPeriod(c, plan, next);
+    this.invoice(c, [...lines, ...this.seatAdvance(c, plan)], { start: sub.periodStart, end: this.now });
     return { ok: true };
   }
 
@@ -779,7 +850,7 @@ export class BillingModel {
       return { ok: true };
     }
     const current = this.plan(sub.planCode);
-    const credit = prorate ? this.proration(c, current, sub) : [];
+    const credit = prorate ? [...this.proration(c, current, sub), ...this.seatCredits(c, current, sub)] : [];
     this.invoice(c, [...this.overageLines(c, current, [sub.periodStart, this.now]), ...credit], {
       start: sub.periodStart,
       end: this.now,
@@ -859,13 +930,24 @@ export class BillingModel {
             periodStart: sub.periodEnd,
             periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
           };
-    if (this.graceMs > 0)
-      c.ended = {
-        ...this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd)),
-        baseFee: this.baseFee(nextPlan, next),
-      };
-    else this.invoice(c, [...overage, ...this.baseFee(nextPlan, next)], period, undefined, undefined, sub.periodEnd);
+    const fee = this.baseFee(nextPlan, next);
+    if (this.graceMs > 0) {
+      const ended = this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd));
+      this.openPeriod(c, nextPlan, next);
+      // The renewal's invoice waits for the grace end: the base fee and the new period's extra seats.
+      c.ended = { ...ended, baseFee: [...fee, ...this.seatAdvance(c, nextPlan)] };
+      return;
+    }
     this.openPeriod(c, nextPlan, next);
+    // The renewal bills the extra seats of the period it opens, in advance, after the base fee.
+    this.invoice(
+      c,
+      [...overage, ...fee, ...this.seatAdvance(c, nextPlan)],
+      period,
+      undefined,
+      undefined,
+      sub.periodEnd,
+    );
   }
 
   /** The period `sub` as it ends (before the next one opens), kept for late events until `graceEnd`. */
@@ -882,6 +964,8 @@ export class BillingModel {
       overage: c.overage,
       spent: c.spent,
       trialing: sub.trialing === true,
+      levels: new Map(c.levels),
+      peaks: new Map(c.peaks),
     };
   }
 
@@ -896,6 +980,8 @@ export class BillingModel {
     topUpsLeft: e.topUpsLeft,
     overage: e.overage,
     spent: e.spent,
+    levels: e.levels,
+    peaks: e.peaks,
   });
 
   /** The closing invoice of an ended period at its grace end: its overage, late usage included, and the base fee. */
@@ -918,7 +1004,7 @@ export class BillingModel {
     const plan = this.plan(e.planCode);
     const f = plan.features.find((x) => x.feature === t.feature);
     if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
-    if (f.kind === "BOOLEAN") return { ok: false, code: "BAD_USER_INPUT" };
+    if (f.kind !== "METERED") return { ok: false, code: "BAD_USER_INPUT" };
     const as = this.endedAsCustomer(c, e);
     const used = e.usage.get(t.feature) ?? 0n;
     if (plan.model === "METERED" && f.limit !== undefined && used + t.value > f.limit)
@@ -962,7 +1048,7 @@ export class BillingModel {
     const plan = this.plan(sub.planCode);
     const f = plan.features.find((x) => x.feature === feature);
     if (!f) return "FEATURE_NOT_IN_PLAN";
-    if (f.kind === "BOOLEAN") return "BAD_USER_INPUT";
+    if (f.kind !== "METERED") return "BAD_USER_INPUT"; // BOOLEAN, or a level (setSeats, adjustQuota)
     if (timestamp !== undefined && timestamp < sub.periodStart) return "PERIOD_CLOSED";
     const committed = (c.usage.get(feature) ?? 0n) + this.heldUsage(c, feature);
     if (plan.model === "METERED" && f.limit !== undefined && committed + amount > f.limit) return "LIMIT_REACHED";
@@ -1160,7 +1246,7 @@ export class BillingModel {
     const plan = this.plan(sub.planCode);
     const f = plan.features.find((x) => x.feature === h.feature);
     if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
-    if (f.kind === "BOOLEAN") return { ok: false, code: "BAD_USER_INPUT" };
+    if (f.kind !== "METERED") return { ok: false, code: "BAD_USER_INPUT" };
     const heldCredits = h.status === "HELD" ? h.credits : 0n;
     const heldAmount = h.status === "HELD" ? h.amount : 0n;
     let charge: { credits?: bigint; cost?: bigint } = {};
@@ -1242,6 +1328,39 @@ export class BillingModel {
     c.usage.set(feature, used + delta);
     c.events.set(key, { key, payload, feature, value: delta, periodStart: sub!.periodStart });
     this.pricing.adjustments++;
+    return { ok: true, replayed: false };
+  }
+
+  /**
+   * setSeats (`count`) and adjustQuota (`delta`): the level of a SEATS or QUOTA feature. Seats
+   * beyond what the period paid for (its peak, at least included) are invoiced at once, pro rata.
+   */
+  setLevel(id: string, feature: string, op: "seats" | "quota", amount: bigint, key: string, payload: string): Outcome {
+    const c = this.c(id);
+    if (op === "seats" ? amount < 0n || amount % S !== 0n : amount === 0n) return { ok: false, code: "BAD_USER_INPUT" };
+    const seen = c.events.get(key);
+    if (seen)
+      return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    const f = this.plan(sub.planCode).features.find((x) => x.feature === feature);
+    if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
+    if (f.kind !== (op === "seats" ? "SEATS" : "QUOTA")) return { ok: false, code: "BAD_USER_INPUT" };
+    const before = this.levelOf(c, feature);
+    const level = op === "seats" ? amount : before + amount;
+    if (level < 0n) return { ok: false, code: "BAD_USER_INPUT" };
+    if (f.limit !== undefined && level > f.limit && level > before) return { ok: false, code: "LIMIT_REACHED" };
+    // A trial allows no overage: no seats or quota beyond included.
+    if (sub.trialing && level > (f.included ?? 0n) && level > before) return { ok: false, code: "LIMIT_REACHED" };
+    if (f.kind === "SEATS") {
+      const above = (n: bigint) => maxB(0n, n - (f.included ?? 0n));
+      const added = above(level) - above(this.peakOf(c, feature));
+      const line = added > 0n ? this.seatProRata(sub, added, f.overagePrice ?? 0n, feature) : undefined;
+      if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd }, undefined, undefined, this.now, false);
+    }
+    c.peaks.set(feature, maxB(this.peakOf(c, feature), level));
+    c.levels.set(feature, level);
+    c.events.set(key, { key, payload, feature, value: level - before, periodStart: sub.periodStart });
     return { ok: true, replayed: false };
   }
 

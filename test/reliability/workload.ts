@@ -28,7 +28,9 @@
  * BALANCE price per package, which changes and subscribes may pick (customers start on the first
  * six plans as before), and, from their own random stream, inserted between the other operations:
  * grantCredits (some expiring, some replayed, some reusing a key) and adjustUsage (increases on any
- * plan; decreases on METERED plans, an increase elsewhere: see `decided`).
+ * plan; decreases on METERED plans, an increase elsewhere: see `decided`), and setSeats and
+ * adjustQuota on the plans with a SEATS or QUOTA feature (metered_pro, credits_std, balance_std),
+ * mostly on customers who start on them, sometimes on another feature or with a fractional count.
  *
  * The client: a domain answer (an error code, or a result) is final; anything else (an injected
  * fault that reached core, CONFLICT) makes it retry the same operation with the same idempotency
@@ -49,6 +51,7 @@ import { subscribe, changePlan, cancelSubscription } from "../../core/subscripti
 import { trackUsage } from "../../core/usage/track";
 import { adjustUsage } from "../../core/usage/adjust";
 import { grantCredits } from "../../core/credit-grants";
+import { adjustQuota, setSeats } from "../../core/levels";
 import { trackUsageBatch } from "../../core/usage/batch";
 import { quote } from "../../core/usage/quote";
 import { releaseReservation, reserveUsage, settleReservation } from "../../core/reservations";
@@ -91,6 +94,8 @@ import {
 
 export const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `cus-${String(i).padStart(2, "0")}`);
 const FEATURES = ["api_calls", "images", "sso"] as const;
+/** Levels (issue 17): a SEATS and a QUOTA feature, on some plans; only setSeats and adjustQuota move them. */
+const LEVEL_FEATURES = { seats: "SEATS", projects: "QUOTA" } as const;
 /** Priced by an AI model's token prices plus a margin, on the BALANCE plans only. */
 const AI_FEATURE = "ai_chat";
 /** Our own model (upsertAiModel), repriced now and then by the workload. */
@@ -115,6 +120,7 @@ const PLAN_INPUTS = [
       { feature: "api_calls", included: "1000", overagePrice: "0.01" },
       { feature: "images", included: "5", overagePrice: "0.5", limit: "20" },
       { feature: "sso" },
+      { feature: "seats", included: "2", overagePrice: "7.5", limit: "30" },
     ],
   },
   {
@@ -133,6 +139,7 @@ const PLAN_INPUTS = [
     features: [
       { feature: "images", creditsPerUnit: "10" },
       { feature: "api_calls", creditsPerUnit: "1" },
+      { feature: "projects", included: "1", overagePrice: "2.25", limit: "12" },
     ],
   },
   {
@@ -153,6 +160,8 @@ const PLAN_INPUTS = [
       { feature: "images", unitPrice: "0.04" },
       { feature: "sso" },
       { feature: AI_FEATURE, pricing: "AI_MODEL", marginBps: 2500 },
+      { feature: "seats", overagePrice: "3.333333" },
+      { feature: "projects", overagePrice: "0.4" },
     ],
   },
   {
@@ -333,7 +342,7 @@ function modelPlans(): Map<string, MPlan> {
             ? { feature: f.feature, kind: "BOOLEAN" as const }
             : {
                 feature: f.feature,
-                kind: "METERED" as const,
+                kind: (LEVEL_FEATURES as Record<string, "SEATS" | "QUOTA">)[f.feature] ?? ("METERED" as const),
                 ...Object.fromEntries(
                   Object.entries(f)
                     .filter(([k]) => k !== "feature")
@@ -419,12 +428,14 @@ export type Op =
   | { id: number; kind: "reserve"; t: TrackSpec; ttlSeconds: number }
   /** settleReservation of reservation `t.key` with the actual usage `t` (value or the call's tokens). */
   | { id: number; kind: "settle"; t: TrackSpec }
-  | { id: number; kind: "release"; customerId: string; key: string };
+  | { id: number; kind: "release"; customerId: string; key: string }
+  /** setSeats (`amount`: the count) or adjustQuota (`amount`: the signed delta), on any feature. */
+  | { id: number; kind: "seats" | "quota"; customerId: string; feature: string; amount: string; key: string };
 
-/** A reservation operation, from its own random stream (so the rest of a seed's workload stays as it was). */
 /** A value over the 10^12 a single event may carry. */
 const OVERSIZE_VALUE = "1000000000001";
 
+/** A reservation operation, from its own random stream (so the rest of a seed's workload stays as it was). */
 function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "reserve" }>[]): Op {
   const q = prng(mix(seed, id, 0x4e5e));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
@@ -478,6 +489,9 @@ function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
 const CREDIT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 3].includes(n % 6));
 const BALANCE_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [4, 5].includes(n % 6));
+/** Those starting on a plan with seats (metered_pro, balance_std) or a quota (credits_std, balance_std). */
+const SEAT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [0, 4].includes(n % 6));
+const QUOTA_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 4].includes(n % 6));
 
 /** The operation list of a seed: generated blind to state, so any sub-list is a valid workload too. */
 /** lateEvents: 30% of the fresh tracks are late events (`lateMs`), from their own random stream. */
@@ -542,7 +556,7 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
       ops.push(reservationOp(seed, id, reserves));
       continue;
     }
-    if (q() < 0.05) {
+    if (q() < 0.07) {
       const op = adjustmentOp(q, seed, id, adjustments);
       adjustments.push(op);
       ops.push(op);
@@ -688,9 +702,21 @@ function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]):
     const again = pick(earlier);
     // A replay, or (sometimes) the key reused for another request.
     if (q() < 0.7) return { ...again, id };
+    if (again.kind === "seats" || again.kind === "quota") return { ...again, id, amount: `${again.amount}1` };
     return again.kind === "grant"
       ? { ...again, id, credits: `${Number.parseInt(again.credits, 10) + 1}` }
       : { ...(again as Extract<Op, { kind: "adjust" }>), id, reason: "another reason" };
+  }
+  if (q() < 0.5) {
+    // Seats and quotas: mostly the feature of their kind, sometimes the other's or a metered one.
+    const seats = q() < 0.5;
+    const own = seats ? "seats" : "projects";
+    const feature = q() < 0.9 ? own : pick(["seats", "projects", "api_calls"]);
+    const amount = seats
+      ? `${int(0, 34)}${q() < 0.03 ? ".5" : ""}`
+      : `${q() < 0.3 ? "-" : ""}${int(1, 5)}${pick(["", "", "", ".25"])}`;
+    const customerId = q() < 0.8 ? pick(seats ? SEAT_CUSTOMERS : QUOTA_CUSTOMERS) : pick(CUSTOMERS);
+    return { id, kind: seats ? "seats" : "quota", customerId, feature, amount, key: `l${seed}-${id}` };
   }
   if (q() < 0.5)
     return {
@@ -784,6 +810,10 @@ export function describeOp(op: Op): string {
       return `#${op.id} settle ${describeTrack(op.t)}`;
     case "release":
       return `#${op.id} release ${op.customerId} key=${op.key}`;
+    case "seats":
+      return `#${op.id} setSeats ${op.customerId} ${op.feature} ${op.amount} key=${op.key}`;
+    case "quota":
+      return `#${op.id} adjustQuota ${op.customerId} ${op.feature} ${op.amount} key=${op.key}`;
   }
 }
 
@@ -963,6 +993,7 @@ async function setup(deps: Deps, model: BillingModel) {
   for (const code of FEATURES)
     await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
   await createFeature(deps, { code: AI_FEATURE, name: AI_FEATURE, kind: "METERED" });
+  for (const [code, kind] of Object.entries(LEVEL_FEATURES)) await createFeature(deps, { code, name: code, kind });
   await upsertAiModel(deps, aiModelInput(AI_MODEL_ID, AI_PRICE_0));
   model.setAiPrice(AI_MODEL_ID, aiPrice(AI_PRICE_0));
   for (const p of [...PLAN_INPUTS, ...WHALE_PLAN_INPUTS]) {
@@ -1156,6 +1187,16 @@ function expect(model: BillingModel, op: Op): Expected {
       decided.set(op, { delta });
       return model.adjust(op.customerId, op.feature, delta, op.key, `adjust|${op.feature}|${delta}|${op.reason}`);
     }
+    case "seats":
+    case "quota":
+      return model.setLevel(
+        op.customerId,
+        op.feature,
+        op.kind,
+        dec(op.amount),
+        op.key,
+        `${op.kind}|${op.feature}|${op.amount}`,
+      );
   }
 }
 
@@ -1519,6 +1560,14 @@ async function perform(
       };
       return single(expected as Outcome, await client(deps, op, result, () => adjustUsage(deps, input)));
     }
+    case "seats": {
+      const input = { customerId: op.customerId, feature: op.feature, count: dec(op.amount), idempotencyKey: op.key };
+      return single(expected as Outcome, await client(deps, op, result, () => setSeats(deps, input)));
+    }
+    case "quota": {
+      const input = { customerId: op.customerId, feature: op.feature, delta: dec(op.amount), idempotencyKey: op.key };
+      return single(expected as Outcome, await client(deps, op, result, () => adjustQuota(deps, input)));
+    }
     case "reprice": {
       const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
       result.reprices++;
@@ -1637,6 +1686,13 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     const wantedStatuses = [...c.reservations.values()].map((h) => `${h.key}:${h.status}`).sort();
     if (show(statuses) !== show(wantedStatuses))
       violate(`${id}: reservations ${show(statuses)}, model ${show(wantedStatuses)}`);
+
+    const levels = (m: Iterable<[string, bigint]>) => show([...m].sort());
+    for (const [what, got, want] of [
+      ["levels", Object.entries(wallet.levels ?? {}), c.levels],
+      ["peaks", Object.entries(wallet.peaks ?? {}), c.peaks],
+    ] as const)
+      if (levels(got) !== levels(want)) violate(`${id}: ${what} ${levels(got)}, model ${levels(want)}`);
 
     // Every accepted event stored exactly once, with the model's value, charge and period.
     const stored: string[] = [];

@@ -39,13 +39,13 @@ export function expectError(response: GqlResponse, code: string): void {
 }
 
 export function fixtures(api: TestApi) {
-  const feature = (code: string, kind: "METERED" | "BOOLEAN" = "METERED") =>
+  const feature = (code: string, kind: "METERED" | "BOOLEAN" | "SEATS" | "QUOTA" = "METERED") =>
     api.ok(`mutation($i: CreateFeatureInput!) { createFeature(input: $i) { code } }`, {
       i: { code, name: code, kind },
     });
 
   /** Creates each feature in turn: `features({ api_calls: "METERED", sso: "BOOLEAN" })`. */
-  const features = async (kinds: Record<string, "METERED" | "BOOLEAN">) => {
+  const features = async (kinds: Record<string, "METERED" | "BOOLEAN" | "SEATS" | "QUOTA">) => {
     for (const [code, kind] of Object.entries(kinds)) await feature(code, kind);
   };
 

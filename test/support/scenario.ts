@@ -44,7 +44,7 @@ export type Given = {
   clockStart?: string;
   /** Load the shipped AI model catalog snapshot (data/), as `npm start` does into an empty store. */
   catalog?: boolean;
-  features?: Record<string, "METERED" | "BOOLEAN">;
+  features?: Record<string, "METERED" | "BOOLEAN" | "SEATS" | "QUOTA">;
   plans?: Record<string, PlanGiven>;
   packs?: Record<string, PackGiven>;
   /** Customer id -> the plan it subscribes to, or null for a customer without a subscription. */
