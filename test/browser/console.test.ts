@@ -7,50 +7,28 @@
  * another origin, and nothing is blocked (no console error, CSP violations included).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { rollupPoller } from "../support/rollups";
-import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
-import {
-  builtWebAssets,
-  launchChromium,
-  openPage,
-  screenshot,
-  seriousViolations,
-  type TrackedPage,
-} from "../support/browser";
+import { TEST_KEY, type TestApi } from "../support/server";
+import { type BrowserSuite, screenshot, startBrowserSuite, type TrackedPage } from "../support/browser";
 
+let suite: BrowserSuite;
 let api: TestApi;
-let browser: Browser;
 let tab: TrackedPage;
 let page: Page;
 let origin: string;
+/** Accessible, same-origin only, no errors; and a screenshot (test/support/browser.ts). */
+const checkPage = (name: string) => suite.check(name);
 
 beforeAll(async () => {
-  api = await startTestApi({ web: builtWebAssets() });
-  origin = new URL(api.url).origin;
-  browser = await launchChromium();
-  tab = await openPage(browser);
-  page = tab.page;
+  suite = await startBrowserSuite("console");
+  ({ api, tab, page, origin } = suite);
   await api.ok(`mutation {
     createFeature(input: { code: "assistant", name: "Assistant", kind: METERED, unit: "tokens" }) { code }
     upsertAiModel(id: "acme/model-one", inputPrice: "3", outputPrice: "15") { id }
   }`);
 });
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
-
-/** Checks the page as it is now: accessible, same-origin only, no errors; and keeps a screenshot. */
-async function checkPage(name: string) {
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  expect(
-    tab.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:")),
-    name,
-  ).toEqual([]);
-  expect(tab.errors, name).toEqual([]);
-  await screenshot(page, `console-${name}`);
-}
+afterAll(() => suite?.close());
 
 describe("the operator console", () => {
   it("shows the sign-in page first, usable within a second, and refuses a wrong key", async () => {
@@ -195,11 +173,11 @@ describe("the operator console", () => {
   it("opens the invoice as a printable page and marks it paid", async () => {
     await page.getByRole("link", { name: "INV-000001" }).click();
     await page.getByRole("heading", { name: "Invoice INV-000001" }).waitFor();
-    expect(await page.locator(".invoice-doc .badge").textContent()).toBe("OPEN");
+    expect(await page.locator(".invoice-doc .badge").textContent()).toBe("Open");
     await checkPage("invoice-open");
     await page.getByRole("button", { name: "Mark paid" }).click();
     await page.getByText("Invoice INV-000001 marked paid.").waitFor();
-    await page.locator(".invoice-doc .badge", { hasText: "PAID" }).waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "Paid" }).waitFor();
     await page.emulateMedia({ media: "print" });
     await screenshot(page, "console-invoice-print");
     await page.emulateMedia({ media: "screen" });
@@ -218,7 +196,7 @@ describe("the operator console", () => {
     await page.getByRole("button", { name: "Void" }).click();
     await page.getByRole("button", { name: "Confirm void" }).click();
     await page.getByText("Invoice INV-000002 voided.").waitFor();
-    await page.locator(".invoice-doc .badge", { hasText: "VOID" }).waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "Void" }).waitFor();
     expect(await page.getByRole("button", { name: "Mark paid" }).count()).toBe(0);
     await checkPage("invoice-void");
   });

@@ -11,7 +11,7 @@ import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from ".
 import { paths } from "../paths";
 import { CustomerActions } from "./customer-actions";
 import { EVENT_FIELDS, EventsTable, type UsageEventRow } from "./events-table";
-import { InvoiceStatusBadge } from "./invoice-status";
+import { InvoiceStatusBadge } from "../../shared/invoice";
 
 export const CUSTOMER_QUERY = `query Customer($id: ID!) {
   now

@@ -5,13 +5,17 @@
  * topping up, cancelling at period end (and undoing it), recent usage with its AI model, tokens and
  * cost, and the invoices. Every amount is the API's exact decimal text.
  */
+import { useState } from "preact/hooks";
 import { money, quantity } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
-import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
+import { InvoiceStatusBadge } from "../../shared/invoice";
+import { Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
 import { portalGql } from "../api";
 import type { Session } from "../app";
 import { paths } from "../paths";
+import { type InvoicePreview, PREVIEW_FIELDS, PreviewTable } from "../../shared/invoice-preview";
+import { ChangePlan, type GroupPlan } from "./change-plan";
 import { AwaitingPayment, BuyPack, SubscriptionActions, TopUp } from "./purchases";
 
 const QUERY = `query Portal($id: ID!) {
@@ -20,7 +24,7 @@ const QUERY = `query Portal($id: ID!) {
     id name
     subscription {
       status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd
-      plan { code name model currency basePrice interval }
+      plan { code name model currency basePrice interval group rank archived }
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
@@ -28,10 +32,11 @@ const QUERY = `query Portal($id: ID!) {
     events(first: 10) { edges { node { idempotencyKey timestamp feature model inputTokens outputTokens cost credits } } }
     invoices(first: 20) { id number status total currency createdAt grantedOnPayment lines { kind description } }
   }
+  upcomingInvoice(customerId: $id) { ${PREVIEW_FIELDS} }
+  plans { code name model currency basePrice interval group rank archived }
   creditPacks { code name credits price currency }
 }`;
 
-type Plan = { code: string; name: string; model: string; currency: string; basePrice: string; interval: string };
 export type PortalInvoice = {
   id: string;
   number: string;
@@ -63,7 +68,7 @@ type Data = {
       currentPeriodStart: string;
       currentPeriodEnd: string;
       cancelAtPeriodEnd: boolean;
-      plan: Plan;
+      plan: GroupPlan;
       scheduledPlan: { code: string; name: string } | null;
     } | null;
     usage: {
@@ -78,6 +83,8 @@ type Data = {
     events: { edges: { node: UsageEvent }[] };
     invoices: PortalInvoice[];
   } | null;
+  upcomingInvoice: InvoicePreview | null;
+  plans: GroupPlan[];
   creditPacks: Pack[];
 };
 
@@ -85,6 +92,7 @@ export function HomePage({ session }: { session: Session }) {
   const { data, error, loading, reload } = useQuery<Data>(QUERY, { id: session.customerId }, (v) =>
     portalGql<Data>(QUERY, v),
   );
+  const [done, setDone] = useState<string>();
   if (error) return <Notice kind="error">{error.message}</Notice>;
   if (loading && !data) return <Loading />;
   const customer = data!.customer!;
@@ -115,12 +123,31 @@ export function HomePage({ session }: { session: Session }) {
                 Your plan changes to {sub.scheduledPlan.name} on {date(sub.currentPeriodEnd)}.
               </Notice>
             )}
+            {done && <Notice kind="success">{done}</Notice>}
             <SubscriptionActions
               customerId={customer.id}
               planCode={plan.code}
+              planName={plan.name}
               canceling={sub.cancelAtPeriodEnd}
-              onDone={reload}
+              changing={sub.scheduledPlan !== null}
+              onDone={() => {
+                setDone(undefined);
+                reload();
+              }}
             />
+            {!sub.cancelAtPeriodEnd && (
+              <ChangePlan
+                customerId={customer.id}
+                current={plan}
+                plans={data!.plans}
+                periodEnd={sub.currentPeriodEnd}
+                scheduledPlanCode={sub.scheduledPlan?.code ?? null}
+                onDone={(message) => {
+                  setDone(message);
+                  reload();
+                }}
+              />
+            )}
           </>
         ) : (
           <p class="empty">You have no active subscription.</p>
@@ -211,6 +238,16 @@ export function HomePage({ session }: { session: Session }) {
         </Section>
       )}
 
+      {data!.upcomingInvoice && sub && (
+        <Section title="Upcoming invoice">
+          <p>
+            At the end of this period, on {date(sub.currentPeriodEnd)}, as things stand now (usage so far and the next
+            period's fee):
+          </p>
+          <PreviewTable preview={data!.upcomingInvoice} caption="Upcoming invoice lines" />
+        </Section>
+      )}
+
       {awaiting.length > 0 && (
         <Section title="Awaiting payment">
           <AwaitingPayment invoices={awaiting} session={session} onDone={reload} />
@@ -255,16 +292,11 @@ export function HomePage({ session }: { session: Session }) {
             { title: "Invoice", render: (i) => <Link href={paths.invoice(i.id)}>{i.number}</Link>, nowrap: true },
             { title: "Date", render: (i) => date(i.createdAt), nowrap: true },
             { title: "For", render: (i) => i.lines.map((l) => l.description).join(", ") },
-            { title: "Status", render: (i) => <InvoiceStatus status={i.status} /> },
+            { title: "Status", render: (i) => <InvoiceStatusBadge status={i.status} /> },
             { title: "Total", numeric: true, render: (i) => money(i.total, i.currency) },
           ]}
         />
       </Section>
     </>
   );
-}
-
-export function InvoiceStatus({ status }: { status: string }) {
-  const tone = status === "PAID" ? "good" : status === "OPEN" ? "warn" : "neutral";
-  return <Badge tone={tone}>{status === "OPEN" ? "Open" : status === "PAID" ? "Paid" : "Void"}</Badge>;
 }
