@@ -201,6 +201,73 @@ describe("the operator console", () => {
     await checkPage("invoice-void");
   });
 
+  it("grants credits (an error beside its field first) and changes plan after previewing the exact lines", async () => {
+    await api.ok(`mutation {
+      images: createFeature(input: { code: "images", name: "Images", kind: METERED, unit: "images" }) { code }
+      studio: createPlan(input: { code: "studio", name: "Studio", model: CREDITS, basePrice: "30", interval: MONTH,
+        includedCredits: "1000", features: [{ feature: "images", creditsPerUnit: "10" }] }) { code }
+      studioPlus: createPlan(input: { code: "studio-plus", name: "Studio Plus", model: CREDITS, basePrice: "80",
+        interval: MONTH, includedCredits: "4000", features: [{ feature: "images", creditsPerUnit: "10" }] }) { code }
+      createCustomer(input: { id: "initech", name: "Initech" }) { id }
+    }`);
+    await api.ok(`mutation {
+      subscribe(customerId: "initech", planCode: "studio") { status }
+      trackUsage(input: { customerId: "initech", feature: "images", value: "25", idempotencyKey: "i-1" }) { replayed }
+    }`);
+    await page.goto(`${origin}/console/customers/initech`);
+    await page.getByRole("heading", { name: "Initech" }).waitFor();
+
+    const grant = page.getByRole("form", { name: "Grant credits" });
+    await grant.getByLabel("Credits").fill("0");
+    await grant.getByLabel("Reason").fill("Support case 4711");
+    await grant.getByRole("button", { name: "Grant credits" }).click();
+    const error = grant.locator('[data-field="grantCredits"]');
+    await error.waitFor();
+    expect(await error.textContent()).toBe("must be greater than zero");
+    expect(await grant.getByLabel("Credits").getAttribute("aria-invalid")).toBe("true");
+    expect(tab.errors.splice(0)).toEqual([]);
+    await checkPage("grant-credits-error");
+    await grant.getByLabel("Credits").fill("250");
+    await grant.getByLabel("Expires on (optional)").fill("2026-03-01");
+    await grant.getByRole("button", { name: "Grant credits" }).dblclick();
+    await page.getByText("Granted 250 credits, expiring on 2026-03-01.").waitFor();
+    await page.getByText("Granted credits (free)").waitFor();
+    const wallet = await api.ok(`{ customer(id: "initech") { wallet { credits planCredits grantedCredits } } }`);
+    // A double click grants once: 750 plan credits left + 250 granted.
+    expect(wallet.customer.wallet).toEqual({ credits: "1000", planCredits: "750", grantedCredits: "250" });
+    await checkPage("grant-credits");
+
+    const change = page.getByRole("form", { name: "Change plan" });
+    await change.getByLabel("New plan").selectOption("studio-plus");
+    await change.getByRole("button", { name: "Preview change" }).click();
+    const table = page.getByRole("table", { name: "Invoiced now for the change" });
+    await table.waitFor();
+    const preview = (
+      await api.ok(
+        `{ previewPlanChange(customerId: "initech", planCode: "studio-plus") { total lines { description quantity amount } } }`,
+      )
+    ).previewPlanChange;
+    // 80.00 for Studio Plus less 30.00 x 750/1,000 (the grant left: 250 of 1,000 credits spent) for Studio.
+    expect(preview.total).toBe("57.50");
+    const rows = await table.locator("tbody tr").all();
+    expect(await Promise.all(rows.map((r) => r.locator("td").allTextContents()))).toEqual(
+      preview.lines.map((l: { description: string; quantity: string; amount: string }) => [
+        l.description,
+        l.quantity,
+        `${l.amount} USD`,
+      ]),
+    );
+    expect(await table.locator("tfoot tr").last().textContent()).toBe("Total57.50 USD");
+    await checkPage("change-plan-preview");
+    await change.getByRole("button", { name: "Confirm change" }).click();
+    await page.getByText("Plan changed.").waitFor();
+    const { customer } = await api.ok(
+      `{ customer(id: "initech") { subscription { plan { code } } invoices { total } } }`,
+    );
+    expect(customer.subscription.plan.code).toBe("studio-plus");
+    expect(customer.invoices[0].total).toBe("57.50");
+  });
+
   it("creates an API key whose secret is shown once, and revokes it", async () => {
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByLabel("Name").fill("backend");

@@ -23,7 +23,7 @@ export const CUSTOMER_QUERY = `query Customer($id: ID!) {
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
-    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
+    wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage }
     events(first: 25) {
       edges { node { ${EVENT_FIELDS} } }
     }
@@ -46,6 +46,7 @@ type Wallet = Record<
   | "credits"
   | "planCredits"
   | "planCreditsGranted"
+  | "grantedCredits"
   | "purchasedCredits"
   | "balance"
   | "allowance"
@@ -166,6 +167,8 @@ function WalletCard(props: { wallet: Wallet; currency: string; accountCredit: st
   if (w.credits !== null) items.push(["Credits left", quantity(w.credits)]);
   if (w.planCredits !== null)
     items.push(["Plan credits (reset each period)", `${quantity(w.planCredits)} of ${quantity(w.planCreditsGranted)}`]);
+  if (w.grantedCredits !== null && signOf(w.grantedCredits) !== 0)
+    items.push(["Granted credits (free)", quantity(w.grantedCredits)]);
   if (w.purchasedCredits !== null) items.push(["Purchased credits (never expire)", quantity(w.purchasedCredits)]);
   if (w.balance !== null) items.push(["Balance", money(w.balance, c)]);
   if (w.allowance !== null)

@@ -6,7 +6,7 @@
  * cost, and the invoices. Every amount is the API's exact decimal text.
  */
 import { useState } from "preact/hooks";
-import { money, quantity } from "../../shared/decimal";
+import { money, quantity, signOf } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
 import { InvoiceStatusBadge } from "../../shared/invoice";
@@ -28,7 +28,7 @@ const QUERY = `query Portal($id: ID!) {
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
-    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
+    wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage }
     events(first: 10) { edges { node { idempotencyKey timestamp feature model inputTokens outputTokens cost credits } } }
     invoices(first: 20) { id number status total currency createdAt grantedOnPayment lines { kind description } }
   }
@@ -199,6 +199,9 @@ export function HomePage({ session }: { session: Session }) {
                 `${quantity(w.planCredits)} of ${quantity(w.planCreditsGranted)}, reset on ${date(sub!.currentPeriodEnd)}`,
               ],
               ["Purchased credits", `${quantity(w.purchasedCredits)}, never expire`],
+              ...(w.grantedCredits && signOf(w.grantedCredits) !== 0
+                ? ([["Free credits", quantity(w.grantedCredits)]] as [string, string][])
+                : []),
             ]}
           />
           <BuyPack
