@@ -14,6 +14,7 @@ import type { TierClosesResult } from "./measure/tier-closes";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { AlertWebhookResult } from "./measure/alert-webhook";
 import type { PreviewsResult } from "./measure/previews";
+import type { PortalResult } from "./measure/portal";
 import type { Results } from "./results";
 
 export function renderCatchUp(c: CatchUpResult): string {
@@ -36,6 +37,12 @@ export function renderLifecycleCloses(l: LifecycleClosesResult): string {
   const run = (r: LifecycleRun) =>
     `${r.closesPerSec.toFixed(0)} closes/s (${r.closes} in ${r.seconds.toFixed(2)} s, ${fmtReq(r.requestsPerClose)} per close)`;
   return `closes by the sweeper, ${l.customers} DAY customers: plain ${run(l.plain)}; with a 50% coupon and account credit ${run(l.offer)}`;
+}
+
+export function renderPortal(p: PortalResult): string {
+  const line = (name: string, r: PortalResult["home"]) =>
+    `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerOp)}${r.errors ? `, ${r.errors} errors` : ""})`;
+  return `the portal in process (GraphQL layer, no HTTP), c8 over ${p.customers} customers: ${line("createPortalSession", p.createPortalSession)}; ${line("home page query", p.home)}; ${line("invoice page query", p.invoice)}`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

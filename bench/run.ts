@@ -20,6 +20,8 @@
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
  *       alone (no API server, not part of the full run), printed as its one line
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
+ *     --only portal: createPortalSession and the portal page's reads with a portal token, in
+ *       process through the GraphQL layer (bench/measure/portal.ts), one line; not in the full run
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
@@ -45,11 +47,13 @@ import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
 import { measureAlertWebhook } from "./measure/alert-webhook";
 import { measurePreviews } from "./measure/previews";
+import { measurePortal } from "./measure/portal";
 import {
   render,
   renderAlertWebhook,
   renderCatchUp,
   renderLifecycleCloses,
+  renderPortal,
   renderPreviews,
   renderTierCloses,
   renderWebhooks,
@@ -74,6 +78,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "alert-webhook": async (endpoint) => renderAlertWebhook(await measureAlertWebhook(endpoint, QUICK)),
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
+  portal: async (endpoint) => renderPortal(await measurePortal(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
 };
