@@ -412,7 +412,8 @@ function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClien
   return {
     ...read.subscriptions,
     async subscribe(input, call) {
-      const ours = (s: Subscription) => s.status === "ACTIVE" && s.plan.code === input.planCode;
+      // A subscribe may start a free trial: TRIALING is as much "subscribed" as ACTIVE.
+      const ours = (s: Subscription) => s.status !== "CANCELED" && s.plan.code === input.planCode;
       const reconcile = onRefusal(["ALREADY_EXISTS"], async () => {
         const s = await current(input.customerId, ours, call);
         return s && { subscribe: s };
@@ -421,7 +422,7 @@ function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClien
     },
     async changePlan(input, call) {
       const ours = (s: Subscription) =>
-        s.status === "ACTIVE" &&
+        s.status !== "CANCELED" &&
         (input.timing === "PERIOD_END" ? s.scheduledPlan?.code : s.plan.code) === input.planCode;
       const reconcile = onRefusal(["BAD_USER_INPUT"], async () => {
         const s = await current(input.customerId, ours, call);

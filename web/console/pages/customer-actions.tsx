@@ -4,6 +4,7 @@
  * (grant credits, plan change preview, portal link: optional-actions.tsx). Each money-moving form carries an idempotency
  * key made when the form opens, so a double click or a retried request moves money once.
  */
+import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { fieldErrors, gql } from "../../shared/api";
 import { money } from "../../shared/decimal";
@@ -22,7 +23,7 @@ type Props = { data: CustomerData; onChange: (done: string) => void };
 export function CustomerActions({ data, onChange: reload }: { data: CustomerData; onChange: () => void }) {
   const customer = data.customer!;
   const sub = customer.subscription;
-  const active = sub?.status === "ACTIVE";
+  const active = isRunning(sub);
   const [done, setDone] = useState<string>();
   const onChange = (message: string) => {
     setDone(message);

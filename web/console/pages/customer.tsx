@@ -4,6 +4,7 @@
  * margin (events-table.tsx), and invoices; the actions are in customer-actions.tsx. Every amount
  * is the API's exact decimal text.
  */
+import { isRunning } from "../../shared/subscription";
 import { money, quantity, signOf } from "../../shared/decimal";
 import { date, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
@@ -139,17 +140,14 @@ function SubscriptionCard({ data }: { data: CustomerData }) {
     );
   const left = daysLeft(data.now, sub.currentPeriodEnd);
   return (
-    <Section
-      title="Subscription"
-      actions={<Badge tone={sub.status === "ACTIVE" ? "good" : "neutral"}>{sub.status}</Badge>}
-    >
+    <Section title="Subscription" actions={<Badge tone={isRunning(sub) ? "good" : "neutral"}>{sub.status}</Badge>}>
       <Facts
         items={[
           ["Plan", `${sub.plan.name} (${sub.plan.code})`],
           ["Model", sub.plan.model],
           ["Base price", `${money(sub.plan.basePrice, sub.plan.currency)} / ${sub.plan.interval.toLowerCase()}`],
           ["Period", `${date(sub.currentPeriodStart)} – ${date(sub.currentPeriodEnd)}`],
-          ["Days left", sub.status === "ACTIVE" ? `${left} ${left === 1 ? "day" : "days"}` : "—"],
+          ["Days left", isRunning(sub) ? `${left} ${left === 1 ? "day" : "days"}` : "—"],
           [
             "At period end",
             sub.cancelAtPeriodEnd ? "cancels" : sub.scheduledPlan ? `switches to ${sub.scheduledPlan.name}` : "renews",

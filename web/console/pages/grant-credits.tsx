@@ -5,6 +5,7 @@
  * idempotency key from when it opens until a grant succeeds, so a double click or a retried
  * request grants once; each error is shown beside the field it names.
  */
+import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { argumentErrors, gql } from "../../shared/api";
 import { quantity } from "../../shared/decimal";
@@ -15,7 +16,7 @@ const newKey = () => `console-grant-${crypto.randomUUID()}`;
 const FIELDS = ["credits", "reason", "expiresAt"] as const;
 
 export const grantApplies = (data: OptionalActionProps["data"]) =>
-  data.customer?.subscription?.status === "ACTIVE" && data.customer.subscription.plan.model === "CREDITS";
+  isRunning(data.customer?.subscription) && data.customer!.subscription!.plan.model === "CREDITS";
 
 export function GrantCredits({ data, onChange }: OptionalActionProps) {
   const [credits, setCredits] = useState("");

@@ -5,6 +5,7 @@
  * topping up, cancelling at period end (and undoing it), recent usage with its AI model, tokens and
  * cost, and the invoices. Every amount is the API's exact decimal text.
  */
+import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { money, quantity, signOf } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
@@ -96,7 +97,7 @@ export function HomePage({ session }: { session: Session }) {
   if (error) return <Notice kind="error">{error.message}</Notice>;
   if (loading && !data) return <Loading />;
   const customer = data!.customer!;
-  const sub = customer.subscription?.status === "ACTIVE" ? customer.subscription : null;
+  const sub = isRunning(customer.subscription) ? customer.subscription : null;
   const plan = sub?.plan;
   const currency = plan?.currency ?? customer.invoices[0]?.currency ?? "USD";
   const w = customer.wallet;
