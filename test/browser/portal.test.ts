@@ -268,6 +268,22 @@ describe("the customer portal", () => {
     await checkPage("metered");
   });
 
+  it("a customer on a free trial (TRIALING) sees its plan and may change or cancel it", async () => {
+    await api.ok(`mutation {
+      createCustomer(input: { id: "tria", name: "Tria" }) { id }
+      subscribe(customerId: "tria", planCode: "creator", trialDays: 14) { status }
+    }`);
+    expect((await api.ok(`{ customer(id: "tria") { subscription { status } } }`)).customer.subscription.status).toBe(
+      "TRIALING",
+    );
+    await page.goto(await sessionUrl("tria"));
+    await page.getByRole("heading", { name: "Tria" }).waitFor();
+    expect((await facts("Plan")).Plan).toBe("Creator");
+    await page.getByRole("button", { name: "Cancel subscription" }).waitFor();
+    await page.getByRole("button", { name: "Upgrade to Agency" }).waitFor();
+    expect(await page.getByText("You have no active subscription.").count()).toBe(0);
+  });
+
   it("fits a phone-sized screen", async () => {
     const url = await sessionUrl("studio");
     await suite.withTab(
