@@ -16,6 +16,7 @@ import type { GraceClosesResult } from "./measure/grace-closes";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { AlertWebhookResult } from "./measure/alert-webhook";
 import type { PreviewsResult } from "./measure/previews";
+import type { PortalResult } from "./measure/portal";
 import type { Results } from "./results";
 
 export function renderCatchUp(c: CatchUpResult): string {
@@ -48,6 +49,12 @@ export function renderLevels(l: LevelsResult): string {
   const line = (name: string, r: LevelRun) =>
     `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerChange)} per change${r.errors ? `, ${r.errors} errors` : ""})`;
   return `seat and quota changes in process, c8: over ${l.customers} customers ${line("setSeats", l.seats)}; ${line("adjustQuota", l.quota)}; one customer's one feature ${line("setSeats", l.seatsOneCustomer)}; ${line("adjustQuota", l.quotaOneCustomer)}`;
+}
+
+export function renderPortal(p: PortalResult): string {
+  const line = (name: string, r: PortalResult["home"]) =>
+    `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerOp)}${r.errors ? `, ${r.errors} errors` : ""})`;
+  return `the portal in process (GraphQL layer, no HTTP), c8 over ${p.customers} customers: ${line("createPortalSession", p.createPortalSession)}; ${line("home page query", p.home)}; ${line("invoice page query", p.invoice)}`;
 }
 
 export function renderWebhooks(w: WebhooksResult): string {

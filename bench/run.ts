@@ -24,6 +24,8 @@
  *       and the invoice at the grace end), alone (no API server, not part of the full run), one line
  *     --only levels: setSeats and adjustQuota in process (no API server), spread over 64 customers
  *       and all on one customer's feature (bench/measure/levels.ts); one line, not in the full run
+ *     --only portal: createPortalSession and the portal page's reads with a portal token, in
+ *       process through the GraphQL layer (bench/measure/portal.ts), one line; not in the full run
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
@@ -51,6 +53,7 @@ import { warmUp } from "./measure/warmup";
 import { measureWebhooks } from "./measure/webhooks";
 import { measureAlertWebhook } from "./measure/alert-webhook";
 import { measurePreviews } from "./measure/previews";
+import { measurePortal } from "./measure/portal";
 import {
   render,
   renderAlertWebhook,
@@ -58,6 +61,7 @@ import {
   renderGraceCloses,
   renderLevels,
   renderLifecycleCloses,
+  renderPortal,
   renderPreviews,
   renderTierCloses,
   renderWebhooks,
@@ -85,6 +89,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "tier-closes": async (endpoint) => renderTierCloses(await measureTierCloses(endpoint, QUICK)),
   "grace-closes": async (endpoint) => renderGraceCloses(await measureGraceCloses(endpoint, QUICK)),
   previews: async (endpoint) => renderPreviews(await measurePreviews(endpoint, SETTINGS.runMs)),
+  portal: async (endpoint) => renderPortal(await measurePortal(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
   reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),

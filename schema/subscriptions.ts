@@ -67,7 +67,7 @@ export const ChangeTimingEnum = builder.enumType("ChangeTiming", { values: ["IMM
 builder.mutationFields((t) => ({
   changePlan: t.field({
     type: SubscriptionRef,
-    // A portal session: only keeping its current plan at PERIOD_END (undoing a scheduled cancel).
+    // A portal session: keeping its plan at PERIOD_END, or moving within its plan group (core/portal/operations.ts).
     authScopes: (_, a) => adminOrPortal(a.customerId),
     description:
       "IMMEDIATE: close the period now (overage, a credit of basePrice x min(time left, grant left); a total below zero is issued as 0.00 and the rest becomes account credit) and start the new plan. PERIOD_END: switch at the next renewal.",

@@ -2,7 +2,8 @@
  * `createBillingClient`: the typed methods, grouped as a backend thinks of them. With an API key
  * the whole set; with a customer token (a browser) only what a token may read, and the type says so.
  *
- * Operations keyed by an idempotency key (usage, credit packs, top-ups) get a generated key when the
+ * Operations keyed by an idempotency key (usage and its adjustments, credit packs, granted credits,
+ * top-ups) get a generated key when the
  * caller gives none, the same on every retry; createCustomer is idempotent by id in the API. The
  * subscription changes have no key (subscribe, changePlan IMMEDIATE, cancel IMMEDIATE): they are
  * retried too, and when an attempt whose answer was lost had in fact been applied, the retry is
@@ -12,6 +13,8 @@
 import { type BatchItemResult, type BatchOptions, type TrackInput, trackBatch } from "./batch.js";
 import type { BillingError } from "./errors.js";
 import {
+  AdjustUsageDocument,
+  type AdjustUsageResult,
   type AiCostGroup,
   AiCostReportDocument,
   type AiCostReportResult,
@@ -22,6 +25,14 @@ import {
   CreateCustomerDocument,
   CreateCustomerTokenDocument,
   type CreateCustomerTokenResult,
+  CreatePortalSessionDocument,
+  type CreatePortalSessionResult,
+  GrantCreditsDocument,
+  type InvoicePreviewFields,
+  PreviewPlanChangeDocument,
+  UpcomingInvoiceDocument,
+  UpdateCustomerDocument,
+  type UpdateCustomerInput,
   CustomerDocument,
   type CustomerFields,
   CustomerInvoicesDocument,
@@ -101,6 +112,11 @@ export type Plan = PlanFields;
 export type PlanView = PlanViewFields;
 export type CustomerToken = CreateCustomerTokenResult["createCustomerToken"];
 export type AiCostReport = AiCostReportResult["aiCostReport"];
+/** An invoice not issued (yet): what a plan change would invoice, or the upcoming period close's invoice. */
+export type InvoicePreview = InvoicePreviewFields;
+export type PortalSession = CreatePortalSessionResult["createPortalSession"];
+/** A feature's usage this period after a correction. */
+export type FeatureUsage = AdjustUsageResult["adjustUsage"];
 export type CheckInput = { customerId: string; feature: string; amount?: string | number };
 export type Reservation = ReservationFields;
 /** A reservation's request: like a track's, its key generated when none is given; `outputTokens` is the most the call may produce. */
@@ -130,6 +146,18 @@ export type ReadOnlyBillingClient = {
   plans: {
     list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<PlanView[]>;
   };
+  subscriptions: {
+    /**
+     * What `changePlan` with these arguments would invoice: now (IMMEDIATE, default), or the renewal
+     * invoice it leads to (PERIOD_END). Computed by the same code as the change; writes nothing.
+     */
+    previewChange(
+      input: { customerId: string; planCode: string; timing?: ChangeTiming },
+      options?: CallOptions,
+    ): Promise<InvoicePreview>;
+    /** The invoice the current period's close would issue if it ran now; null without an active subscription or when it would issue none. */
+    upcomingInvoice(customerId: string, options?: CallOptions): Promise<InvoicePreview | null>;
+  };
 };
 
 export type BillingClient = {
@@ -138,6 +166,14 @@ export type BillingClient = {
     track(input: TrackInput, options?: CallOptions): Promise<TrackResult>;
     /** Any number of events, in requests of 100, in order; one result per event. */
     trackBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<BatchItemResult[]>;
+    /**
+     * A signed correction of this period's usage of one feature (adjustUsage), recorded as an event
+     * with its reason; never below zero. Keyed: a generated key is reused on every retry. ADMIN.
+     */
+    adjust(
+      input: { customerId: string; feature: string; delta: string | number; reason: string; idempotencyKey?: string },
+      options?: CallOptions,
+    ): Promise<FeatureUsage>;
     /** What tracking this would cost, recording nothing. */
     quote(input: Omit<TrackInput, "idempotencyKey">, options?: CallOptions): Promise<Quote>;
     /**
@@ -154,8 +190,10 @@ export type BillingClient = {
     /** The customer with email, metadata, subscription, wallet, usage and entitlements; null when unknown. */
     get(id: string, options?: CallOptions): Promise<Customer | null>;
     create(input: CreateCustomerInput, options?: CallOptions): Promise<CustomerFields>;
+    /** New name, email or metadata: a field left out stays, null removes it. */
+    update(id: string, input: UpdateCustomerInput, options?: CallOptions): Promise<CustomerFields>;
   };
-  subscriptions: {
+  subscriptions: ReadOnlyBillingClient["subscriptions"] & {
     subscribe(input: { customerId: string; planCode: string }, options?: CallOptions): Promise<Subscription>;
     /** IMMEDIATE (default): prorated now; PERIOD_END: at the next renewal. */
     changePlan(
@@ -176,6 +214,20 @@ export type BillingClient = {
       input: { customerId: string; packCode: string; idempotencyKey?: string },
       options?: CallOptions,
     ): Promise<Wallet>;
+    /**
+     * Free credits (grantCredits: goodwill, promotions) on a CREDITS plan, with a reason; with
+     * `expiresAt` they expire (and are spent first). Keyed: a generated key is reused on every retry.
+     */
+    grant(
+      input: {
+        customerId: string;
+        credits: string | number;
+        reason: string;
+        expiresAt?: string | Date;
+        idempotencyKey?: string;
+      },
+      options?: CallOptions,
+    ): Promise<Wallet>;
   };
   balance: {
     topUp(
@@ -186,6 +238,17 @@ export type BillingClient = {
   customerTokens: {
     /** A read-only token for one customer's frontend; ttlSeconds 1 to 86,400 (default 3,600). */
     create(input: { customerId: string; ttlSeconds?: number }, options?: CallOptions): Promise<CustomerToken>;
+  };
+  portal: {
+    /**
+     * A link to the hosted customer portal (createPortalSession): redirect the customer's browser to
+     * `url`. Its token lasts `ttlSeconds` (default 1,800, at most 7,200); `returnUrl` is the portal's
+     * way back to your app (https in production).
+     */
+    createSession(
+      input: { customerId: string; returnUrl?: string; ttlSeconds?: number },
+      options?: CallOptions,
+    ): Promise<PortalSession>;
   };
   invoices: ReadOnlyBillingClient["invoices"];
   plans: {
@@ -231,12 +294,25 @@ export function createBillingClient(
       async create(input, call) {
         return (await execute(config, CreateCustomerDocument, { input }, call)).createCustomer;
       },
+      // Sets fields to given values: the same request again changes nothing more, so it is safe to retry.
+      async update(id, input, call) {
+        return (await execute(config, UpdateCustomerDocument, { id, input }, call)).updateCustomer;
+      },
     },
     subscriptions: subscriptionMethods(config, readOnly),
     credits: {
       async purchase(input, call) {
         const variables = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
         return (await execute(config, PurchaseCreditPackDocument, variables, call)).purchaseCreditPack;
+      },
+      async grant(input, call) {
+        const { expiresAt, ...rest } = input;
+        const variables = {
+          ...rest,
+          ...(expiresAt !== undefined ? { expiresAt: iso(expiresAt) } : {}),
+          idempotencyKey: input.idempotencyKey ?? newIdempotencyKey(),
+        };
+        return (await execute(config, GrantCreditsDocument, variables, call)).grantCredits;
       },
     },
     balance: {
@@ -251,6 +327,12 @@ export function createBillingClient(
         return (await execute(config, CreateCustomerTokenDocument, input, call)).createCustomerToken;
       },
     },
+    portal: {
+      // A session changes nothing on the server (it is a signed token): always safe to retry.
+      async createSession(input, call) {
+        return (await execute(config, CreatePortalSessionDocument, input, call)).createPortalSession;
+      },
+    },
     invoices: readOnly.invoices,
     plans: {
       async list(input = {}, call) {
@@ -260,13 +342,14 @@ export function createBillingClient(
     reports: {
       // A read: always safe to retry.
       async aiCosts(input, call) {
-        const iso = (d: string | Date) => (typeof d === "string" ? d : d.toISOString());
         const variables = { from: iso(input.from), to: iso(input.to), groupBy: input.groupBy };
         return (await execute(config, AiCostReportDocument, variables, call)).aiCostReport;
       },
     },
   };
 }
+
+const iso = (d: string | Date) => (typeof d === "string" ? d : d.toISOString());
 
 /** The API's largest page of `customer.invoices`. */
 const INVOICE_PAGE = 100;
@@ -304,6 +387,15 @@ function readOnlyMethods(config: TransportConfig): ReadOnlyBillingClient {
         return (await execute(config, PlansViewDocument, input, call)).plans;
       },
     },
+    subscriptions: {
+      // Reads: always safe to retry.
+      async previewChange(input, call) {
+        return (await execute(config, PreviewPlanChangeDocument, input, call)).previewPlanChange;
+      },
+      async upcomingInvoice(customerId, call) {
+        return (await execute(config, UpcomingInvoiceDocument, { customerId }, call)).upcomingInvoice;
+      },
+    },
   };
 }
 
@@ -315,6 +407,10 @@ function usageMethods(config: TransportConfig) {
     },
     trackBatch(inputs: readonly TrackInput[], call?: BatchOptions): Promise<BatchItemResult[]> {
       return trackBatch(config, inputs, call);
+    },
+    async adjust(input: Parameters<BillingClient["usage"]["adjust"]>[0], call?: CallOptions): Promise<FeatureUsage> {
+      const variables = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+      return (await execute(config, AdjustUsageDocument, variables, call)).adjustUsage;
     },
     async quote(input: Omit<TrackInput, "idempotencyKey">, call?: CallOptions): Promise<Quote> {
       // The API's quote takes a whole event; its key is required by the input type and never stored.
@@ -347,8 +443,10 @@ function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClien
     async (refusal: BillingError) =>
       codes.includes(refusal.code) ? await check() : undefined;
   return {
+    ...read.subscriptions,
     async subscribe(input, call) {
-      const ours = (s: Subscription) => s.status === "ACTIVE" && s.plan.code === input.planCode;
+      // A subscribe may start a free trial: TRIALING is as much "subscribed" as ACTIVE.
+      const ours = (s: Subscription) => s.status !== "CANCELED" && s.plan.code === input.planCode;
       const reconcile = onRefusal(["ALREADY_EXISTS"], async () => {
         const s = await current(input.customerId, ours, call);
         return s && { subscribe: s };
@@ -357,7 +455,7 @@ function subscriptionMethods(config: TransportConfig, read: ReadOnlyBillingClien
     },
     async changePlan(input, call) {
       const ours = (s: Subscription) =>
-        s.status === "ACTIVE" &&
+        s.status !== "CANCELED" &&
         (input.timing === "PERIOD_END" ? s.scheduledPlan?.code : s.plan.code) === input.planCode;
       const reconcile = onRefusal(["BAD_USER_INPUT"], async () => {
         const s = await current(input.customerId, ours, call);

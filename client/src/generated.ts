@@ -252,6 +252,25 @@ export type InvoiceFields = {
   }>;
 };
 
+export type InvoicePreviewFields = {
+  currency: string;
+  periodStart: string | null;
+  periodEnd: string | null;
+  subtotal: string;
+  total: string;
+  creditedToAccount: string;
+  lines: Array<{
+    kind: InvoiceLineKind;
+    feature: string | null;
+    description: string;
+    quantity: string;
+    unitPrice: string;
+    amount: string;
+    periodStart: string | null;
+    periodEnd: string | null;
+  }>;
+};
+
 export type PlanFeatureViewFields = {
   feature: {
     code: string;
@@ -354,6 +373,7 @@ export type WalletFields = {
   credits: string | null;
   planCredits: string | null;
   planCreditsGranted: string | null;
+  grantedCredits: string | null;
   purchasedCredits: string | null;
   balance: string | null;
   allowance: string | null;
@@ -410,13 +430,13 @@ export type CustomerResult = {
     metadata: unknown | null;
   } | null;
 };
-export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerResult, CustomerVariables>;
+export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerResult, CustomerVariables>;
 
 export type CustomerViewVariables = { id: string; };
 export type CustomerViewResult = {
   customer: CustomerViewFields | null;
 };
-export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerViewResult, CustomerViewVariables>;
+export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerViewResult, CustomerViewVariables>;
 
 export type CustomerInvoicesVariables = { id: string; first?: number | null; after?: string | null; };
 export type CustomerInvoicesResult = {
@@ -466,13 +486,13 @@ export type PurchaseCreditPackVariables = { customerId: string; packCode: string
 export type PurchaseCreditPackResult = {
   purchaseCreditPack: WalletFields;
 };
-export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
+export const PurchaseCreditPackDocument = "mutation PurchaseCreditPack($customerId:ID!$packCode:ID!$idempotencyKey:ID!){purchaseCreditPack(customerId:$customerId packCode:$packCode idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<PurchaseCreditPackResult, PurchaseCreditPackVariables>;
 
 export type TopUpBalanceVariables = { customerId: string; amount: string | number; idempotencyKey: string; };
 export type TopUpBalanceResult = {
   topUpBalance: WalletFields;
 };
-export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
+export const TopUpBalanceDocument = "mutation TopUpBalance($customerId:ID!$amount:Money!$idempotencyKey:ID!){topUpBalance(customerId:$customerId amount:$amount idempotencyKey:$idempotencyKey){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<TopUpBalanceResult, TopUpBalanceVariables>;
 
 export type CreateCustomerTokenVariables = { customerId: string; ttlSeconds?: number | null; };
 export type CreateCustomerTokenResult = {
@@ -518,3 +538,53 @@ export type ReleaseReservationResult = {
   releaseReservation: ReservationFields;
 };
 export const ReleaseReservationDocument = "mutation ReleaseReservation($id:ID!){releaseReservation(id:$id){...ReservationFields}}fragment ReservationFields on Reservation{id customerId feature idempotencyKey status value credits amount expiresAt createdAt}" as Document<ReleaseReservationResult, ReleaseReservationVariables>;
+
+export type UpdateCustomerVariables = { id: string; input: UpdateCustomerInput; };
+export type UpdateCustomerResult = {
+  updateCustomer: CustomerFields;
+};
+export const UpdateCustomerDocument = "mutation UpdateCustomer($id:ID!$input:UpdateCustomerInput!){updateCustomer(id:$id input:$input){...CustomerFields}}fragment CustomerFields on Customer{id name email metadata}" as Document<UpdateCustomerResult, UpdateCustomerVariables>;
+
+export type PreviewPlanChangeVariables = { customerId: string; planCode: string; timing?: ChangeTiming | null; };
+export type PreviewPlanChangeResult = {
+  previewPlanChange: InvoicePreviewFields;
+};
+export const PreviewPlanChangeDocument = "query PreviewPlanChange($customerId:ID!$planCode:ID!$timing:ChangeTiming){previewPlanChange(customerId:$customerId planCode:$planCode timing:$timing){...InvoicePreviewFields}}fragment InvoicePreviewFields on InvoicePreview{currency periodStart periodEnd subtotal total creditedToAccount lines{kind feature description quantity unitPrice amount periodStart periodEnd}}" as Document<PreviewPlanChangeResult, PreviewPlanChangeVariables>;
+
+export type UpcomingInvoiceVariables = { customerId: string; };
+export type UpcomingInvoiceResult = {
+  upcomingInvoice: InvoicePreviewFields | null;
+};
+export const UpcomingInvoiceDocument = "query UpcomingInvoice($customerId:ID!){upcomingInvoice(customerId:$customerId){...InvoicePreviewFields}}fragment InvoicePreviewFields on InvoicePreview{currency periodStart periodEnd subtotal total creditedToAccount lines{kind feature description quantity unitPrice amount periodStart periodEnd}}" as Document<UpcomingInvoiceResult, UpcomingInvoiceVariables>;
+
+export type CreatePortalSessionVariables = { customerId: string; returnUrl?: string | null; ttlSeconds?: number | null; };
+export type CreatePortalSessionResult = {
+  createPortalSession: {
+    url: string;
+    expiresAt: string;
+  };
+};
+export const CreatePortalSessionDocument = "mutation CreatePortalSession($customerId:ID!$returnUrl:String$ttlSeconds:Int){createPortalSession(customerId:$customerId returnUrl:$returnUrl ttlSeconds:$ttlSeconds){url expiresAt}}" as Document<CreatePortalSessionResult, CreatePortalSessionVariables>;
+
+export type GrantCreditsVariables = { customerId: string; credits: string | number; reason: string; idempotencyKey: string; expiresAt?: string | null; };
+export type GrantCreditsResult = {
+  grantCredits: WalletFields;
+};
+export const GrantCreditsDocument = "mutation GrantCredits($customerId:ID!$credits:Decimal!$reason:String!$idempotencyKey:ID!$expiresAt:DateTime){grantCredits(customerId:$customerId credits:$credits reason:$reason idempotencyKey:$idempotencyKey expiresAt:$expiresAt){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<GrantCreditsResult, GrantCreditsVariables>;
+
+export type AdjustUsageVariables = { customerId: string; feature: string; delta: string | number; reason: string; idempotencyKey: string; };
+export type AdjustUsageResult = {
+  adjustUsage: {
+    feature: {
+      code: string;
+      name: string;
+      unit: string | null;
+    };
+    used: string;
+    included: string | null;
+    overage: string | null;
+    cost: string | null;
+    credits: string | null;
+  };
+};
+export const AdjustUsageDocument = "mutation AdjustUsage($customerId:ID!$feature:ID!$delta:Decimal!$reason:String!$idempotencyKey:ID!){adjustUsage(customerId:$customerId feature:$feature delta:$delta reason:$reason idempotencyKey:$idempotencyKey){feature{code name unit}used included overage cost credits}}" as Document<AdjustUsageResult, AdjustUsageVariables>;

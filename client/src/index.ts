@@ -14,9 +14,12 @@ export {
   type CustomerToken,
   type CustomerTokenOptions,
   type Entitlement,
+  type FeatureUsage,
   type Invoice,
+  type InvoicePreview,
   type Plan,
   type PlanView,
+  type PortalSession,
   type Quote,
   type ReadOnlyBillingClient,
   type Reservation,
@@ -50,4 +53,5 @@ export type {
   InvoiceStatus,
   SubscriptionStatus,
   TrackUsageInput,
+  UpdateCustomerInput,
 } from "./generated.js";

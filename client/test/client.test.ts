@@ -87,6 +87,7 @@ describe("customers", () => {
         credits: null,
         planCredits: null,
         planCreditsGranted: null,
+        grantedCredits: null,
         purchasedCredits: null,
         balance: null,
         allowance: null,
@@ -327,6 +328,125 @@ describe("purchases", () => {
   });
 });
 
+describe("customers.update, previews, the upcoming invoice, portal sessions, grants and adjustments", () => {
+  it("given a customer, when updated, then the given fields change, a field left out stays and null removes one", async () => {
+    await client.customers.create({ id: "c-update", name: "Old", email: "old@acme.test", metadata: { a: 1 } });
+    const updated = await client.customers.update("c-update", { name: "New", metadata: null });
+    expect(updated).toEqual({ id: "c-update", name: "New", email: "old@acme.test", metadata: null });
+    const error = await refusal(client.customers.update("nobody", { name: "X" }));
+    expect([error.code, error.attempts]).toEqual(["NOT_FOUND", 1]);
+  });
+
+  it("given a subscription, then previewChange is exactly what changePlan invoices, and upcomingInvoice is the period close's invoice", async () => {
+    await f.customerOn("c-preview", "credits");
+    await client.usage.track({ customerId: "c-preview", feature: "images", value: 1, idempotencyKey: "p-1" });
+    const upcoming = await client.subscriptions.upcomingInvoice("c-preview");
+    expect(upcoming).toMatchObject({
+      currency: "USD",
+      total: "49.00",
+      lines: [{ kind: "BASE_FEE", quantity: "1", amount: "49.00", periodStart: "2026-02-01T00:00:00.000Z" }],
+    });
+    const atEnd = await client.subscriptions.previewChange({
+      customerId: "c-preview",
+      planCode: "balance",
+      timing: "PERIOD_END",
+    });
+    expect(atEnd.lines.map((l) => [l.kind, l.amount])).toEqual([["BASE_FEE", "100.00"]]);
+    const preview = await client.subscriptions.previewChange({ customerId: "c-preview", planCode: "balance" });
+    // 100.00 for balance less 49.00 x 20/30 (the grant left: 10 of 30 credits spent) for credits.
+    expect([preview.lines.map((l) => `${l.kind} ${l.amount}`), preview.total]).toEqual([
+      ["PRORATION -32.67", "BASE_FEE 100.00"],
+      "67.33",
+    ]);
+    await client.subscriptions.changePlan({ customerId: "c-preview", planCode: "balance" });
+    const [issued] = await client.invoices.list("c-preview");
+    expect([issued!.lines.map((l) => `${l.kind} ${l.amount}`), issued!.total]).toEqual([
+      ["PRORATION -32.67", "BASE_FEE 100.00"],
+      "67.33",
+    ]);
+    expect(await client.subscriptions.upcomingInvoice("nobody-subscribed").catch((e) => e.code)).toBe("NOT_FOUND");
+    await client.customers.create({ id: "c-unsubscribed" });
+    expect(await client.subscriptions.upcomingInvoice("c-unsubscribed")).toBeNull();
+  });
+
+  it("creates a portal session: a /portal link whose fragment holds a portal token that reads the customer", async () => {
+    await f.customerOn("c-portal", "credits");
+    const session = await client.portal.createSession({
+      customerId: "c-portal",
+      returnUrl: "http://localhost:3000/account",
+      ttlSeconds: 600,
+    });
+    expect(session.expiresAt).toBe("2026-01-01T00:10:00.000Z");
+    const url = new URL(session.url);
+    expect(url.pathname).toBe("/portal");
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    expect(fragment.get("return")).toBe("http://localhost:3000/account");
+    const customer = createBillingClient({ url: api.url, customerToken: fragment.get("token")! });
+    expect((await customer.customers.get("c-portal"))?.wallet.credits).toBe("30");
+    const error = await refusal(client.portal.createSession({ customerId: "c-portal", ttlSeconds: 7201 }));
+    expect(error.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("grants credits once per key (a generated key too), with an expiry; refuses a plan without credits", async () => {
+    await f.customerOn("c-grant", "credits");
+    const granted = await client.credits.grant({
+      customerId: "c-grant",
+      credits: "15",
+      reason: "support case 12",
+      expiresAt: new Date("2026-03-01T00:00:00Z"),
+      idempotencyKey: "grant-1",
+    });
+    expect([granted.credits, granted.grantedCredits, granted.planCredits]).toEqual(["45", "15", "30"]);
+    const again = await client.credits.grant({
+      customerId: "c-grant",
+      credits: "15",
+      reason: "support case 12",
+      expiresAt: "2026-03-01T00:00:00Z",
+      idempotencyKey: "grant-1",
+    });
+    expect(again.credits).toBe("45");
+    expect((await client.credits.grant({ customerId: "c-grant", credits: 5, reason: "promo" })).grantedCredits).toBe(
+      "20",
+    );
+    await f.customerOn("c-grant-metered", "metered");
+    sent.length = 0;
+    const error = await refusal(client.credits.grant({ customerId: "c-grant-metered", credits: "1", reason: "x" }));
+    expect([error.code, sent]).toEqual(["BAD_USER_INPUT", ["GrantCredits"]]);
+  });
+
+  it("adjusts usage once per key, never below zero", async () => {
+    await f.customerOn("c-adjust", "metered");
+    await client.usage.track({ customerId: "c-adjust", feature: "api_calls", value: 12, idempotencyKey: "a-1" });
+    const adjusted = await client.usage.adjust({
+      customerId: "c-adjust",
+      feature: "api_calls",
+      delta: "-5",
+      reason: "duplicate events",
+      idempotencyKey: "adj-1",
+    });
+    expect(adjusted).toEqual({
+      feature: { code: "api_calls", name: "api_calls", unit: null },
+      used: "7",
+      included: "10",
+      overage: "0",
+      cost: "0.00",
+      credits: null,
+    });
+    const replay = await client.usage.adjust({
+      customerId: "c-adjust",
+      feature: "api_calls",
+      delta: "-5",
+      reason: "duplicate events",
+      idempotencyKey: "adj-1",
+    });
+    expect(replay.used).toBe("7");
+    const error = await refusal(
+      client.usage.adjust({ customerId: "c-adjust", feature: "api_calls", delta: -8, reason: "too much" }),
+    );
+    expect([error.code, error.attempts]).toEqual(["BAD_USER_INPUT", 1]);
+  });
+});
+
 describe("plans", () => {
   it("lists the plans with their features", async () => {
     const plans = await client.plans.list();
@@ -419,13 +539,17 @@ describe("a customer token: the read-only client", () => {
   it("has no write methods, in its type and at run time", () => {
     // @ts-expect-error: a customer token cannot track usage
     expect(browser.usage.track).toBeUndefined();
-    // @ts-expect-error: nor create customers, subscribe, buy, top up or mint tokens
-    expect([browser.subscriptions, browser.credits, browser.balance, browser.customerTokens]).toEqual([
+    // @ts-expect-error: nor create customers, buy, top up, mint tokens or open portal sessions
+    expect([browser.credits, browser.balance, browser.customerTokens, browser.portal]).toEqual([
       undefined,
       undefined,
       undefined,
       undefined,
     ]);
+    // @ts-expect-error: nor change its subscription (it may preview a change and read the upcoming invoice)
+    expect([browser.subscriptions.subscribe, browser.subscriptions.changePlan]).toEqual([undefined, undefined]);
+    // @ts-expect-error: nor update a customer
+    expect(browser.customers.update).toBeUndefined();
   });
 
   it("is refused other customers with FORBIDDEN", async () => {

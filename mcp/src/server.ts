@@ -12,7 +12,7 @@ import * as z from "zod";
 
 export type BillingMcpOptions = {
   client: BillingClient;
-  /** Register create_customer and subscribe_customer; default false. */
+  /** Register the write tools (create_customer, subscribe_customer, grant_credits, adjust_usage); default false. */
   allowWrites?: boolean;
   version?: string;
 };
@@ -132,6 +132,50 @@ export function createBillingMcpServer({ client, allowWrites = false, version = 
         annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
       (input) => answer(() => client.subscriptions.subscribe(input)),
+    );
+
+    server.registerTool(
+      "grant_credits",
+      {
+        title: "Grant free credits",
+        description:
+          "Gives a customer on a CREDITS plan free credits (goodwill, a promotion, a support case), recorded with the reason; with expiresAt they expire, and expiring credits are spent first (after the plan's, before purchased ones). This gives away value: grant only what the operator asked for. idempotencyKey makes it safe to call again: the same key grants once. Answers the wallet after the grant.",
+        inputSchema: {
+          customerId: id("The customer's id"),
+          credits: z
+            .string()
+            .regex(/^\d+(\.\d{1,6})?$/, "a positive decimal with at most 6 decimals")
+            .describe("Credits to grant, as a decimal string, e.g. 250"),
+          reason: z.string().trim().min(1).max(500).describe("Why, kept with the grant (e.g. the support ticket)"),
+          expiresAt: dateTime("When the granted credits expire, e.g. 2026-03-01T00:00:00Z; omit for never").optional(),
+          idempotencyKey: id(
+            "A key unique to this grant (e.g. the ticket id): calling again with the same key grants nothing more",
+          ),
+        },
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      },
+      (input) => answer(() => client.credits.grant(input)),
+    );
+
+    server.registerTool(
+      "adjust_usage",
+      {
+        title: "Correct a customer's usage",
+        description:
+          "A signed correction of the customer's usage of one feature in the current period (e.g. -120 to remove duplicated events), recorded as an event with the reason; usage never goes below zero (BAD_USER_INPUT). This changes what the customer is billed. idempotencyKey makes it safe to call again: the same key corrects once. Answers the feature's usage after it.",
+        inputSchema: {
+          customerId: id("The customer's id"),
+          feature: id("The feature's code, e.g. api_calls"),
+          delta: z
+            .string()
+            .regex(/^-?\d+(\.\d{1,6})?$/, "a signed decimal with at most 6 decimals")
+            .describe("Units to add (positive) or remove (negative), as a decimal string"),
+          reason: z.string().trim().min(1).max(500).describe("Why the usage is corrected"),
+          idempotencyKey: id("A key unique to this correction: calling again with the same key corrects nothing more"),
+        },
+        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+      },
+      (input) => answer(() => client.usage.adjust(input)),
     );
   }
   return server;

@@ -229,6 +229,88 @@ describe("with writes allowed", () => {
   });
 });
 
+describe("grant_credits and adjust_usage (writes allowed)", () => {
+  let mcp: Client;
+  beforeAll(async () => {
+    const f = fixtures(api);
+    await f.feature("images");
+    await f.plan({
+      code: "studio",
+      model: "CREDITS",
+      basePrice: "30",
+      includedCredits: "100",
+      features: [{ feature: "images", creditsPerUnit: "10" }],
+    });
+    await f.customerOn("hooli", "studio");
+    mcp = await connect({ BILLING_API_KEY: TEST_KEY, BILLING_MCP_ALLOW_WRITES: "true" });
+  });
+  afterAll(() => mcp?.close());
+
+  it("are offered only with writes allowed, keyed, adjust_usage marked destructive", async () => {
+    const { tools } = await mcp.listTools();
+    const grant = tools.find((t) => t.name === "grant_credits")!;
+    expect(grant.inputSchema.required).toEqual(["customerId", "credits", "reason", "idempotencyKey"]);
+    expect(grant.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
+    const adjust = tools.find((t) => t.name === "adjust_usage")!;
+    expect(adjust.inputSchema.required).toEqual(["customerId", "feature", "delta", "reason", "idempotencyKey"]);
+    expect(adjust.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
+    const readOnly = await connect({ BILLING_API_KEY: TEST_KEY });
+    try {
+      const names = (await readOnly.listTools()).tools.map((t) => t.name);
+      expect(names.filter((n) => n === "grant_credits" || n === "adjust_usage")).toEqual([]);
+    } finally {
+      await readOnly.close();
+    }
+  });
+
+  it("grant_credits grants once per key and answers the wallet; a plan without credits is refused with its code", async () => {
+    const args = {
+      customerId: "hooli",
+      credits: "40",
+      reason: "ticket 981",
+      expiresAt: "2026-03-01T00:00:00Z",
+      idempotencyKey: "ticket-981",
+    };
+    const wallet = json(await mcp.callTool({ name: "grant_credits", arguments: args }));
+    expect([wallet.credits, wallet.grantedCredits, wallet.planCredits]).toEqual(["140", "40", "100"]);
+    expect(json(await mcp.callTool({ name: "grant_credits", arguments: args })).credits).toBe("140");
+    const refused = await mcp.callTool({
+      name: "grant_credits",
+      arguments: { ...args, customerId: "acme", idempotencyKey: "ticket-982" },
+    });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/^BAD_USER_INPUT: customer "acme" is on a plan whose usage spends no credits/);
+    const noKey = await mcp.callTool({
+      name: "grant_credits",
+      arguments: { customerId: "hooli", credits: "1", reason: "x" },
+    });
+    expect(noKey.isError).toBe(true);
+    expect((await api.ok(`{ customer(id: "hooli") { wallet { credits } } }`)).customer.wallet.credits).toBe("140");
+  });
+
+  it("adjust_usage corrects once per key, never below zero", async () => {
+    await api.ok(
+      `mutation { trackUsage(input: { customerId: "acme", feature: "api_calls", value: 6, idempotencyKey: "e2" }) { replayed } }`,
+    );
+    const args = {
+      customerId: "acme",
+      feature: "api_calls",
+      delta: "-3",
+      reason: "duplicates",
+      idempotencyKey: "fix-1",
+    };
+    const usage = json(await mcp.callTool({ name: "adjust_usage", arguments: args }));
+    expect([usage.feature.code, usage.used, usage.included]).toEqual(["api_calls", "7", "10"]);
+    expect(json(await mcp.callTool({ name: "adjust_usage", arguments: args })).used).toBe("7");
+    const below = await mcp.callTool({
+      name: "adjust_usage",
+      arguments: { ...args, delta: "-100", idempotencyKey: "fix-2" },
+    });
+    expect(below.isError).toBe(true);
+    expect(text(below)).toMatch(/^BAD_USER_INPUT: /);
+  });
+});
+
 describe("configuration", () => {
   it("without an API key, the server exits with a message", async () => {
     const mcp = connect({});

@@ -101,7 +101,7 @@ const TABLE: Record<string, Row> = {
 /**
  * A portal session's token (of customer A, about A / about B) answers as a customer token does
  * (the table's last two columns), except for the portal's own operations. changePlan passes
- * authorisation and is then FORBIDDEN by its rule (only keeping the current plan), and
+ * authorisation and is then FORBIDDEN by its rule (keeping the current plan, or a plan of its group), and
  * markInvoicePaid answers NOT_FOUND for an invoice that is not its customer's: both as here.
  */
 const PORTAL: Record<string, [portalOfA: Outcome, portalOfAForB: Outcome]> = {

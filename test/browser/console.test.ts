@@ -7,50 +7,28 @@
  * another origin, and nothing is blocked (no console error, CSP violations included).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { rollupPoller } from "../support/rollups";
-import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
-import {
-  builtWebAssets,
-  launchChromium,
-  openPage,
-  screenshot,
-  seriousViolations,
-  type TrackedPage,
-} from "../support/browser";
+import { TEST_KEY, type TestApi } from "../support/server";
+import { type BrowserSuite, screenshot, startBrowserSuite, type TrackedPage } from "../support/browser";
 
+let suite: BrowserSuite;
 let api: TestApi;
-let browser: Browser;
 let tab: TrackedPage;
 let page: Page;
 let origin: string;
+/** Accessible, same-origin only, no errors; and a screenshot (test/support/browser.ts). */
+const checkPage = (name: string) => suite.check(name);
 
 beforeAll(async () => {
-  api = await startTestApi({ web: builtWebAssets() });
-  origin = new URL(api.url).origin;
-  browser = await launchChromium();
-  tab = await openPage(browser);
-  page = tab.page;
+  suite = await startBrowserSuite("console");
+  ({ api, tab, page, origin } = suite);
   await api.ok(`mutation {
     createFeature(input: { code: "assistant", name: "Assistant", kind: METERED, unit: "tokens" }) { code }
     upsertAiModel(id: "acme/model-one", inputPrice: "3", outputPrice: "15") { id }
   }`);
 });
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
-
-/** Checks the page as it is now: accessible, same-origin only, no errors; and keeps a screenshot. */
-async function checkPage(name: string) {
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
-  expect(
-    tab.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:")),
-    name,
-  ).toEqual([]);
-  expect(tab.errors, name).toEqual([]);
-  await screenshot(page, `console-${name}`);
-}
+afterAll(() => suite?.close());
 
 describe("the operator console", () => {
   it("shows the sign-in page first, usable within a second, and refuses a wrong key", async () => {
@@ -195,11 +173,11 @@ describe("the operator console", () => {
   it("opens the invoice as a printable page and marks it paid", async () => {
     await page.getByRole("link", { name: "INV-000001" }).click();
     await page.getByRole("heading", { name: "Invoice INV-000001" }).waitFor();
-    expect(await page.locator(".invoice-doc .badge").textContent()).toBe("OPEN");
+    expect(await page.locator(".invoice-doc .badge").textContent()).toBe("Open");
     await checkPage("invoice-open");
     await page.getByRole("button", { name: "Mark paid" }).click();
     await page.getByText("Invoice INV-000001 marked paid.").waitFor();
-    await page.locator(".invoice-doc .badge", { hasText: "PAID" }).waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "Paid" }).waitFor();
     await page.emulateMedia({ media: "print" });
     await screenshot(page, "console-invoice-print");
     await page.emulateMedia({ media: "screen" });
@@ -218,9 +196,76 @@ describe("the operator console", () => {
     await page.getByRole("button", { name: "Void" }).click();
     await page.getByRole("button", { name: "Confirm void" }).click();
     await page.getByText("Invoice INV-000002 voided.").waitFor();
-    await page.locator(".invoice-doc .badge", { hasText: "VOID" }).waitFor();
+    await page.locator(".invoice-doc .badge", { hasText: "Void" }).waitFor();
     expect(await page.getByRole("button", { name: "Mark paid" }).count()).toBe(0);
     await checkPage("invoice-void");
+  });
+
+  it("grants credits (an error beside its field first) and changes plan after previewing the exact lines", async () => {
+    await api.ok(`mutation {
+      images: createFeature(input: { code: "images", name: "Images", kind: METERED, unit: "images" }) { code }
+      studio: createPlan(input: { code: "studio", name: "Studio", model: CREDITS, basePrice: "30", interval: MONTH,
+        includedCredits: "1000", features: [{ feature: "images", creditsPerUnit: "10" }] }) { code }
+      studioPlus: createPlan(input: { code: "studio-plus", name: "Studio Plus", model: CREDITS, basePrice: "80",
+        interval: MONTH, includedCredits: "4000", features: [{ feature: "images", creditsPerUnit: "10" }] }) { code }
+      createCustomer(input: { id: "initech", name: "Initech" }) { id }
+    }`);
+    await api.ok(`mutation {
+      subscribe(customerId: "initech", planCode: "studio") { status }
+      trackUsage(input: { customerId: "initech", feature: "images", value: "25", idempotencyKey: "i-1" }) { replayed }
+    }`);
+    await page.goto(`${origin}/console/customers/initech`);
+    await page.getByRole("heading", { name: "Initech" }).waitFor();
+
+    const grant = page.getByRole("form", { name: "Grant credits" });
+    await grant.getByLabel("Credits").fill("0");
+    await grant.getByLabel("Reason").fill("Support case 4711");
+    await grant.getByRole("button", { name: "Grant credits" }).click();
+    const error = grant.locator('[data-field="grantCredits"]');
+    await error.waitFor();
+    expect(await error.textContent()).toBe("must be greater than zero");
+    expect(await grant.getByLabel("Credits").getAttribute("aria-invalid")).toBe("true");
+    expect(tab.errors.splice(0)).toEqual([]);
+    await checkPage("grant-credits-error");
+    await grant.getByLabel("Credits").fill("250");
+    await grant.getByLabel("Expires on (optional)").fill("2026-03-01");
+    await grant.getByRole("button", { name: "Grant credits" }).dblclick();
+    await page.getByText("Granted 250 credits, expiring on 2026-03-01.").waitFor();
+    await page.getByText("Granted credits (free)").waitFor();
+    const wallet = await api.ok(`{ customer(id: "initech") { wallet { credits planCredits grantedCredits } } }`);
+    // A double click grants once: 750 plan credits left + 250 granted.
+    expect(wallet.customer.wallet).toEqual({ credits: "1000", planCredits: "750", grantedCredits: "250" });
+    await checkPage("grant-credits");
+
+    const change = page.getByRole("form", { name: "Change plan" });
+    await change.getByLabel("New plan").selectOption("studio-plus");
+    await change.getByRole("button", { name: "Preview change" }).click();
+    const table = page.getByRole("table", { name: "Invoiced now for the change" });
+    await table.waitFor();
+    const preview = (
+      await api.ok(
+        `{ previewPlanChange(customerId: "initech", planCode: "studio-plus") { total lines { description quantity amount } } }`,
+      )
+    ).previewPlanChange;
+    // 80.00 for Studio Plus less 30.00 x 750/1,000 (the grant left: 250 of 1,000 credits spent) for Studio.
+    expect(preview.total).toBe("57.50");
+    const rows = await table.locator("tbody tr").all();
+    expect(await Promise.all(rows.map((r) => r.locator("td").allTextContents()))).toEqual(
+      preview.lines.map((l: { description: string; quantity: string; amount: string }) => [
+        l.description,
+        l.quantity,
+        `${l.amount} USD`,
+      ]),
+    );
+    expect(await table.locator("tfoot tr").last().textContent()).toBe("Total57.50 USD");
+    await checkPage("change-plan-preview");
+    await change.getByRole("button", { name: "Confirm change" }).click();
+    await page.getByText("Plan changed.").waitFor();
+    const { customer } = await api.ok(
+      `{ customer(id: "initech") { subscription { plan { code } } invoices { total } } }`,
+    );
+    expect(customer.subscription.plan.code).toBe("studio-plus");
+    expect(customer.invoices[0].total).toBe("57.50");
   });
 
   it("creates an API key whose secret is shown once, and revokes it", async () => {

@@ -9,44 +9,42 @@
  * origin, and nothing is blocked (no console error, CSP violations included).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { realClock } from "../../core/clock";
 import { createBillingYoga } from "../../schema/yoga";
 import { withWebApps } from "../../web/server/node";
-import { startTestApi, TEST_KEY, type TestApi } from "../support/server";
-import {
-  builtWebAssets,
-  launchChromium,
-  openPage,
-  screenshot,
-  seriousViolations,
-  type TrackedPage,
-} from "../support/browser";
+import { TEST_KEY, type TestApi } from "../support/server";
+import { type BrowserSuite, builtWebAssets, startBrowserSuite, type TrackedPage } from "../support/browser";
 
+let suite: BrowserSuite;
 let api: TestApi;
-let browser: Browser;
 let tab: TrackedPage;
 let page: Page;
 let origin: string;
+/** Accessible, same-origin only, no errors; and a screenshot (test/support/browser.ts). */
+const checkPage = (name: string, p?: TrackedPage) => suite.check(name, p);
 
 // The test clock starts at 2026-01-01T00:00:00Z.
 beforeAll(async () => {
-  api = await startTestApi({ web: builtWebAssets() });
-  origin = new URL(api.url).origin;
-  browser = await launchChromium();
-  tab = await openPage(browser);
-  page = tab.page;
+  suite = await startBrowserSuite("portal");
+  ({ api, tab, page, origin } = suite);
   await api.ok(`mutation {
     images: createFeature(input: { code: "images", name: "Images", kind: METERED, unit: "images" }) { code }
     assistant: createFeature(input: { code: "assistant", name: "Assistant", kind: METERED, unit: "tokens" }) { code }
     calls: createFeature(input: { code: "calls", name: "API calls", kind: METERED, unit: "calls" }) { code }
     upsertAiModel(id: "acme/model-one", inputPrice: "3", outputPrice: "15") { id }
     creator: createPlan(input: { code: "creator", name: "Creator", model: CREDITS, basePrice: "49", interval: MONTH,
-      includedCredits: "1000", features: [{ feature: "images", creditsPerUnit: "10" }] }) { code }
+      includedCredits: "1000", features: [{ feature: "images", creditsPerUnit: "10" }], group: "studio", rank: 2 }) { code }
     pro: createPlan(input: { code: "pro", name: "Pro", model: BALANCE, basePrice: "20", interval: MONTH,
-      features: [{ feature: "assistant", pricing: AI_MODEL, marginBps: 4000 }] }) { code }
+      features: [{ feature: "assistant", pricing: AI_MODEL, marginBps: 4000 }], group: "studio", rank: 5 }) { code }
+    hobby: createPlan(input: { code: "hobby", name: "Hobby", model: CREDITS, basePrice: "19", interval: MONTH,
+      includedCredits: "300", features: [{ feature: "images", creditsPerUnit: "10" }], group: "studio", rank: 1 }) { code }
+    agency: createPlan(input: { code: "agency", name: "Agency", model: CREDITS, basePrice: "99", interval: MONTH,
+      includedCredits: "3000", features: [{ feature: "images", creditsPerUnit: "10" }], group: "studio", rank: 3 }) { code }
+    elsewhere: createPlan(input: { code: "elsewhere", name: "Elsewhere", model: CREDITS, basePrice: "5", interval: MONTH,
+      includedCredits: "50", features: [{ feature: "images", creditsPerUnit: "10" }], group: "other", rank: 9 }) { code }
     starter: createPlan(input: { code: "starter", name: "Starter", model: METERED, basePrice: "10", interval: MONTH,
       features: [{ feature: "calls", included: "100", overagePrice: "0.01" }] }) { code }
     createCreditPack(input: { code: "p500", name: "500 credits", credits: "500", price: "20" }) { code }
@@ -54,6 +52,7 @@ beforeAll(async () => {
     acme: createCustomer(input: { id: "acme", name: "Acme Inc." }) { id }
     solo: createCustomer(input: { id: "solo", name: "Solo" }) { id }
     meter: createCustomer(input: { id: "meter", name: "Meter Co" }) { id }
+    lena: createCustomer(input: { id: "lena", name: "Lena Studio" }) { id }
   }`);
   await api.ok(`mutation {
     a: subscribe(customerId: "studio", planCode: "creator") { status }
@@ -67,10 +66,7 @@ beforeAll(async () => {
     c: trackUsage(input: { customerId: "meter", feature: "calls", value: "40", idempotencyKey: "m-1" }) { replayed }
   }`);
 });
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-});
+afterAll(() => suite?.close());
 
 const sessionUrl = async (customerId: string, ttlSeconds = 1800) =>
   (
@@ -79,17 +75,6 @@ const sessionUrl = async (customerId: string, ttlSeconds = 1800) =>
       { c: customerId, t: ttlSeconds },
     )
   ).createPortalSession.url as string;
-
-/** Checks the page as it is now: accessible, same-origin only, no errors; and keeps a screenshot. */
-async function checkPage(name: string, p: TrackedPage = tab) {
-  expect(await seriousViolations(p.page), `axe on ${name}`).toEqual([]);
-  expect(
-    p.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:")),
-    name,
-  ).toEqual([]);
-  expect(p.errors, name).toEqual([]);
-  await screenshot(p.page, `portal-${name}`);
-}
 
 const facts = async (section: string) => {
   const card = page.getByRole("region", { name: section });
@@ -283,17 +268,34 @@ describe("the customer portal", () => {
     await checkPage("metered");
   });
 
+  it("a customer on a free trial (TRIALING) sees its plan and may change or cancel it", async () => {
+    await api.ok(`mutation {
+      createCustomer(input: { id: "tria", name: "Tria" }) { id }
+      subscribe(customerId: "tria", planCode: "creator", trialDays: 14) { status }
+    }`);
+    expect((await api.ok(`{ customer(id: "tria") { subscription { status } } }`)).customer.subscription.status).toBe(
+      "TRIALING",
+    );
+    await page.goto(await sessionUrl("tria"));
+    await page.getByRole("heading", { name: "Tria" }).waitFor();
+    expect((await facts("Plan")).Plan).toBe("Creator");
+    await page.getByRole("button", { name: "Cancel subscription" }).waitFor();
+    await page.getByRole("button", { name: "Upgrade to Agency" }).waitFor();
+    expect(await page.getByText("You have no active subscription.").count()).toBe(0);
+  });
+
   it("fits a phone-sized screen", async () => {
-    const phone = await openPage(browser, { viewport: { width: 390, height: 844 } });
-    try {
-      await phone.page.goto(await sessionUrl("studio"));
-      await phone.page.getByText("1,380 credits left").waitFor();
-      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth);
-      expect(overflow).toBeLessThanOrEqual(390);
-      await checkPage("phone", phone);
-    } finally {
-      await phone.context.close();
-    }
+    const url = await sessionUrl("studio");
+    await suite.withTab(
+      async (phone) => {
+        await phone.page.goto(url);
+        await phone.page.getByText("1,380 credits left").waitFor();
+        const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+        expect(overflow).toBeLessThanOrEqual(390);
+        await checkPage("phone", phone);
+      },
+      { viewport: { width: 390, height: 844 } },
+    );
   });
 
   it("in production, a purchase awaits payment with a link to the company's app, and no pay button", async () => {
@@ -316,31 +318,31 @@ describe("the customer portal", () => {
           })
         ).json()) as { data: any }
       ).data;
-    const view = await openPage(browser);
     try {
-      await send(`mutation { createCustomer(input: { id: "live", name: "Live Co" }) { id } }`);
-      await send(`mutation { subscribe(customerId: "live", planCode: "creator") { status } }`);
-      const { url } = (
-        await send(
-          `mutation { createPortalSession(customerId: "live", returnUrl: "https://app.example.com/billing") { url } }`,
-        )
-      ).createPortalSession;
-      await view.page.goto(url);
-      await view.page.getByRole("heading", { name: "Live Co" }).waitFor();
-      await view.page.getByRole("button", { name: "Buy 500 credits for 20.00 USD" }).click();
-      const awaiting = view.page.getByRole("region", { name: "Awaiting payment" });
-      await awaiting.getByText("20.00 USD awaits payment.").waitFor();
-      expect(await awaiting.getByRole("button").count()).toBe(0);
-      expect(await awaiting.getByRole("link", { name: "Complete the payment in the app" }).getAttribute("href")).toBe(
-        "https://app.example.com/billing",
-      );
-      await checkPage("production-awaiting-payment", {
-        ...view,
-        requests: view.requests.map((u) => u.replace(liveOrigin, origin)),
+      await suite.withTab(async (view) => {
+        await send(`mutation { createCustomer(input: { id: "live", name: "Live Co" }) { id } }`);
+        await send(`mutation { subscribe(customerId: "live", planCode: "creator") { status } }`);
+        const { url } = (
+          await send(
+            `mutation { createPortalSession(customerId: "live", returnUrl: "https://app.example.com/billing") { url } }`,
+          )
+        ).createPortalSession;
+        await view.page.goto(url);
+        await view.page.getByRole("heading", { name: "Live Co" }).waitFor();
+        await view.page.getByRole("button", { name: "Buy 500 credits for 20.00 USD" }).click();
+        const awaiting = view.page.getByRole("region", { name: "Awaiting payment" });
+        await awaiting.getByText("20.00 USD awaits payment.").waitFor();
+        expect(await awaiting.getByRole("button").count()).toBe(0);
+        expect(await awaiting.getByRole("link", { name: "Complete the payment in the app" }).getAttribute("href")).toBe(
+          "https://app.example.com/billing",
+        );
+        await checkPage("production-awaiting-payment", {
+          ...view,
+          requests: view.requests.map((u) => u.replace(liveOrigin, origin)),
+        });
+        await view.page.getByText("1,000 credits left").waitFor();
       });
-      await view.page.getByText("1,000 credits left").waitFor();
     } finally {
-      await view.context.close();
       await new Promise<void>((resolve) => {
         live.close(() => resolve());
         live.closeAllConnections();
@@ -349,8 +351,7 @@ describe("the customer portal", () => {
   });
 
   it("an operator opens a customer's portal from the console's Portal link", async () => {
-    const operator = await openPage(browser);
-    try {
+    await suite.withTab(async (operator) => {
       await operator.page.goto(`${origin}/console`);
       await operator.page.evaluate((key) => sessionStorage.setItem("billing.apiKey", key), TEST_KEY);
       await operator.page.goto(`${origin}/console/customers/studio`);
@@ -360,16 +361,88 @@ describe("the customer portal", () => {
       const href = (await link.getAttribute("href"))!;
       expect(href).toMatch(new RegExp(`^${origin}/portal#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
       await checkPage("console-portal-link", operator);
-      const customerView = await openPage(browser);
-      try {
+      await suite.withTab(async (customerView) => {
         await customerView.page.goto(href);
         await customerView.page.getByText("1,380 credits left").waitFor();
-      } finally {
-        await customerView.context.close();
-      }
-    } finally {
-      await operator.context.close();
-    }
+      });
+    });
+  });
+
+  it("shows the upcoming invoice, and changes plan within the plan group after showing the preview's exact lines", async () => {
+    const PREVIEW = `query($p: ID!, $t: ChangeTiming) { previewPlanChange(customerId: "lena", planCode: $p, timing: $t) { total lines { description quantity amount } } }`;
+    const rowsOf = async (caption: string) =>
+      (await page.getByRole("table", { name: caption }).locator("tbody tr").all()).map((row) =>
+        row.locator("td").allTextContents(),
+      );
+    await api.ok(`mutation {
+      subscribe(customerId: "lena", planCode: "creator") { status }
+      trackUsage(input: { customerId: "lena", feature: "images", value: "3", idempotencyKey: "l-1" }) { replayed }
+    }`);
+    const upcoming = (
+      await api.ok(`{ upcomingInvoice(customerId: "lena") { total lines { description quantity amount } } }`)
+    ).upcomingInvoice;
+    expect(upcoming.total).toBe("49.00");
+    await page.goto(await sessionUrl("lena"));
+    await page.getByRole("heading", { name: "Lena Studio" }).waitFor();
+    const upcomingRows = await Promise.all(await rowsOf("Upcoming invoice lines"));
+    expect(upcomingRows).toEqual(
+      upcoming.lines.map((l: { description: string; quantity: string; amount: string }) => [
+        l.description,
+        l.quantity,
+        `${l.amount} USD`,
+      ]),
+    );
+    // Only the plans of its group with its model: not Pro (BALANCE), not Elsewhere (another group).
+    const plan = page.getByRole("region", { name: "Plan" });
+    expect(await plan.getByRole("button", { name: /^(Upgrade|Switch) to / }).allTextContents()).toEqual([
+      "Switch to Hobby",
+      "Upgrade to Agency",
+    ]);
+    await checkPage("change-plan-choices");
+
+    // An upgrade: now, with the exact lines previewPlanChange gives, invoiced as previewed.
+    const up = (await api.ok(PREVIEW, { p: "agency", t: "IMMEDIATE" })).previewPlanChange;
+    // 99.00 for Agency less 49.00 x 970/1000 (the grant left: 30 of 1,000 credits spent) for Creator.
+    expect(up.total).toBe("51.47");
+    await page.getByRole("button", { name: "Upgrade to Agency" }).click();
+    await page.getByRole("table", { name: "Invoiced now for the change" }).waitFor();
+    expect(await Promise.all(await rowsOf("Invoiced now for the change"))).toEqual(
+      up.lines.map((l: { description: string; quantity: string; amount: string }) => [
+        l.description,
+        l.quantity,
+        `${l.amount} USD`,
+      ]),
+    );
+    await checkPage("upgrade-preview");
+    await page.getByRole("button", { name: "Confirm upgrade (51.47 USD invoiced now)" }).click();
+    await page.getByText("You are now on Agency.").waitFor();
+    await plan.locator("dd", { hasText: "Agency" }).waitFor();
+    expect((await facts("Plan")).Plan).toBe("Agency");
+    const [issued] = await invoicesOf("lena");
+    const total = (await api.ok(`query($i: ID!) { invoice(id: $i) { total } }`, { i: issued!.id })).invoice.total;
+    expect(total).toBe("51.47");
+
+    // A downgrade: at the period end; nothing now, the preview is the renewal invoice.
+    const down = (await api.ok(PREVIEW, { p: "hobby", t: "PERIOD_END" })).previewPlanChange;
+    await page.getByRole("button", { name: "Switch to Hobby" }).click();
+    await page.getByRole("table", { name: "Your invoice at the period end" }).waitFor();
+    expect(await Promise.all(await rowsOf("Your invoice at the period end"))).toEqual(
+      down.lines.map((l: { description: string; quantity: string; amount: string }) => [
+        l.description,
+        l.quantity,
+        `${l.amount} USD`,
+      ]),
+    );
+    await page.getByRole("button", { name: "Confirm the change on 2026-02-01" }).click();
+    await page.getByText("Your plan changes to Hobby on 2026-02-01.").first().waitFor();
+    expect((await invoicesOf("lena")).length).toBe(2);
+    await checkPage("downgrade-scheduled");
+    await page.getByRole("button", { name: "Keep Agency" }).click();
+    await page.getByRole("button", { name: "Switch to Hobby" }).waitFor();
+    expect(
+      (await api.ok(`{ customer(id: "lena") { subscription { plan { code } scheduledPlan { code } } } }`)).customer
+        .subscription,
+    ).toEqual({ plan: { code: "agency" }, scheduledPlan: null });
   });
 
   it("lists open reservations (what the product set aside, read-only); released ones leave the list", async () => {
@@ -426,13 +499,10 @@ describe("the customer portal", () => {
     // The refused request is the one error the browser logs here.
     expect(tab.errors.splice(0)).toEqual(["Failed to load resource: the server responded with a status of 401 ()"]);
     await checkPage("expired");
-    const fresh = await openPage(browser);
-    try {
+    await suite.withTab(async (fresh) => {
       await fresh.page.goto(`${origin}/portal`);
       await fresh.page.getByRole("heading", { name: "This billing link has expired" }).waitFor();
       expect(fresh.requests.filter((u) => u.endsWith("/graphql"))).toEqual([]);
-    } finally {
-      await fresh.context.close();
-    }
+    });
   });
 });

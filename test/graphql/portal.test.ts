@@ -204,6 +204,94 @@ describe("what a portal token may do", () => {
   });
 });
 
+describe("changing plan in the portal: within the customer's plan group only", () => {
+  // One group of CREDITS plans ranked 1..3 (one of them BALANCE), and a CREDITS plan of another group.
+  beforeAll(async () => {
+    const credits = (includedCredits: string) => ({
+      model: "CREDITS" as const,
+      includedCredits,
+      features: [{ feature: "images", creditsPerUnit: "10" }],
+    });
+    await f.plan({ code: "g-basic", basePrice: "10", group: "studio", rank: 1, ...credits("100") });
+    await f.plan({ code: "g-plus", basePrice: "40", group: "studio", rank: 2, ...credits("500") });
+    await f.plan({ code: "g-max", basePrice: "90", group: "studio", rank: 3, ...credits("2000") });
+    await f.plan({
+      code: "g-balance",
+      model: "BALANCE",
+      basePrice: "60",
+      group: "studio",
+      rank: 4,
+      features: [{ feature: "api_calls", unitPrice: "0.01" }],
+    });
+    await f.plan({ code: "elsewhere", basePrice: "20", group: "agency", rank: 5, ...credits("300") });
+    await f.customerOn("greta", "g-plus");
+    await f.customerOn("hugo", "creator");
+  });
+  const CHANGE = `mutation($c: ID!, $p: ID!, $t: ChangeTiming) { changePlan(customerId: $c, planCode: $p, timing: $t) { status plan { code } scheduledPlan { code } } }`;
+  const PREVIEW = `query($c: ID!, $p: ID!, $t: ChangeTiming) { previewPlanChange(customerId: $c, planCode: $p, timing: $t) { total lines { kind quantity amount } } }`;
+
+  it("refuses another group, another model, an ungrouped plan and the wrong timing with FORBIDDEN, changing nothing", async () => {
+    const token = await portalToken("greta");
+    const refusals: [string, string][] = [
+      ["elsewhere", "PERIOD_END"],
+      ["elsewhere", "IMMEDIATE"],
+      ["g-balance", "IMMEDIATE"],
+      ["creator", "PERIOD_END"],
+      ["g-max", "PERIOD_END"],
+      ["g-basic", "IMMEDIATE"],
+      ["g-plus", "IMMEDIATE"],
+    ];
+    for (const [p, t] of refusals) {
+      const answer = await as(token, CHANGE, { c: "greta", p, t });
+      expectError(answer, "FORBIDDEN");
+      expect(answer.data).toBeNull();
+    }
+    const moved = await as(token, CHANGE, { c: "greta", p: "elsewhere", t: "PERIOD_END" });
+    expect(moved.errors![0]!.message).toBe(
+      `plan "elsewhere" is not in the customer's plan group; only the operator may move a customer there`,
+    );
+    expect((await as(token, CHANGE, { c: "greta", p: "g-balance", t: "PERIOD_END" })).errors![0]!.message).toBe(
+      `plan "g-balance" has another consumption model (BALANCE); only the operator may change it`,
+    );
+    expect((await as(token, CHANGE, { c: "greta", p: "g-max", t: "PERIOD_END" })).errors![0]!.message).toBe(
+      `plan "g-max" is an upgrade: in the portal it starts now (timing IMMEDIATE)`,
+    );
+    // A customer on a plan without a group can only keep it.
+    expectError(await as(await portalToken("hugo"), CHANGE, { c: "hugo", p: "other", t: "PERIOD_END" }), "FORBIDDEN");
+    // Another customer's id stays refused, whatever the plan.
+    expectError(await as(token, CHANGE, { c: "hugo", p: "g-basic", t: "PERIOD_END" }), "FORBIDDEN");
+    const greta = await api.ok(
+      `{ customer(id: "greta") { subscription { plan { code } scheduledPlan { code } } invoices { number } } }`,
+    );
+    expect(greta.customer.subscription).toEqual({ plan: { code: "g-plus" }, scheduledPlan: null });
+    expect(greta.customer.invoices).toHaveLength(1);
+    // The operator is not bound by groups.
+    expect((await api.ok(CHANGE, { c: "hugo", p: "elsewhere", t: "PERIOD_END" })).changePlan.scheduledPlan).toEqual({
+      code: "elsewhere",
+    });
+    await api.ok(CHANGE, { c: "hugo", p: "creator", t: "PERIOD_END" });
+  });
+
+  it("downgrades at the period end and upgrades now, invoicing exactly the previewed lines", async () => {
+    const token = await portalToken("greta");
+    const down = await as(token, CHANGE, { c: "greta", p: "g-basic", t: "PERIOD_END" });
+    expect(down.data).toEqual({
+      changePlan: { status: "ACTIVE", plan: { code: "g-plus" }, scheduledPlan: { code: "g-basic" } },
+    });
+    const preview = (await as(token, PREVIEW, { c: "greta", p: "g-max", t: "IMMEDIATE" })).data.previewPlanChange;
+    const up = await as(token, CHANGE, { c: "greta", p: "g-max", t: "IMMEDIATE" });
+    expect(up.data).toEqual({ changePlan: { status: "ACTIVE", plan: { code: "g-max" }, scheduledPlan: null } });
+    const issued = (await f.invoices("greta"))[0];
+    const lines = issued.lines.map(({ kind, quantity, amount }: Record<string, string>) => ({
+      kind,
+      quantity,
+      amount,
+    }));
+    expect({ total: issued.total, lines }).toEqual(preview);
+    expect(preview.lines.map((l: { kind: string }) => l.kind)).toEqual(["PRORATION", "BASE_FEE"]);
+  });
+});
+
 describe("requestCreditPackPurchase", () => {
   it("issues an OPEN invoice and grants nothing; paid (in test mode, from the portal), the 500 credits arrive once", async () => {
     await f.customerOn("erin", "creator");

@@ -8,10 +8,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { loadWebAssets, type WebAssets } from "../../web/server/assets";
 import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium";
+import { startTestApi, type TestApi } from "./server";
 
 /** Where screenshots go (git-ignored), to look at them after a run. */
 export const SCREENSHOTS = join(process.cwd(), "test-results", "screenshots");
@@ -81,4 +82,51 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage });
   return path;
+}
+
+/**
+ * What every browser test file starts with: the real API on its own table serving the built web
+ * apps, Chromium, and one tracked tab. `check` is the per-page check of both apps' tests: axe-core
+ * finds no serious or critical violation, nothing was requested from another origin, the browser
+ * logged no error (CSP violations included); then a screenshot `<prefix>-<name>.png`.
+ */
+export type BrowserSuite = {
+  api: TestApi;
+  browser: Browser;
+  tab: TrackedPage;
+  page: Page;
+  origin: string;
+  check: (name: string, tracked?: TrackedPage) => Promise<void>;
+  /** A second tracked tab in its own context (its own session storage), closed after `use`. */
+  withTab: <T>(use: (tracked: TrackedPage) => Promise<T>, options?: Parameters<typeof openPage>[1]) => Promise<T>;
+  close: () => Promise<void>;
+};
+
+export async function startBrowserSuite(prefix: string): Promise<BrowserSuite> {
+  const api = await startTestApi({ web: builtWebAssets() });
+  const origin = new URL(api.url).origin;
+  const browser = await launchChromium();
+  const tab = await openPage(browser);
+  const check = async (name: string, tracked: TrackedPage = tab) => {
+    expect(await seriousViolations(tracked.page), `axe on ${name}`).toEqual([]);
+    expect(
+      tracked.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:")),
+      name,
+    ).toEqual([]);
+    expect(tracked.errors, name).toEqual([]);
+    await screenshot(tracked.page, `${prefix}-${name}`);
+  };
+  const withTab: BrowserSuite["withTab"] = async (use, options) => {
+    const tracked = await openPage(browser, options);
+    try {
+      return await use(tracked);
+    } finally {
+      await tracked.context.close();
+    }
+  };
+  const close = async () => {
+    await browser.close();
+    await api.close();
+  };
+  return { api, browser, tab, page: tab.page, origin, check, withTab, close };
 }

@@ -55,7 +55,7 @@ export function App() {
   else
     page = matchRoute<ComponentChildren>(path, [
       [BASE, () => <HomePage session={session} />],
-      [`${BASE}/invoices/:id`, ({ id }) => <InvoicePage id={id!} session={session} />],
+      [`${BASE}/invoices/:id`, ({ id }) => <InvoicePage id={id!} />],
     ]) ?? <HomePage session={session} />;
   return (
     <div class="portal">

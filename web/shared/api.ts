@@ -75,3 +75,26 @@ function pathOf(message: string, variable: string): [string, string] {
   if (domain) return [domain[1]!, domain[2]!];
   return ["", message];
 }
+
+/**
+ * For a request whose inputs are plain arguments (`grantCredits(credits: $credits, ...)`): the
+ * message of each error under the argument it names, from graphql-js coercion (`Variable
+ * "$credits" got invalid value ...; <reason>`) or from core's validation (`credits must be greater
+ * than zero`); the rest under "". The form's variables are named as the arguments.
+ */
+export function argumentErrors(error: unknown, names: readonly string[]): Record<string, string> {
+  if (!(error instanceof ApiError)) return { "": error instanceof Error ? error.message : String(error) };
+  const fields: Record<string, string> = {};
+  for (const item of error.errors.length ? error.errors : [{ message: error.message }]) {
+    const coercion = /^Variable "\$(\w+)" got invalid value .*?; ([^;]*)$/s.exec(item.message);
+    const named = names.find((name) => item.message.startsWith(`${name} `));
+    const [field, message] =
+      coercion && names.includes(coercion[1]!)
+        ? [coercion[1]!, coercion[2]!]
+        : named
+          ? [named, item.message.slice(named.length + 1)]
+          : ["", item.message];
+    fields[field] ??= message;
+  }
+  return fields;
+}

@@ -4,12 +4,15 @@
  * (grant credits, plan change preview, portal link: optional-actions.tsx). Each money-moving form carries an idempotency
  * key made when the form opens, so a double click or a retried request moves money once.
  */
+import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { fieldErrors, gql } from "../../shared/api";
 import { money } from "../../shared/decimal";
 import { Button, Field, Input, Notice, Section, Select } from "../../shared/ui";
 import type { CustomerData } from "./customer";
 import { OptionalActions } from "./optional-actions";
+import { type InvoicePreview, PREVIEW_FIELDS, PreviewTable } from "../../shared/invoice-preview";
+import { hasOperation } from "../../shared/operations";
 
 type Props = { data: CustomerData; onChange: (done: string) => void };
 
@@ -20,7 +23,7 @@ type Props = { data: CustomerData; onChange: (done: string) => void };
 export function CustomerActions({ data, onChange: reload }: { data: CustomerData; onChange: () => void }) {
   const customer = data.customer!;
   const sub = customer.subscription;
-  const active = sub?.status === "ACTIVE";
+  const active = isRunning(sub);
   const [done, setDone] = useState<string>();
   const onChange = (message: string) => {
     setDone(message);
@@ -104,34 +107,71 @@ function Subscribe({ data, onChange }: Props) {
 const label = (p: CustomerData["plans"][number]) =>
   `${p.name} (${p.code}) · ${p.model} · ${money(p.basePrice, p.currency)} / ${p.interval.toLowerCase()}`;
 
+/**
+ * Change plan: pick the plan and when; with previewPlanChange (when the API has it) the first
+ * submit shows the exact invoice the change leads to (issued now for IMMEDIATE, the renewal for
+ * PERIOD_END), and the second, "Confirm change", makes that same change. Changing the plan or the
+ * timing drops the preview.
+ */
 function ChangePlan({ data, onChange }: Props) {
   const current = data.customer!.subscription!.plan.code;
   const others = data.plans.filter((p) => p.code !== current);
   const [plan, setPlan] = useState(others[0]?.code ?? "");
   const [timing, setTiming] = useState("IMMEDIATE");
+  const [preview, setPreview] = useState<InvoicePreview>();
+  const [previewError, setPreviewError] = useState<string>();
+  const [loadingPreview, setLoadingPreview] = useState(false);
   const { busy, run, notices } = useAction(onChange);
   if (!others.length) return null;
+  const previews = hasOperation("previewPlanChange");
+  const vars = { c: data.customer!.id, p: plan, t: timing };
+  const change = () =>
+    run(
+      `mutation($c: ID!, $p: ID!, $t: ChangeTiming) { changePlan(customerId: $c, planCode: $p, timing: $t) { status } }`,
+      vars,
+      timing === "IMMEDIATE" ? "Plan changed." : "Plan change scheduled for the period end.",
+    );
+  const showPreview = async () => {
+    setLoadingPreview(true);
+    setPreviewError(undefined);
+    try {
+      const answer = await gql<{ previewPlanChange: InvoicePreview }>(
+        `query($c: ID!, $p: ID!, $t: ChangeTiming) { previewPlanChange(customerId: $c, planCode: $p, timing: $t) { ${PREVIEW_FIELDS} } }`,
+        vars,
+      );
+      setPreview(answer.previewPlanChange);
+    } catch (error) {
+      setPreviewError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setLoadingPreview(false);
+    }
+  };
+  const reset = () => {
+    setPreview(undefined);
+    setPreviewError(undefined);
+  };
   return (
     <form
       aria-label="Change plan"
       onSubmit={(e) => {
         e.preventDefault();
-        void run(
-          `mutation($c: ID!, $p: ID!, $t: ChangeTiming) { changePlan(customerId: $c, planCode: $p, timing: $t) { status } }`,
-          { c: data.customer!.id, p: plan, t: timing },
-          timing === "IMMEDIATE" ? "Plan changed." : "Plan change scheduled for the period end.",
-        );
+        if (previews && !preview) return void showPreview();
+        void change().then((ok) => ok && reset());
       }}
     >
       <h3>Change plan</h3>
       {notices}
+      {previewError && <Notice kind="error">{previewError}</Notice>}
       <div class="inline-form">
         <Field label="New plan" name="changePlan">
           {(a) => (
             <Select
               {...a}
               value={plan}
-              onValue={setPlan}
+              onValue={(v) => {
+                setPlan(v);
+                reset();
+              }}
               options={others.map((p) => ({ value: p.code, label: label(p) }))}
             />
           )}
@@ -141,7 +181,10 @@ function ChangePlan({ data, onChange }: Props) {
             <Select
               {...a}
               value={timing}
-              onValue={setTiming}
+              onValue={(v) => {
+                setTiming(v);
+                reset();
+              }}
               options={[
                 { value: "IMMEDIATE", label: "Now" },
                 { value: "PERIOD_END", label: "At the period end" },
@@ -149,10 +192,32 @@ function ChangePlan({ data, onChange }: Props) {
             />
           )}
         </Field>
-        <Button type="submit" busy={busy}>
-          Change plan
-        </Button>
+        {previews && !preview ? (
+          <Button type="submit" busy={loadingPreview}>
+            Preview change
+          </Button>
+        ) : (
+          <>
+            <Button type="submit" variant="primary" busy={busy}>
+              {previews ? "Confirm change" : "Change plan"}
+            </Button>
+            {preview && <Button onClick={reset}>Back</Button>}
+          </>
+        )}
       </div>
+      {preview && (
+        <>
+          <p>
+            {timing === "IMMEDIATE"
+              ? "Invoiced now when the change is made:"
+              : "Nothing is invoiced now; the renewal invoice it leads to, as things stand:"}
+          </p>
+          <PreviewTable
+            preview={preview}
+            caption={timing === "IMMEDIATE" ? "Invoiced now for the change" : "Renewal invoice after the change"}
+          />
+        </>
+      )}
     </form>
   );
 }

@@ -4,6 +4,7 @@
  * margin (events-table.tsx), and invoices; the actions are in customer-actions.tsx. Every amount
  * is the API's exact decimal text.
  */
+import { isRunning } from "../../shared/subscription";
 import { money, quantity, signOf } from "../../shared/decimal";
 import { date, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
@@ -11,7 +12,7 @@ import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from ".
 import { paths } from "../paths";
 import { CustomerActions } from "./customer-actions";
 import { EVENT_FIELDS, EventsTable, type UsageEventRow } from "./events-table";
-import { InvoiceStatusBadge } from "./invoice-status";
+import { InvoiceStatusBadge } from "../../shared/invoice";
 
 export const CUSTOMER_QUERY = `query Customer($id: ID!) {
   now
@@ -23,7 +24,7 @@ export const CUSTOMER_QUERY = `query Customer($id: ID!) {
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
-    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage }
+    wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage }
     events(first: 25) {
       edges { node { ${EVENT_FIELDS} } }
     }
@@ -46,6 +47,7 @@ type Wallet = Record<
   | "credits"
   | "planCredits"
   | "planCreditsGranted"
+  | "grantedCredits"
   | "purchasedCredits"
   | "balance"
   | "allowance"
@@ -138,17 +140,14 @@ function SubscriptionCard({ data }: { data: CustomerData }) {
     );
   const left = daysLeft(data.now, sub.currentPeriodEnd);
   return (
-    <Section
-      title="Subscription"
-      actions={<Badge tone={sub.status === "ACTIVE" ? "good" : "neutral"}>{sub.status}</Badge>}
-    >
+    <Section title="Subscription" actions={<Badge tone={isRunning(sub) ? "good" : "neutral"}>{sub.status}</Badge>}>
       <Facts
         items={[
           ["Plan", `${sub.plan.name} (${sub.plan.code})`],
           ["Model", sub.plan.model],
           ["Base price", `${money(sub.plan.basePrice, sub.plan.currency)} / ${sub.plan.interval.toLowerCase()}`],
           ["Period", `${date(sub.currentPeriodStart)} – ${date(sub.currentPeriodEnd)}`],
-          ["Days left", sub.status === "ACTIVE" ? `${left} ${left === 1 ? "day" : "days"}` : "—"],
+          ["Days left", isRunning(sub) ? `${left} ${left === 1 ? "day" : "days"}` : "—"],
           [
             "At period end",
             sub.cancelAtPeriodEnd ? "cancels" : sub.scheduledPlan ? `switches to ${sub.scheduledPlan.name}` : "renews",
@@ -166,6 +165,8 @@ function WalletCard(props: { wallet: Wallet; currency: string; accountCredit: st
   if (w.credits !== null) items.push(["Credits left", quantity(w.credits)]);
   if (w.planCredits !== null)
     items.push(["Plan credits (reset each period)", `${quantity(w.planCredits)} of ${quantity(w.planCreditsGranted)}`]);
+  if (w.grantedCredits !== null && signOf(w.grantedCredits) !== 0)
+    items.push(["Granted credits (free)", quantity(w.grantedCredits)]);
   if (w.purchasedCredits !== null) items.push(["Purchased credits (never expire)", quantity(w.purchasedCredits)]);
   if (w.balance !== null) items.push(["Balance", money(w.balance, c)]);
   if (w.allowance !== null)

@@ -2,6 +2,7 @@
  * Customers: the list (newest first), searched by id, name or email prefix and filtered by plan,
  * a page at a time; open one by id; create one.
  */
+import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { fieldErrors, gql } from "../../shared/api";
 import { navigate } from "../../shared/router";
@@ -88,7 +89,7 @@ function CustomerList() {
               { title: "Email", render: (c) => c.email ?? "—" },
               {
                 title: "Plan",
-                render: (c) => (c.subscription?.status === "ACTIVE" ? c.subscription.plan.name : "—"),
+                render: (c) => (isRunning(c.subscription) ? c.subscription.plan.name : "—"),
               },
             ]}
           />

@@ -7,7 +7,7 @@ import { useQuery } from "../../shared/use-query";
 import { Button, Field, Input, Link, Loading, Notice, Section, Select, Table } from "../../shared/ui";
 import { Pager, usePager } from "../../shared/ui/pager";
 import { paths } from "../paths";
-import { InvoiceStatusBadge } from "./invoice-status";
+import { InvoiceStatusBadge } from "../../shared/invoice";
 
 const LIST = `query Invoices($status: InvoiceStatus, $customer: ID, $from: DateTime, $to: DateTime, $after: String) {
   invoices(status: $status, customerId: $customer, from: $from, to: $to, first: 25, after: $after) {

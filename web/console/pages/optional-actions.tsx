@@ -4,8 +4,10 @@
  * console never offers a button the API would refuse as unknown. Their names and arguments are the
  * binding ones of the API's contract (api-2.graphql):
  *
- * - `grantCredits(customerId, credits, reason, idempotencyKey, expiresAt): Wallet` ("Grant credits")
- * - `previewPlanChange(customerId, planCode, timing): InvoicePreview` (the "Change plan" form's preview)
+ * - `grantCredits(customerId, credits, reason, idempotencyKey, expiresAt): Wallet` ("Grant credits",
+ *   on an active CREDITS subscription): ./grant-credits.tsx
+ * - `previewPlanChange(customerId, planCode, timing): InvoicePreview`: the "Change plan" form
+ *   (customer-actions.tsx) shows it before the change is confirmed
  * - `createPortalSession(customerId, returnUrl, ttlSeconds): PortalSession` ("Portal link": show the
  *   URL once, to copy; its customer token is in the fragment): ./portal-link.tsx
  *
@@ -17,6 +19,7 @@ import type { ComponentType } from "preact";
 import type { OptionalOperation } from "../../shared/optional-operations";
 import { hasOperation } from "../../shared/operations";
 import type { CustomerData } from "./customer";
+import { GrantCredits, grantApplies } from "./grant-credits";
 import { PortalLink } from "./portal-link";
 
 export type OptionalActionProps = { data: CustomerData; onChange: (done: string) => void };
@@ -30,6 +33,7 @@ export type OptionalAction = {
 };
 
 export const OPTIONAL_ACTIONS: readonly OptionalAction[] = [
+  { operation: "grantCredits", applies: grantApplies, Form: GrantCredits },
   { operation: "createPortalSession", applies: () => true, Form: PortalLink },
 ];
 

@@ -10,7 +10,7 @@ import { date } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
 import { Facts, Link, Loading, Notice, Section, Table } from "../../shared/ui";
 import { paths } from "../paths";
-import { InvoiceStatusBadge } from "./invoice-status";
+import { InvoiceStatusBadge } from "../../shared/invoice";
 
 type Invoice = {
   id: string;

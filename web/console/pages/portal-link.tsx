@@ -29,7 +29,8 @@ export function PortalLink({ data }: OptionalActionProps) {
     }
   };
   return (
-    <div class="inline-form">
+    <div>
+      <h3>Customer portal</h3>
       <Button busy={busy} onClick={create}>
         Portal link
       </Button>

@@ -5,13 +5,18 @@
  * topping up, cancelling at period end (and undoing it), open reservations, recent usage with its
  * AI model, tokens and cost, and the invoices. Every amount is the API's exact decimal text.
  */
-import { money, quantity } from "../../shared/decimal";
+import { isRunning } from "../../shared/subscription";
+import { useState } from "preact/hooks";
+import { money, quantity, signOf } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
 import { useQuery } from "../../shared/use-query";
-import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
+import { InvoiceStatusBadge } from "../../shared/invoice";
+import { Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
 import { portalGql } from "../api";
 import type { Session } from "../app";
 import { paths } from "../paths";
+import { type InvoicePreview, PREVIEW_FIELDS, PreviewTable } from "../../shared/invoice-preview";
+import { ChangePlan, type GroupPlan } from "./change-plan";
 import { AwaitingPayment, BuyPack, SubscriptionActions, TopUp } from "./purchases";
 import { OpenReservations, RESERVATION_FIELDS, type OpenReservation } from "./reservations";
 
@@ -21,19 +26,20 @@ const QUERY = `query Portal($id: ID!) {
     id name
     subscription {
       status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd
-      plan { code name model currency basePrice interval }
+      plan { code name model currency basePrice interval group rank archived }
       scheduledPlan { code name }
     }
     usage { feature { code name unit kind } used included overage cost credits }
-    wallet { credits planCredits planCreditsGranted purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount }
+    wallet { credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount }
     events(first: 10) { edges { node { idempotencyKey timestamp feature model inputTokens outputTokens cost credits } } }
     invoices(first: 20) { id number status total currency createdAt grantedOnPayment lines { kind description } }
     ${RESERVATION_FIELDS}
   }
+  upcomingInvoice(customerId: $id) { ${PREVIEW_FIELDS} }
+  plans { code name model currency basePrice interval group rank archived }
   creditPacks { code name credits price currency }
 }`;
 
-type Plan = { code: string; name: string; model: string; currency: string; basePrice: string; interval: string };
 export type PortalInvoice = {
   id: string;
   number: string;
@@ -65,7 +71,7 @@ type Data = {
       currentPeriodStart: string;
       currentPeriodEnd: string;
       cancelAtPeriodEnd: boolean;
-      plan: Plan;
+      plan: GroupPlan;
       scheduledPlan: { code: string; name: string } | null;
     } | null;
     usage: {
@@ -81,6 +87,8 @@ type Data = {
     invoices: PortalInvoice[];
     reservations: OpenReservation[];
   } | null;
+  upcomingInvoice: InvoicePreview | null;
+  plans: GroupPlan[];
   creditPacks: Pack[];
 };
 
@@ -88,10 +96,11 @@ export function HomePage({ session }: { session: Session }) {
   const { data, error, loading, reload } = useQuery<Data>(QUERY, { id: session.customerId }, (v) =>
     portalGql<Data>(QUERY, v),
   );
+  const [done, setDone] = useState<string>();
   if (error) return <Notice kind="error">{error.message}</Notice>;
   if (loading && !data) return <Loading />;
   const customer = data!.customer!;
-  const sub = customer.subscription?.status === "ACTIVE" ? customer.subscription : null;
+  const sub = isRunning(customer.subscription) ? customer.subscription : null;
   const plan = sub?.plan;
   const currency = plan?.currency ?? customer.invoices[0]?.currency ?? "USD";
   const w = customer.wallet;
@@ -118,12 +127,31 @@ export function HomePage({ session }: { session: Session }) {
                 Your plan changes to {sub.scheduledPlan.name} on {date(sub.currentPeriodEnd)}.
               </Notice>
             )}
+            {done && <Notice kind="success">{done}</Notice>}
             <SubscriptionActions
               customerId={customer.id}
               planCode={plan.code}
+              planName={plan.name}
               canceling={sub.cancelAtPeriodEnd}
-              onDone={reload}
+              changing={sub.scheduledPlan !== null}
+              onDone={() => {
+                setDone(undefined);
+                reload();
+              }}
             />
+            {!sub.cancelAtPeriodEnd && (
+              <ChangePlan
+                customerId={customer.id}
+                current={plan}
+                plans={data!.plans}
+                periodEnd={sub.currentPeriodEnd}
+                scheduledPlanCode={sub.scheduledPlan?.code ?? null}
+                onDone={(message) => {
+                  setDone(message);
+                  reload();
+                }}
+              />
+            )}
           </>
         ) : (
           <p class="empty">You have no active subscription.</p>
@@ -181,6 +209,9 @@ export function HomePage({ session }: { session: Session }) {
                     string,
                   ][])
                 : []),
+              ...(w.grantedCredits && signOf(w.grantedCredits) !== 0
+                ? ([["Free credits", quantity(w.grantedCredits)]] as [string, string][])
+                : []),
             ]}
           />
           <BuyPack
@@ -232,6 +263,16 @@ export function HomePage({ session }: { session: Session }) {
         </Section>
       )}
 
+      {data!.upcomingInvoice && sub && (
+        <Section title="Upcoming invoice">
+          <p>
+            At the end of this period, on {date(sub.currentPeriodEnd)}, as things stand now (usage so far and the next
+            period's fee):
+          </p>
+          <PreviewTable preview={data!.upcomingInvoice} caption="Upcoming invoice lines" />
+        </Section>
+      )}
+
       {awaiting.length > 0 && (
         <Section title="Awaiting payment">
           <AwaitingPayment invoices={awaiting} session={session} onDone={reload} />
@@ -276,7 +317,7 @@ export function HomePage({ session }: { session: Session }) {
             { title: "Invoice", render: (i) => <Link href={paths.invoice(i.id)}>{i.number}</Link>, nowrap: true },
             { title: "Date", render: (i) => date(i.createdAt), nowrap: true },
             { title: "For", render: (i) => i.lines.map((l) => l.description).join(", ") },
-            { title: "Status", render: (i) => <InvoiceStatus status={i.status} /> },
+            { title: "Status", render: (i) => <InvoiceStatusBadge status={i.status} /> },
             { title: "Total", numeric: true, render: (i) => money(i.total, i.currency) },
           ]}
         />
@@ -287,8 +328,3 @@ export function HomePage({ session }: { session: Session }) {
 
 /** A decimal text that is zero ("0", "0.00"): nothing held. */
 const zero = (v: string) => /^0(\.0*)?$/.test(v);
-
-export function InvoiceStatus({ status }: { status: string }) {
-  const tone = status === "PAID" ? "good" : status === "OPEN" ? "warn" : "neutral";
-  return <Badge tone={tone}>{status === "OPEN" ? "Open" : status === "PAID" ? "Paid" : "Void"}</Badge>;
-}

@@ -1,6 +1,7 @@
 /**
  * What the customer can do: buy a credit pack, top up, pay a purchase in test mode, cancel at
- * period end or keep the subscription. A purchase keeps one idempotency key from the click until
+ * period end or keep the subscription (or keep the plan when a change is scheduled; changing plan
+ * is change-plan.tsx). A purchase keeps one idempotency key from the click until
  * the API has answered it (and its button is disabled meanwhile), so a double click, or a retry
  * after a lost answer, asks for the same purchase and issues one invoice.
  */
@@ -190,7 +191,10 @@ function PayInTestMode(props: { invoice: PortalInvoice; onDone: () => void }) {
 export function SubscriptionActions(props: {
   customerId: string;
   planCode: string;
+  planName: string;
   canceling: boolean;
+  /** A change to another plan is scheduled for the period end: it can be undone by keeping this one. */
+  changing: boolean;
   onDone: () => void;
 }) {
   const [confirming, setConfirming] = useState(false);
@@ -209,20 +213,23 @@ export function SubscriptionActions(props: {
       setBusy(false);
     }
   };
+  const keep = (label: string) => (
+    <Button
+      variant="primary"
+      busy={busy}
+      onClick={() =>
+        act(
+          `mutation Keep($c: ID!, $p: ID!) { changePlan(customerId: $c, planCode: $p, timing: PERIOD_END) { status } }`,
+        )
+      }
+    >
+      {label}
+    </Button>
+  );
   return (
     <div class="actions">
       {props.canceling ? (
-        <Button
-          variant="primary"
-          busy={busy}
-          onClick={() =>
-            act(
-              `mutation Keep($c: ID!, $p: ID!) { changePlan(customerId: $c, planCode: $p, timing: PERIOD_END) { status } }`,
-            )
-          }
-        >
-          Keep my subscription
-        </Button>
+        keep("Keep my subscription")
       ) : confirming ? (
         <>
           <Button
@@ -237,7 +244,10 @@ export function SubscriptionActions(props: {
           <Button onClick={() => setConfirming(false)}>No, keep it</Button>
         </>
       ) : (
-        <Button onClick={() => setConfirming(true)}>Cancel subscription</Button>
+        <>
+          {props.changing && keep(`Keep ${props.planName}`)}
+          <Button onClick={() => setConfirming(true)}>Cancel subscription</Button>
+        </>
       )}
       {error && <Notice kind="error">{error}</Notice>}
     </div>

@@ -1,0 +1,181 @@
+/**
+ * The printable invoice page, one implementation for the console and the portal: the invoice's
+ * lines as issued (each rounded once, on the line), subtotal, account credit, total and a void's
+ * reversal, as a document the print style leaves alone on the page (`.no-print` hides the rest).
+ * Each app passes how it asks the API (its credential), its back link, and what it adds: the
+ * console a link to the customer and its actions (mark paid, void); the portal nothing more. Every
+ * field read here is one a customer token may read, so both apps send the same query.
+ */
+import type { ComponentChildren } from "preact";
+import { money, quantity, signOf } from "./decimal";
+import { date } from "./time";
+import { useQuery } from "./use-query";
+import { Badge, Button, Loading, Notice } from "./ui";
+
+export const INVOICE_QUERY = `query Invoice($id: ID!) { invoice(id: $id) {
+  id number status customerId currency createdAt periodStart periodEnd subtotal total creditedToAccount
+  lines { kind description quantity unitPrice amount periodStart periodEnd }
+  reversal { unit granted unspent spent }
+} }`;
+
+export type Invoice = {
+  id: string;
+  number: string;
+  status: string;
+  customerId: string;
+  currency: string;
+  createdAt: string;
+  periodStart: string | null;
+  periodEnd: string | null;
+  subtotal: string;
+  total: string;
+  creditedToAccount: string;
+  lines: {
+    kind: string;
+    description: string;
+    quantity: string;
+    unitPrice: string;
+    amount: string;
+    periodStart: string | null;
+    periodEnd: string | null;
+  }[];
+  reversal: { unit: string; granted: string; unspent: string; spent: string } | null;
+};
+
+type Props = {
+  id: string;
+  /** Sends INVOICE_QUERY with the app's credential. */
+  load: (variables?: Record<string, unknown>) => Promise<{ invoice: Invoice | null }>;
+  /** The way back (a link), shown above the document and when the invoice is not found. */
+  back: ComponentChildren;
+  /** Under the title: who the invoice is for (the console links the customer). */
+  billedTo?: (invoice: Invoice) => ComponentChildren;
+  /** Beside Print: what the app may do with it (the console: mark paid, void); `reload` shows the result. */
+  actions?: (invoice: Invoice, reload: () => void) => ComponentChildren;
+};
+
+export function PrintableInvoicePage({ id, load, back, billedTo, actions }: Props) {
+  const { data, error, loading, reload } = useQuery<{ invoice: Invoice | null }>(INVOICE_QUERY, { id }, load);
+  if (error) return <Notice kind="error">{error.message}</Notice>;
+  if (loading && !data) return <Loading />;
+  const invoice = data?.invoice;
+  const way = <p class="no-print">{back}</p>;
+  if (!invoice)
+    return (
+      <>
+        <h1>Invoice not found</h1>
+        {way}
+      </>
+    );
+  return (
+    <>
+      {way}
+      <div class="no-print invoice-tools">
+        <Button onClick={() => window.print()}>Print</Button>
+        {actions?.(invoice, reload)}
+      </div>
+      <InvoiceDocument invoice={invoice} billedTo={billedTo?.(invoice)} />
+    </>
+  );
+}
+
+function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: ComponentChildren }) {
+  const c = invoice.currency;
+  return (
+    <article class="invoice-doc" aria-labelledby="invoice-title">
+      <header>
+        <div>
+          <h1 id="invoice-title">Invoice {invoice.number}</h1>
+          {billedTo && <p>{billedTo}</p>}
+          <p>Issued {date(invoice.createdAt)}</p>
+          {invoice.periodStart && (
+            <p>
+              Period {date(invoice.periodStart)} – {date(invoice.periodEnd)}
+            </p>
+          )}
+        </div>
+        <p>
+          <InvoiceStatusBadge status={invoice.status} />
+        </p>
+      </header>
+      <div class="table-wrap">
+        <table>
+          <caption class="visually-hidden">Invoice lines</caption>
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col" class="num">
+                Quantity
+              </th>
+              <th scope="col" class="num">
+                Unit price
+              </th>
+              <th scope="col" class="num">
+                Amount
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invoice.lines.map((line, i) => (
+              <tr key={i}>
+                <td>
+                  {line.description}
+                  {line.periodStart && !line.description.includes(date(line.periodStart)) && (
+                    <>
+                      <br />
+                      <span class="hint">
+                        {date(line.periodStart)} – {date(line.periodEnd)}
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td class="num">{quantity(line.quantity)}</td>
+                <td class="num">{money(line.unitPrice, c)}</td>
+                <td class="num">{money(line.amount, c)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <table class="totals">
+        <caption class="visually-hidden">Totals</caption>
+        <tbody>
+          <tr>
+            <th scope="row">Subtotal</th>
+            <td class="num">{money(invoice.subtotal, c)}</td>
+          </tr>
+          {signOf(invoice.creditedToAccount) !== 0 && (
+            <tr>
+              <th scope="row">Credited to the account</th>
+              <td class="num">{money(invoice.creditedToAccount, c)}</td>
+            </tr>
+          )}
+          <tr>
+            <th scope="row">Total</th>
+            <td class="num">
+              <strong>{money(invoice.total, c)}</strong>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      {invoice.reversal && (
+        <p class="hint">
+          Voided: took back {invoice.reversal.granted} {invoice.reversal.unit} ({invoice.reversal.unspent} unspent,{" "}
+          {invoice.reversal.spent} already spent and now owed).
+        </p>
+      )}
+    </article>
+  );
+}
+
+const STATUS: Record<string, [label: string, tone: "good" | "warn" | "neutral"]> = {
+  OPEN: ["Open", "warn"],
+  PAID: ["Paid", "good"],
+  VOID: ["Void", "neutral"],
+};
+
+/** An invoice's status as both apps show it, in lists and on the document. */
+export function InvoiceStatusBadge({ status }: { status: string }) {
+  const [label, tone] = STATUS[status] ?? [status, "neutral"];
+  return <Badge tone={tone}>{label}</Badge>;
+}
