@@ -160,7 +160,7 @@ export function render(r: Partial<Results>): string {
       f0(cs.medianSpawnToResponseMs),
       "",
       "",
-      `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`,
+      `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start; CPU ${f0(cs.medianImportCpuMs)} ms to import, ${f0(cs.medianResponseCpuMs)} ms to the response`,
     ]);
   const c = r.cost;
   if (c)

@@ -144,14 +144,19 @@ async function benchmark(
   const want = (name: (typeof OF_FULL_RUN)[number]) =>
     !only || only.has(name) || (only.has("cost") && name === "batch");
   const seeded = await seedBench(endpoint);
+  const out: Partial<Results> = {
+    machine: { cpus: cpus().length, node: process.version, quick: QUICK },
+    clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
+    items: { ...seeded.items, walletItemBytes: 0 },
+  };
+  if (only && [...only].every((name) => name === "cold-start")) {
+    out.coldStart = await measureColdStart(endpoint, SETTINGS); // 6: a fresh process, no API server needed
+    return out;
+  }
   log("bench: starting the API server (BILLING_CLOCK=real)...");
   const { child, port } = await startServer({ endpoint });
   onServer(child);
   const ctx = withApi(seeded, apiClient(port), SETTINGS);
-  const out: Partial<Results> = {
-    machine: { cpus: cpus().length, node: process.version, quick: QUICK },
-    clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
-  };
 
   out.warmup = await warmUp(ctx); // 0
   if (want("cpu")) out.cpu = await measureCpu(ctx); // 1 (budget item 1)
