@@ -120,7 +120,7 @@ export const BUDGET: BudgetLine[] = [
   },
   {
     item: 6,
-    name: "GraphQL Lambda bundle, minified",
+    name: "GraphQL Lambda bundle: what a cold start loads, minified",
     at: "most",
     target: 0.7,
     unit: "MB",
