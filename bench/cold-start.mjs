@@ -2,10 +2,17 @@
 // Imports the built GraphQL Lambda bundle (module scope: yoga, schema, SDK clients), then calls its
 // handler with an API Gateway HTTP API (v2) event carrying one trackUsage, as Lambda would.
 // Prints one JSON line: the status, whether GraphQL answered without errors, and the process-relative
-// milliseconds at import done and at response (performance.now() counts from process start).
+// milliseconds at import done and at response (performance.now() counts from process start), and
+// the process's CPU milliseconds (user + system) at both: on a loaded machine wall time measures
+// the machine, CPU time still measures the code.
 const [bundle, customerId, idempotencyKey] = process.argv.slice(2);
 const { handler } = await import(new URL(bundle, `file://${process.cwd()}/`).href);
 const imported = performance.now();
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const importCpu = cpuMs();
 const body = JSON.stringify({
   query: "mutation T($i: TrackUsageInput!) { trackUsage(input: $i) { replayed entitlement { allowed used } } }",
   variables: { i: { customerId, feature: "api_calls", idempotencyKey } },
@@ -30,6 +37,8 @@ console.log(
     ok: result.statusCode === 200 && !parsed.errors,
     imported,
     responded: performance.now(),
+    importCpu,
+    responseCpu: cpuMs(),
     errors: parsed.errors ?? null,
   }),
 );

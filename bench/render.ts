@@ -71,7 +71,8 @@ export function renderAlertWebhook(a: AlertWebhookResult): string {
 const wcuParts = (b: { puts: number; index: number; wallet: number }) =>
   `puts ${b.puts.toFixed(2)} + timeline index ${b.index.toFixed(2)} + wallet ${b.wallet.toFixed(2)}`;
 
-export function render(r: Results): string {
+/** The table; a run of some sections only (`--only`) prints the rows of those. */
+export function render(r: Partial<Results>): string {
   const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
   const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
   const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "-");
@@ -85,45 +86,64 @@ export function render(r: Results): string {
       base ? `${f2(l.opsPerSec / base.opsPerSec)}x` : "",
       `${note}${l.errors ? ` ${l.errors} errors: ${l.firstError}` : ""}`.trim(),
     ]);
-  for (const c of CONCURRENCIES) {
-    const t = r.track[`c${c}`];
+  if (r.cpu)
+    for (const [name, line] of [
+      ["server CPU per trackUsage, c1, 1 customer", r.cpu.track],
+      ["server CPU per entitlement check, c1", r.cpu.entitlement],
+    ] as const)
+      rows.push([
+        name,
+        "",
+        "",
+        "",
+        "",
+        `${line.medianMs.toFixed(3)} CPU ms/request, median of ${line.roundsMs.length} rounds of ${line.requestsPerRound} (${line.roundsMs.map((x) => x.toFixed(3)).join(", ")}); audit log on`,
+      ]);
+  for (const c of r.track ? CONCURRENCIES : []) {
+    const t = r.track![`c${c}`];
     load(`raw TransactWriteItems, c${c}, 1 customer`, t.rawHot);
     load(`trackUsage (GraphQL/HTTP), c${c}, 1 customer`, t.apiHot, t.rawHot, reqNote(t.apiHotStats));
     load(`raw TransactWriteItems, c${c}, ${MIX} customers`, t.rawMix);
     load(`trackUsage (GraphQL/HTTP), c${c}, ${MIX} customers`, t.apiMix, t.rawMix, reqNote(t.apiMixStats));
   }
-  const rep = r.track.c8Repeats;
-  rows.push([
-    "c8, 1 customer, 3 interleaved runs",
-    "",
-    "",
-    "",
-    `${rep.ratio.map(f2).join(" / ")}`,
-    `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`,
-  ]);
+  const rep = r.track?.c8Repeats;
+  if (rep)
+    rows.push([
+      "c8, 1 customer, 3 interleaved runs",
+      "",
+      "",
+      "",
+      `${rep.ratio.map(f2).join(" / ")}`,
+      `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`,
+    ]);
   const b = r.batch;
-  for (const [name, run, note] of [
-    ["trackUsageBatch of 100, c1, 1 customer", b.c1, `${fmtReq(b.requestsPer100)} per 100 events`],
-    ["trackUsageBatch of 100, c4, 4 customers", b.c4, ""],
-  ] as const)
+  for (const [name, run, note] of !b
+    ? []
+    : ([
+        ["trackUsageBatch of 100, c1, 1 customer", b.c1, `${fmtReq(b.requestsPer100)} per 100 events`],
+        ["trackUsageBatch of 100, c4, 4 customers", b.c4, ""],
+      ] as const))
     rows.push([name, `${f0(run.eventsPerSec)} ev/s`, f1(run.p50), f1(run.p99), "", note]);
-  load("raw GetItem (consistent), c8", r.entitlement.rawGetItem);
-  load(
-    "entitlement (GraphQL/HTTP), c8",
-    r.entitlement.api,
-    r.entitlement.rawGetItem,
-    `${fmtReq(r.entitlement.requestsPerCheck)} per check`,
-  );
+  if (r.entitlement) {
+    load("raw GetItem (consistent), c8", r.entitlement.rawGetItem);
+    load(
+      "entitlement (GraphQL/HTTP), c8",
+      r.entitlement.api,
+      r.entitlement.rawGetItem,
+      `${fmtReq(r.entitlement.requestsPerCheck)} per check`,
+    );
+  }
   if (r.client) rows.push(...clientRows(r.client));
   const cl = r.closes;
-  rows.push([
-    `closeDuePeriods, ${cl.due} due`,
-    `${f0(cl.closesPerSec)} closes/s`,
-    "",
-    "",
-    `${f2(cl.ratioToRawTx)}x`,
-    `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`,
-  ]);
+  if (cl)
+    rows.push([
+      `closeDuePeriods, ${cl.due} due`,
+      `${f0(cl.closesPerSec)} closes/s`,
+      "",
+      "",
+      `${f2(cl.ratioToRawTx)}x`,
+      `vs raw tx c8 (${f0(cl.rawTxPerSecC8)}/s); ${cl.closed} closed, ${cl.failed} failed, ${f1(cl.durationMs / 1000)} s; ${fmtReq(cl.requestsPerClose)} per close`,
+    ]);
   if (r.catchUp)
     rows.push([
       `catch-up, ${r.catchUp.periods} DAY periods behind`,
@@ -143,7 +163,7 @@ export function render(r: Results): string {
       `fan-out + first attempt, 8 workers x 10 events (${fmtReq(r.webhooks.publish.requestsPerDelivery)} per delivery); retries by the due pass ${f0(r.webhooks.retry.perSec)}/s`,
     ]);
   const cs = r.coldStart;
-  for (const [name, s] of Object.entries(cs.bundles as Record<string, { bytes: number; sdkBytes: number }>))
+  for (const [name, s] of Object.entries((cs?.bundles ?? {}) as Record<string, { bytes: number; sdkBytes: number }>))
     rows.push([
       `bundle ${name}`,
       "",
@@ -152,31 +172,34 @@ export function render(r: Results): string {
       "",
       `${(s.bytes / 1e6).toFixed(3)} MB minified (AWS SDK ${(s.sdkBytes / 1e6).toFixed(3)} MB)`,
     ]);
-  rows.push([
-    "cold start: spawn -> first response",
-    "",
-    f0(cs.medianSpawnToResponseMs),
-    "",
-    "",
-    `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start`,
-  ]);
+  if (cs)
+    rows.push([
+      "cold start: spawn -> first response",
+      "",
+      f0(cs.medianSpawnToResponseMs),
+      "",
+      "",
+      `median of ${cs.runs.length}: ${cs.runs.map((x: { spawnToResponseMs: number }) => f0(x.spawnToResponseMs)).join(", ")} ms; import ${f0(cs.medianImportMs)} ms after process start; CPU ${f0(cs.medianImportCpuMs)} ms to import, ${f0(cs.medianResponseCpuMs)} ms to the response`,
+    ]);
   const c = r.cost;
-  rows.push([
-    "cost, single trackUsage",
-    `$${f2(c.single.usdPerMillion.total)}/M`,
-    "",
-    "",
-    "",
-    `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`,
-  ]);
-  rows.push([
-    "cost, batched (100/request)",
-    `$${f2(c.batched.usdPerMillion.total)}/M`,
-    "",
-    "",
-    "",
-    `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`,
-  ]);
+  if (c)
+    rows.push([
+      "cost, single trackUsage",
+      `$${f2(c.single.usdPerMillion.total)}/M`,
+      "",
+      "",
+      "",
+      `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`,
+    ]);
+  if (c)
+    rows.push([
+      "cost, batched (100/request)",
+      `$${f2(c.batched.usdPerMillion.total)}/M`,
+      "",
+      "",
+      "",
+      `${f2(c.batched.wcuPerEvent)} WCU (${wcuParts(c.batched.wcuBreakdown)}) + ${f2(c.batched.rruPerEvent)} RRU/event; DynamoDB $${f2(c.batched.usdPerMillion.dynamo)} + Lambda $${f2(c.batched.usdPerMillion.lambda)} (${c.batched.lambdaMsPerBatch} ms/batch) + API GW $${f2(c.batched.usdPerMillion.apiGateway)}`,
+    ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   const line = (row: string[]) =>
     row
@@ -184,12 +207,16 @@ export function render(r: Results): string {
       .join("  ")
       .trimEnd();
   const header = [
-    `Benchmark on ${r.machine.cpus} CPUs, Node ${r.machine.node}, DynamoDB Local in memory; API server in production clock mode (BILLING_CLOCK=real).`,
-    r.warmup.perSide
+    `Benchmark on ${r.machine?.cpus} CPUs, Node ${r.machine?.node}, DynamoDB Local in memory; API server in production clock mode (BILLING_CLOCK=real).`,
+    r.warmup?.perSide
       ? `Warm-up before measuring: ${r.warmup.perSide} raw transactions and ${r.warmup.perSide} trackUsage calls, alternating (${f0(r.warmup.seconds)} s).`
       : "No warm-up (--no-warmup): the first rows include the JIT of the API server and of DynamoDB Local.",
-    `Event item ${r.items.eventItemBytes} B, wallet item ${r.items.walletItemBytes} B; capacity from item sizes (transactional write 2 WCU/KB/item, GSI 1 WCU/KB).`,
-    `DynamoDB Local reported capacity on ${r.singleTrack.reported.responsesWithCapacity} responses of the steady-state run (per event: ${f2(r.singleTrack.reported.write)} WCU, ${f2(r.singleTrack.reported.read)} RCU, GSI ${f2(r.singleTrack.reported.gsiWrite)}).`,
+    `Event item ${r.items?.eventItemBytes} B, wallet item ${r.items?.walletItemBytes} B; capacity from item sizes (transactional write 2 WCU/KB/item, GSI 1 WCU/KB).`,
+    ...(r.singleTrack
+      ? [
+          `DynamoDB Local reported capacity on ${r.singleTrack.reported.responsesWithCapacity} responses of the steady-state run (per event: ${f2(r.singleTrack.reported.write)} WCU, ${f2(r.singleTrack.reported.read)} RCU, GSI ${f2(r.singleTrack.reported.gsiWrite)}).`,
+        ]
+      : []),
     "",
   ];
   return [...header, line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join(

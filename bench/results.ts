@@ -5,6 +5,7 @@ import type { CatchUpResult } from "./measure/catch-up";
 import type { ClosesResult } from "./measure/closes";
 import type { ColdStartResult } from "./measure/cold-start";
 import type { CostResult } from "./measure/cost";
+import type { CpuResult } from "./measure/cpu";
 import type { EntitlementResult } from "./measure/entitlement";
 import type { SingleTrackResult, TrackResults } from "./measure/track";
 import type { WarmupResult } from "./measure/warmup";
@@ -15,6 +16,8 @@ export type Results = {
   clock: string;
   items: { eventItemBytes: number; transactItems: number; walletItemBytes: number };
   warmup: WarmupResult;
+  /** The server's CPU per request, c1 (budget item 1). */
+  cpu?: CpuResult;
   track: TrackResults;
   singleTrack: SingleTrackResult;
   batch: BatchResult;

@@ -10,7 +10,12 @@
  * once lazily through a track, in periods per second, and webhook deliveries per second to a
  * local receiver (section 9). Prints one table (bench/render.ts) and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --no-warmup] [-- --only catch-up|webhooks|alert-webhook|tier-closes|reserve]
+ *   npm run bench [-- --quick] [-- --no-warmup] [-- --check] [-- --only <section>[,<section>...]]
+ *     --check: after the table, the budget of issue 22 (bench/budget.ts) line by line as PASS or
+ *       MISS; the run exits 1 when a line misses. With --only, the lines of those sections only
+ *     --only cpu|track|entitlement|batch|cost|cold-start: sections of the full run by themselves
+ *       (with the seeding, API server and warm-up they need), printed as their budget lines and
+ *       numbers; cpu (the server's CPU per track and per entitlement check, c1, rounds) is one too
  *     --quick: shorter runs, 2,000 closes, a 3,000-operation warm-up; for trying things out
  *     --no-warmup: measure from a cold API server and DynamoDB Local (see section 0)
  *     --only catch-up: section 8 alone (no API server), printed as its one line
@@ -70,6 +75,8 @@ import { measureLifecycleCloses } from "./measure/lifecycle-closes";
 import { measureReserve, renderReserve } from "./measure/reserve";
 import { measureLevels } from "./measure/levels";
 import type { Results } from "./results";
+import { checkBudget, renderBudget } from "./budget";
+import { measureCpu } from "./measure/cpu";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const QUICK = process.argv.includes("--quick");
@@ -79,7 +86,13 @@ const SETTINGS: Settings = {
   closes: QUICK ? 2_000 : 10_000,
   warmup: process.argv.includes("--no-warmup") ? 0 : QUICK ? 3_000 : 6_000,
 };
-const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const ONLY = process.argv.includes("--only")
+  ? (process.argv[process.argv.indexOf("--only") + 1] ?? "").split(",").filter(Boolean)
+  : undefined;
+const CHECK = process.argv.includes("--check");
+
+/** Sections of the full run that `--only` also runs by themselves (each needs the API server). */
+const OF_FULL_RUN = ["cpu", "track", "entitlement", "batch", "cost", "cold-start"] as const;
 
 /** The sections `--only` runs by themselves, each printed as its own line(s). */
 const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
@@ -103,64 +116,89 @@ async function main() {
   let server: ChildProcess | undefined;
   try {
     if (ONLY) {
-      const alone = ALONE[ONLY];
-      if (!alone) throw new Error(`--only: unknown section "${ONLY}" (known: ${Object.keys(ALONE).join(", ")})`);
-      console.log(await alone(dynamo.endpoint));
+      const known = [...Object.keys(ALONE), ...OF_FULL_RUN];
+      const unknown = ONLY.filter((name) => !known.includes(name));
+      if (unknown.length || !ONLY.length)
+        throw new Error(`--only: unknown section "${unknown.join(",")}" (known: ${known.join(", ")})`);
+      for (const name of ONLY) if (ALONE[name]) console.log(await ALONE[name](dynamo.endpoint));
+      const ofFullRun = ONLY.filter((name) => !ALONE[name]);
+      let partial: Partial<Results> = {};
+      if (ofFullRun.length) {
+        partial = await benchmark(dynamo.endpoint, (child) => (server = child), new Set(ofFullRun));
+        console.log(render(partial));
+      }
       log(`bench: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      if (CHECK) process.exitCode = check(partial, ONLY);
       return;
     }
-    const results = await benchmark(dynamo.endpoint, (child) => (server = child));
+    const results = (await benchmark(dynamo.endpoint, (child) => (server = child))) as Results;
     results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
     writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.log(render(results));
     log(`bench: done in ${results.totalSeconds} s; results in bench/results.json`);
+    if (CHECK) process.exitCode = check(results);
   } finally {
     server?.kill("SIGTERM");
     await dynamo.stop();
   }
 }
 
-/** The sections in the order they run; each later one may use what an earlier one measured. */
-async function benchmark(endpoint: string, onServer: (child: ChildProcess) => void): Promise<Results> {
+/** Prints the budget lines this run decides; 1 when one misses. */
+function check(results: Partial<Results>, sections?: string[]): number {
+  const verdicts = checkBudget(results, sections);
+  console.log(`\n${renderBudget(verdicts)}`);
+  return verdicts.some((v) => !v.pass) ? 1 : 0;
+}
+
+/**
+ * The sections in the order they run; each later one may use what an earlier one measured. With
+ * `only`, just those (and what they need: cost needs the single track and the batch).
+ */
+async function benchmark(
+  endpoint: string,
+  onServer: (child: ChildProcess) => void,
+  only?: Set<string>,
+): Promise<Partial<Results>> {
+  const want = (name: (typeof OF_FULL_RUN)[number]) =>
+    !only || only.has(name) || (only.has("cost") && name === "batch");
   const seeded = await seedBench(endpoint);
+  const out: Partial<Results> = {
+    machine: { cpus: cpus().length, node: process.version, quick: QUICK },
+    clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
+    items: { ...seeded.items, walletItemBytes: 0 },
+  };
+  if (only && [...only].every((name) => name === "cold-start")) {
+    out.coldStart = await measureColdStart(endpoint, SETTINGS); // 6: a fresh process, no API server needed
+    return out;
+  }
   log("bench: starting the API server (BILLING_CLOCK=real)...");
   const { child, port } = await startServer({ endpoint });
   onServer(child);
   const ctx = withApi(seeded, apiClient(port), SETTINGS);
 
-  const warmup = await warmUp(ctx); // 0
-  const track = await measureTrack(ctx); // 1 + 2
-  const singleTrack = await measureSingleTrack(ctx);
-  const batch = await measureBatch(ctx); // 3
-  const entitlement = await measureEntitlement(ctx); // 4
-  log("bench: the TypeScript client...");
-  const client = await clientBench(
-    `http://127.0.0.1:${port}/graphql`,
-    { track: "c-mix-001", batch: "c-batch-3" },
-    { calls: QUICK ? 500 : 2_000, log },
-  );
-  const items = { ...seeded.items, walletItemBytes: await walletItemBytes(ctx) };
-  const closes = await measureCloses(ctx, track.c8.rawMix.opsPerSec); // 5
-  const coldStart = await measureColdStart(endpoint, SETTINGS); // 6
-  const cost = costPerEvent(singleTrack, batch, items); // 7
-  const catchUp = await measureCatchUp(endpoint); // 8
-  const webhooks = await measureWebhooks(endpoint, QUICK); // 9
-  return {
-    machine: { cpus: cpus().length, node: process.version, quick: QUICK },
-    clock: "real (BILLING_CLOCK=real, production mode: no stored test clock read)",
-    items,
-    warmup,
-    track,
-    singleTrack,
-    batch,
-    entitlement,
-    client,
-    closes,
-    coldStart,
-    cost,
-    catchUp,
-    webhooks,
-  };
+  out.warmup = await warmUp(ctx); // 0
+  if (want("cpu")) out.cpu = await measureCpu(ctx); // 1 (budget item 1)
+  if (want("track")) out.track = await measureTrack(ctx); // 1 + 2
+  if (want("track") || want("cost")) out.singleTrack = await measureSingleTrack(ctx);
+  if (want("batch")) out.batch = await measureBatch(ctx); // 3
+  if (want("entitlement")) out.entitlement = await measureEntitlement(ctx); // 4
+  if (!only) {
+    log("bench: the TypeScript client...");
+    out.client = await clientBench(
+      `http://127.0.0.1:${port}/graphql`,
+      { track: "c-mix-001", batch: "c-batch-3" },
+      { calls: QUICK ? 500 : 2_000, log },
+    );
+  }
+  out.items = { ...seeded.items, walletItemBytes: await walletItemBytes(ctx) };
+  if (!only) out.closes = await measureCloses(ctx, out.track!.c8.rawMix.opsPerSec); // 5
+  if (want("cold-start")) out.coldStart = await measureColdStart(endpoint, SETTINGS); // 6
+  if (out.singleTrack && out.batch) out.cost = costPerEvent(out.singleTrack, out.batch, out.items); // 7
+  if (!only) {
+    out.catchUp = await measureCatchUp(endpoint); // 8
+    out.webhooks = await measureWebhooks(endpoint, QUICK); // 9
+  }
+  return out;
 }
 
 main().catch((error: unknown) => {

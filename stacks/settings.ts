@@ -21,14 +21,16 @@ export const gracePeriodEnvironment: Record<string, string> = gracePeriod ? { BI
 export const logRetention: SstLogRetention = isProduction ? "3 months" : "1 week";
 
 /**
- * Node 22 on Graviton, bundled by SST's esbuild as one minified ESM file. The AWS SDK is bundled
- * too (SST's default, nothing marked external): the functions run the exact SDK version the tests
- * ran, not whichever v3 release the Lambda runtime ships. scripts/build-functions.ts builds the
- * same way to check that each bundle builds, loads and stays small.
+ * Node 22 on Graviton, bundled by SST's esbuild as minified ESM. The AWS SDK is bundled too
+ * (SST's default, nothing marked external): the functions run the exact SDK version the tests
+ * ran, not whichever v3 release the Lambda runtime ships. Code splitting: what is only imported
+ * dynamically (the SSM and EventBridge clients, the SDK's other credential providers) is a chunk
+ * of its own, loaded when first used, so a cold start loads less. scripts/build-functions.ts
+ * builds the same way to check that each bundle builds, loads and stays small.
  */
 export const lambdaDefaults = {
   runtime: "nodejs22.x",
   architecture: "arm64",
   logging: { retention: logRetention },
-  nodejs: { format: "esm", minify: true },
+  nodejs: { format: "esm", minify: true, splitting: true },
 } satisfies Partial<sst.aws.FunctionArgs>;

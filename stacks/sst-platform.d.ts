@@ -119,7 +119,13 @@ declare global {
         /** `reserved`: the function's reserved concurrent executions (Lambda's reservedConcurrentExecutions). */
         concurrency?: { reserved?: number; provisioned?: number };
         logging?: false | { retention?: SstLogRetention; format?: "text" | "json" };
-        nodejs?: { format?: "esm" | "cjs"; minify?: boolean; esbuild?: { external?: string[] } };
+        nodejs?: {
+          format?: "esm" | "cjs";
+          minify?: boolean;
+          /** Dynamically imported modules in chunks of their own, shared code in shared chunks. */
+          splitting?: boolean;
+          esbuild?: { external?: string[] };
+        };
         /** Files or folders copied into the function's package; `to` is relative to its root (default: `from`). */
         copyFiles?: { from: string; to?: string }[];
       }

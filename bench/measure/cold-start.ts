@@ -12,7 +12,14 @@ import { API_KEY, root, TABLE } from "../harness";
 import { median } from "../lib";
 import { keyOf, log, type Settings } from "./context";
 
-export type ColdStartRun = { spawnToResponseMs: number; importMs: number; inProcessMs: number };
+export type ColdStartRun = {
+  spawnToResponseMs: number;
+  importMs: number;
+  inProcessMs: number;
+  /** The fresh process's CPU time (user + system) when the import is done, and at its response. */
+  importCpuMs: number;
+  responseCpuMs: number;
+};
 
 export type ColdStartResult = {
   bundles: Record<string, { bytes: number; sdkBytes: number }>;
@@ -20,6 +27,8 @@ export type ColdStartResult = {
   failures: string[];
   medianSpawnToResponseMs: number;
   medianImportMs: number;
+  medianImportCpuMs: number;
+  medianResponseCpuMs: number;
 };
 
 export async function measureColdStart(endpoint: string, settings: Settings): Promise<ColdStartResult> {
@@ -43,6 +52,8 @@ export async function measureColdStart(endpoint: string, settings: Settings): Pr
       failures,
       medianSpawnToResponseMs: median(runs.map((r) => r.spawnToResponseMs)),
       medianImportMs: median(runs.map((r) => r.importMs)),
+      medianImportCpuMs: median(runs.map((r) => r.importCpuMs)),
+      medianResponseCpuMs: median(runs.map((r) => r.responseCpuMs)),
     };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
@@ -74,8 +85,21 @@ async function coldStart(bundle: string, endpoint: string, key: string): Promise
     child.once("exit", (code) => reject(new Error(`cold start exited (${code}): ${out}`)));
   });
   const spawnToResponseMs = performance.now() - t0;
-  const r = JSON.parse(line) as { ok: boolean; imported: number; responded: number; errors: unknown };
+  const r = JSON.parse(line) as {
+    ok: boolean;
+    imported: number;
+    responded: number;
+    importCpu: number;
+    responseCpu: number;
+    errors: unknown;
+  };
   if (!r.ok) throw new Error(`cold start response failed: ${line}`);
   await new Promise((r2) => child.once("exit", r2));
-  return { spawnToResponseMs, importMs: r.imported, inProcessMs: r.responded };
+  return {
+    spawnToResponseMs,
+    importMs: r.imported,
+    inProcessMs: r.responded,
+    importCpuMs: r.importCpu,
+    responseCpuMs: r.responseCpu,
+  };
 }

@@ -2,9 +2,10 @@
  * Reads SecureString parameters from SSM Parameter Store, decrypted, in one GetParameters call:
  * the deployment's bootstrap API key and token signing secret when a stage keeps them there
  * instead of in SST secrets (docs/deploy.md, "Secrets"). Read once per Lambda container, at cold
- * start. A missing parameter is an error naming it, never an empty value.
+ * start. A missing parameter is an error naming it, never an empty value. The SSM client is loaded
+ * only when a stage names parameters (with the Lambda bundle's code splitting, a chunk of its
+ * own): a stage that keeps its secrets in SST secrets never loads it.
  */
-import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 
 export type SecureParameterReader = (names: string[]) => Promise<Record<string, string>>;
 
@@ -12,6 +13,7 @@ export type SecureParameterReader = (names: string[]) => Promise<Record<string, 
 export function ssmParameterReader(): SecureParameterReader {
   return async (names) => {
     if (names.length === 0) return {};
+    const { GetParametersCommand, SSMClient } = await import("@aws-sdk/client-ssm");
     const client = new SSMClient({ region: process.env.AWS_REGION ?? "us-east-1", maxAttempts: 4 });
     try {
       const out = await client.send(new GetParametersCommand({ Names: names, WithDecryption: true }));

@@ -11,7 +11,12 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFunctions, formatSizes, type BuiltFunction } from "../../scripts/build-functions";
 
-const GRAPHQL_BUDGET_BYTES = 1_500_000;
+/**
+ * What a cold start of the GraphQL function loads (its entry and statically imported chunks; the
+ * lazily loaded ones are not counted). The performance budget (issue 22) is 0.7 MB, which this
+ * does not reach yet (docs/performance.md); this keeps what was won from growing back.
+ */
+const GRAPHQL_BUDGET_BYTES = 1_100_000;
 /** The webhook delivery function: the AWS SDK (DynamoDB, EventBridge, SSM) and core/webhooks, no GraphQL. */
 const DELIVERY_BUDGET_BYTES = 700_000;
 
@@ -37,7 +42,7 @@ describe("Lambda bundles", () => {
     for (const f of built) expect(f.bytes).toBeGreaterThan(0);
   });
 
-  it("keeps the GraphQL bundle under 1.5 MB minified", () => {
+  it("keeps what a cold start of the GraphQL bundle loads under 1.1 MB minified", () => {
     const graphql = built.find((f) => f.name === "graphql")!;
     expect(graphql.bytes).toBeLessThan(GRAPHQL_BUDGET_BYTES);
   });

@@ -446,7 +446,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       expect(fn.args).toMatchObject({
         runtime: "nodejs22.x",
         architecture: "arm64",
-        nodejs: { format: "esm", minify: true },
+        nodejs: { format: "esm", minify: true, splitting: true },
       });
       expect(fn.args.nodejs.esbuild?.external ?? []).toEqual(BUNDLE_EXTERNAL);
       expect(fn.args.memory).toMatch(/^\d+ MB$/);
