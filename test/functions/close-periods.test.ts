@@ -2,7 +2,7 @@
  * The scheduled sweeper, invoked as EventBridge invokes it: with a real scheduled-event object.
  * It closes what is due and nothing else.
  */
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createTestDb } from "../support/db";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher, type Deps } from "../../core/deps";
@@ -12,6 +12,7 @@ import { createCustomer } from "../../core/customers";
 import { subscribe } from "../../core/subscriptions";
 import { customerInvoices } from "../../core/invoices/status";
 import { parseMoney } from "../../core/money";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const scheduledEvent = {
   version: "0",
@@ -40,7 +41,7 @@ beforeAll(async () => {
   };
   Object.assign(process.env, {
     BILLING_TABLE: db.table,
-    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    DYNAMODB_ENDPOINT: dynamoEndpoint(),
     BILLING_API_KEY: "k",
     BILLING_CLOCK: "test",
   });

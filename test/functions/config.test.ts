@@ -6,9 +6,10 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig, MIN_SECRET_BYTES, withSecureParameters } from "../../functions/config";
 import { createTestDb } from "../support/db";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const KEY = "config-test-api-key-0123456789abcdef";
 const SECRET = "config-test-signing-secret-0123456789ab";
@@ -111,7 +112,7 @@ describe("secrets in the configuration", () => {
 describe("GraphQL cold start", () => {
   const lambdaEnv = async () => ({
     BILLING_TABLE: (await createTestDb()).table,
-    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    DYNAMODB_ENDPOINT: dynamoEndpoint(),
     BILLING_CLOCK: "test",
     AWS_LAMBDA_FUNCTION_NAME: "ai-billing-test-Graphql",
   });

@@ -4,7 +4,7 @@
  * be fanned out is reported in batchItemFailures; a redelivered message sends nothing twice; the
  * scheduled run sends the retries the stage's clock says are due.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb } from "../support/db";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher, type BillingEvent } from "../../core/deps";
@@ -12,6 +12,7 @@ import { webhookDeps, type WebhookDeps } from "../../core/webhooks/deps";
 import { createWebhookEndpoint } from "../../core/webhooks/endpoints";
 import { startReceiver, type Receiver, verified } from "../support/receiver";
 import type { SqsBatchResponse, SqsEvent } from "../../functions/deliver-webhooks";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const SIGNING_SECRET = "lambda-signing-secret-0123456789abcdef";
 let deps: WebhookDeps;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   deps = webhookDeps({ db, clock, publisher: new RecordingPublisher() }, SIGNING_SECRET);
   Object.assign(process.env, {
     BILLING_TABLE: db.table,
-    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    DYNAMODB_ENDPOINT: dynamoEndpoint(),
     BILLING_SIGNING_SECRET: SIGNING_SECRET,
     BILLING_CLOCK: "test",
   });

@@ -3,9 +3,10 @@
  * payload v2 events, against its own table in the suite's DynamoDB Local. The module builds its
  * yoga at load, so the environment is set before it is imported.
  */
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { HttpApiEvent, HttpApiResult } from "../../functions/graphql";
 import { createTestDb } from "../support/db";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const KEY = "lambda-test-key-42-0123456789abcdef";
 const HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const db = await createTestDb();
   Object.assign(process.env, {
     BILLING_TABLE: db.table,
-    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    DYNAMODB_ENDPOINT: dynamoEndpoint(),
     BILLING_API_KEY: KEY,
     BILLING_CLOCK: "test",
   });

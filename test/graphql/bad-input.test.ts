@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../core/db/client";
 import { getItem } from "../../core/db/items";
 import { keys } from "../../core/db/keys";
@@ -14,6 +14,7 @@ import { createBillingYoga } from "../../schema/yoga";
 import { startTestApi, TEST_KEY, type GqlResponse, type TestApi } from "../support/server";
 import { expectError, fixtures, type Fixtures } from "../support/fixtures";
 import { PLANS, scenario } from "../support/scenario";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 let api: TestApi;
 let f: Fixtures;
@@ -462,7 +463,7 @@ describe("PERIOD_CLOSED after a renewal", () => {
 
 describe("an unexpected internal failure", () => {
   it("is masked: exactly 'Unexpected error.' with INTERNAL_SERVER_ERROR, no table name, no AWS message", async () => {
-    const db = createDb({ table: "missing-table-xyz", endpoint: inject("dynamoEndpoint") });
+    const db = createDb({ table: "missing-table-xyz", endpoint: dynamoEndpoint() });
     const yoga = createBillingYoga({
       deps: {
         db,

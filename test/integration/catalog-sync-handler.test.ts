@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { upsertAiModel } from "../../core/catalog/upsert-model";
 import { getModel, listModels } from "../../core/db/ai-models";
 import { parseMoney } from "../../core/money";
 import { handler } from "../../functions/sync-catalog";
 import { createTestDeps, type TestDeps } from "../support/db";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const snapshotText = readFileSync(new URL("../../data/models-dev-snapshot.json", import.meta.url), "utf8");
 
@@ -57,7 +58,7 @@ describe("functions/sync-catalog handler", () => {
     Object.assign(process.env, {
       BILLING_CATALOG_URL: url,
       BILLING_TABLE: deps.db.table,
-      DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+      DYNAMODB_ENDPOINT: dynamoEndpoint(),
       BILLING_API_KEY: "test-api-key",
       // Plain http to this machine is allowed only with the test clock (the deployed sync has none).
       BILLING_CLOCK: "test",

@@ -4,12 +4,13 @@
  * (/proc/net/tcp and tcp6) names only loopback, and a connection to the machine's non-loopback
  * address is refused while 127.0.0.1 answers. Its data directory is private (0700).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDynamoLocal, type DynamoLocal } from "../../tools/dynamodb-local/start";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 /** The local addresses the kernel lists as LISTENing on `port` (IPv4 and IPv6, as hex). */
 function listenAddresses(port: number): string[] {
@@ -73,7 +74,7 @@ describe("DynamoDB Local", () => {
   });
 
   it("the suite's instance listens on 127.0.0.1 only", async () => {
-    const endpoint = new URL(inject("dynamoEndpoint"));
+    const endpoint = new URL(dynamoEndpoint());
     expect(endpoint.hostname).toBe("127.0.0.1");
     await expectLoopbackOnly(Number(endpoint.port));
   });

@@ -5,8 +5,9 @@
  * checkpoints. A failure names the seed; `npm run soak -- --seed <n> --ops <n> --faults 0.1`
  * reproduces it and prints the shortest failing trace.
  */
-import { beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { describeOp, generate, runWorkload } from "./workload";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 const SEEDS = [101, 202, 303];
 const OPS = 2000;
@@ -32,7 +33,7 @@ describe("billing under injected faults converges to the reference model", () =>
         seed,
         ops,
         faultRate: FAULTS,
-        endpoint: inject("dynamoEndpoint"),
+        endpoint: dynamoEndpoint(),
         ...(grace ? { gracePeriodMs: grace } : {}),
       });
       const injected = Object.values(result.faults).reduce((a, b) => a + b, 0);

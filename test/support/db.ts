@@ -2,13 +2,13 @@
  * A fresh table in the suite's DynamoDB Local, per test file (or per call), so files run in
  * parallel without sharing data. The test clock starts at a fixed instant unless told otherwise.
  */
-import { inject } from "vitest";
 import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDb, type Db } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher, type Deps } from "../../core/deps";
+import { dynamoEndpoint } from "./dynamo-endpoint";
 
 export const T0 = "2026-01-01T00:00:00.000Z";
 
@@ -53,7 +53,7 @@ export async function scanTable(db: Db, options: { consistent?: boolean } = {}):
 }
 
 export async function createTestDb(): Promise<Db> {
-  const db = refuseScans(createDb({ table: `test-${randomUUID()}`, endpoint: inject("dynamoEndpoint") }));
+  const db = refuseScans(createDb({ table: `test-${randomUUID()}`, endpoint: dynamoEndpoint() }));
   await ensureTable(db.raw, db.table);
   return db;
 }

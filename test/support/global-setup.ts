@@ -1,21 +1,30 @@
-/** One DynamoDB Local for the whole run; each test file creates its own table in it. */
+/**
+ * DynamoDB Local for the whole run: one instance per vitest worker, each test file creating its own
+ * table in its worker's instance (test/support/dynamo-endpoint.ts picks it). One instance serves
+ * requests on about one core, and under the whole suite's writes it became the bottleneck, so each
+ * worker gets its own.
+ */
 import type { TestProject } from "vitest/node";
 import { startDynamoLocal, type DynamoLocal } from "../../tools/dynamodb-local/start";
 
-let local: DynamoLocal | undefined;
+let locals: DynamoLocal[] = [];
 
 export async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  local = await startDynamoLocal();
-  project.provide("dynamoEndpoint", local.endpoint);
+  const workers = Math.max(1, Number(project.config.maxWorkers) || 1);
+  locals = await Promise.all(Array.from({ length: workers }, () => startDynamoLocal()));
+  project.provide(
+    "dynamoEndpoints",
+    locals.map((l) => l.endpoint),
+  );
 }
 
 export async function teardown() {
-  await local?.stop();
+  await Promise.all(locals.map((l) => l.stop()));
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
-    dynamoEndpoint: string;
+    dynamoEndpoints: string[];
   }
 }
