@@ -3,7 +3,7 @@
  * totals as the API computed them, one table for the console and the portal.
  */
 import { money, quantity, signOf } from "./decimal";
-import { date } from "./time";
+import { LineDescription } from "./invoice";
 
 export const PREVIEW_FIELDS =
   "currency periodStart periodEnd subtotal total creditedToAccount lines { kind description quantity unitPrice amount periodStart periodEnd }";
@@ -49,15 +49,7 @@ export function PreviewTable({ preview, caption }: { preview: InvoicePreview; ca
           {preview.lines.map((line, i) => (
             <tr key={i}>
               <td>
-                {line.description}
-                {line.periodStart && !line.description.includes(date(line.periodStart)) && (
-                  <>
-                    <br />
-                    <span class="hint">
-                      {date(line.periodStart)} – {date(line.periodEnd)}
-                    </span>
-                  </>
-                )}
+                <LineDescription line={line} />
               </td>
               <td class="num">{quantity(line.quantity)}</td>
               <td class="num">{money(line.amount, c)}</td>

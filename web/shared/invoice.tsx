@@ -119,15 +119,7 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
             {invoice.lines.map((line, i) => (
               <tr key={i}>
                 <td>
-                  {line.description}
-                  {line.periodStart && !line.description.includes(date(line.periodStart)) && (
-                    <>
-                      <br />
-                      <span class="hint">
-                        {date(line.periodStart)} – {date(line.periodEnd)}
-                      </span>
-                    </>
-                  )}
+                  <LineDescription line={line} />
                 </td>
                 <td class="num">{quantity(line.quantity)}</td>
                 <td class="num">{money(line.unitPrice, c)}</td>
@@ -175,6 +167,27 @@ const STATUS: Record<string, [label: string, tone: "good" | "warn" | "neutral"]>
 };
 
 /** An invoice's status as both apps show it, in lists and on the document. */
+/** A line's description, with the period it covers when the description does not already say it. */
+export function LineDescription({
+  line,
+}: {
+  line: { description: string; periodStart?: string | null; periodEnd?: string | null };
+}) {
+  return (
+    <>
+      {line.description}
+      {line.periodStart && !line.description.includes(date(line.periodStart)) && (
+        <>
+          <br />
+          <span class="hint">
+            {date(line.periodStart)} – {date(line.periodEnd)}
+          </span>
+        </>
+      )}
+    </>
+  );
+}
+
 export function InvoiceStatusBadge({ status }: { status: string }) {
   const [label, tone] = STATUS[status] ?? [status, "neutral"];
   return <Badge tone={tone}>{label}</Badge>;
