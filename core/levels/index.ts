@@ -24,18 +24,17 @@ import { DomainError } from "../errors";
 import { MAX_EVENT_QUANTITY, MAX_QUANTITY } from "../bounds";
 import { formatDecimal, max, SCALE, type Amount } from "../money";
 import { IdSchema, parseInput } from "../validation";
-import { getFeature } from "../features";
 import { featureUsages, levelKindOf, levelOf, peakOf, type FeatureUsage } from "../models";
 import { periodLeft, type ProRata } from "../models/levels";
-import { planFeatureOf, type Plan, type PlanFeature } from "../plans/plan";
-import { activeSubscription, inTrial, type Subscription, type Wallet } from "../wallet";
+import type { Plan, PlanFeature } from "../plans/plan";
+import { inTrial, type Subscription, type Wallet } from "../wallet";
 import { draftInvoice, type InvoiceLine } from "../invoices/invoice";
 import { invoiceIssued } from "../events";
 import { getEvent } from "../db/events";
 import { writeLevel } from "../db/level-update";
 import { publish } from "../events/publish";
 import { RETRY, withRetries } from "../retry";
-import { currentWallet } from "../usage/current";
+import { currentWallet, subscribedFeature } from "../usage/current";
 import type { UsageEvent } from "../usage/event";
 import { keyReused } from "../usage/refusals";
 
@@ -118,23 +117,9 @@ function changeLevel(deps: Deps, r: LevelRequest): Promise<FeatureUsage> {
 }
 
 async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | typeof RETRY> {
-  const { wallet, plan, now } = await currentWallet(deps, r.customerId, { close: true });
-  const sub = activeSubscription(wallet);
-  if (!sub || !plan)
-    return replayOr(
-      deps,
-      r,
-      new DomainError("NO_SUBSCRIPTION", `customer "${r.customerId}" has no active subscription`),
-    );
-  const feature = planFeatureOf(plan, r.feature);
-  if (!feature) {
-    await getFeature(deps, r.feature);
-    return replayOr(
-      deps,
-      r,
-      new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${r.feature}"`),
-    );
-  }
+  const found = await subscribedFeature(deps, r.customerId, r.feature);
+  if (found instanceof DomainError) return replayOr(deps, r, found);
+  const { wallet, plan, sub, feature, now } = found;
   const kind = levelKindOf(feature);
   if (kind?.kind !== r.kind)
     return replayOr(

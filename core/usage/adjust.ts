@@ -15,16 +15,15 @@ import { DomainError, isDomainError } from "../errors";
 import { MAX_EVENT_QUANTITY } from "../bounds";
 import { formatDecimal } from "../money";
 import { IdSchema, parseInput } from "../validation";
-import { getFeature } from "../features";
 import { applyCharge, belowZero, deltaOf, denial, featureUsages, priceCorrection, type FeatureUsage } from "../models";
-import { planFeatureOf, type Plan } from "../plans/plan";
-import { activeSubscription, usedOf, type Wallet } from "../wallet";
+import type { Plan } from "../plans/plan";
+import { usedOf, type Wallet } from "../wallet";
 import { getEvent } from "../db/events";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
-import { currentWallet } from "./current";
+import { currentWallet, subscribedFeature } from "./current";
 import type { UsageEvent } from "./event";
 import { keyReused, refusalMessage } from "./refusals";
 import { announcements } from "./track";
@@ -54,23 +53,9 @@ export async function adjustUsage(deps: Deps, input: AdjustUsageInput): Promise<
 }
 
 async function attempt(deps: Deps, r: Adjustment) {
-  const { wallet, plan, now } = await currentWallet(deps, r.customerId, { close: true });
-  const sub = activeSubscription(wallet);
-  if (!sub || !plan)
-    return replayOr(
-      deps,
-      r,
-      new DomainError("NO_SUBSCRIPTION", `customer "${r.customerId}" has no active subscription`),
-    );
-  const feature = planFeatureOf(plan, r.feature);
-  if (!feature) {
-    await getFeature(deps, r.feature);
-    return replayOr(
-      deps,
-      r,
-      new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${r.feature}"`),
-    );
-  }
+  const found = await subscribedFeature(deps, r.customerId, r.feature);
+  if (found instanceof DomainError) return replayOr(deps, r, found);
+  const { wallet, plan, sub, feature, now } = found;
   if (feature.kind === "BOOLEAN")
     return replayOr(
       deps,
