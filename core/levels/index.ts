@@ -24,19 +24,17 @@ import { DomainError } from "../errors";
 import { MAX_EVENT_QUANTITY, MAX_QUANTITY } from "../bounds";
 import { formatDecimal, max, SCALE, type Amount } from "../money";
 import { IdSchema, parseInput } from "../validation";
-import { featureUsages, levelKindOf, levelOf, peakOf, type FeatureUsage } from "../models";
+import { levelKindOf, levelOf, peakOf, type FeatureUsage } from "../models";
 import { periodLeft, type ProRata } from "../models/levels";
 import type { Plan, PlanFeature } from "../plans/plan";
 import { inTrial, type Subscription, type Wallet } from "../wallet";
 import { draftInvoice, type InvoiceLine } from "../invoices/invoice";
 import { invoiceIssued } from "../events";
-import { getEvent } from "../db/events";
 import { writeLevel } from "../db/level-update";
 import { publish } from "../events/publish";
 import { RETRY, withRetries } from "../retry";
-import { currentWallet, subscribedFeature } from "../usage/current";
+import { replayed, replayOr, subscribedFeature, usageOf } from "../usage/feature-write";
 import type { UsageEvent } from "../usage/event";
-import { keyReused } from "../usage/refusals";
 
 /**
  * Attempts of a level write: writes of one feature's level serialize on its value, so each loser
@@ -117,14 +115,15 @@ function changeLevel(deps: Deps, r: LevelRequest): Promise<FeatureUsage> {
 }
 
 async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | typeof RETRY> {
+  const asked = { ...r, requestHash: levelHash(r) };
   const found = await subscribedFeature(deps, r.customerId, r.feature);
-  if (found instanceof DomainError) return replayOr(deps, r, found);
+  if (found instanceof DomainError) return replayOr(deps, asked, found);
   const { wallet, plan, sub, feature, now } = found;
   const kind = levelKindOf(feature);
   if (kind?.kind !== r.kind)
     return replayOr(
       deps,
-      r,
+      asked,
       new DomainError(
         "BAD_USER_INPUT",
         `feature "${r.feature}" is a ${feature.kind} feature; ${r.op} applies to ${r.kind} features`,
@@ -133,7 +132,7 @@ async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | type
   const before = levelOf(wallet, r.feature);
   const level = r.target(before);
   const refused = refusal(r, feature, before, level, inTrial(sub));
-  if (refused) return replayOr(deps, r, refused);
+  if (refused) return replayOr(deps, asked, refused);
   const time = now.toISOString();
   const event: UsageEvent = {
     idempotencyKey: r.idempotencyKey,
@@ -144,7 +143,7 @@ async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | type
     timestamp: time,
     periodStart: sub.periodStart,
     planCode: plan.code,
-    requestHash: levelHash(r),
+    requestHash: asked.requestHash,
     recordedAt: time,
   };
   const billed = kind.immediate(wallet, feature, level, periodLeft(wallet, now));
@@ -174,7 +173,7 @@ async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | type
     };
     return usageOf(after, plan, r.feature);
   }
-  if ("duplicate" in written) return replayed(deps, r, written.duplicate);
+  if ("duplicate" in written) return replayed(deps, asked, written.duplicate);
   return RETRY; // the level, the period or the plan changed since the read: decide again on a fresh one
 }
 
@@ -227,24 +226,7 @@ function seatInvoice(wallet: Wallet, plan: Plan, f: PlanFeature, p: ProRata, sub
   };
 }
 
-const usageOf = (wallet: Wallet, plan: Plan, feature: string): FeatureUsage =>
-  featureUsages(wallet, plan).find((u) => u.feature === feature)!;
-
 function levelHash(r: LevelRequest): string {
   const canonical = JSON.stringify([r.op, r.customerId, r.feature, formatDecimal(r.amount)]);
   return createHash("sha256").update(canonical).digest("base64url");
-}
-
-async function replayOr(deps: Deps, r: LevelRequest, error: DomainError): Promise<FeatureUsage> {
-  const existing = await getEvent(deps.db, r.customerId, r.idempotencyKey);
-  if (existing) return replayed(deps, r, existing);
-  throw error;
-}
-
-/** A replay answers the feature as it is now (like adjustUsage's); another request under the key is refused. */
-async function replayed(deps: Deps, r: LevelRequest, existing: UsageEvent): Promise<FeatureUsage> {
-  if (existing.requestHash !== levelHash(r)) throw keyReused(r.idempotencyKey);
-  const { wallet, plan } = await currentWallet(deps, r.customerId);
-  const usage = plan && featureUsages(wallet, plan).find((u) => u.feature === r.feature);
-  return usage ?? { feature: r.feature, used: 0n };
 }

@@ -15,17 +15,15 @@ import { DomainError, isDomainError } from "../errors";
 import { MAX_EVENT_QUANTITY } from "../bounds";
 import { formatDecimal } from "../money";
 import { IdSchema, parseInput } from "../validation";
-import { applyCharge, belowZero, deltaOf, denial, featureUsages, priceCorrection, type FeatureUsage } from "../models";
-import type { Plan } from "../plans/plan";
+import { applyCharge, belowZero, deltaOf, denial, priceCorrection, type FeatureUsage } from "../models";
 import { usedOf, type Wallet } from "../wallet";
-import { getEvent } from "../db/events";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
-import { currentWallet, subscribedFeature } from "./current";
+import { replayed, replayOr, subscribedFeature, usageOf } from "./feature-write";
 import type { UsageEvent } from "./event";
-import { keyReused, refusalMessage } from "./refusals";
+import { refusalMessage } from "./refusals";
 import { announcements } from "./track";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
 
@@ -53,19 +51,20 @@ export async function adjustUsage(deps: Deps, input: AdjustUsageInput): Promise<
 }
 
 async function attempt(deps: Deps, r: Adjustment) {
+  const asked = { ...r, requestHash: adjustmentHash(r) };
   const found = await subscribedFeature(deps, r.customerId, r.feature);
-  if (found instanceof DomainError) return replayOr(deps, r, found);
+  if (found instanceof DomainError) return replayOr(deps, asked, found);
   const { wallet, plan, sub, feature, now } = found;
   if (feature.kind === "BOOLEAN")
     return replayOr(
       deps,
-      r,
+      asked,
       new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`),
     );
   if (feature.kind === "SEATS" || feature.kind === "QUOTA")
     return replayOr(
       deps,
-      r,
+      asked,
       new DomainError(
         "BAD_USER_INPUT",
         `feature "${r.feature}" is a ${feature.kind} feature: its level is moved with ${feature.kind === "SEATS" ? "setSeats" : "adjustQuota"}`,
@@ -79,10 +78,10 @@ async function attempt(deps: Deps, r: Adjustment) {
       throw error;
     }
   })();
-  if (isDomainError(charge)) return replayOr(deps, r, charge);
-  if (belowZero(wallet, charge)) return replayOr(deps, r, belowZeroError(wallet, r));
+  if (isDomainError(charge)) return replayOr(deps, asked, charge);
+  if (belowZero(wallet, charge)) return replayOr(deps, asked, belowZeroError(wallet, r));
   const reason = denial(wallet, charge);
-  if (reason) return replayOr(deps, r, new DomainError(reason, refusalMessage(reason, r.feature)));
+  if (reason) return replayOr(deps, asked, new DomainError(reason, refusalMessage(reason, r.feature)));
   const time = now.toISOString();
   const event: UsageEvent = {
     idempotencyKey: r.idempotencyKey,
@@ -95,7 +94,7 @@ async function attempt(deps: Deps, r: Adjustment) {
     timestamp: time,
     periodStart: sub.periodStart,
     planCode: plan.code,
-    requestHash: adjustmentHash(r),
+    requestHash: asked.requestHash,
     recordedAt: time,
   };
   const after = applyCharge(wallet, charge);
@@ -118,7 +117,7 @@ async function attempt(deps: Deps, r: Adjustment) {
     if (announces.length) await publish(deps, announces, result.outbox);
     return usageOf(after, plan, r.feature);
   }
-  if ("duplicates" in result) return replayed(deps, r, result.duplicates.get(0)!);
+  if ("duplicates" in result) return replayed(deps, asked, result.duplicates.get(0)!);
   return RETRY; // the wallet changed since the read (a track, a close): decide again on a fresh one
 }
 
@@ -128,25 +127,7 @@ const belowZeroError = (wallet: Wallet, r: Adjustment) =>
     `delta ${formatDecimal(r.delta)} would take this period's usage of "${r.feature}" below zero (used: ${formatDecimal(usedOf(wallet, r.feature))})`,
   );
 
-const usageOf = (wallet: Wallet, plan: Plan, feature: string): FeatureUsage =>
-  featureUsages(wallet, plan).find((u) => u.feature === feature)!;
-
 function adjustmentHash(r: Adjustment): string {
   const canonical = JSON.stringify(["adjustUsage", r.customerId, r.feature, formatDecimal(r.delta), r.reason]);
   return createHash("sha256").update(canonical).digest("base64url");
-}
-
-/** A refusal is first checked against a stored event: a replay of an accepted key still answers. */
-async function replayOr(deps: Deps, r: Adjustment, error: DomainError): Promise<FeatureUsage> {
-  const existing = await getEvent(deps.db, r.customerId, r.idempotencyKey);
-  if (existing) return replayed(deps, r, existing);
-  throw error;
-}
-
-async function replayed(deps: Deps, r: Adjustment, existing: UsageEvent): Promise<FeatureUsage> {
-  if (existing.requestHash !== adjustmentHash(r)) throw keyReused(r.idempotencyKey);
-  const { wallet, plan } = await currentWallet(deps, r.customerId);
-  const usage = plan && featureUsages(wallet, plan).find((u) => u.feature === r.feature);
-  // The plan changed since: the feature's usage this period on the plan it is on now, or none.
-  return usage ?? { feature: r.feature, used: 0n };
 }

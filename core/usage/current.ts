@@ -6,10 +6,8 @@
  * back (core/reservations/expire.ts), so from every side a hold ends at its `expiresAt`.
  */
 import type { Deps } from "../deps";
-import { DomainError } from "../errors";
-import { getFeature } from "../features";
-import { planFeatureOf, type Plan, type PlanFeature } from "../plans/plan";
-import { activeSubscription, holdsDue, type Subscription, type Wallet } from "../wallet";
+import type { Plan } from "../plans/plan";
+import { activeSubscription, holdsDue, type Wallet } from "../wallet";
 import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";
 import { loadWallet, pricingPlan } from "./load";
@@ -77,24 +75,4 @@ async function viewForWrite(
   const current = await currentWallet(deps, customerId, { close: true });
   rememberWallet(deps.db, current.wallet);
   return { ...current, trusted: true };
-}
-
-/**
- * What a write on one feature of the plan needs (adjustUsage, setSeats, adjustQuota): the current
- * wallet (closed up to now), its subscription, the plan and the plan's feature, or the refusal
- * without them (NO_SUBSCRIPTION, FEATURE_NOT_IN_PLAN; NOT_FOUND for a feature that does not exist).
- * The refusal is returned, not thrown: a replayed key still answers as it did (each caller's `replayOr`).
- */
-export async function subscribedFeature(
-  deps: Deps,
-  customerId: string,
-  featureCode: string,
-): Promise<{ wallet: Wallet; plan: Plan; sub: Subscription; feature: PlanFeature; now: Date } | DomainError> {
-  const { wallet, plan, now } = await currentWallet(deps, customerId, { close: true });
-  const sub = activeSubscription(wallet);
-  if (!sub || !plan) return new DomainError("NO_SUBSCRIPTION", `customer "${customerId}" has no active subscription`);
-  const feature = planFeatureOf(plan, featureCode);
-  if (feature) return { wallet, plan, sub, feature, now };
-  await getFeature(deps, featureCode);
-  return new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${featureCode}"`);
 }

@@ -25,6 +25,7 @@ export type DynamoLocal = { endpoint: string; port: number; stop: () => Promise<
 export const DYNAMO_LOCAL_HOST = "127.0.0.1";
 
 const LAUNCHER = fileURLToPath(new URL("./LoopbackDynamoDBLocal.java", import.meta.url));
+const START_TIMEOUT_MS = 120_000;
 
 export async function startDynamoLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
@@ -59,7 +60,8 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + 30_000;
+  // A JVM starts in 2-5 s alone; on a machine loaded by other work it has taken over 30 s.
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (failed) throw new Error(`DynamoDB Local could not start (Java 17+ is needed): ${failed.message}`);
     if (child.exitCode !== null) {
@@ -74,7 +76,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
     } catch {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${output}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${START_TIMEOUT_MS / 1000} s: ${output}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
