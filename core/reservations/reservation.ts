@@ -12,10 +12,10 @@ import type { Amount } from "../money";
 import type { Hold } from "../models/types";
 import { expiredHeldCredits, type Wallet } from "../wallet";
 import * as z from "../zod";
-import { EventQuantitySchema, IdSchema, JsonSchema, parseInput } from "../validation";
+import { IdSchema, JsonSchema, parseInput } from "../validation";
 import { DomainError } from "../errors";
 import { requestHash, type TrackRequest } from "../usage/event";
-import { parseTrackRequest } from "../usage/input";
+import { parseTrackRequest, USAGE_FIELDS } from "../usage/input";
 
 export const ReservationStatus = {
   HELD: "HELD",
@@ -57,30 +57,22 @@ export type Reservation = {
 export const DEFAULT_TTL_SECONDS = 300;
 export const MAX_TTL_SECONDS = 86_400;
 
-const TokenCount = z.nullish(z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647)));
-
 export const ReserveUsageInputSchema = z.object({
   customerId: IdSchema,
   feature: IdSchema,
   idempotencyKey: IdSchema,
-  value: z.nullish(EventQuantitySchema),
-  model: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
-  inputTokens: TokenCount,
-  outputTokens: TokenCount,
-  cacheReadTokens: TokenCount,
-  cacheWriteTokens: TokenCount,
+  ...USAGE_FIELDS,
   ttlSeconds: z.nullish(
     z.number().check(z.int(), z.gte(1, "must be at least 1"), z.lte(MAX_TTL_SECONDS, "must be at most 86400")),
   ),
 });
 export type ReserveUsageInput = z.input<typeof ReserveUsageInputSchema>;
 
+// A settle names no model: it is the reservation's.
+const { model: _model, ...SETTLED_USAGE } = USAGE_FIELDS;
+
 export const SettleReservationInputSchema = z.object({
-  value: z.nullish(EventQuantitySchema),
-  inputTokens: TokenCount,
-  outputTokens: TokenCount,
-  cacheReadTokens: TokenCount,
-  cacheWriteTokens: TokenCount,
+  ...SETTLED_USAGE,
   properties: z.nullish(JsonSchema),
 });
 export type SettleReservationInput = z.input<typeof SettleReservationInputSchema>;

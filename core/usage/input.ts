@@ -7,16 +7,21 @@ import type { TrackRequest } from "./event";
 const TokenCount = z.nullish(z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647)));
 const TOKEN_FIELDS = ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const;
 
-export const TrackUsageInputSchema = z.object({
-  customerId: IdSchema,
-  feature: IdSchema,
-  idempotencyKey: IdSchema,
+/** What is used: units (`value`) or an AI model's tokens; a track, a reserve and a settle say it alike. */
+export const USAGE_FIELDS = {
   value: z.nullish(EventQuantitySchema),
   model: z.nullish(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
   inputTokens: TokenCount,
   outputTokens: TokenCount,
   cacheReadTokens: TokenCount,
   cacheWriteTokens: TokenCount,
+};
+
+export const TrackUsageInputSchema = z.object({
+  customerId: IdSchema,
+  feature: IdSchema,
+  idempotencyKey: IdSchema,
+  ...USAGE_FIELDS,
   timestamp: z.nullish(z.date()),
   properties: z.nullish(JsonSchema),
 });
