@@ -32,6 +32,7 @@ import type { EndedPeriod } from "./periods/grace";
 import { carriedGrants, grantsHeld, grantsLeft, settleGrants, sumLeft, type CreditGrant } from "./credit-grants/grant";
 import type { CreditGrant as AccountCreditGrant } from "./account-credit/grant";
 import type { AppliedCoupon } from "./coupons/coupon";
+import type { AttachedAddOn } from "./add-ons/add-on";
 
 export type SubscriptionStatus = "ACTIVE" | "CANCELED";
 
@@ -55,6 +56,8 @@ export type Subscription = {
   trialing?: boolean;
   /** While trial.will_end is still to be published: when (3 days before trialEnd). */
   trialReminderAt?: string;
+  /** Its add-ons, as attached (core/add-ons): absent when none. */
+  addOns?: AttachedAddOn[];
 };
 
 /** Whether the subscription is in its free trial now. */
@@ -94,6 +97,12 @@ export type Wallet = {
   grants?: CreditGrant[];
   /** The period's use beyond its plan credits already settled into `grants`. */
   grantsBase?: Amount;
+  /**
+   * Free credits held at period start plus those granted since: what `credits.low` counts beside
+   * plan and purchased credits (core/alerts/granted.ts), so a grant re-arms it like a pack does.
+   * Moves only by a grant (ADD) and a period change (SET).
+   */
+  grantsGranted?: Amount;
   /** Account credit grants (grantAccountCredit), money owed to the customer: core/account-credit/grant.ts. */
   creditGrants: AccountCreditGrant[];
   /** Credits held by open reservations (taken out of `credits`). */
@@ -249,7 +258,7 @@ export function openPeriod(held: Wallet, grant: PeriodGrant, subscription: Subsc
     creditsUsed: 0n,
     purchasedCredits: purchased,
     credits: planCredits + grants.reduce((sum, g) => sum + g.credits, 0n) + purchased - held.heldCredits,
-    ...(grants.length ? { grants } : {}),
+    ...(grants.length ? { grants, grantsGranted: grants.reduce((sum, g) => sum + g.credits, 0n) } : {}),
     allowance,
     topUps,
     spent: 0n,

@@ -16,6 +16,7 @@ import "./invoices";
 import "./previews";
 import "./account-credit";
 import "./coupons";
+import "./add-ons";
 import "./ai-models";
 import "./api-keys";
 import "./customer-tokens";

@@ -14,7 +14,17 @@ import { CustomerRef } from "./customers";
 
 export const InvoiceStatusEnum = builder.enumType("InvoiceStatus", { values: ["OPEN", "PAID", "VOID"] as const });
 const InvoiceLineKindEnum = builder.enumType("InvoiceLineKind", {
-  values: ["BASE_FEE", "OVERAGE", "CREDIT_PACK", "TOP_UP", "PRORATION", "DISCOUNT", "ACCOUNT_CREDIT", "SEATS"] as const,
+  values: [
+    "BASE_FEE",
+    "OVERAGE",
+    "CREDIT_PACK",
+    "TOP_UP",
+    "PRORATION",
+    "DISCOUNT",
+    "ACCOUNT_CREDIT",
+    "SEATS",
+    "ADD_ON",
+  ] as const,
 });
 
 export const InvoiceLineRef = builder.objectRef<InvoiceLine>("InvoiceLine").implement({

@@ -31,7 +31,7 @@ export type DenyReason = "FEATURE_NOT_IN_PLAN" | "INSUFFICIENT_BALANCE" | "INSUF
 
 export type FeatureKind = "BOOLEAN" | "METERED" | "QUOTA" | "SEATS";
 
-export type InvoiceLineKind = "ACCOUNT_CREDIT" | "BASE_FEE" | "CREDIT_PACK" | "DISCOUNT" | "OVERAGE" | "PRORATION" | "SEATS" | "TOP_UP";
+export type InvoiceLineKind = "ACCOUNT_CREDIT" | "ADD_ON" | "BASE_FEE" | "CREDIT_PACK" | "DISCOUNT" | "OVERAGE" | "PRORATION" | "SEATS" | "TOP_UP";
 
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";
 
@@ -45,6 +45,15 @@ export type SubscriptionStatus = "ACTIVE" | "CANCELED" | "TRIALING";
 export type TierMode = "GRADUATED" | "VOLUME";
 
 export type WebhookDeliveryStatus = "FAILED" | "PENDING" | "SUCCEEDED";
+
+export type CreateAddOnInput = {
+  code: string;
+  currency?: string | null;
+  feature: string;
+  grants?: string | number | null;
+  name: string;
+  price: string | number;
+};
 
 export type CreateCouponInput = {
   amountOff?: string | number | null;

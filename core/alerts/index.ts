@@ -32,7 +32,15 @@ export async function createUsageAlert(deps: Deps, input: CreateUsageAlertInput)
     throw new DomainError("BAD_USER_INPUT", "input.feature is required for a USAGE alert (the feature counted)");
   if (parsed.metric !== "USAGE" && feature)
     throw new DomainError("BAD_USER_INPUT", `input.feature is only for USAGE alerts, not ${parsed.metric}`);
-  if (feature) await getFeature(deps, feature);
+  if (feature) {
+    const { kind } = await getFeature(deps, feature);
+    // A level is not usage that adds up (core/models/levels.ts): a USAGE alert on it would never move.
+    if (kind === "SEATS" || kind === "QUOTA")
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        `input.feature "${feature}" is a ${kind} feature: its level is not usage, so a USAGE alert on it would never fire`,
+      );
+  }
   const createdAt = (await deps.clock.now()).toISOString();
   const alert: UsageAlert = {
     id: `ua_${Date.now().toString(36)}${randomBytes(8).toString("hex")}`,

@@ -58,6 +58,7 @@ export async function grantCredits(deps: Deps, input: GrantCreditsInput): Promis
       ...settled,
       grants: [...(settled.grants ?? []), grant],
       credits: settled.credits + record.credits,
+      grantsGranted: (settled.grantsGranted ?? 0n) + record.credits,
     };
     // Nothing of the period's use is unsettled: appending is exact, and commutes with other writes.
     const usedAtMost = wallet.planCredits + (wallet.grantsBase ?? 0n);

@@ -26,6 +26,10 @@ function grantsUpdate(db: Db, before: Wallet, after: Wallet) {
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
   const delta = after.credits - before.credits;
   if (delta !== 0n) u.add(`credits ${u.value(":delta", delta)}`);
+  // A new grant raises the share credits.low is of, re-arming it: alarmsRev tells usage writes (core/alerts).
+  const granted = (after.grantsGranted ?? 0n) - (before.grantsGranted ?? 0n);
+  if (granted !== 0n)
+    u.add(`grantsGranted ${u.value(":granted", granted)}`).add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   // What holds keep of grants expiring now (core/wallet.ts): holds move it without a version, by ADD.
   const kept = (after.heldExpired ?? 0n) - (before.heldExpired ?? 0n);
   if (kept !== 0n) u.add(`heldExpired ${u.value(":kept", kept)}`);
@@ -51,6 +55,8 @@ function appendUpdate(db: Db, customerId: string, a: Extract<GrantChange, { appe
   u.add(`credits ${u.value(":credits", a.grant.credits)}`).add(
     `${u.name("#version", "version")} ${u.value(":one", 1)}`,
   );
+  // Like a pack: the share credits.low is of grows, re-arming it; alarmsRev tells usage writes (core/alerts).
+  u.add(`grantsGranted ${u.value(":credits", a.grant.credits)}`).add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   u.when(`${u.name("#status", "status")} = ${u.value(":active", "ACTIVE")}`);
   u.when(`planCode = ${u.value(":plan", a.planCode)}`).when(`periodStart = ${u.value(":ps", a.periodStart)}`);
   u.when(`creditsUsed <= ${u.value(":used", a.usedAtMost)}`);

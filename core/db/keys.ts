@@ -40,6 +40,8 @@ export const ItemType = {
   PLAN: "PLAN",
   CREDIT_PACK: "CREDIT_PACK",
   COUPON: "COUPON",
+  ADD_ON: "ADD_ON",
+  ADD_ON_ATTACHMENT: "ADD_ON_ATTACHMENT",
   CUSTOMER: "CUSTOMER",
   WALLET: "WALLET",
   ACCOUNT_CREDIT_GRANT: "ACCOUNT_CREDIT_GRANT",
@@ -98,6 +100,10 @@ export const keys = {
   coupon: (code: string): Key => ({ pk: "COUPONS", sk: `COUPON#${part(code)}` }),
   couponPartition: () => "COUPONS",
   couponPrefix: () => "COUPON#",
+  /** Add-on definitions, in one small partition (listed by a Query); attached terms live on the wallet. */
+  addOn: (code: string): Key => ({ pk: "ADD_ONS", sk: `ADD_ON#${part(code)}` }),
+  addOnPartition: () => "ADD_ONS",
+  addOnPrefix: () => "ADD_ON#",
   aiModel: (id: string): Key => ({ pk: "AI_MODELS", sk: `MODEL#${id}` }),
   aiModelPartition: () => "AI_MODELS",
   aiModelPrefix: (provider = "") => `MODEL#${provider ? `${provider}/` : ""}`,
@@ -113,6 +119,11 @@ export const keys = {
   accountCreditGrant: (customerId: string, idempotencyKey: string): Key => ({
     pk: `CUSTOMER#${part(customerId)}`,
     sk: `ACCOUNT_CREDIT#${part(idempotencyKey)}`,
+  }),
+  /** An attachAddOn's idempotency record (what was attached under the key: core/db/add-ons.ts). */
+  addOnAttachment: (customerId: string, idempotencyKey: string): Key => ({
+    pk: `CUSTOMER#${part(customerId)}`,
+    sk: `ADD_ON#${part(idempotencyKey)}`,
   }),
   /** The customer's token generation: tokens minted under an older one are refused. */
   customerTokens: (customerId: string): Key => ({ pk: `CUSTOMER#${part(customerId)}`, sk: "TOKENS" }),

@@ -10,7 +10,7 @@ import { dueAt as dueWithGrace } from "../periods/grace";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
-import { appliedCouponItem, creditGrantsItem } from "./wallets";
+import { appliedCouponItem, attachedAddOnsItem, creditGrantsItem } from "./wallets";
 
 /** What a period change does to a catch-up's lease: keep it held until then, or release it. */
 export type LeaseChange = { hold: CloseLease } | "release";
@@ -31,6 +31,9 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
     else u.remove("scheduledPlanCode");
     if (sub.coupon) u.assign("coupon", appliedCouponItem(sub.coupon));
     else u.remove("coupon");
+    // Add-ons (core/add-ons): attach and detach write one entry, conditioned on it; a period change writes them whole.
+    if (sub.addOns?.length) u.assign("addOns", attachedAddOnsItem(sub.addOns));
+    else if (before.subscription?.addOns?.length) u.remove("addOns");
     if (sub.baseDiscount !== undefined) u.assign("baseDiscount", sub.baseDiscount);
     else u.remove("baseDiscount");
     for (const attribute of ["trialEnd", "trialing", "trialReminderAt"] as const) {
@@ -56,6 +59,8 @@ export function periodUpdate(db: Db, before: Wallet, after: Wallet, lease?: Leas
   else if (before.grants?.length) u.remove("grants");
   if (after.grantsBase) u.assign("grantsBase", after.grantsBase);
   else if (before.grantsBase !== undefined) u.remove("grantsBase");
+  if (after.grantsGranted) u.assign("grantsGranted", after.grantsGranted);
+  else if (before.grantsGranted !== undefined) u.remove("grantsGranted");
   // What holds kept of expired grants goes to nobody at a period change (core/wallet.ts openPeriod).
   if (after.heldExpired) u.assign("heldExpired", after.heldExpired);
   else if (before.heldExpired !== undefined) u.remove("heldExpired");

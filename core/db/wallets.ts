@@ -13,6 +13,7 @@ import type { EndedPeriod } from "../periods/grace";
 import type { InvoiceLine } from "../invoices/invoice";
 import { creditLeft, type CreditGrant } from "../account-credit/grant";
 import type { AppliedCoupon } from "../coupons/coupon";
+import type { AttachedAddOn } from "../add-ons/add-on";
 
 /** The id of the grant that holds account credit recorded before grants existed (issue 12's remainders). */
 export const LEGACY_GRANT_ID = "remainder~before-grants";
@@ -40,6 +41,43 @@ function toAppliedCoupon(item: Item): AppliedCoupon {
     ...(item.amountOff !== undefined ? { amountOff: big(item.amountOff) } : {}),
     ...(item.remainingCycles !== undefined ? { remainingCycles: int(item.remainingCycles) } : {}),
   };
+}
+
+/** A subscription's add-ons as stored: the wallet's `addOns` map, code -> terms (conditional writes address one entry). */
+export const attachedAddOnsItem = (addOns: readonly AttachedAddOn[]): Item =>
+  Object.fromEntries(addOns.map((a) => [a.code, attachedAddOnItem(a)]));
+
+export function attachedAddOnItem(a: AttachedAddOn): Item {
+  return {
+    name: a.name,
+    feature: a.feature,
+    price: a.price,
+    currency: a.currency,
+    ...(a.grants !== undefined ? { grants: a.grants } : {}),
+    quantity: a.quantity,
+    attachedAt: a.attachedAt,
+    ...(a.detaching ? { detaching: true } : {}),
+  };
+}
+
+/** The stored map (or, inside an ended period, the list) as the subscription's add-ons, in the order attached. */
+export function toAttachedAddOns(stored: unknown): AttachedAddOn[] {
+  const entries: [string, Item][] = Array.isArray(stored)
+    ? (stored as Item[]).map((a) => [a.code as string, a])
+    : Object.entries((stored ?? {}) as Record<string, Item>);
+  return entries
+    .map(([code, a]) => ({
+      code,
+      name: a.name as string,
+      feature: a.feature as string,
+      price: big(a.price),
+      currency: a.currency as string,
+      ...(a.grants !== undefined ? { grants: big(a.grants) } : {}),
+      quantity: int(a.quantity),
+      attachedAt: a.attachedAt as string,
+      ...(a.detaching ? { detaching: true } : {}),
+    }))
+    .sort((x, y) => x.attachedAt.localeCompare(y.attachedAt) || x.code.localeCompare(y.code));
 }
 
 /** A stored account credit grant (the wallet's `accountCreditGrants` map: id -> grant). */
@@ -120,6 +158,7 @@ export function toWallet(item: Item): Wallet {
   if (item.levels) wallet.levels = bigMap(item.levels);
   if (item.peaks) wallet.peaks = bigMap(item.peaks);
   if (item.grantsBase !== undefined) wallet.grantsBase = big(item.grantsBase);
+  if (item.grantsGranted !== undefined) wallet.grantsGranted = big(item.grantsGranted);
   if (item.heldExpired !== undefined && big(item.heldExpired) !== 0n) wallet.heldExpired = big(item.heldExpired);
   if (item.ended) wallet.ended = toEnded(item.ended as Item);
   if (item.closeLeaseOwner)
@@ -140,6 +179,8 @@ export function toWallet(item: Item): Wallet {
       ...(item.trialing ? { trialing: true } : {}),
       ...(item.trialReminderAt ? { trialReminderAt: item.trialReminderAt as string } : {}),
     };
+    const addOns = toAttachedAddOns(item.addOns);
+    if (addOns.length) wallet.subscription.addOns = addOns;
   }
   return wallet;
 }
@@ -174,6 +215,8 @@ function toEnded(item: Item): EndedPeriod {
       cancelAtPeriodEnd: Boolean(sub.cancelAtPeriodEnd),
       // A late event in a free trial meets the trial's guards (core/usage/price.ts).
       ...(sub.trialing ? { trialing: true } : {}),
+      // Its add-ons' grants count in its included units (core/add-ons).
+      ...(sub.addOns ? { addOns: toAttachedAddOns(sub.addOns) } : {}),
     },
     graceEnd: item.graceEnd as string,
     ...(fee?.length
@@ -225,6 +268,7 @@ export function walletItem(wallet: Wallet): Item {
     accountCreditGrants: creditGrantsItem(creditGrants),
     ...(subscription ?? {}),
     ...(subscription?.coupon ? { coupon: appliedCouponItem(subscription.coupon) } : {}),
+    ...(subscription?.addOns ? { addOns: attachedAddOnsItem(subscription.addOns) } : {}),
   };
 }
 

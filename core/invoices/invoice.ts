@@ -24,6 +24,8 @@ export const InvoiceLineKind = {
   ACCOUNT_CREDIT: "ACCOUNT_CREDIT",
   /** Extra seats: in advance at renewal, pro rata when added mid-period (core/models/levels.ts). */
   SEATS: "SEATS",
+  /** An add-on: in advance at renewal, pro rata when attached mid-period (core/add-ons/terms.ts). */
+  ADD_ON: "ADD_ON",
 } as const;
 export type InvoiceLineKind = (typeof InvoiceLineKind)[keyof typeof InvoiceLineKind];
 export type InvoiceStatus = "OPEN" | "PAID" | "VOID";

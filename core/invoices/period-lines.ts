@@ -6,10 +6,12 @@
  */
 import { SCALE } from "../money";
 import { levelAdvance, levelOverage, seatCredits, strategyFor } from "../models";
+import { periodLeft } from "../models/levels";
 import type { Ratio } from "../models/types";
 import type { Plan } from "../plans/plan";
 import type { Wallet } from "../wallet";
 import { fractionLine, invoiceLine, type InvoiceLine, type LinePeriod } from "./invoice";
+import { creditLines, renewalLines } from "../add-ons/terms";
 
 /** The overage of `period` (the closed one, or its part up to an immediate change). */
 export function overageLines(wallet: Wallet, plan: Plan, period: LinePeriod): InvoiceLine[] {
@@ -18,14 +20,20 @@ export function overageLines(wallet: Wallet, plan: Plan, period: LinePeriod): In
   );
 }
 
-/** What a period opening on `wallet` (already renewed) bills in advance beyond the base fee: extra seats (core/models/levels.ts). */
+/**
+ * What a period opening on `wallet` (already renewed) bills in advance beyond the base fee: extra
+ * seats (core/models/levels.ts) and its add-ons (core/add-ons/terms.ts).
+ */
 export function advanceLines(wallet: Wallet, plan: Plan): InvoiceLine[] {
   const sub = wallet.subscription;
   if (!sub) return [];
   const period = { start: sub.periodStart, end: sub.periodEnd };
-  return levelAdvance(wallet, plan).map((o) =>
-    invoiceLine("SEATS", o.description, o.quantity, o.unitPrice, o.feature, period),
-  );
+  return [
+    ...levelAdvance(wallet, plan).map((o) =>
+      invoiceLine("SEATS", o.description, o.quantity, o.unitPrice, o.feature, period),
+    ),
+    ...renewalLines(sub),
+  ];
 }
 
 export function baseFeeLine(plan: Plan, period: LinePeriod): InvoiceLine {
@@ -39,9 +47,18 @@ export function baseFeeLine(plan: Plan, period: LinePeriod): InvoiceLine {
   );
 }
 
-/** Negative SEATS lines giving back the extra seats paid for the rest of a period cut short at `at` (core/models/levels.ts). */
+/**
+ * Negative SEATS lines giving back the extra seats paid for the rest of a period cut short at `at`
+ * (core/models/levels.ts), and negative ADD_ON lines for its add-ons (core/add-ons/terms.ts).
+ */
 export function seatCreditLines(wallet: Wallet, plan: Plan, at: Date): InvoiceLine[] {
-  const end = wallet.subscription?.periodEnd ?? at.toISOString();
+  const sub = wallet.subscription;
+  const end = sub?.periodEnd ?? at.toISOString();
+  const addOns = sub ? creditLines(sub, periodLeft(wallet, at), at) : [];
+  return [...seatLines(wallet, plan, at, end), ...addOns];
+}
+
+function seatLines(wallet: Wallet, plan: Plan, at: Date, end: string): InvoiceLine[] {
   return seatCredits(wallet, plan, at).map((c) => ({
     kind: "SEATS" as const,
     description: `Unused extra seats of ${c.feature} after ${at.toISOString().slice(0, 10)}`,

@@ -108,7 +108,8 @@ export const balance: ConsumptionStrategy = {
     heldAmount: wallet.heldAmount,
   }),
 
-  grant: (plan) => ({ planCredits: 0n, allowance: plan.basePrice }),
+  grant: (plan) => ({ planCredits: 0n, allowance: plan.basePrice + (plan.addOnAllowance ?? 0n) }),
+  addOnGrant: (plan, _feature, grant) => ({ ...plan, addOnAllowance: (plan.addOnAllowance ?? 0n) + grant }),
   /** Allowance left / allowance granted this period (top-ups are not the plan's grant). */
   grantLeft: (held) => {
     // What open reservations hold is not spent: they carry into the next period (core/README.md).

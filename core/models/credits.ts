@@ -74,6 +74,7 @@ export const credits: ConsumptionStrategy = {
   }),
 
   grant: (plan) => ({ planCredits: plan.includedCredits ?? 0n, allowance: 0n }),
+  addOnGrant: (plan, _feature, grant) => ({ ...plan, includedCredits: (plan.includedCredits ?? 0n) + grant }),
   /** Plan credits left / plan credits granted this period (purchased credits are not the plan's grant). */
   grantLeft: (held) => {
     // What open reservations hold is not used: they carry into the next period (core/README.md).

@@ -107,6 +107,10 @@ export const metered: ConsumptionStrategy = {
   walletView: (wallet) => heldPurchases(wallet),
 
   grant: () => NO_GRANT,
+  addOnGrant: (plan, feature, grant) => ({
+    ...plan,
+    features: plan.features.map((f) => (f.feature === feature ? { ...f, included: (f.included ?? 0n) + grant } : f)),
+  }),
   /** The smallest 1 - used/included over the features that include units, clamped to 0..1. */
   grantLeft(wallet, plan) {
     let least: Ratio | undefined;

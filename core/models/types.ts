@@ -162,6 +162,11 @@ export interface ConsumptionStrategy {
   /** What each period of the plan grants into the wallet's pools (core/wallet.ts openPeriod). */
   grant(plan: Plan): PeriodGrant;
   /**
+   * The plan with an add-on's `grant` into this model's pool (core/add-ons): included units of the
+   * METERED `feature`, plan credits, or allowance money.
+   */
+  addOnGrant(plan: Plan, feature: string, grant: Amount): Plan;
+  /**
    * The part of what the period granted that is still unused, as an exact fraction; undefined when
    * the plan grants nothing (then a proration credit goes by time alone).
    */

@@ -22,6 +22,7 @@ import {
 } from "../events";
 import { MAX_ITEMS } from "../db/group-commit";
 import { renewWallet } from "./renew";
+import { withAddOns } from "../add-ons/terms";
 import { endedWallet, endPeriod, graceEndOf, issueDue } from "./grace";
 import type { Plan } from "../plans/plan";
 import type { Subscription } from "../wallet";
@@ -69,7 +70,8 @@ export async function planCloses(
   const due = () => (current.ended && (issueDue(current, now) || rollDue()) ? current.subscription : rollDue());
   for (let sub = due(); sub && closes.length < MAX_CLOSES && bytes < MAX_EVENT_BYTES; sub = due()) {
     if (current.ended) {
-      const issued = issueEnded(current, await pricingPlan(deps, current.ended.subscription.planCode), now);
+      const endedSub = current.ended.subscription;
+      const issued = issueEnded(current, withAddOns(await pricingPlan(deps, endedSub.planCode), endedSub), now);
       closes.push(issued.close);
       bytes += issued.bytes;
       current = issued.after;
@@ -84,7 +86,8 @@ export async function planCloses(
       bytes += 1_000;
       continue;
     }
-    const plan = await pricingPlan(deps, sub.planCode);
+    // The closing period's plan as its add-ons extended it (its included units: core/add-ons).
+    const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
     const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
     const opened = renewWallet(current, plan, next);
     // The base fee is the renewed plan's, in advance, when the period it opens starts a billing cycle

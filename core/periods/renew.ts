@@ -7,6 +7,7 @@ import type { Plan } from "../plans/plan";
 import { afterTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
 import { levelsFor, periodGrant } from "../models";
 import { endsCycle, periodEndAt } from "./cycle";
+import { keptAddOns, withAddOns, withAttached } from "../add-ons/terms";
 
 export function renewedSubscription(sub: Subscription, plan: Plan, nextPlan: Plan): Subscription {
   // The end of a trial, like a change of plan, starts the first paid period on a fresh anchor.
@@ -46,27 +47,24 @@ export function renewWallet(wallet: Wallet, plan: Plan, nextPlan: Plan | undefin
   // A trial is a period of its own, outside any cycle: its end always renews (or ends) below.
   if (!sub.trialing && !endsCycle(plan, sub)) {
     const index = sub.periodIndex + 1;
-    const next = {
-      ...sub,
-      periodIndex: index,
-      periodStart: sub.periodEnd,
-      periodEnd: periodEndAt(plan, sub.anchor, index),
-    };
-    return openPeriod(wallet, periodGrant(plan), next);
+    const next = withAttached(
+      { ...sub, periodIndex: index, periodStart: sub.periodEnd, periodEnd: periodEndAt(plan, sub.anchor, index) },
+      keptAddOns(sub, plan),
+    );
+    return openPeriod(wallet, periodGrant(withAddOns(plan, next)), next);
   }
   if (!nextPlan || sub.cancelAtPeriodEnd) {
     const ended: Subscription = {
-      ...afterTrial(sub),
+      ...withAttached(afterTrial(sub), []),
       status: "CANCELED",
       cancelAtPeriodEnd: false,
       scheduledPlanCode: undefined,
     };
     return openPeriod(wallet, NO_GRANT, clean(ended));
   }
-  return levelsFor(
-    openPeriod(wallet, periodGrant(nextPlan), clean(renewedSubscription(sub, plan, nextPlan))),
-    nextPlan,
-  );
+  // Add-ons detached, or that do not apply to the plan it renews into, end with the period (core/add-ons).
+  const renewed = withAttached(clean(renewedSubscription(sub, plan, nextPlan)), keptAddOns(sub, nextPlan));
+  return levelsFor(openPeriod(wallet, periodGrant(withAddOns(nextPlan, renewed)), renewed), nextPlan);
 }
 
 function clean(sub: Subscription): Subscription {

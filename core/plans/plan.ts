@@ -57,6 +57,8 @@ export type Plan = {
   rank?: number;
   archived: boolean;
   createdAt: string;
+  /** BALANCE: money add-ons add to each period's allowance (core/add-ons/terms.ts); never stored on a plan. */
+  addOnAllowance?: Amount;
 };
 
 /** A trial of 0 (none) to 730 days. */

@@ -13,6 +13,7 @@ import { overageLines, prorationLine, seatCreditLines } from "../invoices/period
 import { subscriptionCanceled, trialEnded } from "../events";
 import type { Change } from "./change";
 import { period, requireActive, type ChangeTiming } from "./plan-change";
+import { withAddOns } from "../add-ons/terms";
 
 export async function cancellation(
   deps: Deps,
@@ -26,11 +27,12 @@ export async function cancellation(
     const { scheduledPlanCode: _dropped, ...rest } = sub;
     return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
   }
-  const current = await pricingPlan(deps, sub.planCode);
+  const current = withAddOns(await pricingPlan(deps, sub.planCode), sub);
   // A trial billed no fee: cancelling it invoices nothing (its overage is blocked, so none).
   const proration =
     prorate && !inTrial(sub) ? prorationLine(current, wallet, period(sub), now, billingCycle(current, sub)) : undefined;
-  const { scheduledPlanCode: _dropped, ...rest } = afterTrial(sub);
+  // Its add-ons end with it (given back pro rata with `prorate`, by seatCreditLines).
+  const { scheduledPlanCode: _dropped, addOns: _ended, ...rest } = afterTrial(sub);
   const ended: Subscription = { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, periodEnd: now.toISOString() };
   return {
     after: openPeriod(wallet, NO_GRANT, ended),

@@ -17,6 +17,7 @@ import { billBaseFee } from "../coupons/discount";
 import { subscriptionPlanChanged, trialEnded } from "../events";
 import type { Change } from "./change";
 import { requireSameCurrency } from "./currency";
+import { keptAddOns, withAddOns, withAttached } from "../add-ons/terms";
 
 export type ChangeTiming = "IMMEDIATE" | "PERIOD_END";
 
@@ -65,7 +66,7 @@ export async function planChange(
   timing: ChangeTiming,
 ): Promise<Change> {
   const sub = requireActive(wallet);
-  const current = await pricingPlan(deps, sub.planCode);
+  const current = withAddOns(await pricingPlan(deps, sub.planCode), sub);
   requireSameCurrency(current, plan);
   if (timing === "PERIOD_END") {
     const { scheduledPlanCode: _dropped, ...rest } = sub;
@@ -79,7 +80,8 @@ export async function planChange(
     throw new DomainError("BAD_USER_INPUT", `customer "${wallet.customerId}" is already on plan "${plan.code}"`);
   // The coupon stays with the subscription; it discounts the new base fee if it names the plan.
   const kept = { ...(sub.coupon ? { coupon: sub.coupon } : {}), ...(sub.trialEnd ? { trialEnd: sub.trialEnd } : {}) };
-  const fee = billBaseFee({ ...firstPeriod(plan, now), ...kept }, plan);
+  // Add-ons that apply to the new plan move with it (billed for its first period below); the others end now.
+  const fee = billBaseFee(withAttached({ ...firstPeriod(plan, now), ...kept }, keptAddOns(sub, plan)), plan);
   const next = fee.subscription;
   const used = { start: sub.periodStart, end: now.toISOString() };
   // A trial billed no fee: nothing to credit back. Changing plan now ends it.
@@ -93,8 +95,8 @@ export async function planChange(
     ...(inTrial(sub) ? [] : seatCreditLines(wallet, current, now)),
     ...fee.lines,
   ];
-  const after = levelsFor(openPeriod(wallet, periodGrant(plan), next), plan);
-  // The new plan's extra seats for its first period, in advance like a renewal's (none in a trial).
+  const after = levelsFor(openPeriod(wallet, periodGrant(withAddOns(plan, next)), next), plan);
+  // The new plan's extra seats and add-ons for its first period, in advance like a renewal's (none in a trial).
   if (!inTrial(next)) lines.push(...advanceLines(after, plan));
   return {
     after,

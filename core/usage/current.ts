@@ -16,6 +16,7 @@ import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expi
 import { grantsDue } from "../credit-grants/grant";
 import { expireDueHolds, withDueHoldsGivenBack } from "../reservations/expire";
 import { issueDue } from "../periods/grace";
+import { withAddOns } from "../add-ons/terms";
 
 export async function currentWallet(
   deps: Deps,
@@ -33,7 +34,8 @@ export async function currentWallet(
   // Grants after holds: a hold given back first is settled with the grants it came from.
   wallet = options.close ? await settleExpiredGrants(deps, wallet, now) : withoutExpiredGrants(wallet, now);
   const sub = activeSubscription(wallet);
-  return { wallet, now, ...(sub ? { plan: await pricingPlan(deps, sub.planCode) } : {}) };
+  // The plan as the subscription's add-ons extend it (core/add-ons/terms.ts).
+  return { wallet, now, ...(sub ? { plan: withAddOns(await pricingPlan(deps, sub.planCode), sub) } : {}) };
 }
 
 /**
@@ -69,7 +71,8 @@ async function viewForWrite(
     const now = await deps.clock.now();
     // Like an ended period, an expired grant is settled on a fresh read first (core/credit-grants).
     if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString()) && !issueDue(view, now)) {
-      return { wallet: view, plan: await pricingPlan(deps, sub.planCode), now, trusted: options.given !== undefined };
+      const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+      return { wallet: view, plan, now, trusted: options.given !== undefined };
     }
   }
   const current = await currentWallet(deps, customerId, { close: true });

@@ -20,6 +20,7 @@ import { endedWallet, type EndedPeriod } from "../periods/grace";
 import { RETRY, RETRY_AT_ONCE, type Retry } from "../retry";
 import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
 import { pricingPlan } from "./load";
+import { withAddOns } from "../add-ons/terms";
 import { priceRequest } from "./price";
 import { refusalMessage } from "./refusals";
 import type { TrackResult } from "./track";
@@ -40,7 +41,8 @@ export async function trackLate(
 ): Promise<TrackResult | Retry> {
   const { wallet, ended, now } = at;
   const sub = ended.subscription;
-  const plan = await pricingPlan(deps, sub.planCode);
+  // The ended period's plan with the add-ons it ran with (its included units: core/add-ons).
+  const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
   const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) =>
     isDomainError(e) ? e : Promise.reject(e),
   );

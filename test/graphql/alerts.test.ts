@@ -14,7 +14,7 @@ let f: Fixtures;
 
 beforeAll(async () => {
   ({ api, f } = await scenario({
-    features: { api_calls: "METERED", images: "METERED" },
+    features: { api_calls: "METERED", images: "METERED", seats: "SEATS", projects: "QUOTA" },
     plans: PLANS,
     packs: { "pack-100": { credits: "100", price: "10" } },
   }));
@@ -156,6 +156,28 @@ describe("credits.low (CREDITS, 100 credits a period, 10 per image)", () => {
   });
 });
 
+describe("credits.low and free credits (grantCredits)", () => {
+  it("a grant raises what credits.low is a share of and re-arms it, like a pack", async () => {
+    const T0 = await customerOn("g1", "credits");
+    await track("g1", "images", "a", "9"); // 10 credits left: 10% of 100
+    expect(fired("g1").map((e) => e.id)).toEqual([`credits.low:g1:${T0}:100`]);
+    await api.ok(
+      `mutation { grantCredits(customerId: "g1", credits: "100", reason: "goodwill", idempotencyKey: "g") { credits } }`,
+    );
+    await track("g1", "images", "b", "8"); // 30 left of 200: not low again yet
+    expect(fired("g1")).toHaveLength(1);
+    await track("g1", "images", "c", "1"); // 20 left: 10% of 200
+    expect(fired("g1")).toEqual([
+      expect.objectContaining({ id: `credits.low:g1:${T0}:100` }),
+      {
+        id: `credits.low:g1:${T0}:200`,
+        type: "credits.low",
+        data: { customerId: "g1", periodStart: T0, granted: "200", threshold: "20" },
+      },
+    ]);
+  });
+});
+
 describe("balance.low (BALANCE, $100 allowance)", () => {
   it("fires when the balance falls to $10, once", async () => {
     const T0 = await customerOn("b1", "balance");
@@ -257,6 +279,14 @@ describe("custom alerts", () => {
     expectError(await bad({ customerId: "u4", metric: "USAGE", feature: "nope", threshold: "1" }), "NOT_FOUND");
     expectError(await bad({ customerId: "nobody", metric: "SPEND", threshold: "1" }), "NOT_FOUND");
     expectError(await api.gql(`mutation { archiveUsageAlert(id: "ua_nope") { id } }`), "NOT_FOUND");
+    // A level is not usage: a USAGE alert on a SEATS or QUOTA feature would never move.
+    for (const feature of ["seats", "projects"]) {
+      const level = await bad({ customerId: "u4", metric: "USAGE", feature, threshold: "1" });
+      expectError(level, "BAD_USER_INPUT");
+      expect(level.errors?.[0]?.message).toBe(
+        `input.feature "${feature}" is a ${feature === "seats" ? "SEATS" : "QUOTA"} feature: its level is not usage, so a USAGE alert on it would never fire`,
+      );
+    }
     expect(await alertsOf("u4")).toEqual([]);
   });
 });
