@@ -5,6 +5,7 @@
  */
 import type { LifecycleClosesResult, LifecycleRun } from "./measure/lifecycle-closes";
 import type { LevelRun, LevelsResult } from "./measure/levels";
+import type { AddOnCloseRun, AddOnsResult } from "./measure/add-ons";
 import { clientRows } from "./client";
 import type { LoadResult } from "./lib";
 import { perOp } from "./lib";
@@ -49,6 +50,13 @@ export function renderLevels(l: LevelsResult): string {
   const line = (name: string, r: LevelRun) =>
     `${name} ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerChange)} per change${r.errors ? `, ${r.errors} errors` : ""})`;
   return `seat and quota changes in process, c8: over ${l.customers} customers ${line("setSeats", l.seats)}; ${line("adjustQuota", l.quota)}; one customer's one feature ${line("setSeats", l.seatsOneCustomer)}; ${line("adjustQuota", l.quotaOneCustomer)}`;
+}
+
+export function renderAddOns(a: AddOnsResult): string {
+  const r = a.attach;
+  const close = (name: string, c: AddOnCloseRun) =>
+    `${name} ${c.closesPerSec.toFixed(0)}/s (${c.closes} in ${c.seconds.toFixed(2)} s; ${fmtReq(c.requestsPerClose)} per close)`;
+  return `add-ons in process: attachAddOn c8 ${r.opsPerSec.toFixed(0)}/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${fmtReq(r.requestsPerAttach)} per attach${r.errors ? `, ${r.errors} errors` : ""}); sweeper closes of ${a.customers} DAY-plan customers: ${close("plain", a.plain)}; ${close("with 3 add-ons (3 ADD_ON lines)", a.withAddOns)}`;
 }
 
 export function renderPortal(p: PortalResult): string {

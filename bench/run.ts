@@ -29,6 +29,8 @@
  *       and the invoice at the grace end), alone (no API server, not part of the full run), one line
  *     --only levels: setSeats and adjustQuota in process (no API server), spread over 64 customers
  *       and all on one customer's feature (bench/measure/levels.ts); one line, not in the full run
+ *     --only addons: attachAddOn in process over 200 customers, and sweeper closes with three
+ *       add-ons each against plain ones (bench/measure/add-ons.ts); one line, not in the full run
  *     --only portal: createPortalSession and the portal page's reads with a portal token, in
  *       process through the GraphQL layer (bench/measure/portal.ts), one line; not in the full run
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
@@ -65,6 +67,7 @@ import {
   renderCatchUp,
   renderGraceCloses,
   renderLevels,
+  renderAddOns,
   renderLifecycleCloses,
   renderPortal,
   renderPreviews,
@@ -74,6 +77,7 @@ import {
 import { measureLifecycleCloses } from "./measure/lifecycle-closes";
 import { measureReserve, renderReserve } from "./measure/reserve";
 import { measureLevels } from "./measure/levels";
+import { measureAddOns } from "./measure/add-ons";
 import type { Results } from "./results";
 import { checkBudget, renderBudget } from "./budget";
 import { measureCpu } from "./measure/cpu";
@@ -107,6 +111,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
   reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),
   levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
+  addons: async (endpoint) => renderAddOns(await measureAddOns(endpoint, SETTINGS.runMs, QUICK)),
 };
 
 async function main() {

@@ -150,6 +150,20 @@ export type MSub = {
   coupon?: MApplied;
   /** What this period's base fee was discounted by (exact): a proration credits the rest. */
   baseDiscount?: bigint;
+  /** Add-ons attached (issue 17), in the order attached. */
+  addOns?: MAddOn[];
+};
+/**
+ * An add-on as attached: `grants` units of a METERED feature a period (the simulation grants only
+ * a feature that only METERED plans price), or none: a BOOLEAN feature turned on.
+ */
+export type MAddOn = {
+  code: string;
+  feature: string;
+  price: bigint;
+  grants?: bigint;
+  quantity: number;
+  detaching?: boolean;
 };
 export type MCoupon = {
   code: string;
@@ -239,6 +253,10 @@ export type MCustomer = {
   grants: MCreditGrant[];
   /** grantCredits requests by key, as text: a replay is the same text. */
   grantRequests: Map<string, string>;
+  /** Free credits held at period start plus granted since: part of what credits.low is a share of. */
+  grantBasis: bigint;
+  /** attachAddOn requests by key ("code|quantity"): a replay is the same text. */
+  addOnKeys: Map<string, string>;
   /** SEATS and QUOTA features: the level now (carried while subscribed) and this period's peak. */
   levels: Map<string, bigint>;
   peaks: Map<string, bigint>;
@@ -268,6 +286,8 @@ export type MEnded = {
   levels: Map<string, bigint>;
   peaks: Map<string, bigint>;
   baseFee?: MLine[];
+  /** Its add-ons: a METERED grant counts in its included units. */
+  addOns?: MAddOn[];
 };
 
 export type MAlert = {
@@ -350,7 +370,15 @@ export class BillingModel {
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
   readonly aiPrices = new Map<string, MAiPrice>();
   /** Coverage: overage lines billed per tier or per package, grants and corrections accepted. */
-  readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0, seatLines: 0, quotaLines: 0 };
+  readonly pricing = {
+    tierLines: 0,
+    packageLines: 0,
+    grants: 0,
+    adjustments: 0,
+    seatLines: 0,
+    quotaLines: 0,
+    addOnLines: 0,
+  };
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -386,6 +414,8 @@ export class BillingModel {
       alerts: [],
       grants: [],
       grantRequests: new Map(),
+      grantBasis: 0n,
+      addOnKeys: new Map(),
       reservations: new Map(),
       heldExpired: 0n,
       levels: new Map(),
@@ -400,6 +430,65 @@ export class BillingModel {
   }
   active = (c: MCustomer) => (c.sub?.status === "ACTIVE" ? c.sub : undefined);
   plan = (code: string) => this.plans.get(code)!;
+  /**
+   * The plan as a subscription's add-ons extend it: a BOOLEAN add-on adds its feature, a granting
+   * one adds grants x quantity to the included units of its METERED feature where the plan prices it.
+   */
+  subPlan(sub: { planCode: string; addOns?: MAddOn[] }): MPlan {
+    const plan = this.plan(sub.planCode);
+    if (!sub.addOns?.length) return plan;
+    let features = plan.features;
+    for (const a of sub.addOns) {
+      const f = features.find((x) => x.feature === a.feature);
+      if (a.grants === undefined) {
+        if (!f) features = [...features, { feature: a.feature, kind: "BOOLEAN" }];
+      } else if (f?.kind === "METERED") {
+        if (plan.model !== "METERED") throw new Error("model: add-on grants are simulated on METERED plans only");
+        const grant = a.grants * BigInt(a.quantity);
+        features = features.map((x) => (x === f ? { ...f, included: (f.included ?? 0n) + grant } : x));
+      }
+    }
+    return { ...plan, features };
+  }
+  /** The add-ons a period opening on `plan` keeps: not detaching, and (a granting one) the plan prices its feature. */
+  keptAddOns = (sub: MSub, plan: MPlan): MAddOn[] =>
+    (sub.addOns ?? [])
+      .filter(
+        (a) =>
+          !a.detaching &&
+          (a.grants === undefined || plan.features.some((f) => f.feature === a.feature && f.kind === "METERED")),
+      )
+      .map(({ detaching: _d, ...a }) => a);
+  /** ADD_ON lines of the period `sub` opens, in advance: price x quantity. */
+  addOnAdvance(sub: MSub): MLine[] {
+    return (sub.addOns ?? [])
+      .filter((a) => a.price > 0n)
+      .map((a) => {
+        this.pricing.addOnLines++;
+        return this.line("ADD_ON", BigInt(a.quantity) * S, a.price, a.feature, [sub.periodStart, sub.periodEnd]);
+      });
+  }
+  /** `quantity` x price x the rest of the period, exact to 10^-12 then rounded to the cent (negative: given back). */
+  private addOnProRata(sub: MSub, a: MAddOn, sign: 1n | -1n): MLine | undefined {
+    const num = BigInt(Math.max(0, sub.periodEnd - this.now));
+    const den = BigInt(sub.periodEnd - sub.periodStart);
+    if (num === 0n || a.price === 0n) return undefined;
+    const units = BigInt(a.quantity) * S;
+    const exact = roundDiv(times(units, a.price) * num, den);
+    this.pricing.addOnLines++;
+    return {
+      kind: "ADD_ON",
+      feature: a.feature,
+      quantity: sign * units,
+      unitPrice: roundDiv(a.price * num, den),
+      amount: cents(sign * exact),
+      periodStart: this.now,
+      periodEnd: sub.periodEnd,
+    };
+  }
+  /** What a period cut short now gives back of its add-ons. */
+  private addOnCredits = (sub: MSub): MLine[] =>
+    (sub.addOns ?? []).flatMap((a) => this.addOnProRata(sub, a, -1n) ?? []);
   credits = (c: MCustomer) => c.planCreditsLeft + this.granted(c) + c.packCredits;
   granted = (c: MCustomer) => c.grants.reduce((sum, g) => sum + g.left, 0n);
   /** Grants in the order usage spends them: expiring soonest first, never-expiring last, then by key. */
@@ -513,6 +602,7 @@ export class BillingModel {
     c.planCreditsLeft = c.planCreditsGranted;
     c.allowanceLeft = plan?.model === "BALANCE" ? plan.basePrice : 0n;
     c.packBasis = c.packCredits;
+    c.grantBasis = this.granted(c);
     c.topUpBasis = c.topUpsLeft;
   }
 
@@ -827,16 +917,25 @@ export class BillingModel {
       return { ok: true };
     }
     if (planCode === sub.planCode) return { ok: false, code: "BAD_USER_INPUT" };
-    const current = this.plan(sub.planCode);
-    const next: MSub = { ...this.firstPeriod(plan), ...(sub.coupon ? { coupon: sub.coupon } : {}) };
+    const current = this.subPlan(sub);
+    const kept = this.keptAddOns(sub, plan);
+    const next: MSub = {
+      ...this.firstPeriod(plan),
+      ...(sub.coupon ? { coupon: sub.coupon } : {}),
+      ...(kept.length ? { addOns: kept } : {}),
+    };
     const lines = [
       ...this.overageLines(c, current, [sub.periodStart, this.now]),
       ...this.proration(c, current, sub),
       ...this.seatCredits(c, current, sub),
+      ...(sub.trialing ? [] : this.addOnCredits(sub)),
       ...this.baseFee(plan, next),
     ];
-    this.openPeriod(c, plan, next);
-    this.invoice(c, [...lines, ...this.seatAdvance(c, plan)], { start: sub.periodStart, end: this.now });
+    this.openPeriod(c, this.subPlan(next), next);
+    this.invoice(c, [...lines, ...this.seatAdvance(c, plan), ...this.addOnAdvance(next)], {
+      start: sub.periodStart,
+      end: this.now,
+    });
     return { ok: true };
   }
 
@@ -849,14 +948,20 @@ export class BillingModel {
       sub.cancelAtPeriodEnd = true;
       return { ok: true };
     }
-    const current = this.plan(sub.planCode);
-    const credit = prorate ? [...this.proration(c, current, sub), ...this.seatCredits(c, current, sub)] : [];
+    const current = this.subPlan(sub);
+    const credit =
+      prorate && !sub.trialing
+        ? [...this.proration(c, current, sub), ...this.seatCredits(c, current, sub), ...this.addOnCredits(sub)]
+        : prorate
+          ? [...this.proration(c, current, sub), ...this.seatCredits(c, current, sub)]
+          : [];
     this.invoice(c, [...this.overageLines(c, current, [sub.periodStart, this.now]), ...credit], {
       start: sub.periodStart,
       end: this.now,
     });
+    const { addOns: _ended, ...rest } = sub;
     this.openPeriod(c, undefined, {
-      ...sub,
+      ...rest,
       status: "CANCELED",
       cancelAtPeriodEnd: false,
       periodEnd: this.now,
@@ -900,16 +1005,18 @@ export class BillingModel {
   private close(c: MCustomer, sub: MSub) {
     // At most one period in its grace: an earlier one still waiting is invoiced first.
     if (c.ended) this.issue(c, c.ended);
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
     if (sub.cancelAtPeriodEnd) {
       if (this.graceMs > 0) c.ended = this.ending(c, sub, sub.periodEnd + this.graceMs);
       else this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
-      this.openPeriod(c, undefined, { ...sub, status: "CANCELED", cancelAtPeriodEnd: false, trialing: false });
+      const { addOns: _ended, ...rest } = sub;
+      this.openPeriod(c, undefined, { ...rest, status: "CANCELED", cancelAtPeriodEnd: false, trialing: false });
       return;
     }
     const nextPlan = this.plan(sub.scheduledPlanCode ?? sub.planCode);
+    const kept = this.keptAddOns(sub, nextPlan);
     if (sub.trialing) this.trialsConverted++;
     // A trial's end, like a plan change, starts a fresh anchor; the coupon goes along.
     const next: MSub =
@@ -930,19 +1037,21 @@ export class BillingModel {
             periodStart: sub.periodEnd,
             periodEnd: addMonths(sub.anchor, sub.periodIndex + 2),
           };
+    if (kept.length) next.addOns = kept;
+    else delete next.addOns;
     const fee = this.baseFee(nextPlan, next);
     if (this.graceMs > 0) {
       const ended = this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd));
-      this.openPeriod(c, nextPlan, next);
-      // The renewal's invoice waits for the grace end: the base fee and the new period's extra seats.
-      c.ended = { ...ended, baseFee: [...fee, ...this.seatAdvance(c, nextPlan)] };
+      this.openPeriod(c, this.subPlan(next), next);
+      // The renewal's invoice waits for the grace end: the base fee, the new period's extra seats and add-ons.
+      c.ended = { ...ended, baseFee: [...fee, ...this.seatAdvance(c, nextPlan), ...this.addOnAdvance(next)] };
       return;
     }
-    this.openPeriod(c, nextPlan, next);
-    // The renewal bills the extra seats of the period it opens, in advance, after the base fee.
+    this.openPeriod(c, this.subPlan(next), next);
+    // The renewal bills the extra seats and add-ons of the period it opens, in advance, after the base fee.
     this.invoice(
       c,
-      [...overage, ...fee, ...this.seatAdvance(c, nextPlan)],
+      [...overage, ...fee, ...this.seatAdvance(c, nextPlan), ...this.addOnAdvance(next)],
       period,
       undefined,
       undefined,
@@ -966,6 +1075,7 @@ export class BillingModel {
       trialing: sub.trialing === true,
       levels: new Map(c.levels),
       peaks: new Map(c.peaks),
+      ...(sub.addOns?.length ? { addOns: sub.addOns } : {}),
     };
   }
 
@@ -986,7 +1096,7 @@ export class BillingModel {
 
   /** The closing invoice of an ended period at its grace end: its overage, late usage included, and the base fee. */
   private issue(c: MCustomer, e: MEnded) {
-    const lines = this.overageLines(this.endedAsCustomer(c, e), this.plan(e.planCode), [e.periodStart, e.periodEnd]);
+    const lines = this.overageLines(this.endedAsCustomer(c, e), this.subPlan(e), [e.periodStart, e.periodEnd]);
     this.invoice(
       c,
       [...lines, ...(e.baseFee ?? [])],
@@ -1001,7 +1111,7 @@ export class BillingModel {
 
   /** A track stamped in the ended period while its grace lasts (see the rules above). */
   private lateTrack(c: MCustomer, e: MEnded, t: TrackArgs, payload: string): Outcome {
-    const plan = this.plan(e.planCode);
+    const plan = this.subPlan(e);
     const f = plan.features.find((x) => x.feature === t.feature);
     if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
     if (f.kind !== "METERED") return { ok: false, code: "BAD_USER_INPUT" };
@@ -1045,7 +1155,7 @@ export class BillingModel {
   refusal(c: MCustomer, feature: string, amount: bigint, timestamp?: number, tokens?: MTokens): string | null {
     const sub = this.active(c);
     if (!sub) return "NO_SUBSCRIPTION";
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const f = plan.features.find((x) => x.feature === feature);
     if (!f) return "FEATURE_NOT_IN_PLAN";
     if (f.kind !== "METERED") return "BAD_USER_INPUT"; // BOOLEAN, or a level (setSeats, adjustQuota)
@@ -1119,7 +1229,7 @@ export class BillingModel {
   entitlement(id: string, feature: string, amount: bigint): { allowed: boolean; reason?: string } {
     const c = this.c(id);
     const sub = this.active(c);
-    const f = sub && this.plan(sub.planCode).features.find((x) => x.feature === feature);
+    const f = sub && this.subPlan(sub).features.find((x) => x.feature === feature);
     if (f?.kind === "BOOLEAN") return { allowed: true };
     const reason = this.refusal(c, feature, amount);
     return reason ? { allowed: false, reason } : { allowed: true };
@@ -1146,7 +1256,7 @@ export class BillingModel {
     const reason = this.refusal(c, t.feature, t.value, t.timestamp, t.tokens);
     if (reason) return { ok: false, code: reason };
     const sub = this.active(c)!;
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
     const thresholds = this.thresholds(c, plan, sub);
     const before = thresholds.map((th) => th.level(c));
@@ -1209,7 +1319,7 @@ export class BillingModel {
     const reason = this.refusal(c, t.feature, t.value, undefined, t.tokens);
     if (reason) return { ok: false, code: reason };
     const sub = this.active(c)!;
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const f = plan.features.find((x) => x.feature === t.feature) as Extract<MFeature, { kind: "METERED" }>;
     // A hold reaches thresholds like usage: they watch the counters as stored, holds included.
     const thresholds = this.thresholds(c, plan, sub);
@@ -1243,7 +1353,7 @@ export class BillingModel {
     if (h.status === "RELEASED") return { ok: false, code: "RESERVATION_RELEASED" };
     const sub = this.active(c);
     if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const f = plan.features.find((x) => x.feature === h.feature);
     if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
     if (f.kind !== "METERED") return { ok: false, code: "BAD_USER_INPUT" };
@@ -1298,6 +1408,8 @@ export class BillingModel {
     if (expiresAt !== undefined && expiresAt <= this.now) return { ok: false, code: "BAD_USER_INPUT" };
     c.grantRequests.set(key, what);
     c.grants.push({ key, left: credits, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    // A grant raises what credits.low is a share of, like a pack: it re-arms it.
+    c.grantBasis += credits;
     this.pricing.grants++;
     return { ok: true, replayed: false };
   }
@@ -1312,7 +1424,7 @@ export class BillingModel {
     if (seen)
       return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
     const sub = this.active(c);
-    const f = sub && this.plan(sub.planCode).features.find((x) => x.feature === feature);
+    const f = sub && this.subPlan(sub).features.find((x) => x.feature === feature);
     if (f?.kind === "METERED" && f.pricing === "AI_MODEL") return { ok: false, code: "BAD_USER_INPUT" };
     if (delta > 0n) {
       const outcome = this.track({ customerId: id, feature, key, value: delta }, payload);
@@ -1362,6 +1474,47 @@ export class BillingModel {
     c.levels.set(feature, level);
     c.events.set(key, { key, payload, feature, value: level - before, periodStart: sub.periodStart });
     return { ok: true, replayed: false };
+  }
+
+  /**
+   * attachAddOn: its price pro rata for the rest of the period at once (an invoice of its own, no
+   * account credit), its grant from now (included units, through subPlan); an add-on attached
+   * again while detaching stays (same quantity), nothing billed.
+   */
+  attachAddOn(id: string, addOn: Omit<MAddOn, "quantity" | "detaching">, quantity: number, key: string): Outcome {
+    const c = this.c(id);
+    const what = `${addOn.code}|${quantity}`;
+    const seen = c.addOnKeys.get(key);
+    if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const sub = this.active(c);
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    if (sub.trialing) return { ok: false, code: "BAD_USER_INPUT" };
+    const plan = this.plan(sub.planCode);
+    if (addOn.grants !== undefined && !plan.features.some((f) => f.feature === addOn.feature && f.kind === "METERED"))
+      return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
+    const existing = sub.addOns?.find((a) => a.code === addOn.code);
+    if (existing && !existing.detaching) return { ok: false, code: "ALREADY_EXISTS" };
+    if (existing && existing.quantity !== quantity) return { ok: false, code: "BAD_USER_INPUT" };
+    c.addOnKeys.set(key, what);
+    if (existing) {
+      delete existing.detaching;
+      return { ok: true, replayed: false };
+    }
+    const attached: MAddOn = { ...addOn, quantity };
+    sub.addOns = [...(sub.addOns ?? []), attached];
+    const line = this.addOnProRata(sub, attached, 1n);
+    if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd }, undefined, undefined, this.now, false);
+    return { ok: true, replayed: false };
+  }
+
+  /** detachAddOn: it ends with the period (nothing given back); again: no-op. */
+  detachAddOn(id: string, code: string): Outcome {
+    const sub = this.active(this.c(id));
+    if (!sub) return { ok: false, code: "NO_SUBSCRIPTION" };
+    const a = sub.addOns?.find((x) => x.code === code);
+    if (!a) return { ok: false, code: "NOT_FOUND" };
+    a.detaching = true;
+    return { ok: true };
   }
 
   /** Only a plan that can spend it sells a purchase; a retry of an earlier one still replays. */
@@ -1514,7 +1667,7 @@ export class BillingModel {
     const c = this.c(t.customerId);
     const sub = this.active(c);
     if (!sub) return false;
-    const plan = this.plan(sub.planCode);
+    const plan = this.subPlan(sub);
     const f = plan.features.find((x) => x.feature === t.feature);
     if (!f || f.kind === "BOOLEAN") return false;
     const after: MCustomer = {
@@ -1554,7 +1707,7 @@ export class BillingModel {
           });
         }
       }
-    const creditsBasis = maxB(0n, c.planCreditsGranted + c.packBasis);
+    const creditsBasis = maxB(0n, c.planCreditsGranted + c.packBasis + c.grantBasis);
     const moneyBasis = maxB(0n, (plan.model === "BALANCE" ? plan.basePrice : 0n) + c.topUpBasis);
     const low = (kind: "credits" | "balance", basis: bigint, level: (x: MCustomer) => bigint) =>
       basis > 0n &&
@@ -1617,7 +1770,7 @@ export class BillingModel {
   walletView(id: string): Record<string, bigint> {
     const c = this.c(id);
     const sub = this.active(c);
-    const plan = sub && this.plan(sub.planCode);
+    const plan = sub && this.subPlan(sub);
     const held = (name: string, v: bigint) => (v !== 0n ? { [name]: v } : {});
     // Open holds are shown apart, taken like usage: plan credits first, then the grants in spending
     // order, then purchased credits; the allowance first, then top-ups.

@@ -52,6 +52,7 @@ import { trackUsage } from "../../core/usage/track";
 import { adjustUsage } from "../../core/usage/adjust";
 import { grantCredits } from "../../core/credit-grants";
 import { adjustQuota, setSeats } from "../../core/levels";
+import { attachAddOn, createAddOn, detachAddOn } from "../../core/add-ons";
 import { trackUsageBatch } from "../../core/usage/batch";
 import { quote } from "../../core/usage/quote";
 import { releaseReservation, reserveUsage, settleReservation } from "../../core/reservations";
@@ -96,6 +97,16 @@ export const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `cus-${String(i).p
 const FEATURES = ["api_calls", "images", "sso"] as const;
 /** Levels (issue 17): a SEATS and a QUOTA feature, on some plans; only setSeats and adjustQuota move them. */
 const LEVEL_FEATURES = { seats: "SEATS", projects: "QUOTA" } as const;
+/**
+ * Add-ons (issue 17): one granting 100 units a period of `exports`, a METERED feature only
+ * metered_pro prices (so its grant is included units; CREDITS and BALANCE pool grants are tested
+ * in test/graphql/add-ons.test.ts), and one turning on `sso` wherever it is attached.
+ */
+const EXPORTS = "exports";
+const ADD_ONS = [
+  { code: "exports_plus", feature: EXPORTS, price: "6", grants: "100" },
+  { code: "sso_plus", feature: "sso", price: "4" },
+] as const;
 /** Priced by an AI model's token prices plus a margin, on the BALANCE plans only. */
 const AI_FEATURE = "ai_chat";
 /** Our own model (upsertAiModel), repriced now and then by the workload. */
@@ -121,6 +132,7 @@ const PLAN_INPUTS = [
       { feature: "images", included: "5", overagePrice: "0.5", limit: "20" },
       { feature: "sso" },
       { feature: "seats", included: "2", overagePrice: "7.5", limit: "30" },
+      { feature: EXPORTS, included: "50", overagePrice: "0.02" },
     ],
   },
   {
@@ -430,7 +442,10 @@ export type Op =
   | { id: number; kind: "settle"; t: TrackSpec }
   | { id: number; kind: "release"; customerId: string; key: string }
   /** setSeats (`amount`: the count) or adjustQuota (`amount`: the signed delta), on any feature. */
-  | { id: number; kind: "seats" | "quota"; customerId: string; feature: string; amount: string; key: string };
+  | { id: number; kind: "seats" | "quota"; customerId: string; feature: string; amount: string; key: string }
+  /** attachAddOn / detachAddOn of one of ADD_ONS. */
+  | { id: number; kind: "attach"; customerId: string; addOn: string; quantity: number; key: string }
+  | { id: number; kind: "detach"; customerId: string; addOn: string };
 
 /** A value over the 10^12 a single event may carry. */
 const OVERSIZE_VALUE = "1000000000001";
@@ -492,6 +507,8 @@ const BALANCE_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [4, 5].includes(n
 /** Those starting on a plan with seats (metered_pro, balance_std) or a quota (credits_std, balance_std). */
 const SEAT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [0, 4].includes(n % 6));
 const QUOTA_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && [2, 4].includes(n % 6));
+/** Customers starting on metered_pro, the plan that prices exports. */
+const EXPORT_CUSTOMERS = CUSTOMERS.filter((_, n) => n < 18 && n % 6 === 0);
 
 /** The operation list of a seed: generated blind to state, so any sub-list is a valid workload too. */
 /** lateEvents: 30% of the fresh tracks are late events (`lateMs`), from their own random stream. */
@@ -551,9 +568,17 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
   const adjustments: Op[] = [];
   const reserves: Extract<Op, { kind: "reserve" }>[] = [];
   const qr = prng(mix(seed, 0x4e5e));
+  const qa = prng(mix(seed, 0xadd));
+  const addOnOps: Op[] = [];
   for (let id = 0; ops.length < count; id++) {
     if (qr() < 0.15) {
       ops.push(reservationOp(seed, id, reserves));
+      continue;
+    }
+    if (qa() < 0.02) {
+      const op = addOnOp(seed, id, addOnOps);
+      addOnOps.push(op);
+      ops.push(op);
       continue;
     }
     if (q() < 0.07) {
@@ -694,6 +719,27 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
   return ops;
 }
 
+/**
+ * An add-on operation (issue 17), from its own random stream (so the rest of a seed's workload stays
+ * as it was): attached (mostly once; replayed, or the key reused with another quantity), detached,
+ * and usage of what they grant.
+ */
+function addOnOp(seed: number, id: number, earlier: Op[]): Op {
+  const q = prng(mix(seed, id, 0xadd0));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  const again = earlier.length && q() < 0.12 ? pick(earlier) : undefined;
+  if (again)
+    return again.kind === "attach" && q() < 0.3 ? { ...again, id, quantity: again.quantity + 1 } : { ...again, id };
+  const y = q();
+  const customerId = q() < 0.7 ? pick(EXPORT_CUSTOMERS) : pick(CUSTOMERS);
+  const addOn = pick(ADD_ONS).code;
+  if (y < 0.45)
+    return { id, kind: "attach", customerId, addOn, quantity: q() < 0.8 ? 1 : int(2, 3), key: `n${seed}-${id}` };
+  if (y < 0.6) return { id, kind: "detach", customerId, addOn };
+  return { id, kind: "track", t: { customerId, feature: EXPORTS, key: `x${seed}-${id}`, value: String(int(1, 80)) } };
+}
+
 /** An issue-17 operation, from its own random stream `q`: a grant or a correction, fresh or replayed. */
 function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]): Op {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
@@ -814,6 +860,10 @@ export function describeOp(op: Op): string {
       return `#${op.id} setSeats ${op.customerId} ${op.feature} ${op.amount} key=${op.key}`;
     case "quota":
       return `#${op.id} adjustQuota ${op.customerId} ${op.feature} ${op.amount} key=${op.key}`;
+    case "attach":
+      return `#${op.id} attachAddOn ${op.customerId} ${op.addOn} x${op.quantity} key=${op.key}`;
+    case "detach":
+      return `#${op.id} detachAddOn ${op.customerId} ${op.addOn}`;
   }
 }
 
@@ -994,6 +1044,15 @@ async function setup(deps: Deps, model: BillingModel) {
     await createFeature(deps, { code, name: code, kind: code === "sso" ? "BOOLEAN" : "METERED" });
   await createFeature(deps, { code: AI_FEATURE, name: AI_FEATURE, kind: "METERED" });
   for (const [code, kind] of Object.entries(LEVEL_FEATURES)) await createFeature(deps, { code, name: code, kind });
+  await createFeature(deps, { code: EXPORTS, name: EXPORTS, kind: "METERED" });
+  for (const a of ADD_ONS)
+    await createAddOn(deps, {
+      code: a.code,
+      name: a.code,
+      feature: a.feature,
+      price: dec(a.price),
+      ...("grants" in a ? { grants: dec(a.grants) } : {}),
+    });
   await upsertAiModel(deps, aiModelInput(AI_MODEL_ID, AI_PRICE_0));
   model.setAiPrice(AI_MODEL_ID, aiPrice(AI_PRICE_0));
   for (const p of [...PLAN_INPUTS, ...WHALE_PLAN_INPUTS]) {
@@ -1197,6 +1256,18 @@ function expect(model: BillingModel, op: Op): Expected {
         op.key,
         `${op.kind}|${op.feature}|${op.amount}`,
       );
+    case "attach": {
+      const a = ADD_ONS.find((x) => x.code === op.addOn)!;
+      const addOn = {
+        code: a.code,
+        feature: a.feature,
+        price: dec(a.price),
+        ...("grants" in a ? { grants: dec(a.grants) } : {}),
+      };
+      return model.attachAddOn(op.customerId, addOn, op.quantity, op.key);
+    }
+    case "detach":
+      return model.detachAddOn(op.customerId, op.addOn);
   }
 }
 
@@ -1568,6 +1639,15 @@ async function perform(
       const input = { customerId: op.customerId, feature: op.feature, delta: dec(op.amount), idempotencyKey: op.key };
       return single(expected as Outcome, await client(deps, op, result, () => adjustQuota(deps, input)));
     }
+    case "attach": {
+      const input = { customerId: op.customerId, addOnCode: op.addOn, quantity: op.quantity, idempotencyKey: op.key };
+      return single(expected as Outcome, await client(deps, op, result, () => attachAddOn(deps, input)));
+    }
+    case "detach":
+      return single(
+        expected as Outcome,
+        await client(deps, op, result, () => detachAddOn(deps, op.customerId, op.addOn)),
+      );
     case "reprice": {
       const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
       result.reprices++;
@@ -1650,6 +1730,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: c.sub.scheduledPlanCode,
       trialing: c.sub.trialing === true,
       coupon: c.sub.coupon ? [c.sub.coupon.coupon.code, c.sub.coupon.remaining ?? null] : null,
+      addOns: (c.sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
     };
     const actualSub = sub && {
       planCode: sub.planCode,
@@ -1660,6 +1741,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: sub.scheduledPlanCode,
       trialing: sub.trialing === true,
       coupon: sub.coupon ? [sub.coupon.code, sub.coupon.remainingCycles ?? null] : null,
+      addOns: (sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);

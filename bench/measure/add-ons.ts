@@ -1,0 +1,147 @@
+/**
+ * `--only addons` (issue 17): attachAddOn in process on DynamoDB Local at concurrency 8, spread over
+ * customers of a monthly plan (each attach is one transaction with its pro-rata invoice, numbered
+ * through the invoice counter's group commit); then DAY-plan customers due now, closed by the
+ * sweeper, once plain and once each holding three add-ons (a METERED grant, a BOOLEAN one and one
+ * of quantity 2: three ADD_ON lines per renewal), each group timed alone after a warm-up sweep.
+ */
+import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
+import { attachAddOn, createAddOn } from "../../core/add-ons";
+import type { AttachedAddOn } from "../../core/add-ons";
+import { createCustomer } from "../../core/customers";
+import { createFeature } from "../../core/features";
+import { units } from "../../core/money";
+import { closeDuePeriods } from "../../core/periods/sweep";
+import { createPlan } from "../../core/plans";
+import { subscribe } from "../../core/subscriptions";
+import type { Wallet } from "../../core/wallet";
+import { benchDeps, dueWalletItem, TABLE } from "../harness";
+import { countRequests, emptyCounts, perOp, runLoad, type Counts, type LoadResult } from "../lib";
+import { log } from "./context";
+
+const ATTACH_CUSTOMERS = 200;
+const DEFINITIONS = 20;
+
+export type AddOnCloseRun = {
+  closes: number;
+  seconds: number;
+  closesPerSec: number;
+  requestsPerClose: Record<string, number>;
+};
+export type AddOnsResult = {
+  attach: LoadResult & { requestsPerAttach: Record<string, number> };
+  customers: number;
+  plain: AddOnCloseRun;
+  withAddOns: AddOnCloseRun;
+};
+
+export async function measureAddOns(endpoint: string, runMs: number, quick: boolean): Promise<AddOnsResult> {
+  const customers = quick ? 300 : 1_000;
+  const table = `${TABLE}-addons`;
+  const deps = await benchDeps(endpoint, table);
+  const { db } = deps;
+  let counts: Counts = emptyCounts();
+  countRequests(db.raw, () => counts);
+  log(`bench: attachAddOn over ${ATTACH_CUSTOMERS} customers, then ${customers} closes with and without add-ons...`);
+  await createFeature(deps, { code: "api_calls", name: "API calls", kind: "METERED" });
+  await createFeature(deps, { code: "sso", name: "SSO", kind: "BOOLEAN" });
+  const features = [{ feature: "api_calls", included: units(100), overagePrice: 10_000_000_000n }];
+  await createPlan(deps, {
+    code: "addon-monthly",
+    name: "Monthly",
+    model: "METERED",
+    basePrice: units(10),
+    interval: "MONTH",
+    features,
+  });
+  const daily = await createPlan(deps, {
+    code: "addon-daily",
+    name: "Daily",
+    model: "METERED",
+    basePrice: units(10),
+    interval: "DAY",
+    features,
+  });
+  for (let i = 0; i < DEFINITIONS; i++)
+    await createAddOn(deps, {
+      code: `calls-${i}`,
+      name: `Calls ${i}`,
+      feature: "api_calls",
+      price: units(5),
+      grants: units(1000),
+    });
+  const ids = Array.from({ length: ATTACH_CUSTOMERS }, (_, i) => `attach-${i}`);
+  for (const id of ids) {
+    await createCustomer(deps, { id });
+    await subscribe(deps, id, "addon-monthly");
+  }
+  counts = emptyCounts();
+  // Each op a new (customer, add-on) pair: 4,000 of them before any would repeat.
+  const attach = await runLoad(
+    8,
+    runMs,
+    async (n) =>
+      void (await attachAddOn(deps, {
+        customerId: ids[n % ATTACH_CUSTOMERS]!,
+        addOnCode: `calls-${Math.floor(n / ATTACH_CUSTOMERS) % DEFINITIONS}`,
+        idempotencyKey: `a${n}`,
+      })),
+    0,
+  );
+  const requestsPerAttach = perOp(counts.requests, attach.ops + attach.errors);
+
+  const start = new Date(Date.now() - 86_400_000 - 60_000);
+  const term = (code: string, feature: string, price: bigint, quantity: number, grants?: bigint): AttachedAddOn => ({
+    code,
+    name: code,
+    feature,
+    price: units(price),
+    currency: "USD",
+    ...(grants !== undefined ? { grants } : {}),
+    quantity,
+    attachedAt: start.toISOString(),
+  });
+  const withAddOns = (w: Wallet): Wallet => ({
+    ...w,
+    subscription: {
+      ...w.subscription!,
+      addOns: [
+        term("calls", "api_calls", 5n, 1, units(1000)),
+        term("sso", "sso", 3n, 1),
+        term("calls-2", "api_calls", 2n, 2, units(500)),
+      ],
+    },
+  });
+  const seed = async (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) => {
+    for (let i = 0; i < n; i += 25) {
+      const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => `${prefix}-${i + k}`);
+      for (const id of batch) await createCustomer(deps, { id });
+      await db.raw.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [table]: batch.map((id) => ({ PutRequest: { Item: dueWalletItem(id, daily, start, units(150), adjust) } })),
+          },
+        }),
+      );
+    }
+  };
+  const sweep = async (): Promise<AddOnCloseRun> => {
+    counts = emptyCounts();
+    const t0 = performance.now();
+    const { closed } = await closeDuePeriods(deps, { budgetMs: 240_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      closes: closed,
+      seconds,
+      closesPerSec: closed / seconds,
+      requestsPerClose: perOp(counts.requests, closed),
+    };
+  };
+  await seed("warm-up", Math.min(200, customers), withAddOns);
+  await sweep();
+  await seed("plain", customers);
+  const plain = await sweep();
+  await seed("addons", customers, withAddOns);
+  const closes = await sweep();
+  return { attach: { ...attach, requestsPerAttach }, customers, plain, withAddOns: closes };
+}
