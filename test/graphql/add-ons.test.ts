@@ -78,6 +78,8 @@ describe("attachAddOn on a METERED plan", () => {
     // The full grant now: 100 + 2 x 1,000 included; SSO on.
     expect(await entitlement("m", "api_calls")).toMatchObject({ allowed: true, included: "2100", remaining: "2100" });
     expect(await entitlement("m", "sso")).toMatchObject({ allowed: true, reason: null });
+    const quote = `query { quote(input: { customerId: "m", feature: "api_calls", value: "2200", idempotencyKey: "q" }) { cost } }`;
+    expect((await api.ok(quote)).quote.cost).toBe("1.00");
     await f.track({ customerId: "m", feature: "api_calls", idempotencyKey: "t1", value: "2200" });
     const upcoming = (await api.ok(UPCOMING, { c: "m" })).upcomingInvoice;
     expect(upcoming.lines).toEqual([
@@ -142,11 +144,20 @@ describe("attachAddOn on CREDITS and BALANCE plans", () => {
     await api.ok(`mutation($i: CreateAddOnInput!) { createAddOn(input: $i) { code } }`, {
       i: { code: "more_money", name: "More", feature: "api_calls", price: "40", grants: "50" },
     });
+    // $129 spent of the $100 allowance: $29 of overage so far.
+    await f.track({ customerId: "b", feature: "api_calls", idempotencyKey: "t1", value: "30000" });
+    expect(await f.wallet("b")).toMatchObject({ balance: "-29.00", overage: "29.00" });
     await attach("b", "more_money", "a1");
     expect(addOnLines(await f.invoices("b"))).toEqual([
       { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "40.00", amount: "40.00" },
     ]);
-    expect(await f.wallet("b")).toMatchObject({ balance: "150.00", allowance: "150.00" });
+    // The period's allowance is now $150, which the spend counts against first: no overage left.
+    expect(await f.wallet("b")).toMatchObject({
+      balance: "21.00",
+      allowance: "21.00",
+      spent: "129.00",
+      overage: "0.00",
+    });
   });
 });
 
@@ -215,5 +226,45 @@ describe("add-ons and plan changes", () => {
     expect(addOnLines([final])).toEqual([
       { kind: "ADD_ON", feature: "api_calls", quantity: "-1", unitPrice: "2.58064516129", amount: "-2.58" },
     ]);
+  });
+});
+
+describe("add-ons and the grace period for late events", () => {
+  it("the ended period keeps its add-ons: late usage counts against its included units with the grant", async () => {
+    const grace = await scenario({
+      features: { api_calls: "METERED" },
+      plans: { metered: PLANS.metered },
+      customers: { g: "metered" },
+      gracePeriodMs: 86_400_000,
+    });
+    try {
+      await grace.api.ok(
+        `mutation { createAddOn(input: { code: "more", name: "More", feature: "api_calls", price: "5", grants: "1000" }) { code } }`,
+      );
+      await grace.api.ok(
+        `mutation { attachAddOn(customerId: "g", addOnCode: "more", idempotencyKey: "a") { addOns { code } } }`,
+      );
+      await grace.f.track({ customerId: "g", feature: "api_calls", idempotencyKey: "t1", value: "1150" });
+      await grace.f.advanceClock("2026-02-01T06:00:00Z");
+      await grace.api.ok(`mutation { closeDuePeriods }`);
+      // Late by 7 hours, into January: booked into the ended period, its included 1,100.
+      await grace.f.track({
+        customerId: "g",
+        feature: "api_calls",
+        idempotencyKey: "late",
+        value: "100",
+        timestamp: "2026-01-31T23:00:00Z",
+      });
+      await grace.f.advanceClock("2026-02-02T00:00:00Z");
+      await grace.api.ok(`mutation { closeDuePeriods }`);
+      const [closing] = await grace.f.invoices("g");
+      expect(closing.lines).toEqual([
+        { kind: "OVERAGE", feature: "api_calls", quantity: "150", unitPrice: "0.01", amount: "1.50" },
+        { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "10.00", amount: "10.00" },
+        { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "5.00", amount: "5.00" },
+      ]);
+    } finally {
+      await grace.api.close();
+    }
   });
 });
