@@ -12,13 +12,17 @@ builder.mutationFields((t) => ({
     type: FeatureUsageRef,
     authScopes: adminOnly,
     description:
-      "A signed correction of this period's usage, recorded as an event with its reason. Never below zero (BAD_USER_INPUT); idempotent by key.",
+      "A signed correction of this period's usage, recorded as an event with its reason. Never below zero (BAD_USER_INPUT); idempotent by key. With a timestamp in a period that ended and is still in its grace for late events, that period is corrected (its invoice, issued at the grace end, bills it); before the current period otherwise: PERIOD_CLOSED.",
     args: {
       customerId: t.arg.id({ required: true }),
       feature: t.arg.id({ required: true }),
       delta: t.arg({ type: "Decimal", required: true }),
       reason: t.arg.string({ required: true }),
       idempotencyKey: t.arg.id({ required: true }),
+      timestamp: t.arg({
+        type: "DateTime",
+        description: "When the corrected usage happened; default now. It picks the period corrected.",
+      }),
     },
     resolve: (_, a, { deps }) => adjustUsage(deps, a),
   }),

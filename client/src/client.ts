@@ -168,10 +168,18 @@ export type BillingClient = {
     trackBatch(inputs: readonly TrackInput[], options?: BatchOptions): Promise<BatchItemResult[]>;
     /**
      * A signed correction of this period's usage of one feature (adjustUsage), recorded as an event
-     * with its reason; never below zero. Keyed: a generated key is reused on every retry. ADMIN.
+     * with its reason; never below zero. `timestamp` in an ended period still in its grace corrects
+     * that period. Keyed: a generated key is reused on every retry. ADMIN.
      */
     adjust(
-      input: { customerId: string; feature: string; delta: string | number; reason: string; idempotencyKey?: string },
+      input: {
+        customerId: string;
+        feature: string;
+        delta: string | number;
+        reason: string;
+        idempotencyKey?: string;
+        timestamp?: string | null;
+      },
       options?: CallOptions,
     ): Promise<FeatureUsage>;
     /** What tracking this would cost, recording nothing. */

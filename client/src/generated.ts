@@ -581,7 +581,7 @@ export type GrantCreditsResult = {
 };
 export const GrantCreditsDocument = "mutation GrantCredits($customerId:ID!$credits:Decimal!$reason:String!$idempotencyKey:ID!$expiresAt:DateTime){grantCredits(customerId:$customerId credits:$credits reason:$reason idempotencyKey:$idempotencyKey expiresAt:$expiresAt){...WalletFields}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<GrantCreditsResult, GrantCreditsVariables>;
 
-export type AdjustUsageVariables = { customerId: string; feature: string; delta: string | number; reason: string; idempotencyKey: string; };
+export type AdjustUsageVariables = { customerId: string; feature: string; delta: string | number; reason: string; idempotencyKey: string; timestamp?: string | null; };
 export type AdjustUsageResult = {
   adjustUsage: {
     feature: {
@@ -596,4 +596,4 @@ export type AdjustUsageResult = {
     credits: string | null;
   };
 };
-export const AdjustUsageDocument = "mutation AdjustUsage($customerId:ID!$feature:ID!$delta:Decimal!$reason:String!$idempotencyKey:ID!){adjustUsage(customerId:$customerId feature:$feature delta:$delta reason:$reason idempotencyKey:$idempotencyKey){feature{code name unit}used included overage cost credits}}" as Document<AdjustUsageResult, AdjustUsageVariables>;
+export const AdjustUsageDocument = "mutation AdjustUsage($customerId:ID!$feature:ID!$delta:Decimal!$reason:String!$idempotencyKey:ID!$timestamp:DateTime){adjustUsage(customerId:$customerId feature:$feature delta:$delta reason:$reason idempotencyKey:$idempotencyKey timestamp:$timestamp){feature{code name unit}used included overage cost credits}}" as Document<AdjustUsageResult, AdjustUsageVariables>;

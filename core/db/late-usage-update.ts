@@ -1,5 +1,6 @@
 /**
- * The wallet half of a late usage transaction (core/usage/late.ts): the same counters a usage write
+ * The wallet half of a late usage transaction (core/usage/late.ts, and a correction of the ended
+ * period: core/usage/adjust.ts): the same counters a usage write
  * moves, in the wallet's `ended` map (core/periods/grace.ts) instead of the running period's,
  * conditioned on that ended period still being there (its invoice not yet issued) and on the
  * charges' guards against its counters. Nested attributes take no ADD, so the counters are SET to
@@ -26,6 +27,8 @@ export function lateUsageUpdate(db: Db, { customerId, period, delta, guards }: U
     for (const [feature, value] of Object.entries(perFeature)) {
       const path = `${at(map)}.${featureName(feature)}`;
       u.set(`${path} = if_not_exists(${path}, :zero) + ${u.value(`:v${n++}`, value)}`);
+      // A correction lowering the ended period's counter (adjustUsage) never takes it below zero.
+      if (value < 0n) u.when(`${path} >= ${u.value(`:v${n++}`, -value)}`);
     }
   }
   if (delta.credits !== 0n) {

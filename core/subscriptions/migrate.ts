@@ -58,8 +58,12 @@ export async function migrateSubscribers(
     for (let i = 0; i < page.customerIds.length && more(); ) {
       const batch = page.customerIds.slice(i, i + Math.min(CONCURRENCY, limit - moved));
       i += batch.length;
-      const results = await Promise.all(batch.map((id) => moveSubscriber(deps, id, from, to, timing)));
-      moved += results.filter(Boolean).length;
+      // Every move of the group finishes before the call answers, also when one fails: a move left
+      // running would change a subscription after the caller was told the call had failed.
+      const results = await Promise.allSettled(batch.map((id) => moveSubscriber(deps, id, from, to, timing)));
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      moved += results.filter((r) => r.status === "fulfilled" && r.value).length;
     }
     start = page.next;
   } while (start && more());

@@ -1,7 +1,11 @@
 /**
  * adjustUsage: a signed correction of this period's usage of one feature (a wrong track, a
  * goodwill refund of units), recorded as a usage event with its reason, so it shows in
- * customer.events beside the tracks it corrects. The plan's model prices it (core/models/
+ * customer.events beside the tracks it corrects. With a `timestamp` in a period that has ended but
+ * is still in its grace for late events (core/periods/grace.ts), it corrects that period instead,
+ * as a late track is booked there (./late.ts): priced on its plan against its counters, written to
+ * `wallet.ended`, billed by the closing invoice issued at the grace end; before the running period
+ * and past any grace it is PERIOD_CLOSED, like a track. The plan's model prices it (core/models/
  * correction.ts): an increase like a track of those units, a decrease giving back their credits or
  * money. It never takes the period's usage (or the credits or money it cost) below zero:
  * BAD_USER_INPUT, nothing written. One transaction with the event as idempotency record, like a
@@ -15,8 +19,14 @@ import { DomainError, isDomainError } from "../errors";
 import { MAX_EVENT_QUANTITY } from "../bounds";
 import { formatDecimal } from "../money";
 import { IdSchema, parseInput } from "../validation";
-import { applyCharge, belowZero, deltaOf, denial, priceCorrection, type FeatureUsage } from "../models";
+import { applyCharge, belowZero, deltaOf, denial, priceCorrection, type Charge, type FeatureUsage } from "../models";
+import { getFeature } from "../features";
+import { planFeatureOf, type Plan } from "../plans/plan";
 import { usedOf, type Wallet } from "../wallet";
+import { endedWallet, lateFor, type EndedPeriod } from "../periods/grace";
+import { currentWallet } from "./current";
+import { MAX_FUTURE_SKEW_MS } from "./price";
+import { pricingPlan } from "./load";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
@@ -39,6 +49,8 @@ const AdjustUsageSchema = z.object({
   ),
   reason: z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(500)),
   idempotencyKey: IdSchema,
+  /** When the corrected usage happened (default now): it picks the period corrected. */
+  timestamp: z.optional(z.nullable(z.date())),
 });
 export type AdjustUsageInput = z.input<typeof AdjustUsageSchema>;
 type Adjustment = z.infer<typeof AdjustUsageSchema>;
@@ -52,33 +64,30 @@ export async function adjustUsage(deps: Deps, input: AdjustUsageInput): Promise<
 
 async function attempt(deps: Deps, r: Adjustment) {
   const asked = { ...r, requestHash: adjustmentHash(r) };
+  const at = r.timestamp ?? undefined;
+  if (at) {
+    // Stamped: an ended period still in its grace is corrected instead (its invoice is not issued yet).
+    const { wallet, now } = await currentWallet(deps, r.customerId, { close: true });
+    if (at.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS)
+      return replayOr(
+        deps,
+        asked,
+        new DomainError("BAD_USER_INPUT", "timestamp lies in the future (beyond 5 minutes of clock skew)"),
+      );
+    const ended = lateFor(wallet, at, now);
+    if (ended) return correctEnded(deps, asked, wallet, ended, now);
+  }
   const found = await subscribedFeature(deps, r.customerId, r.feature);
   if (found instanceof DomainError) return replayOr(deps, asked, found);
-  const { wallet, plan, sub, feature, now } = found;
-  if (feature.kind === "BOOLEAN")
-    return replayOr(
-      deps,
-      asked,
-      new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`),
-    );
-  if (feature.kind === "SEATS" || feature.kind === "QUOTA")
-    return replayOr(
-      deps,
-      asked,
-      new DomainError(
-        "BAD_USER_INPUT",
-        `feature "${r.feature}" is a ${feature.kind} feature: its level is moved with ${feature.kind === "SEATS" ? "setSeats" : "adjustQuota"}`,
-      ),
-    );
-  const charge = (() => {
-    try {
-      return priceCorrection(plan, feature, r.delta);
-    } catch (error) {
-      if (isDomainError(error)) return error;
-      throw error;
-    }
-  })();
+  const { wallet, plan, sub, now } = found;
+  const charge = await correctionOf(deps, plan, r);
   if (isDomainError(charge)) return replayOr(deps, asked, charge);
+  if (at && at.getTime() < Date.parse(sub.periodStart))
+    return replayOr(
+      deps,
+      asked,
+      new DomainError("PERIOD_CLOSED", `timestamp ${at.toISOString()} lies in a billing period that is closed`),
+    );
   if (belowZero(wallet, charge)) return replayOr(deps, asked, belowZeroError(wallet, r));
   const reason = denial(wallet, charge);
   if (reason) return replayOr(deps, asked, new DomainError(reason, refusalMessage(reason, r.feature)));
@@ -91,7 +100,7 @@ async function attempt(deps: Deps, r: Adjustment) {
     ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
     ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
     reason: r.reason,
-    timestamp: time,
+    timestamp: at?.toISOString() ?? time,
     periodStart: sub.periodStart,
     planCode: plan.code,
     requestHash: asked.requestHash,
@@ -121,13 +130,93 @@ async function attempt(deps: Deps, r: Adjustment) {
   return RETRY; // the wallet changed since the read (a track, a close): decide again on a fresh one
 }
 
-const belowZeroError = (wallet: Wallet, r: Adjustment) =>
+/** The correction priced on `plan`, or why it cannot be (a feature not in the plan, a flag, a level, AI pricing). */
+async function correctionOf(deps: Deps, plan: Plan, r: Adjustment): Promise<Charge | DomainError> {
+  const feature = planFeatureOf(plan, r.feature);
+  if (!feature) {
+    await getFeature(deps, r.feature);
+    return new DomainError("FEATURE_NOT_IN_PLAN", `plan "${plan.code}" does not include "${r.feature}"`);
+  }
+  if (feature.kind === "BOOLEAN")
+    return new DomainError("BAD_USER_INPUT", `feature "${r.feature}" is an access flag (BOOLEAN): it has no usage`);
+  if (feature.kind === "SEATS" || feature.kind === "QUOTA")
+    return new DomainError(
+      "BAD_USER_INPUT",
+      `feature "${r.feature}" is a ${feature.kind} feature: its level is moved with ${feature.kind === "SEATS" ? "setSeats" : "adjustQuota"}`,
+    );
+  try {
+    return priceCorrection(plan, feature, r.delta);
+  } catch (error) {
+    if (isDomainError(error)) return error;
+    throw error;
+  }
+}
+
+type Asked = Adjustment & { requestHash: string };
+
+/**
+ * A correction of the ended period in its grace: priced on that period's plan against its own
+ * counters (never below zero; an increase beyond its grant refused where a late track would be),
+ * written to `wallet.ended` (core/db/late-usage-update.ts) with the event, so the invoice issued
+ * at the grace end bills the corrected usage. Like a late track it fires no threshold.
+ */
+async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPeriod, now: Date) {
+  const sub = ended.subscription;
+  const plan = await pricingPlan(deps, sub.planCode);
+  const charge = await correctionOf(deps, plan, r);
+  if (isDomainError(charge)) return replayOr(deps, r, charge);
+  const before = endedWallet(wallet.customerId, ended);
+  if (belowZero(before, charge)) return replayOr(deps, r, belowZeroError(before, r, "the ended period's"));
+  const reason = denial(before, charge);
+  if (reason) return replayOr(deps, r, new DomainError(reason, refusalMessage(reason, r.feature)));
+  const event: UsageEvent = {
+    idempotencyKey: r.idempotencyKey,
+    customerId: r.customerId,
+    feature: r.feature,
+    value: charge.quantity,
+    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
+    reason: r.reason,
+    timestamp: r.timestamp!.toISOString(),
+    periodStart: sub.periodStart,
+    planCode: plan.code,
+    requestHash: r.requestHash,
+    recordedAt: now.toISOString(),
+  };
+  const result = await writeUsage(deps.db, {
+    customerId: r.customerId,
+    period: sub,
+    events: [event],
+    delta: deltaOf([charge]),
+    guards: charge.guards,
+    late: true,
+  });
+  if (result.ok) {
+    const after = applyCharge(before, charge);
+    const { usage, featureCost, featureCredits, credits, creditsUsed, spent, balance } = after;
+    const booked = { ...ended, usage, featureCost, featureCredits, credits, creditsUsed, spent, balance };
+    rememberWallet(deps.db, { ...wallet, version: wallet.version + 1, ended: booked });
+    return usageOf(after, plan, r.feature);
+  }
+  if ("duplicates" in result) return replayed(deps, r, result.duplicates.get(0)!);
+  return RETRY; // the ended period changed (issued, or its counters moved): decide again on a fresh read
+}
+
+const belowZeroError = (wallet: Wallet, r: Adjustment, whose = "this period's") =>
   new DomainError(
     "BAD_USER_INPUT",
-    `delta ${formatDecimal(r.delta)} would take this period's usage of "${r.feature}" below zero (used: ${formatDecimal(usedOf(wallet, r.feature))})`,
+    `delta ${formatDecimal(r.delta)} would take ${whose} usage of "${r.feature}" below zero (used: ${formatDecimal(usedOf(wallet, r.feature))})`,
   );
 
 function adjustmentHash(r: Adjustment): string {
-  const canonical = JSON.stringify(["adjustUsage", r.customerId, r.feature, formatDecimal(r.delta), r.reason]);
+  // The timestamp only when given, so the requests recorded before it existed still replay.
+  const canonical = JSON.stringify([
+    "adjustUsage",
+    r.customerId,
+    r.feature,
+    formatDecimal(r.delta),
+    r.reason,
+    ...(r.timestamp ? [r.timestamp.toISOString()] : []),
+  ]);
   return createHash("sha256").update(canonical).digest("base64url");
 }

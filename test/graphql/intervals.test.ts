@@ -166,6 +166,41 @@ describe("a YEAR plan with MONTH resets", () => {
     });
   });
 
+  it("thresholds and alerts re-arm at every monthly reset, not once a year: the counters restart with the grant", async () => {
+    await f.customerOn("t", "annual");
+    await f.customerOn("tc", "annual_credits");
+    await api.ok(
+      `mutation { createUsageAlert(input: { customerId: "t", feature: "api_calls", metric: USAGE, threshold: "50" }) { id } }`,
+    );
+    const fired = () =>
+      api.deps.publisher.published
+        .filter((e) => /\.low$|threshold_reached|alert\.triggered/.test(e.type))
+        .map((e) => `${e.type} ${String(e.detail.customerId ?? "")}${e.detail.percent ? ` ${e.detail.percent}%` : ""}`);
+    const month = async (n: number) => {
+      // 85 of 100 included calls (80% and the alert at 50), 95 of 100 credits (credits.low at 10).
+      await f.track({ customerId: "t", feature: "api_calls", idempotencyKey: `t-${n}`, value: "85" });
+      await f.track({ customerId: "tc", feature: "images", idempotencyKey: `tc-${n}`, value: "95" });
+    };
+    await month(1);
+    const once = fired();
+    expect(once.filter((e) => e.startsWith("usage.threshold_reached t 80%"))).toHaveLength(1);
+    expect(once.filter((e) => e.startsWith("credits.low tc"))).toHaveLength(1);
+    expect(once.filter((e) => e.startsWith("alert.triggered"))).toHaveLength(1);
+    // The second and third months of the same billing year: each fires them again.
+    await f.advanceClock("2026-02-28T10:00:00.000Z");
+    await month(2);
+    await f.advanceClock("2026-03-31T10:00:00.000Z");
+    await month(3);
+    const all = fired();
+    expect(all.filter((e) => e.startsWith("usage.threshold_reached t 80%"))).toHaveLength(3);
+    expect(all.filter((e) => e.startsWith("credits.low tc"))).toHaveLength(3);
+    expect(all.filter((e) => e.startsWith("alert.triggered"))).toHaveLength(3);
+    // One base fee for the year: the months renewed inside the cycle.
+    expect((await periods("t")).flat().filter((l: string) => l.startsWith("BASE_FEE"))).toEqual([
+      "BASE_FEE 1200.00 2026-01-31..2027-01-31",
+    ]);
+  });
+
   it("refuses a reset interval that does not divide the interval", async () => {
     const bad = await api.gql(
       `mutation { createPlan(input: { code: "odd", name: "odd", model: METERED, basePrice: "1", interval: MONTH, resetInterval: WEEK, features: [] }) { code } }`,

@@ -17,6 +17,7 @@ import { createFeature } from "../../core/features";
 import { createPlan } from "../../core/plans";
 import { createCustomer } from "../../core/customers";
 import { changePlan, subscribe } from "../../core/subscriptions";
+import { migrateSubscribers } from "../../core/subscriptions/migrate";
 import { trackUsageBatch } from "../../core/usage/batch";
 import { closeDuePeriods } from "../../core/periods/sweep";
 import { getEvent } from "../../core/db/events";
@@ -169,5 +170,33 @@ describe("a sweep that cannot read the due index", () => {
     expect((await getWallet(deps.db, id))?.subscription?.periodStart).toBe("2026-02-01T00:00:00.000Z");
     // The close's invoice, then the subscription's.
     expect((await listInvoices(deps.db, id)).map((i) => i.number)).toEqual(["INV-000002", "INV-000001"]);
+  });
+});
+
+describe("a migration whose move fails for one subscriber", () => {
+  it("answers after the other moves it started have finished", async () => {
+    const deps = await createTestDeps();
+    await meteredPlans(deps);
+    for (const id of ["a", "b"]) {
+      await createCustomer(deps, { id });
+      await subscribe(deps, id, "calls");
+    }
+    // a's wallet read fails before it is sent; b's, in the same group of moves, waits.
+    const timing = forceTiming(
+      deps,
+      (command, input) => command === "GetItemCommand" && input.includes('"CUSTOMER#a"'),
+      (command, input) => command === "GetItemCommand" && input.includes('"CUSTOMER#b"'),
+    );
+    const run = watch(migrateSubscribers(deps, "calls", "pictures", "IMMEDIATE"));
+    await timing.ready;
+    await afterMicrotasks();
+    expect(run.answers, "the migration answered while b's move was still running").toEqual([]);
+    timing.release();
+    await run.settled;
+    expect(run.answers).toEqual(["Error: injected: read ECONNRESET"]);
+    // b was moved before the answer; the next call moves a, and then no one is left.
+    expect((await getWallet(deps.db, "b"))?.subscription?.planCode).toBe("pictures");
+    expect(await migrateSubscribers(deps, "calls", "pictures", "IMMEDIATE")).toBe(1);
+    expect(await migrateSubscribers(deps, "calls", "pictures", "IMMEDIATE")).toBe(0);
   });
 });

@@ -130,6 +130,11 @@ export type MPlan = {
   code: string;
   model: Model;
   basePrice: bigint;
+  /**
+   * Monthly periods per billing cycle (default 1): a YEAR plan reset monthly has 12, its base fee
+   * billed once a cycle, in advance, and a scheduled change or cancel waiting for the cycle's end.
+   */
+  cycle?: number;
   includedCredits: bigint;
   blockOnExhaustion: boolean;
   features: MFeature[];
@@ -265,6 +270,8 @@ export type MCustomer = {
   heldExpired: bigint;
   /** A period that ended and is still in its grace period for late events (see the rules above). */
   ended?: MEnded;
+  /** deleteCustomer erased it: its subscription ended then, and it cannot subscribe again. */
+  deleted?: boolean;
 };
 
 /** An ended period in its grace: its own counters, and the base fee its invoice will bill. */
@@ -365,6 +372,12 @@ export class BillingModel {
   readonly invoices: MInvoice[] = [];
   /** Trials whose end started a paid period. */
   trialsConverted = 0;
+  /**
+   * Coverage of the subscription lifecycle: closes inside a billing cycle of several periods (a
+   * monthly reset of a yearly plan: no base fee), thresholds fired in such a month after the first,
+   * customers deleted, subscribers moved by migrateSubscribers.
+   */
+  readonly lifecycle = { resetsInCycle: 0, firedAfterReset: 0, deleted: 0, migrated: 0 };
   /** Issue 16's coupons, with their redemptions. */
   readonly coupons = new Map<string, MCoupon>();
   /** The AI model catalog as it stands now: a reprice changes what later tracks cost, never earlier ones. */
@@ -766,7 +779,7 @@ export class BillingModel {
    * coupon names the plan (or none) and has a cycle left; the sub keeps what was discounted.
    */
   private baseFee(plan: MPlan, sub: MSub): MLine[] {
-    const period: [number, number] = [sub.periodStart, sub.periodEnd];
+    const period = this.cycleOf(plan, sub);
     const fee = this.line("BASE_FEE", S, plan.basePrice, undefined, period);
     delete sub.baseDiscount;
     const held = sub.coupon;
@@ -795,6 +808,17 @@ export class BillingModel {
     ];
   }
 
+  /** The billing cycle holding the subscription's current (monthly) period: the period itself for a plan reset once a cycle. */
+  private cycleOf(plan: MPlan, sub: MSub): [number, number] {
+    const cycle = plan.cycle ?? 1;
+    if (cycle === 1 || sub.trialing) return [sub.periodStart, sub.periodEnd];
+    const first = Math.floor(sub.periodIndex / cycle) * cycle;
+    return [addMonths(sub.anchor, first), addMonths(sub.anchor, first + cycle)];
+  }
+
+  /** Whether the subscription's period is the last of its billing cycle (a trial is a period of its own). */
+  private endsCycle = (plan: MPlan, sub: MSub) => sub.trialing || (sub.periodIndex + 1) % (plan.cycle ?? 1) === 0;
+
   /** The part of what the period granted still unused, as [num, den]; undefined: the plan grants nothing. */
   private grantLeft(c: MCustomer, plan: MPlan): [bigint, bigint] | undefined {
     if (plan.model === "CREDITS")
@@ -816,6 +840,12 @@ export class BillingModel {
     ];
     const grant = this.grantLeft(c, plan);
     if (grant && grant[0] * den < num * grant[1]) [num, den] = grant;
+    // A cycle of several periods: the periods after this one come back whole (by time), this one as above.
+    const [cycleStart, cycleEnd] = this.cycleOf(plan, sub);
+    if (cycleEnd - cycleStart > sub.periodEnd - sub.periodStart) {
+      const period = BigInt(sub.periodEnd - sub.periodStart);
+      [num, den] = [BigInt(cycleEnd - sub.periodEnd) * den + period * num, BigInt(cycleEnd - cycleStart) * den];
+    }
     // A trial billed nothing; a coupon's discount was not billed either.
     const billed = plan.basePrice - (sub.baseDiscount ?? 0n);
     if (num === 0n || billed <= 0n || sub.trialing) return [];
@@ -827,7 +857,7 @@ export class BillingModel {
         unitPrice: roundDiv(credit, den),
         amount: roundDiv(credit, den * 10n ** 10n) * 10n ** 10n,
         periodStart: this.now,
-        periodEnd: sub.periodEnd,
+        periodEnd: cycleEnd,
       },
     ];
   }
@@ -864,6 +894,7 @@ export class BillingModel {
   subscribe(id: string, planCode: string, trialDays = 0): Outcome {
     const c = this.c(id);
     if (this.active(c)) return { ok: false, code: "ALREADY_EXISTS" };
+    if (c.deleted) return { ok: false, code: "BAD_USER_INPUT" };
     const plan = this.plan(planCode);
     const sub = this.firstPeriod(plan);
     if (trialDays > 0) {
@@ -873,7 +904,8 @@ export class BillingModel {
       return { ok: true };
     }
     this.openPeriod(c, plan, sub, false);
-    this.invoice(c, this.baseFee(plan, sub), { start: sub.periodStart, end: sub.periodEnd });
+    const [start, end] = this.cycleOf(plan, sub);
+    this.invoice(c, this.baseFee(plan, sub), { start, end });
     return { ok: true };
   }
 
@@ -970,6 +1002,39 @@ export class BillingModel {
     return { ok: true };
   }
 
+  /**
+   * deleteCustomer: the subscription ends now like an immediate cancel without proration (the
+   * usage so far invoiced, no credit); invoices, events and purchased pools stay. Deleting again
+   * changes nothing. Afterwards it has no subscription (tracks, purchases: NO_SUBSCRIPTION) and
+   * cannot subscribe again (BAD_USER_INPUT); its invoices can still be paid or voided.
+   */
+  deleteCustomer(id: string): Outcome {
+    const c = this.c(id);
+    if (c.deleted) return { ok: true };
+    if (this.active(c)) this.cancel(id, "IMMEDIATE", false);
+    c.deleted = true;
+    this.lifecycle.deleted++;
+    return { ok: true };
+  }
+
+  /**
+   * migrateSubscribers: every subscription that renews into `from` (on it and not canceling at
+   * period end, or scheduled to switch to it) is changed to `to` as changePlan would with `timing`;
+   * one only scheduled to switch to `from` is rescheduled to `to` at its period end. Each once.
+   */
+  migrate(from: string, to: string, timing: "IMMEDIATE" | "PERIOD_END"): { ok: true; moved: number } {
+    let moved = 0;
+    for (const c of this.customers.values()) {
+      const sub = this.active(c);
+      if (!sub || sub.cancelAtPeriodEnd || (sub.scheduledPlanCode ?? sub.planCode) !== from) continue;
+      const outcome = this.changePlan(c.id, to, sub.planCode === from ? timing : "PERIOD_END");
+      if (!outcome.ok) throw new Error(`model: migrating ${c.id} answered ${outcome.code}`);
+      moved++;
+    }
+    this.lifecycle.migrated += moved;
+    return { ok: true, moved };
+  }
+
   /** Closes every period of every customer that has ended by now, oldest first. */
   advance(to: number) {
     if (to < this.now) throw new Error("model: the clock only moves forward");
@@ -1008,6 +1073,26 @@ export class BillingModel {
     const plan = this.subPlan(sub);
     const overage = this.overageLines(c, plan, [sub.periodStart, sub.periodEnd]);
     const period = { start: sub.periodStart, end: sub.periodEnd };
+    if (!this.endsCycle(plan, sub)) {
+      // Inside a billing cycle: the same plan renews (a scheduled change or cancel waits), no base fee.
+      const index = sub.periodIndex + 1;
+      const next = {
+        ...sub,
+        periodIndex: index,
+        periodStart: sub.periodEnd,
+        periodEnd: addMonths(sub.anchor, index + 1),
+      };
+      this.lifecycle.resetsInCycle++;
+      if (this.graceMs > 0) {
+        const ended = this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd));
+        this.openPeriod(c, plan, next);
+        c.ended = ended;
+        return;
+      }
+      this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
+      this.openPeriod(c, plan, next);
+      return;
+    }
     if (sub.cancelAtPeriodEnd) {
       if (this.graceMs > 0) c.ended = this.ending(c, sub, sub.periodEnd + this.graceMs);
       else this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
@@ -1760,6 +1845,11 @@ export class BillingModel {
       if ((highest.get(th.family)?.rank ?? -1) < th.rank) highest.set(th.family, th);
     });
     for (const th of highest.values()) this.fired.push(th.eventId());
+    // Coverage: thresholds re-armed by a monthly reset inside a yearly cycle fired again.
+    const sub = this.active(c);
+    const cycle = sub ? (this.plan(sub.planCode).cycle ?? 1) : 1;
+    if (sub && !sub.trialing && cycle > 1 && sub.periodIndex % cycle !== 0)
+      this.lifecycle.firedAfterReset += highest.size;
   }
 
   /**

@@ -77,6 +77,9 @@ describe("billing under injected faults converges to the reference model", () =>
       // Reservations met every end: settled (some capped), released, expired.
       const { held: _open, ...ends } = result.reservations;
       for (const [what, n] of Object.entries(ends)) expect(n, what).toBeGreaterThan(0);
+      // Annual plans reset monthly inside their year (thresholds fired again in a later month),
+      // customers deleted, subscribers migrated.
+      for (const [what, n] of Object.entries(result.lifecycle)) expect(n, what).toBeGreaterThan(0);
       // With a grace period: late events were booked into ended periods and their invoices issued late.
       if (grace) for (const [what, n] of Object.entries(result.late)) expect(n, what).toBeGreaterThan(0);
       else expect(result.late).toEqual({ booked: 0, issued: 0 });

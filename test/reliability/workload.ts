@@ -48,6 +48,9 @@ import { createCreditPack } from "../../core/credit-packs";
 import { createCustomer } from "../../core/customers";
 import { upsertAiModel } from "../../core/catalog/upsert-model";
 import { subscribe, changePlan, cancelSubscription } from "../../core/subscriptions";
+import { migrateSubscribers } from "../../core/subscriptions/migrate";
+import { deleteCustomer } from "../../core/customers/delete";
+import { getCustomer } from "../../core/db/customers";
 import { trackUsage } from "../../core/usage/track";
 import { adjustUsage } from "../../core/usage/adjust";
 import { grantCredits } from "../../core/credit-grants";
@@ -230,6 +233,31 @@ const PLAN_INPUTS = [
       { feature: "images", unitPrice: "1", packageSize: "3" },
     ],
   },
+  // Annual plans with monthly allowances: the base fee once a year in advance, included units and
+  // credits granted and overage invoiced every month; changes and cancels at period end wait for the year's end.
+  {
+    code: "metered_annual",
+    model: "METERED",
+    basePrice: "1200",
+    interval: "YEAR",
+    resetInterval: "MONTH",
+    features: [
+      { feature: "api_calls", included: "150", overagePrice: "0.01" },
+      { feature: "images", included: "8", overagePrice: "0.4" },
+    ],
+  },
+  {
+    code: "credits_annual",
+    model: "CREDITS",
+    basePrice: "480",
+    interval: "YEAR",
+    resetInterval: "MONTH",
+    includedCredits: "200",
+    features: [
+      { feature: "images", creditsPerUnit: "10" },
+      { feature: "api_calls", creditsPerUnit: "1" },
+    ],
+  },
 ] as const;
 const PLAN_CODES = PLAN_INPUTS.map((p) => p.code);
 type AlertSpec = Omit<MAlert, "id" | "threshold" | "triggers"> & { threshold: string };
@@ -250,6 +278,7 @@ const ALERTS: Record<string, AlertSpec[]> = {
 };
 /** Where customers start (n % 6): the plans before the tiered and package ones, so CREDIT_ and BALANCE_CUSTOMERS hold. */
 const START_PLANS = PLAN_CODES.slice(0, 6);
+const ANNUAL_START = "metered_annual";
 /** Issue 16's coupons: each kind of discount and duration, one capped, one restricted to plans. */
 const COUPONS: MCoupon[] = [
   { code: "pct25_once", percentOffBps: 2500, duration: "ONCE", planCodes: [], redemptions: 0 },
@@ -347,6 +376,7 @@ function modelPlans(): Map<string, MPlan> {
         code: p.code,
         model: p.model,
         basePrice: dec(p.basePrice),
+        cycle: p.interval === "YEAR" && "resetInterval" in p ? 12 : 1,
         includedCredits: "includedCredits" in p ? dec(p.includedCredits) : 0n,
         blockOnExhaustion: "blockOnExhaustion" in p,
         features: p.features.map((f) =>
@@ -445,7 +475,14 @@ export type Op =
   | { id: number; kind: "seats" | "quota"; customerId: string; feature: string; amount: string; key: string }
   /** attachAddOn / detachAddOn of one of ADD_ONS. */
   | { id: number; kind: "attach"; customerId: string; addOn: string; quantity: number; key: string }
-  | { id: number; kind: "detach"; customerId: string; addOn: string };
+  | { id: number; kind: "detach"; customerId: string; addOn: string }
+  /** deleteCustomer: erased, its subscription ended now; deleting again changes nothing. */
+  | { id: number; kind: "delete"; customerId: string }
+  /**
+   * migrateSubscribers between two plans of one model, called until it answers 0; `limit`: moves
+   * per call (a run interrupted after that many and called again), else all in one call.
+   */
+  | { id: number; kind: "migrate"; from: string; to: string; timing: "IMMEDIATE" | "PERIOD_END"; limit?: number };
 
 /** A value over the 10^12 a single event may carry. */
 const OVERSIZE_VALUE = "1000000000001";
@@ -499,6 +536,33 @@ function reservationOp(seed: number, id: number, reserves: Extract<Op, { kind: "
     };
   }
   return { id, kind: "release", customerId: r.t.customerId, key: r.t.key };
+}
+
+/** Plans by model, for migrations (between plans of one model, as an operator retires a plan). */
+const PLANS_BY_MODEL = ["METERED", "CREDITS", "BALANCE"].map((m) =>
+  PLAN_INPUTS.filter((p) => p.model === m).map((p) => p.code),
+);
+/**
+ * Who may be deleted: customers starting on METERED plans without custom alerts, and cus-18: not
+ * those whose alerts, purchases and reservations each seed must meet, nor the annual starter.
+ */
+const DELETABLE = ["cus-06", "cus-07", "cus-12", "cus-13", "cus-18"];
+
+/** A lifecycle operation (deleteCustomer, migrateSubscribers), from its own random stream `q`. */
+function lifecycleOp(q: () => number, id: number): Op {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  if (q() < 0.3) return { id, kind: "delete", customerId: pick(DELETABLE) };
+  const plans = pick(PLANS_BY_MODEL);
+  const from = pick(plans);
+  const to = pick(plans.filter((p) => p !== from));
+  return {
+    id,
+    kind: "migrate",
+    from,
+    to,
+    timing: q() < 0.5 ? "IMMEDIATE" : "PERIOD_END",
+    ...(q() < 0.5 ? { limit: 1 + Math.floor(q() * 3) } : {}),
+  };
 }
 
 // Customers start on PLAN_CODES[n % 6] (see setup): purchases go mostly to those who can use them.
@@ -570,7 +634,13 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
   const qr = prng(mix(seed, 0x4e5e));
   const qa = prng(mix(seed, 0xadd));
   const addOnOps: Op[] = [];
+  const lc = prng(mix(seed, 0x1f3c));
   for (let id = 0; ops.length < count; id++) {
+    // About 12 in 2,000: customers deleted (some twice), plans' subscribers migrated.
+    if (lc() < 0.006) {
+      ops.push(lifecycleOp(lc, id));
+      continue;
+    }
     if (qr() < 0.15) {
       ops.push(reservationOp(seed, id, reserves));
       continue;
@@ -800,12 +870,12 @@ export const customersOf = (op: Op): string[] =>
     ? [op.t.customerId]
     : op.kind === "batch"
       ? [...new Set(op.items.map((i) => i.customerId))]
-      : op.kind === "advance" || op.kind === "reprice"
+      : op.kind === "advance" || op.kind === "reprice" || op.kind === "migrate"
         ? []
         : [op.customerId];
 
 /** Operations that run alone in their wave: every other operation is either before or after them. */
-const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice";
+const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice" || op.kind === "migrate";
 
 const describeTrack = (t: TrackSpec) =>
   `${t.customerId} ${t.feature} ${t.ai ? `${t.ai.model} in=${t.ai.input} out=${t.ai.output}${t.ai.cacheRead !== undefined ? ` cacheRead=${t.ai.cacheRead}` : ""}` : t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}${t.lateMs ? ` late by ${t.lateMs}ms` : ""}`;
@@ -864,6 +934,10 @@ export function describeOp(op: Op): string {
       return `#${op.id} attachAddOn ${op.customerId} ${op.addOn} x${op.quantity} key=${op.key}`;
     case "detach":
       return `#${op.id} detachAddOn ${op.customerId} ${op.addOn}`;
+    case "delete":
+      return `#${op.id} deleteCustomer ${op.customerId}`;
+    case "migrate":
+      return `#${op.id} migrateSubscribers ${op.from} -> ${op.to} ${op.timing}${op.limit ? ` limit ${op.limit} a call` : ""}`;
   }
 }
 
@@ -923,6 +997,8 @@ export type RunResult = {
   reservations: { held: number; settled: number; released: number; expired: number; capped: number };
   /** With a grace period: late events booked into an ended period, closing invoices issued at a grace end. */
   late: BillingModel["late"];
+  /** Lifecycle coverage, from the model: monthly resets inside a yearly cycle, deletions, migrations. */
+  lifecycle: BillingModel["lifecycle"];
   durationMs: number;
 };
 
@@ -971,6 +1047,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
     pricing: model.pricing,
     reservations: { held: 0, settled: 0, released: 0, expired: 0, capped: 0 },
     late: model.late,
+    lifecycle: model.lifecycle,
     durationMs: 0,
   };
   const violate = (message: string, op?: Op) => {
@@ -1085,8 +1162,9 @@ async function setup(deps: Deps, model: BillingModel) {
   for (const [n, id] of CUSTOMERS.entries()) {
     await createCustomer(deps, { id });
     model.addCustomer(id);
-    if (n < 18) {
-      const plan = START_PLANS[n % START_PLANS.length]!;
+    // The last customer starts on the annual METERED plan (monthly resets inside its year from the start).
+    const plan = n < 18 ? START_PLANS[n % START_PLANS.length]! : n === CUSTOMERS.length - 1 ? ANNUAL_START : undefined;
+    if (plan) {
       await subscribe(deps, id, plan);
       model.subscribe(id, plan);
     }
@@ -1129,7 +1207,7 @@ function unrefusable(model: BillingModel, t: TrackSpec): boolean {
 }
 
 // What the model says an operation must answer (computed, and applied to the model, before the wave runs).
-type Expected = Outcome | Outcome[] | { allowed: boolean; reason?: string };
+type Expected = Outcome | Outcome[] | { allowed: boolean; reason?: string } | { ok: true; moved: number };
 
 const trackArgs = (model: BillingModel, t: TrackSpec): TrackArgs => ({
   customerId: t.customerId,
@@ -1246,6 +1324,10 @@ function expect(model: BillingModel, op: Op): Expected {
       decided.set(op, { delta });
       return model.adjust(op.customerId, op.feature, delta, op.key, `adjust|${op.feature}|${delta}|${op.reason}`);
     }
+    case "delete":
+      return model.deleteCustomer(op.customerId);
+    case "migrate":
+      return model.migrate(op.from, op.to, op.timing);
     case "seats":
     case "quota":
       return model.setLevel(
@@ -1648,6 +1730,30 @@ async function perform(
         expected as Outcome,
         await client(deps, op, result, () => detachAddOn(deps, op.customerId, op.addOn)),
       );
+    case "delete":
+      return single(expected as Outcome, await client(deps, op, result, () => deleteCustomer(deps, op.customerId)));
+    case "migrate": {
+      // Called until it answers 0, each call its own request (its own faults): a call that failed
+      // after moving some leaves the rest to the next. Each subscriber is moved once (the state
+      // check); the counts answered add up to the model's unless a failed call's moves went unanswered.
+      const want = (expected as { moved: number }).moved;
+      let moved = 0;
+      let retried = false;
+      for (let call = 0; ; call++) {
+        if (call > 60) return violate(`still moving after ${call} calls (${moved} moved, the model ${want})`, op);
+        const r = await client(deps, { ...op, id: 2_000_000 + op.id * 64 + call }, result, () =>
+          migrateSubscribers(deps, op.from, op.to, op.timing, op.limit ? { limit: op.limit } : {}),
+        );
+        if (r.code) return violate(`migrateSubscribers answered ${r.code}`, op);
+        retried ||= r.retried;
+        if (op.limit && r.value! > op.limit) return violate(`moved ${r.value} with a limit of ${op.limit}`, op);
+        if (r.value === 0) break;
+        moved += r.value!;
+      }
+      if (moved > want || (!retried && moved !== want))
+        violate(`moved ${moved}${retried ? " (after a client retry)" : ""}, the model ${want}`, op);
+      return;
+    }
     case "reprice": {
       const r = await client(deps, op, result, () => upsertAiModel(deps, aiModelInput(op.model, op.price)));
       result.reprices++;
@@ -1745,6 +1851,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
+    const erased = (await getCustomer(deps.db, id))?.deletedAt !== undefined;
+    if (erased !== (c.deleted === true)) violate(`${id}: deleted ${erased}, model ${c.deleted === true}`);
     const view = Object.fromEntries(
       Object.entries(walletView(wallet, plan?.model)).sort(([a], [b]) => (a < b ? -1 : 1)),
     );
