@@ -3,10 +3,11 @@
  * if it is new, getting one item or many by key, and listing one partition (Query, never Scan).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import type { Key } from "./keys";
+import { getItemInput, getItemOutput } from "./wire/documents";
 
 export type Item = Record<string, unknown>;
 
@@ -51,8 +52,13 @@ export async function putNew(db: Db, item: Item & Key, what: string): Promise<vo
 }
 
 export async function getItem(db: Db, key: Key, consistent = true): Promise<Item | undefined> {
-  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: consistent }));
-  return Item;
+  const { Item } = await db.wire.call(
+    "GetItem",
+    { TableName: db.table, Key: key, ConsistentRead: consistent },
+    getItemInput,
+    getItemOutput,
+  );
+  return Item as Item | undefined;
 }
 
 export async function queryAll(db: Db, input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> {
