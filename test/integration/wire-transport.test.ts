@@ -235,3 +235,15 @@ describe("the wire transport", () => {
     });
   });
 });
+
+describe("binary values", () => {
+  it("are written as base64 and read back as bytes, as the SDK does", async () => {
+    const bytes = new Uint8Array([0, 1, 2, 250]);
+    await transact(db, [put("bin", { b: bytes, set: new Set([new Uint8Array([7])]) })]);
+    const viaSdk = await db.doc.send(
+      new GetCommand({ TableName: db.table, Key: { pk: "bin", sk: "bin" }, ConsistentRead: true }),
+    );
+    expect(viaSdk.Item!.b).toEqual(bytes);
+    expect(await getItem(db, { pk: "bin", sk: "bin" })).toEqual(viaSdk.Item);
+  });
+});

@@ -21,8 +21,14 @@ export function fromWire(value: unknown): unknown {
 /** Whether a response text may hold a binary value (then it is worth walking with fromWire). */
 export const mayHoldBinary = (text: string) => text.includes('"B":') || text.includes('"BS":');
 
-/** JSON.stringify that writes Uint8Arrays (and Buffers) as base64, as the wire wants them. */
+/**
+ * JSON.stringify that writes Uint8Arrays (and Buffers) as base64, as the wire wants them. Plain
+ * JSON first: only when it shows a binary value (written as an object of bytes under "B", or a list
+ * of them under "BS") is it written again with the replacer, which costs a call per member.
+ */
 export function toWireJson(value: unknown): string {
+  const plain = JSON.stringify(value);
+  if (!plain.includes('"B":{') && !plain.includes('"BS":[{')) return plain;
   return JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
     const raw = this[key];
     return raw instanceof Uint8Array ? Buffer.from(raw).toString("base64") : v;
