@@ -13,12 +13,13 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../core/db/client";
+import { createDb, type Db } from "../../core/db/client";
 import { getItem } from "../../core/db/items";
 import { transact, type TransactItem } from "../../core/db/transact";
 import { transactWriteInput } from "../../core/db/wire/documents";
 import { serviceError } from "../../core/db/wire/errors";
 import { createTestDb } from "../support/db";
+import { dynamoEndpoint } from "../support/dynamo-endpoint";
 
 let db: Db;
 beforeAll(async () => {
@@ -245,5 +246,25 @@ describe("binary values", () => {
     );
     expect(viaSdk.Item!.b).toEqual(bytes);
     expect(await getItem(db, { pk: "bin", sk: "bin" })).toEqual(viaSdk.Item);
+  });
+});
+
+describe("BILLING_DYNAMODB_TRANSPORT=sdk", () => {
+  it("sends the hot calls through the SDK's document client instead", async () => {
+    process.env.BILLING_DYNAMODB_TRANSPORT = "sdk";
+    const viaSdk = createDb({ table: db.table, endpoint: dynamoEndpoint() });
+    delete process.env.BILLING_DYNAMODB_TRANSPORT;
+    const serialized: string[] = [];
+    // The serialize step belongs to the SDK's own pipeline: only a call through the SDK passes it.
+    viaSdk.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        serialized.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "serialize", name: "serialized" },
+    );
+    expect(await transact(viaSdk, [put("sdk-1")])).toBeUndefined();
+    expect(await getItem(viaSdk, { pk: "sdk-1", sk: "sdk-1" })).toEqual({ pk: "sdk-1", sk: "sdk-1" });
+    expect(serialized).toEqual(["TransactWriteItemsCommand", "GetItemCommand"]);
   });
 });

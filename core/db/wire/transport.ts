@@ -40,6 +40,11 @@ export type TransportOptions = {
   region: string;
   credentials: () => Credentials | Promise<Credentials>;
   retryStrategy: () => Promise<RetryStrategy>;
+  /**
+   * When set, every call goes to it instead (the SDK's document client): the operator's way back
+   * to the SDK path (BILLING_DYNAMODB_TRANSPORT=sdk, core/db/client.ts), and the bench's A/B.
+   */
+  viaSdk?: (operation: WireOperation, documentInput: Doc) => Promise<Doc>;
 };
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
@@ -73,6 +78,7 @@ export class WireTransport {
     marshal: (input: Doc) => Doc,
     toDocument: (output: Doc) => Doc = (output) => output,
   ): Promise<Doc> {
+    if (this.options.viaSdk) return this.options.viaSdk(operation, documentInput);
     const context: HookContext = { commandName: `${operation}Command`, clientName: "DynamoDBClient" };
     const outer = this.hooks.wrap("initialize", context, async (args) => {
       const input = marshal(args.input);
