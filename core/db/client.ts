@@ -9,7 +9,7 @@
  * bench's request counter) also wraps the wire transport's calls, at the same steps.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Hook, Hooks } from "./wire/hooks";
 import { MARSHALL, UNMARSHALL } from "./wire/documents";
 import type { Credentials } from "./wire/sigv4";
@@ -49,14 +49,7 @@ export function dbOn(raw: DynamoDBClient, config: DbConfig): Db {
     credentials: credentialsFor(config, raw),
     retryStrategy: raw.config.retryStrategy as () => Promise<RetryStrategy>,
     // BILLING_DYNAMODB_TRANSPORT=sdk: the hot calls through the SDK too (a way back, and the bench's A/B).
-    ...(process.env.BILLING_DYNAMODB_TRANSPORT === "sdk"
-      ? {
-          viaSdk: (operation, input) =>
-            operation === "GetItem"
-              ? doc.send(new GetCommand(input as never))
-              : doc.send(new TransactWriteCommand(input as never)),
-        }
-      : {}),
+    viaSdk: process.env.BILLING_DYNAMODB_TRANSPORT === "sdk",
   });
   mirrorMiddleware(raw, wire.hooks);
   return { doc, raw, wire, table: config.table };

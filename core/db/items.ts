@@ -3,7 +3,7 @@
  * if it is new, getting one item or many by key, and listing one partition (Query, never Scan).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import type { Key } from "./keys";
@@ -52,12 +52,12 @@ export async function putNew(db: Db, item: Item & Key, what: string): Promise<vo
 }
 
 export async function getItem(db: Db, key: Key, consistent = true): Promise<Item | undefined> {
-  const { Item } = await db.wire.call(
-    "GetItem",
-    { TableName: db.table, Key: key, ConsistentRead: consistent },
-    getItemInput,
-    getItemOutput,
-  );
+  const input = { TableName: db.table, Key: key, ConsistentRead: consistent };
+  // Through the wire transport (core/db/wire/), or the SDK when the deployment asks for it. The
+  // command is named here either way: test/infra/stacks.test.ts derives IAM actions from it.
+  const { Item } = db.wire.viaSdk
+    ? await db.doc.send(new GetCommand(input))
+    : await db.wire.call("GetItem", input, getItemInput, getItemOutput);
   return Item as Item | undefined;
 }
 

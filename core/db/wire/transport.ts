@@ -41,10 +41,11 @@ export type TransportOptions = {
   credentials: () => Credentials | Promise<Credentials>;
   retryStrategy: () => Promise<RetryStrategy>;
   /**
-   * When set, every call goes to it instead (the SDK's document client): the operator's way back
-   * to the SDK path (BILLING_DYNAMODB_TRANSPORT=sdk, core/db/client.ts), and the bench's A/B.
+   * The operator's way back to the SDK path (BILLING_DYNAMODB_TRANSPORT=sdk, core/db/client.ts), and
+   * the bench's A/B: the callers (core/db/transact.ts, items.ts) then send through the SDK's
+   * document client, and this transport is not used.
    */
-  viaSdk?: (operation: WireOperation, documentInput: Doc) => Promise<Doc>;
+  viaSdk?: boolean;
 };
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
@@ -57,7 +58,11 @@ export class WireTransport {
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
 
+  /** Whether callers send through the SDK instead (TransportOptions.viaSdk). */
+  readonly viaSdk: boolean;
+
   constructor(private readonly options: TransportOptions) {
+    this.viaSdk = options.viaSdk ?? false;
     this.url = new URL(options.endpoint);
     this.host = this.url.host; // with its port when not the protocol's default: what is signed is what is sent
     const https = this.url.protocol === "https:";
@@ -78,7 +83,6 @@ export class WireTransport {
     marshal: (input: Doc) => Doc,
     toDocument: (output: Doc) => Doc = (output) => output,
   ): Promise<Doc> {
-    if (this.options.viaSdk) return this.options.viaSdk(operation, documentInput);
     const context: HookContext = { commandName: `${operation}Command`, clientName: "DynamoDBClient" };
     const outer = this.hooks.wrap("initialize", context, async (args) => {
       const input = marshal(args.input);
