@@ -5,10 +5,13 @@
  * yoga.fetch (no HTTP). Each layer runs `--requests` operations at `--concurrency` after a
  * warm-up; CPU ms per operation is this process's user + system time.
  *
- *   npx tsx bench/cpu-layers.ts [--requests 3000] [--concurrency 8] [--rounds 3] [--only name,...]
+ *   npx tsx bench/cpu-layers.ts [--requests 3000] [--concurrency 8] [--rounds 3] [--warmup 2000] [--only name,...]
  */
 import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { getItem } from "../core/db/items";
+import { keys } from "../core/db/keys";
+import { transactWriteInput } from "../core/db/wire/documents";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { trackUsage } from "../core/usage/track";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -21,6 +24,7 @@ import {
   periodStartOf,
   rawTrackInput,
   seedHotCustomer,
+  ENTITLEMENT,
   TRACK,
 } from "./harness";
 
@@ -29,6 +33,10 @@ const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
 const ONLY = arg("only", "").split(",").filter(Boolean);
+/** Operations per layer before its rounds. The hot customer has 10,000 included calls, and a raw
+ * replay of the captured transaction stops at the 80% threshold's condition, so keep the sum of
+ * tracking layers' operations under 8,000 per run. */
+const WARMUP = Number(arg("warmup", "2000"));
 
 async function main() {
   const dynamo = await startDynamoLocal();
@@ -61,29 +69,42 @@ async function main() {
     };
     const yoga = createBillingYoga({ deps, apiKey: API_KEY, auditLog: () => undefined });
     const yogaAudit = createBillingYoga({ deps, apiKey: API_KEY });
-    const gql = (y: typeof yoga) => async () => {
-      const res = await y.fetch("http://localhost/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({
-          query: TRACK,
-          variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } },
-        }),
-      });
-      const out = (await res.json()) as { errors?: unknown };
-      if (out.errors) throw new Error(JSON.stringify(out.errors));
-    };
+    const gql =
+      (y: typeof yoga, check = false) =>
+      async () => {
+        const res = await y.fetch("http://localhost/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+          body: JSON.stringify(
+            check
+              ? { query: ENTITLEMENT, variables: { c: "c-hot" } }
+              : {
+                  query: TRACK,
+                  variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } },
+                },
+          ),
+        });
+        const out = (await res.json()) as { errors?: unknown };
+        if (out.errors) throw new Error(JSON.stringify(out.errors));
+      };
     // Stdout is the audit log here; send it nowhere for the yoga+audit layer's own measurement.
     const layers: [string, () => Promise<unknown>][] = [
       ["raw TransactWriteItems (premarshalled)", () => db.raw.send(new TransactWriteItemsCommand(rawInput(key())))],
       ["doc TransactWrite", () => db.doc.send(new TransactWriteCommand(docInput(key())))],
+      ["wire TransactWrite", () => db.wire.call("TransactWriteItems", docInput(key()), transactWriteInput)],
+      [
+        "doc GetItem (wallet, consistent)",
+        () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.wallet("c-hot"), ConsistentRead: true })),
+      ],
+      ["wire GetItem (wallet, consistent)", () => getItem(db, keys.wallet("c-hot"))],
       ["core trackUsage", () => trackUsage(deps, { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() })],
       ["yoga.fetch trackUsage (audit to a no-op)", gql(yoga)],
       ["yoga.fetch trackUsage (audit to stdout)", gql(yogaAudit)],
+      ["yoga.fetch entitlement (audit to stdout)", gql(yogaAudit, true)],
     ];
     for (const [name, op] of layers) {
       if (ONLY.length && !ONLY.some((o) => name.includes(o))) continue;
-      await runCount(CONCURRENCY, 2000, op);
+      await runCount(CONCURRENCY, WARMUP, op);
       const cpu: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const c0 = process.cpuUsage();

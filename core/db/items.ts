@@ -7,6 +7,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryComman
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import type { Key } from "./keys";
+import { getItemInput, getItemOutput } from "./wire/documents";
 
 export type Item = Record<string, unknown>;
 
@@ -51,8 +52,13 @@ export async function putNew(db: Db, item: Item & Key, what: string): Promise<vo
 }
 
 export async function getItem(db: Db, key: Key, consistent = true): Promise<Item | undefined> {
-  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: consistent }));
-  return Item;
+  const input = { TableName: db.table, Key: key, ConsistentRead: consistent };
+  // Through the wire transport (core/db/wire/), or the SDK when the deployment asks for it. The
+  // command is named here either way: test/infra/stacks.test.ts derives IAM actions from it.
+  const { Item } = db.wire.viaSdk
+    ? await db.doc.send(new GetCommand(input))
+    : await db.wire.call("GetItem", input, getItemInput, getItemOutput);
+  return Item as Item | undefined;
 }
 
 export async function queryAll(db: Db, input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> {

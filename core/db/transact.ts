@@ -7,6 +7,7 @@
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./client";
+import { transactWriteInput } from "./wire/documents";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -16,7 +17,10 @@ export type Cancelled = { reasons: CancellationReason[]; error: TransactionCance
 /** Writes all of `items` or none: undefined when written, why when DynamoDB cancelled it. */
 export async function transact(db: Db, items: TransactItem[]): Promise<Cancelled | undefined> {
   try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    // Through the wire transport (core/db/wire/), or the SDK when the deployment asks for it. The
+    // command is named here either way: test/infra/stacks.test.ts derives IAM actions from it.
+    if (db.wire.viaSdk) await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    else await db.wire.call("TransactWriteItems", { TransactItems: items }, transactWriteInput);
     return undefined;
   } catch (error) {
     if (error instanceof TransactionCanceledException) return { reasons: error.CancellationReasons ?? [], error };

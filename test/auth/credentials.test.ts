@@ -36,17 +36,19 @@ const token = async (customerId: string, ttl?: number): Promise<string> =>
 
 /** Counts the requests `db` sends to DynamoDB while `run` runs. */
 async function readsDuring(db: Db, run: () => Promise<unknown>): Promise<number> {
-  const doc = db.doc as unknown as { send: (...args: unknown[]) => Promise<unknown> };
-  const original = doc.send;
+  // Client middleware: it counts every call, whichever transport sends it (core/db/client.ts).
   let sent = 0;
-  doc.send = function (this: unknown, ...args: unknown[]) {
-    sent++;
-    return original.apply(this, args);
-  };
+  db.raw.middlewareStack.add(
+    (next) => (args) => {
+      sent++;
+      return next(args);
+    },
+    { step: "initialize", name: "readsDuring", override: true },
+  );
   try {
     await run();
   } finally {
-    doc.send = original;
+    db.raw.middlewareStack.remove("readsDuring");
   }
   return sent;
 }

@@ -74,17 +74,19 @@ describe("a customer another worker is catching up", () => {
   it("makes a track wait, not fail: it goes on once the lease is gone, booking into the current period", async () => {
     await lease(Date.now() + 60_000);
     // Release the lease when the waiting track reads the wallet again (its first poll).
-    const doc = deps.db.doc as unknown as { send: (command: unknown) => Promise<unknown> };
-    const send = doc.send.bind(deps.db.doc);
     let reads = 0;
-    doc.send = async (command: unknown) => {
-      const input = (command as { input?: { Key?: { sk?: string } } }).input;
-      if (command?.constructor?.name === "GetCommand" && input?.Key?.sk === keys.wallet("behind").sk && ++reads === 2)
-        await release();
-      return send(command);
-    };
+    // Client middleware, so it meets the wallet's reads whichever transport sends them (core/db/client.ts).
+    deps.db.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: { sk?: string } };
+        if (context.commandName === "GetItemCommand" && input.Key?.sk === keys.wallet("behind").sk && ++reads === 2)
+          await release();
+        return next(args);
+      },
+      { step: "initialize", name: "releaseOnSecondRead", override: true },
+    );
     const tracked = await trackUsage(deps, { customerId: "behind", feature: "calls", idempotencyKey: "k1" });
-    doc.send = send;
+    deps.db.raw.middlewareStack.remove("releaseOnSecondRead");
     expect(tracked.event.periodStart).toBe("2026-07-20T00:00:00.000Z");
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(await listInvoices(deps.db, "behind")).toHaveLength(201);

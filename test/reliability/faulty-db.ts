@@ -28,9 +28,8 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
-import type { Db } from "../../core/db/client";
+import { dbOn, type Db } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
 import { keys } from "../../core/db/keys";
@@ -229,7 +228,8 @@ export function installFaults(client: DynamoDBClient, faults: FaultInjector): vo
 
 /**
  * A Db built as core/db/client.ts createDb builds it (same client options, maxAttempts 4, same
- * document-client translation), with the faults installed. The SDK's retry backoff is shortened
+ * document-client translation, the same wire transport for the hot calls), with the faults
+ * installed on both. The SDK's retry backoff is shortened
  * (same attempts and error classification, delays of at most 40 ms) so that a simulation of
  * thousands of operations stays fast; this changes timing, not which errors are retried.
  */
@@ -243,12 +243,10 @@ export function createFaultyDb(config: { table: string; endpoint: string }, faul
       Math.floor(Math.random() * Math.min(40, 5 * 2 ** attempt)),
     ),
   });
+  // Built first, so the faults installed next also wrap the wire transport's calls (core/db/client.ts).
+  const db = dbOn(raw, config);
   installFaults(raw, faults);
-  const doc = DynamoDBDocumentClient.from(raw, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    unmarshallOptions: { wrapNumbers: true },
-  });
-  return { doc, raw, table: config.table };
+  return db;
 }
 
 export type FaultyDeps = Deps & { publisher: RecordingPublisher; faults: FaultInjector };

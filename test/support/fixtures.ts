@@ -159,38 +159,40 @@ export function conflictOnNextWalletTransaction(
   db: Db,
   customerId: string,
 ): { injected: () => number; restore: () => void } {
-  const doc = db.doc as unknown as { send: (command: unknown, ...rest: unknown[]) => Promise<unknown> };
-  const original = doc.send;
+  // Client middleware (initialize: once per call, the document-form input), so it meets the
+  // transaction whichever transport sends it (core/db/client.ts mirrors it onto the wire transport).
+  const name = `conflictOnNextWalletTransaction:${customerId}`;
   let injected = 0;
-  doc.send = function (this: unknown, command: unknown, ...rest: unknown[]) {
-    const items = (command as { input?: { TransactItems?: TransactItem[] } })?.input?.TransactItems;
-    if (injected === 0 && items) {
-      const wallet = keys.wallet(customerId);
-      const walletAt = items.findIndex((item) => {
-        const key = item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Put?.Item;
-        return key?.pk === wallet.pk && key?.sk === wallet.sk;
-      });
-      if (walletAt >= 0) {
-        injected++;
-        const reasons = items.map((_, i) => ({
-          Code: i === walletAt ? "TransactionConflict" : "None",
-          ...(i === walletAt ? { Message: "Transaction is ongoing for the item" } : {}),
-        }));
-        return Promise.reject(
-          new TransactionCanceledException({
+  db.raw.middlewareStack.add(
+    (next) => async (args) => {
+      const items = (args.input as { TransactItems?: TransactItem[] }).TransactItems;
+      if (injected === 0 && items) {
+        const wallet = keys.wallet(customerId);
+        const walletAt = items.findIndex((item) => {
+          const key = item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Put?.Item;
+          return key?.pk === wallet.pk && key?.sk === wallet.sk;
+        });
+        if (walletAt >= 0) {
+          injected++;
+          const reasons = items.map((_, i) => ({
+            Code: i === walletAt ? "TransactionConflict" : "None",
+            ...(i === walletAt ? { Message: "Transaction is ongoing for the item" } : {}),
+          }));
+          throw new TransactionCanceledException({
             message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(", ")}]`,
             $metadata: { httpStatusCode: 400 },
             CancellationReasons: reasons,
-          }),
-        );
+          });
+        }
       }
-    }
-    return original.call(this, command, ...rest);
-  };
+      return next(args);
+    },
+    { step: "initialize", name, override: true },
+  );
   return {
     injected: () => injected,
     restore: () => {
-      doc.send = original;
+      db.raw.middlewareStack.remove(name);
     },
   };
 }

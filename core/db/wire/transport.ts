@@ -1,0 +1,211 @@
+/**
+ * The wire transport: DynamoDB's JSON protocol spoken directly for the hot calls (a track's
+ * TransactWriteItems, a wallet's consistent GetItem). One POST to "/" with
+ * `X-Amz-Target: DynamoDB_20120810.<Operation>` and an `application/x-amz-json-1.0` body, signed
+ * with SigV4 by hand (./sigv4.ts), over a keep-alive agent. Through the SDK the same call costs
+ * about 0.35 ms more CPU (its middleware pipeline, signer and handler; docs/performance.md).
+ *
+ * What stays the SDK's, so behaviour does not depend on the transport:
+ * - retries: the SDK client's own retry strategy object (same attempts, backoff, retry quota) and
+ *   its error classification (throttling, transient, server errors);
+ * - errors: the SDK's exception classes (./errors.ts);
+ * - credentials: the SDK client's provider, unless they are static (./credentials.ts);
+ * - idempotency: a TransactWriteItems without a ClientRequestToken gets a random one, kept across
+ *   retries, as the SDK fills one in, so a retried commit is answered with its stored success;
+ * - observation: the middleware added to the SDK client runs here too (./hooks.ts).
+ */
+import { randomUUID } from "node:crypto";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import { fromWire, mayHoldBinary, toWireJson } from "./binary";
+import { serviceError } from "./errors";
+import { type Doc, Hooks, type HookArgs, type HookContext, type HookResult } from "./hooks";
+import { amzDate, authorization, type Credentials } from "./sigv4";
+
+export type WireOperation = "GetItem" | "TransactWriteItems";
+
+/** The SDK's retry strategy interface (v2), as the client's `config.retryStrategy()` returns it. */
+export type RetryStrategy = {
+  acquireInitialRetryToken(scope: string): Promise<RetryToken>;
+  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken>;
+  recordSuccess(token: RetryToken): void;
+};
+type RetryToken = { getRetryCount(): number; getRetryDelay(): number };
+type RetryErrorInfo = { error: unknown; errorType: "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" | "CLIENT_ERROR" };
+
+export type TransportOptions = {
+  /** e.g. https://dynamodb.us-east-1.amazonaws.com or DynamoDB Local's http://127.0.0.1:8000 */
+  endpoint: string;
+  region: string;
+  credentials: () => Credentials | Promise<Credentials>;
+  retryStrategy: () => Promise<RetryStrategy>;
+  /**
+   * The operator's way back to the SDK path (BILLING_DYNAMODB_TRANSPORT=sdk, core/db/client.ts), and
+   * the bench's A/B: the callers (core/db/transact.ts, items.ts) then send through the SDK's
+   * document client, and this transport is not used.
+   */
+  viaSdk?: boolean;
+};
+
+const TARGET_PREFIX = "DynamoDB_20120810.";
+const CONTENT_TYPE = "application/x-amz-json-1.0";
+
+export class WireTransport {
+  readonly hooks = new Hooks();
+  private readonly url: URL;
+  private readonly host: string;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
+
+  /** Whether callers send through the SDK instead (TransportOptions.viaSdk). */
+  readonly viaSdk: boolean;
+
+  constructor(private readonly options: TransportOptions) {
+    this.viaSdk = options.viaSdk ?? false;
+    this.url = new URL(options.endpoint);
+    this.host = this.url.host; // with its port when not the protocol's default: what is signed is what is sent
+    const https = this.url.protocol === "https:";
+    // As the SDK's handler: kept-alive connections, up to 50 per host.
+    this.agent = https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 50 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 50 });
+    this.send = https ? httpsRequest : httpRequest;
+  }
+
+  /**
+   * One call: `input` is already in the wire's shape (AttributeValues), `documentInput` the form
+   * the caller wrote, for the `initialize` hooks; `toDocument` turns the output back.
+   */
+  async call(
+    operation: WireOperation,
+    documentInput: Doc,
+    marshal: (input: Doc) => Doc,
+    toDocument: (output: Doc) => Doc = (output) => output,
+  ): Promise<Doc> {
+    const context: HookContext = { commandName: `${operation}Command`, clientName: "DynamoDBClient" };
+    const outer = this.hooks.wrap("initialize", context, async (args) => {
+      const input = marshal(args.input);
+      // Written once, before the build hooks and the retries (as the SDK's serializer does), with
+      // the idempotency token the SDK would have filled in: every retry resends the same bytes.
+      const body = toWireJson(
+        operation === "TransactWriteItems" && input.ClientRequestToken === undefined
+          ? { ...input, ClientRequestToken: randomUUID() }
+          : input,
+      );
+      const build = this.hooks.wrap("build", context, (a) => this.withRetries(operation, body, context, a));
+      const { output, response } = await build({ input });
+      return { output: toDocument(output), response };
+    });
+    return (await outer({ input: documentInput })).output;
+  }
+
+  /** The SDK's retry loop (its retryMiddleware), around the `finalizeRequest` hooks and the POST. */
+  private async withRetries(
+    operation: WireOperation,
+    body: string,
+    context: HookContext,
+    args: HookArgs,
+  ): Promise<HookResult> {
+    const strategy = await this.options.retryStrategy();
+    let token = await strategy.acquireInitialRetryToken("");
+    const attempt = this.hooks.wrap("finalizeRequest", context, () => this.post(operation, body));
+    let attempts = 0;
+    let totalRetryDelay = 0;
+    for (;;) {
+      try {
+        const result = await attempt(args);
+        strategy.recordSuccess(token);
+        result.output.$metadata.attempts = attempts + 1;
+        result.output.$metadata.totalRetryDelay = totalRetryDelay;
+        return result;
+      } catch (error) {
+        const failure = error as Error & { $metadata?: Record<string, unknown> };
+        try {
+          token = await strategy.refreshRetryTokenForRetry(token, { error, errorType: retryErrorType(failure) });
+        } catch {
+          failure.$metadata ??= {};
+          failure.$metadata.attempts = attempts + 1;
+          failure.$metadata.totalRetryDelay = totalRetryDelay;
+          throw failure;
+        }
+        attempts = token.getRetryCount();
+        const delay = token.getRetryDelay();
+        totalRetryDelay += delay;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** One signed POST; resolves with the parsed answer, rejects with the service's or the network's error. */
+  private async post(operation: WireOperation, body: string): Promise<HookResult> {
+    const credentials = await this.options.credentials();
+    const date = amzDate(new Date());
+    const headers: Record<string, string> = {
+      "content-type": CONTENT_TYPE,
+      host: this.host,
+      "x-amz-date": date,
+      "x-amz-target": TARGET_PREFIX + operation,
+    };
+    if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
+    headers.authorization = authorization({
+      method: "POST",
+      path: "/",
+      headers,
+      body,
+      amzDate: date,
+      region: this.options.region,
+      service: "dynamodb",
+      credentials,
+    });
+    headers["content-length"] = String(Buffer.byteLength(body));
+    return new Promise<HookResult>((resolve, reject) => {
+      const req = this.send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          path: "/",
+          method: "POST",
+          agent: this.agent,
+          headers,
+        },
+        (res) => read(res, resolve, reject),
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+}
+
+function read(res: IncomingMessage, resolve: (r: HookResult) => void, reject: (e: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (chunk: Buffer) => chunks.push(chunk));
+  res.on("error", reject);
+  res.on("end", () => {
+    const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+    const response = { statusCode: res.statusCode ?? 0, headers: res.headers as Record<string, string> };
+    if (response.statusCode !== 200)
+      return reject(
+        // Kept out of the enumerable members, as the SDK keeps it.
+        Object.defineProperty(serviceError(response, text), "$response", { value: response, enumerable: false }),
+      );
+    try {
+      const parsed = JSON.parse(text) as Doc;
+      const output = (mayHoldBinary(text) ? fromWire(parsed) : parsed) as Doc;
+      const requestId = res.headers["x-amzn-requestid"];
+      output.$metadata = { httpStatusCode: 200, ...(typeof requestId === "string" ? { requestId } : {}) };
+      resolve({ output, response });
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** The SDK's classification of a failed attempt, which its retry strategy decides on. */
+function retryErrorType(error: Error): RetryErrorInfo["errorType"] {
+  if (isThrottlingError(error as never)) return "THROTTLING";
+  if (isTransientError(error as never)) return "TRANSIENT";
+  if (isServerError(error as never)) return "SERVER_ERROR";
+  return "CLIENT_ERROR";
+}
