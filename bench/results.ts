@@ -10,6 +10,8 @@ import type { EntitlementResult } from "./measure/entitlement";
 import type { SingleTrackResult, TrackResults } from "./measure/track";
 import type { WarmupResult } from "./measure/warmup";
 import type { WebhooksResult } from "./measure/webhooks";
+import type { ProcessesResult } from "./measure/processes";
+import type { ScaleResult } from "./measure/scale";
 
 export type Results = {
   machine: { cpus: number; node: string; quick: boolean };
@@ -29,6 +31,12 @@ export type Results = {
   cost: CostResult;
   catchUp: CatchUpResult;
   webhooks?: WebhooksResult;
+  /** `--only processes`: 4 API processes on one table (budget item 8). */
+  processes?: ProcessesResult;
+  /** `--only scale`: 100,000 customers (budget item 7). */
+  scale?: ScaleResult;
+  /** Which bench line measures each operation of this wave (budget item 9). */
+  coverage?: { lines: { operation: string; section: string; measured: boolean }[]; covered: number };
   /** The whole run, seconds. */
   totalSeconds?: number;
 };

@@ -59,6 +59,8 @@ export type Seeded = {
   rawTx: (customerId: string, key: string) => Promise<void>;
   /** The wallet read a check makes: GetItem, strongly consistent. */
   rawGetWallet: (customerId: string) => Promise<void>;
+  /** Each seeded customer's current period start, which the raw transactions are conditioned on. */
+  periodStarts: Map<string, string>;
 };
 
 export type BenchContext = Seeded & {
@@ -109,6 +111,7 @@ export async function seedBench(endpoint: string): Promise<Seeded> {
       transactItems: template.TransactItems!.length,
     },
     raw,
+    periodStarts: periodStartOf,
     rawTx: (customerId, key) =>
       raw
         .send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!)))
