@@ -17,6 +17,8 @@ export type BudgetLine = {
   unit: string;
   /** The `--only` section that measures it (undefined: no bench line measures it yet). */
   section?: string;
+  /** Set when only that section, run alone, measures it (not the full run): said when it is missing. */
+  aloneOnly?: boolean;
   value: (r: Partial<Results>) => number | undefined;
 };
 
@@ -136,6 +138,7 @@ export const BUDGET: BudgetLine[] = [
     target: 0.5,
     unit: "x",
     section: "scale",
+    aloneOnly: true,
     value: (r) => r.scale?.closes.ratioToRawTx,
   },
   {
@@ -145,6 +148,7 @@ export const BUDGET: BudgetLine[] = [
     target: 64,
     unit: "MB",
     section: "scale",
+    aloneOnly: true,
     value: (r) => r.scale && r.scale.closes.rssGrowthSecondHalfMb,
   },
   {
@@ -154,6 +158,7 @@ export const BUDGET: BudgetLine[] = [
     target: 100,
     unit: "ms",
     section: "scale",
+    aloneOnly: true,
     value: (r) => r.scale && Math.max(...r.scale.pages.map((p) => p.p99)),
   },
   {
@@ -204,7 +209,9 @@ export function renderBudget(verdicts: Verdict[]): string {
     pass ? "PASS" : "MISS",
     `${line.item}`,
     line.name,
-    value === undefined || !Number.isFinite(value) ? "not measured" : fmt(value, line.unit),
+    value === undefined || !Number.isFinite(value)
+      ? `not measured${line.aloneOnly ? ` (--only ${line.section})` : ""}`
+      : fmt(value, line.unit),
     `${line.at === "most" ? "<=" : ">="} ${fmt(line.target, line.unit)}`,
   ]);
   const widths = [4, 4, ...[2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)))];

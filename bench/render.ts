@@ -196,6 +196,16 @@ export function render(r: Partial<Results>): string {
       "",
       `fan-out + first attempt, 8 workers x 10 events (${fmtReq(r.webhooks.publish.requestsPerDelivery)} per delivery); retries by the due pass ${f0(r.webhooks.retry.perSec)}/s`,
     ]);
+  const pr = r.processes;
+  if (pr)
+    rows.push([
+      `${pr.processes} API processes, c${pr.concurrency}, ${pr.customers} customers`,
+      `${f0(pr.four.requestsPerSec)} req/s`,
+      f1(pr.four.p50),
+      f1(pr.four.p99),
+      "",
+      `1 process ${f0(pr.one.requestsPerSec)} req/s; ${pr.keys} keys, ${pr.firstAnswers} recorded, wallets ${pr.walletTotal}: ${pr.exact ? "exact" : "NOT EXACT"}`,
+    ]);
   const cs = r.coldStart;
   for (const [name, s] of Object.entries((cs?.bundles ?? {}) as Record<string, { bytes: number; sdkBytes: number }>))
     rows.push([
@@ -224,6 +234,20 @@ export function render(r: Partial<Results>): string {
       "",
       "",
       `${fmtReq(c.single.requestsPerEvent)}; ${f2(c.single.wcuPerEvent)} WCU (${wcuParts(c.single.wcuBreakdown)}) + ${f2(c.single.rruPerEvent)} RRU/event; DynamoDB $${f2(c.single.usdPerMillion.dynamo)} + Lambda $${f2(c.single.usdPerMillion.lambda)} (${c.single.lambdaMs} ms) + API GW $${f2(c.single.usdPerMillion.apiGateway)}`,
+    ]);
+  const u = r.unitsByItem;
+  const idx = (x: { indexes: Record<string, number> }) =>
+    Object.entries(x.indexes)
+      .map(([k, v]) => ` + ${k} ${f2(v)}`)
+      .join("");
+  if (u)
+    rows.push([
+      "write units of a single event, reported",
+      `${f2(u.whole.total)} WCU`,
+      "",
+      "",
+      "",
+      `DynamoDB Local's ConsumedCapacity: the whole transaction ${f2(u.whole.total)} (table ${f2(u.whole.table)}${idx(u.whole)}); alone in a transaction, the event put ${f2(u.event.total)} (table ${f2(u.event.table)}${idx(u.event)}), the wallet update ${f2(u.wallet.total)} (table ${f2(u.wallet.table)}${idx(u.wallet)})`,
     ]);
   if (c)
     rows.push([

@@ -4,7 +4,7 @@ import type { BatchResult } from "./measure/batch";
 import type { CatchUpResult } from "./measure/catch-up";
 import type { ClosesResult } from "./measure/closes";
 import type { ColdStartResult } from "./measure/cold-start";
-import type { CostResult } from "./measure/cost";
+import type { CostResult, UnitsByItem } from "./measure/cost";
 import type { CpuResult } from "./measure/cpu";
 import type { EntitlementResult } from "./measure/entitlement";
 import type { SingleTrackResult, TrackResults } from "./measure/track";
@@ -29,6 +29,8 @@ export type Results = {
   closes: ClosesResult;
   coldStart: ColdStartResult;
   cost: CostResult;
+  /** A single event's write units by item, as DynamoDB Local reports them (budget item 5). */
+  unitsByItem?: UnitsByItem;
   catchUp: CatchUpResult;
   webhooks?: WebhooksResult;
   /** `--only processes`: 4 API processes on one table (budget item 8). */

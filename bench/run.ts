@@ -57,7 +57,7 @@ import { measureTierCloses } from "./measure/tier-closes";
 import { measureGraceCloses } from "./measure/grace-closes";
 import { measureColdStart } from "./measure/cold-start";
 import { log, seedBench, type Settings, withApi } from "./measure/context";
-import { costPerEvent } from "./measure/cost";
+import { costPerEvent, measureUnitsByItem } from "./measure/cost";
 import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
@@ -256,9 +256,11 @@ async function benchmark(
   if (!only) out.closes = await measureCloses(ctx, out.track!.c8.rawMix.opsPerSec); // 5
   if (want("cold-start")) out.coldStart = await measureColdStart(endpoint, SETTINGS); // 6
   if (out.singleTrack && out.batch) out.cost = costPerEvent(out.singleTrack, out.batch, out.items); // 7
+  if (want("cost")) out.unitsByItem = await measureUnitsByItem(ctx);
   if (!only) {
     out.catchUp = await measureCatchUp(endpoint); // 8
     out.webhooks = await measureWebhooks(endpoint, QUICK); // 9
+    out.processes = await measureProcesses(endpoint, SETTINGS.runMs); // budget item 8
   }
   return out;
 }

@@ -25,6 +25,8 @@ const EVENTS = 100;
 /** The events of one 100-item transaction: DynamoDB's 100 items less the wallet and the page. */
 const EVENTS_PER_FULL_TRANSACTION = 98;
 const CUSTOMERS = ["c-batch-0", "c-batch-1", "c-batch-2", "c-batch-3"];
+/** The raw baseline's, seeded alike (bench/measure/context.ts). */
+const RAW_CUSTOMERS = ["c-braw-0", "c-braw-1", "c-braw-2", "c-braw-3"];
 
 /** `retries`: the SDK's retries of the raw transactions (attempts beyond the first: a throttle, a conflict, a 5xx). */
 type Rate = LoadResult & { eventsPerSec: number; retries?: number };
@@ -118,8 +120,8 @@ function rekey(
 export async function measureBatch(ctx: BenchContext): Promise<BatchResult> {
   log("bench: trackUsageBatch of 100 against raw batch transactions...");
   const { api, raw } = ctx;
-  const full = await captureBatch(ctx.deps, "c-batch-0", EVENTS_PER_FULL_TRANSACTION, "capfull");
-  const asSent = await captureBatch(ctx.deps, "c-batch-0", EVENTS, "capsent");
+  const full = await captureBatch(ctx.deps, "c-braw-0", EVENTS_PER_FULL_TRANSACTION, "capfull");
+  const asSent = await captureBatch(ctx.deps, "c-braw-0", EVENTS, "capsent");
   if (full.length !== 1 || full[0]!.TransactItems!.length !== 100)
     throw new Error(`expected one 100-item transaction for ${EVENTS_PER_FULL_TRANSACTION} events`);
   let rawSeq = 0;
@@ -138,7 +140,7 @@ export async function measureBatch(ctx: BenchContext): Promise<BatchResult> {
   };
   const rawRun = async (templates: TransactWriteItemsCommandInput[], c: number, events: number): Promise<Rate> => {
     retries = 0;
-    const run = await runLoad(c, ctx.settings.runMs, (n) => sendRaw(templates, CUSTOMERS[n % c]!), 0);
+    const run = await runLoad(c, ctx.settings.runMs, (n) => sendRaw(templates, RAW_CUSTOMERS[n % c]!), 0);
     return { ...run, eventsPerSec: run.opsPerSec * events, retries };
   };
 
