@@ -149,7 +149,7 @@ export const BUDGET: BudgetLine[] = [
     unit: "MB",
     section: "scale",
     aloneOnly: true,
-    value: (r) => r.scale && r.scale.closes.rssGrowthSecondHalfMb,
+    value: (r) => r.scale?.closes.rssGrowthSecondHalfMb,
   },
   {
     item: 7,
