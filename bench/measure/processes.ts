@@ -82,14 +82,15 @@ export async function measureProcesses(endpoint: string, runMs: number): Promise
     const workload = (processes: number, prefix: string) => async (n: number) => {
       const customerId = customers[n % CUSTOMERS]!;
       const key = keyOf(`${prefix}${seq}`, n);
-      const server = processes === 1 ? 0 : rr++;
+      const server = rr++;
+      const to = (offset: number) => (server + offset) % processes;
       if (n % 10 === 3) {
         // One key to two processes at once.
-        await Promise.allSettled([send(server, customerId, key), send(server + 1, customerId, key)]);
+        await Promise.allSettled([send(to(0), customerId, key), send(to(1), customerId, key)]);
       } else if (n % 10 === 7) {
         // Operation n - 5's key (a plain track), again, to another process.
-        await send(server + 2, customers[(n - 5) % CUSTOMERS]!, keyOf(`${prefix}${seq}`, n - 5));
-      } else await send(server, customerId, key);
+        await send(to(2), customers[(n - 5) % CUSTOMERS]!, keyOf(`${prefix}${seq}`, n - 5));
+      } else await send(to(0), customerId, key);
     };
     log("  warming up each process...");
     for (let i = 0; i < PROCESSES; i++)
