@@ -97,7 +97,6 @@ export function countRequests(client: DynamoDBClient, counts: () => Counts): voi
         const per = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>);
         c.items[op] = (c.items[op] ?? 0) + per.reduce((s, l) => s + l.length, 0);
       }
-      if (CAPACITY_OPS.has(op)) input.ReturnConsumedCapacity = "INDEXES";
       const out = await next(args);
       const output = out.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       c.reported.responses++;
@@ -120,11 +119,22 @@ export function countRequests(client: DynamoDBClient, counts: () => Counts): voi
             ? 0
             : (cc.CapacityUnits ?? 0));
         for (const g of Object.values(cc.GlobalSecondaryIndexes ?? {}))
-          c.reported.gsiWrite += g.WriteCapacityUnits ?? 0;
+          c.reported.gsiWrite +=
+            g.WriteCapacityUnits ?? (op.startsWith("Get") || op === "Query" ? 0 : (g.CapacityUnits ?? 0));
       }
       return out;
     },
     { step: "build", name: "benchCountRequests", override: true },
+  );
+  // Asked for before the request is serialized (the build step above is too late: a field set
+  // there never reaches DynamoDB, which is why earlier runs saw capacity on 0 responses).
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      if (CAPACITY_OPS.has(operationOf(context.commandName, input))) input.ReturnConsumedCapacity = "INDEXES";
+      return next(args);
+    },
+    { step: "initialize", name: "benchReturnCapacity", override: true },
   );
 }
 

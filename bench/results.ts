@@ -4,12 +4,14 @@ import type { BatchResult } from "./measure/batch";
 import type { CatchUpResult } from "./measure/catch-up";
 import type { ClosesResult } from "./measure/closes";
 import type { ColdStartResult } from "./measure/cold-start";
-import type { CostResult } from "./measure/cost";
+import type { CostResult, UnitsByItem } from "./measure/cost";
 import type { CpuResult } from "./measure/cpu";
 import type { EntitlementResult } from "./measure/entitlement";
 import type { SingleTrackResult, TrackResults } from "./measure/track";
 import type { WarmupResult } from "./measure/warmup";
 import type { WebhooksResult } from "./measure/webhooks";
+import type { ProcessesResult } from "./measure/processes";
+import type { ScaleResult } from "./measure/scale";
 
 export type Results = {
   machine: { cpus: number; node: string; quick: boolean };
@@ -27,8 +29,16 @@ export type Results = {
   closes: ClosesResult;
   coldStart: ColdStartResult;
   cost: CostResult;
+  /** A single event's write units by item, as DynamoDB Local reports them (budget item 5). */
+  unitsByItem?: UnitsByItem;
   catchUp: CatchUpResult;
   webhooks?: WebhooksResult;
+  /** `--only processes`: 4 API processes on one table (budget item 8). */
+  processes?: ProcessesResult;
+  /** `--only scale`: 100,000 customers (budget item 7). */
+  scale?: ScaleResult;
+  /** Which bench line measures each operation of this wave (budget item 9). */
+  coverage?: { lines: { operation: string; section: string; measured: boolean }[]; covered: number };
   /** The whole run, seconds. */
   totalSeconds?: number;
 };

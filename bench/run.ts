@@ -37,6 +37,12 @@
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
  *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server), one line
+ *     --only processes: the API as 4 processes on one table against 1, and exactly-once totals after (budget item 8)
+ *     --only adjustments: applyCoupon/removeCoupon, grantAccountCredit, grantCredits, adjustUsage in process
+ *     --only scale: 100,000 customers (`--customers N` for another size): the sweeper closing all their
+ *       due periods against the raw transaction rate, peak RSS, and a page of customers, invoices and
+ *       aiCostReport at that size (budget item 7); not in the full run (see docs/performance.md)
+ *     --only coverage: which bench line measures each operation of this wave (budget item 9)
  */
 import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
@@ -53,7 +59,7 @@ import { measureTierCloses } from "./measure/tier-closes";
 import { measureGraceCloses } from "./measure/grace-closes";
 import { measureColdStart } from "./measure/cold-start";
 import { log, seedBench, type Settings, withApi } from "./measure/context";
-import { costPerEvent } from "./measure/cost";
+import { costPerEvent, measureUnitsByItem } from "./measure/cost";
 import { measureEntitlement } from "./measure/entitlement";
 import { measureSingleTrack, measureTrack, walletItemBytes } from "./measure/track";
 import { warmUp } from "./measure/warmup";
@@ -81,6 +87,10 @@ import { measureAddOns } from "./measure/add-ons";
 import type { Results } from "./results";
 import { checkBudget, renderBudget } from "./budget";
 import { measureCpu } from "./measure/cpu";
+import { measureProcesses, renderProcesses } from "./measure/processes";
+import { measureAdjustments, renderAdjustments } from "./measure/adjustments";
+import { measureScale, renderScale } from "./measure/scale";
+import { arg } from "./lib";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const QUICK = process.argv.includes("--quick");
@@ -112,7 +122,59 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),
   levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
   addons: async (endpoint) => renderAddOns(await measureAddOns(endpoint, SETTINGS.runMs, QUICK)),
+  processes: async (endpoint) => {
+    alone.processes = await measureProcesses(endpoint, SETTINGS.runMs);
+    return renderProcesses(alone.processes);
+  },
+  adjustments: async (endpoint) => renderAdjustments(await measureAdjustments(endpoint, SETTINGS.runMs)),
+  scale: async (endpoint) => {
+    alone.scale = await measureScale(endpoint, Number(arg("customers", "100000")));
+    return renderScale(alone.scale);
+  },
+  coverage: async () => {
+    alone.coverage = coverage();
+    return renderCoverage(alone.coverage);
+  },
 };
+
+/** What the sections run alone measured, for `--check`. */
+const alone: Partial<Results> = {};
+
+/**
+ * Budget item 9: the operations issues 15 to 18 added, each with the `--only` section that
+ * measures it.
+ */
+const WAVE_OPERATIONS: Record<string, string> = {
+  "reserveUsage + settleReservation": "reserve",
+  "webhook deliveries (fan-out, first attempt, retries)": "webhooks",
+  "a threshold's webhook (alerts)": "alert-webhook",
+  "setSeats, adjustQuota": "levels",
+  "a close with tiers": "tier-closes",
+  "a close with a coupon and account credit": "lifecycle-closes",
+  "a close with a grace period": "grace-closes",
+  "applyCoupon, removeCoupon, grantAccountCredit, grantCredits, adjustUsage": "adjustments",
+  "previewPlanChange, upcomingInvoice": "previews",
+  "createPortalSession, the portal's reads": "portal",
+  aiCostReport: "ai-costs",
+  "createAddOn, attachAddOn, a close with add-ons": "addons",
+};
+
+function coverage(): NonNullable<Results["coverage"]> {
+  const known = new Set([...Object.keys(ALONE), ...OF_FULL_RUN]);
+  const lines = Object.entries(WAVE_OPERATIONS).map(([operation, section]) => ({
+    operation,
+    section,
+    measured: known.has(section),
+  }));
+  return { lines, covered: lines.filter((l) => l.measured).length / lines.length };
+}
+
+function renderCoverage(c: NonNullable<Results["coverage"]>): string {
+  return [
+    "operations of this wave and their bench lines:",
+    ...c.lines.map((l) => `  ${l.measured ? "" : "MISSING "}${l.operation}: --only ${l.section}`),
+  ].join("\n");
+}
 
 async function main() {
   const started = performance.now();
@@ -127,9 +189,9 @@ async function main() {
         throw new Error(`--only: unknown section "${unknown.join(",")}" (known: ${known.join(", ")})`);
       for (const name of ONLY) if (ALONE[name]) console.log(await ALONE[name](dynamo.endpoint));
       const ofFullRun = ONLY.filter((name) => !ALONE[name]);
-      let partial: Partial<Results> = {};
+      let partial: Partial<Results> = { ...alone };
       if (ofFullRun.length) {
-        partial = await benchmark(dynamo.endpoint, (child) => (server = child), new Set(ofFullRun));
+        partial = { ...alone, ...(await benchmark(dynamo.endpoint, (child) => (server = child), new Set(ofFullRun))) };
         console.log(render(partial));
       }
       log(`bench: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -137,6 +199,7 @@ async function main() {
       return;
     }
     const results = (await benchmark(dynamo.endpoint, (child) => (server = child))) as Results;
+    results.coverage = coverage();
     results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
     writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.log(render(results));
@@ -199,9 +262,11 @@ async function benchmark(
   if (!only) out.closes = await measureCloses(ctx, out.track!.c8.rawMix.opsPerSec); // 5
   if (want("cold-start")) out.coldStart = await measureColdStart(endpoint, SETTINGS); // 6
   if (out.singleTrack && out.batch) out.cost = costPerEvent(out.singleTrack, out.batch, out.items); // 7
+  if (want("cost")) out.unitsByItem = await measureUnitsByItem(ctx);
   if (!only) {
     out.catchUp = await measureCatchUp(endpoint); // 8
     out.webhooks = await measureWebhooks(endpoint, QUICK); // 9
+    out.processes = await measureProcesses(endpoint, SETTINGS.runMs); // budget item 8
   }
   return out;
 }

@@ -4,7 +4,12 @@
  * customers), the raw baseline (the product's own transaction for one event, replayed from this
  * process) and, once the API server runs, its client and the requests the measurements time.
  */
-import { GetItemCommand, type DynamoDBClient, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+  GetItemCommand,
+  type DynamoDBClient,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
+} from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { createCustomer } from "../../core/customers";
 import { keys } from "../../core/db/keys";
@@ -59,6 +64,10 @@ export type Seeded = {
   rawTx: (customerId: string, key: string) => Promise<void>;
   /** The wallet read a check makes: GetItem, strongly consistent. */
   rawGetWallet: (customerId: string) => Promise<void>;
+  /** The product's transaction for one tracked event of c-hot, as captured. */
+  template: TransactWriteItemsCommandInput;
+  /** Each seeded customer's current period start, which the raw transactions are conditioned on. */
+  periodStarts: Map<string, string>;
 };
 
 export type BenchContext = Seeded & {
@@ -87,6 +96,9 @@ export async function seedBench(endpoint: string): Promise<Seeded> {
   const customers = [
     ...Array.from({ length: MIX }, (_, i) => mixOf(i)),
     ...Array.from({ length: 4 }, (_, i) => `c-batch-${i}`),
+    // The raw batch baseline's own customers: replaying it on the API's would leave the API's
+    // cached views of their wallets stale at every switch (a failed transaction and a read each).
+    ...Array.from({ length: 4 }, (_, i) => `c-braw-${i}`),
   ];
   await inParallel(customers, 16, async (id) => {
     await createCustomer(deps, { id });
@@ -109,6 +121,8 @@ export async function seedBench(endpoint: string): Promise<Seeded> {
       transactItems: template.TransactItems!.length,
     },
     raw,
+    periodStarts: periodStartOf,
+    template,
     rawTx: (customerId, key) =>
       raw
         .send(new TransactWriteItemsCommand(rawTrackInput(template, customerId, key, periodStartOf.get(customerId)!)))

@@ -2,7 +2,10 @@
  * Section 7: capacity by AWS's rules from item sizes, and dollars per million tracked events,
  * single and batched. Pure arithmetic over what the other sections measured.
  */
+import { TransactWriteItemsCommand, type ConsumedCapacity } from "@aws-sdk/client-dynamodb";
+import { rawTrackInput } from "../harness";
 import { kbUnits, type Counts, type ReportedPerOp } from "../lib";
+import { type BenchContext, keyOf } from "./context";
 import type { BatchResult } from "./batch";
 import type { SingleTrackResult } from "./track";
 
@@ -100,4 +103,44 @@ function usdPerMillion(wcu: number, rru: number, lambdaMsPerEvent: number, reque
     (lambdaMsPerEvent / 1000) * PRICE.lambdaMemoryGb * PRICE.lambdaGbSecondArm * 1e6;
   const apiGateway = requestsPerEvent * PRICE.apiGatewayHttpRequest * 1e6;
   return { dynamo, lambda, apiGateway, total: dynamo + lambda + apiGateway };
+}
+
+/** Write units DynamoDB reported for one transaction: its table's and each index's. */
+export type Reported = { total: number; table: number; indexes: Record<string, number> };
+
+export type UnitsByItem = {
+  /** The event's put alone, in a transaction of its own. */
+  event: Reported;
+  /** The wallet's update alone, in a transaction of its own. */
+  wallet: Reported;
+  /** The track's whole transaction (the event and the wallet). */
+  whole: Reported;
+};
+
+/**
+ * Where a single event's write units go, as DynamoDB Local reports them (ReturnConsumedCapacity
+ * INDEXES): the track's own transaction replayed whole, and each of its two items alone in a
+ * transaction of its own, for new keys of the hot customer.
+ */
+export async function measureUnitsByItem(ctx: BenchContext): Promise<UnitsByItem> {
+  const send = async (items: NonNullable<ReturnType<typeof rawTrackInput>["TransactItems"]>): Promise<Reported> => {
+    const out = await ctx.raw.send(
+      new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: "INDEXES" }),
+    );
+    const list: ConsumedCapacity[] = out.ConsumedCapacity ?? [];
+    return {
+      total: list.reduce((s, c) => s + (c.CapacityUnits ?? 0), 0),
+      table: list.reduce((s, c) => s + (c.Table?.CapacityUnits ?? 0), 0),
+      indexes: Object.fromEntries(
+        list.flatMap((c) => Object.entries(c.GlobalSecondaryIndexes ?? {}).map(([k, v]) => [k, v.CapacityUnits ?? 0])),
+      ),
+    };
+  };
+  const input = (n: number) =>
+    rawTrackInput(ctx.template, "c-hot", keyOf("units", n), ctx.periodStarts.get("c-hot")!).TransactItems!;
+  return {
+    whole: await send(input(0)),
+    event: await send([input(1)[0]!]),
+    wallet: await send([input(2)[1]!]),
+  };
 }

@@ -7,9 +7,11 @@
  * Keys recorded before (a retried batch, or part of one) are found with one BatchGetItem: when a
  * transaction is cancelled because some of its keys exist, or when elements were refused in
  * memory (a refusal first answers a replay). Replays answer from their stored events; the rest is
- * priced again, in the batch's order, without them and written as above. Anything else that
- * cancels a transaction (a race), or a replay appearing after that lookup, sends the group's
- * remaining elements to one trackUsage each, which decides each exactly as a single call would.
+ * priced again, in the batch's order, without them and written as above. A transaction conflict
+ * on the wallet (another transaction in flight on it; nothing written) is written again as a
+ * batch, a few times. Anything else that cancels a transaction (a race), or a replay appearing
+ * after that lookup, sends the group's remaining elements to one trackUsage each, which decides
+ * each exactly as a single call would.
  *
  * Like trackUsage, a group prices against this process's cached wallet when it has one, so a
  * steady-state batch of 100 events is two transactions (50 + 50) and no read; the payloads'
@@ -26,6 +28,7 @@ import { parseTrackRequest, type TrackUsageInput } from "./input";
 import { rememberWallet } from "../db/wallet-cache";
 import { alarmsForWrite } from "../alerts/for-write";
 import { trackUsage } from "./track";
+import { backoffWindow } from "../retry";
 import { failure, priceGroup, replayResult, type BatchResult, type Entry, type Priced } from "./batch-pricing";
 
 export type { BatchResult } from "./batch-pricing";
@@ -55,12 +58,21 @@ export async function trackUsageBatch(deps: Deps, inputs: TrackUsageInput[]): Pr
   return results;
 }
 
-/** `stored`: the events already recorded under the group's keys, once looked up. */
+/**
+ * Times a group whose transaction met another in flight on the wallet (a TransactionConflict:
+ * nothing written) is written again as a batch, after a jittered wait, before its elements go one
+ * by one: two batches of one customer at once (several workers or Lambdas) otherwise turned a
+ * conflict into one transaction per element.
+ */
+const CONFLICT_RETRIES = 3;
+
+/** `stored`: the events already recorded under the group's keys, once looked up; `conflicts`: retries so far. */
 async function trackGroup(
   deps: Deps,
   group: Entry[],
   results: BatchResult[],
   stored?: Map<string, UsageEvent>,
+  conflicts = 0,
 ): Promise<void> {
   if (new Set(group.map((e) => e.request.idempotencyKey)).size !== group.length) return oneByOne(deps, group, results);
   const priced = await priceGroup(deps, group, stored);
@@ -74,6 +86,10 @@ async function trackGroup(
     // read, then price and write the rest again, in the batch's order. Anything else (a race, a
     // replay the lookup did not see): one by one.
     if (written.duplicates && !stored) return trackGroup(deps, byIndex(rest), results, await storedEvents(deps, rest));
+    if (written.conflict && conflicts < CONFLICT_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffWindow(conflicts + 1)));
+      return trackGroup(deps, byIndex(rest), results, stored, conflicts + 1);
+    }
     return oneByOne(deps, rest, results);
   }
   // Refused in memory: a replay of an accepted key answers as one (found with one read for all);
@@ -97,7 +113,7 @@ async function writeAccepted(
   deps: Deps,
   { current, sub, accepted }: Priced,
   results: BatchResult[],
-): Promise<{ view: Wallet } | { failedAt: number; duplicates: boolean }> {
+): Promise<{ view: Wallet } | { failedAt: number; duplicates: boolean; conflict?: boolean }> {
   let view = current.wallet;
   const transactions = Math.ceil(accepted.length / EVENTS_PER_TRANSACTION);
   const size = Math.ceil(accepted.length / (transactions || 1));
@@ -121,7 +137,7 @@ async function writeAccepted(
     });
     if (!result.ok) {
       if ("wallet" in result) rememberWallet(deps.db, result.wallet);
-      return { failedAt: start, duplicates: "duplicates" in result };
+      return { failedAt: start, duplicates: "duplicates" in result, conflict: "conflict" in result };
     }
     view = chunk.reduce((w, a) => applyCharge(w, a.charge), view);
     view = { ...view, version: view.version + 1 };

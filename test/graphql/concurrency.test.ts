@@ -271,7 +271,7 @@ describe("a transaction conflict on the wallet, as real DynamoDB reports it", ()
     expect(await f.wallet("conflict-track")).toMatchObject({ credits: "97" });
   });
 
-  it("trackUsageBatch falls back per element and accepts every event once", async () => {
+  it("trackUsageBatch accepts every event once after a conflict", async () => {
     await f.customerOn("conflict-batch", "credits");
     const conflict = conflictOnNextWalletTransaction(api.deps.db, "conflict-batch");
     try {
@@ -295,6 +295,39 @@ describe("a transaction conflict on the wallet, as real DynamoDB reports it", ()
       conflict.restore();
     }
     expect(await f.wallet("conflict-batch")).toMatchObject({ credits: "97" });
+  });
+
+  it("trackUsageBatch retries a conflicted transaction as a batch, not as one transaction per element", async () => {
+    // On AWS two batches of one customer in flight at once (several workers, several Lambdas)
+    // conflict on the wallet; one transaction per element after that multiplied the cost of a
+    // batch by up to 50. The conflict wrote nothing, so the batch is written again as one.
+    await f.customerOn("conflict-batch-once", "credits");
+    let transactions = 0;
+    api.deps.db.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand") transactions++;
+        return next(args);
+      },
+      { step: "initialize", name: "countBatchTransactions" },
+    );
+    const conflict = conflictOnNextWalletTransaction(api.deps.db, "conflict-batch-once");
+    try {
+      const r = await f.trackBatch(
+        ["a", "b", "c"].map((k) => ({
+          customerId: "conflict-batch-once",
+          feature: "images",
+          idempotencyKey: k,
+          value: "1",
+        })),
+      );
+      expect(conflict.injected()).toBe(1);
+      expect(r.data.trackUsageBatch.map((e: { ok: boolean }) => e.ok)).toEqual([true, true, true]);
+      expect(transactions).toBe(1);
+    } finally {
+      conflict.restore();
+      api.deps.db.raw.middlewareStack.remove("countBatchTransactions");
+    }
+    expect(await f.wallet("conflict-batch-once")).toMatchObject({ credits: "97" });
   });
 
   it("purchaseCreditPack retries and adds the pack once", async () => {
