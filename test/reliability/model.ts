@@ -47,6 +47,8 @@
  * each fires when a track moves its level and leaves it there while armed; armed again at the next
  * period (not ONCE alerts), and for the funds levels when the funds they are a share of change. One
  * track reaching 80% and 100% publishes one event (100%); batches fire as their tracks one by one.
+ * A low-funds threshold's id names its period and basis, and from its second firing in a period on
+ * that firing's ordinal (`:2`, ...): a void brings a basis back that may have fired already.
  * Tiers, packages, grants and corrections:
  * - Tiered and package overage on METERED features: GRADUATED (each unit beyond included at its
  *   tier's price, tier bounds counting units beyond included), VOLUME (all of them at the tier the
@@ -233,6 +235,8 @@ export type MCustomer = {
   purchases: Map<string, string>;
   /** Thresholds: what each fired with (its arming), the funds the low ones are a share of, the custom alerts. */
   alarms: Map<string, string>;
+  /** How many times each low-funds threshold fired in a period (`<marker>#<periodStart>`): its event ids carry it. */
+  lowFirings: Map<string, number>;
   packBasis: bigint;
   topUpBasis: bigint;
   alerts: MAlert[];
@@ -381,6 +385,7 @@ export class BillingModel {
       events: new Map(),
       purchases: new Map(),
       alarms: new Map(),
+      lowFirings: new Map(),
       packBasis: 0n,
       topUpBasis: 0n,
       alerts: [],
@@ -1521,6 +1526,7 @@ export class BillingModel {
       ...c,
       usage: new Map(c.usage),
       alarms: new Map(c.alarms),
+      lowFirings: new Map(c.lowFirings),
       alerts: [],
       grants: c.grants.map((g) => ({ ...g })),
     };
@@ -1566,7 +1572,13 @@ export class BillingModel {
         armedAs: `${ps}#${basis}`,
         family: `${kind}.low`,
         rank: 0,
-        eventId: () => `${kind}.low:${c.id}:${ps}:${decimal(basis)}`,
+        // A void can bring the basis back to one that fired this period: from the second firing in
+        // a period on, the id carries its ordinal, so no id is published for two firings.
+        eventId: () => {
+          const n = (c.lowFirings.get(`${kind}.low#${ps}`) ?? 0) + 1;
+          c.lowFirings.set(`${kind}.low#${ps}`, n);
+          return `${kind}.low:${c.id}:${ps}:${decimal(basis)}${n > 1 ? `:${n}` : ""}`;
+        },
       });
     if (plan.model === "CREDITS") low("credits", creditsBasis, this.creditsAvailable);
     if (plan.model === "BALANCE") low("balance", moneyBasis, this.balanceAvailable);
