@@ -16,7 +16,7 @@ import { MAX_EVENT_QUANTITY } from "../bounds";
 import { formatDecimal } from "../money";
 import { IdSchema, parseInput } from "../validation";
 import { applyCharge, belowZero, deltaOf, denial, priceCorrection, type FeatureUsage } from "../models";
-import { usedOf, type Wallet } from "../wallet";
+import { inTrial, usedOf, type Wallet } from "../wallet";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
@@ -72,7 +72,7 @@ async function attempt(deps: Deps, r: Adjustment) {
     );
   const charge = (() => {
     try {
-      return priceCorrection(plan, feature, r.delta);
+      return priceCorrection(plan, feature, r.delta, { trial: inTrial(sub) });
     } catch (error) {
       if (isDomainError(error)) return error;
       throw error;

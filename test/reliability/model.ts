@@ -16,7 +16,8 @@
  * units). So a close that carries a hold computes the closing period as if it were not there and
  * the next period's grant is what it is taken from again, without a line of code for it. A hold
  * ends at its expiry (the model expires it when the clock passes it); a settle prices the actual
- * usage like a track and charges at most the hold plus what is available where the plan blocks.
+ * usage like a track and charges at most the hold plus what is available where the plan blocks
+ * (in a free trial every plan does: METERED counts units up to included, BALANCE stops at zero).
  * A hold is a promise: what open holds took of a credit grant (plan credits first, then the grants
  * in spending order) stays held when the grant expires (`heldExpired`, no pool's); settles consume
  * it first, and it shrinks to what the holds still open hold when one ends (the rest goes to
@@ -355,6 +356,8 @@ export class BillingModel {
   readonly aiPrices = new Map<string, MAiPrice>();
   /** Coverage: overage lines billed per tier or per package, grants and corrections accepted. */
   readonly pricing = { tierLines: 0, packageLines: 0, grants: 0, adjustments: 0, seatLines: 0, quotaLines: 0 };
+  /** Coverage: credit grants that expired while open holds had some of them; settles in a free trial. */
+  readonly holdCoverage = { grantExpiredUnderHold: 0, settledInTrial: 0 };
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -448,6 +451,7 @@ export class BillingModel {
       const taken = minB(g.left, rest);
       rest -= taken;
       if (g.expiresAt === expiry) c.heldExpired += taken;
+      if (g.expiresAt === expiry && taken > 0n) this.holdCoverage.grantExpiredUnderHold++;
     }
     c.grants = c.grants.filter((g) => g.expiresAt !== expiry);
   }
@@ -1062,8 +1066,8 @@ export class BillingModel {
     if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balanceAvailable(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
     // A free trial allows no overage: nothing beyond the included units, no spend beyond the balance.
-    if (sub.trialing && plan.model === "METERED" && (c.usage.get(feature) ?? 0n) + amount > (f.included ?? 0n))
-      return "LIMIT_REACHED";
+    // Held units count, as for a hard limit (the stored counter holds them).
+    if (sub.trialing && plan.model === "METERED" && committed + amount > (f.included ?? 0n)) return "LIMIT_REACHED";
     if (sub.trialing && plan.model === "BALANCE") {
       const needed = f.pricing === "AI_MODEL" && !tokens ? 1n : this.cost(f, amount, tokens);
       if (this.balance(c) < needed) return "INSUFFICIENT_BALANCE";
@@ -1171,10 +1175,12 @@ export class BillingModel {
     charge: { credits?: bigint; cost?: bigint },
     /** Credits of the charge paid by what holds keep of expired grants: taken from no pool. */
     fromExpired = 0n,
+    /** The units the period's usage counts (a settle capped in a METERED trial: fewer than the event's). */
+    counted = t.value,
   ): MEvent {
     const sub = this.active(c)!;
     const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
-    c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
+    c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + counted);
     if (charge.credits !== undefined) {
       const burn = charge.credits;
       let rest = burn - fromExpired;
@@ -1236,6 +1242,8 @@ export class BillingModel {
   /**
    * settleReservation: the actual usage priced like a track now and recorded under the
    * reservation's key; where the plan blocks, at most the hold plus what is available is charged.
+   * In a free trial every plan blocks: BALANCE at a zero balance, METERED at included (the event
+   * keeps the actual units, the period's usage counts only those).
    */
   settle(t: TrackArgs, payload: string): Outcome {
     const c = this.c(t.customerId);
@@ -1256,6 +1264,16 @@ export class BillingModel {
     const heldAmount = h.status === "HELD" ? h.amount : 0n;
     let charge: { credits?: bigint; cost?: bigint } = {};
     let capped = false;
+    // A free trial bills no overage: every model caps a settle at what the trial's grant has left.
+    const trial = sub.trialing === true;
+    if (trial) this.holdCoverage.settledInTrial++;
+    let counted = t.value;
+    if (plan.model === "METERED" && trial) {
+      const heldUnits = h.status === "HELD" ? h.quantity : 0n;
+      const committed = (c.usage.get(h.feature) ?? 0n) + this.heldUsage(c, h.feature);
+      counted = minB(t.value, heldUnits + maxB(0n, (f.included ?? 0n) - committed));
+      capped = counted < t.value;
+    }
     if (plan.model === "CREDITS") {
       const burn = times(t.value, f.creditsPerUnit!);
       const credits = minB(burn, heldCredits + maxB(0n, this.creditsAvailable(c)));
@@ -1263,7 +1281,8 @@ export class BillingModel {
     }
     if (plan.model === "BALANCE") {
       const cost = this.cost(f, t.value, t.tokens);
-      const charged = plan.blockOnExhaustion ? minB(cost, heldAmount + maxB(0n, this.balanceAvailable(c))) : cost;
+      const blocks = plan.blockOnExhaustion || trial;
+      const charged = blocks ? minB(cost, heldAmount + maxB(0n, this.balanceAvailable(c))) : cost;
       [charge, capped] = [{ cost: charged }, charged < cost];
     }
     // Thresholds like a track's, from the levels with the hold still there (the charge less the hold).
@@ -1274,7 +1293,7 @@ export class BillingModel {
     const fromExpired = minB(c.heldExpired, minB(heldCredits, charge.credits ?? 0n));
     h.status = "SETTLED";
     h.settlePayload = payload;
-    const event = this.record(c, t, `settle:${payload}`, charge, fromExpired);
+    const event = this.record(c, t, `settle:${payload}`, charge, fromExpired, counted);
     c.heldExpired -= fromExpired;
     this.holdEnded(c);
     this.fire(c, thresholds, before);
