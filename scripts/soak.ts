@@ -86,7 +86,7 @@ async function main() {
       totals.sweepFailures += r.sweeps.failed;
       console.log(
         `seed ${seed}: ${r.violations.length ? "FAIL" : "ok"} ${r.ops} ops in ${r.waves} waves, ${r.requests} requests, ${faults} faults ${JSON.stringify(r.faults)}, ` +
-          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events (${r.aiEvents} AI calls, ${r.reprices} reprices), ${r.thresholds} threshold events, money ${JSON.stringify(r.money)}, pricing ${JSON.stringify(r.pricing)}, reservations ${JSON.stringify(r.reservations)}, late ${JSON.stringify(r.late)}, lifecycle ${JSON.stringify(r.lifecycle)}, bounds refused ${r.bounds.badInput} + ${r.bounds.ceilings} at a ceiling, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
+          `${r.clientRetries} client retries, ${r.invoices} invoices, ${r.events} events (${r.aiEvents} AI calls, ${r.reprices} reprices), ${r.thresholds} threshold events, money ${JSON.stringify(r.money)}, pricing ${JSON.stringify(r.pricing)}, reservations ${JSON.stringify(r.reservations)} ${JSON.stringify(r.holdCoverage)}, late ${JSON.stringify(r.late)}, lifecycle ${JSON.stringify(r.lifecycle)}, bounds refused ${r.bounds.badInput} + ${r.bounds.ceilings} at a ceiling, sweeper closed ${r.sweeps.closed} (failed ${r.sweeps.failed}), ${(r.durationMs / 1000).toFixed(1)} s`,
       );
       if (r.violations.length) {
         failed++;

@@ -2,7 +2,7 @@
 import type { BillingEvent } from "../events/billing-event";
 import { alertTriggered, fundsLow, usageThresholdReached } from "../events";
 import type { Wallet } from "../wallet";
-import type { Threshold } from "./threshold";
+import { firingOrdinal, type Threshold } from "./threshold";
 
 export function announceThresholds(
   fired: Threshold[],
@@ -18,7 +18,13 @@ export function announceThresholds(
         return [usageThresholdReached(customerId, periodStart, time, { ...a, threshold: t.at })];
       case "credits.low":
       case "balance.low":
-        return [fundsLow(a.type, customerId, periodStart, time, { granted: a.granted, threshold: t.at })];
+        return [
+          fundsLow(a.type, customerId, periodStart, time, {
+            granted: a.granted,
+            threshold: t.at,
+            firing: firingOrdinal(wallet, t),
+          }),
+        ];
       default: {
         const alert = wallet.alerts?.[a.alertId];
         return alert ? [alertTriggered(alert, a.triggers, periodStart, time)] : [];

@@ -13,10 +13,13 @@
 import type { WalletDelta } from "../models/types";
 import type { Amount } from "../money";
 import type { Wallet } from "../wallet";
-import { isArmed, type Level, type Threshold } from "./threshold";
+import { isArmed, markerOnFiring, type Level, type Threshold } from "./threshold";
 
-/** "Before the write, the level is at least (UP) / at most (DOWN) `bound`" is exactly "the write reaches it". */
-export type AlarmCheck = { threshold: Threshold; fires: boolean; bound: Amount };
+/**
+ * "Before the write, the level is at least (UP) / at most (DOWN) `bound`" is exactly "the write
+ * reaches it"; `stores` is what firing it stores in its marker (./threshold.ts markerOnFiring).
+ */
+export type AlarmCheck = { threshold: Threshold; fires: boolean; bound: Amount; stores: string };
 
 export type AlarmPlan = {
   checks: AlarmCheck[];
@@ -68,7 +71,8 @@ export function planAlarms(thresholds: Threshold[], before: Wallet, delta: Walle
     const level = levelIn(before, threshold.level);
     const up = threshold.direction === "UP";
     const bound = up ? threshold.at - d : threshold.at + d;
-    checks.push({ threshold, fires: up ? level >= bound : level <= bound, bound });
+    const stores = markerOnFiring(before, threshold);
+    checks.push({ threshold, fires: up ? level >= bound : level <= bound, bound, stores });
   }
   const highest = new Map<string, Threshold>();
   for (const { threshold: t, fires } of checks)

@@ -34,12 +34,12 @@ export function alarmsForWrite(
 
 /** The wallet as the write leaves its markers (what this process remembers of it). */
 export function withFired(wallet: Wallet, { plan, at }: WriteAlarms): Wallet {
-  const fired = plan.checks.filter((c) => c.fires).map((c) => c.threshold);
+  const fired = plan.checks.filter((c) => c.fires);
   if (!fired.length) return wallet;
   const alarms = { ...wallet.alarms };
   const alerts = { ...wallet.alerts };
-  for (const t of fired) {
-    if (t.marker.kind === "builtIn") alarms[t.marker.name] = t.firedAs;
+  for (const { threshold: t, stores } of fired) {
+    if (t.marker.kind === "builtIn") alarms[t.marker.name] = stores;
     else if (alerts[t.marker.id] && t.announce.type === "alert.triggered")
       alerts[t.marker.id] = {
         ...alerts[t.marker.id]!,

@@ -43,7 +43,29 @@ export type Announce =
 export const markerIn = (w: Wallet, m: Marker): string | undefined =>
   m.kind === "builtIn" ? w.alarms?.[m.name] : w.alerts?.[m.id]?.fired;
 
-export const isArmed = (w: Wallet, t: Threshold): boolean => markerIn(w, t.marker) !== t.firedAs;
+/**
+ * A built-in marker holds the arming it fired at and, from the threshold's second firing in a
+ * period on, `@<n>` after it: the n-th firing, which its event's id carries. An arming can come back
+ * within a period (voiding a top-up takes `balance.low`'s share back to one that already fired), and
+ * an event id must never be published for two firings. Custom alerts count firings on the alert.
+ */
+const ORDINAL = "@";
+
+export const isArmed = (w: Wallet, t: Threshold): boolean => markerIn(w, t.marker)?.split(ORDINAL)[0] !== t.firedAs;
+
+/** Which firing of `t` in its period a firing on `w` would be: 1 for the first (custom alerts: always 1). */
+export function firingOrdinal(w: Wallet, t: Threshold): number {
+  const marker = markerIn(w, t.marker);
+  if (t.marker.kind !== "builtIn" || marker === undefined) return 1;
+  const [arming = "", n] = marker.split(ORDINAL);
+  return periodOf(arming) === periodOf(t.firedAs) ? Number(n ?? 1) + 1 : 1;
+}
+
+/** What a firing of `t` on `w` stores in its marker: its arming, and its ordinal from the second on. */
+export function markerOnFiring(w: Wallet, t: Threshold): string {
+  const n = firingOrdinal(w, t);
+  return n === 1 ? t.firedAs : `${t.firedAs}${ORDINAL}${n}`;
+}
 
 /** A share of `basis` in basis points, rounded toward zero (10% of 1,005 credits: 100.5). */
 export const shareOf = (basis: Amount, bps: bigint): Amount => (basis * bps) / 10_000n;
@@ -54,3 +76,5 @@ export const percentOf = (included: Amount, percent: bigint): Amount => (include
 /** What a threshold that the period (and for funds levels, the funds) re-arms stores when fired. */
 export const periodArming = (periodStart: string, granted?: Amount): string =>
   granted === undefined ? periodStart : `${periodStart}#${granted}`;
+
+const periodOf = (arming: string): string => arming.split("#")[0]!;

@@ -16,9 +16,12 @@ const ALARM_PREFIX = "alarm:";
 export function addAlarms(u: UpdateExpression, plan: AlarmPlan, at: string, usage: (feature: string) => string) {
   const rev = u.name("#alarmsRev", "alarmsRev");
   u.when(plan.rev === 0 ? `attribute_not_exists(${rev})` : `${rev} = ${u.value(":alarmsRev", plan.rev)}`);
-  for (const [i, { threshold: t, fires, bound }] of plan.checks.entries()) {
+  for (const [i, { threshold: t, fires, bound, stores }] of plan.checks.entries()) {
     const marker = markerPath(u, t.marker, i);
-    const firedAs = u.value(`:m${i}`, t.firedAs);
+    // What firing stores (the arming, and from a second firing in the period its ordinal): with
+    // `alarmsRev` and the period unchanged since the view, the marker is either as the view saw it
+    // or this value, set by a write that fired it since (core/alerts/threshold.ts).
+    const firedAs = u.value(`:m${i}`, stores);
     const level = levelPath(t.level, usage);
     const b = u.value(`:b${i}`, bound);
     // An absent usage counter is 0 (the write creates it); the other levels always exist.

@@ -284,16 +284,21 @@ export const usageThresholdReached = (
     },
   );
 
-/** credits.low (credits) or balance.low (money): what is left fell to 10% of `granted`. */
+/**
+ * credits.low (credits) or balance.low (money): what is left fell to 10% of `granted`. `firing`: the
+ * how-manieth time it fired this period; from the second on the id ends with it, because a void can
+ * bring `granted` back to a value it already fired at this period.
+ */
 export const fundsLow = (
   type: "credits.low" | "balance.low",
   customerId: string,
   periodStart: string,
   time: string,
-  t: { granted: bigint; threshold: bigint },
+  t: { granted: bigint; threshold: bigint; firing: number },
 ) => {
   const amount = type === "credits.low" ? formatDecimal : formatMoney;
-  return event(`${type}:${customerId}:${periodStart}:${formatDecimal(t.granted)}`, type, time, {
+  const nth = t.firing > 1 ? `:${t.firing}` : "";
+  return event(`${type}:${customerId}:${periodStart}:${formatDecimal(t.granted)}${nth}`, type, time, {
     customerId,
     periodStart,
     granted: amount(t.granted),

@@ -69,12 +69,13 @@ export const balance: ConsumptionStrategy = {
     { kind: "balance", atLeast: feature.pricing === "AI_MODEL" && !charge.ai ? 1n : (charge.cost ?? 0n) },
   ],
   /**
-   * Blocking plans charge what the hold and the balance left cover (the rest is capped); the others
-   * charge it all, beyond zero as overage, like a track.
+   * Blocking plans, and every plan in a free trial (which bills no overage), charge what the hold
+   * and the balance left cover (the rest is capped); the others charge it all, beyond zero as
+   * overage, like a track.
    */
-  settle(wallet, plan, actual, held) {
+  settle(wallet, plan, actual, held, trial) {
     const wanted = actual.cost ?? 0n;
-    if (!plan.blockOnExhaustion) return { charge: { ...actual, guards: [] }, capped: false };
+    if (!plan.blockOnExhaustion && !trial) return { charge: { ...actual, guards: [] }, capped: false };
     const charged = min(wanted, held.amount + max(0n, wallet.balance));
     const extra = charged - held.amount;
     return {

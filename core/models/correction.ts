@@ -11,7 +11,12 @@ import { usedOf, type Wallet } from "../wallet";
 import { priceUsage } from "./charge";
 import type { Charge } from "./types";
 
-export function priceCorrection(plan: Plan, feature: PlanFeature, delta: bigint): Charge {
+export function priceCorrection(
+  plan: Plan,
+  feature: PlanFeature,
+  delta: bigint,
+  options: { trial?: boolean } = {},
+): Charge {
   // The cost of AI-model usage depends on the model and token kinds of each call: a number of units
   // alone has no price, so a correction in units would move usage without its money.
   if (feature.pricing === "AI_MODEL")
@@ -19,7 +24,8 @@ export function priceCorrection(plan: Plan, feature: PlanFeature, delta: bigint)
       "BAD_USER_INPUT",
       `feature "${feature.feature}" is priced by AI model tokens: a correction in units has no price`,
     );
-  const charge = priceUsage(plan, feature, { quantity: delta < 0n ? -delta : delta });
+  // In a free trial an increase meets the trial's guards too: a trial bills no overage.
+  const charge = priceUsage(plan, feature, { quantity: delta < 0n ? -delta : delta }, options);
   if (delta > 0n) return charge;
   return {
     feature: feature.feature,

@@ -38,7 +38,10 @@ export const credits: ConsumptionStrategy = {
   },
   // Credits never owe overage: their own guard already stops a trial at zero.
   trialGuards: () => [],
-  /** The work is done: what the hold and the credits left cover is burned, the rest is capped. */
+  /**
+   * The work is done: what the hold and the credits left cover is burned, the rest is capped. The
+   * same in a free trial: credits block anyway.
+   */
   settle(wallet, _plan, actual, held) {
     const wanted = actual.credits ?? 0n;
     const charged = min(wanted, held.credits + max(0n, wallet.credits));

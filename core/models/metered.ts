@@ -1,8 +1,8 @@
 /** METERED: usage adds to the period's counter; overage is billed at close; a hard `limit` blocks. */
 import { DomainError } from "../errors";
 import { formatDecimal, max, min, type Amount } from "../money";
-import type { PlanFeature } from "../plans/plan";
-import { heldPurchases, NO_GRANT, usedOf } from "../wallet";
+import { planFeatureOf, type PlanFeature } from "../plans/plan";
+import { committedOf, heldPurchases, NO_GRANT, usedOf } from "../wallet";
 import { topUpDebt } from "./debt";
 import { nextUnitPrice, overageCharges, overageCost, overageUsageCeiling } from "./overage-pricing";
 import { overageTerms } from "./overage-terms";
@@ -45,10 +45,27 @@ export const metered: ConsumptionStrategy = {
     { kind: "limit", feature: feature.feature, atMost: (feature.included ?? 0n) - charge.quantity },
   ],
   /**
-   * The work is done: all of it is recorded, even beyond a hard limit (the limit refuses new work,
-   * at reserve and track; units already consumed are billed as overage like any other).
+   * The work is done: all of it is counted, even beyond a hard limit (the limit refuses new work,
+   * at reserve and track; units already consumed are billed as overage like any other). A free
+   * trial bills no overage: only the units the hold and what is left of `included` cover are
+   * counted (the stored counter holds every open hold's units), the rest is capped; the event still
+   * records all of them.
    */
-  settle: (_wallet, _plan, actual) => ({ charge: { ...actual, guards: [] }, capped: false }),
+  settle(wallet, plan, actual, held, trial) {
+    if (!trial) return { charge: { ...actual, guards: [] }, capped: false };
+    const included = planFeatureOf(plan, actual.feature)?.included ?? 0n;
+    const counted = min(actual.quantity, held.quantity + max(0n, included - committedOf(wallet, actual.feature)));
+    const extra = counted - held.quantity;
+    return {
+      charge: {
+        ...actual,
+        quantity: counted,
+        // The write gives the hold back and adds `counted`: the counter must stay within included.
+        guards: extra > 0n ? [{ kind: "limit", feature: actual.feature, atMost: included - extra }] : [],
+      },
+      capped: counted < actual.quantity,
+    };
+  },
   /** The overage of a feature's usage must itself stay within MAX_SUM. */
   usageCeiling: overageUsageCeiling,
   /**

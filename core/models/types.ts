@@ -108,7 +108,8 @@ export type Hold = { quantity: Amount; credits: Amount; amount: Amount };
 /**
  * What a settle charges for the actual usage: `charge` is what is taken (the hold given back and
  * taken again, plus any extra, with the guards the extra needs), `capped` when the actual usage
- * cost more than the hold and what was available.
+ * cost more than the hold and what was available. The event records the actual usage's units
+ * whatever `charge.quantity` counts (less only for METERED capped in a trial).
  */
 export type Settlement = { charge: Charge; capped: boolean };
 
@@ -145,9 +146,11 @@ export interface ConsumptionStrategy {
   /**
    * What settling a reservation that holds `held` charges for the `actual` usage (priced like a
    * track) on `wallet` (where `held` is not available any more): models that block on exhaustion
-   * charge only what the hold and what is available cover; the others charge it all.
+   * charge only what the hold and what is available cover; the others charge it all. In a free
+   * trial (`trial`) every model blocks: only what is left of the trial's grant is charged
+   * (METERED: units up to the included ones; BALANCE: down to a zero balance), `capped`.
    */
-  settle(wallet: Wallet, plan: Plan, actual: Charge, held: Hold): Settlement;
+  settle(wallet: Wallet, plan: Plan, actual: Charge, held: Hold, trial: boolean): Settlement;
   /** What a usage write taking the wallet from `before` to `after` crossed. */
   crossings(before: Wallet, after: Wallet): Crossing[];
   /** The built-in thresholds of this model on the wallet's current period (core/alerts). */

@@ -25,7 +25,7 @@ import { currentWallet, walletForWrite } from "../usage/current";
 import { keyReused } from "../usage/refusals";
 import { announcements } from "../usage/track";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
-import { activeSubscription, expiredHeldCredits, type Wallet } from "../wallet";
+import { activeSubscription, expiredHeldCredits, inTrial, type Wallet } from "../wallet";
 import { expireReservation } from "./expire";
 import { findReservation } from "./release";
 import { cachedReservation, forgetReservation } from "../db/reservation-cache";
@@ -82,7 +82,7 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   }
   const { charge: actual, timestamp } = await priceRequest(deps, plan, request, sub, now);
   const held: Hold = r.status === "HELD" ? holdOf(r) : NO_HOLD;
-  const { charge, capped } = strategyFor(plan.model).settle(wallet, plan, actual, held);
+  const { charge, capped } = strategyFor(plan.model).settle(wallet, plan, actual, held, inTrial(sub));
   // What the hold kept of grants that expired under it pays first, or goes to nobody (core/wallet.ts).
   const kept = wallet.heldExpired ?? 0n;
   const expired = expiredHeldCredits(wallet, held.credits, charge.credits ?? 0n);
@@ -90,12 +90,17 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   const before = moveHold(wallet, r.feature, held, -1n, charge.credits ?? 0n);
   // Capping is decided on what is available: never on a cached view that may be behind a purchase.
   if (capped && !trusted) return freshRead(state);
-  const event = buildEvent(request, charge, {
-    timestamp,
-    periodStart: sub.periodStart,
-    planCode: plan.code,
-    recordedAt: now,
-  });
+  // The event keeps the actual usage's units, also where a trial counted fewer (ConsumptionStrategy.settle).
+  const event = buildEvent(
+    request,
+    { ...charge, quantity: actual.quantity },
+    {
+      timestamp,
+      periodStart: sub.periodStart,
+      planCode: plan.code,
+      recordedAt: now,
+    },
+  );
   const after = applyCharge(before, charge);
   const delta = deltaOf([charge]);
   const hold = {

@@ -22,7 +22,7 @@ import { IdSchema, parseInput } from "../validation";
 import { applyCharge, belowZero, deltaOf, denial, priceCorrection, type Charge, type FeatureUsage } from "../models";
 import { getFeature } from "../features";
 import { planFeatureOf, type Plan } from "../plans/plan";
-import { usedOf, type Wallet } from "../wallet";
+import { inTrial, usedOf, type Wallet } from "../wallet";
 import { endedWallet, lateFor, type EndedPeriod } from "../periods/grace";
 import { currentWallet } from "./current";
 import { MAX_FUTURE_SKEW_MS } from "./price";
@@ -80,7 +80,7 @@ async function attempt(deps: Deps, r: Adjustment) {
   const found = await subscribedFeature(deps, r.customerId, r.feature);
   if (found instanceof DomainError) return replayOr(deps, asked, found);
   const { wallet, plan, sub, now } = found;
-  const charge = await correctionOf(deps, plan, r);
+  const charge = await correctionOf(deps, plan, r, inTrial(sub));
   if (isDomainError(charge)) return replayOr(deps, asked, charge);
   if (at && at.getTime() < Date.parse(sub.periodStart))
     return replayOr(
@@ -130,8 +130,11 @@ async function attempt(deps: Deps, r: Adjustment) {
   return RETRY; // the wallet changed since the read (a track, a close): decide again on a fresh one
 }
 
-/** The correction priced on `plan`, or why it cannot be (a feature not in the plan, a flag, a level, AI pricing). */
-async function correctionOf(deps: Deps, plan: Plan, r: Adjustment): Promise<Charge | DomainError> {
+/**
+ * The correction priced on `plan`, or why it cannot be (a feature not in the plan, a flag, a level,
+ * AI pricing); in a free trial an increase meets the trial's limits, as a track would.
+ */
+async function correctionOf(deps: Deps, plan: Plan, r: Adjustment, trial: boolean): Promise<Charge | DomainError> {
   const feature = planFeatureOf(plan, r.feature);
   if (!feature) {
     await getFeature(deps, r.feature);
@@ -145,7 +148,7 @@ async function correctionOf(deps: Deps, plan: Plan, r: Adjustment): Promise<Char
       `feature "${r.feature}" is a ${feature.kind} feature: its level is moved with ${feature.kind === "SEATS" ? "setSeats" : "adjustQuota"}`,
     );
   try {
-    return priceCorrection(plan, feature, r.delta);
+    return priceCorrection(plan, feature, r.delta, { trial });
   } catch (error) {
     if (isDomainError(error)) return error;
     throw error;
@@ -163,7 +166,7 @@ type Asked = Adjustment & { requestHash: string };
 async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPeriod, now: Date) {
   const sub = ended.subscription;
   const plan = await pricingPlan(deps, sub.planCode);
-  const charge = await correctionOf(deps, plan, r);
+  const charge = await correctionOf(deps, plan, r, inTrial(sub));
   if (isDomainError(charge)) return replayOr(deps, r, charge);
   const before = endedWallet(wallet.customerId, ended);
   if (belowZero(before, charge)) return replayOr(deps, r, belowZeroError(before, r, "the ended period's"));

@@ -120,7 +120,10 @@ describe("docs/events.md", () => {
       expect(shape(example)).toEqual(shape(event));
       expect(example.type).toBe(type);
       expect(example.version).toBe(1);
-      const idRule = new RegExp(`^${idPattern.replace(/[.]/g, "\\.").replace(/<[^>]+>/g, "[^:]+(?::[0-9:.TZ-]+)?")}$`);
+      // `<name>` is a part of the id, `[...]` an optional part (`balance.low:...:<granted>[:<n>]`).
+      const part = (p: string) => p.replace(/[.]/g, "\\.").replace(/<[^>]+>/g, "[^:]+(?::[0-9:.TZ-]+)?");
+      const parts = idPattern.split(/\[([^\]]+)\]/).map((p, i) => (i % 2 ? `(?:${part(p)})?` : part(p)));
+      const idRule = new RegExp(`^${parts.join("")}$`);
       expect(example.id).toMatch(idRule);
       expect(event!.id).toMatch(idRule);
       // The table row names it with its id rule.

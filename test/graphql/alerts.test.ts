@@ -152,7 +152,7 @@ describe("credits.low (CREDITS, 100 credits a period, 10 per image)", () => {
     await track("c1", "images", "c", "8"); // 30 left of 200: not yet low again
     expect(fired("c1")).toHaveLength(1);
     await track("c1", "images", "d", "1"); // 20 left: 10% of 200
-    expect(fired("c1").map((e) => e.id)).toEqual([`credits.low:c1:${T0}:100`, `credits.low:c1:${T0}:200`]);
+    expect(fired("c1").map((e) => e.id)).toEqual([`credits.low:c1:${T0}:100`, `credits.low:c1:${T0}:200:2`]);
   });
 });
 
@@ -191,6 +191,23 @@ describe("balance.low (BALANCE, $100 allowance)", () => {
         type: "balance.low",
         data: { customerId: "b1", periodStart: T0, granted: "100.00", threshold: "10.00" },
       },
+    ]);
+  });
+
+  it("a top-up and its void re-arm it, and each firing has its own id (the void brings back an arming that fired)", async () => {
+    const T0 = await customerOn("b2", "balance");
+    await track("b2", "api_calls", "a", "21000"); // $90.30 spent, $9.70 left of $100: fires
+    await api.ok(`mutation { topUpBalance(customerId: "b2", amount: "100", idempotencyKey: "top-1") { topUps } }`);
+    await track("b2", "api_calls", "b", "21000"); // $19.40 left of $200: fires again, re-armed by the top-up
+    const { invoices } = (await api.ok(`{ customer(id: "b2") { invoices { number lines { kind } } } }`)).customer;
+    const topUp = invoices.find((i: { lines: { kind: string }[] }) => i.lines[0]?.kind === "TOP_UP").number;
+    await api.ok(`mutation($i: ID!) { voidInvoice(id: $i) { status } }`, { i: topUp }); // back to $100 granted
+    await track("b2", "api_calls", "c", "1"); // below $10 of $100 again: re-armed by the void, fires a third time
+    await track("b2", "api_calls", "d", "1");
+    expect(fired("b2").map((e) => [e.id, e.data.granted, e.data.threshold])).toEqual([
+      [`balance.low:b2:${T0}:100`, "100.00", "10.00"],
+      [`balance.low:b2:${T0}:200:2`, "200.00", "20.00"],
+      [`balance.low:b2:${T0}:100:3`, "100.00", "10.00"],
     ]);
   });
 });

@@ -178,6 +178,29 @@ describe("other trials", () => {
     expect((await invoices("w")).map((i: { total: string }) => i.total)).toEqual(["25.00"]);
   });
 
+  it("adjustUsage raising usage in a trial meets the trial's guards, like a track of the same units", async () => {
+    const adjust = (c: string, delta: string, key: string) =>
+      api.gql(
+        `mutation($c: ID!, $d: Decimal!, $k: ID!) { adjustUsage(customerId: $c, feature: "api_calls", delta: $d, reason: "missed events", idempotencyKey: $k) { used } }`,
+        { c, d: delta, k: key },
+      );
+    await f.customer("m");
+    await subscribe("m", "pro");
+    await track("m", "90", "m1");
+    expectError(await adjust("m", "11", "m2"), "LIMIT_REACHED"); // beyond the 100 included: overage
+    expect((await adjust("m", "10", "m3")).data.adjustUsage).toEqual({ used: "100" });
+    await f.customer("w");
+    await subscribe("w", "wallet", ", trialDays: 5");
+    await track("w", "2000", "w1"); // $20.00 of the $25.00 allowance
+    expectError(await adjust("w", "501", "w2"), "INSUFFICIENT_BALANCE"); // $5.01: below zero
+    expect((await adjust("w", "500", "w3")).data.adjustUsage).toEqual({ used: "2500" });
+    expect((await f.wallet("w")).balance).toBe("0.00");
+    await sweep("2026-01-20T00:00:00Z");
+    // The trials' ends bill the first paid periods' base fees, and no overage.
+    expect((await invoices("m")).map((i: { total: string }) => i.total)).toEqual(["99.00"]);
+    expect((await invoices("w")).map((i: { total: string }) => i.total)).toEqual(["25.00"]);
+  });
+
   it("cancelling during a trial invoices nothing, now or at its end", async () => {
     await f.customer("a");
     await f.customer("b");
@@ -219,5 +242,79 @@ describe("other trials", () => {
       },
     ]);
     expect(trialEvents("x").map((e) => e.detail.outcome)).toEqual(["CONVERTED"]);
+  });
+});
+
+describe("reservations in a trial: a settle is capped like a blocking plan's (a trial bills no overage)", () => {
+  const reserve = async (customerId: string, feature: string, key: string, value: string) => {
+    const r = await api.gql(`mutation($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`, {
+      i: { customerId, feature, idempotencyKey: key, value },
+    });
+    expect(r.errors).toBeUndefined();
+    return r.data.reserveUsage.id as string;
+  };
+  const settle = async (id: string, value: string) =>
+    (
+      await api.ok(
+        `mutation($id: ID!, $v: Decimal!) { settleReservation(id: $id, input: { value: $v }) {
+          capped event { value cost credits } entitlement { allowed used remaining credits balance } } }`,
+        { id, v: value },
+      )
+    ).settleReservation;
+  const used = async (c: string) => (await f.usage(c)).map((u: { used: string }) => u.used);
+  const held = async (c: string) =>
+    (await api.ok(`query($c: ID!) { customer(id: $c) { wallet { credits heldCredits balance heldAmount } } }`, { c }))
+      .customer.wallet;
+
+  it("METERED: units are counted up to included, the rest capped; the event keeps them all; the trial's end bills no overage", async () => {
+    await f.customer("m");
+    await subscribe("m", "pro"); // 14-day trial, 100 included
+    expect((await track("m", "60", "m1")).errors).toBeUndefined();
+    const id = await reserve("m", "api_calls", "job", "30"); // the counter stores 90
+    expect(await settle(id, "55")).toEqual({
+      capped: true,
+      event: { value: "55", cost: null, credits: null },
+      entitlement: { allowed: false, used: "100", remaining: "0", credits: null, balance: null },
+    });
+    expect(await used("m")).toEqual(["100"]);
+    await sweep("2026-01-16T00:00:00Z");
+    expect((await invoices("m")).map((i: { total: string }) => i.total)).toEqual(["99.00"]);
+  });
+
+  it("METERED: within the hold and what included has left, all of it, not capped", async () => {
+    await f.customer("n");
+    await subscribe("n", "pro");
+    const id = await reserve("n", "api_calls", "job", "30");
+    expect((await settle(id, "45")).capped).toBe(false);
+    expect(await used("n")).toEqual(["45"]);
+  });
+
+  it("CREDITS: as outside a trial, the hold and the credits left are burned, the rest capped", async () => {
+    await f.customer("k");
+    await subscribe("k", "creator"); // 7-day trial, 1000 credits, 10 an image
+    expect((await track("k", "50", "k1", "images")).errors).toBeUndefined();
+    const id = await reserve("k", "images", "job", "30"); // 300 held, 200 available
+    expect(await settle(id, "60")).toEqual({
+      capped: true,
+      event: { value: "60", cost: null, credits: "500" },
+      entitlement: { allowed: false, used: "110", remaining: null, credits: "0", balance: null },
+    });
+    expect(await held("k")).toEqual({ credits: "0", heldCredits: "0", balance: null, heldAmount: null });
+  });
+
+  it("BALANCE (not blocking): down to a zero balance, the rest capped; the trial's end bills no overage", async () => {
+    await f.customer("w");
+    await subscribe("w", "wallet", ", trialDays: 5"); // $25 allowance, $0.01 a call
+    expect((await track("w", "1000", "w1")).errors).toBeUndefined(); // $10
+    const id = await reserve("w", "api_calls", "job", "1000"); // $10 held, $5 left
+    expect(await settle(id, "2000")).toEqual({
+      capped: true,
+      event: { value: "2000", cost: "15.00", credits: null },
+      entitlement: { allowed: false, used: "3000", remaining: null, credits: null, balance: "0.00" },
+    });
+    expect(await held("w")).toEqual({ credits: null, heldCredits: null, balance: "0.00", heldAmount: "0.00" });
+    expect(await f.wallet("w")).toMatchObject({ spent: "25.00", overage: "0.00" });
+    await sweep("2026-01-07T00:00:00Z");
+    expect((await invoices("w")).map((i: { total: string }) => i.total)).toEqual(["25.00"]);
   });
 });

@@ -16,7 +16,8 @@
  * units). So a close that carries a hold computes the closing period as if it were not there and
  * the next period's grant is what it is taken from again, without a line of code for it. A hold
  * ends at its expiry (the model expires it when the clock passes it); a settle prices the actual
- * usage like a track and charges at most the hold plus what is available where the plan blocks.
+ * usage like a track and charges at most the hold plus what is available where the plan blocks
+ * (in a free trial every plan does: METERED counts units up to included, BALANCE stops at zero).
  * A hold is a promise: what open holds took of a credit grant (plan credits first, then the grants
  * in spending order) stays held when the grant expires (`heldExpired`, no pool's); settles consume
  * it first, and it shrinks to what the holds still open hold when one ends (the rest goes to
@@ -47,6 +48,8 @@
  * each fires when a track moves its level and leaves it there while armed; armed again at the next
  * period (not ONCE alerts), and for the funds levels when the funds they are a share of change. One
  * track reaching 80% and 100% publishes one event (100%); batches fire as their tracks one by one.
+ * A low-funds threshold's id names its period and basis, and from its second firing in a period on
+ * that firing's ordinal (`:2`, ...): a void brings a basis back that may have fired already.
  * Tiers, packages, grants and corrections:
  * - Tiered and package overage on METERED features: GRADUATED (each unit beyond included at its
  *   tier's price, tier bounds counting units beyond included), VOLUME (all of them at the tier the
@@ -252,6 +255,8 @@ export type MCustomer = {
   purchases: Map<string, string>;
   /** Thresholds: what each fired with (its arming), the funds the low ones are a share of, the custom alerts. */
   alarms: Map<string, string>;
+  /** How many times each low-funds threshold fired in a period (`<marker>#<periodStart>`): its event ids carry it. */
+  lowFirings: Map<string, number>;
   packBasis: bigint;
   topUpBasis: bigint;
   alerts: MAlert[];
@@ -392,6 +397,8 @@ export class BillingModel {
     quotaLines: 0,
     addOnLines: 0,
   };
+  /** Coverage: credit grants that expired while open holds had some of them; settles in a free trial. */
+  readonly holdCoverage = { grantExpiredUnderHold: 0, settledInTrial: 0 };
 
   constructor(
     readonly plans: Map<string, MPlan>,
@@ -422,6 +429,7 @@ export class BillingModel {
       events: new Map(),
       purchases: new Map(),
       alarms: new Map(),
+      lowFirings: new Map(),
       packBasis: 0n,
       topUpBasis: 0n,
       alerts: [],
@@ -545,6 +553,7 @@ export class BillingModel {
       const taken = minB(g.left, rest);
       rest -= taken;
       if (g.expiresAt === expiry) c.heldExpired += taken;
+      if (g.expiresAt === expiry && taken > 0n) this.holdCoverage.grantExpiredUnderHold++;
     }
     c.grants = c.grants.filter((g) => g.expiresAt !== expiry);
   }
@@ -1252,8 +1261,8 @@ export class BillingModel {
     if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balanceAvailable(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
     // A free trial allows no overage: nothing beyond the included units, no spend beyond the balance.
-    if (sub.trialing && plan.model === "METERED" && (c.usage.get(feature) ?? 0n) + amount > (f.included ?? 0n))
-      return "LIMIT_REACHED";
+    // Held units count, as for a hard limit (the stored counter holds them).
+    if (sub.trialing && plan.model === "METERED" && committed + amount > (f.included ?? 0n)) return "LIMIT_REACHED";
     if (sub.trialing && plan.model === "BALANCE") {
       const needed = f.pricing === "AI_MODEL" && !tokens ? 1n : this.cost(f, amount, tokens);
       if (this.balance(c) < needed) return "INSUFFICIENT_BALANCE";
@@ -1361,10 +1370,12 @@ export class BillingModel {
     charge: { credits?: bigint; cost?: bigint },
     /** Credits of the charge paid by what holds keep of expired grants: taken from no pool. */
     fromExpired = 0n,
+    /** The units the period's usage counts (a settle capped in a METERED trial: fewer than the event's). */
+    counted = t.value,
   ): MEvent {
     const sub = this.active(c)!;
     const event: MEvent = { key: t.key, payload, feature: t.feature, value: t.value, periodStart: sub.periodStart };
-    c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + t.value);
+    c.usage.set(t.feature, (c.usage.get(t.feature) ?? 0n) + counted);
     if (charge.credits !== undefined) {
       const burn = charge.credits;
       let rest = burn - fromExpired;
@@ -1426,6 +1437,8 @@ export class BillingModel {
   /**
    * settleReservation: the actual usage priced like a track now and recorded under the
    * reservation's key; where the plan blocks, at most the hold plus what is available is charged.
+   * In a free trial every plan blocks: BALANCE at a zero balance, METERED at included (the event
+   * keeps the actual units, the period's usage counts only those).
    */
   settle(t: TrackArgs, payload: string): Outcome {
     const c = this.c(t.customerId);
@@ -1446,6 +1459,16 @@ export class BillingModel {
     const heldAmount = h.status === "HELD" ? h.amount : 0n;
     let charge: { credits?: bigint; cost?: bigint } = {};
     let capped = false;
+    // A free trial bills no overage: every model caps a settle at what the trial's grant has left.
+    const trial = sub.trialing === true;
+    if (trial) this.holdCoverage.settledInTrial++;
+    let counted = t.value;
+    if (plan.model === "METERED" && trial) {
+      const heldUnits = h.status === "HELD" ? h.quantity : 0n;
+      const committed = (c.usage.get(h.feature) ?? 0n) + this.heldUsage(c, h.feature);
+      counted = minB(t.value, heldUnits + maxB(0n, (f.included ?? 0n) - committed));
+      capped = counted < t.value;
+    }
     if (plan.model === "CREDITS") {
       const burn = times(t.value, f.creditsPerUnit!);
       const credits = minB(burn, heldCredits + maxB(0n, this.creditsAvailable(c)));
@@ -1453,7 +1476,8 @@ export class BillingModel {
     }
     if (plan.model === "BALANCE") {
       const cost = this.cost(f, t.value, t.tokens);
-      const charged = plan.blockOnExhaustion ? minB(cost, heldAmount + maxB(0n, this.balanceAvailable(c))) : cost;
+      const blocks = plan.blockOnExhaustion || trial;
+      const charged = blocks ? minB(cost, heldAmount + maxB(0n, this.balanceAvailable(c))) : cost;
       [charge, capped] = [{ cost: charged }, charged < cost];
     }
     // Thresholds like a track's, from the levels with the hold still there (the charge less the hold).
@@ -1464,7 +1488,7 @@ export class BillingModel {
     const fromExpired = minB(c.heldExpired, minB(heldCredits, charge.credits ?? 0n));
     h.status = "SETTLED";
     h.settlePayload = payload;
-    const event = this.record(c, t, `settle:${payload}`, charge, fromExpired);
+    const event = this.record(c, t, `settle:${payload}`, charge, fromExpired, counted);
     c.heldExpired -= fromExpired;
     this.holdEnded(c);
     this.fire(c, thresholds, before);
@@ -1759,6 +1783,7 @@ export class BillingModel {
       ...c,
       usage: new Map(c.usage),
       alarms: new Map(c.alarms),
+      lowFirings: new Map(c.lowFirings),
       alerts: [],
       grants: c.grants.map((g) => ({ ...g })),
     };
@@ -1804,7 +1829,13 @@ export class BillingModel {
         armedAs: `${ps}#${basis}`,
         family: `${kind}.low`,
         rank: 0,
-        eventId: () => `${kind}.low:${c.id}:${ps}:${decimal(basis)}`,
+        // A void can bring the basis back to one that fired this period: from the second firing in
+        // a period on, the id carries its ordinal, so no id is published for two firings.
+        eventId: () => {
+          const n = (c.lowFirings.get(`${kind}.low#${ps}`) ?? 0) + 1;
+          c.lowFirings.set(`${kind}.low#${ps}`, n);
+          return `${kind}.low:${c.id}:${ps}:${decimal(basis)}${n > 1 ? `:${n}` : ""}`;
+        },
       });
     if (plan.model === "CREDITS") low("credits", creditsBasis, this.creditsAvailable);
     if (plan.model === "BALANCE") low("balance", moneyBasis, this.balanceAvailable);

@@ -60,8 +60,28 @@ describe("built-in thresholds", () => {
     expect(low({}).events.map((e) => e.id)).toEqual([`credits.low:acme:${T0}:100`]);
     const fired = { alarms: { "credits.low": `${T0}#${units(100)}` } };
     expect(low(fired).plan.checks).toEqual([]);
-    expect(low({ ...fired, purchasedCredits: units(50), credits: units(20) }).events.map((e) => e.id)).toEqual([
-      `credits.low:acme:${T0}:150`,
+    // The second firing in the period: its id carries its ordinal.
+    const again = low({ ...fired, purchasedCredits: units(50), credits: units(20) });
+    expect(again.events.map((e) => e.id)).toEqual([`credits.low:acme:${T0}:150:2`]);
+    expect(again.plan.checks.map((c) => c.stores)).toEqual([`${T0}#${units(150)}@2`]);
+  });
+
+  it("credits.low re-armed by a void back to a share that fired this period fires with a new id", () => {
+    const low = (marker: string) =>
+      track(
+        wallet("c", { planCredits: units(100), credits: units(15), alarms: { "credits.low": marker } }),
+        credits,
+        units(1),
+        units(5),
+      );
+    // Fired at 100, then at 150 after a pack; the pack voided: armed at 100 again, the third firing.
+    const third = low(`${T0}#${units(150)}@2`);
+    expect(third.events.map((e) => e.id)).toEqual([`credits.low:acme:${T0}:100:3`]);
+    expect(third.plan.checks.map((c) => c.stores)).toEqual([`${T0}#${units(100)}@3`]);
+    // Disarmed whatever its ordinal; a marker of an earlier period starts the count again.
+    expect(low(`${T0}#${units(100)}@3`).plan.checks).toEqual([]);
+    expect(low(`2025-12-01T00:00:00.000Z#${units(100)}@4`).events.map((e) => e.id)).toEqual([
+      `credits.low:acme:${T0}:100`,
     ]);
   });
 });
