@@ -1085,21 +1085,33 @@ export class BillingModel {
     if (!this.endsCycle(plan, sub)) {
       // Inside a billing cycle: the same plan renews (a scheduled change or cancel waits), no base fee.
       const index = sub.periodIndex + 1;
-      const next = {
+      const next: MSub = {
         ...sub,
         periodIndex: index,
         periodStart: sub.periodEnd,
         periodEnd: addMonths(sub.anchor, index + 1),
       };
+      // Add-ons (and extra seats) follow the resets, not the base fee (docs/pricing.md#add-ons): a
+      // detached one ends here, the others renew and are billed in advance for the month this opens.
+      const kept = this.keptAddOns(sub, this.plan(sub.planCode));
+      if (kept.length) next.addOns = kept;
+      else delete next.addOns;
       this.lifecycle.resetsInCycle++;
       if (this.graceMs > 0) {
         const ended = this.ending(c, sub, Math.min(sub.periodEnd + this.graceMs, next.periodEnd));
-        this.openPeriod(c, plan, next);
-        c.ended = ended;
+        this.openPeriod(c, this.subPlan(next), next);
+        c.ended = { ...ended, baseFee: [...this.seatAdvance(c, plan), ...this.addOnAdvance(next)] };
         return;
       }
-      this.invoice(c, overage, period, undefined, undefined, sub.periodEnd);
-      this.openPeriod(c, plan, next);
+      this.openPeriod(c, this.subPlan(next), next);
+      this.invoice(
+        c,
+        [...overage, ...this.seatAdvance(c, plan), ...this.addOnAdvance(next)],
+        period,
+        undefined,
+        undefined,
+        sub.periodEnd,
+      );
       return;
     }
     if (sub.cancelAtPeriodEnd) {
