@@ -170,7 +170,7 @@ describe("credits.low and free credits (grantCredits)", () => {
     expect(fired("g1")).toEqual([
       expect.objectContaining({ id: `credits.low:g1:${T0}:100` }),
       {
-        id: `credits.low:g1:${T0}:200`,
+        id: `credits.low:g1:${T0}:200:2`, // its second firing this period (docs/alerts.md)
         type: "credits.low",
         data: { customerId: "g1", periodStart: T0, granted: "200", threshold: "20" },
       },

@@ -302,11 +302,13 @@ describe("a transaction conflict on the wallet, as real DynamoDB reports it", ()
     // conflict on the wallet; one transaction per element after that multiplied the cost of a
     // batch by up to 50. The conflict wrote nothing, so the batch is written again as one.
     await f.customerOn("conflict-batch-once", "credits");
+    // Transactions that committed: the conflicted one (thrown inside this counter) is not one of them.
     let transactions = 0;
     api.deps.db.raw.middlewareStack.add(
       (next, context) => async (args) => {
+        const out = await next(args);
         if (context.commandName === "TransactWriteItemsCommand") transactions++;
-        return next(args);
+        return out;
       },
       { step: "initialize", name: "countBatchTransactions" },
     );
