@@ -7,7 +7,7 @@
  */
 import type { BillingEvent, Deps } from "../deps";
 import { activeSubscription, isDue, type Wallet, withoutHolds } from "../wallet";
-import { pricingPlan } from "../usage/load";
+import { pricingPlan, subscribedPlan } from "../usage/load";
 import type { Invoice, InvoiceDraft } from "../invoices/invoice";
 import { settleInvoice } from "../invoices/settle";
 import { advanceLines, overageLines } from "../invoices/period-lines";
@@ -22,7 +22,6 @@ import {
 } from "../events";
 import { MAX_ITEMS } from "../db/group-commit";
 import { renewWallet } from "./renew";
-import { withAddOns } from "../add-ons/terms";
 import { endedWallet, endPeriod, graceEndOf, issueDue } from "./grace";
 import type { Plan } from "../plans/plan";
 import type { Subscription } from "../wallet";
@@ -71,7 +70,7 @@ export async function planCloses(
   for (let sub = due(); sub && closes.length < MAX_CLOSES && bytes < MAX_EVENT_BYTES; sub = due()) {
     if (current.ended) {
       const endedSub = current.ended.subscription;
-      const issued = issueEnded(current, withAddOns(await pricingPlan(deps, endedSub.planCode), endedSub), now);
+      const issued = issueEnded(current, await subscribedPlan(deps, endedSub), now);
       closes.push(issued.close);
       bytes += issued.bytes;
       current = issued.after;
@@ -87,7 +86,7 @@ export async function planCloses(
       continue;
     }
     // The closing period's plan as its add-ons extended it (its included units: core/add-ons).
-    const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+    const plan = await subscribedPlan(deps, sub);
     const next = sub.cancelAtPeriodEnd ? undefined : await pricingPlan(deps, sub.scheduledPlanCode ?? sub.planCode);
     const opened = renewWallet(current, plan, next);
     // The base fee is the renewed plan's, in advance, when the period it opens starts a billing cycle

@@ -7,13 +7,12 @@
  */
 import type { Deps } from "../deps";
 import { afterTrial, inTrial, NO_GRANT, openPeriod, type Subscription, type Wallet } from "../wallet";
-import { pricingPlan } from "../usage/load";
+import { subscribedPlan } from "../usage/load";
 import { billingCycle } from "../periods/cycle";
 import { overageLines, prorationLine, seatCreditLines } from "../invoices/period-lines";
 import { subscriptionCanceled, trialEnded } from "../events";
 import type { Change } from "./change";
 import { period, requireActive, type ChangeTiming } from "./plan-change";
-import { withAddOns } from "../add-ons/terms";
 
 export async function cancellation(
   deps: Deps,
@@ -27,7 +26,7 @@ export async function cancellation(
     const { scheduledPlanCode: _dropped, ...rest } = sub;
     return { after: { ...wallet, subscription: { ...rest, cancelAtPeriodEnd: true } }, events: [] };
   }
-  const current = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+  const current = await subscribedPlan(deps, sub);
   // A trial billed no fee: cancelling it invoices nothing (its overage is blocked, so none).
   const proration =
     prorate && !inTrial(sub) ? prorationLine(current, wallet, period(sub), now, billingCycle(current, sub)) : undefined;

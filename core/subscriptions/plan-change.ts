@@ -10,7 +10,7 @@ import type { Plan } from "../plans/plan";
 import { getPlan } from "../plans";
 import { billingCycle, periodEndAt } from "../periods/cycle";
 import { activeSubscription, inTrial, openPeriod, type Subscription, type Wallet } from "../wallet";
-import { pricingPlan } from "../usage/load";
+import { subscribedPlan } from "../usage/load";
 import { levelsFor, periodGrant } from "../models";
 import { advanceLines, overageLines, prorationLine, seatCreditLines } from "../invoices/period-lines";
 import { billBaseFee } from "../coupons/discount";
@@ -66,7 +66,7 @@ export async function planChange(
   timing: ChangeTiming,
 ): Promise<Change> {
   const sub = requireActive(wallet);
-  const current = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+  const current = await subscribedPlan(deps, sub);
   requireSameCurrency(current, plan);
   if (timing === "PERIOD_END") {
     const { scheduledPlanCode: _dropped, ...rest } = sub;

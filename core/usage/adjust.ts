@@ -26,7 +26,7 @@ import { inTrial, usedOf, type Wallet } from "../wallet";
 import { endedWallet, lateFor, type EndedPeriod } from "../periods/grace";
 import { currentWallet } from "./current";
 import { MAX_FUTURE_SKEW_MS } from "./price";
-import { pricingPlan } from "./load";
+import { subscribedPlan } from "./load";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
@@ -165,7 +165,7 @@ type Asked = Adjustment & { requestHash: string };
  */
 async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPeriod, now: Date) {
   const sub = ended.subscription;
-  const plan = await pricingPlan(deps, sub.planCode);
+  const plan = await subscribedPlan(deps, sub); // with the add-ons it ran with, as a late track
   const charge = await correctionOf(deps, plan, r, inTrial(sub));
   if (isDomainError(charge)) return replayOr(deps, r, charge);
   const before = endedWallet(wallet.customerId, ended);

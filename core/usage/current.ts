@@ -10,13 +10,12 @@ import type { Plan } from "../plans/plan";
 import { activeSubscription, holdsDue, type Wallet } from "../wallet";
 import { closeIfDue } from "../periods/close";
 import { rollForward } from "../periods/roll";
-import { loadWallet, pricingPlan } from "./load";
+import { loadWallet, subscribedPlan } from "./load";
 import { cachedWallet, rememberWallet } from "../db/wallet-cache";
 import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
 import { grantsDue } from "../credit-grants/grant";
 import { expireDueHolds, withDueHoldsGivenBack } from "../reservations/expire";
 import { issueDue } from "../periods/grace";
-import { withAddOns } from "../add-ons/terms";
 
 export async function currentWallet(
   deps: Deps,
@@ -35,7 +34,7 @@ export async function currentWallet(
   wallet = options.close ? await settleExpiredGrants(deps, wallet, now) : withoutExpiredGrants(wallet, now);
   const sub = activeSubscription(wallet);
   // The plan as the subscription's add-ons extend it (core/add-ons/terms.ts).
-  return { wallet, now, ...(sub ? { plan: withAddOns(await pricingPlan(deps, sub.planCode), sub) } : {}) };
+  return { wallet, now, ...(sub ? { plan: await subscribedPlan(deps, sub) } : {}) };
 }
 
 /**
@@ -71,7 +70,7 @@ async function viewForWrite(
     const now = await deps.clock.now();
     // Like an ended period, an expired grant is settled on a fresh read first (core/credit-grants).
     if (Date.parse(sub.periodEnd) > now.getTime() && !grantsDue(view, now.toISOString()) && !issueDue(view, now)) {
-      const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+      const plan = await subscribedPlan(deps, sub);
       return { wallet: view, plan, now, trusted: options.given !== undefined };
     }
   }

@@ -19,8 +19,7 @@ import type { Wallet } from "../wallet";
 import { endedWallet, type EndedPeriod } from "../periods/grace";
 import { RETRY, RETRY_AT_ONCE, type Retry } from "../retry";
 import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
-import { pricingPlan } from "./load";
-import { withAddOns } from "../add-ons/terms";
+import { subscribedPlan } from "./load";
 import { priceRequest } from "./price";
 import { refusalMessage } from "./refusals";
 import type { TrackResult } from "./track";
@@ -42,7 +41,7 @@ export async function trackLate(
   const { wallet, ended, now } = at;
   const sub = ended.subscription;
   // The ended period's plan with the add-ons it ran with (its included units: core/add-ons).
-  const plan = withAddOns(await pricingPlan(deps, sub.planCode), sub);
+  const plan = await subscribedPlan(deps, sub);
   const priced = await priceRequest(deps, plan, request, sub, now).catch((e: unknown) =>
     isDomainError(e) ? e : Promise.reject(e),
   );

@@ -5,7 +5,8 @@ import type { Plan } from "../plans/plan";
 import { IdSchema, parseInput } from "../validation";
 import { getWallet } from "../db/wallets";
 import { getPlanForPricing } from "../db/plans";
-import type { Wallet } from "../wallet";
+import type { Subscription, Wallet } from "../wallet";
+import { withAddOns } from "../add-ons/terms";
 
 export async function loadWallet(deps: Deps, customerId: string): Promise<Wallet> {
   const wallet = await getWallet(deps.db, parseInput(IdSchema, customerId, "customerId"));
@@ -22,4 +23,9 @@ export async function pricingPlan(deps: Deps, code: string): Promise<Plan> {
   const plan = await getPlanForPricing(deps.db, code);
   if (!plan) throw new Error(`plan ${code} of a subscription is missing`);
   return plan;
+}
+
+/** The plan a subscription prices with: its plan, extended by the add-ons it carries. */
+export async function subscribedPlan(deps: Deps, sub: Subscription): Promise<Plan> {
+  return withAddOns(await pricingPlan(deps, sub.planCode), sub);
 }
