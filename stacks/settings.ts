@@ -26,11 +26,12 @@ export const logRetention: SstLogRetention = isProduction ? "3 months" : "1 week
  * ran, not whichever v3 release the Lambda runtime ships. Code splitting: what is only imported
  * dynamically (the SSM and EventBridge clients, the SDK's other credential providers) is a chunk
  * of its own, loaded when first used, so a cold start loads less. scripts/build-functions.ts
- * builds the same way to check that each bundle builds, loads and stays small.
+ * builds the same way to check that each bundle builds, loads and stays small. Names are not kept
+ * (SST keeps them by default): no code here reads a function's or class's `name` (scripts/build-functions.ts).
  */
 export const lambdaDefaults = {
   runtime: "nodejs22.x",
   architecture: "arm64",
   logging: { retention: logRetention },
-  nodejs: { format: "esm", minify: true, splitting: true },
+  nodejs: { format: "esm", minify: true, splitting: true, esbuild: { keepNames: false } },
 } satisfies Partial<sst.aws.FunctionArgs>;

@@ -124,7 +124,8 @@ declare global {
           minify?: boolean;
           /** Dynamically imported modules in chunks of their own, shared code in shared chunks. */
           splitting?: boolean;
-          esbuild?: { external?: string[] };
+          /** SST ≥ 4 passes these to esbuild; keepNames defaults to true there. */
+          esbuild?: { external?: string[]; keepNames?: boolean };
         };
         /** Files or folders copied into the function's package; `to` is relative to its root (default: `from`). */
         copyFiles?: { from: string; to?: string }[];
