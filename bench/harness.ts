@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DynamoDBClient, type AttributeValue, type TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
 import { realClock } from "../core/clock";
-import { createDb } from "../core/db/client";
+import { openDb } from "../core/db/client";
 import { ensureTable } from "../core/db/table";
 import { RecordingPublisher, type Deps } from "../core/deps";
 import { keys } from "../core/db/keys";
@@ -202,7 +202,7 @@ export const API_CALLS = { feature: "api_calls", included: units(10_000), overag
  * it as production runs them: the real clock; business events recorded, not sent.
  */
 export async function benchDeps(endpoint: string, table = TABLE): Promise<Deps> {
-  const db = createDb({ table, endpoint });
+  const db = await openDb({ table, endpoint });
   await ensureTable(db.raw, table);
   return { db, clock: realClock, publisher: new RecordingPublisher() };
 }

@@ -22,6 +22,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const config = loadConfig({ ...process.env, BILLING_CLOCK: "real", BILLING_BUS: undefined });
 const deps = depsFromConfig({ ...config, busName: undefined });
+await deps.db.sdk(); // the request counter wraps the SDK client
 let counts: Counts = emptyCounts();
 let serverMs: number[] = [];
 let cpuSince = process.cpuUsage();

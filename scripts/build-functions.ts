@@ -22,6 +22,7 @@ import { statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type BuildOptions, type Metafile } from "esbuild";
+import bundlePlugins from "../stacks/bundle-plugins.mjs";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -37,6 +38,9 @@ export const FUNCTION_ENTRIES = [
 
 /** Packages left out of the bundles. Empty: everything, the AWS SDK included, is bundled. */
 export const BUNDLE_EXTERNAL: string[] = [];
+
+/** SST's `nodejs.plugins`: a module whose default export is the esbuild plugins, used here as well. */
+export const BUNDLE_PLUGINS_FILE = "stacks/bundle-plugins.mjs";
 
 /** Whether esbuild keeps `Function.name`: off, in SST (stacks/settings.ts) as here. */
 export const KEEP_NAMES = false;
@@ -64,6 +68,8 @@ export const esbuildOptions = {
   external: BUNDLE_EXTERNAL,
   banner: { js: ESM_BANNER },
   metafile: true,
+  // SST's nodejs.plugins (stacks/settings.ts): the same file.
+  plugins: bundlePlugins,
   logLevel: "silent",
   splitting: true,
   entryNames: "bundle",

@@ -91,6 +91,7 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
       ...depsFromConfig({ ...config, endpoint: dynamo.endpoint, busName: undefined }),
       publisher: new LoggingPublisher(log),
     };
+    await logged.db.sdk(); // loaded up front here: ensureTable uses the SDK client
     started.push(() => logged.db.raw.destroy());
     await ensureTable(logged.db.raw, config.table);
     // Every published event is also delivered to the webhook endpoints, in-process.

@@ -33,5 +33,12 @@ export const lambdaDefaults = {
   runtime: "nodejs22.x",
   architecture: "arm64",
   logging: { retention: logRetention },
-  nodejs: { format: "esm", minify: true, splitting: true, esbuild: { keepNames: false } },
+  nodejs: {
+    format: "esm",
+    minify: true,
+    splitting: true,
+    esbuild: { keepNames: false },
+    // scripts/build-functions.ts's BUNDLE_PLUGINS_FILE: what the bundles load lazily stays lazy.
+    plugins: "stacks/bundle-plugins.mjs",
+  },
 } satisfies Partial<sst.aws.FunctionArgs>;

@@ -126,6 +126,8 @@ declare global {
           splitting?: boolean;
           /** SST ≥ 4 passes these to esbuild; keepNames defaults to true there. */
           esbuild?: { external?: string[]; keepNames?: boolean };
+          /** A module (relative to the project root) whose default export is a list of esbuild plugins. */
+          plugins?: string;
         };
         /** Files or folders copied into the function's package; `to` is relative to its root (default: `from`). */
         copyFiles?: { from: string; to?: string }[];

@@ -12,7 +12,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createUsageAlert } from "../../core/alerts";
 import { createCustomer } from "../../core/customers";
-import { createDb } from "../../core/db/client";
+import { openDb } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher } from "../../core/deps";
@@ -50,7 +50,7 @@ export type AlertWebhookResult = {
 
 export async function measureAlertWebhook(endpoint: string, quick: boolean): Promise<AlertWebhookResult> {
   const crossings = quick ? 50 : 200;
-  const db = createDb({ table: `${TABLE}-alert-webhook`, endpoint });
+  const db = await openDb({ table: `${TABLE}-alert-webhook`, endpoint });
   let counts: Counts = emptyCounts();
   countRequests(db.raw, () => counts);
   await ensureTable(db.raw, db.table);

@@ -10,7 +10,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDb } from "../../core/db/client";
+import { openDb } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
 import { type BillingEvent, RecordingPublisher } from "../../core/deps";
@@ -32,7 +32,7 @@ const WORKERS = 8;
 
 export async function measureWebhooks(endpoint: string, quick: boolean): Promise<WebhooksResult> {
   const deliveries = quick ? 500 : 2_000;
-  const db = createDb({ table: `${TABLE}-webhooks`, endpoint });
+  const db = await openDb({ table: `${TABLE}-webhooks`, endpoint });
   let counts: Counts = emptyCounts();
   countRequests(db.raw, () => counts);
   await ensureTable(db.raw, db.table);

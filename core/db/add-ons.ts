@@ -9,7 +9,7 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { AddOn, AttachedAddOn } from "../add-ons/add-on";
 import type { InvoiceDraft } from "../invoices/invoice";

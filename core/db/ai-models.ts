@@ -3,7 +3,7 @@
  * Scan). Prices (ledger units per 1M tokens) and tier sizes are stored as Numbers from bigints and
  * read back exactly (wrapped NumberValues -> bigint).
  */
-import { BatchWriteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, QueryCommand } from "./commands";
 import { samePrice, type ModelPrice, type Tier } from "../catalog/model-price";
 import type { Db } from "./client";
 import { batchGet, big, getItem, optionalBig, queryAll, queryPrefix, withUnprocessed, type Item } from "./items";

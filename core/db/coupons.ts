@@ -3,7 +3,7 @@
  * item that counts the redemption only while the coupon takes new ones (not archived, below
  * `maxRedemptions`), in the same transaction as the subscription that takes it.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { Coupon } from "../coupons/coupon";
 import type { Db } from "./client";

@@ -4,7 +4,7 @@
  * transaction. Both refuse a profile already erased, so nothing personal is ever written back.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import type { Customer } from "../customers/customer";
 import type { InvoiceDraft } from "../invoices/invoice";
 import type { Wallet } from "../wallet";

@@ -4,7 +4,7 @@
  * on its next request. Read strongly consistent on every customer-token request, like API keys:
  * nothing is cached, so a revocation applies at once on every container.
  */
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "./commands";
 import type { Db } from "./client";
 import { int } from "./items";
 import { ItemType, keys } from "./keys";

@@ -6,7 +6,7 @@
  * The index holds keys only, so the ids come from the sort key and each item is read where it is
  * worked on.
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import type { Db } from "./client";
 import { DUE_SHARDS, HOLD_DUE_SHARDS, keys, TABLE } from "./keys";
 

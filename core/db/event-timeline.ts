@@ -3,7 +3,7 @@
  * index: an event written alone is its own entry, a batch transaction's events are named by one
  * page item (./events.ts). A cursor can point inside a page, so a listing resumes mid-batch.
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import type { UsageEvent } from "../usage/event";
 import type { Db } from "./client";
 import { getEvents, toEvent } from "./events";

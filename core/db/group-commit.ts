@@ -17,7 +17,7 @@
  * Until their events are published, they are in the outbox (core/db/outbox.ts): on the invoice
  * itself when the write has one, in one outbox item when it has several or none.
  */
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "./commands";
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import { DomainError } from "../errors";

@@ -4,7 +4,7 @@
  * burns a number. The last number is remembered per process (and table) to save a read; a stale
  * guess fails the condition and is forgotten.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "./commands";
 import type { Db } from "./client";
 import type { TransactItem } from "./transact";
 import { big } from "./items";

@@ -3,7 +3,7 @@
  * written, numbered, by the writes that issue them (./group-commit.ts); afterwards only their
  * status moves (./invoice-status.ts).
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import type { BillingEvent } from "../events/billing-event";
 import type {
   GrantOnPayment,

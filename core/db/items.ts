@@ -3,7 +3,7 @@
  * if it is new, getting one item or many by key, and listing one partition (Query, never Scan).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from "./commands";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import type { Key } from "./keys";

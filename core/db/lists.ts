@@ -9,7 +9,7 @@
  * Cursors are opaque to clients: the index key of the last entry read, base64url JSON, checked to
  * belong to the list it is given to.
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import { DomainError } from "../errors";
 import type { Db } from "./client";
 import { batchGet, type Item } from "./items";

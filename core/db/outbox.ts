@@ -4,7 +4,7 @@
  * credits or turns a balance negative adds one small outbox item. Until published, both sit in
  * the sparse work index (gsi1, partition OUTBOX), where the sweeper finds what a crash left.
  */
-import { DeleteCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, QueryCommand, UpdateCommand } from "./commands";
 import type { BillingEvent } from "../events/billing-event";
 import type { Db } from "./client";
 import { getItem, type Item } from "./items";

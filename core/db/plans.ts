@@ -1,4 +1,4 @@
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import type { Plan, PlanFeature, PriceTier } from "../plans/plan";
 import type { Db } from "./client";
 import { big, getItem, int, optionalBig, putNew, queryPrefix, type Item } from "./items";

@@ -11,7 +11,7 @@
  * cells fit.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "./commands";
 import { AI_COST_FIELDS, rollUp, type RolledEvent, type Rollup } from "../ai-costs/rollup";
 import type { Db } from "./client";
 import { ItemType, keys, TABLE, type Key } from "./keys";

@@ -4,7 +4,7 @@
  * (keys.subscriberOf, set by every period change in ./period-update.ts). The index is eventually
  * consistent: whoever acts on a listed customer reads its wallet first.
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import type { Db } from "./client";
 import { keys, TABLE } from "./keys";
 

@@ -2,7 +2,7 @@
  * The stored test clock: one item. It starts at `start` the first time it is read, and moves only
  * forward, with a conditional write, so concurrent advances can never move it back.
  */
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../clock";
 import { DomainError } from "../errors";

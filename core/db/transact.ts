@@ -5,7 +5,7 @@
  * is not a cancellation and is thrown on.
  */
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "./commands";
 import type { Db } from "./client";
 import { transactWriteInput } from "./wire/documents";
 

@@ -4,7 +4,7 @@
  * the wallet's `alarmsRev` as read and bumps it: a usage write priced on a view from before the
  * change fails its own `alarmsRev` condition and decides again with the alerts as they are.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { UsageAlert } from "../alerts/alert";
 import type { Wallet } from "../wallet";

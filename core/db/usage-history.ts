@@ -1,5 +1,5 @@
 /** Reading a customer's usage history cells (written by core/db/rollups.ts), newest period first. */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import type { Db } from "./client";
 import { big, type Item } from "./items";
 import { keys } from "./keys";

@@ -4,7 +4,7 @@
  */
 import type { CloseLease, Wallet } from "../wallet";
 import type { Db } from "./client";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { big, bigMap, getItem, int, type Item } from "./items";
 import { ItemType, keys } from "./keys";

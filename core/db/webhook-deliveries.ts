@@ -13,7 +13,7 @@
  * days after creation in real time (DynamoDB's TTL deletes by real time, whatever a test clock says).
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "./commands";
 import type { DeliveryStatus } from "../webhooks/schedule";
 import type { WebhookAttempt, WebhookDelivery } from "../webhooks/types";
 import type { Db } from "./client";

@@ -6,7 +6,7 @@
  * version alone, so they never make an operator's change fail.
  */
 import { createHash } from "node:crypto";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import type { StoredEndpoint, StoredSecret } from "../webhooks/types";

@@ -8,7 +8,13 @@ import { ANOMALY_METRIC, METRIC_NAMESPACE } from "../../core/catalog/sync-metric
 import { keys, TABLE } from "../../core/db/keys";
 import { tableDefinition } from "../../core/db/table";
 import { build } from "esbuild";
-import { BUNDLE_EXTERNAL, esbuildOptions, FUNCTION_ENTRIES, KEEP_NAMES } from "../../scripts/build-functions";
+import {
+  BUNDLE_EXTERNAL,
+  BUNDLE_PLUGINS_FILE,
+  esbuildOptions,
+  FUNCTION_ENTRIES,
+  KEEP_NAMES,
+} from "../../scripts/build-functions";
 import { evaluateConfig, recordOf, refOf, type Evaluation, type Recorded } from "./sst-fakes";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
@@ -450,6 +456,7 @@ describe.each(["production", "dev"])("stage %s", (stage) => {
       });
       expect(fn.args.nodejs.esbuild?.external ?? []).toEqual(BUNDLE_EXTERNAL);
       expect(fn.args.nodejs.esbuild?.keepNames ?? true).toBe(KEEP_NAMES);
+      expect(fn.args.nodejs.plugins).toBe(BUNDLE_PLUGINS_FILE);
       expect(fn.args.memory).toMatch(/^\d+ MB$/);
       expect(fn.args.logging.retention).toBe(production ? "3 months" : "1 week");
     }

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../core/db/client";
+import { openDb, type Db } from "../../core/db/client";
 import { getItem } from "../../core/db/items";
 import { transact, type TransactItem } from "../../core/db/transact";
 import { transactWriteInput } from "../../core/db/wire/documents";
@@ -252,7 +252,7 @@ describe("binary values", () => {
 describe("BILLING_DYNAMODB_TRANSPORT=sdk", () => {
   it("sends the hot calls through the SDK's document client instead", async () => {
     process.env.BILLING_DYNAMODB_TRANSPORT = "sdk";
-    const viaSdk = createDb({ table: db.table, endpoint: dynamoEndpoint() });
+    const viaSdk = await openDb({ table: db.table, endpoint: dynamoEndpoint() });
     delete process.env.BILLING_DYNAMODB_TRANSPORT;
     const serialized: string[] = [];
     // The serialize step belongs to the SDK's own pipeline: only a call through the SDK passes it.

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { createDb, type Db } from "../../core/db/client";
+import { openDb, type Db } from "../../core/db/client";
 import { ensureTable } from "../../core/db/table";
 import { storedTestClock } from "../../core/db/test-clock";
 import { RecordingPublisher, type Deps } from "../../core/deps";
@@ -53,7 +53,7 @@ export async function scanTable(db: Db, options: { consistent?: boolean } = {}):
 }
 
 export async function createTestDb(): Promise<Db> {
-  const db = refuseScans(createDb({ table: `test-${randomUUID()}`, endpoint: dynamoEndpoint() }));
+  const db = refuseScans(await openDb({ table: `test-${randomUUID()}`, endpoint: dynamoEndpoint() }));
   await ensureTable(db.raw, db.table);
   return db;
 }
