@@ -36,6 +36,9 @@ const yoga = createBillingYoga({
   signingSecret: config.signingSecret,
   corsOrigins: config.corsOrigins,
   ...(config.portalUrl ? { portalUrl: config.portalUrl } : {}),
+  // Node's own classes: the adapter below builds one Request per event and reads one Response,
+  // and the bundle carries no ponyfill (stacks/bundle-plugins.mjs), so tests run what Lambda runs.
+  fetchAPI: { fetch, Request, Response, Headers, ReadableStream, FormData, Blob, URL, URLSearchParams },
 });
 
 export async function handler(event: HttpApiEvent): Promise<HttpApiResult> {

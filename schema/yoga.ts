@@ -8,7 +8,7 @@
  * are removed from error messages, whatever the options say.
  */
 import { GraphQLError } from "graphql";
-import { createYoga } from "graphql-yoga";
+import { createYoga, type YogaServerOptions } from "graphql-yoga";
 import { deriveSigningSecret } from "../core/auth/customer-tokens";
 import type { Deps } from "../core/deps";
 import { type WebhookDeps, webhookDeps } from "../core/webhooks/deps";
@@ -54,6 +54,11 @@ export type YogaOptions = {
    * origin the request came to (the API's own, where the deployment serves the page).
    */
   portalUrl?: string;
+  /**
+   * The fetch classes yoga builds requests and responses with; default @whatwg-node/fetch's (its
+   * Node ponyfill, what node:http servers use). The Lambda passes Node's own (functions/graphql.ts).
+   */
+  fetchAPI?: YogaServerOptions<Record<string, unknown>, Context>["fetchAPI"];
 };
 
 export function createBillingYoga(options: YogaOptions) {
@@ -70,6 +75,7 @@ export function createBillingYoga(options: YogaOptions) {
   const webhooks = options.webhooks ?? webhookDeps(options.deps, credentials.tokens.secret);
   return createYoga<Record<string, unknown>, Context>({
     schema,
+    ...(options.fetchAPI ? { fetchAPI: options.fetchAPI } : {}),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false, // expected errors are answers; unexpected ones are logged by maskError

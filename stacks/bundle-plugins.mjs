@@ -11,10 +11,18 @@
  * own index re-exports: the same classes, so `instanceof` decides as before. core/db/sdk.ts (and
  * core/db/table.ts, which no function loads) keep the index. Under Node (tests, the local server)
  * nothing is redirected.
+ *
+ * nativeFetch: graphql-yoga and @whatwg-node/server take their fetch classes from
+ * @whatwg-node/fetch, whose Node build is a ponyfill of its own (@whatwg-node/node-fetch with
+ * @fastify/busboy and urlpattern-polyfill, 94 KB). A Lambda builds one Request per event and
+ * reads one Response (functions/graphql.ts), which Node's own classes do; the bundles get
+ * ./bundle/native-fetch.mjs instead, and functions/graphql.ts gives yoga Node's classes
+ * explicitly, so its tests (test/functions/graphql-lambda.test.ts) run what the Lambda runs.
  */
 import { fileURLToPath } from "node:url";
 
 const exceptions = fileURLToPath(new URL("./bundle/dynamodb-exceptions.mjs", import.meta.url));
+const nativeFetchShim = fileURLToPath(new URL("./bundle/native-fetch.mjs", import.meta.url));
 const KEEP_INDEX = /[\\/]core[\\/]db[\\/](sdk|table)\.ts$/;
 
 /** @type {import("esbuild").Plugin} */
@@ -29,4 +37,12 @@ export const dynamodbExceptions = {
   },
 };
 
-export default [dynamodbExceptions];
+/** @type {import("esbuild").Plugin} */
+export const nativeFetch = {
+  name: "native-fetch",
+  setup(build) {
+    build.onResolve({ filter: /^@whatwg-node\/fetch$/ }, () => ({ path: nativeFetchShim }));
+  },
+};
+
+export default [dynamodbExceptions, nativeFetch];

@@ -20,6 +20,16 @@ const GRAPHQL_BUDGET_BYTES = 1_100_000;
 /** The webhook delivery function: the AWS SDK (DynamoDB, EventBridge, SSM) and core/webhooks, no GraphQL. */
 const DELIVERY_BUDGET_BYTES = 700_000;
 
+/** Configuration as Lambda would provide it; nothing reaches DynamoDB, so no AWS access happens. */
+const BUNDLE_ENV = {
+  PATH: process.env.PATH,
+  BILLING_TABLE: "infra-test",
+  BILLING_API_KEY: "infra-test-key-0123456789abcdef0123",
+  BILLING_CLOCK: "test",
+  AWS_REGION: "us-east-1",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
 describe("Lambda bundles", () => {
   const outDir = mkdtempSync(join(tmpdir(), "billing-bundles-"));
   let built: BuiltFunction[];
@@ -80,16 +90,22 @@ describe("Lambda bundles", () => {
     }
   });
 
+  it("answers another path than /graphql with 404 from the GraphQL bundle (Node's fetch classes, no URLPattern polyfill)", () => {
+    const graphql = built.find((f) => f.name === "graphql")!;
+    const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(graphql.outfile).href)});
+      const event = (rawPath) => ({ rawPath, rawQueryString: "", headers: { host: "bundle.test", authorization: "Bearer ${BUNDLE_ENV.BILLING_API_KEY}" }, requestContext: { http: { method: "GET" } } });
+      const answers = await Promise.all(["/nope", "/graphql/extra"].map((path) => handler(event(path))));
+      console.log(JSON.stringify(answers.map((a) => a.statusCode)));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: BUNDLE_ENV,
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(JSON.parse(out.trim())).toEqual([404, 404]);
+  });
+
   it("loads each bundle in a fresh Node process and finds an exported handler function", () => {
-    // Configuration as Lambda would provide it; nothing is called, so no AWS access happens.
-    const env = {
-      PATH: process.env.PATH,
-      BILLING_TABLE: "infra-test",
-      BILLING_API_KEY: "infra-test-key-0123456789abcdef0123",
-      BILLING_CLOCK: "test",
-      AWS_REGION: "us-east-1",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    };
+    const env = BUNDLE_ENV;
     for (const f of built) {
       const script = `const m = await import(${JSON.stringify(pathToFileURL(f.outfile).href)}); console.log(typeof m.handler);`;
       const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
