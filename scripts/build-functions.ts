@@ -4,9 +4,10 @@
  * `require`, `__filename` and `__dirname`, and code splitting, `nodejs.splitting` in
  * stacks/settings.ts) and reports the bundle sizes.
  *
- * Code splitting puts what is only imported dynamically (`import()`: the SSM client a stage with
- * secrets in SSM reads once, the EventBridge client a publish loads, the SDK's credential
- * providers other than the environment's) in chunks of their own, loaded when first used. A
+ * Code splitting puts what is only imported dynamically (`import()`: the DynamoDB SDK client
+ * core/db/sdk.ts builds on the first call that needs it, the SSM client a stage with secrets in
+ * SSM reads once, the EventBridge client a publish loads, the SDK's credential providers other
+ * than the environment's) in chunks of their own, loaded when first used. A
  * bundle's size is what a cold start loads: the entry file and the chunks it imports statically;
  * `totalBytes` counts every chunk.
  *
@@ -14,9 +15,10 @@
  *
  * The AWS SDK is bundled, not external, as SST does by default: Lambda's nodejs22.x runtime
  * ships an SDK v3 of its own choosing, while money arithmetic depends on the SDK reading numbers
- * back exactly (`wrapNumbers`), so the functions run the version the tests ran. It costs about
- * 230 KB of what a cold start of the GraphQL function loads, which test/infra/bundle.test.ts keeps
- * under 1.1 MB.
+ * back exactly (`wrapNumbers`), so the functions run the version the tests ran. What a cold start
+ * of the GraphQL function loads of it is the wire transport's part (exception classes, retry
+ * strategy, marshalling: about 25 KB); test/infra/bundle.test.ts keeps that function under 0.7 MB.
+ * The esbuild plugins (stacks/bundle-plugins.mjs) keep the rest in lazy chunks.
  */
 import { statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -90,6 +92,8 @@ export type BuiltFunction = {
   sdkBytes: number;
   /** Every source file in the bundle (esbuild's metafile inputs), e.g. `node_modules/sst/dist/index.js`. */
   inputs: string[];
+  /** The source files with code in what a cold start loads (`bytes`). */
+  loadedInputs: string[];
 };
 
 /** Builds every entry point into `<outDir>/<name>/bundle.mjs`; rejects if any bundle fails. */
@@ -112,6 +116,11 @@ export async function buildFunctions(outDir: string): Promise<BuiltFunction[]> {
         ),
         sdkBytes: sdkBytesOf(result.metafile, loaded),
         inputs,
+        loadedInputs: loaded.flatMap((output) =>
+          Object.entries(result.metafile.outputs[output]!.inputs)
+            .filter(([, input]) => input.bytesInOutput > 0)
+            .map(([path]) => path),
+        ),
       };
     }),
   );

@@ -9,8 +9,12 @@
  * cold start, although only core/db/sdk.ts, loaded lazily, uses it. So in the bundles our files'
  * imports of the package go to the modules that define the exceptions, the same files the SDK's
  * own index re-exports: the same classes, so `instanceof` decides as before. core/db/sdk.ts (and
- * core/db/table.ts, which no function loads) keep the index. Under Node (tests, the local server)
- * nothing is redirected.
+ * core/db/table.ts, which no function loads) keep the index. For the same reason our imports of
+ * "@smithy/core/retry" (the wire transport's retry strategy and error classification) and the
+ * exceptions' own import of "@smithy/core/client" (their base class) go to the files that define
+ * what they use (./bundle/smithy-*.mjs): through the packages' indexes, esbuild's chunks would
+ * load the SDK's protocol code too (about 80 KB). Under Node (tests, the local server) nothing is
+ * redirected.
  *
  * nativeFetch: graphql-yoga and @whatwg-node/server take their fetch classes from
  * @whatwg-node/fetch, whose Node build is a ponyfill of its own (@whatwg-node/node-fetch with
@@ -23,6 +27,11 @@ import { fileURLToPath } from "node:url";
 
 const exceptions = fileURLToPath(new URL("./bundle/dynamodb-exceptions.mjs", import.meta.url));
 const nativeFetchShim = fileURLToPath(new URL("./bundle/native-fetch.mjs", import.meta.url));
+const smithyRetry = fileURLToPath(new URL("./bundle/smithy-retry.mjs", import.meta.url));
+const smithyClient = fileURLToPath(new URL("./bundle/smithy-client.mjs", import.meta.url));
+/** The SDK's files that need only ./bundle/smithy-client.mjs's part of "@smithy/core/client". */
+const LEAN_CLIENT_IMPORTERS =
+  /node_modules[\\/]@(aws-sdk[\\/]client-dynamodb[\\/]dist-es[\\/]models[\\/]DynamoDBServiceException|smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]configurations)\.js$/;
 const KEEP_INDEX = /[\\/]core[\\/]db[\\/](sdk|table)\.ts$/;
 
 /** @type {import("esbuild").Plugin} */
@@ -34,6 +43,12 @@ export const dynamodbExceptions = {
         return undefined;
       return { path: exceptions };
     });
+    build.onResolve({ filter: /^@smithy\/core\/retry$/ }, (args) =>
+      args.importer && !/[\\/]node_modules[\\/]/.test(args.importer) ? { path: smithyRetry } : undefined,
+    );
+    build.onResolve({ filter: /^@smithy\/core\/client$/ }, (args) =>
+      LEAN_CLIENT_IMPORTERS.test(args.importer ?? "") ? { path: smithyClient } : undefined,
+    );
   },
 };
 

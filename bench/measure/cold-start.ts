@@ -22,7 +22,8 @@ export type ColdStartRun = {
 };
 
 export type ColdStartResult = {
-  bundles: Record<string, { bytes: number; sdkBytes: number }>;
+  /** What a cold start loads (`bytes`, the budget's), its AWS SDK part, and every chunk (`totalBytes`). */
+  bundles: Record<string, { bytes: number; sdkBytes: number; totalBytes: number }>;
   runs: ColdStartRun[];
   failures: string[];
   medianSpawnToResponseMs: number;
@@ -47,7 +48,9 @@ export async function measureColdStart(endpoint: string, settings: Settings): Pr
     }
     if (failures.length) log(`bench: cold start failures: ${failures.join("; ")}`);
     return {
-      bundles: Object.fromEntries(built.map((f) => [f.name, { bytes: f.bytes, sdkBytes: f.sdkBytes }])),
+      bundles: Object.fromEntries(
+        built.map((f) => [f.name, { bytes: f.bytes, sdkBytes: f.sdkBytes, totalBytes: f.totalBytes }]),
+      ),
       runs,
       failures,
       medianSpawnToResponseMs: median(runs.map((r) => r.spawnToResponseMs)),
