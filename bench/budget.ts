@@ -172,6 +172,16 @@ export const BUDGET: BudgetLine[] = [
   },
   {
     item: 9,
+    name: "reserve + settle pairs vs raw transaction rate, c8, one customer (issue 15)",
+    at: "least",
+    target: 0.45,
+    unit: "x",
+    section: "reserve",
+    aloneOnly: true,
+    value: (r) => r.reserve?.ratio,
+  },
+  {
+    item: 9,
     name: "operations of this wave with a bench line (share)",
     at: "least",
     target: 1,

@@ -12,6 +12,7 @@ import type { WarmupResult } from "./measure/warmup";
 import type { WebhooksResult } from "./measure/webhooks";
 import type { ProcessesResult } from "./measure/processes";
 import type { ScaleResult } from "./measure/scale";
+import type { ReserveResult } from "./measure/reserve";
 
 export type Results = {
   machine: { cpus: number; node: string; quick: boolean };
@@ -35,6 +36,8 @@ export type Results = {
   webhooks?: WebhooksResult;
   /** `--only processes`: 4 API processes on one table (budget item 8). */
   processes?: ProcessesResult;
+  /** `--only reserve`: reserve + settle pairs vs the raw transaction (issue 15's budget). */
+  reserve?: ReserveResult;
   /** `--only scale`: 100,000 customers (budget item 7). */
   scale?: ScaleResult;
   /** Which bench line measures each operation of this wave (budget item 9). */

@@ -119,7 +119,10 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   portal: async (endpoint) => renderPortal(await measurePortal(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
-  reserve: async (endpoint) => renderReserve(await measureReserve(endpoint, SETTINGS.runMs)),
+  reserve: async (endpoint) => {
+    alone.reserve = await measureReserve(endpoint, SETTINGS.runMs);
+    return renderReserve(alone.reserve);
+  },
   levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
   addons: async (endpoint) => renderAddOns(await measureAddOns(endpoint, SETTINGS.runMs, QUICK)),
   processes: async (endpoint) => {

@@ -160,6 +160,11 @@ export const keys = {
     sk: `RESERVATION#${part(idempotencyKey)}`,
   }),
   reservationPrefix: () => "RESERVATION#",
+  /** The customer and key a reservation item's own key names (neither is repeated in the item). */
+  reservationOf: (key: Key) => ({
+    customerId: key.pk.slice(key.pk.indexOf("#") + 1),
+    idempotencyKey: key.sk.slice(key.sk.indexOf("#") + 1),
+  }),
   customerPartition: (customerId: string) => `CUSTOMER#${part(customerId)}`,
   /** Set on a reservation while it holds (sparse, sharded work index): the sweeper expires it by then. */
   holdDue: (customerId: string, idempotencyKey: string, expiresAt: string) => ({

@@ -12,7 +12,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
-import type { Reservation, ReservationStatus } from "../reservations/reservation";
+import { reservationId, type Reservation, type ReservationStatus } from "../reservations/reservation";
 import type { UsageEvent } from "../usage/event";
 import { expiredHeldCredits, type Wallet } from "../wallet";
 import type { Db } from "./client";
@@ -32,13 +32,19 @@ import { expiredClauses, usageUpdate, type HoldMove, type UsageUpdate } from "./
  */
 const retentionEnd = () => Math.floor(Date.now() / 1000) + EVENT_RETENTION_DAYS * 86_400;
 
+/**
+ * The item keeps what its key does not say: its id, customer and idempotency key are derived from
+ * `pk` / `sk` (toReservation), which keeps it near 300 bytes and, with 128-character ids, under the
+ * 1 KB of one write unit (each transactional write of it costs 2 units a KB).
+ */
 export function reservationItem(r: Reservation): Item {
+  const { id: _id, customerId: _customer, idempotencyKey: _key, expiresAt, ...rest } = r;
   return {
     ...keys.reservation(r.customerId, r.idempotencyKey),
-    ...(r.status === "HELD" ? keys.holdDue(r.customerId, r.idempotencyKey, r.expiresAt) : {}),
+    ...(r.status === "HELD" ? keys.holdDue(r.customerId, r.idempotencyKey, expiresAt) : {}),
     type: ItemType.RESERVATION,
-    ...r,
-    holdExpiresAt: r.expiresAt,
+    ...rest,
+    holdExpiresAt: expiresAt,
     // The table's TTL attribute (`expiresAt`) is retention; the hold's own expiry is `holdExpiresAt`.
     [TABLE.ttlAttribute]: retentionEnd(),
   };
@@ -47,22 +53,21 @@ export function reservationItem(r: Reservation): Item {
 export function toReservation(item: Item): Reservation {
   const optionalInt = (v: unknown) => (v === undefined || v === null ? {} : { v: int(v) });
   const tokens = ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const;
+  const { customerId, idempotencyKey } = keys.reservationOf(item as Key);
   return {
-    id: item.id as string,
-    customerId: item.customerId as string,
+    id: reservationId(customerId, idempotencyKey),
+    customerId,
     feature: item.feature as string,
-    idempotencyKey: item.idempotencyKey as string,
+    idempotencyKey,
     status: item.status as ReservationStatus,
     value: big(item.value),
     ...(item.credits !== undefined ? { credits: big(item.credits) } : {}),
     ...(item.amount !== undefined ? { amount: big(item.amount) } : {}),
     ...(item.model ? { model: item.model as string } : {}),
     ...Object.fromEntries(tokens.flatMap((k) => Object.values(optionalInt(item[k])).map((v) => [k, v]))),
-    ttlSeconds: int(item.ttlSeconds),
     expiresAt: item.holdExpiresAt as string,
     createdAt: item.createdAt as string,
     requestHash: item.requestHash as string,
-    ...(item.settleHash ? { settleHash: item.settleHash as string } : {}),
     ...(item.capped !== undefined ? { capped: Boolean(item.capped) } : {}),
     ...(item.closedAt ? { closedAt: item.closedAt as string } : {}),
   };
@@ -154,12 +159,8 @@ export type SettleWrite = {
 export async function writeSettle(db: Db, w: SettleWrite): Promise<TransitionResult> {
   const r = w.reservation;
   const items: TransactItem[] = [
-    statusUpdate(db, r, w.from, {
-      status: "SETTLED",
-      settleHash: r.settleHash,
-      capped: r.capped,
-      ...(w.from === "HELD" ? { closedAt: r.closedAt } : {}),
-    }),
+    // Nothing repeats the usage event (its requestHash and recordedAt are the settle's).
+    statusUpdate(db, r, w.from, { status: "SETTLED", ...(r.capped ? { capped: true } : {}) }),
     {
       Put: {
         TableName: db.table,

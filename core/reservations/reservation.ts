@@ -42,15 +42,16 @@ export type Reservation = {
   outputTokens?: number;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
-  ttlSeconds: number;
   expiresAt: string;
   createdAt: string;
-  /** Fingerprint of the reserve request (its replays and reuses are told apart by it). */
+  /**
+   * Fingerprint of the reserve request, its ttlSeconds included (its replays and reuses are told
+   * apart by it). A settle's fingerprint is its usage event's `requestHash`, not repeated here.
+   */
   requestHash: string;
-  /** Set when settled: the settle's request fingerprint (its usage event's), and whether it was capped. */
-  settleHash?: string;
+  /** Set when a settle was capped (absent: it was not). */
   capped?: boolean;
-  /** When it left HELD. */
+  /** When a release or an expiry ended the hold (a settle's time is its usage event's `recordedAt`). */
   closedAt?: string;
 };
 

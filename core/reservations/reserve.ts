@@ -121,7 +121,6 @@ function newReservation(request: ReserveRequest, charge: Charge, now: Date): Res
     ...(charge.cost !== undefined ? { amount: charge.cost } : {}),
     ...(u.model ? { model: u.model } : {}),
     ...Object.fromEntries(tokens.map((k) => [k, u[k]])),
-    ttlSeconds: request.ttlSeconds,
     expiresAt: new Date(now.getTime() + request.ttlSeconds * 1000).toISOString(),
     createdAt: now.toISOString(),
     requestHash: request.hash,

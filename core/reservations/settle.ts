@@ -116,13 +116,7 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
     credits: hold.credits + expired.lost,
   });
   const announces = [...alarms.events, ...announcements(plan, before, after, sub.periodStart, now)];
-  const settled: Reservation = {
-    ...r,
-    status: "SETTLED",
-    settleHash: hash,
-    capped,
-    ...(r.status === "HELD" ? { closedAt: now.toISOString() } : {}),
-  };
+  const settled: Reservation = { ...r, status: "SETTLED", ...(capped ? { capped } : {}) };
   const result = await writeSettle(deps.db, {
     reservation: settled,
     from: r.status,
@@ -178,10 +172,11 @@ function freshRead(state: State): Retry {
   return RETRY_AT_ONCE;
 }
 
+/** The settle's own record is its usage event (the same key): its requestHash tells a replay from a reuse. */
 async function replayed(deps: Deps, r: Reservation, hash: string): Promise<SettleResult> {
-  if (r.settleHash !== hash) throw keyReused(r.idempotencyKey);
   const event = await getEvent(deps.db, r.customerId, r.idempotencyKey);
   if (!event) throw new Error(`settled reservation ${r.id} has no event`);
+  if (event.requestHash !== hash) throw keyReused(r.idempotencyKey);
   const { wallet, plan } = await currentWallet(deps, r.customerId);
   return {
     reservation: r,

@@ -77,3 +77,35 @@ it("reserve: the clock and one transaction of the reservation and the wallet; se
     keys.wallet("cu"),
   ]);
 });
+
+it("the reservation item keeps only what its key does not say; the settle's status update repeats nothing of its event", async () => {
+  let id = "";
+  const reserving = await sent(async () => {
+    id = (await reserveUsage(deps, { customerId: "cu", feature: "calls", idempotencyKey: "lean", value: units(2) })).id;
+  });
+  const item = reserving[1]!.input.TransactItems[0].Put.Item;
+  // Its id, customer and key are its pk / sk; ttlSeconds is in its requestHash (nothing else reads it).
+  expect(Object.keys(item).sort()).toEqual([
+    "createdAt",
+    "credits",
+    "expiresAt",
+    "feature",
+    "gsi1pk",
+    "gsi1sk",
+    "holdExpiresAt",
+    "pk",
+    "requestHash",
+    "sk",
+    "status",
+    "type",
+    "value",
+  ]);
+  const settling = await sent(() => settleReservation(deps, id, { value: units(1) }));
+  const status = settling[1]!.input.TransactItems[0].Update;
+  // No settleHash (the event's requestHash), no closedAt (its recordedAt), no capped when it was not.
+  expect([status.UpdateExpression, status.ExpressionAttributeNames, status.ExpressionAttributeValues]).toEqual([
+    "SET #status = :status REMOVE gsi1pk, gsi1sk",
+    { "#status": "status" },
+    { ":from": "HELD", ":status": "SETTLED" },
+  ]);
+});
