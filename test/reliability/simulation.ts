@@ -81,6 +81,8 @@ export function simulateSeed(seed: number): void {
         // Reservations met every end: settled (some capped), released, expired.
         const { held: _open, ...ends } = result.reservations;
         for (const [what, n] of Object.entries(ends)) expect(n, what).toBeGreaterThan(0);
+        // ... and the rarer paths (generate's scripted scenarios): a grant expired under a hold, a settle in a trial.
+        for (const [what, n] of Object.entries(result.holdCoverage)) expect(n, what).toBeGreaterThan(0);
         // Annual plans reset monthly inside their year (thresholds fired again in a later month),
         // customers deleted, subscribers migrated.
         for (const [what, n] of Object.entries(result.lifecycle)) expect(n, what).toBeGreaterThan(0);

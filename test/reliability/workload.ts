@@ -786,7 +786,64 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
     if (voidNext && ops.length < count) ops.push(voidNext);
     voidNext = undefined;
   }
-  return ops;
+  return withHoldScenarios(seed, ops);
+}
+
+/**
+ * The rarer reservation paths every seed must meet (RunResult.holdCoverage), as two short scripts
+ * woven into the generated operations, each as consecutive operations of one customer (so nothing
+ * comes between them) at a point its own random stream picks; the other operations stay as they
+ * were. A grant that expires under a hold: a fresh CREDITS period (300 plan credits), 200 free
+ * credits expiring in an hour, a hold of 350 (the plan's 300 and 50 of the grant), the clock two
+ * hours on, then a settle below the hold. A settle in a free trial: a METERED trial, a hold of 5
+ * of its 1,000 included calls, settled with 4.
+ */
+function withHoldScenarios(seed: number, ops: Op[]): Op[] {
+  const q = prng(mix(seed, 0x401d));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const at = () => Math.floor(ops.length * (0.1 + 0.6 * q()));
+  let id = 2_000_000;
+  const grantee = pick(CREDIT_CUSTOMERS);
+  const expiring: Op[] = [
+    { id: id++, kind: "cancel", customerId: grantee, timing: "IMMEDIATE", prorate: false },
+    { id: id++, kind: "subscribe", customerId: grantee, plan: "credits_std" },
+    { id: id++, kind: "grant", customerId: grantee, credits: "200", key: `hg${seed}`, expiresInMs: 3_600_000 },
+    {
+      id: id++,
+      kind: "reserve",
+      t: { customerId: grantee, feature: "images", key: `hr${seed}`, value: "35" },
+      ttlSeconds: 86_400,
+    },
+    { id: id++, kind: "advance", ms: 2 * 3_600_000, sweep: true },
+    { id: id++, kind: "settle", t: { customerId: grantee, feature: "images", key: `hr${seed}`, value: "30" } },
+  ];
+  const trialist = pick(BALANCE_CUSTOMERS);
+  const trial: Op[] = [
+    { id: id++, kind: "cancel", customerId: trialist, timing: "IMMEDIATE", prorate: false },
+    { id: id++, kind: "subscribe", customerId: trialist, plan: "metered_pro", trialDays: 7 },
+    {
+      id: id++,
+      kind: "reserve",
+      t: { customerId: trialist, feature: "api_calls", key: `ht${seed}`, value: "5" },
+      ttlSeconds: 600,
+    },
+    { id: id++, kind: "settle", t: { customerId: trialist, feature: "api_calls", key: `ht${seed}`, value: "4" } },
+  ];
+  const first = at();
+  const second = at();
+  const woven = [...ops];
+  // The later one first, so the earlier position still points where it was picked.
+  for (const [where, script] of (first >= second
+    ? [
+        [first, expiring],
+        [second, trial],
+      ]
+    : [
+        [second, trial],
+        [first, expiring],
+      ]) as [number, Op[]][])
+    woven.splice(where, 0, ...script);
+  return woven;
 }
 
 /**
@@ -996,8 +1053,8 @@ export type RunResult = {
   /** Reservation coverage, from the model at the end: reservations by final status, and settles that were capped. */
   reservations: { held: number; settled: number; released: number; expired: number; capped: number };
   /**
-   * Rarer reservation paths, counted by the model (not yet met by every CI seed, so not asserted):
-   * credit grants that expired while holds had some of them, settles in a free trial.
+   * Rarer reservation paths, counted by the model: credit grants that expired while holds had some
+   * of them, settles in a free trial (every seed meets both: generate's withHoldScenarios).
    */
   holdCoverage: { grantExpiredUnderHold: number; settledInTrial: number };
   /** With a grace period: late events booked into an ended period, closing invoices issued at a grace end. */
