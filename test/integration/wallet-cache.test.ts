@@ -16,6 +16,8 @@ import { keys } from "../../core/db/keys";
 import { getWallet } from "../../core/db/wallets";
 import { trackUsage } from "../../core/usage/track";
 import { trackUsageBatch } from "../../core/usage/batch";
+import { closeDuePeriods } from "../../core/periods/sweep";
+import { cachedWallet, cachedWalletCount, rememberWallet, WALLET_CACHE_LIMIT } from "../../core/db/wallet-cache";
 
 let deps: TestDeps;
 beforeEach(async () => {
@@ -117,5 +119,42 @@ describe("the cached wallet", () => {
     expect(counter.seen.filter((c) => /Transact/.test(c))).toHaveLength(2);
     expect(counter.seen.filter((c) => /^Get/.test(c))).toHaveLength(1); // the test clock only
     expect((await getWallet(deps.db, "bulk"))!.usage.images).toBe(units(101));
+  });
+});
+
+describe("bounded for a Lambda", () => {
+  it("holds at most WALLET_CACHE_LIMIT views, evicting the least recently written", async () => {
+    const wallet = (await getWallet(deps.db, "acme"))!;
+    const db = { ...deps.db, table: `${deps.db.table}-bound` };
+    for (let i = 0; i <= WALLET_CACHE_LIMIT; i++) {
+      rememberWallet(db, { ...wallet, customerId: `v-${i}` });
+      if (i === WALLET_CACHE_LIMIT - 1) rememberWallet(db, { ...wallet, customerId: "v-0" }); // written again: kept
+    }
+    expect(WALLET_CACHE_LIMIT).toBe(1_000);
+    expect(cachedWalletCount()).toBe(WALLET_CACHE_LIMIT);
+    expect(cachedWallet(db, "v-0")?.customerId).toBe("v-0");
+    expect(cachedWallet(db, "v-1")).toBeUndefined();
+    expect(cachedWallet(db, `v-${WALLET_CACHE_LIMIT}`)?.customerId).toBe(`v-${WALLET_CACHE_LIMIT}`);
+  });
+
+  it("the period-close sweeper leaves no views behind", async () => {
+    await createPlan(deps, {
+      code: "daily",
+      name: "Daily",
+      model: "METERED",
+      basePrice: units(1),
+      interval: "DAY",
+      features: [{ feature: "images", included: units(5), overagePrice: units(1) }],
+    });
+    for (const id of ["d-1", "d-2", "d-3"]) {
+      await createCustomer(deps, { id });
+      await subscribe(deps, id, "daily");
+    }
+    const before = cachedWalletCount();
+    await deps.clock.advance(new Date(Date.parse((await deps.clock.now()).toISOString()) + 2 * 86_400_000));
+    const sweep = await closeDuePeriods(deps);
+    expect([sweep.closed, sweep.failed]).toEqual([6, 0]);
+    expect(cachedWalletCount()).toBe(before);
+    for (const id of ["d-1", "d-2", "d-3"]) expect(cachedWallet(deps.db, id)).toBeUndefined();
   });
 });
