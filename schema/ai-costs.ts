@@ -4,6 +4,7 @@ import { AI_COST_GROUPS } from "../core/ai-costs/rollup";
 import { SCALE } from "../core/money";
 import { adminOnly } from "./auth";
 import { builder } from "./builder";
+import { PageInfoRef } from "./page-info";
 
 const AiCostGroupEnum = builder.enumType("AiCostGroup", { values: AI_COST_GROUPS });
 
@@ -40,7 +41,17 @@ const AiCostReportRef = builder.objectRef<AiCostReport>("AiCostReport").implemen
     to: t.field({ type: "DateTime", resolve: (r) => r.to }),
     groupBy: t.field({ type: AiCostGroupEnum, resolve: (r) => r.groupBy }),
     rows: t.field({ type: [AiCostRowRef], resolve: (r) => r.rows }),
-    total: t.field({ type: AiCostRowRef, resolve: (r) => r.total }),
+    total: t.field({
+      type: AiCostRowRef,
+      description: "The whole range's total (with first / after too: not only this page's rows).",
+      resolve: (r) => r.total,
+    }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      description:
+        "With first / after: whether rows follow this page, and the cursor to pass as after. Without: no next page.",
+      resolve: (r) => r,
+    }),
   }),
 });
 
@@ -54,7 +65,13 @@ builder.queryField("aiCostReport", (t) =>
       from: t.arg({ type: "DateTime", required: true }),
       to: t.arg({ type: "DateTime", required: true }),
       groupBy: t.arg({ type: AiCostGroupEnum, defaultValue: "MODEL" }),
+      first: t.arg.int({
+        description:
+          "A page of 1 to 100 rows in key order (customer id, model id, feature code or day, ascending) instead of the whole report; with after alone, 50.",
+      }),
+      after: t.arg.string({ description: "The endCursor of the page before." }),
     },
-    resolve: (_, a, { deps }) => aiCostReport(deps, { from: a.from, to: a.to, groupBy: a.groupBy ?? "MODEL" }),
+    resolve: (_, a, { deps }) =>
+      aiCostReport(deps, { from: a.from, to: a.to, groupBy: a.groupBy ?? "MODEL", first: a.first, after: a.after }),
   }),
 );

@@ -14,7 +14,8 @@
  *   what it closed would grow with the customers);
  * - a page (20) of `customers`, of `invoices` (all, and OPEN only) and `aiCostReport` by MODEL,
  *   FEATURE and DAY at that size, first page and pages deep behind cursors, p50 / p99 over 40
- *   requests each; and aiCostReport by CUSTOMER, which is not a page: one row per customer.
+ *   requests each; aiCostReport by CUSTOMER a page of 20 (first / after, pages up to 10 deep), and
+ *   the whole report by CUSTOMER (no `first`: one row per customer).
  * In process through core (no API server; the resolvers are one call into it). Its own table.
  */
 import { BatchWriteItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
@@ -25,6 +26,8 @@ import { AI_COST_FIELDS, rollUp, type RolledEvent } from "../../core/ai-costs/ro
 import { ItemType, keys } from "../../core/db/keys";
 import { searchFields } from "../../core/db/lists";
 import { getWallet } from "../../core/db/wallets";
+import { cachedWalletCount } from "../../core/db/wallet-cache";
+import { cachedReservationCount } from "../../core/db/reservation-cache";
 import { listAllInvoices, listCustomers } from "../../core/lists";
 import { units } from "../../core/money";
 import { closeDuePeriods } from "../../core/periods/sweep";
@@ -63,6 +66,11 @@ export type ScaleResult = {
     peakHeapMb: number;
     /** RSS at each tenth of the sweep, MB. */
     rssByTenthMb: number[];
+    /** Wallet views and reservations the process caches after the sweep (core/db/wallet-cache.ts: bounded, and a close fills neither). */
+    cachedAfterSweep: { wallets: number; reservations: number };
+    heapAtStartMb: number;
+    /** Heap after a full collection once the sweep is done (NODE_OPTIONS=--expose-gc): what it retained. */
+    heapAfterGcMb?: number;
   };
   pages: PageTiming[];
   byCustomerReport: { rows: number; firstMs: number; medianMs: number };
@@ -202,6 +210,10 @@ export async function measureScale(endpoint: string, customers: number): Promise
   }
   const seconds = (performance.now() - sweepStarted) / 1000;
   sample();
+  const cachedAfterSweep = { wallets: cachedWalletCount(), reservations: cachedReservationCount() };
+  // What the sweep left behind, apart from garbage not yet collected (node --expose-gc only).
+  global.gc?.();
+  const heapAfterGc = global.gc ? process.memoryUsage().heapUsed / MB : undefined;
   const requestsPerClose = perOp(counts.requests, Math.max(1, closed));
   const after = await rawRun();
   const meanPerSec = (before.opsPerSec + after.opsPerSec) / 2;
@@ -252,6 +264,10 @@ export async function measureScale(endpoint: string, customers: number): Promise
     await timePages(`aiCostReport by ${groupBy}, a month`, async () => ({
       rows: (await aiCostReport(deps, { from, to, groupBy })).rows.length,
     }));
+  await timePages("aiCostReport by CUSTOMER, a month, a page of 20", async (after) => {
+    const page = await aiCostReport(deps, { from, to, groupBy: "CUSTOMER", first: 20, after });
+    return { rows: page.rows.length, ...(page.endCursor ? { next: page.endCursor } : {}) };
+  });
   const byCustomer: number[] = [];
   let byCustomerRows = 0;
   for (let i = 0; i < 3; i++) {
@@ -279,6 +295,9 @@ export async function measureScale(endpoint: string, customers: number): Promise
       rssGrowthSecondHalfMb,
       peakHeapMb: Math.max(...samples.map((s) => s.heap)) / MB,
       rssByTenthMb: Array.from({ length: 11 }, (_, i) => at(i / 10).rss / MB),
+      cachedAfterSweep,
+      heapAtStartMb: samples[0]!.heap / MB,
+      ...(heapAfterGc !== undefined ? { heapAfterGcMb: heapAfterGc } : {}),
     },
     pages,
     byCustomerReport: {
@@ -297,11 +316,11 @@ export function renderScale(r: ScaleResult): string {
   return [
     `scale: ${r.customers.toLocaleString("en")} customers seeded in ${r.seedSeconds.toFixed(1)} s (${r.seedItemsPerSec.toFixed(0)} items/s, BatchWriteItem)`,
     `  closeDuePeriods: ${c.closed} closed, ${c.failed} failed, ${c.sweeps} sweeper run(s), ${c.seconds.toFixed(1)} s: ${c.closesPerSec.toFixed(0)} closes/s = ${c.ratioToRawTx.toFixed(2)}x the raw transaction rate (c8: ${r.rawTx.before.opsPerSec.toFixed(0)}/s before, ${r.rawTx.after.opsPerSec.toFixed(0)}/s after); ${req} per close`,
-    `  memory: RSS ${c.rssAtStartMb.toFixed(0)} MB at the start, peak ${c.peakRssMb.toFixed(0)} MB (heap peak ${c.peakHeapMb.toFixed(0)} MB), growth over the second half ${c.rssGrowthSecondHalfMb.toFixed(1)} MB; by tenths ${c.rssByTenthMb.map((x) => x.toFixed(0)).join(" ")} MB`,
+    `  memory: RSS ${c.rssAtStartMb.toFixed(0)} MB at the start, peak ${c.peakRssMb.toFixed(0)} MB (heap peak ${c.peakHeapMb.toFixed(0)} MB), growth over the second half ${c.rssGrowthSecondHalfMb.toFixed(1)} MB; by tenths ${c.rssByTenthMb.map((x) => x.toFixed(0)).join(" ")} MB; cached after it: ${c.cachedAfterSweep.wallets} wallet views, ${c.cachedAfterSweep.reservations} reservations; heap ${c.heapAtStartMb.toFixed(0)} MB at the start, ${c.heapAfterGcMb === undefined ? "after a full GC: run with NODE_OPTIONS=--expose-gc" : `${c.heapAfterGcMb.toFixed(0)} MB after the sweep and a full GC`}`,
     ...r.pages.map(
       (p) =>
         `  ${p.name}: p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms (${p.requests} requests, ${p.rows} rows)`,
     ),
-    `  aiCostReport by CUSTOMER, a month (not a page: ${r.byCustomerReport.rows} rows): first ${r.byCustomerReport.firstMs.toFixed(0)} ms, median of 3 ${r.byCustomerReport.medianMs.toFixed(0)} ms`,
+    `  aiCostReport by CUSTOMER, a month, the whole report (no first: ${r.byCustomerReport.rows} rows): first ${r.byCustomerReport.firstMs.toFixed(0)} ms, median of 3 ${r.byCustomerReport.medianMs.toFixed(0)} ms`,
   ].join("\n");
 }

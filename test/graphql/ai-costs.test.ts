@@ -201,6 +201,58 @@ describe("aiCostReport after 1,000 AI events", () => {
     expect(days.rows.map((r: { key: string }) => r.key)).toEqual(["2026-01-03", "2026-01-04", "2026-01-05"]);
   });
 
+  it("pages by customer: first / after in key order, every row exact, the range's total on each page", async () => {
+    const PAGE = `query($from: DateTime!, $to: DateTime!, $g: AiCostGroup, $first: Int, $after: String) {
+      aiCostReport(from: $from, to: $to, groupBy: $g, first: $first, after: $after) {
+        rows { ${row()} } total { ${row()} } pageInfo { hasNextPage endCursor }
+      }
+    }`;
+    const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const pages = async (range: [string, string], first: number) => {
+      const seen: { keys: string[]; hasNextPage: boolean }[] = [];
+      const rows: any[] = [];
+      let after: string | null = null;
+      do {
+        const vars: Record<string, unknown> = {
+          from: `${range[0]}T00:00:00Z`,
+          to: `${range[1]}T00:00:00Z`,
+          g: "CUSTOMER",
+          first,
+          after,
+        };
+        const page: any = (await api.ok(PAGE, vars)).aiCostReport;
+        expect(exact([page.total])[0]).toEqual(expected(() => "TOTAL", range)[0]);
+        seen.push({ keys: page.rows.map((r: { key: string }) => r.key), hasNextPage: page.pageInfo.hasNextPage });
+        rows.push(...page.rows);
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      return { seen, rows };
+    };
+    // A whole month (one partition of one cell per customer), 3 a page.
+    const month = await pages(["2026-01-01", "2026-02-01"], 3);
+    expect(month.seen).toEqual([
+      { keys: ["cust-0", "cust-1", "cust-2"], hasNextPage: true },
+      { keys: ["cust-3", "cust-4", "cust-5"], hasNextPage: true },
+      { keys: ["cust-6", "cust-7", "cust-8"], hasNextPage: true },
+      { keys: ["cust-9"], hasNextPage: false },
+    ]);
+    expect(exact(month.rows)).toEqual(expected((e) => e.customerId).sort(byKey));
+    // Three days (three partitions merged: each row sums its customer's cells of every day), 4 a page.
+    const range: [string, string] = ["2026-01-03", "2026-01-06"];
+    const days = await pages(range, 4);
+    expect(days.seen.map((p) => p.keys.length)).toEqual([4, 4, 2]);
+    expect(exact(days.rows)).toEqual(expected((e) => e.customerId, range).sort(byKey));
+    // Out of bounds, and cursors of nothing or of another grouping.
+    const vars = { from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z", g: "CUSTOMER" };
+    for (const first of [0, 101]) expectError(await api.gql(PAGE, { ...vars, first }), "BAD_USER_INPUT");
+    expectError(await api.gql(PAGE, { ...vars, first: 2, after: "nonsense" }), "BAD_USER_INPUT");
+    const byModel: any = (await api.ok(PAGE, { ...vars, g: "MODEL", first: 1 })).aiCostReport;
+    expect(byModel.rows.map((r: { key: string }) => r.key)).toEqual(["lab/alpha"]);
+    expectError(await api.gql(PAGE, { ...vars, first: 2, after: byModel.pageInfo.endCursor }), "BAD_USER_INPUT");
+    // Without first / after: the whole report, as before, with no next page.
+    expect((await api.ok(PAGE, vars)).aiCostReport.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+  });
+
   it("applies each event once when the stream delivers everything again", async () => {
     const before = await report("CUSTOMER");
     // A second reader from the stream's start: every record again, as a redelivery would.
