@@ -6,7 +6,7 @@ import { AI_COST_FIELDS, type AiCostTotals } from "../ai-costs/rollup";
 import type { CellRead } from "../ai-costs/plan";
 import type { Db } from "./client";
 import { big, queryAll, type Item } from "./items";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand } from "./commands";
 import { keys } from "./keys";
 
 const CONCURRENCY = 8;
