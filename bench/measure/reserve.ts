@@ -21,6 +21,8 @@ export type ReserveResult = {
    * (8 pairs on one wallet: a conflict is retried, and what it costs shows here, not in the steady 2).
    */
   transactionsUnderLoad: number;
+  /** The server's CPU and time per GraphQL request (a reserve or a settle) in the steady sequential pairs. */
+  server: { cpuMsPerRequest: number; msP50: number };
 };
 
 const RESERVE = `mutation R($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`;
@@ -64,8 +66,17 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
     const requestsPerPair = Object.fromEntries(
       Object.entries(stats.requests).map(([command, count]) => [command, count / steady]),
     );
+    const server = { cpuMsPerRequest: stats.cpuMsPerRequest, msP50: stats.serverMsP50 };
     const ratios = rounds.map((r) => r.pairs.opsPerSec / r.raw.opsPerSec);
-    return { raw, pairs, ratio: pairs.opsPerSec / raw.opsPerSec, ratios, requestsPerPair, transactionsUnderLoad };
+    return {
+      raw,
+      pairs,
+      ratio: pairs.opsPerSec / raw.opsPerSec,
+      ratios,
+      requestsPerPair,
+      transactionsUnderLoad,
+      server,
+    };
   } finally {
     child.kill("SIGTERM");
   }
@@ -90,5 +101,5 @@ export function renderReserve(r: ReserveResult): string {
   const requests = Object.entries(r.requestsPerPair)
     .map(([command, n]) => `${n.toFixed(2)} ${command.replace("Command", "")}`)
     .join(", ");
-  return `reserve + settle, one customer, concurrency 8: ${r.pairs.opsPerSec.toFixed(0)} pairs/s (p50 ${r.pairs.p50.toFixed(1)} ms, p99 ${r.pairs.p99.toFixed(1)} ms, ${r.pairs.errors} errors) vs raw TransactWriteItems ${r.raw.opsPerSec.toFixed(0)}/s: ${r.ratio.toFixed(2)}x (rounds ${r.ratios.map((x) => x.toFixed(2)).join(", ")}; budget >= 0.45x); per pair: ${requests} (under load ${r.transactionsUnderLoad.toFixed(2)}, conflicts retried)`;
+  return `reserve + settle, one customer, concurrency 8: ${r.pairs.opsPerSec.toFixed(0)} pairs/s (p50 ${r.pairs.p50.toFixed(1)} ms, p99 ${r.pairs.p99.toFixed(1)} ms, ${r.pairs.errors} errors) vs raw TransactWriteItems ${r.raw.opsPerSec.toFixed(0)}/s: ${r.ratio.toFixed(2)}x (rounds ${r.ratios.map((x) => x.toFixed(2)).join(", ")}; budget >= 0.45x); per pair: ${requests} (under load ${r.transactionsUnderLoad.toFixed(2)}, conflicts retried); server CPU ${r.server.cpuMsPerRequest.toFixed(2)} ms per request (p50 ${r.server.msP50.toFixed(2)} ms in the server)`;
 }
