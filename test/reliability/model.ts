@@ -1020,7 +1020,8 @@ export class BillingModel {
    * deleteCustomer: the subscription ends now like an immediate cancel without proration (the
    * usage so far invoiced, no credit); invoices, events and purchased pools stay. Deleting again
    * changes nothing. Afterwards it has no subscription (tracks, purchases: NO_SUBSCRIPTION) and
-   * cannot subscribe again (BAD_USER_INPUT); its invoices can still be paid or voided.
+   * cannot subscribe again nor be granted account credit (BAD_USER_INPUT); its invoices can still
+   * be paid or voided.
    */
   deleteCustomer(id: string): Outcome {
     const c = this.c(id);
@@ -1701,14 +1702,16 @@ export class BillingModel {
 
   /**
    * Account credit granted under `key` (idempotent): whole cents, in the plan's currency, so only to
-   * a customer that has had a plan; an expiry in the past is refused.
+   * a customer that has had a plan and is not deleted; an expiry in the past is refused.
    */
   grantAccountCredit(id: string, amount: bigint, key: string, expiresAt?: number): Outcome {
     const c = this.c(id);
     const what = `${amount}|${expiresAt ?? "-"}`;
     const seen = c.grantKeys.get(key);
     if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
-    if (!c.sub || (expiresAt !== undefined && expiresAt <= this.now)) return { ok: false, code: "BAD_USER_INPUT" };
+    // No plan yet (no currency), a deleted customer (it could never be used), or an expiry in the past.
+    if (!c.sub || c.deleted || (expiresAt !== undefined && expiresAt <= this.now))
+      return { ok: false, code: "BAD_USER_INPUT" };
     c.grantKeys.set(key, what);
     c.creditGrants.push({ remaining: amount, expiresAt: expiresAt ?? Number.POSITIVE_INFINITY });
     return { ok: true, replayed: false };
