@@ -267,4 +267,45 @@ describe("add-ons and the grace period for late events", () => {
       await grace.api.close();
     }
   });
+
+  it("a timestamped adjustUsage correcting the ended period in its grace prices with the add-ons that period ran with", async () => {
+    // Regression: the correction of a period in its grace priced on the bare plan (100 included),
+    // without the add-on's 1,000 units (core/usage/load.ts subscribedPlan): its answer showed 1,150
+    // over and $11.50. (The closing invoice was right even then: the issue prices with the add-ons.)
+    const grace = await scenario({
+      features: { api_calls: "METERED" },
+      plans: { metered: PLANS.metered },
+      customers: { g: "metered" },
+      gracePeriodMs: 86_400_000,
+    });
+    try {
+      await grace.api.ok(
+        `mutation { createAddOn(input: { code: "more", name: "More", feature: "api_calls", price: "5", grants: "1000" }) { code } }`,
+      );
+      await grace.api.ok(
+        `mutation { attachAddOn(customerId: "g", addOnCode: "more", idempotencyKey: "a") { addOns { code } } }`,
+      );
+      await grace.f.track({ customerId: "g", feature: "api_calls", idempotencyKey: "t1", value: "1150" });
+      await grace.f.advanceClock("2026-02-01T06:00:00Z");
+      await grace.api.ok(`mutation { closeDuePeriods }`);
+      // 100 calls missed in January, corrected 7 hours after its end: 1,250 used of its 1,100 included.
+      const corrected = await grace.api.gql(
+        `mutation { adjustUsage(customerId: "g", feature: "api_calls", delta: "100", reason: "missed events",
+          idempotencyKey: "fix", timestamp: "2026-01-31T23:00:00Z") { used included overage cost } }`,
+      );
+      expect(corrected.errors).toBeUndefined();
+      expect(corrected.data.adjustUsage).toEqual({ used: "1250", included: "1100", overage: "150", cost: "1.50" });
+      await grace.f.advanceClock("2026-02-02T00:00:00Z");
+      await grace.api.ok(`mutation { closeDuePeriods }`);
+      const [closing] = await grace.f.invoices("g");
+      expect(closing).toMatchObject({ periodStart: "2026-01-01T00:00:00.000Z", total: "16.50" });
+      expect(closing.lines).toEqual([
+        { kind: "OVERAGE", feature: "api_calls", quantity: "150", unitPrice: "0.01", amount: "1.50" },
+        { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "10.00", amount: "10.00" },
+        { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "5.00", amount: "5.00" },
+      ]);
+    } finally {
+      await grace.api.close();
+    }
+  });
 });
