@@ -845,14 +845,10 @@ function lateCorrectionOp(
     const from = again.late!.from ?? again.key;
     return { ...again, id, key: `la${seed}-${id}`, late: { ...again.late!, from } };
   }
-  const feature = q() < 0.05 ? "sso" : q() < 0.6 ? "api_calls" : "images";
-  const size = feature === "images" ? int(1, 3) : int(1, 120);
   return {
     id,
     kind: "adjust",
-    customerId: pick(CUSTOMERS),
-    feature,
-    delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}`,
+    ...correctionDraw(q, ["sso"]),
     key: `la${seed}-${id}`,
     reason: pick(["late correction", "missed events", "double-counted retries"]),
     late: { ms: int(1, 6 * 3_600_000), pick: int(0, 1_000_000), before: q() < 0.5 },
@@ -941,17 +937,26 @@ function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]):
       key: `g${seed}-${id}`,
       ...(q() < 0.6 ? { expiresInMs: int(1, 45 * 24) * 3_600_000 } : {}),
     };
-  const feature = q() < 0.05 ? pick(["sso", AI_FEATURE]) : q() < 0.6 ? "api_calls" : "images";
-  const size = feature === "images" ? int(1, 3) : int(1, 120);
   return {
     id,
     kind: "adjust",
-    customerId: pick(CUSTOMERS),
-    feature,
-    delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}`,
+    ...correctionDraw(q, ["sso", AI_FEATURE]),
     key: `a${seed}-${id}`,
     reason: pick(["double-counted retries", "goodwill", "missed events"]),
   };
+}
+
+/**
+ * A fresh correction's customer, feature (now and then one of `rare`) and signed delta, from `q`
+ * (drawn in this order: the seeds' workloads depend on it).
+ */
+function correctionDraw(q: () => number, rare: readonly string[]) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  const feature = q() < 0.05 ? pick(rare) : q() < 0.6 ? "api_calls" : "images";
+  const size = feature === "images" ? int(1, 3) : int(1, 120);
+  const customerId = pick(CUSTOMERS);
+  return { customerId, feature, delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}` };
 }
 
 /**
