@@ -7,7 +7,7 @@
  * model. A failure prints the seed, the violation, and the shortest operation list found (bounded
  * delta debugging, --shrink-runs runs, default 40) that still fails: rerun it with the same seed.
  * --grace runs the deployment with a grace period for late events (BILLING_GRACE_PERIOD) of that many ms,
- * and a quarter of the fresh tracks as late events.
+ * 30% of the fresh tracks as late events, and timestamped adjustUsage corrections into ended periods.
  * Exit code 1 when any seed failed.
  */
 import { startDynamoLocal } from "../tools/dynamodb-local/start";

@@ -3,6 +3,9 @@
  * the customer's next subscription invoices (core/invoices/settle.ts); an invoice below zero adds
  * one. Account credit is in the currency of the customer's plan (a wallet holds one currency at a
  * time: core/subscriptions/currency.ts), so a customer who never subscribed cannot be granted any.
+ * Nor can a deleted customer (deleteCustomer): it could never be used, as an erased customer cannot
+ * subscribe again; BAD_USER_INPUT, nothing written, as subscribe answers it. A grant made before the
+ * deletion still replays under its key.
  */
 import * as z from "../zod";
 import type { Deps } from "../deps";
@@ -14,6 +17,7 @@ import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import { currentWallet } from "../usage/current";
 import { pricingPlan } from "../usage/load";
 import { findCreditGrant, recordCreditGrant } from "../db/account-credit";
+import { getCustomer } from "../db/customers";
 import { creditLeft, liveGrants, type CreditGrant } from "./grant";
 
 const GrantSchema = z.object({
@@ -40,6 +44,8 @@ export async function grantAccountCredit(deps: Deps, input: GrantAccountCreditIn
     if (earlier) return replay(deps, customerId, earlier, { amount, reason, expiresAt });
     // A write: ended periods are closed first, so a grant never reaches back into a closed period.
     const { wallet, now } = await currentWallet(deps, customerId, { close: true });
+    // A deletion landing after this read is caught by the write's condition on the profile.
+    if ((await getCustomer(deps.db, customerId))?.deletedAt) throw deleted(customerId);
     const sub = wallet.subscription;
     if (!sub)
       throw new DomainError(
@@ -62,11 +68,15 @@ export async function grantAccountCredit(deps: Deps, input: GrantAccountCreditIn
     const written = await recordCreditGrant(deps.db, customerId, sub.planCode, grant, MAX_SUM);
     if (written.outcome === "granted") return grant;
     if (written.outcome === "replayed") return replay(deps, customerId, written.grant, { amount, reason, expiresAt });
+    if (written.outcome === "customerDeleted") throw deleted(customerId);
     if (written.outcome === "walletChanged" && wallet.accountCredit + amount > MAX_SUM)
       throw new DomainError("LIMIT_REACHED", "the customer's account credit would exceed its bound");
     return RETRY;
   });
 }
+
+const deleted = (customerId: string) =>
+  new DomainError("BAD_USER_INPUT", `customer "${customerId}" was deleted: account credit could never be used`);
 
 /** The same grant again answers it as it is now; another one under the same key is refused. */
 async function replay(

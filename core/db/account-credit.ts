@@ -19,11 +19,14 @@ export type GrantOutcome =
   | { outcome: "granted" }
   | { outcome: "replayed"; grant: CreditGrant }
   | { outcome: "walletChanged" }
+  /** The customer was deleted (erased) since it was read: nothing written. */
+  | { outcome: "customerDeleted" }
   | { outcome: "conflict" };
 
 /**
  * Records `grant`: ADDs it to `accountCredit` and puts it in the wallet's map, conditioned on the
- * plan the currency was taken from (`planCode`, none: no plan) and on the sum staying within `cap`.
+ * plan the currency was taken from (`planCode`, none: no plan), on the sum staying within `cap`, and
+ * on the customer not being deleted (a deletion landing after the grant's read refuses it).
  * A wallet written before grants existed has no map: it gets the whole map at once (its old sum as
  * a grant, core/db/wallets.ts), conditioned on its version.
  */
@@ -90,14 +93,22 @@ async function write(
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       },
     },
+    {
+      ConditionCheck: {
+        TableName: db.table,
+        Key: keys.customer(customerId),
+        ConditionExpression: "attribute_not_exists(deletedAt)",
+      },
+    },
   ]).finally(() => forgetWallet(db, customerId));
   if (!cancelled) return { outcome: "granted" };
-  const [put, update] = cancelled.reasons;
+  const [put, update, profile] = cancelled.reasons;
   if (put?.Item)
     return {
       outcome: "replayed",
       grant: toGrant(unmarshall(put.Item as Record<string, AttributeValue>, { wrapNumbers: true })),
     };
+  if (profile?.Code === "ConditionalCheckFailed") return { outcome: "customerDeleted" };
   if (update?.Code === "ConditionalCheckFailed") {
     const old = update.Item && unmarshall(update.Item as Record<string, AttributeValue>, { wrapNumbers: true });
     if (old && old.accountCreditGrants === undefined && !migrating) return { outcome: "noMap", item: old };

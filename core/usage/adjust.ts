@@ -27,6 +27,7 @@ import { endedWallet, lateFor, type EndedPeriod } from "../periods/grace";
 import { currentWallet } from "./current";
 import { MAX_FUTURE_SKEW_MS } from "./price";
 import { subscribedPlan } from "./load";
+import { writeEnded } from "./ended-write";
 import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import { publish } from "../events/publish";
@@ -160,8 +161,8 @@ type Asked = Adjustment & { requestHash: string };
 /**
  * A correction of the ended period in its grace: priced on that period's plan against its own
  * counters (never below zero; an increase beyond its grant refused where a late track would be),
- * written to `wallet.ended` (core/db/late-usage-update.ts) with the event, so the invoice issued
- * at the grace end bills the corrected usage. Like a late track it fires no threshold.
+ * written to `wallet.ended` with the event as a late track is (./ended-write.ts), so the invoice
+ * issued at the grace end bills the corrected usage. Like a late track it fires no threshold.
  */
 async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPeriod, now: Date) {
   const sub = ended.subscription;
@@ -186,21 +187,8 @@ async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPe
     requestHash: r.requestHash,
     recordedAt: now.toISOString(),
   };
-  const result = await writeUsage(deps.db, {
-    customerId: r.customerId,
-    period: sub,
-    events: [event],
-    delta: deltaOf([charge]),
-    guards: charge.guards,
-    late: true,
-  });
-  if (result.ok) {
-    const after = applyCharge(before, charge);
-    const { usage, featureCost, featureCredits, credits, creditsUsed, spent, balance } = after;
-    const booked = { ...ended, usage, featureCost, featureCredits, credits, creditsUsed, spent, balance };
-    rememberWallet(deps.db, { ...wallet, version: wallet.version + 1, ended: booked });
-    return usageOf(after, plan, r.feature);
-  }
+  const result = await writeEnded(deps, { wallet, ended, before }, event, charge);
+  if (result.ok) return usageOf(result.after, plan, r.feature);
   if ("duplicates" in result) return replayed(deps, r, result.duplicates.get(0)!);
   return RETRY; // the ended period changed (issued, or its counters moved): decide again on a fresh read
 }

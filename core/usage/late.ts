@@ -3,16 +3,15 @@
  * (BILLING_GRACE_PERIOD, core/periods/grace.ts) is booked into that period, so its closing invoice
  * bills it. It is priced on the ended period's plan against the ended period's counters (what its
  * own grant had left; purchased pools are not drawn: see grace.ts) and written as one transaction
- * of the event and the wallet's `ended` counters (core/db/late-usage-update.ts), conditioned on the
+ * of the event and the wallet's `ended` counters (./ended-write.ts), conditioned on the
  * ended period still being open. A late event crosses no threshold and depletes nothing the
  * customer can spend now, so it announces nothing. The answer's entitlement is the customer's now,
  * which a late event does not change.
  */
 import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
-import { applyCharge, beyondBounds, deltaOf, denial } from "../models";
+import { beyondBounds, denial } from "../models";
 import { unitEntitlement } from "../entitlements";
-import { writeUsage } from "../db/usage-write";
 import { rememberWallet } from "../db/wallet-cache";
 import type { Plan } from "../plans/plan";
 import type { Wallet } from "../wallet";
@@ -20,6 +19,7 @@ import { endedWallet, type EndedPeriod } from "../periods/grace";
 import { RETRY, RETRY_AT_ONCE, type Retry } from "../retry";
 import { buildEvent, type TrackRequest, type UsageEvent } from "./event";
 import { subscribedPlan } from "./load";
+import { writeEnded } from "./ended-write";
 import { priceRequest } from "./price";
 import { refusalMessage } from "./refusals";
 import type { TrackResult } from "./track";
@@ -57,21 +57,8 @@ export async function trackLate(
     planCode: plan.code,
     recordedAt: now,
   });
-  const result = await writeUsage(deps.db, {
-    customerId: request.customerId,
-    period: sub,
-    events: [event],
-    delta: deltaOf([charge]),
-    guards: charge.guards,
-    late: true,
-  });
-  if (result.ok) {
-    const after = applyCharge(before, charge);
-    const { usage, featureCost, featureCredits, credits, creditsUsed, spent, balance } = after;
-    const booked = { ...ended, usage, featureCost, featureCredits, credits, creditsUsed, spent, balance };
-    rememberWallet(deps.db, { ...wallet, version: wallet.version + 1, ended: booked });
-    return { event, replayed: false, entitlement: unitEntitlement(wallet, at.plan, request.feature) };
-  }
+  const result = await writeEnded(deps, { wallet, ended, before }, event, charge);
+  if (result.ok) return { event, replayed: false, entitlement: unitEntitlement(wallet, at.plan, request.feature) };
   if ("duplicates" in result) return ctx.replayed(result.duplicates.get(0)!);
   if (!("wallet" in result)) return RETRY;
   // The ended period changed (issued, or its counters moved): decide again on the wallet as it is.

@@ -1,12 +1,14 @@
 /**
  * Account credit (issue 16, item 3): grantAccountCredit (idempotent by key, optional expiry), the
  * remainder of an invoice below zero, applied to the next invoices as an ACCOUNT_CREDIT line,
- * soonest expiring first; no total below zero, nothing lost or doubled.
+ * soonest expiring first; no total below zero, nothing lost or doubled. A deleted customer is
+ * granted none (BAD_USER_INPUT), even by a grant that read the customer before the deletion.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import { expectError, type Fixtures } from "../support/fixtures";
 import { scenario } from "../support/scenario";
+import { holdWrites, until } from "../support/hold-writes";
 
 let api: TestApi;
 let f: Fixtures;
@@ -100,6 +102,48 @@ describe("grantAccountCredit", () => {
     const same = await Promise.all(Array.from({ length: 20 }, () => grant("c", "3", "same")));
     expect(same.filter((r) => r.errors)).toEqual([]);
     expect((await credit("c")).accountCredit).toBe("53.50");
+  });
+});
+
+describe("grantAccountCredit on a deleted customer", () => {
+  const remove = (c: string) => api.ok(`mutation($c: ID!) { deleteCustomer(id: $c) { id } }`, { c });
+  const DELETED = 'customer "d" was deleted: account credit could never be used';
+
+  it("is refused and writes nothing; a grant made before the deletion still replays under its key", async () => {
+    await f.customerOn("d", "access");
+    const before = await grant("d", "12.50", "g-1");
+    expect(before.errors).toBeUndefined();
+    await remove("d");
+    const snapshot = await f.snapshot("d");
+    const refused = await grant("d", "5", "g-2");
+    expectError(refused, "BAD_USER_INPUT");
+    expect(refused.errors![0]!.message).toBe(DELETED);
+    // Refused again the same way (nothing was recorded under the key), with an expiry too.
+    expectError(await grant("d", "5", "g-2", "2026-03-01T00:00:00Z"), "BAD_USER_INPUT");
+    expect(await f.snapshot("d")).toEqual(snapshot);
+    expect(await credit("d")).toEqual({
+      accountCredit: "12.50",
+      accountCreditGrants: [{ id: "g-1", amount: "12.50", remaining: "12.50", expiresAt: null }],
+    });
+    // The earlier grant answers as before; its key for another grant is still IDEMPOTENCY_KEY_REUSED.
+    expect((await grant("d", "12.50", "g-1")).data.grantAccountCredit).toEqual(before.data.grantAccountCredit);
+    expectError(await grant("d", "13", "g-1"), "IDEMPOTENCY_KEY_REUSED");
+  });
+
+  it("a grant decided before a deletion that lands first is refused at its write (the profile's condition)", async () => {
+    await f.customerOn("d", "access");
+    // The grant has read the customer (not deleted yet); its transaction is held at its send.
+    const grantWrite = holdWrites(api.deps.db, "holdGrant", (items) =>
+      items.some((i) => i.Put?.Item?.type === "ACCOUNT_CREDIT_GRANT"),
+    );
+    const racing = grant("d", "7", "g-race");
+    await until(() => grantWrite.held() === 1);
+    await remove("d");
+    grantWrite.open();
+    const answer = await racing;
+    expectError(answer, "BAD_USER_INPUT");
+    expect(answer.errors![0]!.message).toBe(DELETED);
+    expect(await credit("d")).toEqual({ accountCredit: "0.00", accountCreditGrants: [] });
   });
 });
 

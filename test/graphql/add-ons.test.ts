@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import { expectError, type Fixtures } from "../support/fixtures";
-import { PLANS, scenario } from "../support/scenario";
+import { PLANS, scenario, type Scenario } from "../support/scenario";
 
 let api: TestApi;
 let f: Fixtures;
@@ -230,41 +230,65 @@ describe("add-ons and plan changes", () => {
 });
 
 describe("add-ons and the grace period for late events", () => {
-  it("the ended period keeps its add-ons: late usage counts against its included units with the grant", async () => {
-    const grace = await scenario({
+  // January with the add-on's 1,000 units on the plan's 100 included and 1,150 used; at 06:00 on
+  // February 1 the month has ended and is in its one-day grace.
+  let grace: Scenario;
+  beforeEach(async () => {
+    grace = await scenario({
       features: { api_calls: "METERED" },
       plans: { metered: PLANS.metered },
       customers: { g: "metered" },
       gracePeriodMs: 86_400_000,
     });
-    try {
-      await grace.api.ok(
-        `mutation { createAddOn(input: { code: "more", name: "More", feature: "api_calls", price: "5", grants: "1000" }) { code } }`,
-      );
-      await grace.api.ok(
-        `mutation { attachAddOn(customerId: "g", addOnCode: "more", idempotencyKey: "a") { addOns { code } } }`,
-      );
-      await grace.f.track({ customerId: "g", feature: "api_calls", idempotencyKey: "t1", value: "1150" });
-      await grace.f.advanceClock("2026-02-01T06:00:00Z");
-      await grace.api.ok(`mutation { closeDuePeriods }`);
-      // Late by 7 hours, into January: booked into the ended period, its included 1,100.
-      await grace.f.track({
-        customerId: "g",
-        feature: "api_calls",
-        idempotencyKey: "late",
-        value: "100",
-        timestamp: "2026-01-31T23:00:00Z",
-      });
-      await grace.f.advanceClock("2026-02-02T00:00:00Z");
-      await grace.api.ok(`mutation { closeDuePeriods }`);
-      const [closing] = await grace.f.invoices("g");
-      expect(closing.lines).toEqual([
-        { kind: "OVERAGE", feature: "api_calls", quantity: "150", unitPrice: "0.01", amount: "1.50" },
-        { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "10.00", amount: "10.00" },
-        { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "5.00", amount: "5.00" },
-      ]);
-    } finally {
-      await grace.api.close();
-    }
+    await grace.api.ok(
+      `mutation { createAddOn(input: { code: "more", name: "More", feature: "api_calls", price: "5", grants: "1000" }) { code } }`,
+    );
+    await grace.api.ok(
+      `mutation { attachAddOn(customerId: "g", addOnCode: "more", idempotencyKey: "a") { addOns { code } } }`,
+    );
+    await grace.f.track({ customerId: "g", feature: "api_calls", idempotencyKey: "t1", value: "1150" });
+    await grace.f.advanceClock("2026-02-01T06:00:00Z");
+    await grace.api.ok(`mutation { closeDuePeriods }`);
+  });
+  afterEach(() => grace.api.close());
+  /** January's closing invoice, issued at the grace end. */
+  const closing = async () => {
+    await grace.f.advanceClock("2026-02-02T00:00:00Z");
+    await grace.api.ok(`mutation { closeDuePeriods }`);
+    return (await grace.f.invoices("g"))[0];
+  };
+  /** 1,250 used of 1,100 included: 150 over; the next base fee and add-on. */
+  const JANUARY_CLOSED = [
+    { kind: "OVERAGE", feature: "api_calls", quantity: "150", unitPrice: "0.01", amount: "1.50" },
+    { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "10.00", amount: "10.00" },
+    { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "5.00", amount: "5.00" },
+  ];
+
+  it("the ended period keeps its add-ons: late usage counts against its included units with the grant", async () => {
+    // Late by 7 hours, into January: booked into the ended period, its included 1,100.
+    await grace.f.track({
+      customerId: "g",
+      feature: "api_calls",
+      idempotencyKey: "late",
+      value: "100",
+      timestamp: "2026-01-31T23:00:00Z",
+    });
+    expect((await closing()).lines).toEqual(JANUARY_CLOSED);
+  });
+
+  it("a timestamped adjustUsage correcting the ended period in its grace prices with the add-ons that period ran with", async () => {
+    // Regression: the correction of a period in its grace priced on the bare plan (100 included),
+    // without the add-on's 1,000 units (core/usage/load.ts subscribedPlan): its answer showed 1,150
+    // over and $11.50. (The closing invoice was right even then: the issue prices with the add-ons.)
+    // 100 calls missed in January, corrected 7 hours after its end.
+    const corrected = await grace.api.gql(
+      `mutation { adjustUsage(customerId: "g", feature: "api_calls", delta: "100", reason: "missed events",
+        idempotencyKey: "fix", timestamp: "2026-01-31T23:00:00Z") { used included overage cost } }`,
+    );
+    expect(corrected.errors).toBeUndefined();
+    expect(corrected.data.adjustUsage).toEqual({ used: "1250", included: "1100", overage: "150", cost: "1.50" });
+    const invoice = await closing();
+    expect(invoice).toMatchObject({ periodStart: "2026-01-01T00:00:00.000Z", total: "16.50" });
+    expect(invoice.lines).toEqual(JANUARY_CLOSED);
   });
 });

@@ -61,7 +61,9 @@
  *   grant is gone at its expiry; a close carries what each has left. A pack debt at a close is
  *   repaid from the unused plan credits first, then from the grants spent last.
  * - adjustUsage: a signed correction recorded as an event; an increase is refused and charged as a
- *   track of the same units; a decrease (METERED here) never takes usage below zero.
+ *   track of the same units; a decrease (METERED here) never takes usage below zero. Timestamped
+ *   in an ended period still in its grace, it corrects that period as a late event would be booked
+ *   there (below); stamped before the current period otherwise, PERIOD_CLOSED.
  * Late events (a grace period, `graceMs`, BILLING_GRACE_PERIOD):
  * - At a period's end the next period starts as always, but its invoice waits until the grace ends
  *   (at the latest when the next period ends): the ended period keeps its usage, what its own grant
@@ -410,8 +412,11 @@ export class BillingModel {
     this.now = start;
   }
 
-  /** Coverage: late events booked into an ended period, and closing invoices issued at a grace end. */
-  readonly late = { booked: 0, issued: 0 };
+  /**
+   * Coverage: late events booked into an ended period, closing invoices issued at a grace end,
+   * timestamped corrections booked into an ended period, and ones refused PERIOD_CLOSED.
+   */
+  readonly late = { booked: 0, issued: 0, corrected: 0, correctionsClosed: 0 };
 
   addCustomer(id: string) {
     this.customers.set(id, {
@@ -1015,7 +1020,8 @@ export class BillingModel {
    * deleteCustomer: the subscription ends now like an immediate cancel without proration (the
    * usage so far invoiced, no credit); invoices, events and purchased pools stay. Deleting again
    * changes nothing. Afterwards it has no subscription (tracks, purchases: NO_SUBSCRIPTION) and
-   * cannot subscribe again (BAD_USER_INPUT); its invoices can still be paid or voided.
+   * cannot subscribe again nor be granted account credit (BAD_USER_INPUT); its invoices can still
+   * be paid or voided.
    */
   deleteCustomer(id: string): Outcome {
     const c = this.c(id);
@@ -1216,7 +1222,13 @@ export class BillingModel {
   }
 
   /** A track stamped in the ended period while its grace lasts (see the rules above). */
-  private lateTrack(c: MCustomer, e: MEnded, t: TrackArgs, payload: string): Outcome {
+  private lateTrack(
+    c: MCustomer,
+    e: MEnded,
+    t: TrackArgs,
+    payload: string,
+    counted: "booked" | "corrected" = "booked",
+  ): Outcome {
     const plan = this.subPlan(e);
     const f = plan.features.find((x) => x.feature === t.feature);
     if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
@@ -1253,7 +1265,7 @@ export class BillingModel {
       event.cost = cost;
     }
     c.events.set(t.key, event);
-    this.late.booked++;
+    this.late[counted]++;
     return { ok: true, replayed: false, ...(event.cost !== undefined ? { cost: event.cost } : {}) };
   }
 
@@ -1537,22 +1549,43 @@ export class BillingModel {
 
   /**
    * adjustUsage: an increase is accepted and charged as a track of `delta` units would be; a
-   * decrease (only asked of METERED plans here) takes usage back, never below zero.
+   * decrease (only asked of METERED plans here) takes usage back, never below zero. `timestamp`
+   * in an ended period still in its grace corrects that period (`lateAdjust`); before the current
+   * period otherwise: PERIOD_CLOSED, after the checks of the feature.
    */
-  adjust(id: string, feature: string, delta: bigint, key: string, payload: string): Outcome {
+  adjust(id: string, feature: string, delta: bigint, key: string, payload: string, timestamp?: number): Outcome {
     const c = this.c(id);
     const seen = c.events.get(key);
     if (seen)
       return seen.payload === payload ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
+    const e = c.ended;
+    if (timestamp !== undefined && e && timestamp >= e.periodStart && timestamp < e.periodEnd && this.now < e.graceEnd)
+      return this.lateAdjust(c, e, feature, delta, key, payload);
+    const outcome = this.adjustNow(c, feature, delta, key, payload, timestamp);
+    if (!outcome.ok && outcome.code === "PERIOD_CLOSED") this.late.correctionsClosed++;
+    return outcome;
+  }
+
+  private adjustNow(
+    c: MCustomer,
+    feature: string,
+    delta: bigint,
+    key: string,
+    payload: string,
+    timestamp?: number,
+  ): Outcome {
     const sub = this.active(c);
     const f = sub && this.subPlan(sub).features.find((x) => x.feature === feature);
     if (f?.kind === "METERED" && f.pricing === "AI_MODEL") return { ok: false, code: "BAD_USER_INPUT" };
     if (delta > 0n) {
-      const outcome = this.track({ customerId: id, feature, key, value: delta }, payload);
+      const outcome = this.track(
+        { customerId: c.id, feature, key, value: delta, ...(timestamp !== undefined ? { timestamp } : {}) },
+        payload,
+      );
       if (outcome.ok) this.pricing.adjustments++;
       return outcome.ok ? { ok: true, replayed: false } : outcome;
     }
-    const reason = this.refusal(c, feature, 0n);
+    const reason = this.refusal(c, feature, 0n, timestamp);
     if (reason && reason !== "LIMIT_REACHED") return { ok: false, code: reason };
     const used = c.usage.get(feature) ?? 0n;
     if (used + delta < 0n) return { ok: false, code: "BAD_USER_INPUT" };
@@ -1561,6 +1594,28 @@ export class BillingModel {
     c.usage.set(feature, used + delta);
     c.events.set(key, { key, payload, feature, value: delta, periodStart: sub!.periodStart });
     this.pricing.adjustments++;
+    return { ok: true, replayed: false };
+  }
+
+  /**
+   * A correction of the ended period in its grace: priced on its plan (with its add-ons) against
+   * its own counters, like a late track; an increase is one (refused where it would be), a
+   * decrease (METERED here) takes its usage back, never below zero.
+   */
+  private lateAdjust(c: MCustomer, e: MEnded, feature: string, delta: bigint, key: string, payload: string): Outcome {
+    const f = this.subPlan(e).features.find((x) => x.feature === feature);
+    if (!f) return { ok: false, code: "FEATURE_NOT_IN_PLAN" };
+    if (f.kind !== "METERED" || f.pricing === "AI_MODEL") return { ok: false, code: "BAD_USER_INPUT" };
+    if (delta > 0n) {
+      const outcome = this.lateTrack(c, e, { customerId: c.id, feature, key, value: delta }, payload, "corrected");
+      return outcome.ok ? { ok: true, replayed: false } : outcome;
+    }
+    if (this.plan(e.planCode).model !== "METERED") throw new Error("model: decreases are asked of METERED plans only");
+    const used = e.usage.get(feature) ?? 0n;
+    if (used + delta < 0n) return { ok: false, code: "BAD_USER_INPUT" };
+    e.usage.set(feature, used + delta);
+    c.events.set(key, { key, payload, feature, value: delta, periodStart: e.periodStart });
+    this.late.corrected++;
     return { ok: true, replayed: false };
   }
 
@@ -1647,14 +1702,16 @@ export class BillingModel {
 
   /**
    * Account credit granted under `key` (idempotent): whole cents, in the plan's currency, so only to
-   * a customer that has had a plan; an expiry in the past is refused.
+   * a customer that has had a plan and is not deleted; an expiry in the past is refused.
    */
   grantAccountCredit(id: string, amount: bigint, key: string, expiresAt?: number): Outcome {
     const c = this.c(id);
     const what = `${amount}|${expiresAt ?? "-"}`;
     const seen = c.grantKeys.get(key);
     if (seen) return seen === what ? { ok: true, replayed: true } : { ok: false, code: "IDEMPOTENCY_KEY_REUSED" };
-    if (!c.sub || (expiresAt !== undefined && expiresAt <= this.now)) return { ok: false, code: "BAD_USER_INPUT" };
+    // No plan yet (no currency), a deleted customer (it could never be used), or an expiry in the past.
+    if (!c.sub || c.deleted || (expiresAt !== undefined && expiresAt <= this.now))
+      return { ok: false, code: "BAD_USER_INPUT" };
     c.grantKeys.set(key, what);
     c.creditGrants.push({ remaining: amount, expiresAt: expiresAt ?? Number.POSITIVE_INFINITY });
     return { ok: true, replayed: false };

@@ -32,6 +32,12 @@
  * adjustQuota on the plans with a SEATS or QUOTA feature (metered_pro, credits_std, balance_std),
  * mostly on customers who start on them, sometimes on another feature or with a fractional count.
  *
+ * With a grace period for late events it also sends timestamped adjustUsage corrections (their own
+ * random stream): mostly into the ended period of a customer still in its grace (booked there,
+ * priced on that period's plan with its add-ons, or refused as a late track would be), otherwise
+ * stamped before the current period (PERIOD_CLOSED) or in it; some replayed, some reusing a key,
+ * some sent again under a fresh key once the grace is over (PERIOD_CLOSED).
+ *
  * The client: a domain answer (an error code, or a result) is final; anything else (an injected
  * fault that reached core, CONFLICT) makes it retry the same operation with the same idempotency
  * key, up to 12 times. After such a retry, an answer that says "it was already done" (a replayed
@@ -435,6 +441,15 @@ function lateStamp(model: BillingModel, t: TrackSpec): number {
   }
   return at;
 }
+/**
+ * A timestamped correction (a grace-period run only): `pick` chooses, when it is first planned, one
+ * of the customers whose ended period is still in its grace (unless `pick % 4 === 0`, or none is:
+ * then `customerId`), stamped `ms` before that period's end, else `ms` before the current period's
+ * start (`before`: PERIOD_CLOSED) or before now. `from`: the key of an earlier correction whose
+ * customer and timestamp it reuses (the same correction sent again under a fresh key, mostly after
+ * the grace: PERIOD_CLOSED).
+ */
+export type LateCorrection = { ms: number; pick: number; before: boolean; from?: string };
 export type AiCall = { model: string; input: number; output: number; cacheRead?: number };
 export type Op =
   | { id: number; kind: "track"; t: TrackSpec }
@@ -464,8 +479,20 @@ export type Op =
   | { id: number; kind: "baddate"; customerId: string; key: string; timestamp: string }
   /** grantCredits, expiring `expiresInMs` after the moment it runs (or never); see `decided`. */
   | { id: number; kind: "grant"; customerId: string; credits: string; key: string; expiresInMs?: number }
-  /** adjustUsage by `delta` (a decrease only on a METERED plan: see `decided`). */
-  | { id: number; kind: "adjust"; customerId: string; feature: string; delta: string; key: string; reason: string }
+  /**
+   * adjustUsage by `delta` (a decrease only on a METERED plan: see `decided`); `late`: timestamped,
+   * mostly into an ended period still in its grace (see `lateTarget`).
+   */
+  | {
+      id: number;
+      kind: "adjust";
+      customerId: string;
+      feature: string;
+      delta: string;
+      key: string;
+      reason: string;
+      late?: LateCorrection;
+    }
   /** reserveUsage of `t` (for an AI call: its maximum output), holding for `ttlSeconds`. */
   | { id: number; kind: "reserve"; t: TrackSpec; ttlSeconds: number }
   /** settleReservation of reservation `t.key` with the actual usage `t` (value or the call's tokens). */
@@ -635,6 +662,10 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
   const qa = prng(mix(seed, 0xadd));
   const addOnOps: Op[] = [];
   const lc = prng(mix(seed, 0x1f3c));
+  // Timestamped corrections into ended periods, with a grace period only: their own stream, so
+  // the rest of the workload stays as it was; ids between the op they follow and the next.
+  const la = prng(mix(seed, 0xad1a7e));
+  const lateCorrections: Extract<Op, { kind: "adjust" }>[] = [];
   for (let id = 0; ops.length < count; id++) {
     // About 12 in 2,000: customers deleted (some twice), plans' subscribers migrated.
     if (lc() < 0.006) {
@@ -785,6 +816,11 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
     ops.push(op);
     if (voidNext && ops.length < count) ops.push(voidNext);
     voidNext = undefined;
+    if (options.lateEvents && la() < 0.05 && ops.length < count) {
+      const correction = lateCorrectionOp(la, seed, id + 0.5, lateCorrections);
+      lateCorrections.push(correction);
+      ops.push(correction);
+    }
   }
   return withHoldScenarios(seed, ops);
 }
@@ -847,6 +883,64 @@ function withHoldScenarios(seed: number, ops: Op[]): Op[] {
 }
 
 /**
+ * A timestamped adjustUsage (see `LateCorrection`), from its own random stream `q`: fresh, a
+ * replay, the key reused for another reason, or an earlier correction sent again under a fresh key.
+ */
+function lateCorrectionOp(
+  q: () => number,
+  seed: number,
+  id: number,
+  earlier: Extract<Op, { kind: "adjust" }>[],
+): Extract<Op, { kind: "adjust" }> {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  if (earlier.length && q() < 0.25) {
+    const again = pick(earlier);
+    const y = q();
+    if (y < 0.5) return { ...again, id };
+    if (y < 0.65) return { ...again, id, reason: "another reason" };
+    const from = again.late!.from ?? again.key;
+    return { ...again, id, key: `la${seed}-${id}`, late: { ...again.late!, from } };
+  }
+  return {
+    id,
+    kind: "adjust",
+    ...correctionDraw(q, ["sso"]),
+    key: `la${seed}-${id}`,
+    reason: pick(["late correction", "missed events", "double-counted retries"]),
+    late: { ms: int(1, 6 * 3_600_000), pick: int(0, 1_000_000), before: q() < 0.5 },
+  };
+}
+
+/** Who a timestamped correction corrects and when it is stamped, decided when it (or the correction it repeats) is first planned. */
+const lateTargets = new WeakMap<BillingModel, Map<string, { customerId: string; at: number }>>();
+function lateTarget(model: BillingModel, op: Extract<Op, { kind: "adjust" }>): { customerId: string; at: number } {
+  const late = op.late!;
+  const memo = lateTargets.get(model) ?? new Map<string, { customerId: string; at: number }>();
+  lateTargets.set(model, memo);
+  const key = late.from ?? op.key;
+  let target = memo.get(key);
+  if (!target) {
+    const inGrace = (id: string) => {
+      const e = model.customers.get(id)!.ended;
+      return e !== undefined && model.now < e.graceEnd;
+    };
+    const candidates = late.pick % 4 === 0 ? [] : CUSTOMERS.filter(inGrace);
+    const customerId = candidates.length ? candidates[late.pick % candidates.length]! : op.customerId;
+    const c = model.customers.get(customerId)!;
+    const sub = model.active(c);
+    const at = inGrace(customerId)
+      ? c.ended!.periodEnd - late.ms
+      : late.before && sub
+        ? sub.periodStart - late.ms
+        : model.now - late.ms;
+    target = { customerId, at };
+    memo.set(key, target);
+  }
+  return target;
+}
+
+/**
  * An add-on operation (issue 17), from its own random stream (so the rest of a seed's workload stays
  * as it was): attached (mostly once; replayed, or the key reused with another quantity), detached,
  * and usage of what they grant.
@@ -900,17 +994,26 @@ function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]):
       key: `g${seed}-${id}`,
       ...(q() < 0.6 ? { expiresInMs: int(1, 45 * 24) * 3_600_000 } : {}),
     };
-  const feature = q() < 0.05 ? pick(["sso", AI_FEATURE]) : q() < 0.6 ? "api_calls" : "images";
-  const size = feature === "images" ? int(1, 3) : int(1, 120);
   return {
     id,
     kind: "adjust",
-    customerId: pick(CUSTOMERS),
-    feature,
-    delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}`,
+    ...correctionDraw(q, ["sso", AI_FEATURE]),
     key: `a${seed}-${id}`,
     reason: pick(["double-counted retries", "goodwill", "missed events"]),
   };
+}
+
+/**
+ * A fresh correction's customer, feature (now and then one of `rare`) and signed delta, from `q`
+ * (drawn in this order: the seeds' workloads depend on it).
+ */
+function correctionDraw(q: () => number, rare: readonly string[]) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(q() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(q() * (hi - lo + 1));
+  const feature = q() < 0.05 ? pick(rare) : q() < 0.6 ? "api_calls" : "images";
+  const size = feature === "images" ? int(1, 3) : int(1, 120);
+  const customerId = pick(CUSTOMERS);
+  return { customerId, feature, delta: `${q() < 0.5 ? "-" : ""}${size}${pick(["", "", ".25"])}` };
 }
 
 /**
@@ -919,23 +1022,29 @@ function adjustmentOp(q: () => number, seed: number, id: number, earlier: Op[]):
  * delta (a decrease asked of a plan that is not METERED is made an increase: the reference model
  * restates refunds of credits and money only for METERED usage).
  */
-const decided = new WeakMap<Op, { expiresAt?: number; delta?: bigint }>();
+const decided = new WeakMap<Op, { expiresAt?: number; delta?: bigint; customerId?: string; at?: number }>();
 const firstExpiry = new WeakMap<BillingModel, Map<string, number | undefined>>();
 
-export const customersOf = (op: Op): string[] =>
-  op.kind === "track" || op.kind === "whale" || op.kind === "reserve" || op.kind === "settle"
-    ? [op.t.customerId]
-    : op.kind === "batch"
-      ? [...new Set(op.items.map((i) => i.customerId))]
-      : op.kind === "advance" || op.kind === "reprice" || op.kind === "migrate"
-        ? []
-        : [op.customerId];
+/** The customers an operation touches (`model`: where a timestamped correction's is decided by the model's state). */
+export const customersOf = (op: Op, model?: BillingModel): string[] =>
+  op.kind === "adjust" && op.late && model
+    ? [lateTarget(model, op).customerId]
+    : op.kind === "track" || op.kind === "whale" || op.kind === "reserve" || op.kind === "settle"
+      ? [op.t.customerId]
+      : op.kind === "batch"
+        ? [...new Set(op.items.map((i) => i.customerId))]
+        : op.kind === "advance" || op.kind === "reprice" || op.kind === "migrate"
+          ? []
+          : [op.customerId];
 
 /** Operations that run alone in their wave: every other operation is either before or after them. */
 const runsAlone = (op: Op) => op.kind === "advance" || op.kind === "reprice" || op.kind === "migrate";
 
 const describeTrack = (t: TrackSpec) =>
   `${t.customerId} ${t.feature} ${t.ai ? `${t.ai.model} in=${t.ai.input} out=${t.ai.output}${t.ai.cacheRead !== undefined ? ` cacheRead=${t.ai.cacheRead}` : ""}` : t.value} key=${t.key}${t.timestampBackMs ? ` at now-${t.timestampBackMs}ms` : ""}${t.lateMs ? ` late by ${t.lateMs}ms` : ""}`;
+
+const describeLate = (l: LateCorrection) =>
+  `${l.from ? `as ${l.from}` : `a customer in grace by pick ${l.pick}, ${l.ms}ms before its ended period's end${l.before ? " or its period's start" : ""}`}`;
 
 export function describeOp(op: Op): string {
   switch (op.kind) {
@@ -976,7 +1085,7 @@ export function describeOp(op: Op): string {
     case "grant":
       return `#${op.id} grantCredits ${op.customerId} ${op.credits}${op.expiresInMs !== undefined ? ` expiring in ${op.expiresInMs}ms` : ""} key=${op.key}`;
     case "adjust":
-      return `#${op.id} adjustUsage ${op.customerId} ${op.feature} ${op.delta} (${op.reason}) key=${op.key}`;
+      return `#${op.id} adjustUsage ${op.late ? `(timestamped: ${describeLate(op.late)}, else ${op.customerId})` : op.customerId} ${op.feature} ${op.delta} (${op.reason}) key=${op.key}`;
     case "reserve":
       return `#${op.id} reserve ${describeTrack(op.t)} ttl=${op.ttlSeconds}s`;
     case "settle":
@@ -1140,7 +1249,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
           unrefusable(model, op.t) &&
           !waveKeys.has(`${op.t.customerId}/${op.t.key}`) &&
           !model.firesThreshold(trackArgs(model, op.t));
-        const customers = customersOf(op);
+        const customers = customersOf(op, model);
         if (customers.some((c) => busy.has(c) && !(shareable && busy.get(c) === "tracks"))) break;
         for (const c of customers) busy.set(c, shareable ? "tracks" : "alone");
         if (op.kind === "track") waveKeys.add(`${op.t.customerId}/${op.t.key}`);
@@ -1380,12 +1489,20 @@ function expect(model: BillingModel, op: Op): Expected {
       return model.grantCredits(op.customerId, dec(op.credits), op.key, expiresAt);
     }
     case "adjust": {
-      const c = model.customers.get(op.customerId)!;
-      const sub = model.active(c);
+      const target = op.late ? lateTarget(model, op) : undefined;
+      const customerId = target?.customerId ?? op.customerId;
+      const c = model.customers.get(customerId)!;
+      // The plan of the period it corrects: the ended one in its grace, if it is stamped there.
+      const e = c.ended;
+      const into =
+        target && e && model.now < e.graceEnd && target.at >= e.periodStart && target.at < e.periodEnd
+          ? e.planCode
+          : model.active(c)?.planCode;
       const asked = dec(op.delta);
-      const delta = asked < 0n && sub && model.plan(sub.planCode).model !== "METERED" ? -asked : asked;
-      decided.set(op, { delta });
-      return model.adjust(op.customerId, op.feature, delta, op.key, `adjust|${op.feature}|${delta}|${op.reason}`);
+      const delta = asked < 0n && into && model.plan(into).model !== "METERED" ? -asked : asked;
+      decided.set(op, { delta, ...(target ? { customerId, at: target.at } : {}) });
+      const payload = `adjust|${op.feature}|${delta}|${op.reason}${target ? `|${target.at}` : ""}`;
+      return model.adjust(customerId, op.feature, delta, op.key, payload, target?.at);
     }
     case "delete":
       return model.deleteCustomer(op.customerId);
@@ -1767,12 +1884,14 @@ async function perform(
       return single(expected as Outcome, await client(deps, op, result, () => grantCredits(deps, input)));
     }
     case "adjust": {
+      const { delta, customerId, at } = decided.get(op)!;
       const input = {
-        customerId: op.customerId,
+        customerId: customerId ?? op.customerId,
         feature: op.feature,
-        delta: decided.get(op)!.delta!,
+        delta: delta!,
         reason: op.reason,
         idempotencyKey: op.key,
+        ...(at !== undefined ? { timestamp: new Date(at) } : {}),
       };
       return single(expected as Outcome, await client(deps, op, result, () => adjustUsage(deps, input)));
     }
