@@ -143,13 +143,15 @@ export const BUDGET: BudgetLine[] = [
   },
   {
     item: 7,
-    name: "100,000 customers: sweeper memory flat (RSS growth over the second half of the sweep)",
+    // What the sweep keeps, not when V8 collects: RSS growth measured the collector's timing
+    // (11.7 to 67.8 MB for the same code), the heap after a full collection does not.
+    name: "100,000 customers: sweeper memory flat (heap retained after a full GC, end minus start)",
     at: "most",
-    target: 64,
+    target: 16,
     unit: "MB",
     section: "scale",
     aloneOnly: true,
-    value: (r) => r.scale?.closes.rssGrowthSecondHalfMb,
+    value: (r) => r.scale?.closes.heapRetainedMb,
   },
   {
     item: 7,
