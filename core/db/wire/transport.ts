@@ -2,8 +2,9 @@
  * The wire transport: DynamoDB's JSON protocol spoken directly for the hot calls (a track's
  * TransactWriteItems, a wallet's consistent GetItem). One POST to "/" with
  * `X-Amz-Target: DynamoDB_20120810.<Operation>` and an `application/x-amz-json-1.0` body, signed
- * with SigV4 by hand (./sigv4.ts), over a keep-alive agent. Through the SDK the same call costs
- * about 0.35 ms more CPU (its middleware pipeline, signer and handler; docs/performance.md).
+ * with SigV4 by hand (./sigv4.ts), over kept-alive connections (./http1.ts). Through the SDK the
+ * same call costs about 0.35 ms more CPU (its middleware pipeline, signer and handler;
+ * docs/performance.md).
  *
  * What stays the SDK's, so behaviour does not depend on the transport:
  * - retries: the SDK client's own retry strategy object (same attempts, backoff, retry quota) and
@@ -15,12 +16,11 @@
  * - observation: the middleware added to the SDK client runs here too (./hooks.ts).
  */
 import { randomUUID } from "node:crypto";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { fromWire, mayHoldBinary, toWireJson } from "./binary";
 import { serviceError } from "./errors";
 import { type Doc, Hooks, type HookArgs, type HookContext, type HookResult } from "./hooks";
+import { Http1Pool, type Http1Response } from "./http1";
 import { amzDate, authorization, type Credentials } from "./sigv4";
 
 export type WireOperation = "GetItem" | "TransactWriteItems";
@@ -53,24 +53,18 @@ const CONTENT_TYPE = "application/x-amz-json-1.0";
 
 export class WireTransport {
   readonly hooks = new Hooks();
-  private readonly url: URL;
   private readonly host: string;
-  private readonly agent: HttpAgent;
-  private readonly send: typeof httpRequest;
+  private readonly connections: Http1Pool;
 
   /** Whether callers send through the SDK instead (TransportOptions.viaSdk). */
   readonly viaSdk: boolean;
 
   constructor(private readonly options: TransportOptions) {
     this.viaSdk = options.viaSdk ?? false;
-    this.url = new URL(options.endpoint);
-    this.host = this.url.host; // with its port when not the protocol's default: what is signed is what is sent
-    const https = this.url.protocol === "https:";
+    const url = new URL(options.endpoint);
+    this.host = url.host; // with its port when not the protocol's default: what is signed is what is sent
     // As the SDK's handler: kept-alive connections, up to 50 per host.
-    this.agent = https
-      ? new HttpsAgent({ keepAlive: true, maxSockets: 50 })
-      : new HttpAgent({ keepAlive: true, maxSockets: 50 });
-    this.send = https ? httpsRequest : httpRequest;
+    this.connections = new Http1Pool(url, 50);
   }
 
   /**
@@ -147,7 +141,11 @@ export class WireTransport {
       "x-amz-date": date,
       "x-amz-target": TARGET_PREFIX + operation,
     };
-    if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
+    if (credentials.sessionToken) {
+      // Written into the request as is (node:http refused such a value the same way).
+      if (/[\r\n]/.test(credentials.sessionToken)) throw new TypeError("Invalid character in the session token");
+      headers["x-amz-security-token"] = credentials.sessionToken;
+    }
     headers.authorization = authorization({
       method: "POST",
       path: "/",
@@ -158,48 +156,25 @@ export class WireTransport {
       service: "dynamodb",
       credentials,
     });
-    headers["content-length"] = String(Buffer.byteLength(body));
-    return new Promise<HookResult>((resolve, reject) => {
-      const req = this.send(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname,
-          port: this.url.port,
-          path: "/",
-          method: "POST",
-          agent: this.agent,
-          headers,
-        },
-        (res) => read(res, resolve, reject),
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    // One string: the request line, the signed headers, the length, then the body (./http1.ts).
+    let head = "POST / HTTP/1.1\r\n";
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+    head += `content-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n`;
+    return answer(await this.connections.request(head, body));
   }
 }
 
-function read(res: IncomingMessage, resolve: (r: HookResult) => void, reject: (e: unknown) => void): void {
-  const chunks: Buffer[] = [];
-  res.on("data", (chunk: Buffer) => chunks.push(chunk));
-  res.on("error", reject);
-  res.on("end", () => {
-    const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-    const response = { statusCode: res.statusCode ?? 0, headers: res.headers as Record<string, string> };
-    if (response.statusCode !== 200)
-      return reject(
-        // Kept out of the enumerable members, as the SDK keeps it.
-        Object.defineProperty(serviceError(response, text), "$response", { value: response, enumerable: false }),
-      );
-    try {
-      const parsed = JSON.parse(text) as Doc;
-      const output = (mayHoldBinary(text) ? fromWire(parsed) : parsed) as Doc;
-      const requestId = res.headers["x-amzn-requestid"];
-      output.$metadata = { httpStatusCode: 200, ...(typeof requestId === "string" ? { requestId } : {}) };
-      resolve({ output, response });
-    } catch (error) {
-      reject(error);
-    }
-  });
+/** The parsed answer of a 200, or the service's exception for any other status. */
+function answer({ statusCode, headers, body }: Http1Response): HookResult {
+  const response = { statusCode, headers };
+  if (statusCode !== 200)
+    // Kept out of the enumerable members, as the SDK keeps it.
+    throw Object.defineProperty(serviceError(response, body), "$response", { value: response, enumerable: false });
+  const parsed = JSON.parse(body) as Doc;
+  const output = (mayHoldBinary(body) ? fromWire(parsed) : parsed) as Doc;
+  const requestId = headers["x-amzn-requestid"];
+  output.$metadata = { httpStatusCode: 200, ...(requestId !== undefined ? { requestId } : {}) };
+  return { output, response };
 }
 
 /** The SDK's classification of a failed attempt, which its retry strategy decides on. */
