@@ -220,11 +220,23 @@ export async function seedMonthlyPlan(deps: Deps): Promise<void> {
   });
 }
 
-/** seedMonthlyPlan, and customer "c-hot" on it. */
+/**
+ * seedMonthlyPlan, and customer "c-hot" on it, past its plan's usage thresholds (80% and 100% of
+ * the included 10,000: one event of 10,000). Every track of c-hot in a run is then the same
+ * steady-state transaction: with a threshold still ahead, a track carries a condition that usage
+ * stays below it, so the raw baseline replaying a transaction captured below 80% failed once a
+ * long run (a full run's 6,000 + 6,000 warm-up) carried c-hot past it.
+ */
 export async function seedHotCustomer(deps: Deps): Promise<void> {
   await seedMonthlyPlan(deps);
   await createCustomer(deps, { id: "c-hot" });
   await subscribe(deps, "c-hot", "bench-monthly");
+  await trackUsage(deps, {
+    customerId: "c-hot",
+    feature: "api_calls",
+    idempotencyKey: "past-thresholds",
+    value: API_CALLS.included,
+  });
 }
 
 /**
