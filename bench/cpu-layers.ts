@@ -33,9 +33,8 @@ const REQUESTS = Number(arg("requests", "3000"));
 const CONCURRENCY = Number(arg("concurrency", "8"));
 const ROUNDS = Number(arg("rounds", "3"));
 const ONLY = arg("only", "").split(",").filter(Boolean);
-/** Operations per layer before its rounds. The hot customer has 10,000 included calls, and a raw
- * replay of the captured transaction stops at the 80% threshold's condition, so keep the sum of
- * tracking layers' operations under 8,000 per run. */
+/** Operations per layer before its rounds (the hot customer starts past its usage thresholds, so
+ * the captured transaction's replays never meet a threshold's condition: bench/harness.ts). */
 const WARMUP = Number(arg("warmup", "2000"));
 
 async function main() {
