@@ -5,7 +5,7 @@
  * requests a steady-state pair sends (2 transactions, no read).
  */
 import { startServer, apiClient } from "../harness";
-import { runLoad, type LoadResult } from "../lib";
+import { runCount, runLoad, type LoadResult } from "../lib";
 import { keyOf, log, seedBench } from "./context";
 
 export type ReserveResult = {
@@ -27,6 +27,8 @@ export type ReserveResult = {
 
 const RESERVE = `mutation R($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`;
 const ROUNDS = 3;
+/** Pairs (4,000 requests) before the rounds, at concurrency 8. */
+const WARMUP_PAIRS = 2_000;
 const SETTLE = `mutation S($id: ID!, $i: SettleReservationInput!) { settleReservation(id: $id, input: $i) { capped } }`;
 
 export async function measureReserve(endpoint: string, runMs: number): Promise<ReserveResult> {
@@ -43,7 +45,10 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
       await api.gql(SETTLE, { id: reserveUsage.id, i: { value: "2" } });
     };
     log(`bench: reserve + settle vs raw TransactWriteItems, concurrency 8, ${ROUNDS} interleaved rounds...`);
-    for (let n = 0; n < 200; n++) await pair(keyOf("warm", n));
+    // Warm as the main run warms its server (bench/measure/warmup.ts): a fresh Node process runs
+    // interpreted code for its first few thousand requests, and 200 pairs left the pairs' rounds
+    // measuring the JIT against a raw side that runs no API server at all.
+    await runCount(8, WARMUP_PAIRS, (n) => pair(keyOf("warm", n)));
     // Rounds alternate raw and pairs, so both sides see the same machine load (a shared machine's
     // load swings within seconds: one raw run then one pairs run measured 0.08x to 1.00x).
     const rounds: { raw: LoadResult; pairs: LoadResult }[] = [];
