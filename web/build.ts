@@ -9,7 +9,7 @@
  * `npm start`, the browser tests' setup and stacks/web.ts (at deploy) call buildWeb, so the pages
  * served are always built from the code beside them; the output is never committed.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -18,6 +18,8 @@ import { availableOptionalOperations } from "./api-operations";
 import { WEB_APPS, WEB_DIST, type WebApp } from "./apps";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+/** index.html is written under this name first, then renamed over the old one. */
+const STAGING_PREFIX = ".index.html-";
 
 export type BuiltWebApp = {
   app: WebApp;
@@ -35,8 +37,11 @@ export async function buildWeb(outDir: string = join(root, WEB_DIST)): Promise<B
 }
 
 export async function buildWebApp(app: WebApp, outDir: string): Promise<BuiltWebApp> {
+  // Built in place, never emptied first: several builds of one checkout may run at once (the
+  // infra tests each evaluate stacks/web.ts), and one emptying the directory while another's
+  // reader looks at it made a flaky test. Identical code builds identical names (content hashes);
+  // index.html is replaced atomically; files no build of this code wrote are removed after.
   const dir = join(outDir, app.name);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const result = await build({
     absWorkingDir: root,
@@ -65,7 +70,12 @@ export async function buildWebApp(app: WebApp, outDir: string): Promise<BuiltWeb
   const outputs = Object.keys(result.metafile.outputs).map((path) => basename(path));
   const script = outputs.find((name) => name.endsWith(".js"))!;
   const stylesheet = outputs.find((name) => name.endsWith(".css"))!;
-  writeFileSync(join(dir, "index.html"), indexHtml(app, script, stylesheet));
+  const staging = join(dir, `${STAGING_PREFIX}${process.pid}-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(staging, indexHtml(app, script, stylesheet));
+  renameSync(staging, join(dir, "index.html"));
+  const keep = new Set([...outputs, "index.html"]);
+  for (const name of readdirSync(dir))
+    if (!keep.has(name) && !name.startsWith(STAGING_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
   const js = readFileSync(join(dir, script));
   return {
     app,
