@@ -266,9 +266,11 @@ export type BillingClient = {
     /**
      * AI usage over [from, to) grouped by MODEL (default), CUSTOMER, FEATURE or UTC DAY: calls,
      * tokens by kind, provider cost, billed and margin, with the total. An ADMIN key's report.
+     * With `first` (1 to 100) and `after` (the page before's `pageInfo.endCursor`): a page of rows
+     * in key order; `total` is still the whole range's.
      */
     aiCosts(
-      input: { from: string | Date; to: string | Date; groupBy?: AiCostGroup },
+      input: { from: string | Date; to: string | Date; groupBy?: AiCostGroup; first?: number; after?: string },
       options?: CallOptions,
     ): Promise<AiCostReport>;
   };
@@ -350,7 +352,8 @@ export function createBillingClient(
     reports: {
       // A read: always safe to retry.
       async aiCosts(input, call) {
-        const variables = { from: iso(input.from), to: iso(input.to), groupBy: input.groupBy };
+        const { groupBy, first, after } = input;
+        const variables = { from: iso(input.from), to: iso(input.to), groupBy, first, after };
         return (await execute(config, AiCostReportDocument, variables, call)).aiCostReport;
       },
     },

@@ -512,17 +512,21 @@ export type CreateCustomerTokenResult = {
 };
 export const CreateCustomerTokenDocument = "mutation CreateCustomerToken($customerId:ID!$ttlSeconds:Int){createCustomerToken(customerId:$customerId ttlSeconds:$ttlSeconds){token expiresAt}}" as Document<CreateCustomerTokenResult, CreateCustomerTokenVariables>;
 
-export type AiCostReportVariables = { from: string; to: string; groupBy?: AiCostGroup | null; };
+export type AiCostReportVariables = { from: string; to: string; groupBy?: AiCostGroup | null; first?: number | null; after?: string | null; };
 export type AiCostReportResult = {
   aiCostReport: {
     from: string;
     to: string;
     groupBy: AiCostGroup;
+    pageInfo: {
+      hasNextPage: boolean;
+      endCursor: string | null;
+    };
     rows: Array<AiCostRowFields>;
     total: AiCostRowFields;
   };
 };
-export const AiCostReportDocument = "query AiCostReport($from:DateTime!$to:DateTime!$groupBy:AiCostGroup){aiCostReport(from:$from to:$to groupBy:$groupBy){from to groupBy rows{...AiCostRowFields}total{...AiCostRowFields}}}fragment AiCostRowFields on AiCostRow{key calls inputTokens outputTokens cacheReadTokens cacheWriteTokens providerCost billed margin}" as Document<AiCostReportResult, AiCostReportVariables>;
+export const AiCostReportDocument = "query AiCostReport($from:DateTime!$to:DateTime!$groupBy:AiCostGroup$first:Int$after:String){aiCostReport(from:$from to:$to groupBy:$groupBy first:$first after:$after){from to groupBy pageInfo{hasNextPage endCursor}rows{...AiCostRowFields}total{...AiCostRowFields}}}fragment AiCostRowFields on AiCostRow{key calls inputTokens outputTokens cacheReadTokens cacheWriteTokens providerCost billed margin}" as Document<AiCostReportResult, AiCostReportVariables>;
 
 export type ReserveUsageVariables = { input: ReserveUsageInput; };
 export type ReserveUsageResult = {

@@ -501,6 +501,24 @@ describe("reports", () => {
       billed: "0.0308",
       margin: "0.0088",
     });
+    // A page at a time (first / after): every row once, in key order, the whole range's total on each page.
+    const paged: typeof report.rows = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await client.reports.aiCosts({
+        from,
+        to: new Date(from.getTime() + 86_400_000),
+        groupBy: "CUSTOMER",
+        first: 1,
+        ...(after ? { after } : {}),
+      });
+      expect(page.rows).toHaveLength(1);
+      expect(page.total).toEqual(report.total);
+      paged.push(...page.rows);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor!;
+    }
+    expect(paged).toEqual([...report.rows].sort((a, b) => (a.key < b.key ? -1 : 1)));
   });
 });
 
