@@ -167,6 +167,7 @@ describe("read-only (the default)", () => {
       from: `${today}T00:00:00.000Z`,
       to: `${dayAfter(today)}T00:00:00.000Z`,
       groupBy: "MODEL",
+      pageInfo: { hasNextPage: false, endCursor: null },
       rows: [{ key: "lab/model", ...row }],
       total: { key: "TOTAL", ...row },
     });
