@@ -5,29 +5,23 @@
  * sweeper, once plain and once each holding three add-ons (a METERED grant, a BOOLEAN one and one
  * of quantity 2: three ADD_ON lines per renewal), each group timed alone after a warm-up sweep.
  */
-import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { attachAddOn, createAddOn } from "../../core/add-ons";
 import type { AttachedAddOn } from "../../core/add-ons";
 import { createCustomer } from "../../core/customers";
 import { createFeature } from "../../core/features";
 import { units } from "../../core/money";
-import { closeDuePeriods } from "../../core/periods/sweep";
 import { createPlan } from "../../core/plans";
 import { subscribe } from "../../core/subscriptions";
 import type { Wallet } from "../../core/wallet";
-import { benchDeps, dueWalletItem, TABLE } from "../harness";
+import { benchDeps, TABLE } from "../harness";
 import { countRequests, emptyCounts, perOp, runLoad, type Counts, type LoadResult } from "../lib";
 import { log } from "./context";
+import { seedDue, timedSweep, type CloseRun } from "./due-closes";
 
 const ATTACH_CUSTOMERS = 200;
 const DEFINITIONS = 20;
 
-export type AddOnCloseRun = {
-  closes: number;
-  seconds: number;
-  closesPerSec: number;
-  requestsPerClose: Record<string, number>;
-};
+export type AddOnCloseRun = CloseRun;
 export type AddOnsResult = {
   attach: LoadResult & { requestsPerAttach: Record<string, number> };
   customers: number;
@@ -112,36 +106,23 @@ export async function measureAddOns(endpoint: string, runMs: number, quick: bool
       ],
     },
   });
-  const seed = async (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) => {
-    for (let i = 0; i < n; i += 25) {
-      const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => `${prefix}-${i + k}`);
-      for (const id of batch) await createCustomer(deps, { id });
-      await db.raw.send(
-        new BatchWriteItemCommand({
-          RequestItems: {
-            [table]: batch.map((id) => ({ PutRequest: { Item: dueWalletItem(id, daily, start, units(150), adjust) } })),
-          },
-        }),
-      );
-    }
-  };
-  const sweep = async (): Promise<AddOnCloseRun> => {
-    counts = emptyCounts();
-    const t0 = performance.now();
-    const { closed } = await closeDuePeriods(deps, { budgetMs: 240_000 });
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      closes: closed,
-      seconds,
-      closesPerSec: closed / seconds,
-      requestsPerClose: perOp(counts.requests, closed),
-    };
-  };
-  await seed("warm-up", Math.min(200, customers), withAddOns);
+  const due = (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) =>
+    seedDue(deps, {
+      table,
+      prefix,
+      n,
+      plan: daily,
+      start,
+      usage: units(150),
+      profiles: true,
+      ...(adjust ? { adjust } : {}),
+    });
+  const sweep = () => timedSweep(deps, () => (counts = emptyCounts()));
+  await due("warm-up", Math.min(200, customers), withAddOns);
   await sweep();
-  await seed("plain", customers);
+  await due("plain", customers);
   const plain = await sweep();
-  await seed("addons", customers, withAddOns);
+  await due("addons", customers, withAddOns);
   const closes = await sweep();
   return { attach: { ...attach, requestsPerAttach }, customers, plain, withAddOns: closes };
 }

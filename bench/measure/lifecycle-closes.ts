@@ -5,25 +5,18 @@
  * DynamoDB requests per close, each group timed alone after an unmeasured warm-up sweep.
  * `npm run bench -- --only lifecycle-closes`.
  */
-import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { appliedCoupon } from "../../core/coupons/coupon";
 import { createCoupon } from "../../core/coupons";
-import { createCustomer } from "../../core/customers";
 import { createFeature } from "../../core/features";
 import { units } from "../../core/money";
-import { closeDuePeriods } from "../../core/periods/sweep";
 import { createPlan } from "../../core/plans";
 import type { Wallet } from "../../core/wallet";
-import { benchDeps, dueWalletItem, TABLE } from "../harness";
-import { countRequests, emptyCounts, perOp, type Counts } from "../lib";
+import { benchDeps, TABLE } from "../harness";
+import { countRequests, emptyCounts, type Counts } from "../lib";
 import { log } from "./context";
+import { seedDue, timedSweep, type CloseRun } from "./due-closes";
 
-export type LifecycleRun = {
-  closes: number;
-  seconds: number;
-  closesPerSec: number;
-  requestsPerClose: Record<string, number>;
-};
+export type LifecycleRun = CloseRun;
 export type LifecycleClosesResult = { customers: number; plain: LifecycleRun; offer: LifecycleRun };
 
 export async function measureLifecycleCloses(endpoint: string, quick: boolean): Promise<LifecycleClosesResult> {
@@ -66,37 +59,24 @@ export async function measureLifecycleCloses(endpoint: string, quick: boolean): 
       accountCredit: units(52),
     };
   };
-  const seed = async (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) => {
-    for (let i = 0; i < n; i += 25) {
-      const ids = Array.from({ length: Math.min(25, n - i) }, (_, k) => `${prefix}-${i + k}`);
-      for (const id of ids) await createCustomer(deps, { id });
-      await db.raw.send(
-        new BatchWriteItemCommand({
-          RequestItems: {
-            [table]: ids.map((id) => ({ PutRequest: { Item: dueWalletItem(id, daily, start, units(150), adjust) } })),
-          },
-        }),
-      );
-    }
-  };
-  const sweep = async (): Promise<LifecycleRun> => {
-    counts = emptyCounts();
-    const t0 = performance.now();
-    const { closed } = await closeDuePeriods(deps, { budgetMs: 240_000 });
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      closes: closed,
-      seconds,
-      closesPerSec: closed / seconds,
-      requestsPerClose: perOp(counts.requests, closed),
-    };
-  };
+  const due = (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) =>
+    seedDue(deps, {
+      table,
+      prefix,
+      n,
+      plan: daily,
+      start,
+      usage: units(150),
+      profiles: true,
+      ...(adjust ? { adjust } : {}),
+    });
+  const sweep = () => timedSweep(deps, () => (counts = emptyCounts()));
   // A fresh DynamoDB Local (its JVM) runs several times slower at first: warm it up unmeasured.
-  await seed("warm-up", Math.min(200, customers), offer);
+  await due("warm-up", Math.min(200, customers), offer);
   await sweep();
-  await seed("plain", customers);
+  await due("plain", customers);
   const plain = await sweep();
-  await seed("offer", customers, offer);
+  await due("offer", customers, offer);
   const withOffer = await sweep();
   log(
     `  plain: ${plain.closes} closes in ${plain.seconds.toFixed(2)} s; coupon + account credit: ${withOffer.closes} in ${withOffer.seconds.toFixed(2)} s`,

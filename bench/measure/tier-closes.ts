@@ -4,21 +4,15 @@
  * against the same number on a plan with one overage price (1 overage line), each after an
  * unmeasured warm-up, in closes per second. Its own table, so `--only tier-closes` runs it alone.
  */
-import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { createFeature } from "../../core/features";
 import { parseMoney, units } from "../../core/money";
-import { closeDuePeriods } from "../../core/periods/sweep";
 import { createPlan } from "../../core/plans";
-import { benchDeps, dueWalletItem, TABLE } from "../harness";
-import { countRequests, emptyCounts, inParallel, perOp, type Counts } from "../lib";
+import { benchDeps, TABLE } from "../harness";
+import { countRequests, emptyCounts, type Counts } from "../lib";
 import { log, pad } from "./context";
+import { seedDue, timedSweep, type CloseRun } from "./due-closes";
 
-export type TierClosesRun = {
-  closes: number;
-  seconds: number;
-  closesPerSec: number;
-  requestsPerClose: Record<string, number>;
-};
+export type TierClosesRun = CloseRun;
 export type TierClosesResult = {
   due: number;
   linesPerInvoice: { plain: number; tiered: number };
@@ -50,31 +44,11 @@ export async function measureTierCloses(endpoint: string, quick: boolean): Promi
       { unitPrice: parseMoney("0.001") },
     ],
   });
-  const seed = async (prefix: string, p: typeof plain, n: number) => {
-    const start = new Date(Date.now() - 86_400_000 - 60_000);
-    const ids = Array.from({ length: n }, (_, i) => `${prefix}-${pad(i)}`);
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += 25) chunks.push(ids.slice(i, i + 25));
-    await inParallel(chunks, 8, async (chunk) => {
-      // 10,150 calls: 10,050 beyond included, in all three tiers.
-      let pending = chunk.map((id) => ({ PutRequest: { Item: dueWalletItem(id, p, start, units(10_150)) } }));
-      while (pending.length) {
-        const out = await deps.db.raw.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
-    });
-  };
   const run = async (prefix: string, p: typeof plain): Promise<TierClosesRun> => {
-    await seed(prefix, p, due);
-    counts = emptyCounts();
-    const sweep = await closeDuePeriods(deps, { budgetMs: 240_000 });
-    const seconds = sweep.durationMs / 1000;
-    return {
-      closes: sweep.closed,
-      seconds,
-      closesPerSec: sweep.closed / seconds,
-      requestsPerClose: perOp(counts.requests, Math.max(1, sweep.closed)),
-    };
+    // 10,150 calls: 10,050 beyond included, in all three tiers.
+    const start = new Date(Date.now() - 86_400_000 - 60_000);
+    await seedDue(deps, { table, prefix, n: due, plan: p, start, usage: units(10_150), id: pad });
+    return timedSweep(deps, () => (counts = emptyCounts()));
   };
   log(`bench: closes of ${due} due DAY subscriptions, one overage price vs GRADUATED tiers...`);
   await run("warm-up", tiered); // a fresh DynamoDB Local's JVM runs slower at first
