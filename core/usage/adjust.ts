@@ -93,20 +93,7 @@ async function attempt(deps: Deps, r: Adjustment) {
   const reason = denial(wallet, charge);
   if (reason) return replayOr(deps, asked, new DomainError(reason, refusalMessage(reason, r.feature)));
   const time = now.toISOString();
-  const event: UsageEvent = {
-    idempotencyKey: r.idempotencyKey,
-    customerId: r.customerId,
-    feature: r.feature,
-    value: charge.quantity,
-    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
-    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
-    reason: r.reason,
-    timestamp: at?.toISOString() ?? time,
-    periodStart: sub.periodStart,
-    planCode: plan.code,
-    requestHash: asked.requestHash,
-    recordedAt: time,
-  };
+  const event = correctionEvent(asked, charge, sub.periodStart, plan.code, at?.toISOString() ?? time, time);
   const after = applyCharge(wallet, charge);
   const delta = deltaOf([charge]);
   // A correction moves usage like a track: it crosses thresholds and alerts the same way.
@@ -173,20 +160,7 @@ async function correctEnded(deps: Deps, r: Asked, wallet: Wallet, ended: EndedPe
   if (belowZero(before, charge)) return replayOr(deps, r, belowZeroError(before, r, "the ended period's"));
   const reason = denial(before, charge);
   if (reason) return replayOr(deps, r, new DomainError(reason, refusalMessage(reason, r.feature)));
-  const event: UsageEvent = {
-    idempotencyKey: r.idempotencyKey,
-    customerId: r.customerId,
-    feature: r.feature,
-    value: charge.quantity,
-    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
-    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
-    reason: r.reason,
-    timestamp: r.timestamp!.toISOString(),
-    periodStart: sub.periodStart,
-    planCode: plan.code,
-    requestHash: r.requestHash,
-    recordedAt: now.toISOString(),
-  };
+  const event = correctionEvent(r, charge, sub.periodStart, plan.code, r.timestamp!.toISOString(), now.toISOString());
   const result = await writeEnded(deps, { wallet, ended, before }, event, charge);
   if (result.ok) return usageOf(result.after, plan, r.feature);
   if ("duplicates" in result) return replayed(deps, r, result.duplicates.get(0)!);
@@ -210,4 +184,29 @@ function adjustmentHash(r: Adjustment): string {
     ...(r.timestamp ? [r.timestamp.toISOString()] : []),
   ]);
   return createHash("sha256").update(canonical).digest("base64url");
+}
+
+/** The correction's usage event (its idempotency record), in the period it corrects. */
+function correctionEvent(
+  r: Asked,
+  charge: Charge,
+  periodStart: string,
+  planCode: string,
+  timestamp: string,
+  recordedAt: string,
+): UsageEvent {
+  return {
+    idempotencyKey: r.idempotencyKey,
+    customerId: r.customerId,
+    feature: r.feature,
+    value: charge.quantity,
+    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
+    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
+    reason: r.reason,
+    timestamp,
+    periodStart,
+    planCode,
+    requestHash: r.requestHash,
+    recordedAt,
+  };
 }
