@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import { expectError, type Fixtures } from "../support/fixtures";
-import { scenario } from "../support/scenario";
+import { GRACE, scenario } from "../support/scenario";
 import { holdWrites, until, type HeldItem } from "../support/hold-writes";
 
 const BOUNDARY = "2026-01-02T00:00:00.000Z";
@@ -20,31 +20,7 @@ const IN_ENDED = "2026-01-01T23:00:00.000Z";
 let api: TestApi;
 let f: Fixtures;
 beforeEach(async () => {
-  ({ api, f } = await scenario({
-    gracePeriodMs: 6 * 3_600_000,
-    features: { api_calls: "METERED", images: "METERED" },
-    plans: {
-      daily: {
-        model: "METERED",
-        basePrice: "1",
-        interval: "DAY",
-        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-      },
-      balance: {
-        model: "BALANCE",
-        basePrice: "1",
-        interval: "DAY",
-        features: [{ feature: "api_calls", unitPrice: "0.01" }],
-      },
-      credits: {
-        model: "CREDITS",
-        basePrice: "5",
-        interval: "DAY",
-        includedCredits: "100",
-        features: [{ feature: "images", creditsPerUnit: "10" }],
-      },
-    },
-  }));
+  ({ api, f } = await scenario(GRACE));
 });
 afterEach(() => api.close());
 

@@ -6,9 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import { codeOf, expectError, type Fixtures } from "../support/fixtures";
-import { scenario } from "../support/scenario";
+import { GRACE, scenario } from "../support/scenario";
 
-const SIX_HOURS = 6 * 3_600_000;
 const BOUNDARY = "2026-01-02T00:00:00.000Z";
 const GRACE_END = "2026-01-02T06:00:00.000Z";
 
@@ -16,33 +15,14 @@ let api: TestApi;
 let f: Fixtures;
 beforeEach(async () => {
   ({ api, f } = await scenario({
-    gracePeriodMs: SIX_HOURS,
-    features: { api_calls: "METERED", images: "METERED" },
+    ...GRACE,
     plans: {
-      daily: {
-        model: "METERED",
-        basePrice: "1",
-        interval: "DAY",
-        features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
-      },
+      ...GRACE.plans,
       capped: {
         model: "METERED",
         basePrice: "1",
         interval: "DAY",
         features: [{ feature: "api_calls", included: "100", overagePrice: "0.01", limit: "120" }],
-      },
-      credits: {
-        model: "CREDITS",
-        basePrice: "5",
-        interval: "DAY",
-        includedCredits: "100",
-        features: [{ feature: "images", creditsPerUnit: "10" }],
-      },
-      balance: {
-        model: "BALANCE",
-        basePrice: "1",
-        interval: "DAY",
-        features: [{ feature: "api_calls", unitPrice: "0.01" }],
       },
     },
   }));

@@ -37,6 +37,37 @@ export const PLANS = {
   balance: { model: "BALANCE", basePrice: "100", features: [{ feature: "api_calls", unitPrice: "0.0043" }] },
 } satisfies Record<string, PlanGiven>;
 
+/**
+ * Late events' given (BILLING_GRACE_PERIOD, core/periods/grace.ts): a 6-hour grace and a DAY plan
+ * of each model; customers subscribed at the clock's start (T0, 2026-01-01T00:00Z) see their first
+ * period end at 2026-01-02T00:00Z and its grace at 06:00Z. Tests add their own plans beside them.
+ */
+export const GRACE = {
+  gracePeriodMs: 6 * 3_600_000,
+  features: { api_calls: "METERED", images: "METERED" },
+  plans: {
+    daily: {
+      model: "METERED",
+      basePrice: "1",
+      interval: "DAY",
+      features: [{ feature: "api_calls", included: "100", overagePrice: "0.01" }],
+    },
+    credits: {
+      model: "CREDITS",
+      basePrice: "5",
+      interval: "DAY",
+      includedCredits: "100",
+      features: [{ feature: "images", creditsPerUnit: "10" }],
+    },
+    balance: {
+      model: "BALANCE",
+      basePrice: "1",
+      interval: "DAY",
+      features: [{ feature: "api_calls", unitPrice: "0.01" }],
+    },
+  },
+} satisfies Given;
+
 export type PackGiven = { credits: string; price: string; name?: string; currency?: string };
 
 export type Given = {
