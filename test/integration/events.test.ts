@@ -29,6 +29,52 @@ beforeEach(async () => {
 
 const summary = (events: BillingEvent[]) => events.map((e) => [e.type, e.id]);
 
+/** Deps whose event bus fails until `busUp()`; what it then accepts lands in `delivered`. */
+function flakyBus() {
+  const delivered: BillingEvent[] = [];
+  let down = true;
+  const flaky = {
+    ...deps,
+    publisher: {
+      publish: async (events: BillingEvent[]) => {
+        if (down) throw new Error("bus unavailable");
+        delivered.push(...events);
+      },
+    },
+  };
+  const busUp = () => {
+    down = false;
+  };
+  return { flaky, delivered, busUp };
+}
+
+/** "c10": 10 credits a month, an image costs `perImage` credits. */
+async function creditsPlan(perImage: string) {
+  await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
+  await createPlan(deps, {
+    code: "c10",
+    name: "C",
+    model: "CREDITS",
+    basePrice: 0n,
+    interval: "MONTH",
+    includedCredits: parseMoney("10"),
+    features: [{ feature: "images", creditsPerUnit: parseMoney(perImage) }],
+  });
+}
+
+/** "c10" and "b1": a $1 monthly balance, a call costs $0.60. */
+async function creditsAndBalancePlans(perImage: string) {
+  await creditsPlan(perImage);
+  await createPlan(deps, {
+    code: "b1",
+    name: "B",
+    model: "BALANCE",
+    basePrice: parseMoney("1"),
+    interval: "MONTH",
+    features: [{ feature: "calls", unitPrice: parseMoney("0.6") }],
+  });
+}
+
 describe("events out", () => {
   it("publishes invoice.created + subscription.created on subscribe, and invoice.created + subscription.renewed on a close", async () => {
     await subscribe(deps, "acme", "daily");
@@ -47,20 +93,10 @@ describe("events out", () => {
   });
 
   it("keeps events of a failed publish in the invoice's outbox and publishes them on the next sweep", async () => {
-    const delivered: BillingEvent[] = [];
-    let down = true;
-    const flaky = {
-      ...deps,
-      publisher: {
-        publish: async (events: BillingEvent[]) => {
-          if (down) throw new Error("bus unavailable");
-          delivered.push(...events);
-        },
-      },
-    };
+    const { flaky, delivered, busUp } = flakyBus();
     await subscribe(flaky, "acme", "daily");
     expect(delivered).toEqual([]);
-    down = false;
+    busUp();
     const sweep = await closeDuePeriods(flaky);
     expect(sweep.published).toBe(1);
     expect(summary(delivered)).toEqual([
@@ -71,24 +107,7 @@ describe("events out", () => {
   });
 
   it("publishes credits.depleted when a track spends the last credit, and balance.negative when spend goes below zero", async () => {
-    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-    await createPlan(deps, {
-      code: "c10",
-      name: "C",
-      model: "CREDITS",
-      basePrice: 0n,
-      interval: "MONTH",
-      includedCredits: parseMoney("10"),
-      features: [{ feature: "images", creditsPerUnit: parseMoney("5") }],
-    });
-    await createPlan(deps, {
-      code: "b1",
-      name: "B",
-      model: "BALANCE",
-      basePrice: parseMoney("1"),
-      interval: "MONTH",
-      features: [{ feature: "calls", unitPrice: parseMoney("0.6") }],
-    });
+    await creditsAndBalancePlans("5");
     await createCustomer(deps, { id: "credits" });
     await subscribe(deps, "credits", "c10");
     await subscribe(deps, "acme", "b1");
@@ -110,33 +129,14 @@ describe("events out", () => {
   });
 
   it("keeps a depletion event of a failed publish in the outbox: the next sweep publishes it once, and a replayed track adds nothing", async () => {
-    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-    await createPlan(deps, {
-      code: "c10",
-      name: "C",
-      model: "CREDITS",
-      basePrice: 0n,
-      interval: "MONTH",
-      includedCredits: parseMoney("10"),
-      features: [{ feature: "images", creditsPerUnit: parseMoney("10") }],
-    });
+    await creditsPlan("10");
     await createCustomer(deps, { id: "artist" });
     await subscribe(deps, "artist", "c10");
-    const delivered: BillingEvent[] = [];
-    let down = true;
-    const flaky = {
-      ...deps,
-      publisher: {
-        publish: async (events: BillingEvent[]) => {
-          if (down) throw new Error("bus unavailable");
-          delivered.push(...events);
-        },
-      },
-    };
+    const { flaky, delivered, busUp } = flakyBus();
     const first = await trackUsage(flaky, { customerId: "artist", feature: "images", idempotencyKey: "last-credit" });
     expect(first.entitlement.credits).toBe(0n);
     expect(delivered).toEqual([]);
-    down = false;
+    busUp();
     const replay = await trackUsage(flaky, { customerId: "artist", feature: "images", idempotencyKey: "last-credit" });
     expect(replay.replayed).toBe(true);
     expect(delivered).toEqual([]);
@@ -152,24 +152,7 @@ describe("events out", () => {
   });
 
   it("publishes credits.purchased and balance.topped_up from the purchase's own transaction, after its invoice's events, once per key", async () => {
-    await createFeature(deps, { code: "images", name: "Images", kind: "METERED" });
-    await createPlan(deps, {
-      code: "c10",
-      name: "C",
-      model: "CREDITS",
-      basePrice: 0n,
-      interval: "MONTH",
-      includedCredits: parseMoney("10"),
-      features: [{ feature: "images", creditsPerUnit: parseMoney("5") }],
-    });
-    await createPlan(deps, {
-      code: "b1",
-      name: "B",
-      model: "BALANCE",
-      basePrice: parseMoney("1"),
-      interval: "MONTH",
-      features: [{ feature: "calls", unitPrice: parseMoney("0.6") }],
-    });
+    await creditsAndBalancePlans("5");
     await createCreditPack(deps, {
       code: "p100",
       name: "100 credits",
