@@ -16,8 +16,9 @@
  *   balance, a hard limit on `usage`) count holds without a word more; what was used is
  *   `usage - heldUsage` (usedOf). A steady-state track never touches the hold counters.
  * - `creditGrants`: account credit, money owed to the customer (core/account-credit/grant.ts), and
- *   `accountCredit`, their sum. Only period changes (which are conditioned on the version) and
- *   grants (which bump it) write them.
+ *   `accountCredit`, their sum. Only period changes (which are conditioned on the version), grants
+ *   and the invoices of added seats and add-ons (which bump it; the latter conditioned on each
+ *   grant they take from: core/db/credit-taken.ts) write them.
  *
  * A voided purchase (core/invoices/void.ts) takes back all it granted, so the part already spent
  * becomes a debt: negative purchased credits, or a top-up pool below zero. It nets against what is

@@ -6,8 +6,9 @@
  * BALANCE: allowance; METERED: its included units count from now, through the plan the add-on
  * extends), and the invoice of its price pro rata for the rest of the period (an ADD_ON line,
  * exact, rounded once). Full grant, pro-rata price: the customer gets what the add-on promises for
- * the period it is in and pays for the part of it left. That invoice is settled on its own, like a
- * seat invoice: account credit goes to the next renewal's. Two attaches of one add-on race on its
+ * the period it is in and pays for the part of it left. That invoice takes account credit, like
+ * every subscription invoice, in the same transaction (core/invoices/settle.ts `settleMidPeriod`;
+ * two invoices racing for one grant cannot both spend it). Two attaches of one add-on race on its
  * entry: one lands, the other answers ALREADY_EXISTS (or, with the same key, the replay).
  *
  * Detaching takes effect at the period's end: the add-on keeps working, and nothing is given back,
@@ -21,7 +22,7 @@ import { periodGrant } from "../models";
 import { periodLeft } from "../models/levels";
 import { planFeatureOf, type Plan } from "../plans/plan";
 import { activeSubscription, inTrial, type PeriodGrant, type Subscription, type Wallet } from "../wallet";
-import { draftInvoice } from "../invoices/invoice";
+import { settleMidPeriod } from "../invoices/settle";
 import { invoiceIssued } from "../events";
 import { publish } from "../events/publish";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
@@ -74,18 +75,16 @@ async function attempt(
   const time = now.toISOString();
   const attached: AttachedAddOn = existing ? withoutDetaching(existing) : attachedTerms(addOn, r.quantity, time);
   const line = existing ? undefined : attachLine(attached, periodLeft(wallet, now), time, sub.periodEnd);
-  const drafts = line
-    ? [
-        draftInvoice({
-          customerId: r.customerId,
-          currency: attached.currency,
-          periodStart: time,
-          periodEnd: sub.periodEnd,
-          lines: [line],
-          createdAt: time,
-        }),
-      ]
-    : [];
+  const settled = line
+    ? settleMidPeriod(wallet, {
+        customerId: r.customerId,
+        currency: attached.currency,
+        periodStart: time,
+        periodEnd: sub.periodEnd,
+        lines: [line],
+        createdAt: time,
+      })
+    : undefined;
   const written = await writeAttachment(
     deps.db,
     {
@@ -95,8 +94,9 @@ async function attempt(
       was: existing ? "detaching" : sub.addOns?.length ? "none" : "noMap",
       grant: existing ? { planCredits: 0n, allowance: 0n } : grantOf(plan, attached),
       maxAttached: MAX_ATTACHED_ADD_ONS,
+      ...(settled?.taken ? { credit: settled.taken } : {}),
     },
-    drafts,
+    settled ? [settled.draft] : [],
     (invoices) => invoices.flatMap(invoiceIssued),
   );
   if (written.ok) {

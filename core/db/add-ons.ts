@@ -3,7 +3,8 @@
  * detaching write to a wallet. An attachment is one transaction: its idempotency record, the
  * wallet's entry for the add-on (`addOns.<code>`, conditioned on the entry as read, so two attaches
  * of one add-on cannot both land) with its grant ADDed to the period's pool, and the pro-rata
- * invoice. Conditioned on the subscription's plan and period, not on the version: tracks do not
+ * invoice, with the account credit it takes (./credit-taken.ts: conditioned on each grant it takes
+ * from). Conditioned on the subscription's plan and period, not on the version: tracks do not
  * make it retry. It bumps `alarmsRev`, like arriving funds, so usage writes decided on a view
  * without the add-on decide again (core/alerts).
  */
@@ -22,6 +23,8 @@ import { ItemType, keys, type Key } from "./keys";
 import { UpdateExpression } from "./update-expression";
 import { forgetWallet } from "./wallet-cache";
 import { attachedAddOnItem } from "./wallets";
+import { takeAccountCredit } from "./credit-taken";
+import type { CreditTaken } from "../invoices/settle";
 import type { BillingEvent } from "../events/billing-event";
 
 function toAddOn(item: Item): AddOn {
@@ -68,6 +71,8 @@ export type Attachment = {
   /** What it adds to the period's pools now (CREDITS, BALANCE), at most `maxAttached` entries in all. */
   grant: PeriodGrant;
   maxAttached: number;
+  /** The account credit its invoice takes (./credit-taken.ts), if any. */
+  credit?: CreditTaken;
 };
 
 export type AttachResult =
@@ -130,6 +135,7 @@ function attachUpdate(a: Attachment) {
       u.when(`${entry}.${u.name("#quantity", "quantity")} = ${u.value(":q", a.addOn.quantity)}`);
     }
   }
+  if (a.credit) takeAccountCredit(u, a.credit);
   addGrant(u, "planCredits", "credits", a.grant.planCredits);
   addGrant(u, "allowance", "balance", a.grant.allowance);
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);

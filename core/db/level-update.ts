@@ -2,7 +2,8 @@
  * The wallet half of a level write (setSeats, adjustQuota: core/levels): the feature's level and
  * peak SET to what was decided, conditioned on the values they were decided from (and on the
  * subscription period), not on the wallet's version, so tracks of other features never make it
- * retry. A wallet without any level yet gets both maps whole, on condition it still has none.
+ * retry. A wallet without any level yet gets both maps whole, on condition it still has none. The
+ * account credit the invoice of added seats takes is written here too (./credit-taken.ts).
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -17,6 +18,9 @@ import { nextRecordingOrder } from "./recording-order";
 import type { Db } from "./client";
 import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
+import { takeAccountCredit } from "./credit-taken";
+import { forgetWallet } from "./wallet-cache";
+import type { CreditTaken } from "../invoices/settle";
 
 export type LevelUpdate = {
   customerId: string;
@@ -26,6 +30,8 @@ export type LevelUpdate = {
   was: { level?: Amount; peak?: Amount; hasLevels: boolean };
   level: Amount;
   peak: Amount;
+  /** The account credit the invoice of added seats takes (./credit-taken.ts), if any. */
+  credit?: CreditTaken;
 };
 
 export function levelUpdate(db: Db, w: LevelUpdate) {
@@ -50,6 +56,7 @@ export function levelUpdate(db: Db, w: LevelUpdate) {
       w.was.peak === undefined ? "attribute_not_exists(#peaks.#f)" : `#peaks.#f = ${u.value(":wasPeak", w.was.peak)}`,
     );
   }
+  if (w.credit) takeAccountCredit(u, w.credit);
   u.add(`${u.name("#version", "version")} ${u.value(":one", 1)}`);
   u.when("#status = :active").when("planCode = :plan").when("periodStart = :ps");
   return { TableName: db.table, Key: keys.wallet(w.customerId), ...u.build() };
@@ -81,7 +88,10 @@ export async function writeLevel(
     },
     { Update: levelUpdate(db, update) },
   ];
-  const written = await writeWithInvoices(db, items, drafts, eventsFor);
+  const written = await writeWithInvoices(db, items, drafts, eventsFor).finally(() => {
+    // The grants this process's view shows are no longer there (db/wallet-cache.ts).
+    if (update.credit) forgetWallet(db, update.customerId);
+  });
   if (written.ok) return { ok: true, events: written.events, ...(written.outbox ? { outbox: written.outbox } : {}) };
   const stored = written.reasons[0];
   if (stored?.Code === "ConditionalCheckFailed" && stored.Item)

@@ -6,12 +6,15 @@
  * used-up grants are dropped. The wallet returned carries the grants after it, to be written in the
  * same transaction as the invoice.
  *
- * Only subscription invoices (subscribe, plan changes, cancels, closes) take account credit: a
- * credit pack or a top-up is paid in full, since it buys value the customer can spend at once.
+ * Every subscription invoice takes account credit: subscribe, plan changes, cancels, closes, and
+ * the mid-period invoices of added seats and attached add-ons (`settleMidPeriod`). A credit pack or
+ * a top-up is paid in full: it buys value the customer can spend at once (prepaid usage, not a
+ * subscription charge), and voiding its invoice takes back what it granted, which would otherwise
+ * have to hand account credit back too.
  */
 import { creditLeft, liveGrants, takeCredit, usableCredit, type CreditGrant } from "../account-credit/grant";
 import { minorUnitDigits } from "../currencies";
-import { min, SCALE } from "../money";
+import { min, SCALE, type Amount } from "../money";
 import type { Wallet } from "../wallet";
 import { draftInvoice, invoiceLine, type InvoiceDraft } from "./invoice";
 
@@ -62,3 +65,31 @@ const withGrants = (wallet: Wallet, grants: CreditGrant[]): Wallet => ({
   creditGrants: grants,
   accountCredit: creditLeft(grants),
 });
+
+/** What an invoice's ACCOUNT_CREDIT line took from each grant: its `remaining` as read, and after. */
+export type CreditTaken = {
+  applied: Amount;
+  grants: { id: string; was: Amount; left: Amount }[];
+  /** Every grant after it and the wallet's sum as read: for a wallet that holds its credit as a sum only (core/db/wallets.ts). */
+  whole: { was: Amount; grants: CreditGrant[] };
+};
+
+/**
+ * A mid-period invoice (added seats, an attached add-on) settled against account credit, like a
+ * subscription invoice: its draft, and what it takes from each grant. Those writes are conditioned
+ * on a level or an add-on entry, not on the wallet's version, so the grants taken are written by
+ * core/db/credit-taken.ts on condition that each one's `remaining` is still what was read: two
+ * invoices racing for one grant cannot both spend it.
+ */
+export function settleMidPeriod(wallet: Wallet, fields: InvoiceFields): { draft: InvoiceDraft; taken?: CreditTaken } {
+  const { draft, wallet: after } = settleInvoice(wallet, fields);
+  if (!draft) throw new Error("a mid-period invoice has lines");
+  const at = new Date(fields.createdAt);
+  const left = new Map(after.creditGrants.map((g) => [g.id, g.remaining]));
+  const grants = liveGrants(wallet.creditGrants, at)
+    .map((g) => ({ id: g.id, was: g.remaining, left: left.get(g.id) ?? 0n }))
+    .filter((g) => g.left !== g.was);
+  if (!grants.length) return { draft };
+  const applied = grants.reduce((s, g) => s + g.was - g.left, 0n);
+  return { draft, taken: { applied, grants, whole: { was: wallet.accountCredit, grants: after.creditGrants } } };
+}

@@ -10,9 +10,10 @@
  * feature serialize on that condition: each re-reads and decides again, so the level ends at the
  * last one committed and every increase is billed once, by the write that made it.
  *
- * The invoice of added seats is settled on its own, like a purchase's: account credit (core/invoices/
- * settle.ts) is not applied to it, since the write is conditioned on the level, not on the credit;
- * the next renewal's invoice takes it.
+ * The invoice of added seats takes account credit like every subscription invoice (core/invoices/
+ * settle.ts `settleMidPeriod`), in the same transaction, conditioned on each grant it takes from
+ * (core/db/credit-taken.ts): two invoices racing for one grant cannot both spend it, and a replayed
+ * key writes nothing, so it spends nothing again.
  *
  * Refusals (BAD_USER_INPUT naming the field, LIMIT_REACHED beyond a hard limit, NO_SUBSCRIPTION,
  * FEATURE_NOT_IN_PLAN) write nothing; a replayed key answers first, as trackUsage's do.
@@ -28,7 +29,8 @@ import { levelKindOf, levelOf, peakOf, type FeatureUsage } from "../models";
 import { periodLeft, type ProRata } from "../models/levels";
 import type { Plan, PlanFeature } from "../plans/plan";
 import { inTrial, type Subscription, type Wallet } from "../wallet";
-import { draftInvoice, type InvoiceLine } from "../invoices/invoice";
+import type { InvoiceLine } from "../invoices/invoice";
+import { settleMidPeriod } from "../invoices/settle";
 import { invoiceIssued } from "../events";
 import { writeLevel } from "../db/level-update";
 import { publish } from "../events/publish";
@@ -147,7 +149,7 @@ async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | type
     recordedAt: time,
   };
   const billed = kind.immediate(wallet, feature, level, periodLeft(wallet, now));
-  const drafts = billed ? [draftInvoice(seatInvoice(wallet, plan, feature, billed, sub, time))] : [];
+  const settled = billed ? settleMidPeriod(wallet, seatInvoice(wallet, plan, feature, billed, sub, time)) : undefined;
   const peak = max(peakOf(wallet, r.feature), level);
   const written = await writeLevel(
     deps.db,
@@ -159,8 +161,9 @@ async function attempt(deps: Deps, r: LevelRequest): Promise<FeatureUsage | type
       was: { level: wallet.levels?.[r.feature], peak: wallet.peaks?.[r.feature], hasLevels: !!wallet.levels },
       level,
       peak,
+      ...(settled?.taken ? { credit: settled.taken } : {}),
     },
-    drafts,
+    settled ? [settled.draft] : [],
     (invoices) => invoices.flatMap(invoiceIssued),
   );
   if (written.ok) {

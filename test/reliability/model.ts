@@ -649,7 +649,7 @@ export class BillingModel {
     grant?: MGrant,
     pending?: MGrant,
     at = this.now,
-    /** Account credit applies (not to purchases, nor to a mid-period seat invoice: core/levels). */
+    /** Account credit applies (not to purchases; to mid-period seat and add-on invoices too). */
     settles = !grant && !pending,
   ) {
     if (!lines.length) return;
@@ -1644,7 +1644,7 @@ export class BillingModel {
       const above = (n: bigint) => maxB(0n, n - (f.included ?? 0n));
       const added = above(level) - above(this.peakOf(c, feature));
       const line = added > 0n ? this.seatProRata(sub, added, f.overagePrice ?? 0n, feature) : undefined;
-      if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd }, undefined, undefined, this.now, false);
+      if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd });
     }
     c.peaks.set(feature, maxB(this.peakOf(c, feature), level));
     c.levels.set(feature, level);
@@ -1653,8 +1653,8 @@ export class BillingModel {
   }
 
   /**
-   * attachAddOn: its price pro rata for the rest of the period at once (an invoice of its own, no
-   * account credit), its grant from now (included units, through subPlan); an add-on attached
+   * attachAddOn: its price pro rata for the rest of the period at once (an invoice of its own, which
+   * takes account credit), its grant from now (included units, through subPlan); an add-on attached
    * again while detaching stays (same quantity), nothing billed.
    */
   attachAddOn(id: string, addOn: Omit<MAddOn, "quantity" | "detaching">, quantity: number, key: string): Outcome {
@@ -1679,7 +1679,7 @@ export class BillingModel {
     const attached: MAddOn = { ...addOn, quantity };
     sub.addOns = [...(sub.addOns ?? []), attached];
     const line = this.addOnProRata(sub, attached, 1n);
-    if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd }, undefined, undefined, this.now, false);
+    if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd });
     return { ok: true, replayed: false };
   }
 
