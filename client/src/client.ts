@@ -3,7 +3,7 @@
  * the whole set; with a customer token (a browser) only what a token may read, and the type says so.
  *
  * Operations keyed by an idempotency key (usage and its adjustments, credit packs, granted credits,
- * top-ups) get a generated key when the
+ * top-ups, attached add-ons, seats and quotas) get a generated key when the
  * caller gives none, the same on every retry; createCustomer is idempotent by id in the API. The
  * subscription changes have no key (subscribe, changePlan IMMEDIATE, cancel IMMEDIATE): they are
  * retried too, and when an attempt whose answer was lost had in fact been applied, the retry is
@@ -65,6 +65,15 @@ import {
   type WalletFields,
 } from "./generated.js";
 import { newIdempotencyKey } from "./ids.js";
+import {
+  type AddOnMethods,
+  addOnMethods,
+  type CouponMethods,
+  couponMethods,
+  levelMethods,
+  type QuotaMethods,
+  type SeatMethods,
+} from "./add-ons-seats-coupons.js";
 import {
   type CallOptions,
   DEFAULT_RETRY,
@@ -262,6 +271,14 @@ export type BillingClient = {
   plans: {
     list(input?: { includeArchived?: boolean }, options?: CallOptions): Promise<Plan[]>;
   };
+  /** Add-ons: `create`, `list`, `attach` (keyed), `detach` (./add-ons-seats-coupons.ts). */
+  addOns: AddOnMethods;
+  /** SEATS features: `set` (setSeats, keyed). */
+  seats: SeatMethods;
+  /** QUOTA features: `adjust` (adjustQuota, keyed). */
+  quotas: QuotaMethods;
+  /** Coupons: `create`, `archive`, `list`, `apply`, `remove`. */
+  coupons: CouponMethods;
   reports: {
     /**
      * AI usage over [from, to) grouped by MODEL (default), CUSTOMER, FEATURE or UTC DAY: calls,
@@ -349,6 +366,9 @@ export function createBillingClient(
         return (await execute(config, PlansDocument, input, call)).plans;
       },
     },
+    addOns: addOnMethods(config),
+    ...levelMethods(config),
+    coupons: couponMethods(config),
     reports: {
       // A read: always safe to retry.
       async aiCosts(input, call) {

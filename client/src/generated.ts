@@ -185,6 +185,16 @@ export type UpdateCustomerInput = {
   name?: string | null;
 };
 
+export type AddOnFields = {
+  code: string;
+  name: string;
+  feature: string;
+  price: string;
+  currency: string;
+  grants: string | null;
+  archived: boolean;
+};
+
 export type AiCostRowFields = {
   key: string;
   calls: string;
@@ -195,6 +205,21 @@ export type AiCostRowFields = {
   providerCost: string;
   billed: string;
   margin: string;
+};
+
+export type CouponFields = {
+  code: string;
+  name: string;
+  percentOffBps: number | null;
+  amountOff: string | null;
+  currency: string | null;
+  duration: CouponDuration;
+  durationCycles: number | null;
+  maxRedemptions: number | null;
+  redemptions: number;
+  expiresAt: string | null;
+  planCodes: Array<string>;
+  archived: boolean;
 };
 
 export type CustomerFields = {
@@ -280,6 +305,20 @@ export type InvoicePreviewFields = {
   }>;
 };
 
+export type LevelUsageFields = {
+  feature: {
+    code: string;
+    name: string;
+    unit: string | null;
+  };
+  used: string;
+  current: string | null;
+  peak: string | null;
+  included: string | null;
+  overage: string | null;
+  cost: string | null;
+};
+
 export type PlanFeatureViewFields = {
   feature: {
     code: string;
@@ -349,6 +388,28 @@ export type SubscriptionFields = {
   scheduledPlan: {
     code: string;
     name: string;
+  } | null;
+  addOns: Array<{
+    code: string;
+    name: string;
+    feature: string;
+    price: string;
+    currency: string;
+    grants: string | null;
+    quantity: number | null;
+    endsAt: string | null;
+  }>;
+  coupon: {
+    remainingCycles: number | null;
+    coupon: {
+      code: string;
+      name: string;
+      percentOffBps: number | null;
+      amountOff: string | null;
+      currency: string | null;
+      duration: CouponDuration;
+      durationCycles: number | null;
+    };
   } | null;
 };
 
@@ -439,13 +500,13 @@ export type CustomerResult = {
     metadata: unknown | null;
   } | null;
 };
-export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerResult, CustomerVariables>;
+export const CustomerDocument = "query Customer($id:ID!){customer(id:$id){...CustomerViewFields email metadata}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerResult, CustomerVariables>;
 
 export type CustomerViewVariables = { id: string; };
 export type CustomerViewResult = {
   customer: CustomerViewFields | null;
 };
-export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerViewResult, CustomerViewVariables>;
+export const CustomerViewDocument = "query CustomerView($id:ID!){customer(id:$id){...CustomerViewFields}}fragment CustomerViewFields on Customer{id name accountCredit subscription{...SubscriptionFields}wallet{...WalletFields}usage{feature{code name unit}used included overage cost credits}entitlements{...EntitlementFields}}fragment EntitlementFields on Entitlement{feature allowed reason model used included remaining credits balance}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}fragment WalletFields on Wallet{credits planCredits planCreditsGranted grantedCredits purchasedCredits balance allowance allowanceGranted topUps spent overage heldCredits heldAmount}" as Document<CustomerViewResult, CustomerViewVariables>;
 
 export type CustomerInvoicesVariables = { id: string; first?: number | null; after?: string | null; };
 export type CustomerInvoicesResult = {
@@ -477,19 +538,19 @@ export type SubscribeVariables = { customerId: string; planCode: string; };
 export type SubscribeResult = {
   subscribe: SubscriptionFields;
 };
-export const SubscribeDocument = "mutation Subscribe($customerId:ID!$planCode:ID!){subscribe(customerId:$customerId planCode:$planCode){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<SubscribeResult, SubscribeVariables>;
+export const SubscribeDocument = "mutation Subscribe($customerId:ID!$planCode:ID!){subscribe(customerId:$customerId planCode:$planCode){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<SubscribeResult, SubscribeVariables>;
 
 export type ChangePlanVariables = { customerId: string; planCode: string; timing?: ChangeTiming | null; };
 export type ChangePlanResult = {
   changePlan: SubscriptionFields;
 };
-export const ChangePlanDocument = "mutation ChangePlan($customerId:ID!$planCode:ID!$timing:ChangeTiming){changePlan(customerId:$customerId planCode:$planCode timing:$timing){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<ChangePlanResult, ChangePlanVariables>;
+export const ChangePlanDocument = "mutation ChangePlan($customerId:ID!$planCode:ID!$timing:ChangeTiming){changePlan(customerId:$customerId planCode:$planCode timing:$timing){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<ChangePlanResult, ChangePlanVariables>;
 
 export type CancelSubscriptionVariables = { customerId: string; timing?: ChangeTiming | null; prorate?: boolean | null; };
 export type CancelSubscriptionResult = {
   cancelSubscription: SubscriptionFields;
 };
-export const CancelSubscriptionDocument = "mutation CancelSubscription($customerId:ID!$timing:ChangeTiming$prorate:Boolean){cancelSubscription(customerId:$customerId timing:$timing prorate:$prorate){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}}" as Document<CancelSubscriptionResult, CancelSubscriptionVariables>;
+export const CancelSubscriptionDocument = "mutation CancelSubscription($customerId:ID!$timing:ChangeTiming$prorate:Boolean){cancelSubscription(customerId:$customerId timing:$timing prorate:$prorate){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<CancelSubscriptionResult, CancelSubscriptionVariables>;
 
 export type PurchaseCreditPackVariables = { customerId: string; packCode: string; idempotencyKey: string; };
 export type PurchaseCreditPackResult = {
@@ -601,3 +662,69 @@ export type AdjustUsageResult = {
   };
 };
 export const AdjustUsageDocument = "mutation AdjustUsage($customerId:ID!$feature:ID!$delta:Decimal!$reason:String!$idempotencyKey:ID!$timestamp:DateTime){adjustUsage(customerId:$customerId feature:$feature delta:$delta reason:$reason idempotencyKey:$idempotencyKey timestamp:$timestamp){feature{code name unit}used included overage cost credits}}" as Document<AdjustUsageResult, AdjustUsageVariables>;
+
+export type CreateAddOnVariables = { input: CreateAddOnInput; };
+export type CreateAddOnResult = {
+  createAddOn: AddOnFields;
+};
+export const CreateAddOnDocument = "mutation CreateAddOn($input:CreateAddOnInput!){createAddOn(input:$input){...AddOnFields}}fragment AddOnFields on AddOn{code name feature price currency grants archived}" as Document<CreateAddOnResult, CreateAddOnVariables>;
+
+export type AddOnsVariables = { includeArchived?: boolean | null; };
+export type AddOnsResult = {
+  addOns: Array<AddOnFields>;
+};
+export const AddOnsDocument = "query AddOns($includeArchived:Boolean){addOns(includeArchived:$includeArchived){...AddOnFields}}fragment AddOnFields on AddOn{code name feature price currency grants archived}" as Document<AddOnsResult, AddOnsVariables>;
+
+export type AttachAddOnVariables = { customerId: string; addOnCode: string; quantity?: number | null; idempotencyKey: string; };
+export type AttachAddOnResult = {
+  attachAddOn: SubscriptionFields;
+};
+export const AttachAddOnDocument = "mutation AttachAddOn($customerId:ID!$addOnCode:ID!$quantity:Int$idempotencyKey:ID!){attachAddOn(customerId:$customerId addOnCode:$addOnCode quantity:$quantity idempotencyKey:$idempotencyKey){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<AttachAddOnResult, AttachAddOnVariables>;
+
+export type DetachAddOnVariables = { customerId: string; addOnCode: string; };
+export type DetachAddOnResult = {
+  detachAddOn: SubscriptionFields;
+};
+export const DetachAddOnDocument = "mutation DetachAddOn($customerId:ID!$addOnCode:ID!){detachAddOn(customerId:$customerId addOnCode:$addOnCode){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<DetachAddOnResult, DetachAddOnVariables>;
+
+export type SetSeatsVariables = { customerId: string; feature: string; count: string | number; idempotencyKey: string; };
+export type SetSeatsResult = {
+  setSeats: LevelUsageFields;
+};
+export const SetSeatsDocument = "mutation SetSeats($customerId:ID!$feature:ID!$count:Decimal!$idempotencyKey:ID!){setSeats(customerId:$customerId feature:$feature count:$count idempotencyKey:$idempotencyKey){...LevelUsageFields}}fragment LevelUsageFields on FeatureUsage{feature{code name unit}used current peak included overage cost}" as Document<SetSeatsResult, SetSeatsVariables>;
+
+export type AdjustQuotaVariables = { customerId: string; feature: string; delta: string | number; idempotencyKey: string; };
+export type AdjustQuotaResult = {
+  adjustQuota: LevelUsageFields;
+};
+export const AdjustQuotaDocument = "mutation AdjustQuota($customerId:ID!$feature:ID!$delta:Decimal!$idempotencyKey:ID!){adjustQuota(customerId:$customerId feature:$feature delta:$delta idempotencyKey:$idempotencyKey){...LevelUsageFields}}fragment LevelUsageFields on FeatureUsage{feature{code name unit}used current peak included overage cost}" as Document<AdjustQuotaResult, AdjustQuotaVariables>;
+
+export type CreateCouponVariables = { input: CreateCouponInput; };
+export type CreateCouponResult = {
+  createCoupon: CouponFields;
+};
+export const CreateCouponDocument = "mutation CreateCoupon($input:CreateCouponInput!){createCoupon(input:$input){...CouponFields}}fragment CouponFields on Coupon{code name percentOffBps amountOff currency duration durationCycles maxRedemptions redemptions expiresAt planCodes archived}" as Document<CreateCouponResult, CreateCouponVariables>;
+
+export type ArchiveCouponVariables = { code: string; };
+export type ArchiveCouponResult = {
+  archiveCoupon: CouponFields;
+};
+export const ArchiveCouponDocument = "mutation ArchiveCoupon($code:ID!){archiveCoupon(code:$code){...CouponFields}}fragment CouponFields on Coupon{code name percentOffBps amountOff currency duration durationCycles maxRedemptions redemptions expiresAt planCodes archived}" as Document<ArchiveCouponResult, ArchiveCouponVariables>;
+
+export type CouponsVariables = { includeArchived?: boolean | null; };
+export type CouponsResult = {
+  coupons: Array<CouponFields>;
+};
+export const CouponsDocument = "query Coupons($includeArchived:Boolean){coupons(includeArchived:$includeArchived){...CouponFields}}fragment CouponFields on Coupon{code name percentOffBps amountOff currency duration durationCycles maxRedemptions redemptions expiresAt planCodes archived}" as Document<CouponsResult, CouponsVariables>;
+
+export type ApplyCouponVariables = { customerId: string; couponCode: string; };
+export type ApplyCouponResult = {
+  applyCoupon: SubscriptionFields;
+};
+export const ApplyCouponDocument = "mutation ApplyCoupon($customerId:ID!$couponCode:ID!){applyCoupon(customerId:$customerId couponCode:$couponCode){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<ApplyCouponResult, ApplyCouponVariables>;
+
+export type RemoveCouponVariables = { customerId: string; };
+export type RemoveCouponResult = {
+  removeCoupon: SubscriptionFields;
+};
+export const RemoveCouponDocument = "mutation RemoveCoupon($customerId:ID!){removeCoupon(customerId:$customerId){...SubscriptionFields}}fragment SubscriptionFields on Subscription{status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd plan{code name model}scheduledPlan{code name}addOns{code name feature price currency grants quantity endsAt}coupon{remainingCycles coupon{code name percentOffBps amountOff currency duration durationCycles}}}" as Document<RemoveCouponResult, RemoveCouponVariables>;

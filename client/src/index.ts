@@ -30,6 +30,13 @@ export {
   type TrackResult,
   type Wallet,
 } from "./client.js";
+export type {
+  AddOn,
+  AttachedAddOn,
+  Coupon,
+  CreateCouponRequest,
+  LevelUsage,
+} from "./add-ons-seats-coupons.js";
 export { BATCH_SIZE, type BatchItemResult, type BatchOptions, type TrackInput } from "./batch.js";
 export {
   BillingError,
@@ -47,6 +54,8 @@ export type {
   AiCostGroup,
   ChangeTiming,
   ConsumptionModel,
+  CouponDuration,
+  CreateAddOnInput,
   CreateCustomerInput,
   DenyReason,
   InvoiceLineKind,

@@ -138,6 +138,8 @@ describe("subscriptions", () => {
       cancelAtPeriodEnd: false,
       plan: { code: "metered", name: "metered", model: "METERED" },
       scheduledPlan: null,
+      addOns: [],
+      coupon: null,
     });
     const changed = await client.subscriptions.changePlan({ customerId: "c-sub", planCode: "balance" });
     expect(changed.plan.code).toBe("balance");
