@@ -18,6 +18,8 @@ export type CreditGrant = {
   reason: string;
   expiresAt?: string;
   createdAt: string;
+  /** Held as the wallet's sum only, with no grants map yet (written before grants: core/db/wallets.ts); never stored. */
+  storedAsSum?: true;
 };
 
 /** The sum of what is left of the grants. */

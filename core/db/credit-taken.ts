@@ -14,11 +14,11 @@
 import { creditLeft } from "../account-credit/grant";
 import type { CreditTaken } from "../invoices/settle";
 import type { UpdateExpression } from "./update-expression";
-import { creditGrantsItem, LEGACY_GRANT_ID } from "./wallets";
+import { creditGrantsItem } from "./wallets";
 
 export function takeAccountCredit(u: UpdateExpression, taken: CreditTaken): void {
   const grants = u.name("#acGrants", "accountCreditGrants");
-  if (taken.grants.some((g) => g.id === LEGACY_GRANT_ID)) {
+  if (taken.whole) {
     u.set(`${grants} = ${u.value(":acAll", creditGrantsItem(taken.whole.grants))}`);
     u.set(`accountCredit = ${u.value(":acSum", creditLeft(taken.whole.grants))}`);
     u.when(`attribute_not_exists(${grants})`).when(`accountCredit = ${u.value(":acWasSum", taken.whole.was)}`);

@@ -120,6 +120,7 @@ function toCreditGrants(item: Item): CreditGrant[] {
       currency: "",
       reason: "Invoice remainders recorded before account credit grants",
       createdAt: "1970-01-01T00:00:00.000Z",
+      storedAsSum: true,
     });
   return grants;
 }

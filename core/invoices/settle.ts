@@ -70,8 +70,8 @@ const withGrants = (wallet: Wallet, grants: CreditGrant[]): Wallet => ({
 export type CreditTaken = {
   applied: Amount;
   grants: { id: string; was: Amount; left: Amount }[];
-  /** Every grant after it and the wallet's sum as read: for a wallet that holds its credit as a sum only (core/db/wallets.ts). */
-  whole: { was: Amount; grants: CreditGrant[] };
+  /** A wallet that holds its credit as a sum only (core/db/wallets.ts): every grant after it, and the sum as read. */
+  whole?: { was: Amount; grants: CreditGrant[] };
 };
 
 /**
@@ -91,5 +91,8 @@ export function settleMidPeriod(wallet: Wallet, fields: InvoiceFields): { draft:
     .filter((g) => g.left !== g.was);
   if (!grants.length) return { draft };
   const applied = grants.reduce((s, g) => s + g.was - g.left, 0n);
-  return { draft, taken: { applied, grants, whole: { was: wallet.accountCredit, grants: after.creditGrants } } };
+  const whole = wallet.creditGrants.some((g) => g.storedAsSum)
+    ? { was: wallet.accountCredit, grants: after.creditGrants }
+    : undefined;
+  return { draft, taken: { applied, grants, ...(whole ? { whole } : {}) } };
 }

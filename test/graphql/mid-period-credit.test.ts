@@ -8,6 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TestApi } from "../support/server";
 import type { Fixtures } from "../support/fixtures";
 import { scenario } from "../support/scenario";
+import { UpdateCommand } from "../../core/db/commands";
+import { keys } from "../../core/db/keys";
+import { forgetWallet } from "../../core/db/wallet-cache";
+import { units } from "../../core/money";
 
 let api: TestApi;
 let f: Fixtures;
@@ -83,6 +87,31 @@ describe("account credit on the invoice of added seats", () => {
     await seats("t", "5", "s1");
     expect(await midPeriod("t")).toEqual([
       { lines: ["SEATS 24.00"], subtotal: "24.00", total: "24.00", status: "OPEN" },
+    ]);
+    expect(await credit("t")).toEqual({ accountCredit: "0.00", accountCreditGrants: [] });
+  });
+});
+
+describe("account credit recorded before grants existed (a sum, no grants map)", () => {
+  it("is taken by the invoice of added seats, which writes the grants map whole; the next takes from that map", async () => {
+    await api.deps.db.doc.send(
+      new UpdateCommand({
+        TableName: api.deps.db.table,
+        Key: keys.wallet("t"),
+        UpdateExpression: "SET accountCredit = :sum REMOVE accountCreditGrants",
+        ExpressionAttributeValues: { ":sum": units(20) },
+      }),
+    );
+    forgetWallet(api.deps.db, "t");
+    await seats("t", "4", "s1");
+    expect(await credit("t")).toEqual({
+      accountCredit: "4.00",
+      accountCreditGrants: [{ id: "remainder~before-grants", remaining: "4.00" }],
+    });
+    expect((await seats("t", "5", "s2")).errors).toBeUndefined();
+    expect(await midPeriod("t")).toEqual([
+      { lines: ["SEATS 16.00", "ACCOUNT_CREDIT -16.00"], subtotal: "0.00", total: "0.00", status: "PAID" },
+      { lines: ["SEATS 16.00", "ACCOUNT_CREDIT -4.00"], subtotal: "12.00", total: "12.00", status: "OPEN" },
     ]);
     expect(await credit("t")).toEqual({ accountCredit: "0.00", accountCreditGrants: [] });
   });
