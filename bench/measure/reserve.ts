@@ -2,9 +2,11 @@
  * `--only reserve`: a reservation's round trip, reserveUsage then settleReservation over HTTP for
  * one hot customer at concurrency 8, against the raw single TransactWriteItems of a track at the
  * same concurrency, in interleaved rounds (the budget: pairs per second at least 0.45x the raw rate), and the DynamoDB
- * requests a steady-state pair sends (2 transactions, no read).
+ * requests a steady-state pair sends (2 transactions, no read). Each round also runs trackUsage over
+ * the same API (a reference: one transaction per request through the same HTTP server and process).
+ * It seeds a table of its own, so it can share an `--only` run with other sections.
  */
-import { startServer, apiClient } from "../harness";
+import { startServer, apiClient, TRACK } from "../harness";
 import { runCount, runLoad, type LoadResult } from "../lib";
 import { keyOf, log, seedBench } from "./context";
 
@@ -14,6 +16,12 @@ export type ReserveResult = {
   /** Pairs per second over raw transactions per second, over all rounds (and per round: `ratios`). */
   ratio: number;
   ratios: number[];
+  /**
+   * trackUsage over the same HTTP API in the same rounds (a reference, not budgeted): what one
+   * transaction per request reaches here, so a pair's ratio can be read against 0.5x of it.
+   */
+  tracks: LoadResult;
+  trackRatio: number;
   /** DynamoDB requests per reserve + settle pair, by command, from the server's counts. */
   requestsPerPair: Record<string, number>;
   /**
@@ -25,6 +33,8 @@ export type ReserveResult = {
   server: { cpuMsPerRequest: number; msP50: number };
 };
 
+/** Its own table: `--only reserve` may share a run with other sections, which seed the run's table. */
+const RESERVE_TABLE = "bench-reserve";
 const RESERVE = `mutation R($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`;
 const ROUNDS = 3;
 /** Pairs (4,000 requests) before the rounds, at concurrency 8. */
@@ -32,8 +42,8 @@ const WARMUP_PAIRS = 2_000;
 const SETTLE = `mutation S($id: ID!, $i: SettleReservationInput!) { settleReservation(id: $id, input: $i) { capped } }`;
 
 export async function measureReserve(endpoint: string, runMs: number): Promise<ReserveResult> {
-  const seeded = await seedBench(endpoint);
-  const { child, port } = await startServer({ endpoint });
+  const seeded = await seedBench(endpoint, RESERVE_TABLE);
+  const { child, port } = await startServer({ endpoint, env: { BILLING_TABLE: RESERVE_TABLE } });
   try {
     const api = apiClient(port);
     let started = 0;
@@ -51,7 +61,9 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
     await runCount(8, WARMUP_PAIRS, (n) => pair(keyOf("warm", n)));
     // Rounds alternate raw and pairs, so both sides see the same machine load (a shared machine's
     // load swings within seconds: one raw run then one pairs run measured 0.08x to 1.00x).
-    const rounds: { raw: LoadResult; pairs: LoadResult }[] = [];
+    const rounds: { raw: LoadResult; pairs: LoadResult; tracks: LoadResult }[] = [];
+    const track = (key: string) =>
+      api.gql(TRACK, { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key } }).then(() => undefined);
     let transactions = 0;
     started = 0;
     for (let round = 0; round < ROUNDS; round++) {
@@ -59,11 +71,13 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
       await api.reset();
       const pairs = await runLoad(8, runMs, (n) => pair(keyOf(`pair${round}`, n)));
       transactions += (await api.stats()).requests.TransactWriteItems ?? 0;
-      rounds.push({ raw, pairs });
+      const tracks = await runLoad(8, runMs, (n) => track(keyOf(`track${round}`, n)));
+      rounds.push({ raw, pairs, tracks });
     }
     const transactionsUnderLoad = transactions / started;
     const raw = combined(rounds.map((r) => r.raw));
     const pairs = combined(rounds.map((r) => r.pairs));
+    const tracks = combined(rounds.map((r) => r.tracks));
     await api.reset();
     const steady = 100;
     for (let n = 0; n < steady; n++) await pair(keyOf("steady", n));
@@ -78,6 +92,8 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
       pairs,
       ratio: pairs.opsPerSec / raw.opsPerSec,
       ratios,
+      tracks,
+      trackRatio: tracks.opsPerSec / raw.opsPerSec,
       requestsPerPair,
       transactionsUnderLoad,
       server,
@@ -106,5 +122,5 @@ export function renderReserve(r: ReserveResult): string {
   const requests = Object.entries(r.requestsPerPair)
     .map(([command, n]) => `${n.toFixed(2)} ${command.replace("Command", "")}`)
     .join(", ");
-  return `reserve + settle, one customer, concurrency 8: ${r.pairs.opsPerSec.toFixed(0)} pairs/s (p50 ${r.pairs.p50.toFixed(1)} ms, p99 ${r.pairs.p99.toFixed(1)} ms, ${r.pairs.errors} errors) vs raw TransactWriteItems ${r.raw.opsPerSec.toFixed(0)}/s: ${r.ratio.toFixed(2)}x (rounds ${r.ratios.map((x) => x.toFixed(2)).join(", ")}; budget >= 0.45x); per pair: ${requests} (under load ${r.transactionsUnderLoad.toFixed(2)}, conflicts retried); server CPU ${r.server.cpuMsPerRequest.toFixed(2)} ms per request (p50 ${r.server.msP50.toFixed(2)} ms in the server)`;
+  return `reserve + settle, one customer, concurrency 8: ${r.pairs.opsPerSec.toFixed(0)} pairs/s (p50 ${r.pairs.p50.toFixed(1)} ms, p99 ${r.pairs.p99.toFixed(1)} ms, ${r.pairs.errors} errors) vs raw TransactWriteItems ${r.raw.opsPerSec.toFixed(0)}/s: ${r.ratio.toFixed(2)}x (rounds ${r.ratios.map((x) => x.toFixed(2)).join(", ")}; budget >= 0.45x); per pair: ${requests} (under load ${r.transactionsUnderLoad.toFixed(2)}, conflicts retried); server CPU ${r.server.cpuMsPerRequest.toFixed(2)} ms per request (p50 ${r.server.msP50.toFixed(2)} ms in the server); reference: trackUsage over the API in the same rounds ${r.tracks.opsPerSec.toFixed(0)}/s = ${r.trackRatio.toFixed(2)}x raw`;
 }
