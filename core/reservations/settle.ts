@@ -62,8 +62,8 @@ type State = { reservation: Reservation; source: { cache: boolean; given?: Walle
 async function attempt(deps: Deps, input: SettleReservationInput, state: State): Promise<SettleResult | Retry> {
   let r = state.reservation;
   const request = settleRequest(r, input);
-  const hash = requestHash(request);
-  if (r.status === "SETTLED") return replayed(deps, r, hash);
+  // Hashed here only for a replay: a settle's event computes its own (buildEvent).
+  if (r.status === "SETTLED") return replayed(deps, r, requestHash(request));
   if (r.status === "RELEASED")
     throw new DomainError(
       "RESERVATION_RELEASED",
