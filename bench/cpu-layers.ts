@@ -5,6 +5,9 @@
  * yoga.fetch (no HTTP). Each layer runs `--requests` operations at `--concurrency` after a
  * warm-up; CPU ms per operation is this process's user + system time.
  *
+ * The reservation layers send a reserveUsage and its settleReservation (CPU per pair: compare with
+ * two tracks).
+ *
  *   npx tsx bench/cpu-layers.ts [--requests 3000] [--concurrency 8] [--rounds 3] [--warmup 2000] [--only name,...]
  */
 import { TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
@@ -14,6 +17,8 @@ import { keys } from "../core/db/keys";
 import { transactWriteInput } from "../core/db/wire/documents";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { trackUsage } from "../core/usage/track";
+import { reserveUsage, settleReservation } from "../core/reservations";
+import { units } from "../core/money";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { createBillingYoga } from "../schema/yoga";
 import { arg, median, runCount } from "./lib";
@@ -36,6 +41,9 @@ const ONLY = arg("only", "").split(",").filter(Boolean);
 /** Operations per layer before its rounds (the hot customer starts past its usage thresholds, so
  * the captured transaction's replays never meet a threshold's condition: bench/harness.ts). */
 const WARMUP = Number(arg("warmup", "2000"));
+
+const RESERVE = `mutation R($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`;
+const SETTLE = `mutation S($id: ID!, $i: SettleReservationInput!) { settleReservation(id: $id, input: $i) { capped } }`;
 
 async function main() {
   const dynamo = await startDynamoLocal();
@@ -86,6 +94,32 @@ async function main() {
         const out = (await res.json()) as { errors?: unknown };
         if (out.errors) throw new Error(JSON.stringify(out.errors));
       };
+    const post = async (y: typeof yoga, query: string, variables: Record<string, unknown>) => {
+      const res = await y.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const out = (await res.json()) as { errors?: unknown; data: Record<string, any> };
+      if (out.errors) throw new Error(JSON.stringify(out.errors));
+      return out.data;
+    };
+    // A reservation's round trip as bench/measure/reserve.ts sends it (CPU per pair: two requests).
+    const gqlPair = (y: typeof yoga) => async () => {
+      const { reserveUsage: r } = await post(y, RESERVE, {
+        i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key(), value: "3" },
+      });
+      await post(y, SETTLE, { id: r.id, i: { value: "2" } });
+    };
+    const corePair = async () => {
+      const r = await reserveUsage(deps, {
+        customerId: "c-hot",
+        feature: "api_calls",
+        idempotencyKey: key(),
+        value: units(3),
+      });
+      await settleReservation(deps, r.id, { value: units(2) });
+    };
     // Stdout is the audit log here; send it nowhere for the yoga+audit layer's own measurement.
     const layers: [string, () => Promise<unknown>][] = [
       ["raw TransactWriteItems (premarshalled)", () => db.raw.send(new TransactWriteItemsCommand(rawInput(key())))],
@@ -100,6 +134,8 @@ async function main() {
       ["yoga.fetch trackUsage (audit to a no-op)", gql(yoga)],
       ["yoga.fetch trackUsage (audit to stdout)", gql(yogaAudit)],
       ["yoga.fetch entitlement (audit to stdout)", gql(yogaAudit, true)],
+      ["core reserveUsage + settleReservation (a pair)", corePair],
+      ["yoga.fetch reserve + settle pair (audit to stdout)", gqlPair(yogaAudit)],
     ];
     for (const [name, op] of layers) {
       if (ONLY.length && !ONLY.some((o) => name.includes(o))) continue;
