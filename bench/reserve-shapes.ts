@@ -31,7 +31,7 @@ import { settleReservation } from "../core/reservations/settle";
 import type { Deps } from "../core/deps";
 import { units } from "../core/money";
 import { readdirSync, readFileSync } from "node:fs";
-import { arg, itemBytes, median, runLoad, type LoadResult } from "./lib";
+import { arg, itemBytes, median, runCount, runLoad, type LoadResult } from "./lib";
 import { keyOf, log, seedBench } from "./measure/context";
 
 type Tx = TransactWriteItemsCommandInput;
@@ -42,6 +42,10 @@ const MS = Number(arg("ms", "2000"));
 const C = "c-hot";
 /** Single operations per shape per round for the c1 column (its 10th percentile). */
 const C1_OPS = Number(arg("c1", "150"));
+/** `--growth N`: the stream-growth mode, N steps of GROWTH_TX raw tracks (2 stream records each). */
+const GROWTH_STEPS = Number(arg("growth", "0"));
+const GROWTH = GROWTH_STEPS > 0;
+const GROWTH_TX = Number(arg("growth-tx", "10000"));
 
 /** DynamoDB Local's Java process (started by this script): the one whose command line names its port. */
 function javaPid(port: number): number {
@@ -242,6 +246,37 @@ async function main() {
     const shapes = chosen ? Object.fromEntries(chosen.split(",").map((n) => [n, all[n]!])) : all;
     const rawTrack = (k: string) => seeded.rawTx(C, k);
 
+    if (GROWTH) {
+      // DynamoDB Local validates every item of a transaction against its table, and that lookup
+      // computes the table's stream description with MIN(SequenceNumber) over the stream's
+      // records: each item costs more as the stream grows. Single operations (the fastest tenth)
+      // at a growing number of stream records, today's pair against the raw track.
+      let written = 0;
+      for (let step = 0; step <= GROWTH_STEPS; step++) {
+        const p10 = async (prefix: string, op: (k: string) => Promise<unknown>) => {
+          const times: number[] = [];
+          for (let n = 0; n < C1_OPS; n++) {
+            const t = performance.now();
+            await op(keyOf(`${prefix}${step}`, n));
+            times.push(performance.now() - t);
+          }
+          return times.sort((x, y) => x - y)[Math.floor(times.length / 10)]!;
+        };
+        const raw1 = await p10("gr", rawTrack);
+        const pair1 = await p10("gp", shapes.pair ?? all.pair!);
+        const at1 = await p10("ga", all["at-event"]!);
+        // Each step's single operations wrote about 2 (raw), 5 (pair), 4 (at-event) records each.
+        written += C1_OPS * 11;
+        console.log(
+          `stream records ~${written.toLocaleString("en-US")}: raw track p10 ${raw1.toFixed(2)} ms, pair ${pair1.toFixed(2)} ms (${(raw1 / pair1).toFixed(3)}), at-event ${at1.toFixed(2)} ms (${(raw1 / at1).toFixed(3)})`,
+        );
+        if (step < GROWTH_STEPS) {
+          await runCount(8, GROWTH_TX, (n) => rawTrack(keyOf(`fill${step}`, n)));
+          written += GROWTH_TX * 2;
+        }
+      }
+      return;
+    }
     const pid = javaPid(dynamo.port);
     // Warm both sides (the JVM, the SDK) before measuring.
     await runLoad(8, 3000, (n) => rawTrack(keyOf("w-raw", n)), 0);

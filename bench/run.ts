@@ -36,7 +36,8 @@
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
  *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
  *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
- *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server), one line
+ *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server,
+ *       DynamoDB Local and table, so it can share a run with other sections), one line
  *     --only processes: the API as 4 processes on one table against 1, and exactly-once totals after (budget item 8)
  *     --only adjustments: applyCoupon/removeCoupon, grantAccountCredit, grantCredits, adjustUsage in process
  *     --only scale: 100,000 customers (`--customers N` for another size): the sweeper closing all their
@@ -119,8 +120,17 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   portal: async (endpoint) => renderPortal(await measurePortal(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
-  reserve: async (endpoint) => {
-    alone.reserve = await measureReserve(endpoint, SETTINGS.runMs);
+  // Its own DynamoDB Local: in one shared with other sections, the section run after it crawled
+  // (DynamoDB Local's one SQLite thread busy in every transaction item's table lookup, which
+  // computes the table's stream description; seen in jstack), and its own rate depends on what
+  // ran before it.
+  reserve: async () => {
+    const own = await startDynamoLocal();
+    try {
+      alone.reserve = await measureReserve(own.endpoint, SETTINGS.runMs);
+    } finally {
+      await own.stop();
+    }
     return renderReserve(alone.reserve);
   },
   levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),

@@ -6,7 +6,7 @@
  * the same API (a reference: one transaction per request through the same HTTP server and process).
  * It seeds a table of its own, so it can share an `--only` run with other sections.
  */
-import { startServer, apiClient, TRACK } from "../harness";
+import { startServer, apiClient, TABLE, TRACK } from "../harness";
 import { runCount, runLoad, type LoadResult } from "../lib";
 import { keyOf, log, seedBench } from "./context";
 
@@ -34,7 +34,7 @@ export type ReserveResult = {
 };
 
 /** Its own table: `--only reserve` may share a run with other sections, which seed the run's table. */
-const RESERVE_TABLE = "bench-reserve";
+const RESERVE_TABLE = `${TABLE}-reserve`;
 const RESERVE = `mutation R($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`;
 const ROUNDS = 3;
 /** Pairs (4,000 requests) before the rounds, at concurrency 8. */
