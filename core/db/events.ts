@@ -27,18 +27,27 @@ export const EVENT_RETENTION_DAYS = 400;
  */
 const expiresAt = () => Math.floor(Date.now() / 1000) + EVENT_RETENTION_DAYS * 86_400;
 
-/** An event's item; with an `order` it is in the timeline itself (a transaction of one event). */
+/**
+ * An event's item; with an `order` it is in the timeline itself (a transaction of one event).
+ * Built member by member, in the order the spreads it replaced wrote them: a literal of several
+ * large spreads cost a track about 6 us and made V8 keep about 3 KB of each track alive across
+ * two young-generation collections (promoted, then collected by a full one), which was most of
+ * what a steady-state track promoted (docs/performance.md, item 1).
+ */
 export function eventItem(event: UsageEvent, order?: string): Item {
-  const { properties, ai, ...rest } = event;
-  return {
-    ...keys.event(event.customerId, event.idempotencyKey),
-    ...(order ? keys.eventTimeline(event.customerId, event.recordedAt, order, event.idempotencyKey) : {}),
-    type: ItemType.EVENT,
-    ...rest,
-    ...(properties !== undefined ? { properties: JSON.stringify(properties) } : {}),
-    ...(ai ? { ai: { ...ai, unitPrices: { ...ai.unitPrices } } } : {}),
-    [TABLE.ttlAttribute]: expiresAt(),
-  };
+  const item: Item = keys.event(event.customerId, event.idempotencyKey);
+  if (order) {
+    const timeline = keys.eventTimeline(event.customerId, event.recordedAt, order, event.idempotencyKey);
+    item.gsi2pk = timeline.gsi2pk;
+    item.gsi2sk = timeline.gsi2sk;
+  }
+  item.type = ItemType.EVENT;
+  for (const name in event) if (name !== "properties" && name !== "ai") item[name] = event[name as keyof UsageEvent];
+  const { properties, ai } = event;
+  if (properties !== undefined) item.properties = JSON.stringify(properties);
+  if (ai) item.ai = { ...ai, unitPrices: { ...ai.unitPrices } };
+  item[TABLE.ttlAttribute] = expiresAt();
+  return item;
 }
 
 /** The timeline entry of a transaction's several events: their keys, in order. Kept as long as they are. */
