@@ -35,6 +35,10 @@ type Connection = { socket: Socket; exchange?: Exchange; connected: boolean; clo
 const CRLF2 = Buffer.from("\r\n\r\n");
 const CRLF = Buffer.from("\r\n");
 
+/** A body's pieces as text (most answers arrive in one piece: no copy then). */
+const text = (pieces: Buffer[]) =>
+  pieces.length === 1 ? pieces[0]!.toString("utf8") : Buffer.concat(pieces).toString("utf8");
+
 const hangUp = () => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
 
 export class Http1Pool {
@@ -112,7 +116,7 @@ export class Http1Pool {
     if (!error && exchange.head && exchange.length === undefined && !exchange.chunked) {
       if (exchange.buffered) exchange.body.push(exchange.buffered);
       const { statusCode, headers } = exchange.head;
-      exchange.resolve({ statusCode, headers, body: Buffer.concat(exchange.body).toString("utf8") });
+      exchange.resolve({ statusCode, headers, body: text(exchange.body) });
       return;
     }
     exchange.reject(error ?? hangUp());
@@ -137,7 +141,7 @@ export class Http1Pool {
     if (!done) return;
     connection.exchange = undefined;
     const { statusCode, headers, keepAlive } = exchange.head!;
-    exchange.resolve({ statusCode, headers, body: Buffer.concat(exchange.body).toString("utf8") });
+    exchange.resolve({ statusCode, headers, body: text(exchange.body) });
     if (!keepAlive || exchange.buffered) {
       connection.socket.destroy(); // 'close' follows: onClose counts it and serves a waiter
       return;

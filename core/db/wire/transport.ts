@@ -21,7 +21,7 @@ import { fromWire, mayHoldBinary, toWireJson } from "./binary";
 import { serviceError } from "./errors";
 import { type Doc, Hooks, type HookArgs, type HookContext, type HookResult } from "./hooks";
 import { Http1Pool, type Http1Response } from "./http1";
-import { amzDate, authorization, type Credentials } from "./sigv4";
+import { amzDate, type Credentials, FixedSigner } from "./sigv4";
 
 export type WireOperation = "GetItem" | "TransactWriteItems";
 
@@ -51,10 +51,17 @@ export type TransportOptions = {
 const TARGET_PREFIX = "DynamoDB_20120810.";
 const CONTENT_TYPE = "application/x-amz-json-1.0";
 
+/** The fixed parts of one operation's requests (WireTransport.requestFor). */
+type WireRequest = { beforeDate: string; afterDate: string; signer: FixedSigner };
+
 export class WireTransport {
   readonly hooks = new Hooks();
   private readonly host: string;
   private readonly connections: Http1Pool;
+  private readonly requests = new Map<WireOperation, WireRequest>();
+  private strategy: RetryStrategy | undefined;
+  private dateSecond = -1;
+  private date = "";
 
   /** Whether callers send through the SDK instead (TransportOptions.viaSdk). */
   readonly viaSdk: boolean;
@@ -101,7 +108,9 @@ export class WireTransport {
     context: HookContext,
     args: HookArgs,
   ): Promise<HookResult> {
-    const strategy = await this.options.retryStrategy();
+    // The client's strategy is one object for the client's life (the SDK memoizes it): resolved once.
+    this.strategy ??= await this.options.retryStrategy();
+    const strategy = this.strategy;
     let token = await strategy.acquireInitialRetryToken("");
     const attempt = this.hooks.wrap("finalizeRequest", context, () => this.post(operation, body));
     let attempts = 0;
@@ -133,12 +142,33 @@ export class WireTransport {
 
   /** One signed POST; resolves with the parsed answer, rejects with the service's or the network's error. */
   private async post(operation: WireOperation, body: string): Promise<HookResult> {
-    const credentials = await this.options.credentials();
-    const date = amzDate(new Date());
+    const given = this.options.credentials();
+    const credentials = given instanceof Promise ? await given : given;
+    const request = this.requestFor(operation, credentials);
+    const date = this.amzDate();
+    // One string: the request line, the signed headers, the length, then the body (./http1.ts).
+    // The same bytes as building and signing the headers afresh (test/unit/db/sigv4.test.ts).
+    const head = `${request.beforeDate}${date}${request.afterDate}${request.signer.sign(date, body)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n`;
+    return answer(await this.connections.request(head, body));
+  }
+
+  /**
+   * What every request of `operation` with `credentials` shares: the head up to the date and from
+   * it to the signature, and the signer (./sigv4.ts FixedSigner). Rebuilt when the credentials change.
+   */
+  private requestFor(operation: WireOperation, credentials: Credentials): WireRequest {
+    const cached = this.requests.get(operation);
+    const held = cached?.signer.credentials;
+    if (
+      cached &&
+      held!.accessKeyId === credentials.accessKeyId &&
+      held!.secretAccessKey === credentials.secretAccessKey &&
+      held!.sessionToken === credentials.sessionToken
+    )
+      return cached;
     const headers: Record<string, string> = {
       "content-type": CONTENT_TYPE,
       host: this.host,
-      "x-amz-date": date,
       "x-amz-target": TARGET_PREFIX + operation,
     };
     if (credentials.sessionToken) {
@@ -146,21 +176,27 @@ export class WireTransport {
       if (/[\r\n]/.test(credentials.sessionToken)) throw new TypeError("Invalid character in the session token");
       headers["x-amz-security-token"] = credentials.sessionToken;
     }
-    headers.authorization = authorization({
-      method: "POST",
-      path: "/",
-      headers,
-      body,
-      amzDate: date,
-      region: this.options.region,
-      service: "dynamodb",
-      credentials,
-    });
-    // One string: the request line, the signed headers, the length, then the body (./http1.ts).
-    let head = "POST / HTTP/1.1\r\n";
-    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
-    head += `content-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n`;
-    return answer(await this.connections.request(head, body));
+    const request: WireRequest = {
+      // The header order of before: content-type, host, x-amz-date, x-amz-target, the token, authorization.
+      beforeDate: `POST / HTTP/1.1\r\ncontent-type: ${CONTENT_TYPE}\r\nhost: ${this.host}\r\nx-amz-date: `,
+      afterDate: `\r\nx-amz-target: ${TARGET_PREFIX}${operation}\r\n${
+        credentials.sessionToken ? `x-amz-security-token: ${credentials.sessionToken}\r\n` : ""
+      }authorization: `,
+      signer: new FixedSigner("POST", "/", headers, this.options.region, "dynamodb", { ...credentials }),
+    };
+    this.requests.set(operation, request);
+    return request;
+  }
+
+  /** The request time in SigV4's format, formatted once per second. */
+  private amzDate(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.date = amzDate(new Date(now));
+    }
+    return this.date;
   }
 }
 
