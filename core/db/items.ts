@@ -35,7 +35,8 @@ export function int(value: unknown): number {
 /** A map of Numbers, e.g. per-feature counters. */
 export function bigMap(value: unknown): Record<string, bigint> {
   const out: Record<string, bigint> = {};
-  for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) out[k] = big(v);
+  const map = (value ?? {}) as Record<string, unknown>;
+  for (const k in map) if (Object.hasOwn(map, k)) out[k] = big(map[k]);
   return out;
 }
 

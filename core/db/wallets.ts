@@ -196,8 +196,9 @@ export const heldUsageAttribute = (feature: string) => `${HELD_USAGE_PREFIX}${fe
 
 function heldUsageOf(item: Item): Record<string, bigint> {
   const held: Record<string, bigint> = {};
-  for (const [name, value] of Object.entries(item))
-    if (name.startsWith(HELD_USAGE_PREFIX)) held[name.slice(HELD_USAGE_PREFIX.length)] = big(value);
+  for (const name in item)
+    if (name.startsWith(HELD_USAGE_PREFIX) && Object.hasOwn(item, name))
+      held[name.slice(HELD_USAGE_PREFIX.length)] = big(item[name]);
   return held;
 }
 

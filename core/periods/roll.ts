@@ -5,10 +5,13 @@
  * an ended period; writes close for real first (core/periods/close.ts).
  */
 import type { Deps } from "../deps";
-import type { Wallet } from "../wallet";
+import { activeSubscription, isDue, type Wallet } from "../wallet";
 import { planCloses } from "./catch-up";
 
 export async function rollForward(deps: Deps, wallet: Wallet, now: Date): Promise<Wallet> {
+  // What planCloses would find first: nothing to close unless a period ended (every check asks).
+  const sub = activeSubscription(wallet);
+  if (!wallet.ended && !(sub && isDue(sub, now))) return wallet;
   let current = wallet;
   for (let more = true; more; ) {
     const step = await planCloses(deps, current, now);

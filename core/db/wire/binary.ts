@@ -19,7 +19,15 @@ export function fromWire(value: unknown): unknown {
 }
 
 /** Whether a response text may hold a binary value (then it is worth walking with fromWire). */
-export const mayHoldBinary = (text: string) => text.includes('"B":') || text.includes('"BS":');
+export function mayHoldBinary(text: string): boolean {
+  // One pass for both: every '"B' (BOOL's too), then what follows it.
+  for (let i = text.indexOf('"B'); i !== -1; i = text.indexOf('"B', i + 2)) {
+    const next = text.charCodeAt(i + 2);
+    if (next === 34 /* " */ && text.charCodeAt(i + 3) === 58 /* : */) return true;
+    if (next === 83 /* S */ && text.charCodeAt(i + 3) === 34 && text.charCodeAt(i + 4) === 58) return true;
+  }
+  return false;
+}
 
 /**
  * JSON.stringify that writes Uint8Arrays (and Buffers) as base64, as the wire wants them. Plain

@@ -6,6 +6,7 @@
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from "@aws-sdk/util-dynamodb";
 import { describe, expect, it } from "vitest";
 import { fromAttributes, MARSHALL, toAttributes, UNMARSHALL } from "../../../core/db/wire/documents";
+import { mayHoldBinary } from "../../../core/db/wire/binary";
 
 const stored = {
   pk: "CUSTOMER#c-1",
@@ -83,5 +84,18 @@ describe("the wire transport's marshalling", () => {
     expect(fromAttributes(binary)).toEqual(unmarshall(binary, UNMARSHALL));
     expect(() => fromAttributes({ a: {} })).toThrow("No value defined");
     expect(() => fromAttributes({ a: { X: 1 } as never })).toThrow("Unsupported type passed: X");
+  });
+
+  it("finds every answer text that may hold a binary value, and passes the others", () => {
+    const holds = [
+      '{"Item":{"b":{"B":"AQI="}}}',
+      '{"Item":{"s":{"BS":["Aw=="]}}}',
+      '{"a":{"BOOL":true},"b":{"B":"AA=="}}',
+    ];
+    const plain = ['{"Item":{"f":{"BOOL":true},"B":{"S":"x"}}}', '{"Item":{"BS":{"S":"y"},"n":{"N":"1"}}}', "{}", '"B'];
+    const asBefore = (text: string) => text.includes('"B":') || text.includes('"BS":');
+    for (const text of holds) expect([mayHoldBinary(text), asBefore(text)]).toEqual([true, true]);
+    // A member named B or BS is a key too: the old test said yes to it, and so does this one.
+    for (const text of plain) expect(mayHoldBinary(text)).toBe(asBefore(text));
   });
 });
