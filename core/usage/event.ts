@@ -3,6 +3,7 @@
  * `requestHash` fingerprints what the client sent, so a replay with the same key can be told
  * apart from a reuse of the key for something else.
  */
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import type { Amount } from "../money";
 import { formatDecimal, SCALE } from "../money";
@@ -48,6 +49,9 @@ export type TrackRequest = {
   properties?: unknown;
 };
 
+/** Node's one-shot hash where it has one (20.12+). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string }).hash;
+
 export function requestHash(r: TrackRequest): string {
   const canonical = JSON.stringify([
     r.customerId,
@@ -61,32 +65,38 @@ export function requestHash(r: TrackRequest): string {
     r.timestamp ? r.timestamp.toISOString() : null,
     canonicalJson(r.properties ?? null),
   ]);
-  return createHash("sha256").update(canonical).digest("base64url");
+  return oneShot
+    ? oneShot("sha256", canonical, "base64url")
+    : createHash("sha256").update(canonical).digest("base64url");
 }
 
+/**
+ * Built member by member, in the order its spreads wrote them (and so the event item's attributes
+ * are in the same order): a literal of conditional spreads cost a track more CPU and allocation.
+ */
 export function buildEvent(
   r: TrackRequest,
   charge: Charge,
   at: { timestamp: Date; periodStart: string; planCode: string; recordedAt: Date },
 ): UsageEvent {
-  const tokens = (["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const).filter(
-    (k) => r[k] != null,
-  );
-  return {
+  const event = {
     idempotencyKey: r.idempotencyKey,
     customerId: r.customerId,
     feature: r.feature,
     value: charge.quantity,
-    ...(r.model ? { model: r.model } : {}),
-    ...Object.fromEntries(tokens.map((k) => [k, r[k]])),
-    ...(charge.cost !== undefined ? { cost: charge.cost } : {}),
-    ...(charge.credits !== undefined ? { credits: charge.credits } : {}),
-    ...(charge.ai ? { ai: charge.ai } : {}),
-    ...(r.properties != null ? { properties: r.properties } : {}),
-    timestamp: at.timestamp.toISOString(),
-    periodStart: at.periodStart,
-    planCode: at.planCode,
-    requestHash: requestHash(r),
-    recordedAt: at.recordedAt.toISOString(),
-  };
+  } as UsageEvent;
+  if (r.model) event.model = r.model;
+  for (const k of TOKEN_FIELDS) if (r[k] != null) event[k] = r[k];
+  if (charge.cost !== undefined) event.cost = charge.cost;
+  if (charge.credits !== undefined) event.credits = charge.credits;
+  if (charge.ai) event.ai = charge.ai;
+  if (r.properties != null) event.properties = r.properties;
+  event.timestamp = at.timestamp.toISOString();
+  event.periodStart = at.periodStart;
+  event.planCode = at.planCode;
+  event.requestHash = requestHash(r);
+  event.recordedAt = at.recordedAt.toISOString();
+  return event;
 }
+
+const TOKEN_FIELDS = ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens"] as const;
