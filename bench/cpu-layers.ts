@@ -20,6 +20,7 @@ import { trackUsage } from "../core/usage/track";
 import { reserveUsage, settleReservation } from "../core/reservations";
 import { units } from "../core/money";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { lightFetchAPI } from "../schema/http/light-fetch";
 import { createBillingYoga } from "../schema/yoga";
 import { arg, median, runCount } from "./lib";
 import {
@@ -74,22 +75,27 @@ async function main() {
         ),
       } as ConstructorParameters<typeof TransactWriteCommand>[0];
     };
-    const yoga = createBillingYoga({ deps, apiKey: API_KEY, auditLog: () => undefined });
-    const yogaAudit = createBillingYoga({ deps, apiKey: API_KEY });
+    // The fetch classes the servers and the Lambda use (schema/http/light-fetch.ts).
+    const yoga = createBillingYoga({ deps, apiKey: API_KEY, auditLog: () => undefined, fetchAPI: lightFetchAPI });
+    const yogaAudit = createBillingYoga({ deps, apiKey: API_KEY, fetchAPI: lightFetchAPI });
     const gql =
       (y: typeof yoga, check = false) =>
       async () => {
+        const body = JSON.stringify(
+          check
+            ? { query: ENTITLEMENT, variables: { c: "c-hot" } }
+            : { query: TRACK, variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } } },
+        );
+        // With its Content-Length, as every server hands yoga a request (without one, the body
+        // limit counts the body through a stream: a path no steady-state request takes).
         const res = await y.fetch("http://localhost/graphql", {
           method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-          body: JSON.stringify(
-            check
-              ? { query: ENTITLEMENT, variables: { c: "c-hot" } }
-              : {
-                  query: TRACK,
-                  variables: { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } },
-                },
-          ),
+          headers: {
+            "content-type": "application/json",
+            "content-length": String(Buffer.byteLength(body)),
+            authorization: `Bearer ${API_KEY}`,
+          },
+          body,
         });
         const out = (await res.json()) as { errors?: unknown };
         if (out.errors) throw new Error(JSON.stringify(out.errors));

@@ -107,6 +107,19 @@ export function render(r: Partial<Results>): string {
         "",
         `${line.medianMs.toFixed(3)} CPU ms/request, median of ${line.roundsMs.length} rounds of ${line.requestsPerRound} (${line.roundsMs.map((x) => x.toFixed(3)).join(", ")}); audit log on`,
       ]);
+  if (r.cpu?.lambda)
+    for (const [name, line] of [
+      ["server CPU per trackUsage through the Lambda handler", r.cpu.lambda.track],
+      ["server CPU per check through the Lambda handler", r.cpu.lambda.entitlement],
+    ] as const)
+      rows.push([
+        name,
+        "",
+        "",
+        "",
+        "",
+        `${line.medianMs.toFixed(3)} CPU ms/request, median of ${line.roundsMs.length} rounds of ${line.requestsPerRound} (${line.roundsMs.map((x) => x.toFixed(3)).join(", ")}); functions/graphql.ts in-process, API Gateway v2 events, audit log on; informational`,
+      ]);
   for (const c of r.track ? CONCURRENCIES : []) {
     const t = r.track![`c${c}`];
     load(`raw TransactWriteItems, c${c}, 1 customer`, t.rawHot);

@@ -258,7 +258,7 @@ async function benchmark(
   const ctx = withApi(seeded, apiClient(port), SETTINGS);
 
   out.warmup = await warmUp(ctx); // 0
-  if (want("cpu")) out.cpu = await measureCpu(ctx); // 1 (budget item 1)
+  if (want("cpu")) out.cpu = await measureCpu(ctx, endpoint); // 1 (budget item 1), and the Lambda handler's
   if (want("track")) out.track = await measureTrack(ctx); // 1 + 2
   if (want("track") || want("cost")) out.singleTrack = await measureSingleTrack(ctx);
   if (want("batch")) out.batch = await measureBatch(ctx); // 3

@@ -1,6 +1,6 @@
 /**
  * The API as the benchmark drives it: the same yoga instance `npm start` and the Lambda serve, on
- * node:http, against the DynamoDB Local the benchmark started, in production clock mode
+ * node:http through the same adapter as `npm start` (schema/http/node.ts), against the DynamoDB Local the benchmark started, in production clock mode
  * (BILLING_CLOCK=real: no stored test clock read per request). No sweeper runs.
  *
  * Besides /graphql it answers GET /bench/stats (DynamoDB requests this process sent, and
@@ -15,6 +15,8 @@ import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../functions/config";
 import { depsFromConfig } from "../functions/deps";
+import { lightFetchAPI } from "../schema/http/light-fetch";
+import { nodeListener } from "../schema/http/node";
 import { createBillingYoga } from "../schema/yoga";
 import { countRequests, emptyCounts, pct, type Counts } from "./lib";
 
@@ -28,7 +30,9 @@ let serverMs: number[] = [];
 let cpuSince = process.cpuUsage();
 countRequests(deps.db.raw, () => counts);
 let profiler: Session | undefined;
-const yoga = createBillingYoga({ deps, apiKey: config.apiKey });
+// Served as `npm start` serves it (scripts/start/serve.ts): the light fetch classes and node:http adapter.
+const yoga = createBillingYoga({ deps, apiKey: config.apiKey, fetchAPI: lightFetchAPI });
+const api = nodeListener(yoga);
 
 const server = createServer((req, res) => {
   if (req.url === "/bench/stats") {
@@ -74,7 +78,7 @@ const server = createServer((req, res) => {
   }
   const t = performance.now();
   res.once("finish", () => serverMs.push(performance.now() - t));
-  void yoga(req, res);
+  api(req, res);
 });
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {

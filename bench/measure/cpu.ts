@@ -4,13 +4,21 @@
  * each round's CPU is the server process's user + system time (process.cpuUsage, HTTP and the
  * audit log included: the server logs to its stdout) over its requests, and the line is the
  * median of the rounds. CPU time, unlike throughput, holds up fairly well on a loaded machine.
+ *
+ * Then, informational (no budget): the same requests through the Lambda handler
+ * (functions/graphql.ts) in a process of its own, driven with API Gateway HTTP API v2 events
+ * (bench/lambda-driver.ts): what production runs, without node:http.
  */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { API_KEY, root, TABLE } from "../harness";
+import { median } from "../lib";
 import { type BenchContext, keyOf, log } from "./context";
 
 export type CpuLine = { medianMs: number; roundsMs: number[]; requestsPerRound: number };
-export type CpuResult = { track: CpuLine; entitlement: CpuLine };
+export type CpuResult = { track: CpuLine; entitlement: CpuLine; lambda?: { track: CpuLine; entitlement: CpuLine } };
 
-export async function measureCpu(ctx: BenchContext): Promise<CpuResult> {
+export async function measureCpu(ctx: BenchContext, endpoint?: string): Promise<CpuResult> {
   log("bench: server CPU per request (c1, rounds)...");
   const rounds = ctx.settings.quick ? 3 : 5;
   const requests = ctx.settings.quick ? 300 : 500;
@@ -30,5 +38,51 @@ export async function measureCpu(ctx: BenchContext): Promise<CpuResult> {
   log(
     `  track ${track.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms; entitlement ${entitlement.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms`,
   );
-  return { track, entitlement };
+  if (!endpoint) return { track, entitlement };
+  const lambda = await measureLambdaCpu(endpoint, rounds, requests, ctx.settings.quick ? 1000 : 3000);
+  log(
+    `  Lambda handler: track ${lambda.track.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms; entitlement ${lambda.entitlement.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms`,
+  );
+  return { track, entitlement, lambda };
+}
+
+/** bench/lambda-driver.ts in a process of its own, on the bench's table, in production clock mode. */
+async function measureLambdaCpu(
+  endpoint: string,
+  rounds: number,
+  requests: number,
+  warmup: number,
+): Promise<{ track: CpuLine; entitlement: CpuLine }> {
+  log("bench: server CPU per request through the Lambda handler (c1, rounds)...");
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "bench", "lambda-driver.ts"), String(rounds), String(requests), String(warmup)],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BILLING_TABLE: TABLE,
+        DYNAMODB_ENDPOINT: endpoint,
+        BILLING_API_KEY: API_KEY,
+        BILLING_CLOCK: "real",
+        BILLING_BUS: "",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  // Its stdout is the audit log (drained) and, last, its result.
+  let tail = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const line = tail.split("\n").find((l) => l.startsWith("RESULT "));
+  if (code !== 0 || !line) throw new Error(`bench/lambda-driver.ts exited ${code}`);
+  const result = JSON.parse(line.slice("RESULT ".length)) as Record<"track" | "entitlement", number[]>;
+  const lineOf = (roundsMs: number[]): CpuLine => ({
+    medianMs: median(roundsMs),
+    roundsMs,
+    requestsPerRound: requests,
+  });
+  return { track: lineOf(result.track), entitlement: lineOf(result.entitlement) };
 }

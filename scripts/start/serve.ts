@@ -1,5 +1,5 @@
 /**
- * The GraphQL API with GraphiQL on node:http, the same yoga instance the Lambda serves, and the web
+ * The GraphQL API with GraphiQL on node:http (schema/http/node.ts), the same yoga instance the Lambda serves, and the web
  * apps (the console at /console) on the same origin. The API answers only for the Host names of
  * this machine (allowedHostsFor), and `close` ends open connections too.
  */
@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { Deps } from "../../core/deps";
 import type { WebhookDeps } from "../../core/webhooks/deps";
+import { lightFetchAPI } from "../../schema/http/light-fetch";
+import { nodeListener } from "../../schema/http/node";
 import { createBillingYoga } from "../../schema/yoga";
 import type { WebAssets } from "../../web/server/assets";
 import { withWebApps } from "../../web/server/node";
@@ -39,8 +41,10 @@ export async function serveApi(options: ServeOptions): Promise<ServedApi> {
     corsOrigins,
     graphiql: renderGraphiQL,
     allowedHosts: allowedHostsFor(host, options.allowedHosts),
+    fetchAPI: lightFetchAPI,
   });
-  const server = createServer(options.web ? withWebApps(options.web, yoga) : yoga);
+  const api = nodeListener(yoga);
+  const server = createServer(options.web ? withWebApps(options.web, api) : api);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
   const shownHost = ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost"].includes(host) ? "localhost" : host;

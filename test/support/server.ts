@@ -8,6 +8,8 @@ import { deriveSigningSecret } from "../../core/auth/customer-tokens";
 import { inProcessWebhooks, type InProcessWebhooks } from "../../core/webhooks/in-process";
 import type { Transport } from "../../core/webhooks/transport";
 import type { AuditEntry } from "../../schema/plugins/audit";
+import { lightFetchAPI } from "../../schema/http/light-fetch";
+import { nodeListener } from "../../schema/http/node";
 import { createBillingYoga, type YogaOptions } from "../../schema/yoga";
 import type { WebAssets } from "../../web/server/assets";
 import { withWebApps } from "../../web/server/node";
@@ -60,9 +62,12 @@ export async function startTestApi(
     apiKey: TEST_KEY,
     auditLog: (entry) => audit.push(entry),
     ...(webhooks ? { webhooks: webhooks.deps } : {}),
+    fetchAPI: lightFetchAPI,
     ...options.yoga,
   });
-  const server: Server = createServer(options.web ? withWebApps(options.web, yoga) : yoga);
+  // The node:http adapter `npm start` serves with (scripts/start/serve.ts).
+  const api = nodeListener(yoga);
+  const server: Server = createServer(options.web ? withWebApps(options.web, api) : api);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const gql: TestApi["gql"] = async (query, variables, opts = {}) => {
