@@ -3,7 +3,8 @@
  * `reservation.expired` event (in the reservation's own outbox, in the same transaction). The
  * sweeper finds due holds through the sparse hold index (expireDueReservations); the customer's
  * next write finds them through the wallet's `holdsDueAt` mark and its open holds (`holds`: only
- * the due reservations are read; expireDueHolds, from core/usage/current.ts walletForWrite). A settle that arrives later records from what is available.
+ * the due reservations are read; expireDueHolds, from core/usage/current.ts walletForWrite). A
+ * settle that arrives later records from what is available.
  */
 import type { Deps } from "../deps";
 import { listDueHolds } from "../db/due";
