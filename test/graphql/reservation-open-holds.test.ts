@@ -254,4 +254,30 @@ describe("a legacy wallet (holds made before the open-holds map)", () => {
     expect([w.holds, big(w.heldCredits)]).toEqual([undefined, 0n]);
     expect(await f.wallet("old")).toMatchObject({ credits: "4997" });
   });
+
+  it("once a reserve creates the map, a legacy hold is not in it: the sweeper expires it", async () => {
+    await f.customerOn("mixed", "credits");
+    await reserved({ customerId: "mixed", feature: "images", idempotencyKey: "old", value: "4", ttlSeconds: 60 });
+    await api.deps.db.doc.send(
+      new UpdateCommand({ TableName: api.deps.db.table, Key: keys.wallet("mixed"), UpdateExpression: "REMOVE holds" }),
+    );
+    const fresh = await reserved({
+      customerId: "mixed",
+      feature: "images",
+      idempotencyKey: "new",
+      value: "5",
+      ttlSeconds: 3600,
+    });
+    expect((await walletItem("mixed")).holds).toEqual({ new: fresh.expiresAt });
+    await f.advanceClock("2026-01-01T00:06:00.000Z");
+    // The lazy path looks at the map only: the legacy hold stays held until the sweeper's run.
+    await f.track({ customerId: "mixed", feature: "images", idempotencyKey: "t", value: "1" });
+    expect(await listed("mixed")).toEqual([{ idempotencyKey: "new", status: "HELD" }]);
+    expect(await getItem(api.deps.db, keys.reservation("mixed", "old"))).toMatchObject({ status: "HELD" });
+    await api.ok(`mutation { closeDuePeriods }`);
+    expect(await listed("mixed", "EXPIRED")).toEqual([{ idempotencyKey: "old", status: "EXPIRED" }]);
+    const w = await walletItem("mixed");
+    expect([w.holds, big(w.heldCredits)]).toEqual([{ new: fresh.expiresAt }, units(5)]);
+    expect(await f.wallet("mixed")).toMatchObject({ credits: "4994" });
+  });
 });
