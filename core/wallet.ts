@@ -122,6 +122,13 @@ export type Wallet = {
   holdsMade: number;
   /** No open reservation expires before this instant (ISO); absent when none may be open. */
   holdsDueAt?: string;
+  /**
+   * The open holds: idempotency key -> the hold's expiry (ISO), set by a reserve and removed by
+   * the settle, release or expiry that ends it, in the same wallet update. Lazy expiry reads only
+   * these reservations (core/reservations/expire.ts). Absent on a wallet that has not reserved
+   * since the map was introduced (a legacy wallet: its holds are found by listing).
+   */
+  holds?: Record<string, string>;
   /** Held while one process catches up many periods (core/periods/close.ts): others wait or skip. */
   closeLease?: CloseLease;
   /** Usage thresholds (core/alerts): built-in markers by name, custom alerts by id, and the
@@ -206,6 +213,12 @@ export const committedOf = (w: Wallet, feature: string): Amount => w.usage[featu
 export const holdsDue = (w: Wallet, now: Date): boolean =>
   w.holdsDueAt !== undefined && w.holdsDueAt <= now.toISOString();
 
+/**
+ * At most this many open holds per customer: each costs the wallet item about its key's length
+ * plus 30 bytes (`holds`), and an item stops at 400 KB (128-character keys: ~160 KB at the cap).
+ */
+export const MAX_OPEN_HOLDS = 1000;
+
 /** The wallet with every hold given back to what is available (how a period change sees it). */
 export const withoutHolds = ({ heldExpired: _gone, ...w }: Wallet): Wallet => ({
   ...w,
@@ -275,6 +288,7 @@ export function openPeriod(held: Wallet, grant: PeriodGrant, subscription: Subsc
     heldUsage: held.heldUsage,
     holdsMade: held.holdsMade,
     ...(held.holdsDueAt ? { holdsDueAt: held.holdsDueAt } : {}),
+    ...(held.holds ? { holds: held.holds } : {}),
     // An ended period in its grace period is issued on its own schedule, whatever changes meanwhile.
     ...(wallet.ended ? { ended: wallet.ended } : {}),
     // Seats and quota levels carry while the subscription lasts; each period's peak starts at them.

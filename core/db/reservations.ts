@@ -17,14 +17,14 @@ import type { UsageEvent } from "../usage/event";
 import { expiredHeldCredits, type Wallet } from "../wallet";
 import type { Db } from "./client";
 import { EVENT_RETENTION_DAYS, eventItem, toEvent } from "./events";
-import { big, getItem, int, queryPrefix, type Item } from "./items";
+import { batchGet, big, getItem, int, queryPrefix, type Item } from "./items";
 import { ItemType, keys, TABLE, type Key } from "./keys";
 import { outboxFields, outboxItem, outboxKeyOf } from "./outbox";
 import { nextRecordingOrder } from "./recording-order";
 import { failedWith, transact, type TransactItem } from "./transact";
 import { UpdateExpression } from "./update-expression";
 import { heldUsageAttribute, toWallet } from "./wallets";
-import { expiredClauses, usageUpdate, type HoldMove, type UsageUpdate } from "./usage-update";
+import { entryClauses, expiredClauses, usageUpdate, type HoldMove, type UsageUpdate } from "./usage-update";
 
 /**
  * Reservations are kept as long as usage events (their settles' records), then removed by TTL;
@@ -78,7 +78,19 @@ export async function getReservation(db: Db, customerId: string, idempotencyKey:
   return item && toReservation(item);
 }
 
-/** A customer's reservations (one Query of its partition), oldest key first. */
+/** Reservations of a customer by idempotency key (BatchGetItem, no request for none), missing ones absent. */
+export async function getReservations(db: Db, customerId: string, idempotencyKeys: string[]): Promise<Reservation[]> {
+  const items = await batchGet(
+    db,
+    idempotencyKeys.map((k) => keys.reservation(customerId, k)),
+  );
+  return items.map(toReservation);
+}
+
+/**
+ * A customer's reservations (one Query of its partition, every one it made in 400 days), oldest
+ * key first: for a listing by a closed status, never for the open holds (the wallet's `holds`).
+ */
 export async function listReservations(db: Db, customerId: string): Promise<Reservation[]> {
   const items = await queryPrefix(db, keys.customerPartition(customerId), keys.reservationPrefix());
   return items.map(toReservation);
@@ -211,6 +223,9 @@ export async function writeGiveBack(
         credits,
         amount: r.amount ?? 0n,
         ...(expired ? { expired } : {}),
+        // Without a wallet read, the map is assumed (every wallet that reserved since has one); a
+        // legacy wallet fails the assertion once and the retry removes nothing.
+        entry: { key: r.idempotencyKey, map: wallet ? wallet.holds !== undefined : true },
       }),
     },
   ]);
@@ -238,6 +253,7 @@ function giveBackUpdate(db: Db, customerId: string, hold: HoldMove) {
   }
   if (hold.amount !== 0n)
     u.add(`balance ${u.value(":a", hold.amount)}`).add(`heldAmount ${u.value(":negA", -hold.amount)}`);
+  entryClauses(u, hold);
   // Funds coming back: usage writes decided on a view from before re-decide (core/alerts).
   if (hold.credits !== lost || hold.amount !== 0n) u.add(`${u.name("#alarmsRev", "alarmsRev")} :one`);
   u.when("attribute_exists(pk)");

@@ -11,6 +11,7 @@ import { UpdateExpression } from "./update-expression";
 import { addAlarms } from "./alarm-update";
 import type { AlarmPlan } from "../alerts/crossing";
 import { heldUsageAttribute } from "./wallets";
+import { MAX_OPEN_HOLDS } from "../wallet";
 
 /**
  * What a reservation moves between available and held (core/reservations): positive holds,
@@ -30,6 +31,13 @@ export type HoldMove = {
    * A give-back without it asserts that no hold keeps any.
    */
   expired?: { seen: Amount; heldSeen: Amount; consumed: Amount; lost: Amount };
+  /**
+   * The hold's entry in the wallet's `holds` map (core/wallet.ts): set by a new hold (`due`),
+   * removed by a give-back. `map`: whether the wallet priced on had the map, asserted, so a failed
+   * try retries on the wallet as it is (a reserve on a wallet without one creates it; a give-back
+   * on one removes nothing: its hold was made before the map, a legacy hold).
+   */
+  entry?: { key: string; map: boolean };
 };
 
 /** What a usage write does to the wallet, and what it is conditioned on. */
@@ -137,6 +145,7 @@ function holdClauses(u: UpdateExpression, hold: HoldMove): void {
   if (hold.amount !== 0n) u.add(`heldAmount ${u.value(":heldAmount", hold.amount)}`);
   if (hold.quantity !== 0n)
     u.add(`${u.name("#heldUsage", heldUsageAttribute(hold.feature))} ${u.value(":heldUsage", hold.quantity)}`);
+  entryClauses(u, hold);
   if (!hold.due) return;
   u.add("holdsMade :one");
   const { at, seen } = hold.due;
@@ -146,6 +155,29 @@ function holdClauses(u: UpdateExpression, hold: HoldMove): void {
     u.set(`holdsDueAt = ${u.value(":holdsDueAt", at)}`);
     u.when("(attribute_not_exists(holdsDueAt) OR holdsDueAt >= :holdsDueAt)");
   } else u.when(`holdsDueAt = ${u.value(":holdsSeen", seen)}`);
+}
+
+/**
+ * The hold's entry in the wallet's open holds (HoldMove.entry): a new hold sets it, refused past
+ * MAX_OPEN_HOLDS (the wallet item's size bound); a give-back removes it.
+ */
+export function entryClauses(u: UpdateExpression, hold: Pick<HoldMove, "due" | "entry">): void {
+  const { entry, due } = hold;
+  if (!entry) return;
+  const holds = u.name("#holds", "holds");
+  if (!entry.map) {
+    u.when(`attribute_not_exists(${holds})`);
+    if (due) u.set(`${holds} = ${u.value(":holds", { [entry.key]: due.at })}`);
+    return;
+  }
+  const path = `${holds}.${u.name("#holdKey", entry.key)}`;
+  if (due) {
+    u.set(`${path} = ${u.value(":holdAt", due.at)}`);
+    u.when(`size(${holds}) < ${u.value(":maxHolds", MAX_OPEN_HOLDS)}`);
+  } else {
+    u.remove(path);
+    u.when(`attribute_exists(${holds})`);
+  }
 }
 
 /**

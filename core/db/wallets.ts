@@ -147,6 +147,7 @@ export function toWallet(item: Item): Wallet {
     heldUsage: heldUsageOf(item),
     holdsMade: int(item.holdsMade),
     ...(item.holdsDueAt ? { holdsDueAt: item.holdsDueAt as string } : {}),
+    ...(item.holds ? { holds: { ...(item.holds as Record<string, string>) } } : {}),
   };
   Object.assign(wallet, alarmsOf(item));
   if (item.grants) {
@@ -261,6 +262,7 @@ export function walletItem(wallet: Wallet): Item {
     heldUsage: _hu,
     holdsMade: _hm,
     holdsDueAt: _hd,
+    holds: _holds,
     ...counters
   } = wallet;
   return {

@@ -1,7 +1,8 @@
 /** Reservations: hold usage before expensive work, settle the actual amount after (README.md "Reservations"). */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { listReservations } from "../db/reservations";
+import { getReservations, listReservations } from "../db/reservations";
+import { getWallet } from "../db/wallets";
 import { IdSchema, parseInput } from "../validation";
 import type { Reservation, ReservationStatus } from "./reservation";
 
@@ -20,6 +21,11 @@ export async function customerReservations(
   parseInput(IdSchema, customerId, "customerId");
   if (!["HELD", "SETTLED", "RELEASED", "EXPIRED"].includes(status))
     throw new DomainError("BAD_USER_INPUT", "status must be HELD, SETTLED, RELEASED or EXPIRED");
-  const all = await listReservations(deps.db, customerId);
+  // The open ones are read by the wallet's open holds; a legacy wallet (without the map) and the
+  // closed statuses list the partition.
+  const holds = status === "HELD" ? (await getWallet(deps.db, customerId))?.holds : undefined;
+  const all = holds
+    ? await getReservations(deps.db, customerId, Object.keys(holds))
+    : await listReservations(deps.db, customerId);
   return all.filter((r) => r.status === status).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }

@@ -19,7 +19,7 @@ import { CONFLICT_ATTEMPTS, RETRY, RETRY_AT_ONCE, withRetries, type Retry } from
 import { priceRequest } from "../usage/price";
 import { walletForWrite } from "../usage/current";
 import { keyReused, refusalMessage } from "../usage/refusals";
-import { activeSubscription, type Wallet } from "../wallet";
+import { activeSubscription, MAX_OPEN_HOLDS, type Wallet } from "../wallet";
 import {
   holdOf,
   moveHold,
@@ -65,6 +65,14 @@ async function attempt(
   const reason = denial(wallet, charge);
   if (reason) return refuse(refusal(reason, usage.feature, wallet, charge));
 
+  // A bounded wallet item (core/wallet.ts MAX_OPEN_HOLDS): the write's condition makes it exact.
+  if (Object.keys(wallet.holds ?? {}).length >= MAX_OPEN_HOLDS)
+    return refuse(
+      new DomainError(
+        "LIMIT_REACHED",
+        `customer "${usage.customerId}" has ${MAX_OPEN_HOLDS} open reservations, the most it may hold: settle or release some first`,
+      ),
+    );
   const reservation = newReservation(request, charge, now);
   const hold = {
     feature: charge.feature,
@@ -81,7 +89,11 @@ async function attempt(
     delta: NOTHING,
     guards: charge.guards,
     alarms,
-    hold: { ...hold, due: { at: reservation.expiresAt, ...(wallet.holdsDueAt ? { seen: wallet.holdsDueAt } : {}) } },
+    hold: {
+      ...hold,
+      due: { at: reservation.expiresAt, ...(wallet.holdsDueAt ? { seen: wallet.holdsDueAt } : {}) },
+      entry: { key: usage.idempotencyKey, map: wallet.holds !== undefined },
+    },
   };
   const result = await writeReserve(deps.db, reservation, update, alarms.events);
   if (result.ok) {
@@ -94,6 +106,7 @@ async function attempt(
       version: wallet.version + 1,
       holdsMade: wallet.holdsMade + 1,
       holdsDueAt: dueAt,
+      holds: { ...wallet.holds, [usage.idempotencyKey]: reservation.expiresAt },
     });
     rememberReservation(deps.db, reservation);
     return reservation;

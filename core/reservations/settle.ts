@@ -109,6 +109,8 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
     credits: -held.credits,
     amount: -held.amount,
     ...(kept > 0n && held.credits > 0n ? { expired: { seen: kept, heldSeen: wallet.heldCredits, ...expired } } : {}),
+    // Its entry leaves the open holds (an expired one's already has).
+    ...(r.status === "HELD" ? { entry: { key: r.idempotencyKey, map: wallet.holds !== undefined } } : {}),
   };
   // Thresholds like a track's, on the counters as stored: the charge less the hold given back.
   const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now, {
@@ -139,6 +141,7 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
       ...withFired(after, alarms),
       version: wallet.version + 1,
       ...(alarmsRev ? { alarmsRev } : {}),
+      ...(wallet.holds ? { holds: withoutKey(wallet.holds, r.idempotencyKey) } : {}),
     });
     forgetReservation(deps.db, r);
     if (announces.length) await publish(deps, announces, result.outbox);
@@ -165,6 +168,11 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   state.reservation = (await getReservation(deps.db, r.customerId, r.idempotencyKey)) ?? r;
   return RETRY;
 }
+
+const withoutKey = (holds: Record<string, string>, key: string) => {
+  const { [key]: _gone, ...rest } = holds;
+  return rest;
+};
 
 /** The next attempt decides on a fresh read of the wallet, not this process's view. */
 function freshRead(state: State): Retry {

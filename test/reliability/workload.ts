@@ -2058,6 +2058,13 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
     const wantedStatuses = [...c.reservations.values()].map((h) => `${h.key}:${h.status}`).sort();
     if (show(statuses) !== show(wantedStatuses))
       violate(`${id}: reservations ${show(statuses)}, model ${show(wantedStatuses)}`);
+    // The wallet's open holds are exactly the held reservations (core/README.md "Open holds on the wallet").
+    const open = Object.keys(wallet.holds ?? {}).sort();
+    const wantedOpen = [...c.reservations.values()]
+      .filter((h) => h.status === "HELD")
+      .map((h) => h.key)
+      .sort();
+    if (show(open) !== show(wantedOpen)) violate(`${id}: open holds ${show(open)}, model ${show(wantedOpen)}`);
 
     const levels = (m: Iterable<[string, bigint]>) => show([...m].sort());
     for (const [what, got, want] of [
