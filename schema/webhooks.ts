@@ -1,18 +1,14 @@
 import { emittedEventTypes } from "../core/event-catalog";
-import { listDeliveryAttempts, listWebhookDeliveries, redeliverWebhook } from "../core/webhooks/deliveries";
-import {
-  createWebhookEndpoint,
-  deleteWebhookEndpoint,
-  listWebhookEndpoints,
-  updateWebhookEndpoint,
-} from "../core/webhooks/endpoints";
-import { deliverDue } from "../core/webhooks/pass";
-import { rotateWebhookSecret } from "../core/webhooks/rotate";
 import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from "../core/webhooks/types";
 import type { DeliveryPage } from "../core/webhooks/deliveries";
 import { adminOnly } from "./auth";
 import { builder } from "./builder";
 import { PageInfoRef } from "./page-info";
+
+// The webhook operations' code is loaded on first use: no track or check needs it, and a cold
+// start pays for every byte it loads (issue 22 item 6: at most 0.7 MB).
+const endpoints = () => import("../core/webhooks/endpoints");
+const deliveries = () => import("../core/webhooks/deliveries");
 
 const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>("WebhookEndpoint").implement({
   fields: (t) => ({
@@ -109,7 +105,7 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>("WebhookDelivery")
     attemptLog: t.field({
       type: [WebhookAttemptRef],
       description: "Every attempt, oldest first.",
-      resolve: (d, _, { deps }) => listDeliveryAttempts(deps, d.id),
+      resolve: async (d, _, { deps }) => (await deliveries()).listDeliveryAttempts(deps, d.id),
     }),
   }),
 });
@@ -133,7 +129,7 @@ builder.queryFields((t) => ({
     type: [WebhookEndpointRef],
     authScopes: adminOnly,
     description: "Every webhook endpoint, oldest first, without secrets.",
-    resolve: (_, __, { deps }) => listWebhookEndpoints(deps),
+    resolve: async (_, __, { deps }) => (await endpoints()).listWebhookEndpoints(deps),
   }),
   webhookDeliveries: t.field({
     type: WebhookDeliveryConnectionRef,
@@ -146,7 +142,7 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: 50 }),
       after: t.arg.string(),
     },
-    resolve: (_, a, { deps }) => listWebhookDeliveries(deps, a.endpointId, a),
+    resolve: async (_, a, { deps }) => (await deliveries()).listWebhookDeliveries(deps, a.endpointId, a),
   }),
   eventTypes: t.stringList({
     authScopes: adminOnly,
@@ -166,7 +162,7 @@ builder.mutationFields((t) => ({
       events: t.arg.stringList({ required: true }),
       description: t.arg.string(),
     },
-    resolve: (_, a, { webhooks }) => createWebhookEndpoint(webhooks, a),
+    resolve: async (_, a, { webhooks }) => (await endpoints()).createWebhookEndpoint(webhooks, a),
   }),
   updateWebhookEndpoint: t.field({
     type: WebhookEndpointRef,
@@ -180,21 +176,23 @@ builder.mutationFields((t) => ({
       enabled: t.arg.boolean(),
       description: t.arg.string(),
     },
-    resolve: (_, { id, ...input }, { webhooks }) => updateWebhookEndpoint(webhooks, id, input),
+    resolve: async (_, { id, ...input }, { webhooks }) =>
+      (await endpoints()).updateWebhookEndpoint(webhooks, id, input),
   }),
   deleteWebhookEndpoint: t.field({
     type: WebhookEndpointRef,
     authScopes: adminOnly,
     description: "Its pending deliveries end FAILED; its delivery log stays listed until it expires (30 days).",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, a, { deps }) => deleteWebhookEndpoint(deps, a.id),
+    resolve: async (_, a, { deps }) => (await endpoints()).deleteWebhookEndpoint(deps, a.id),
   }),
   rotateWebhookSecret: t.field({
     type: CreatedWebhookEndpointRef,
     authScopes: adminOnly,
     description: "A new secret; the previous one keeps signing beside it for 24 hours (two signatures).",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, a, { webhooks }) => rotateWebhookSecret(webhooks, a.id),
+    resolve: async (_, a, { webhooks }) =>
+      (await import("../core/webhooks/rotate")).rotateWebhookSecret(webhooks, a.id),
   }),
   redeliverWebhook: t.field({
     type: WebhookDeliveryRef,
@@ -202,13 +200,14 @@ builder.mutationFields((t) => ({
     description:
       "Sends the delivery again now (same webhook-id and body) and answers its state after that attempt; if it fails, the retry schedule starts over.",
     args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: (_, a, { webhooks }) => redeliverWebhook(webhooks, a.deliveryId),
+    resolve: async (_, a, { webhooks }) => (await deliveries()).redeliverWebhook(webhooks, a.deliveryId),
   }),
   deliverDueWebhooks: t.field({
     type: "Int",
     authScopes: adminOnly,
     description:
       "Attempts every webhook delivery due by now; returns how many attempts were sent. What the scheduled pass runs (every minute on AWS, every second under npm start).",
-    resolve: async (_, __, { webhooks }) => (await deliverDue(webhooks)).attempted,
+    resolve: async (_, __, { webhooks }) =>
+      (await (await import("../core/webhooks/pass")).deliverDue(webhooks)).attempted,
   }),
 }));
