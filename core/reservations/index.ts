@@ -27,5 +27,8 @@ export async function customerReservations(
   const all = holds
     ? await getReservations(deps.db, customerId, Object.keys(holds))
     : await listReservations(deps.db, customerId);
-  return all.filter((r) => r.status === status).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // Oldest first; made at one instant, by key (the order a partition listing had: the map's is none).
+  return all
+    .filter((r) => r.status === status)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || (a.idempotencyKey < b.idempotencyKey ? -1 : 1));
 }
