@@ -46,7 +46,9 @@ describe("the operator console", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("This key is not valid").waitFor();
     // The refused request is the one error the browser logs here.
-    expect(tab.errors.splice(0)).toEqual(["Failed to load resource: the server responded with a status of 401 ()"]);
+    expect(tab.errors.splice(0)).toEqual([
+      "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+    ]);
     await checkPage("sign-in-error");
   });
 

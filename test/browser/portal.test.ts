@@ -497,7 +497,9 @@ describe("the customer portal", () => {
       "http://localhost:3000/account",
     );
     // The refused request is the one error the browser logs here.
-    expect(tab.errors.splice(0)).toEqual(["Failed to load resource: the server responded with a status of 401 ()"]);
+    expect(tab.errors.splice(0)).toEqual([
+      "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+    ]);
     await checkPage("expired");
     await suite.withTab(async (fresh) => {
       await fresh.page.goto(`${origin}/portal`);
