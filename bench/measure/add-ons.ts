@@ -16,7 +16,7 @@ import type { Wallet } from "../../core/wallet";
 import { benchDeps, TABLE } from "../harness";
 import { countRequests, emptyCounts, perOp, runLoad, type Counts, type LoadResult } from "../lib";
 import { log } from "./context";
-import { seedDue, timedSweep, type CloseRun } from "./due-closes";
+import { plainVersusAdjusted, type CloseRun } from "./due-closes";
 
 const ATTACH_CUSTOMERS = 200;
 const DEFINITIONS = 20;
@@ -106,23 +106,19 @@ export async function measureAddOns(endpoint: string, runMs: number, quick: bool
       ],
     },
   });
-  const due = (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) =>
-    seedDue(deps, {
+  const { plain, adjusted: closes } = await plainVersusAdjusted(
+    deps,
+    {
       table,
-      prefix,
-      n,
       plan: daily,
       start,
       usage: units(150),
       profiles: true,
-      ...(adjust ? { adjust } : {}),
-    });
-  const sweep = () => timedSweep(deps, () => (counts = emptyCounts()));
-  await due("warm-up", Math.min(200, customers), withAddOns);
-  await sweep();
-  await due("plain", customers);
-  const plain = await sweep();
-  await due("addons", customers, withAddOns);
-  const closes = await sweep();
+      customers,
+      resetCounts: () => (counts = emptyCounts()),
+    },
+    "addons",
+    withAddOns,
+  );
   return { attach: { ...attach, requestsPerAttach }, customers, plain, withAddOns: closes };
 }

@@ -68,3 +68,23 @@ export async function timedSweep(deps: Deps, resetCounts: () => Counts): Promise
     requestsPerClose: perOp(counts.requests, Math.max(1, sweep.closed)),
   };
 }
+
+/**
+ * `customers` plain closes against as many whose wallets `adjust` changed (add-ons, a coupon and
+ * account credit), each group seeded then swept alone, after an unmeasured warm-up sweep of up to
+ * 200 adjusted ones (a fresh DynamoDB Local's JVM runs several times slower at first).
+ */
+export async function plainVersusAdjusted(
+  deps: Deps,
+  c: Omit<DueCustomers, "prefix" | "n" | "adjust"> & { customers: number; resetCounts: () => Counts },
+  name: string,
+  adjust: (wallet: Wallet) => Wallet,
+): Promise<{ plain: CloseRun; adjusted: CloseRun }> {
+  const { customers, resetCounts, ...due } = c;
+  await seedDue(deps, { ...due, prefix: "warm-up", n: Math.min(200, customers), adjust });
+  await timedSweep(deps, resetCounts);
+  await seedDue(deps, { ...due, prefix: "plain", n: customers });
+  const plain = await timedSweep(deps, resetCounts);
+  await seedDue(deps, { ...due, prefix: name, n: customers, adjust });
+  return { plain, adjusted: await timedSweep(deps, resetCounts) };
+}

@@ -14,7 +14,7 @@ import type { Wallet } from "../../core/wallet";
 import { benchDeps, TABLE } from "../harness";
 import { countRequests, emptyCounts, type Counts } from "../lib";
 import { log } from "./context";
-import { seedDue, timedSweep, type CloseRun } from "./due-closes";
+import { plainVersusAdjusted, type CloseRun } from "./due-closes";
 
 export type LifecycleRun = CloseRun;
 export type LifecycleClosesResult = { customers: number; plain: LifecycleRun; offer: LifecycleRun };
@@ -59,25 +59,20 @@ export async function measureLifecycleCloses(endpoint: string, quick: boolean): 
       accountCredit: units(52),
     };
   };
-  const due = (prefix: string, n: number, adjust?: (w: Wallet) => Wallet) =>
-    seedDue(deps, {
+  const { plain, adjusted: withOffer } = await plainVersusAdjusted(
+    deps,
+    {
       table,
-      prefix,
-      n,
       plan: daily,
       start,
       usage: units(150),
       profiles: true,
-      ...(adjust ? { adjust } : {}),
-    });
-  const sweep = () => timedSweep(deps, () => (counts = emptyCounts()));
-  // A fresh DynamoDB Local (its JVM) runs several times slower at first: warm it up unmeasured.
-  await due("warm-up", Math.min(200, customers), offer);
-  await sweep();
-  await due("plain", customers);
-  const plain = await sweep();
-  await due("offer", customers, offer);
-  const withOffer = await sweep();
+      customers,
+      resetCounts: () => (counts = emptyCounts()),
+    },
+    "offer",
+    offer,
+  );
   log(
     `  plain: ${plain.closes} closes in ${plain.seconds.toFixed(2)} s; coupon + account credit: ${withOffer.closes} in ${withOffer.seconds.toFixed(2)} s`,
   );
