@@ -6,16 +6,15 @@
  * unmeasured warm-up; periods per second and DynamoDB requests per period. Its own table, so it
  * runs alone; the grace end is reached with a clock an hour ahead, not by waiting.
  */
-import { BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../../core/clock";
 import type { Deps } from "../../core/deps";
 import { createFeature } from "../../core/features";
 import { parseMoney, units } from "../../core/money";
-import { closeDuePeriods } from "../../core/periods/sweep";
 import { createPlan } from "../../core/plans";
-import { benchDeps, dueWalletItem, TABLE } from "../harness";
-import { countRequests, emptyCounts, inParallel, perOp, type Counts } from "../lib";
+import { benchDeps, TABLE } from "../harness";
+import { countRequests, emptyCounts, type Counts } from "../lib";
 import { log, pad } from "./context";
+import { seedDue, timedSweep } from "./due-closes";
 
 const GRACE_MS = 3_600_000;
 
@@ -50,24 +49,24 @@ export async function measureGraceCloses(endpoint: string, quick: boolean): Prom
     interval: "DAY",
     features: [{ feature: "api_calls", included: units(100), overagePrice: parseMoney("0.01") }],
   });
-  const seed = async (prefix: string) => {
-    const start = new Date(Date.now() - 86_400_000 - 60_000);
-    const ids = Array.from({ length: due }, (_, i) => `${prefix}-${pad(i)}`);
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += 25) chunks.push(ids.slice(i, i + 25));
-    await inParallel(chunks, 8, async (chunk) => {
-      let pending = chunk.map((id) => ({ PutRequest: { Item: dueWalletItem(id, plan, start, units(150)) } }));
-      while (pending.length) {
-        const out = await deps.db.raw.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
+  const seed = (prefix: string) =>
+    seedDue(deps, {
+      table,
+      prefix,
+      n: due,
+      plan,
+      start: new Date(Date.now() - 86_400_000 - 60_000),
+      usage: units(150),
+      id: pad,
     });
-  };
   const sweep = async (d: Deps): Promise<GraceSweep> => {
-    counts = emptyCounts();
-    const r = await closeDuePeriods(d, { budgetMs: 240_000 });
-    const seconds = r.durationMs / 1000;
-    return { periods: r.closed, seconds, perSec: r.closed / seconds, requestsPerPeriod: perOp(counts.requests, due) };
+    const run = await timedSweep(d, () => (counts = emptyCounts()));
+    return {
+      periods: run.closes,
+      seconds: run.seconds,
+      perSec: run.closesPerSec,
+      requestsPerPeriod: run.requestsPerClose,
+    };
   };
   /** Real time, moved `ahead`: the grace end without waiting for it. */
   const ahead = (ms: number): Clock => ({
