@@ -179,7 +179,6 @@ export const BUDGET: BudgetLine[] = [
     target: 0.45,
     unit: "x",
     section: "reserve",
-    aloneOnly: true,
     value: (r) => r.reserve?.ratio,
   },
   {

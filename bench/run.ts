@@ -21,29 +21,31 @@
  *     --only catch-up: section 8 alone (no API server), printed as its one line
  *     --only webhooks: section 9 alone (no API server), printed as its one line
  *     --only alert-webhook: a track crossing a threshold to its webhook at a local receiver, and a
- *       steady-state track's writes, alone, printed as its one line; not in the full run
+ *       steady-state track's writes, alone, printed as its one line
  *     --only tier-closes: closes of a plan with tiered overage against one overage price,
- *       alone (no API server, not part of the full run), printed as its one line
+ *       alone (no API server), printed as its one line
  *     --only previews: previewPlanChange and upcomingInvoice in process (no API server), one line
  *     --only grace-closes: closes without a grace period against BILLING_GRACE_PERIOD=PT1H (the roll
- *       and the invoice at the grace end), alone (no API server, not part of the full run), one line
+ *       and the invoice at the grace end), alone (no API server), one line
  *     --only levels: setSeats and adjustQuota in process (no API server), spread over 64 customers
- *       and all on one customer's feature (bench/measure/levels.ts); one line, not in the full run
+ *       and all on one customer's feature (bench/measure/levels.ts); one line
  *     --only addons: attachAddOn in process over 200 customers, and sweeper closes with three
- *       add-ons each against plain ones (bench/measure/add-ons.ts); one line, not in the full run
+ *       add-ons each against plain ones (bench/measure/add-ons.ts); one line
  *     --only portal: createPortalSession and the portal page's reads with a portal token, in
- *       process through the GraphQL layer (bench/measure/portal.ts), one line; not in the full run
+ *       process through the GraphQL layer (bench/measure/portal.ts), one line
  *     --only ai-costs: section 10 alone (no API server): aiCostReport for a month over 10,000
- *       customers and 1,000,000 events (bench/measure/ai-costs.ts); not part of the full run
- *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone; not in the full run
- *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server,
- *       DynamoDB Local and table, so it can share a run with other sections), one line
+ *       customers and 1,000,000 events (bench/measure/ai-costs.ts)
+ *     --only lifecycle-closes: closes plain and with a coupon and account credit, alone
+ *     --only reserve: reserveUsage + settleReservation pairs vs the raw transaction (its own API server), one line
  *     --only processes: the API as 4 processes on one table against 1, and exactly-once totals after (budget item 8)
  *     --only adjustments: applyCoupon/removeCoupon, grantAccountCredit, grantCredits, adjustUsage in process
  *     --only scale: 100,000 customers (`--customers N` for another size): the sweeper closing all their
  *       due periods against the raw transaction rate, peak RSS, and a page of customers, invoices and
  *       aiCostReport at that size (budget item 7); not in the full run (see docs/performance.md)
  *     --only coverage: which bench line measures each operation of this wave (budget item 9)
+ *   Every section --only names runs on a DynamoDB Local of its own (onOwnDynamo); a full run runs
+ *   the table's sections on one, then catch-up, webhooks and processes, then every section of
+ *   FULL_RUN_ALONE (all but scale), each on its own, and prints their lines after the table.
  */
 import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
@@ -120,17 +122,8 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   portal: async (endpoint) => renderPortal(await measurePortal(endpoint, SETTINGS.runMs)),
   "ai-costs": async (endpoint) => renderAiCosts(await measureAiCosts(endpoint, QUICK)),
   "lifecycle-closes": async (endpoint) => renderLifecycleCloses(await measureLifecycleCloses(endpoint, QUICK)),
-  // Its own DynamoDB Local: in one shared with other sections, the section run after it crawled
-  // (DynamoDB Local's one SQLite thread busy in every transaction item's table lookup, which
-  // computes the table's stream description; seen in jstack), and its own rate depends on what
-  // ran before it.
-  reserve: async () => {
-    const own = await startDynamoLocal();
-    try {
-      alone.reserve = await measureReserve(own.endpoint, SETTINGS.runMs);
-    } finally {
-      await own.stop();
-    }
+  reserve: async (endpoint) => {
+    alone.reserve = await measureReserve(endpoint, SETTINGS.runMs);
     return renderReserve(alone.reserve);
   },
   levels: async (endpoint) => renderLevels(await measureLevels(endpoint, SETTINGS.runMs)),
@@ -149,6 +142,40 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
     return renderCoverage(alone.coverage);
   },
 };
+
+/**
+ * Runs a section on a DynamoDB Local of its own, stopped after it. One shared by several sections
+ * slows each later one down: DynamoDB Local looks up the table's stream description for every
+ * item of every transaction (seen in jstack: its one SQLite thread busy in getStreamDescription),
+ * and that lookup grows with what earlier sections wrote. A catch-up run after the full run's
+ * 20,000 tracks and 10,000 closes took over 10 minutes instead of seconds.
+ */
+async function onOwnDynamo<T>(section: (endpoint: string) => Promise<T>): Promise<T> {
+  const own = await startDynamoLocal();
+  try {
+    return await section(own.endpoint);
+  } finally {
+    await own.stop();
+  }
+}
+
+/**
+ * The sections a full run adds after its table, each on its own DynamoDB Local (`scale` seeds
+ * 100,000 customers and runs only with `--only scale`; `processes` is already in the table).
+ */
+const FULL_RUN_ALONE = [
+  "reserve",
+  "alert-webhook",
+  "levels",
+  "adjustments",
+  "previews",
+  "portal",
+  "tier-closes",
+  "grace-closes",
+  "lifecycle-closes",
+  "addons",
+  "ai-costs",
+] as const;
 
 /** What the sections run alone measured, for `--check`. */
 const alone: Partial<Results> = {};
@@ -200,7 +227,7 @@ async function main() {
       const unknown = ONLY.filter((name) => !known.includes(name));
       if (unknown.length || !ONLY.length)
         throw new Error(`--only: unknown section "${unknown.join(",")}" (known: ${known.join(", ")})`);
-      for (const name of ONLY) if (ALONE[name]) console.log(await ALONE[name](dynamo.endpoint));
+      for (const name of ONLY) if (ALONE[name]) console.log(await onOwnDynamo(ALONE[name]));
       const ofFullRun = ONLY.filter((name) => !ALONE[name]);
       let partial: Partial<Results> = { ...alone };
       if (ofFullRun.length) {
@@ -212,10 +239,17 @@ async function main() {
       return;
     }
     const results = (await benchmark(dynamo.endpoint, (child) => (server = child))) as Results;
+    server?.kill("SIGTERM");
+    server = undefined;
+    await dynamo.stop();
+    const lines: string[] = [];
+    for (const name of FULL_RUN_ALONE) lines.push(await onOwnDynamo(ALONE[name]!));
+    Object.assign(results, alone);
     results.coverage = coverage();
     results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
     writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     console.log(render(results));
+    console.log(`\n${lines.join("\n")}`);
     log(`bench: done in ${results.totalSeconds} s; results in bench/results.json`);
     if (CHECK) process.exitCode = check(results);
   } finally {
@@ -277,9 +311,9 @@ async function benchmark(
   if (out.singleTrack && out.batch) out.cost = costPerEvent(out.singleTrack, out.batch, out.items); // 7
   if (want("cost")) out.unitsByItem = await measureUnitsByItem(ctx);
   if (!only) {
-    out.catchUp = await measureCatchUp(endpoint); // 8
-    out.webhooks = await measureWebhooks(endpoint, QUICK); // 9
-    out.processes = await measureProcesses(endpoint, SETTINGS.runMs); // budget item 8
+    out.catchUp = await onOwnDynamo(measureCatchUp); // 8
+    out.webhooks = await onOwnDynamo((own) => measureWebhooks(own, QUICK)); // 9
+    out.processes = await onOwnDynamo((own) => measureProcesses(own, SETTINGS.runMs)); // budget item 8
   }
   return out;
 }
