@@ -6,9 +6,12 @@ import { CustomerRef } from "./customers";
 
 export const AccountCreditGrantRef = builder.objectRef<CreditGrant>("AccountCreditGrant").implement({
   description:
-    "Account credit (money) owed to the customer: granted, or the remainder of an invoice below zero. Applied to the next subscription invoices, soonest expiring first, as an ACCOUNT_CREDIT line.",
+    "Account credit (money) owed to the customer: granted, the remainder of an invoice below zero, or given back by voiding an invoice that had applied it. Applied to the next subscription invoices, soonest expiring first, as an ACCOUNT_CREDIT line.",
   fields: (t) => ({
-    id: t.exposeID("id", { description: "The grant's idempotency key; `remainder~...` for an invoice's remainder." }),
+    id: t.exposeID("id", {
+      description:
+        "The grant's idempotency key; `remainder~...` for an invoice's remainder; `void~<invoice id>` for the credit a void gave back.",
+    }),
     amount: t.field({ type: "Money", resolve: (g) => g.amount }),
     remaining: t.field({ type: "Money", resolve: (g) => g.remaining }),
     currency: t.exposeString("currency"),

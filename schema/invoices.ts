@@ -96,6 +96,13 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
       description: "A voided CREDIT_PACK or TOP_UP invoice: what the void took back.",
       resolve: (i) => (i.reversal ? { ...i.reversal, currency: i.currency } : null),
     }),
+    accountCreditReturned: t.field({
+      type: "Money",
+      nullable: true,
+      description:
+        "A voided invoice that had applied account credit (its ACCOUNT_CREDIT line): the credit the void gave back, as the account credit grant `void~<invoice id>` (no expiry); null otherwise.",
+      resolve: (i) => i.accountCreditReturned ?? null,
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (i) => i.createdAt }),
     grantedOnPayment: t.boolean({
       description:

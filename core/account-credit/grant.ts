@@ -1,7 +1,8 @@
 /**
  * Account credit, pure: money owed to the customer, as grants. A grant comes from
- * `grantAccountCredit` (id: its idempotency key) or from an invoice whose subtotal was below zero
- * (id: `remainder~<wallet version>~<period start>`; "~" is never in a client's ID, so the two cannot collide).
+ * `grantAccountCredit` (id: its idempotency key), from an invoice whose subtotal was below zero
+ * (id: `remainder~<wallet version>~<period start>`), or from voiding an invoice that had applied
+ * credit (id: `void~<invoice id>`, core/invoices/void.ts); "~" is never in a client's ID, so none collide.
  * Grants are applied to the next subscription invoices of their currency, soonest-expiring first
  * (a grant without expiry last; then oldest first), as one ACCOUNT_CREDIT line of whole minor units
  * (core/invoices/settle.ts). An expired grant is no longer applied and is dropped by the next write

@@ -70,6 +70,7 @@ export function toInvoice(item: Item): Invoice {
           },
         }
       : {}),
+    ...(item.accountCreditReturned !== undefined ? { accountCreditReturned: big(item.accountCreditReturned) } : {}),
   };
 }
 

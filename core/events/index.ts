@@ -99,6 +99,9 @@ export const invoiceVoided = (invoice: Invoice, time: string) => {
           spent: amount(r.spent),
         }
       : null,
+    // The account credit the invoice had applied, given back as a grant (core/invoices/void.ts).
+    accountCreditReturned:
+      invoice.accountCreditReturned !== undefined ? formatMoney(invoice.accountCreditReturned) : null,
   });
 };
 

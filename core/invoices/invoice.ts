@@ -82,6 +82,11 @@ export type Invoice = InvoiceDraft & {
   number: string;
   status: InvoiceStatus;
   reversal?: InvoiceReversal;
+  /**
+   * A voided invoice that had applied account credit (its ACCOUNT_CREDIT line): what the void gave
+   * back, as the grant `void~<invoice id>` (core/invoices/void.ts `returnedCredit`).
+   */
+  accountCreditReturned?: Amount;
 };
 
 const periodOf = (period?: LinePeriod) => (period ? { periodStart: period.start, periodEnd: period.end } : {});

@@ -10,7 +10,8 @@
  * the mid-period invoices of added seats and attached add-ons (`settleMidPeriod`). A credit pack or
  * a top-up is paid in full: it buys value the customer can spend at once (prepaid usage, not a
  * subscription charge), and voiding its invoice takes back what it granted, which would otherwise
- * have to hand account credit back too.
+ * have to hand account credit back too. Voiding a subscription invoice gives back the credit its
+ * ACCOUNT_CREDIT line took, as a new grant (core/invoices/void.ts `returnedCredit`).
  */
 import { creditLeft, liveGrants, takeCredit, usableCredit, type CreditGrant } from "../account-credit/grant";
 import { minorUnitDigits } from "../currencies";

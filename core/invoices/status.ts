@@ -4,7 +4,10 @@
  * voided and a void one cannot be paid (issue a new invoice instead). Each transition is published
  * (`invoice.paid`, `invoice.voided`) through the outbox, in the transaction that makes it. Voiding
  * a CREDIT_PACK or TOP_UP invoice also takes back what it granted, in that same transaction
- * (core/invoices/void.ts), and the invoice records what was taken back (`reversal`). Paying a
+ * (core/invoices/void.ts), and the invoice records what was taken back (`reversal`). Voiding an
+ * invoice that applied account credit gives that credit back, exactly, in that same transaction: a
+ * new grant without expiry (`void~<invoice id>`), recorded on the invoice (`accountCreditReturned`)
+ * and in `invoice.voided` (why a new grant: core/invoices/void.ts `returnedCredit`). Paying a
  * purchase granted on payment (core/purchases/request.ts) adds its credits or funds to the wallet
  * in the transaction that marks it paid, with its purchase event (core/invoices/pay.ts); voiding
  * one takes nothing back, since nothing was granted. Paying and voiding race on the status: exactly
@@ -20,7 +23,7 @@ import { publish } from "../events/publish";
 import { currentWallet } from "../usage/current";
 import { CONFLICT_ATTEMPTS, RETRY, withRetries } from "../retry";
 import type { Invoice, InvoiceStatus } from "./invoice";
-import { grantOf, reverseGrant } from "./void";
+import { creditApplied, grantOf, returnedCredit, reverseGrant } from "./void";
 import { applyGrant, grantEvent, grantOnPaymentOf } from "./pay";
 
 export const findInvoice = (deps: Deps, id: string) => readInvoice(deps.db, parseInput(IdSchema, id, "id"));
@@ -63,25 +66,32 @@ async function transition(deps: Deps, id: string, to: InvoiceStatus): Promise<In
       throw new DomainError("BAD_USER_INPUT", `invoice ${invoice.number} is ${invoice.status} and cannot become ${to}`);
     }
     // A void takes back from the wallet as it is now, a payment grants to it: ended periods closed
-    // first, as any write does.
+    // first, as any write does (so a credit a void returns is never applied by a late close to a
+    // period that ended before the void).
     const taken = to === "VOID" ? grantOf(invoice) : undefined;
     const given = to === "PAID" ? grantOnPaymentOf(invoice) : undefined;
-    const wallet = taken || given ? (await currentWallet(deps, invoice.customerId, { close: true })).wallet : undefined;
+    const credits = to === "VOID" && creditApplied(invoice) > 0n;
+    const wallet =
+      taken || given || credits ? (await currentWallet(deps, invoice.customerId, { close: true })).wallet : undefined;
     const reversal = taken ? reverseGrant(wallet!, taken) : undefined;
     const grant = given ? applyGrant(wallet!, given) : undefined;
-    const now = (await deps.clock.now()).toISOString();
+    const clock = await deps.clock.now();
+    const now = clock.toISOString();
+    const returnedGrant = credits ? returnedCredit(invoice, clock) : undefined;
+    const returned = returnedGrant ? { wallet: wallet!, grant: returnedGrant } : undefined;
     const after: Invoice = {
       ...invoice,
       status: to,
       ...(reversal ? { reversal: reversal.record } : {}),
       ...(given ? { grant: given } : {}),
+      ...(returnedGrant ? { accountCreditReturned: returnedGrant.amount } : {}),
     };
     const events =
       to === "PAID"
         ? [invoicePaid(after, now), ...(given ? [grantEvent(after, now)] : [])]
         : [invoiceVoided(after, now)];
     // Written, or retried on a fresh read: the status moved (answered above), or the wallet did.
-    const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal, grant);
+    const written = await writeInvoiceStatus(deps.db, invoice, to, events, reversal, grant, returned);
     if (!written.ok) return RETRY;
     await publish(deps, events, written.outbox);
     return after;
