@@ -1,13 +1,13 @@
 /**
  * What voiding an invoice does to the wallet (pure). An invoice that applied account credit gives
  * it back (`returnedCredit`, below). A CREDIT_PACK or TOP_UP invoice is taken back: it was never
- * paid, so everything it granted leaves the wallet: the part still unspent simply goes, and the part already
- * spent stays owed, as negative purchased credits (a pack) or a top-up pool below zero (a top-up).
- * A debt nets against what the customer has: the period's unused plan credits or allowance repay
- * it first; a money debt still owed at the close is billed as overage, a credit debt carries until
- * the next grant or pack fills it (core/wallet.ts). Purchased credits and top-ups are fungible: what
- * was spent is counted against the voided purchase only as far as the rest of its pool does not
- * cover it.
+ * paid, so everything it granted leaves the wallet: the part still unspent simply goes, and the
+ * part already spent stays owed, as negative purchased credits (a pack) or a top-up pool below
+ * zero (a top-up). A debt nets against what the customer has: the period's unused plan credits or
+ * allowance repay it first; a money debt still owed at the close is billed as overage, a credit
+ * debt carries until the next grant or pack fills it (core/wallet.ts). Purchased credits and
+ * top-ups are fungible: what was spent is counted against the voided purchase only as far as the
+ * rest of its pool does not cover it.
  */
 import { min, max, type Amount } from "../money";
 import type { CreditGrant } from "../account-credit/grant";
@@ -55,7 +55,7 @@ export function reverseGrant(wallet: Wallet, grant: InvoiceGrant): WalletReversa
 export const creditApplied = (invoice: Invoice): Amount =>
   -invoice.lines.filter((l) => l.kind === "ACCOUNT_CREDIT").reduce((s, l) => s + l.amount, 0n);
 
-/** The id of the grant a void returns: "~" is never in a client's ID, so it cannot collide with a grantAccountCredit key. */
+/** The id of the grant a void returns ("~" is never in a client's ID: no grantAccountCredit key collides). */
 export const returnedCreditId = (invoice: Invoice) => `void~${invoice.id}`;
 
 /**

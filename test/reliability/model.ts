@@ -33,6 +33,8 @@
  * - A purchase the customer asks for (a pack, or a top-up of 5 to 10,000) is an OPEN invoice that
  *   grants nothing until it is paid; paid, it grants exactly as an operator's purchase would at
  *   that moment (a top-up pays down overage first); voided, it takes nothing back.
+ * - Voiding an OPEN invoice that applied account credit gives exactly that credit back, as a new
+ *   grant that never expires (a PAID one, e.g. one the credit covered in full, cannot be voided).
  * - Voiding an OPEN pack or top-up invoice takes all it granted back: the pack pool or the top-up
  *   pool may go below zero (a debt). The next purchase of that kind fills a debt first; the period's
  *   own grant left unused covers it (plan credits, allowance: shown so, and at the close); what a
@@ -207,6 +209,8 @@ export type MInvoice = {
   /** A purchase the customer asked for: granted (becomes `grant`) when paid, never when voided. */
   pending?: MGrant;
   reversal?: { granted: bigint; unspent: bigint; spent: bigint };
+  /** Voided after it applied account credit: what the void gave back (a new grant without expiry). */
+  creditReturned?: bigint;
 };
 export type MEvent = {
   key: string;
@@ -361,7 +365,15 @@ export type TrackArgs = {
 };
 /** `cost`: what an accepted (or replayed) BALANCE track was charged, as the answer must show it. */
 export type Outcome =
-  | { ok: true; replayed?: boolean; cost?: bigint; reversal?: MInvoice["reversal"] | null; capped?: boolean }
+  | {
+      ok: true;
+      replayed?: boolean;
+      cost?: bigint;
+      reversal?: MInvoice["reversal"] | null;
+      capped?: boolean;
+      /** A void: the account credit it gave back (null: none). */
+      creditReturned?: bigint | null;
+    }
   | { ok: false; code: string };
 
 /**
@@ -1808,20 +1820,33 @@ export class BillingModel {
 
   /**
    * The invoice a void of customer `id` aims at: its newest OPEN pack or top-up invoice
-   * (`purchase`), or its newest invoice of any kind and status (`any`); undefined when none.
+   * (`purchase`), its newest invoice of any kind and status (`any`), or its newest OPEN invoice
+   * that applied account credit (`credit`); undefined when none.
    */
-  voidTarget(id: string, which: "purchase" | "any"): MInvoice | undefined {
+  voidTarget(id: string, which: "purchase" | "any" | "credit"): MInvoice | undefined {
     const mine = this.invoices.filter((i) => i.customerId === id);
-    return which === "any" ? mine.at(-1) : mine.filter((i) => (i.grant || i.pending) && i.status === "OPEN").at(-1);
+    if (which === "any") return mine.at(-1);
+    if (which === "credit")
+      return mine.filter((i) => i.status === "OPEN" && i.lines.some((l) => l.kind === "ACCOUNT_CREDIT")).at(-1);
+    return mine.filter((i) => (i.grant || i.pending) && i.status === "OPEN").at(-1);
   }
 
-  /** Voids `invoice`: all its grant leaves the wallet, the part spent becomes a debt. */
+  /**
+   * Voids `invoice`: all its grant leaves the wallet, the part spent becomes a debt; the account
+   * credit it applied (its ACCOUNT_CREDIT line) comes back whole as a new grant that never expires.
+   */
   voidInvoice(invoice: MInvoice): Outcome {
-    if (invoice.status === "VOID") return { ok: true, reversal: invoice.reversal ?? null };
+    const returned = () => invoice.creditReturned ?? null;
+    if (invoice.status === "VOID") return { ok: true, reversal: invoice.reversal ?? null, creditReturned: returned() };
     if (invoice.status === "PAID") return { ok: false, code: "BAD_USER_INPUT" };
     invoice.status = "VOID";
+    const applied = -invoice.lines.filter((l) => l.kind === "ACCOUNT_CREDIT").reduce((s, l) => s + l.amount, 0n);
+    if (applied > 0n) {
+      invoice.creditReturned = applied;
+      this.c(invoice.customerId).creditGrants.push({ remaining: applied, expiresAt: Number.POSITIVE_INFINITY });
+    }
     const grant = invoice.grant;
-    if (!grant) return { ok: true, reversal: null };
+    if (!grant) return { ok: true, reversal: null, creditReturned: returned() };
     const c = this.c(invoice.customerId);
     const pool = grant.kind === "CREDIT_PACK" ? c.packCredits : c.topUpsLeft;
     const unspent = minB(grant.value, maxB(0n, pool));
@@ -1830,7 +1855,7 @@ export class BillingModel {
     if (grant.kind === "CREDIT_PACK") c.packBasis -= grant.value;
     else c.topUpBasis -= grant.value;
     invoice.reversal = { granted: grant.value, unspent, spent: grant.value - unspent };
-    return { ok: true, reversal: invoice.reversal };
+    return { ok: true, reversal: invoice.reversal, creditReturned: returned() };
   }
 
   /** The ids of the threshold events the tracks so far must have published, in order. */

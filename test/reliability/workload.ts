@@ -22,7 +22,8 @@
  * immediate cancel, invoices that never go below zero (the rest is account credit, compared per
  * customer), no invoice without lines, zero invoices issued PAID, and voids of pack and top-up
  * invoices with spending before and after them (`void`: the customer's newest OPEN purchase
- * invoice, or its newest invoice of any kind), each void's reported reversal checked.
+ * invoice, or its newest invoice of any kind, or, after clock moves, the newest OPEN invoice that
+ * applied account credit), each void's reported reversal and returned account credit checked.
  *
  * It has plans with tiered (GRADUATED, VOLUME with flat fees) and package overage and a
  * BALANCE price per package, which changes and subscribes may pick (customers start on the first
@@ -465,8 +466,11 @@ export type Op =
   | { id: number; kind: "coupon"; customerId: string; code: string | null }
   | { id: number; kind: "change"; customerId: string; plan: string; timing: "IMMEDIATE" | "PERIOD_END" }
   | { id: number; kind: "cancel"; customerId: string; timing: "IMMEDIATE" | "PERIOD_END"; prorate: boolean }
-  /** voidInvoice of the customer's newest OPEN pack or top-up invoice (`purchase`) or newest invoice (`any`). */
-  | { id: number; kind: "void"; customerId: string; which: "purchase" | "any" }
+  /**
+   * voidInvoice of the customer's newest OPEN pack or top-up invoice (`purchase`), newest invoice
+   * (`any`), or newest OPEN invoice that applied account credit (`credit`: the void gives it back).
+   */
+  | { id: number; kind: "void"; customerId: string; which: "purchase" | "any" | "credit" }
   /** Moves the test clock; `sweep`: then run the sweeper (else periods close lazily, or at the next sweep). */
   | { id: number; kind: "advance"; ms: number; sweep: boolean }
   /** upsertAiModel with new prices: runs alone in its wave, so every track is either before or after it. */
@@ -624,6 +628,15 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
       voidNext = { id: 1_000_000 + op.id, kind: "void", customerId: op.customerId, which: "purchase" };
   };
   const grants: Extract<Op, { kind: "accountCredit" }>[] = [];
+  // After a clock move, now and then a customer granted account credit has its newest OPEN invoice
+  // that applied some voided (the credit comes back): its own stream and ids, as voidSoon's.
+  const vc = prng(mix(seed, 0xc4ed));
+  const voidCreditSoon = (op: Op) => {
+    if (op.kind === "advance" && grants.length && vc() < 0.5) {
+      const customerId = grants[Math.floor(vc() * grants.length)]!.customerId;
+      voidNext = { id: 2_000_000 + op.id, kind: "void", customerId, which: "credit" };
+    }
+  };
   let keyN = 0;
   const value = (feature: string) => {
     const whole = feature === "images" ? int(1, 4) : int(1, 160);
@@ -814,6 +827,7 @@ export function generate(seed: number, count: number, options: { lateEvents?: bo
       op = boundsOp(seed, id);
     } else continue;
     ops.push(op);
+    voidCreditSoon(op);
     if (voidNext && ops.length < count) ops.push(voidNext);
     voidNext = undefined;
     if (options.lateEvents && la() < 0.05 && ops.length < count) {
@@ -1071,7 +1085,7 @@ export function describeOp(op: Op): string {
     case "cancel":
       return `#${op.id} cancel ${op.customerId} ${op.timing}${op.prorate ? " prorate" : ""}`;
     case "void":
-      return `#${op.id} void ${op.customerId}'s newest ${op.which === "purchase" ? "OPEN pack/top-up invoice" : "invoice"}`;
+      return `#${op.id} void ${op.customerId}'s newest ${{ purchase: "OPEN pack/top-up invoice", credit: "OPEN invoice that applied account credit", any: "invoice" }[op.which]}`;
     case "advance":
       return `#${op.id} advance ${op.ms}ms${op.sweep ? " + sweep" : " (no sweep)"}`;
     case "reprice":
@@ -1154,6 +1168,8 @@ export type RunResult = {
     voidedRequests: number;
     /** Issue 16: invoices that took account credit, that a coupon discounted; trials that ended in a paid period. */
     accountCreditApplied: number;
+    /** Voided invoices that had applied account credit, which the void gave back. */
+    creditReturned: number;
     discounted: number;
     trialsConverted: number;
   };
@@ -1212,6 +1228,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       paidRequests: 0,
       voidedRequests: 0,
       accountCreditApplied: 0,
+      creditReturned: 0,
       discounted: 0,
       trialsConverted: 0,
     },
@@ -1785,7 +1802,9 @@ async function perform(
       const target =
         op.which === "any"
           ? invoices[0]
-          : invoices.find((i) => (i.grant !== undefined || i.grantOnPayment) && i.status === "OPEN");
+          : op.which === "credit"
+            ? invoices.find((i) => i.status === "OPEN" && i.lines.some((l) => l.kind === "ACCOUNT_CREDIT"))
+            : invoices.find((i) => (i.grant !== undefined || i.grantOnPayment) && i.status === "OPEN");
       const e = expected as Outcome;
       if (!target || (e.ok && e.reversal === undefined)) {
         if (target || !(e.ok && e.reversal === undefined))
@@ -1802,6 +1821,9 @@ async function perform(
       const shown = got ? { granted: got.granted, unspent: got.unspent, spent: got.spent } : null;
       if (!e.ok || show(shown) !== show(want ?? null))
         violate(`void of ${target.number}: expected ${show(e)}, got reversal ${show(shown)}`, op);
+      const returned = r.value!.accountCreditReturned ?? null;
+      if (e.ok && show(returned) !== show(e.creditReturned ?? null))
+        violate(`void of ${target.number}: credit returned ${show(returned)}, model ${show(e.creditReturned)}`, op);
       return;
     }
     case "advance": {
@@ -2114,6 +2136,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       status: string;
       reversal?: { granted: bigint; unspent: bigint; spent: bigint };
       grant?: { kind: string; value: bigint };
+      creditReturned?: bigint;
     }) =>
       show([
         i.periodStart ?? null,
@@ -2122,6 +2145,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
         i.status,
         i.grant ? [i.grant.kind, i.grant.value] : null,
         i.reversal ? [i.reversal.granted, i.reversal.unspent, i.reversal.spent] : null,
+        i.creditReturned ?? null,
         i.lines.map((l) => [
           l.kind,
           l.feature ?? null,
@@ -2133,9 +2157,10 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
         ]),
       ]);
     const actual = invoices
-      .map(({ grant, ...i }) =>
+      .map(({ grant, accountCreditReturned, ...i }) =>
         canon({
           ...i,
+          ...(accountCreditReturned !== undefined ? { creditReturned: accountCreditReturned } : {}),
           ...(grant
             ? { grant: { kind: grant.kind, value: grant.kind === "CREDIT_PACK" ? grant.credits : grant.amount } }
             : {}),
@@ -2189,6 +2214,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       paidRequests: model.invoices.filter((i) => i.pending && i.status === "PAID").length,
       voidedRequests: model.invoices.filter((i) => i.pending && i.status === "VOID").length,
       accountCreditApplied: model.invoices.filter((i) => i.lines.some((l) => l.kind === "ACCOUNT_CREDIT")).length,
+      creditReturned: model.invoices.filter((i) => i.creditReturned !== undefined).length,
       discounted: model.invoices.filter((i) => i.lines.some((l) => l.kind === "DISCOUNT")).length,
       trialsConverted: model.trialsConverted,
     };
