@@ -212,6 +212,41 @@ describe("voiding a mid-period invoice that applied account credit", () => {
   });
 });
 
+describe("a void after the period ended, before its close", () => {
+  it("closes the period first: the renewal does not take the credit the void returns, the next invoice does", async () => {
+    await f.customerOn("t", "team");
+    await f.advanceClock("2026-01-16T00:00:00Z");
+    await grant("t", "10", "g");
+    await api.ok(
+      `mutation { setSeats(customerId: "t", feature: "editors", count: "4", idempotencyKey: "s1") { current } }`,
+    );
+    const seatsInvoice = (await newest("t")).number;
+    await f.advanceClock("2026-02-01T00:00:00Z");
+    // The void and the sweeper at once: whichever closes the period, it closes before the grant.
+    const [v] = await Promise.all([voidInvoice(seatsInvoice), closeDue()]);
+    expect(v.data.voidInvoice.accountCreditReturned).toBe("10.00");
+    expect(await newest("t")).toEqual({
+      number: "INV-000003",
+      status: "OPEN",
+      subtotal: "62.00",
+      total: "62.00",
+      accountCreditReturned: null,
+      lines: [
+        { kind: "BASE_FEE", amount: "31.00" },
+        { kind: "SEATS", amount: "31.00" },
+      ],
+    });
+    expect((await credit("t")).accountCredit).toBe("10.00");
+    await f.advanceClock("2026-03-01T00:00:00Z");
+    await closeDue();
+    expect((await newest("t")).lines).toEqual([
+      { kind: "BASE_FEE", amount: "31.00" },
+      { kind: "SEATS", amount: "31.00" },
+      { kind: "ACCOUNT_CREDIT", amount: "-10.00" },
+    ]);
+  });
+});
+
 describe("a void racing payments and other voids", () => {
   it("6 invoices, each voided 4 times and paid 4 times at once: one outcome each, the credit ledger exact", async () => {
     const ids = ["r1", "r2", "r3", "r4", "r5", "r6"];
