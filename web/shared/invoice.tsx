@@ -1,7 +1,8 @@
 /**
  * The printable invoice page, one implementation for the console and the portal: the invoice's
- * lines as issued (each rounded once, on the line), subtotal, account credit, total and a void's
- * reversal, as a document the print style leaves alone on the page (`.no-print` hides the rest).
+ * lines as issued (each rounded once, on the line), subtotal, account credit, total and what a
+ * void took back (a purchase's reversal) or gave back (account credit), as a document the print
+ * style leaves alone on the page (`.no-print` hides the rest).
  * Each app passes how it asks the API (its credential), its back link, and what it adds: the
  * console a link to the customer and its actions (mark paid, void); the portal nothing more. Every
  * field read here is one a customer token may read, so both apps send the same query.
@@ -15,7 +16,7 @@ import { Badge, Button, Loading, Notice } from "./ui";
 export const INVOICE_QUERY = `query Invoice($id: ID!) { invoice(id: $id) {
   id number status customerId currency createdAt periodStart periodEnd subtotal total creditedToAccount
   lines { kind description quantity unitPrice amount periodStart periodEnd }
-  reversal { unit granted unspent spent }
+  reversal { unit granted unspent spent } accountCreditReturned
 } }`;
 
 export type Invoice = {
@@ -40,6 +41,8 @@ export type Invoice = {
     periodEnd: string | null;
   }[];
   reversal: { unit: string; granted: string; unspent: string; spent: string } | null;
+  /** A voided invoice that had applied account credit: what the void gave back to the customer. */
+  accountCreditReturned: string | null;
 };
 
 type Props = {
@@ -154,6 +157,11 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
         <p class="hint">
           Voided: took back {invoice.reversal.granted} {invoice.reversal.unit} ({invoice.reversal.unspent} unspent,{" "}
           {invoice.reversal.spent} already spent and now owed).
+        </p>
+      )}
+      {invoice.accountCreditReturned && (
+        <p class="hint">
+          Voided: gave {money(invoice.accountCreditReturned, c)} of account credit back to the customer.
         </p>
       )}
     </article>
