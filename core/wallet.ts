@@ -123,8 +123,9 @@ export type Wallet = {
   /** No open reservation expires before this instant (ISO); absent when none may be open. */
   holdsDueAt?: string;
   /**
-   * The open holds: idempotency key -> the hold's expiry (ISO), set by a reserve and removed by
-   * the settle, release or expiry that ends it, in the same wallet update. Lazy expiry reads only
+   * The open holds: idempotency key -> the hold's expiry (ISO here; stored as 8 characters:
+   * core/db/wallets.ts holdStamp), set by a reserve and removed by the settle, release or expiry
+   * that ends it, in the same wallet update. Lazy expiry reads only
    * these reservations (core/reservations/expire.ts). Absent on a wallet that has not reserved
    * since the map was introduced (a legacy wallet: its holds are found by listing).
    */
@@ -215,7 +216,7 @@ export const holdsDue = (w: Wallet, now: Date): boolean =>
 
 /**
  * At most this many open holds per customer: each costs the wallet item about its key's length
- * plus 30 bytes (`holds`), and an item stops at 400 KB (128-character keys: ~160 KB at the cap).
+ * plus about 10 bytes (`holds`), and an item stops at 400 KB (128-character keys: ~138 KB at the cap).
  */
 export const MAX_OPEN_HOLDS = 1000;
 

@@ -10,7 +10,7 @@ import { keys } from "./keys";
 import { UpdateExpression } from "./update-expression";
 import { addAlarms } from "./alarm-update";
 import type { AlarmPlan } from "../alerts/crossing";
-import { heldUsageAttribute } from "./wallets";
+import { heldUsageAttribute, holdStamp } from "./wallets";
 import { MAX_OPEN_HOLDS } from "../wallet";
 
 /**
@@ -167,12 +167,12 @@ export function entryClauses(u: UpdateExpression, hold: Pick<HoldMove, "due" | "
   const holds = u.name("#holds", "holds");
   if (!entry.map) {
     u.when(`attribute_not_exists(${holds})`);
-    if (due) u.set(`${holds} = ${u.value(":holds", { [entry.key]: due.at })}`);
+    if (due) u.set(`${holds} = ${u.value(":holds", { [entry.key]: holdStamp(due.at) })}`);
     return;
   }
   const path = `${holds}.${u.name("#holdKey", entry.key)}`;
   if (due) {
-    u.set(`${path} = ${u.value(":holdAt", due.at)}`);
+    u.set(`${path} = ${u.value(":holdAt", holdStamp(due.at))}`);
     u.when(`size(${holds}) < ${u.value(":maxHolds", MAX_OPEN_HOLDS)}`);
   } else {
     u.remove(path);

@@ -147,7 +147,7 @@ export function toWallet(item: Item): Wallet {
     heldUsage: heldUsageOf(item),
     holdsMade: int(item.holdsMade),
     ...(item.holdsDueAt ? { holdsDueAt: item.holdsDueAt as string } : {}),
-    ...(item.holds ? { holds: { ...(item.holds as Record<string, string>) } } : {}),
+    ...(item.holds ? { holds: holdsOf(item.holds as Record<string, string>) } : {}),
   };
   Object.assign(wallet, alarmsOf(item));
   if (item.grants) {
@@ -192,6 +192,22 @@ export function toWallet(item: Item): Wallet {
  * map to exist: wallets that never reserve carry none of them, so a plain track's item is as small
  * as before reservations existed.
  */
+/**
+ * An open hold's expiry as the wallet's `holds` map stores it (core/README.md "Open holds on the
+ * wallet"): its epoch milliseconds in base 36, 8 characters until the year 2059, instead of the
+ * 24-character ISO instant. Every write of the wallet carries the map (in its write units on AWS,
+ * and in the item and stream image DynamoDB Local serializes twice a pair), so each open hold costs
+ * 16 bytes less. Exact: an expiry is an ISO instant of whole milliseconds and comes back as the same
+ * string. **Migration:** entries written before (ISO instants) stay as they are and are read as
+ * they are (an ISO instant has a "T", base 36 as written here never: digits and lower case); a map
+ * may hold both until its older entries end; nothing is rewritten.
+ */
+export const holdStamp = (expiresAt: string): string => Date.parse(expiresAt).toString(36);
+export const holdExpiryOf = (stored: string): string =>
+  stored.includes("T") ? stored : new Date(Number.parseInt(stored, 36)).toISOString();
+const holdsOf = (stored: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(stored).map(([key, at]) => [key, holdExpiryOf(at)]));
+
 export const HELD_USAGE_PREFIX = "held:";
 export const heldUsageAttribute = (feature: string) => `${HELD_USAGE_PREFIX}${feature}`;
 

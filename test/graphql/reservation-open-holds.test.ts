@@ -13,6 +13,7 @@ import { expectError, type Fixtures } from "../support/fixtures";
 import { scenario } from "../support/scenario";
 import { keys } from "../../core/db/keys";
 import { big, getItem } from "../../core/db/items";
+import { holdStamp } from "../../core/db/wallets";
 import { units } from "../../core/money";
 
 let api: TestApi;
@@ -122,7 +123,7 @@ describe("lazy expiry reads the open holds only", () => {
     expect(reservationQueries(writing)).toEqual([]);
     expect(reservationsRead(writing)).toEqual([keys.reservation("busy", "due")]);
     const w = await walletItem("busy");
-    expect(w.holds).toEqual({ later: later.expiresAt });
+    expect(w.holds).toEqual({ later: holdStamp(later.expiresAt) });
     expect(w.holdsDueAt).toBe("2026-01-01T01:00:00.000Z");
     expect(big(w.heldCredits)).toBe(units(3));
     expect(await f.wallet("busy")).toMatchObject({ credits: "4966" });
@@ -153,7 +154,7 @@ describe("lazy expiry reads the open holds only", () => {
     const a = await reserved({ customerId: "both", feature: "images", idempotencyKey: "a", value: "2" });
     const b = await reserved({ customerId: "both", feature: "images", idempotencyKey: "b", value: "2" });
     await api.ok(`mutation($id: ID!) { releaseReservation(id: $id) { status } }`, { id: a.id });
-    expect((await walletItem("both")).holds).toEqual({ b: b.expiresAt });
+    expect((await walletItem("both")).holds).toEqual({ b: holdStamp(b.expiresAt) });
     await settle(b.id, "1");
     expect((await walletItem("both")).holds).toEqual({});
     expect(await listed("both")).toEqual([]);
@@ -268,7 +269,7 @@ describe("a legacy wallet (holds made before the open-holds map)", () => {
       value: "5",
       ttlSeconds: 3600,
     });
-    expect((await walletItem("mixed")).holds).toEqual({ new: fresh.expiresAt });
+    expect((await walletItem("mixed")).holds).toEqual({ new: holdStamp(fresh.expiresAt) });
     await f.advanceClock("2026-01-01T00:06:00.000Z");
     // The lazy path looks at the map only: the legacy hold stays held until the sweeper's run.
     await f.track({ customerId: "mixed", feature: "images", idempotencyKey: "t", value: "1" });
@@ -277,7 +278,49 @@ describe("a legacy wallet (holds made before the open-holds map)", () => {
     await api.ok(`mutation { closeDuePeriods }`);
     expect(await listed("mixed", "EXPIRED")).toEqual([{ idempotencyKey: "old", status: "EXPIRED" }]);
     const w = await walletItem("mixed");
-    expect([w.holds, big(w.heldCredits)]).toEqual([{ new: fresh.expiresAt }, units(5)]);
+    expect([w.holds, big(w.heldCredits)]).toEqual([{ new: holdStamp(fresh.expiresAt) }, units(5)]);
     expect(await f.wallet("mixed")).toMatchObject({ credits: "4994" });
+  });
+});
+
+describe("the entries' stored shape (core/db/wallets.ts holdStamp)", () => {
+  it("an expiry is stored in 8 characters; an entry of the earlier shape (an ISO instant) still expires lazily", async () => {
+    await f.customerOn("shapes", "credits");
+    const old = await reserved({
+      customerId: "shapes",
+      feature: "images",
+      idempotencyKey: "old",
+      value: "2",
+      ttlSeconds: 60,
+    });
+    const fresh = await reserved({ customerId: "shapes", feature: "images", idempotencyKey: "new", value: "3" });
+    expect(holdStamp(fresh.expiresAt)).toHaveLength(8);
+    // As a wallet written before the compact shape holds it: its expiry as an ISO instant.
+    await api.deps.db.doc.send(
+      new UpdateCommand({
+        TableName: api.deps.db.table,
+        Key: keys.wallet("shapes"),
+        UpdateExpression: "SET holds.#k = :at",
+        ExpressionAttributeNames: { "#k": "old" },
+        ExpressionAttributeValues: { ":at": old.expiresAt },
+      }),
+    );
+    expect((await walletItem("shapes")).holds).toEqual({ old: old.expiresAt, new: holdStamp(fresh.expiresAt) });
+    // Made at one instant (the test clock): by key.
+    expect(await listed("shapes")).toEqual([
+      { idempotencyKey: "new", status: "HELD" },
+      { idempotencyKey: "old", status: "HELD" },
+    ]);
+
+    await f.advanceClock(new Date(Date.parse(old.expiresAt) + 1000).toISOString());
+    const writing = await sent(async () => {
+      const t = await f.track({ customerId: "shapes", feature: "images", idempotencyKey: "t", value: "1" });
+      expect(t.errors).toBeUndefined();
+    });
+    expect(reservationsRead(writing)).toEqual([keys.reservation("shapes", "old")]);
+    const w = await walletItem("shapes");
+    expect([w.holds, w.holdsDueAt]).toEqual([{ new: holdStamp(fresh.expiresAt) }, fresh.expiresAt]);
+    expect(await listed("shapes", "EXPIRED")).toEqual([{ idempotencyKey: "old", status: "EXPIRED" }]);
+    expect(await f.wallet("shapes")).toMatchObject({ credits: "4996" });
   });
 });
