@@ -123,6 +123,15 @@ async function main() {
     const seeded = await seedBench(dynamo.endpoint);
     const { deps, raw } = seeded;
     // One reserve and its settle as core sends them (a settle of a reservation this process made: no read).
+    // A steady pair: one hold stays open (the wallet's open-holds map exists and its earliest
+    // expiry is that hold's), then the reserve and settle of another are captured.
+    await reserveUsage(deps, {
+      customerId: C,
+      feature: "api_calls",
+      idempotencyKey: keyOf("cap", 0),
+      value: units(3),
+      ttlSeconds: 86_400,
+    });
     let id = "";
     const [reserveTx] = await capture(deps, async () => {
       id = (
@@ -141,6 +150,7 @@ async function main() {
     const [sStatus, sEvent, sWallet] = settleTx.TransactItems!;
     if (!rPut?.Put || !rWallet?.Update || !sStatus?.Update || !sEvent?.Put || !sWallet?.Update)
       throw new Error(`unexpected shapes: ${JSON.stringify([reserveTx, settleTx]).slice(0, 400)}`);
+    if (process.argv.includes("--print")) console.log(JSON.stringify([reserveTx, settleTx], null, 1));
     log(
       `reserve: ${reserveTx.TransactItems!.length} items (reservation ${itemBytes(rPut.Put.Item!)} B); settle: ${settleTx.TransactItems!.length} items (event ${itemBytes(sEvent.Put.Item!)} B)`,
     );
@@ -220,8 +230,96 @@ async function main() {
         },
       };
     };
+    // The wallet updates in other shapes of the open holds (core/wallet.ts): none at all (before
+    // the map), or one top-level attribute per hold plus a counter instead of the nested map.
+    type Update = NonNullable<Items[number]["Update"]>;
+    /** Drops the expression names and values an update no longer uses (DynamoDB refuses unused ones). */
+    const tidy = (u: Update): Update => {
+      const text = `${u.UpdateExpression} ${u.ConditionExpression ?? ""}`;
+      const used = (k: string) => new RegExp(`${k}(?![A-Za-z0-9_])`).test(text);
+      u.ExpressionAttributeNames = Object.fromEntries(
+        Object.entries(u.ExpressionAttributeNames ?? {}).filter(([k]) => used(k)),
+      );
+      u.ExpressionAttributeValues = Object.fromEntries(
+        Object.entries(u.ExpressionAttributeValues ?? {}).filter(([k]) => used(k)),
+      );
+      return u;
+    };
+    type Holds = "map" | "none" | "top" | "map-nosize" | "top-nocount" | "map-long" | "map-short";
+    const walletReserve = (k: string, holds: Holds): Items[number] => {
+      const u = structuredClone(rWallet.Update!);
+      u.ExpressionAttributeNames!["#holdKey"] = k;
+      if (holds === "none") {
+        u.UpdateExpression = u.UpdateExpression!.replace(", #holds.#holdKey = :holdAt", "");
+        u.ConditionExpression = u.ConditionExpression!.replace("size(#holds) < :maxHolds AND ", "");
+      } else if (holds === "map-long") {
+        // What an entry's bytes cost: a value 4x as long as the expiry.
+        u.ExpressionAttributeValues![":holdAt"] = { S: u.ExpressionAttributeValues![":holdAt"]!.S!.repeat(4) };
+      } else if (holds === "map-short") {
+        // The expiry as 8 characters (base 36 milliseconds) instead of 24.
+        u.ExpressionAttributeValues![":holdAt"] = {
+          S: Date.parse(u.ExpressionAttributeValues![":holdAt"]!.S!).toString(36),
+        };
+      } else if (holds === "map-nosize") {
+        u.ConditionExpression = u.ConditionExpression!.replace("size(#holds) < :maxHolds AND ", "");
+      } else if (holds === "top-nocount") {
+        u.ExpressionAttributeNames!["#holdKey"] = `hold#${k}`;
+        u.UpdateExpression = u.UpdateExpression!.replace("#holds.#holdKey", "#holdKey");
+        u.ConditionExpression = u.ConditionExpression!.replace("size(#holds) < :maxHolds AND ", "");
+      } else if (holds === "top") {
+        u.ExpressionAttributeNames!["#holdKey"] = `hold#${k}`;
+        u.UpdateExpression = u
+          .UpdateExpression!.replace("#holds.#holdKey", "#holdKey")
+          .replace("holdsMade :one", "holdsMade :one, openHolds :one");
+        u.ConditionExpression = u.ConditionExpression!.replace(
+          "size(#holds) < :maxHolds",
+          "(attribute_not_exists(openHolds) OR openHolds < :maxHolds)",
+        );
+      }
+      return { Update: tidy(u) };
+    };
+    const walletSettle = (k: string, holds: Holds): Items[number] => {
+      const u = structuredClone(sWallet.Update!);
+      u.ExpressionAttributeNames!["#holdKey"] = k;
+      if (holds === "none") {
+        u.UpdateExpression = u.UpdateExpression!.replace(" REMOVE #holds.#holdKey", "");
+        u.ConditionExpression = u.ConditionExpression!.replace(" AND attribute_exists(#holds)", "");
+      } else if (holds === "top-nocount") {
+        u.ExpressionAttributeNames!["#holdKey"] = `hold#${k}`;
+        u.UpdateExpression = u.UpdateExpression!.replace("REMOVE #holds.#holdKey", "REMOVE #holdKey");
+        u.ConditionExpression = u.ConditionExpression!.replace(" AND attribute_exists(#holds)", "");
+      } else if (holds === "top") {
+        u.ExpressionAttributeNames!["#holdKey"] = `hold#${k}`;
+        u.ExpressionAttributeValues![":negOne"] = { N: "-1" };
+        u.UpdateExpression = u
+          .UpdateExpression!.replace("REMOVE #holds.#holdKey", "REMOVE #holdKey")
+          .replace("#heldUsage :heldUsage", "#heldUsage :heldUsage, openHolds :negOne");
+        u.ConditionExpression = u.ConditionExpression!.replace(" AND attribute_exists(#holds)", "");
+      }
+      return { Update: tidy(u) };
+    };
+    const statusNoGsi1 = (k: string): Items[number] => {
+      const u = { ...sStatus.Update!, Key: marshall(keys.reservation(C, k)) };
+      u.UpdateExpression = u.UpdateExpression!.replace(/\s*REMOVE gsi1pk, gsi1sk/, "");
+      return { Update: u };
+    };
+    const variant = (holds: Holds, gsi1: boolean) =>
+      pairOf(
+        (k) => [reservationPut(k, undefined, gsi1), walletReserve(k, holds)],
+        (k) => [gsi1 ? statusUpdate(k) : statusNoGsi1(k), eventPut(k), walletSettle(k, holds)],
+      );
     const all: Record<string, (k: string) => Promise<unknown>> = {
-      pair: pairOf(reserveToday, settleToday),
+      pair: variant("map", true),
+      "map-no-gsi1": variant("map", false),
+      top: variant("top", true),
+      "map-nosize": variant("map-nosize", true),
+      "map-long": variant("map-long", true),
+      "map-short": variant("map-short", true),
+      "top-nocount": variant("top-nocount", true),
+      "top-no-gsi1": variant("top", false),
+      "no-holds": variant("none", true),
+      "no-holds-no-gsi1": variant("none", false),
+      "pair-as-captured": pairOf(reserveToday, settleToday),
       "pair-noRV": pairOf(reserveToday, settleToday, true),
       "keep-gsi1": pairOf(reserveToday, (k) => [keepGsi1(k), eventPut(k), sWallet]),
       "settle-put": pairOf(reserveToday, (k) => [settledPut(k), eventPut(k), sWallet]),
