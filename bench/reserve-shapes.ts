@@ -6,7 +6,7 @@
  * The reserve and settle transactions are captured as core sends them (reserveUsage and
  * settleReservation of c-hot, in process) and replayed with each pair's own keys; the shapes
  * change what a pair writes (docs/performance.md, "Reservations", has the table):
- *   pair       today's: reserve = reservation put (+ its hold due gsi1 entry) + wallet;
+ *   pair       today's: reserve = reservation put (+ its hold due gsi1 entry) + wallet (+ open hold);
  *              settle = reservation status update (removing gsi1) + event put (+ gsi2) + wallet
  *   check      settle = ConditionCheck of the reservation (HELD or EXPIRED) + event put + wallet
  *              (the status SETTLED derived from the event's existence; gsi1 cleaned later)
@@ -14,6 +14,13 @@
  *              (conditioned on HELD), so a settle writes 2 items
  *   *-noRV     the same without ReturnValuesOnConditionCheckFailure
  *   no-gsi1    today's pair without the hold due index entry (what the index costs)
+ *   map, map-no-gsi1, top, top-no-gsi1, top-nocount, map-nosize, map-long, map-short, map-iso,
+ *   no-holds, no-holds-no-gsi1: the wallet's open holds (captured on a steady pair: the map
+ *              exists) as the nested map entry, as a top-level `hold#<key>` attribute with an
+ *              `openHolds` counter (or without it), without the size condition, with entries of
+ *              other lengths (8-character or ISO expiries), or not at all; with or without the
+ *              reservation's hold due gsi1 entry (its removal on settle included)
+ *   --print    prints the captured transactions
  *   2 tracks   two raw track transactions: what any 2-transaction pair of a track's cost reaches
  * Every transaction is checked: an error counts against its shape.
  */
@@ -25,6 +32,7 @@ import {
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { startDynamoLocal } from "../tools/dynamodb-local/start";
 import { keys } from "../core/db/keys";
+import { holdExpiryOf, holdStamp } from "../core/db/wallets";
 import { nextRecordingOrder } from "../core/db/recording-order";
 import { reserveUsage } from "../core/reservations/reserve";
 import { settleReservation } from "../core/reservations/settle";
@@ -245,7 +253,7 @@ async function main() {
       );
       return u;
     };
-    type Holds = "map" | "none" | "top" | "map-nosize" | "top-nocount" | "map-long" | "map-short";
+    type Holds = "map" | "none" | "top" | "map-nosize" | "top-nocount" | "map-long" | "map-short" | "map-iso";
     const walletReserve = (k: string, holds: Holds): Items[number] => {
       const u = structuredClone(rWallet.Update!);
       u.ExpressionAttributeNames!["#holdKey"] = k;
@@ -255,11 +263,10 @@ async function main() {
       } else if (holds === "map-long") {
         // What an entry's bytes cost: a value 4x as long as the expiry.
         u.ExpressionAttributeValues![":holdAt"] = { S: u.ExpressionAttributeValues![":holdAt"]!.S!.repeat(4) };
-      } else if (holds === "map-short") {
-        // The expiry as 8 characters (base 36 milliseconds) instead of 24.
-        u.ExpressionAttributeValues![":holdAt"] = {
-          S: Date.parse(u.ExpressionAttributeValues![":holdAt"]!.S!).toString(36),
-        };
+      } else if (holds === "map-short" || holds === "map-iso") {
+        // The expiry as 8 characters (base-36 milliseconds, today's) or as its 24-character ISO instant.
+        const at = holdExpiryOf(u.ExpressionAttributeValues![":holdAt"]!.S!);
+        u.ExpressionAttributeValues![":holdAt"] = { S: holds === "map-iso" ? at : holdStamp(at) };
       } else if (holds === "map-nosize") {
         u.ConditionExpression = u.ConditionExpression!.replace("size(#holds) < :maxHolds AND ", "");
       } else if (holds === "top-nocount") {
@@ -315,6 +322,7 @@ async function main() {
       "map-nosize": variant("map-nosize", true),
       "map-long": variant("map-long", true),
       "map-short": variant("map-short", true),
+      "map-iso": variant("map-iso", true),
       "top-nocount": variant("top-nocount", true),
       "top-no-gsi1": variant("top", false),
       "no-holds": variant("none", true),
