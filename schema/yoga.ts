@@ -16,6 +16,7 @@ import type { Context } from "./builder";
 import { maskError, validationErrorCodes } from "./errors";
 import { schema } from "./index";
 import { audit, consoleAuditLog, type AuditLog } from "./plugins/audit";
+import { documentCache } from "./plugins/document-cache";
 import { bearerAuth, principalOf } from "./plugins/auth";
 import { graphiqlPage, type GraphiqlRenderer } from "./plugins/graphiql";
 import { httpHeaders } from "./plugins/http-headers";
@@ -82,6 +83,7 @@ export function createBillingYoga(options: YogaOptions) {
     graphiql: false, // plugins/graphiql.ts serves it, with its assets inline
     maskedErrors: { maskError: (error) => maskError(error) },
     batching: false,
+    parserAndValidationCache: false, // plugins/document-cache.ts: the same cache, without a timer per request
     maxRequestBodySize: false, // limits.maxBodyBytes, in limitPlugins: the same limit, cheaper
     cors: false, // plugins/http-headers.ts: no header at all for origins not allowed
     context: ({ request }) => {
@@ -105,6 +107,7 @@ export function createBillingYoga(options: YogaOptions) {
       ...limitPlugins(limits, production),
       audit(options.auditLog ?? consoleAuditLog, credentials),
       inputBounds(),
+      documentCache(), // last: where yoga puts its own (plugins/document-cache.ts)
     ],
   });
 }
