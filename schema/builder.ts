@@ -14,9 +14,16 @@ import { authError } from "./errors";
 
 /**
  * `webhooks`: deps plus the vault of endpoint secrets and the transport attempts are sent with.
- * `portalUrl`: where this deployment serves the customer portal's page.
+ * `portalUrl`: where this deployment serves the customer portal's page (a function: by default it
+ * is resolved against the request's URL, which only createPortalSession needs).
  */
-export type Context = { deps: Deps; principal: Principal; tokens: TokenKeys; webhooks: WebhookDeps; portalUrl: string };
+export type Context = {
+  deps: Deps;
+  principal: Principal;
+  tokens: TokenKeys;
+  webhooks: WebhookDeps;
+  portalUrl: () => string;
+};
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
       returnUrl: t.arg.string(),
       ttlSeconds: t.arg.int({ defaultValue: DEFAULT_PORTAL_TTL_SECONDS }),
     },
-    resolve: (_, a, { deps, tokens, portalUrl }) => createPortalSession(deps, tokens, portalUrl, a),
+    resolve: (_, a, { deps, tokens, portalUrl }) => createPortalSession(deps, tokens, portalUrl(), a),
   }),
   requestCreditPackPurchase: t.field({
     type: InvoiceRef,

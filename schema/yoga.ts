@@ -93,7 +93,8 @@ export function createBillingYoga(options: YogaOptions) {
         throw new GraphQLError("authentication required", {
           extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
         });
-      const portalUrl = options.portalUrl ?? new URL("/portal", request.url).href;
+      // Parsed only when asked for (createPortalSession): a URL parse on every request otherwise.
+      const portalUrl = () => options.portalUrl ?? new URL("/portal", request.url).href;
       return { deps: options.deps, principal, tokens: credentials.tokens, webhooks, portalUrl };
     },
     plugins: [
