@@ -84,6 +84,11 @@ export type ServerStats = Counts & {
   serverMsP50: number;
   serverMsMean: number;
   cpuMsPerRequest: number;
+  cpuUserMsPerRequest?: number;
+  cpuSystemMsPerRequest?: number;
+  /** CPU milliseconds of each thread since the last reset (Linux), and garbage collections by kind. */
+  threadsMs?: Record<string, number>;
+  gcs?: Record<string, { count: number; ms: number }>;
 };
 
 /** GraphQL over keep-alive HTTP with the bench key, and the server's /bench endpoints. */
@@ -123,6 +128,8 @@ export function apiClient(port: number) {
     },
     stats: async () => JSON.parse(await call("GET", "/bench/stats")) as ServerStats,
     reset: async () => void (await call("POST", "/bench/reset")),
+    /** Turns the server's DynamoDB request counter (bench/lib.ts countRequests) off or back on. */
+    counting: async (on: boolean) => void (await call("POST", `/bench/counting/${on ? "on" : "off"}`)),
   };
 }
 

@@ -70,6 +70,14 @@ function operationOf(commandName: string | undefined, input: Record<string, unkn
   return name;
 }
 
+/** Middleware names countRequests adds (stopCountingRequests removes them). */
+const COUNTING = ["benchCountRequests", "benchReturnCapacity"];
+
+/** Undoes countRequests: `client`'s calls go out as the product sends them (no ReturnConsumedCapacity, no counting). */
+export function stopCountingRequests(client: DynamoDBClient): void {
+  for (const name of COUNTING) client.middlewareStack.remove(name);
+}
+
 /** Counts every request `client` sends (document clients built on it included) into `counts`. */
 export function countRequests(client: DynamoDBClient, counts: () => Counts): void {
   client.middlewareStack.add(

@@ -10,15 +10,17 @@
  *
  * env: BILLING_TABLE, DYNAMODB_ENDPOINT, BILLING_API_KEY, PORT (0: any); prints "READY <port>".
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
+import { PerformanceObserver } from "node:perf_hooks";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../functions/config";
 import { depsFromConfig } from "../functions/deps";
 import { lightFetchAPI } from "../schema/http/light-fetch";
 import { nodeListener } from "../schema/http/node";
 import { createBillingYoga } from "../schema/yoga";
-import { countRequests, emptyCounts, pct, type Counts } from "./lib";
+import { countRequests, emptyCounts, pct, stopCountingRequests, type Counts } from "./lib";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -29,6 +31,43 @@ let counts: Counts = emptyCounts();
 let serverMs: number[] = [];
 let cpuSince = process.cpuUsage();
 countRequests(deps.db.raw, () => counts);
+/** CPU nanoseconds per thread of this process (Linux: /proc/self/task/<tid>/schedstat), {} elsewhere. */
+const threadCpu = (): Record<string, number> => {
+  try {
+    const out: Record<string, number> = {};
+    for (const tid of readdirSync("/proc/self/task")) {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      out[`${name}#${tid}`] = ns;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+};
+let threadsSince = threadCpu();
+// Garbage collections since the last reset, by kind: how many and their pause (main thread) time.
+let gcs: Record<string, { count: number; ms: number }> = {};
+const GC_KINDS: Record<number, string> = { 1: "scavenge", 2: "markCompact", 4: "incremental", 8: "weakCallbacks" };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = GC_KINDS[(entry as unknown as { detail: { kind: number } }).detail.kind] ?? "other";
+    const g = gcs[kind] ?? { count: 0, ms: 0 };
+    gcs[kind] = g;
+    g.count++;
+    g.ms += entry.duration;
+  }
+}).observe({ entryTypes: ["gc"] });
+/** Each thread's CPU milliseconds since the last reset (V8's compiler and GC helpers apart from the main thread). */
+const threadMsSince = (): Record<string, number> => {
+  const now = threadCpu();
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(now)) {
+    const ms = (v - (threadsSince[k] ?? 0)) / 1e6;
+    if (ms >= 0.05) out[k] = Math.round(ms * 100) / 100;
+  }
+  return out;
+};
 let profiler: Session | undefined;
 // Served as `npm start` serves it (scripts/start/serve.ts): the light fetch classes and node:http adapter.
 const yoga = createBillingYoga({ deps, apiKey: config.apiKey, fetchAPI: lightFetchAPI });
@@ -44,17 +83,31 @@ const server = createServer((req, res) => {
         ...counts,
         graphqlRequests: serverMs.length,
         cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / (serverMs.length || 1),
+        cpuUserMsPerRequest: cpu.user / 1000 / (serverMs.length || 1),
+        cpuSystemMsPerRequest: cpu.system / 1000 / (serverMs.length || 1),
         serverMsP50: pct(sorted, 0.5),
         serverMsP99: pct(sorted, 0.99),
         serverMsMean: serverMs.reduce((s, x) => s + x, 0) / (serverMs.length || 1),
+        threadsMs: threadMsSince(),
+        gcs,
       }),
     );
+    return;
+  }
+  // The request counter is the benchmark's, not the API's: the CPU section turns it off while it
+  // measures (it adds two middleware layers to every DynamoDB call and asks DynamoDB for capacity).
+  if (req.url === "/bench/counting/off" || req.url === "/bench/counting/on") {
+    stopCountingRequests(deps.db.raw);
+    if (req.url.endsWith("/on")) countRequests(deps.db.raw, () => counts);
+    res.end("{}");
     return;
   }
   if (req.url === "/bench/reset") {
     counts = emptyCounts();
     serverMs = [];
     cpuSince = process.cpuUsage();
+    threadsSince = threadCpu();
+    gcs = {};
     res.end("{}");
     return;
   }

@@ -4,6 +4,10 @@
  * each round's CPU is the server process's user + system time (process.cpuUsage, HTTP and the
  * audit log included: the server logs to its stdout) over its requests, and the line is the
  * median of the rounds. CPU time, unlike throughput, holds up fairly well on a loaded machine.
+ * The server's DynamoDB request counter (the benchmark's probe, bench/lib.ts countRequests) is
+ * off during these rounds, so they measure what the API runs. BENCH_CPU_DETAIL=1 also prints each
+ * round's user and system time, CPU by thread (V8's helper threads apart from the main thread)
+ * and garbage collections.
  *
  * Then, informational (no budget): the same requests through the Lambda handler
  * (functions/graphql.ts) in a process of its own, driven with API Gateway HTTP API v2 events
@@ -28,13 +32,23 @@ export async function measureCpu(ctx: BenchContext, endpoint?: string): Promise<
     for (let r = 0; r < rounds; r++) {
       await ctx.api.reset();
       for (let n = 0; n < requests; n++) await op();
-      roundsMs.push((await ctx.api.stats()).cpuMsPerRequest);
+      const stats = await ctx.api.stats();
+      roundsMs.push(stats.cpuMsPerRequest);
+      // BENCH_CPU_DETAIL=1: each round's CPU by thread and its garbage collections (bench/server.ts).
+      if (process.env.BENCH_CPU_DETAIL === "1")
+        log(
+          `    round ${r + 1}: ${stats.cpuMsPerRequest.toFixed(3)} ms/request; ${JSON.stringify(stats.threadsMs)} ${JSON.stringify(stats.gcs)}`,
+        );
     }
     const sorted = [...roundsMs].sort((a, b) => a - b);
     return { medianMs: sorted[Math.floor(sorted.length / 2)]!, roundsMs, requestsPerRound: requests };
   };
+  // The server's DynamoDB request counter is off during these rounds: it is the benchmark's probe
+  // (two middleware layers on every call, ReturnConsumedCapacity asked of DynamoDB), not the API's.
+  await ctx.api.counting(false);
   const track = await line(() => ctx.gqlTrack("c-hot", keyOf("cpu", next++)));
   const entitlement = await line(() => ctx.gqlEntitlement("c-hot"));
+  await ctx.api.counting(true);
   log(
     `  track ${track.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms; entitlement ${entitlement.roundsMs.map((x) => x.toFixed(3)).join(", ")} ms`,
   );
