@@ -34,10 +34,10 @@ export async function measureCpu(ctx: BenchContext, endpoint?: string): Promise<
       for (let n = 0; n < requests; n++) await op();
       const stats = await ctx.api.stats();
       roundsMs.push(stats.cpuMsPerRequest);
-      // BENCH_CPU_DETAIL=1: each round's CPU by thread and its garbage collections (bench/server.ts).
+      // BENCH_CPU_DETAIL=1: each round's user/system time, CPU by thread and garbage collections (bench/server.ts).
       if (process.env.BENCH_CPU_DETAIL === "1")
         log(
-          `    round ${r + 1}: ${stats.cpuMsPerRequest.toFixed(3)} ms/request; ${JSON.stringify(stats.threadsMs)} ${JSON.stringify(stats.gcs)}`,
+          `    round ${r + 1}: ${stats.cpuMsPerRequest.toFixed(3)} ms/request (user ${stats.cpuUserMsPerRequest?.toFixed(3)}, system ${stats.cpuSystemMsPerRequest?.toFixed(3)}); threads ${JSON.stringify(stats.threadsMs)}; gc ${JSON.stringify(stats.gcs)}`,
         );
     }
     const sorted = [...roundsMs].sort((a, b) => a - b);
