@@ -3,7 +3,10 @@
  * and entitlement checks, one request at a time (as a Lambda container serves them), in rounds;
  * each round's CPU is the server process's user + system time (process.cpuUsage, HTTP and the
  * audit log included: the server logs to its stdout) over its requests, and the line is the
- * median of the rounds. CPU time, unlike throughput, holds up fairly well on a loaded machine.
+ * median of the rounds, after one unmeasured round of the same requests (a check's first rounds
+ * after the tracks paid a major collection of the tracks' garbage and recompiles: 0.44 to 0.58 ms
+ * against 0.29 to 0.39 in the rounds after; docs/performance.md, item 1's fifth round). CPU time,
+ * unlike throughput, holds up fairly well on a loaded machine.
  * The server's DynamoDB request counter (the benchmark's probe, bench/lib.ts countRequests) is
  * off during these rounds, so they measure what the API runs. BENCH_CPU_DETAIL=1 also prints each
  * round's user and system time, CPU by thread (V8's helper threads apart from the main thread)
@@ -28,6 +31,9 @@ export async function measureCpu(ctx: BenchContext, endpoint?: string): Promise<
   const requests = ctx.settings.quick ? 300 : 500;
   let next = 0;
   const line = async (op: () => Promise<void>): Promise<CpuLine> => {
+    // One unmeasured round first: the server settles into this request (the collection of what
+    // the previous line's requests left, recompiles), which is that line's cost, not this one's.
+    for (let n = 0; n < requests; n++) await op();
     const roundsMs: number[] = [];
     for (let r = 0; r < rounds; r++) {
       await ctx.api.reset();
