@@ -17,8 +17,6 @@ export type BudgetLine = {
   unit: string;
   /** The `--only` section that measures it (undefined: no bench line measures it yet). */
   section?: string;
-  /** Set when only that section, run alone, measures it (not the full run): said when it is missing. */
-  aloneOnly?: boolean;
   value: (r: Partial<Results>) => number | undefined;
 };
 
@@ -138,7 +136,6 @@ export const BUDGET: BudgetLine[] = [
     target: 0.5,
     unit: "x",
     section: "scale",
-    aloneOnly: true,
     value: (r) => r.scale?.closes.ratioToRawTx,
   },
   {
@@ -150,7 +147,6 @@ export const BUDGET: BudgetLine[] = [
     target: 16,
     unit: "MB",
     section: "scale",
-    aloneOnly: true,
     value: (r) => r.scale?.closes.heapRetainedMb,
   },
   {
@@ -160,7 +156,6 @@ export const BUDGET: BudgetLine[] = [
     target: 100,
     unit: "ms",
     section: "scale",
-    aloneOnly: true,
     value: (r) => r.scale && Math.max(...r.scale.pages.map((p) => p.p99)),
   },
   {
@@ -220,9 +215,7 @@ export function renderBudget(verdicts: Verdict[]): string {
     pass ? "PASS" : "MISS",
     `${line.item}`,
     line.name,
-    value === undefined || !Number.isFinite(value)
-      ? `not measured${line.aloneOnly ? ` (--only ${line.section})` : ""}`
-      : fmt(value, line.unit),
+    value === undefined || !Number.isFinite(value) ? "not measured" : fmt(value, line.unit),
     `${line.at === "most" ? "<=" : ">="} ${fmt(line.target, line.unit)}`,
   ]);
   const widths = [4, 4, ...[2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)))];

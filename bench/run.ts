@@ -41,11 +41,12 @@
  *     --only adjustments: applyCoupon/removeCoupon, grantAccountCredit, grantCredits, adjustUsage in process
  *     --only scale: 100,000 customers (`--customers N` for another size): the sweeper closing all their
  *       due periods against the raw transaction rate, peak RSS, and a page of customers, invoices and
- *       aiCostReport at that size (budget item 7); not in the full run (see docs/performance.md)
+ *       aiCostReport at that size (budget item 7; 10,000 customers with --quick)
  *     --only coverage: which bench line measures each operation of this wave (budget item 9)
  *   Every section --only names runs on a DynamoDB Local of its own (onOwnDynamo); a full run runs
  *   the table's sections on one, then catch-up, webhooks and processes, then every section of
- *   FULL_RUN_ALONE (all but scale), each on its own, and prints their lines after the table.
+ *   FULL_RUN_ALONE (every other section, scale last), each on its own, and prints their lines
+ *   after the table.
  */
 import { measureAiCosts, renderAiCosts } from "./measure/ai-costs";
 import type { ChildProcess } from "node:child_process";
@@ -134,7 +135,7 @@ const ALONE: Record<string, (endpoint: string) => Promise<string>> = {
   },
   adjustments: async (endpoint) => renderAdjustments(await measureAdjustments(endpoint, SETTINGS.runMs)),
   scale: async (endpoint) => {
-    alone.scale = await measureScale(endpoint, Number(arg("customers", "100000")));
+    alone.scale = await measureScale(endpoint, Number(arg("customers", QUICK ? "10000" : "100000")));
     return renderScale(alone.scale);
   },
   coverage: async () => {
@@ -160,8 +161,9 @@ async function onOwnDynamo<T>(section: (endpoint: string) => Promise<T>): Promis
 }
 
 /**
- * The sections a full run adds after its table, each on its own DynamoDB Local (`scale` seeds
- * 100,000 customers and runs only with `--only scale`; `processes` is already in the table).
+ * The sections a full run adds after its table, each on its own DynamoDB Local (`processes` is
+ * already in the table), `scale` last: it seeds 100,000 customers (10,000 with --quick), about 8
+ * minutes of a quiet 2-CPU machine.
  */
 const FULL_RUN_ALONE = [
   "reserve",
@@ -175,6 +177,7 @@ const FULL_RUN_ALONE = [
   "lifecycle-closes",
   "addons",
   "ai-costs",
+  "scale",
 ] as const;
 
 /** What the sections run alone measured, for `--check`. */
