@@ -2040,7 +2040,8 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: c.sub.scheduledPlanCode,
       trialing: c.sub.trialing === true,
       coupon: c.sub.coupon ? [c.sub.coupon.coupon.code, c.sub.coupon.remaining ?? null] : null,
-      addOns: (c.sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
+      // Sorted on both sides: the wallet keeps add-ons in a map (core/db/wallets.ts), which has no order.
+      addOns: (c.sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`).sort(),
     };
     const actualSub = sub && {
       planCode: sub.planCode,
@@ -2051,7 +2052,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: sub.scheduledPlanCode,
       trialing: sub.trialing === true,
       coupon: sub.coupon ? [sub.coupon.code, sub.coupon.remainingCycles ?? null] : null,
-      addOns: (sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
+      addOns: (sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`).sort(),
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
