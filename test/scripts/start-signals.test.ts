@@ -30,8 +30,11 @@ function startNpm() {
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  // "close", not "exit": npm can exit a moment before the server's last lines have come through
+  // the pipe they share; "close" waits until every process holding the pipe has let go and all
+  // its output has been read.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
+    child.once("close", (code, signal) => resolve({ code, signal })),
   );
   const ready = new Promise<void>((resolve, reject) => {
     const check = () => {
