@@ -7,7 +7,9 @@
  * allowance repay it first; a money debt still owed at the close is billed as overage, a credit
  * debt carries until the next grant or pack fills it (core/wallet.ts). Purchased credits and
  * top-ups are fungible: what was spent is counted against the voided purchase only as far as the
- * rest of its pool does not cover it.
+ * rest of its pool does not cover it. A coupon cycle the invoice's DISCOUNT used is not given back:
+ * it counts billing cycles, and the cycle passed whether or not the invoice is collected
+ * (docs/billing-periods.md, "Coupons").
  */
 import { min, max, type Amount } from "../money";
 import type { CreditGrant } from "../account-credit/grant";
