@@ -1,8 +1,9 @@
 /**
  * The printable invoice page, one implementation for the console and the portal: the invoice's
  * lines as issued (each rounded once, on the line), subtotal, account credit, total and what a
- * void took back (a purchase's reversal) or gave back (account credit), as a document the print
- * style leaves alone on the page (`.no-print` hides the rest).
+ * void took back (a purchase's reversal, a note) or gave back (account credit, a row after the
+ * total, aligned with the amounts), as a document the print style leaves alone on the page
+ * (`.no-print` hides the rest).
  * Each app passes how it asks the API (its credential), its back link, and what it adds: the
  * console a link to the customer and its actions (mark paid, void); the portal nothing more. Every
  * field read here is one a customer token may read, so both apps send the same query.
@@ -152,16 +153,20 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
             </td>
           </tr>
         </tbody>
+        {invoice.accountCreditReturned && (
+          // After the total and set apart: money the void gave back, not part of what was invoiced.
+          <tbody class="after-total">
+            <tr>
+              <th scope="row">Account credit returned</th>
+              <td class="num">{money(invoice.accountCreditReturned, c)}</td>
+            </tr>
+          </tbody>
+        )}
       </table>
       {invoice.reversal && (
         <p class="hint">
           Voided: took back {invoice.reversal.granted} {invoice.reversal.unit} ({invoice.reversal.unspent} unspent,{" "}
           {invoice.reversal.spent} already spent and now owed).
-        </p>
-      )}
-      {invoice.accountCreditReturned && (
-        <p class="hint">
-          Voided: gave {money(invoice.accountCreditReturned, c)} of account credit back to the customer.
         </p>
       )}
     </article>
