@@ -1,6 +1,7 @@
 /**
  * One invoice as the shared printable page (shared/invoice.tsx), with the customer it bills and
- * the operator's actions: mark paid, void (confirmed with a second click).
+ * the operator's actions: mark paid, void (confirmed with a second click). A refused action (the
+ * invoice was paid or voided meanwhile) shows the API's message and the invoice as it now is.
  */
 import { useState } from "preact/hooks";
 import { gql } from "../../shared/api";
@@ -31,7 +32,7 @@ function InvoiceActions({ invoice, onChange }: { invoice: Invoice; onChange: () 
   const [busy, setBusy] = useState(false);
   const [confirmVoid, setConfirmVoid] = useState(false);
   const [notice, setNotice] = useState<{ kind: "error" | "success"; text: string }>();
-  const act = async (mutation: "markInvoicePaid" | "voidInvoice", done: string) => {
+  const act = async (mutation: "markInvoicePaid" | "voidInvoice", done: string, refused: string) => {
     setBusy(true);
     setNotice(undefined);
     try {
@@ -39,7 +40,10 @@ function InvoiceActions({ invoice, onChange }: { invoice: Invoice; onChange: () 
       setNotice({ kind: "success", text: done });
       onChange();
     } catch (e) {
-      setNotice({ kind: "error", text: e instanceof Error ? e.message : String(e) });
+      setNotice({ kind: "error", text: `${refused}: ${e instanceof Error ? e.message : String(e)}` });
+      // Refused because the invoice changed meanwhile (paid or voided elsewhere): show it as it is now,
+      // so the page stops offering what can no longer be done.
+      onChange();
     } finally {
       setBusy(false);
       setConfirmVoid(false);
@@ -52,7 +56,7 @@ function InvoiceActions({ invoice, onChange }: { invoice: Invoice; onChange: () 
           <Button
             variant="primary"
             busy={busy}
-            onClick={() => act("markInvoicePaid", `Invoice ${invoice.number} marked paid.`)}
+            onClick={() => act("markInvoicePaid", `Invoice ${invoice.number} marked paid.`, "Not marked paid")}
           >
             Mark paid
           </Button>
@@ -60,7 +64,7 @@ function InvoiceActions({ invoice, onChange }: { invoice: Invoice; onChange: () 
             variant="danger"
             busy={busy}
             onClick={() =>
-              confirmVoid ? act("voidInvoice", `Invoice ${invoice.number} voided.`) : setConfirmVoid(true)
+              confirmVoid ? act("voidInvoice", `Invoice ${invoice.number} voided.`, "Not voided") : setConfirmVoid(true)
             }
           >
             {confirmVoid ? "Confirm void" : "Void"}
