@@ -1,9 +1,10 @@
 /**
  * The portal's one page: the plan and its period (days left), usage per feature with progress
  * bars, credits (the plan's, which reset at the period's end, and purchased ones, which never
- * expire) or balance (allowance, top-ups, spent), purchases awaiting payment, buying a pack or
- * topping up, cancelling at period end (and undoing it), open reservations, recent usage with its
- * AI model, tokens and cost, and the invoices. Every amount is the API's exact decimal text.
+ * expire) or balance (allowance, top-ups, spent), account credit (when there is any), purchases
+ * awaiting payment, buying a pack or topping up, cancelling at period end (and undoing it), open
+ * reservations, recent usage with its AI model, tokens and cost, and the invoices. Every amount is
+ * the API's exact decimal text.
  */
 import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
@@ -23,7 +24,7 @@ import { OpenReservations, RESERVATION_FIELDS, type OpenReservation } from "./re
 const QUERY = `query Portal($id: ID!) {
   now
   customer(id: $id) {
-    id name
+    id name accountCredit
     subscription {
       status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd
       plan { code name model currency basePrice interval group rank archived }
@@ -66,6 +67,7 @@ type Data = {
   customer: {
     id: string;
     name: string | null;
+    accountCredit: string;
     subscription: {
       status: string;
       currentPeriodStart: string;
@@ -254,6 +256,13 @@ export function HomePage({ session }: { session: Session }) {
             Your plan {plan.name} has no credits or prepaid balance: usage beyond what it includes is billed at the end
             of each period.
           </p>
+        </Section>
+      )}
+
+      {signOf(customer.accountCredit) !== 0 && (
+        <Section title="Account credit">
+          <p class="stat">{money(customer.accountCredit, currency)}</p>
+          <p class="hint">Taken off your next invoices before they are issued.</p>
         </Section>
       )}
 
