@@ -10,6 +10,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { money, quantity, signOf } from "./decimal";
+import { DateRange, WholeDates } from "./dates";
 import { date } from "./time";
 import { useQuery } from "./use-query";
 import { Badge, Button, Loading, Notice } from "./ui";
@@ -94,7 +95,7 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
           <p>Issued {date(invoice.createdAt)}</p>
           {invoice.periodStart && (
             <p>
-              Period {date(invoice.periodStart)} – {date(invoice.periodEnd)}
+              Period <DateRange from={invoice.periodStart} to={invoice.periodEnd} />
             </p>
           )}
         </div>
@@ -188,12 +189,12 @@ export function LineDescription({
 }) {
   return (
     <>
-      {line.description}
+      <WholeDates text={line.description} />
       {line.periodStart && !line.description.includes(date(line.periodStart)) && (
         <>
           <br />
           <span class="hint">
-            {date(line.periodStart)} – {date(line.periodEnd)}
+            <DateRange from={line.periodStart} to={line.periodEnd} />
           </span>
         </>
       )}

@@ -7,6 +7,7 @@
 import { isRunning } from "../../shared/subscription";
 import { money, quantity, signOf } from "../../shared/decimal";
 import { date, daysLeft } from "../../shared/time";
+import { DateRange } from "../../shared/dates";
 import { useQuery } from "../../shared/use-query";
 import { Badge, Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
 import { paths } from "../paths";
@@ -146,7 +147,7 @@ function SubscriptionCard({ data }: { data: CustomerData }) {
           ["Plan", `${sub.plan.name} (${sub.plan.code})`],
           ["Model", sub.plan.model],
           ["Base price", `${money(sub.plan.basePrice, sub.plan.currency)} / ${sub.plan.interval.toLowerCase()}`],
-          ["Period", `${date(sub.currentPeriodStart)} – ${date(sub.currentPeriodEnd)}`],
+          ["Period", <DateRange from={sub.currentPeriodStart} to={sub.currentPeriodEnd} />],
           ["Days left", isRunning(sub) ? `${left} ${left === 1 ? "day" : "days"}` : "—"],
           [
             "At period end",

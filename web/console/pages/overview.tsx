@@ -7,6 +7,7 @@ import { gql } from "../../shared/api";
 import { money } from "../../shared/decimal";
 import { sumByCurrency } from "../../shared/money-sum";
 import { date } from "../../shared/time";
+import { DateRange } from "../../shared/dates";
 import { useQuery } from "../../shared/use-query";
 import { Facts, Link, Loading, Notice, Section, Table } from "../../shared/ui";
 import { paths } from "../paths";
@@ -81,7 +82,7 @@ export function OverviewPage() {
       <div class="page-head">
         <h1>Overview</h1>
         <p>
-          {date(data.month.from)} – {date(new Date(Date.parse(data.month.to) - 86_400_000).toISOString())} (UTC)
+          <DateRange from={data.month.from} to={new Date(Date.parse(data.month.to) - 86_400_000).toISOString()} /> (UTC)
         </p>
       </div>
       <div class="grid">

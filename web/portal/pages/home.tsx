@@ -10,6 +10,7 @@ import { isRunning } from "../../shared/subscription";
 import { useState } from "preact/hooks";
 import { money, quantity, signOf } from "../../shared/decimal";
 import { date, dateTime, daysLeft } from "../../shared/time";
+import { DateRange, WholeDates } from "../../shared/dates";
 import { useQuery } from "../../shared/use-query";
 import { InvoiceStatusBadge } from "../../shared/invoice";
 import { Facts, Link, Loading, Notice, Progress, Section, Table } from "../../shared/ui";
@@ -117,7 +118,7 @@ export function HomePage({ session }: { session: Session }) {
               items={[
                 ["Plan", plan.name],
                 ["Price", `${money(plan.basePrice, currency)} per ${plan.interval.toLowerCase()}`],
-                ["Current period", `${date(sub.currentPeriodStart)} – ${date(sub.currentPeriodEnd)}`],
+                ["Current period", <DateRange from={sub.currentPeriodStart} to={sub.currentPeriodEnd} />],
                 ["Days left", String(daysLeft(data!.now, sub.currentPeriodEnd))],
               ]}
             />
@@ -325,7 +326,7 @@ export function HomePage({ session }: { session: Session }) {
           columns={[
             { title: "Invoice", render: (i) => <Link href={paths.invoice(i.id)}>{i.number}</Link>, nowrap: true },
             { title: "Date", render: (i) => date(i.createdAt), nowrap: true },
-            { title: "For", render: (i) => i.lines.map((l) => l.description).join(", ") },
+            { title: "For", render: (i) => <WholeDates text={i.lines.map((l) => l.description).join(", ")} /> },
             { title: "Status", render: (i) => <InvoiceStatusBadge status={i.status} /> },
             { title: "Total", numeric: true, render: (i) => money(i.total, i.currency) },
           ]}
