@@ -76,7 +76,13 @@ export const InvoiceRef = builder.objectRef<Invoice>("Invoice").implement({
     customerId: t.exposeID("customerId"),
     status: t.field({ type: InvoiceStatusEnum, resolve: (i) => i.status }),
     currency: t.exposeString("currency"),
-    periodStart: t.field({ type: "DateTime", nullable: true, resolve: (i) => i.periodStart ?? null }),
+    periodStart: t.field({
+      type: "DateTime",
+      nullable: true,
+      description:
+        "The period the invoice was issued for. A period's close, an IMMEDIATE plan change or cancellation: the period (or its part) it ends, whose usage its OVERAGE lines bill; a BASE_FEE on it bills the next period in advance (the line's own periodStart/periodEnd). A subscription's first invoice: its first billing cycle. Added seats, an add-on: the rest of the current period. Null on a credit pack or top-up. Each line carries the period it bills.",
+      resolve: (i) => i.periodStart ?? null,
+    }),
     periodEnd: t.field({ type: "DateTime", nullable: true, resolve: (i) => i.periodEnd ?? null }),
     lines: t.field({ type: [InvoiceLineRef], resolve: (i) => i.lines }),
     subtotal: t.field({ type: "Money", resolve: (i) => i.subtotal }),

@@ -93,9 +93,9 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
           <h1 id="invoice-title">Invoice {invoice.number}</h1>
           {billedTo && <p>{billedTo}</p>}
           <p>Issued {date(invoice.createdAt)}</p>
-          {invoice.periodStart && (
+          {usagePeriod(invoice) && (
             <p>
-              Period <DateRange from={invoice.periodStart} to={invoice.periodEnd} />
+              Usage period <DateRange from={invoice.periodStart} to={invoice.periodEnd} />
             </p>
           )}
         </div>
@@ -172,6 +172,18 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
       )}
     </article>
   );
+}
+
+/**
+ * The header names the invoice's period only when it bills usage (OVERAGE lines): a period's close,
+ * an immediate plan change or cancellation bill the usage of the period they end (the invoice's
+ * periodStart/periodEnd), while a BASE_FEE on the same invoice bills the next period in advance.
+ * "Usage period" says which; every line shows the period it bills itself. An invoice without usage
+ * (a subscription's first base fee, added seats, an add-on, a close within the allowance, a credit
+ * pack, a top-up) has no period beyond its lines', so none is named: the lines say it.
+ */
+function usagePeriod(invoice: Invoice): boolean {
+  return !!invoice.periodStart && invoice.lines.some((line) => line.kind === "OVERAGE");
 }
 
 const STATUS: Record<string, [label: string, tone: "good" | "warn" | "neutral"]> = {
