@@ -115,11 +115,14 @@ describe("voiding an invoice that applied account credit, in the console and the
       ["Basic (2026-02-01 to 2026-03-01)", "1", "10.00 USD", "10.00 USD"],
       ["Account credit applied", "1", "-4.00 USD", "-4.00 USD"],
     ]);
+    // The total is not due: said in the row's name, struck through, not bold like an amount to pay.
     expect(await rowsOf(page, "Totals")).toEqual([
       ["Subtotal", "6.00 USD"],
-      ["Total", "6.00 USD"],
+      ["Total (void, not due)", "6.00 USD"],
       ["Account credit returned", "4.00 USD"],
     ]);
+    expect(await page.locator(".totals .void-total td s").textContent()).toBe("6.00 USD");
+    expect(await page.locator(".totals strong").count()).toBe(0);
     expect(await statusOf(renewal.acme!)).toBe("VOID");
     expect(await accountCredit("acme")).toBe("6.50");
     await checkPage("console-invoice-void");
@@ -168,7 +171,7 @@ describe("voiding an invoice that applied account credit, in the console and the
       expect(await p.locator(".invoice-doc .badge").textContent()).toBe("Void");
       expect(await rowsOf(p, "Totals")).toEqual([
         ["Subtotal", "6.00 USD"],
-        ["Total", "6.00 USD"],
+        ["Total (void, not due)", "6.00 USD"],
         ["Account credit returned", "4.00 USD"],
       ]);
       await checkPage("portal-invoice-void", customer);

@@ -1,9 +1,10 @@
 /**
  * The printable invoice page, one implementation for the console and the portal: the invoice's
  * lines as issued (each rounded once, on the line), subtotal, account credit, total and what a
- * void took back (a purchase's reversal, a note) or gave back (account credit, a row after the
- * total, aligned with the amounts), as a document the print style leaves alone on the page
- * (`.no-print` hides the rest).
+ * void took back (a purchase's reversal) or gave back (account credit), as rows after the total,
+ * set apart and aligned with the amounts; a void's total struck through as not due; the usage
+ * period in the header only when the invoice bills usage. A document the print style leaves alone
+ * on the page (`.no-print` hides the rest).
  * Each app passes how it asks the API (its credential), its back link, and what it adds: the
  * console a link to the customer and its actions (mark paid, void); the portal nothing more. Every
  * field read here is one a customer token may read, so both apps send the same query.
@@ -18,7 +19,7 @@ import { Badge, Button, Loading, Notice } from "./ui";
 export const INVOICE_QUERY = `query Invoice($id: ID!) { invoice(id: $id) {
   id number status customerId currency createdAt periodStart periodEnd subtotal total creditedToAccount
   lines { kind description quantity unitPrice amount periodStart periodEnd }
-  reversal { unit granted unspent spent } accountCreditReturned
+  reversal { kind unit granted unspent spent } accountCreditReturned
 } }`;
 
 export type Invoice = {
@@ -42,7 +43,7 @@ export type Invoice = {
     periodStart: string | null;
     periodEnd: string | null;
   }[];
-  reversal: { unit: string; granted: string; unspent: string; spent: string } | null;
+  reversal: { kind: string; unit: string; granted: string; unspent: string; spent: string } | null;
   /** A voided invoice that had applied account credit: what the void gave back to the customer. */
   accountCreditReturned: string | null;
 };
@@ -147,29 +148,36 @@ function InvoiceDocument({ invoice, billedTo }: { invoice: Invoice; billedTo?: C
               <td class="num">{money(invoice.creditedToAccount, c)}</td>
             </tr>
           )}
-          <tr>
-            <th scope="row">Total</th>
-            <td class="num">
-              <strong>{money(invoice.total, c)}</strong>
-            </td>
-          </tr>
-        </tbody>
-        {invoice.accountCreditReturned && (
-          // After the total and set apart: money the void gave back, not part of what was invoiced.
-          <tbody class="after-total">
-            <tr>
-              <th scope="row">Account credit returned</th>
-              <td class="num">{money(invoice.accountCreditReturned, c)}</td>
+          {invoice.status === "VOID" ? (
+            // Not due: said in words (the row's name), and shown struck through and muted, not bold.
+            <tr class="void-total">
+              <th scope="row">Total (void, not due)</th>
+              <td class="num">
+                <s>{money(invoice.total, c)}</s>
+              </td>
             </tr>
+          ) : (
+            <tr>
+              <th scope="row">Total</th>
+              <td class="num">
+                <strong>{money(invoice.total, c)}</strong>
+              </td>
+            </tr>
+          )}
+        </tbody>
+        {(invoice.accountCreditReturned || invoice.reversal) && (
+          // After the total and set apart: what the void gave back or took back, not part of what was invoiced.
+          <tbody class="after-total">
+            {invoice.accountCreditReturned && (
+              <tr>
+                <th scope="row">Account credit returned</th>
+                <td class="num">{money(invoice.accountCreditReturned, c)}</td>
+              </tr>
+            )}
+            {invoice.reversal && <ReversalRows reversal={invoice.reversal} />}
           </tbody>
         )}
       </table>
-      {invoice.reversal && (
-        <p class="hint">
-          Voided: took back {invoice.reversal.granted} {invoice.reversal.unit} ({invoice.reversal.unspent} unspent,{" "}
-          {invoice.reversal.spent} already spent and now owed).
-        </p>
-      )}
     </article>
   );
 }
@@ -186,13 +194,38 @@ function usagePeriod(invoice: Invoice): boolean {
   return !!invoice.periodStart && invoice.lines.some((line) => line.kind === "OVERAGE");
 }
 
+/**
+ * What voiding a credit pack or top-up took back, as rows like the account credit a void returns:
+ * all it granted, then its two parts: what was still unspent (gone) and what was already spent
+ * (now owed by the customer: docs/billing-periods.md, "Voiding a credit pack or top-up").
+ */
+function ReversalRows({ reversal }: { reversal: NonNullable<Invoice["reversal"]> }) {
+  const amount = (text: string) =>
+    reversal.unit === "credits" ? `${quantity(text)} credits` : money(text, reversal.unit);
+  return (
+    <>
+      <tr>
+        <th scope="row">{reversal.kind === "TOP_UP" ? "Top-up taken back" : "Credits taken back"}</th>
+        <td class="num">{amount(reversal.granted)}</td>
+      </tr>
+      <tr class="part">
+        <th scope="row">Unspent</th>
+        <td class="num">{amount(reversal.unspent)}</td>
+      </tr>
+      <tr class="part">
+        <th scope="row">Spent, now owed</th>
+        <td class="num">{amount(reversal.spent)}</td>
+      </tr>
+    </>
+  );
+}
+
 const STATUS: Record<string, [label: string, tone: "good" | "warn" | "neutral"]> = {
   OPEN: ["Open", "warn"],
   PAID: ["Paid", "good"],
   VOID: ["Void", "neutral"],
 };
 
-/** An invoice's status as both apps show it, in lists and on the document. */
 /** A line's description, with the period it covers when the description does not already say it. */
 export function LineDescription({
   line,
@@ -214,6 +247,7 @@ export function LineDescription({
   );
 }
 
+/** An invoice's status as both apps show it, in lists and on the document. */
 export function InvoiceStatusBadge({ status }: { status: string }) {
   const [label, tone] = STATUS[status] ?? [status, "neutral"];
   return <Badge tone={tone}>{label}</Badge>;
