@@ -85,6 +85,12 @@ describe("voiding an invoice that applied account credit, in the console and the
     await page.getByRole("link", { name: renewal.acme! }).click();
     await page.getByRole("heading", { name: `Invoice ${renewal.acme}` }).waitFor();
     expect(await page.locator(".invoice-doc .badge").textContent()).toBe("Open");
+    // A renewal without usage names no period of its own: its base fee's line says which one it bills.
+    expect(await page.locator(".invoice-doc header p").allTextContents()).toEqual([
+      "Customer acme",
+      "Issued 2026-02-01",
+      "Open",
+    ]);
     expect(await rowsOf(page, "Invoice lines")).toEqual([
       ["Description", "Quantity", "Unit price", "Amount"],
       ["Basic (2026-02-01 to 2026-03-01)", "1", "10.00 USD", "10.00 USD"],
