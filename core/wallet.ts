@@ -57,9 +57,19 @@ export type Subscription = {
   trialing?: boolean;
   /** While trial.will_end is still to be published: when (3 days before trialEnd). */
   trialReminderAt?: string;
-  /** Its add-ons, as attached (core/add-ons): absent when none. */
+  /** Its add-ons, as attached (core/add-ons), in `byAttachment` order: absent when none. */
   addOns?: AttachedAddOn[];
 };
+
+/**
+ * The order of a subscription's add-ons wherever they are listed (Subscription.addOns, and the
+ * ADD_ON lines of renewals, plan changes and cancels): when attached, then by code, compared by
+ * code point, so add-ons attached at one instant (common on a test clock) keep a stable order. The
+ * wallet keeps them in a map, which has no order: every read sorts (core/db/wallets.ts).
+ */
+export const byAttachment = (a: AttachedAddOn, b: AttachedAddOn): number =>
+  compareStrings(a.attachedAt, b.attachedAt) || compareStrings(a.code, b.code);
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Whether the subscription is in its free trial now. */
 export const inTrial = (sub: Subscription | undefined): boolean => sub?.trialing === true;

@@ -47,7 +47,8 @@ export const AddOnRef = builder.objectRef<AddOnView>("AddOn").implement({
 builder.objectField(SubscriptionRef, "addOns", (t) =>
   t.field({
     type: [AddOnRef],
-    description: "Its add-ons, in the order attached (detached ones until the period ends).",
+    description:
+      "Its add-ons, in the order attached, those attached at one instant by code (detached ones until the period ends); invoices list their ADD_ON lines in this order.",
     resolve: (s) => (s.addOns ?? []).map((a) => ({ ...a, periodEnd: s.periodEnd })),
   }),
 );

@@ -21,7 +21,7 @@ import { DomainError } from "../errors";
 import { periodGrant } from "../models";
 import { periodLeft } from "../models/levels";
 import { planFeatureOf, type Plan } from "../plans/plan";
-import { activeSubscription, inTrial, type PeriodGrant, type Subscription, type Wallet } from "../wallet";
+import { activeSubscription, byAttachment, inTrial, type PeriodGrant, type Subscription, type Wallet } from "../wallet";
 import { settleMidPeriod } from "../invoices/settle";
 import { invoiceIssued } from "../events";
 import { publish } from "../events/publish";
@@ -102,7 +102,7 @@ async function attempt(
   if (written.ok) {
     if (written.events.length) await publish(deps, written.events, written.outbox);
     const others = (sub.addOns ?? []).filter((a) => a.code !== attached.code);
-    return { ...sub, addOns: [...others, attached] };
+    return { ...sub, addOns: [...others, attached].sort(byAttachment) };
   }
   if ("duplicate" in written) return replayed(deps, r, written.duplicate);
   return RETRY; // the subscription, its period or the add-on's entry changed since the read

@@ -2,7 +2,7 @@
  * The wallet item: reading it, creating it, and the catch-up lease. What usage and period changes
  * write to it: ./usage-update.ts, ./period-update.ts.
  */
-import type { CloseLease, Wallet } from "../wallet";
+import { byAttachment, type CloseLease, type Wallet } from "../wallet";
 import type { Db } from "./client";
 import { UpdateCommand } from "./commands";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -60,7 +60,7 @@ export function attachedAddOnItem(a: AttachedAddOn): Item {
   };
 }
 
-/** The stored map (or, inside an ended period, the list) as the subscription's add-ons, in the order attached. */
+/** The stored map (or, inside an ended period, the list) as the subscription's add-ons, in the order attached (`byAttachment`). */
 export function toAttachedAddOns(stored: unknown): AttachedAddOn[] {
   const entries: [string, Item][] = Array.isArray(stored)
     ? (stored as Item[]).map((a) => [a.code as string, a])
@@ -77,7 +77,7 @@ export function toAttachedAddOns(stored: unknown): AttachedAddOn[] {
       attachedAt: a.attachedAt as string,
       ...(a.detaching ? { detaching: true } : {}),
     }))
-    .sort((x, y) => x.attachedAt.localeCompare(y.attachedAt) || x.code.localeCompare(y.code));
+    .sort(byAttachment);
 }
 
 /** A stored account credit grant (the wallet's `accountCreditGrants` map: id -> grant). */

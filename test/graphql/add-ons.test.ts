@@ -218,6 +218,52 @@ describe("add-ons and plan changes", () => {
     expect(customer.subscription.addOns).toEqual([{ code: "sso" }]);
   });
 
+  it("add-ons are listed and billed in the order attached, those of one instant by code (soak seed 81035)", async () => {
+    // Regression: the reliability model listed add-ons attached at one instant in the order its
+    // operations ran, the product (the wallet's map, sorted on read by attach time, then code) by
+    // code, so a plan change's ADD_ON lines came in another order than the model's; and
+    // attachAddOn's answer put the one just attached last, whatever the order of a read. The order
+    // is now one rule (core/wallet.ts byAttachment), documented (docs/pricing.md), the model's too.
+    await api.ok(`mutation($i: CreateAddOnInput!) { createAddOn(input: $i) { code } }`, {
+      i: { code: "a_few_calls", name: "A few calls", feature: "api_calls", price: "1", grants: "10" },
+    });
+    // Jan 1: sso first, then calls_1k, at one instant: by code.
+    await attach("m", "sso", "a1");
+    expect((await attach("m", "calls_1k", "a2")).data?.attachAddOn.addOns.map((a: { code: string }) => a.code)).toEqual(
+      ["calls_1k", "sso"],
+    );
+    // Jan 10: a_few_calls, attached later, comes last although its code sorts first.
+    await f.advanceClock("2026-01-10T00:00:00Z");
+    expect(
+      (await attach("m", "a_few_calls", "a3")).data?.attachAddOn.addOns.map((a: { code: string }) => a.code),
+    ).toEqual(["calls_1k", "sso", "a_few_calls"]);
+    const listed = async () =>
+      (await api.ok(`{ customer(id: "m") { subscription { addOns { code } } } }`)).customer.subscription.addOns.map(
+        (a: { code: string }) => a.code,
+      );
+    expect(await listed()).toEqual(["calls_1k", "sso", "a_few_calls"]);
+    // Jan 16, 16 of 31 days left: an immediate change to `bigger` (it prices api_calls: all three move).
+    await f.advanceClock("2026-01-16T00:00:00Z");
+    await api.ok(`mutation { changePlan(customerId: "m", planCode: "bigger", timing: IMMEDIATE) { plan { code } } }`);
+    const [change] = await f.invoices("m");
+    expect(change.lines).toEqual([
+      // 10 x 16/31 = 5.161290322581 -> 5.16 of the base fee back.
+      { kind: "PRORATION", feature: null, quantity: "1", unitPrice: "-5.161290322581", amount: "-5.16" },
+      // 5 x 16/31, 3 x 16/31, 1 x 16/31 back, in the order attached.
+      { kind: "ADD_ON", feature: "api_calls", quantity: "-1", unitPrice: "2.58064516129", amount: "-2.58" },
+      { kind: "ADD_ON", feature: "sso", quantity: "-1", unitPrice: "1.548387096774", amount: "-1.55" },
+      { kind: "ADD_ON", feature: "api_calls", quantity: "-1", unitPrice: "0.516129032258", amount: "-0.52" },
+      { kind: "BASE_FEE", feature: null, quantity: "1", unitPrice: "31.00", amount: "31.00" },
+      // The new plan's first period, in advance, in the same order.
+      { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "5.00", amount: "5.00" },
+      { kind: "ADD_ON", feature: "sso", quantity: "1", unitPrice: "3.00", amount: "3.00" },
+      { kind: "ADD_ON", feature: "api_calls", quantity: "1", unitPrice: "1.00", amount: "1.00" },
+    ]);
+    expect({ subtotal: change.subtotal, total: change.total }).toEqual({ subtotal: "30.19", total: "30.19" });
+    // Moved with their attach times: the same order after the change.
+    expect(await listed()).toEqual(["calls_1k", "sso", "a_few_calls"]);
+  });
+
   it("an immediate cancel with prorate gives back the unused part; without it, nothing", async () => {
     await attach("m", "calls_1k", "a1");
     await f.advanceClock("2026-01-16T00:00:00Z");

@@ -162,7 +162,7 @@ export type MSub = {
   coupon?: MApplied;
   /** What this period's base fee was discounted by (exact): a proration credits the rest. */
   baseDiscount?: bigint;
-  /** Add-ons attached (issue 17), in the order attached. */
+  /** Add-ons attached (issue 17), in the order attached (at one instant: by code), as the product lists them. */
   addOns?: MAddOn[];
 };
 /**
@@ -175,8 +175,17 @@ export type MAddOn = {
   price: bigint;
   grants?: bigint;
   quantity: number;
+  /**
+   * When attached (the test clock): the product lists a subscription's add-ons, and bills their
+   * ADD_ON lines, by it, then by code (core/add-ons/add-on.ts `byAttachment`); attached again while
+   * detaching keeps it.
+   */
+  attachedAt: number;
   detaching?: boolean;
 };
+/** The product's order of a subscription's add-ons: when attached, then code. */
+const byAttachment = (a: MAddOn, b: MAddOn) =>
+  a.attachedAt - b.attachedAt || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 export type MCoupon = {
   code: string;
   percentOffBps?: number;
@@ -1669,7 +1678,12 @@ export class BillingModel {
    * takes account credit), its grant from now (included units, through subPlan); an add-on attached
    * again while detaching stays (same quantity), nothing billed.
    */
-  attachAddOn(id: string, addOn: Omit<MAddOn, "quantity" | "detaching">, quantity: number, key: string): Outcome {
+  attachAddOn(
+    id: string,
+    addOn: Omit<MAddOn, "quantity" | "attachedAt" | "detaching">,
+    quantity: number,
+    key: string,
+  ): Outcome {
     const c = this.c(id);
     const what = `${addOn.code}|${quantity}`;
     const seen = c.addOnKeys.get(key);
@@ -1688,8 +1702,8 @@ export class BillingModel {
       delete existing.detaching;
       return { ok: true, replayed: false };
     }
-    const attached: MAddOn = { ...addOn, quantity };
-    sub.addOns = [...(sub.addOns ?? []), attached];
+    const attached: MAddOn = { ...addOn, quantity, attachedAt: this.now };
+    sub.addOns = [...(sub.addOns ?? []), attached].sort(byAttachment);
     const line = this.addOnProRata(sub, attached, 1n);
     if (line) this.invoice(c, [line], { start: this.now, end: sub.periodEnd });
     return { ok: true, replayed: false };

@@ -2040,8 +2040,9 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: c.sub.scheduledPlanCode,
       trialing: c.sub.trialing === true,
       coupon: c.sub.coupon ? [c.sub.coupon.coupon.code, c.sub.coupon.remaining ?? null] : null,
-      // Sorted on both sides: the wallet keeps add-ons in a map (core/db/wallets.ts), which has no order.
-      addOns: (c.sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`).sort(),
+      // In the product's order (when attached, then code: core/wallet.ts byAttachment), which the
+      // model keeps too: the wallet's map has no order, every read sorts.
+      addOns: (c.sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
     };
     const actualSub = sub && {
       planCode: sub.planCode,
@@ -2052,7 +2053,7 @@ async function compare(deps: FaultyDeps, model: BillingModel, violate: (m: strin
       scheduledPlanCode: sub.scheduledPlanCode,
       trialing: sub.trialing === true,
       coupon: sub.coupon ? [sub.coupon.code, sub.coupon.remainingCycles ?? null] : null,
-      addOns: (sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`).sort(),
+      addOns: (sub.addOns ?? []).map((a) => `${a.code}x${a.quantity}${a.detaching ? " detaching" : ""}`),
     };
     if (show(actualSub) !== show(expectedSub))
       violate(`${id}: subscription ${show(actualSub)}, model ${show(expectedSub)}`);
