@@ -18,7 +18,11 @@
  * itself when the write has one, in one outbox item when it has several or none.
  */
 import { TransactWriteCommand } from "./commands";
-import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBServiceException,
+  TransactionCanceledException,
+  type CancellationReason,
+} from "@aws-sdk/client-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import { DomainError } from "../errors";
 import { invoiceNumber, issuedStatus, type Invoice, type InvoiceDraft } from "../invoices/invoice";
@@ -183,9 +187,15 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
       const retry = unanswered(db, members, shares, reasons);
       // Nothing of the members' own conditions failed: an item DynamoDB refused (e.g. a number
       // beyond its 38 digits), the request itself, or DynamoDB. Alone, a member fails for its own
-      // reason only; in a group, it is retried member by member so the others still go through.
+      // reason only; in a group, it is retried member by member so the others still go through,
+      // but only when DynamoDB answered the refusal (nothing was written). A failure of unknown
+      // outcome (the connection lost after sending, a timeout, DynamoDB's own 5xx) may have
+      // committed the whole group: retried alone, each member would find its own write done and
+      // decide again on it (a plan change answering "already on plan" BAD_USER_INPUT for the
+      // change it just made: soak seed 80044). Every member fails with it instead, as a write
+      // alone does, and its caller retries with its key.
       if (retry.length === members.length && !failedWith("TransactionConflict", reasons)) {
-        if (members.length === 1) throw error;
+        if (members.length === 1 || !refusedByDynamo(error)) throw error;
         for (const m of members) await commitGroup(db, [m]);
         return true;
       }
@@ -199,6 +209,14 @@ async function commitGroup(db: Db, group: Pending[]): Promise<void> {
     },
   );
 }
+
+/**
+ * Whether DynamoDB answered the request with a refusal of the client's (a 4xx: a validation error,
+ * a throttle): nothing of it was written. Anything else (no answer, a timeout, a 5xx) has an
+ * unknown outcome.
+ */
+const refusedByDynamo = (error: unknown): boolean =>
+  error instanceof DynamoDBServiceException && error.$fault === "client";
 
 /**
  * Answers the members a group's transaction failed for reasons of their own: a failed condition

@@ -1,7 +1,9 @@
 /**
- * The invoice group commit (core/db/invoices.ts) with a member DynamoDB refuses: the group is
- * retried member by member, so only that member fails. The writes are queued in one tick, so the
- * group is deterministic: the first goes alone, the next three share a transaction.
+ * The invoice group commit (core/db/group-commit.ts) with a member DynamoDB refuses: the group is
+ * retried member by member, so only that member fails; and a group whose transaction fails with
+ * an unknown outcome (it may have committed): every member fails with that error. The writes are
+ * queued in one tick, so the group is deterministic: the first goes alone, the next ones share a
+ * transaction.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -72,5 +74,57 @@ describe("a group with a member DynamoDB refuses", () => {
       ["INV-000006", "INV-000003"],
       ["INV-000007", "INV-000004"],
     ]);
+  });
+});
+
+describe("a group whose transaction fails with an unknown outcome", () => {
+  it("fails every member with that error instead of retrying each alone on a group that may have committed", async () => {
+    // Regression (soak seed 80044): retried alone, each member of a group that had committed
+    // found its own write done (its condition failed) and was answered as not written, so its
+    // caller decided again on its own change (a plan change: "already on plan", BAD_USER_INPUT).
+    const ids = ["first", "second", "third"];
+    const now = await deps.clock.now();
+    const planned = await Promise.all(
+      ids.map(async (id) => {
+        const wallet = (await getWallet(deps.db, id))!;
+        return { wallet, closes: await planCloses(deps, wallet, now) };
+      }),
+    );
+    await deps.db.sdk();
+    let failed = 0;
+    deps.db.raw.middlewareStack.add(
+      (next) => async (args) => {
+        const items = (args.input as { TransactItems?: { Update?: { Key?: { sk?: string } } }[] }).TransactItems;
+        if (failed === 0 && items && items.filter((i) => i.Update?.Key?.sk === "WALLET").length >= 2) {
+          failed++;
+          await next(args);
+          throw new Error("injected: connection lost after the request was processed; outcome unknown");
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "unknownOutcome" },
+    );
+    // Queued in one tick: "first" goes alone, "second" and "third" together, in the failed group.
+    const outcomes = await Promise.allSettled(
+      planned.map(({ wallet, closes }) =>
+        writePeriodChange(deps.db, wallet, closes.after, closes.drafts, closes.eventsFor),
+      ),
+    );
+    deps.db.raw.middlewareStack.remove("unknownOutcome");
+    expect(failed).toBe(1);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.ok : String(o.reason)))).toEqual([
+      true,
+      "Error: injected: connection lost after the request was processed; outcome unknown",
+      "Error: injected: connection lost after the request was processed; outcome unknown",
+    ]);
+    // The group did commit: each close is written once, numbered in the group's order.
+    const numbers = await Promise.all(ids.map(async (id) => (await listInvoices(deps.db, id)).map((i) => i.number)));
+    expect(numbers).toEqual([
+      ["INV-000005", "INV-000001"],
+      ["INV-000006", "INV-000003"],
+      ["INV-000007", "INV-000004"],
+    ]);
+    for (const id of ids)
+      expect((await getWallet(deps.db, id))!.subscription).toMatchObject({ periodStart: "2026-01-02T00:00:00.000Z" });
   });
 });
