@@ -1570,7 +1570,7 @@ async function client<T>(
   op: Op,
   result: RunResult,
   fn: () => Promise<T>,
-): Promise<{ value?: T; code?: string; retried: boolean }> {
+): Promise<{ value?: T; code?: string; message?: string; retried: boolean }> {
   let retried = false;
   let last: unknown;
   for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
@@ -1580,7 +1580,8 @@ async function client<T>(
       const faultFree = attempt === MAX_CLIENT_ATTEMPTS - 1;
       return { value: await deps.faults.run(op.id * 64 + attempt, fn, { faultFree }), retried };
     } catch (error) {
-      if (isDomainError(error) && error.code !== "CONFLICT") return { code: error.code, retried };
+      if (isDomainError(error) && error.code !== "CONFLICT")
+        return { code: error.code, message: error.message, retried };
       last = error;
       retried = true;
       result.clientRetries++;
@@ -1645,7 +1646,7 @@ async function perform(
   });
   const single = (
     e: Outcome,
-    actual: { value?: unknown; code?: string; retried: boolean },
+    actual: { value?: unknown; code?: string; message?: string; retried: boolean },
     replayed?: boolean,
     cost?: bigint,
     capped?: boolean,
@@ -1659,7 +1660,10 @@ async function perform(
           ...(capped !== undefined ? { capped } : {}),
         };
     if (!outcomeMatches(e, a, actual.retried, op.kind))
-      violate(`expected ${show(e)}, got ${show(a)}${actual.retried ? " (after a client retry)" : ""}`, op);
+      violate(
+        `expected ${show(e)}, got ${show(a)}${actual.message ? ` (${actual.message})` : ""}${actual.retried ? " (after a client retry)" : ""}`,
+        op,
+      );
     if (
       ["whale", "oversize", "baddate"].includes(op.kind) ||
       (op.kind === "reserve" && op.t.value === OVERSIZE_VALUE)
