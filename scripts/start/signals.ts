@@ -1,6 +1,6 @@
 /**
  * Ctrl-C / SIGTERM stop a local server. One Ctrl-C often arrives twice: the terminal signals the
- * whole process group (npm, tsx and this process) and tsx relays its own copy. A second signal
+ * whole process group (npm and this process) and npm relays its own copy. A second signal
  * within a second is the same stop; a later one (the user pressing Ctrl-C again because stopping
  * hangs) exits at once.
  */

@@ -1,8 +1,9 @@
 /**
- * Stopping `npm start` the way a terminal does: SIGINT to the whole process group (npm, the shell,
- * tsx and the server). tsx relays its own copy, so the server sees the signal twice; a second
- * signal within a second must be the same stop, not a forced exit. DynamoDB Local's Java process
- * must be gone afterwards.
+ * Stopping `npm start` the way a terminal does: SIGINT to the whole process group (npm, the shell
+ * and the server). npm relays its own copy, so the server sees the signal twice; a second signal
+ * within a second must be the same stop, not a forced exit. DynamoDB Local's Java process must be
+ * gone afterwards. (Under the `tsx` command, which SIGKILLs a child that does not acknowledge a
+ * signal within 30 ms, this failed on a loaded machine: `npm start` runs `node --import tsx`.)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
