@@ -26,6 +26,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts", "client/test/**/*.test.ts", "mcp/test/**/*.test.ts"],
           exclude: ["test/browser/**", "**/node_modules/**"],
           globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/dynamo-lease.ts"],
         },
       },
       {
@@ -34,6 +35,7 @@ export default defineConfig({
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts", "test/support/browser-setup.ts"],
+          setupFiles: ["test/support/dynamo-lease.ts"],
         },
       },
     ],

@@ -1,8 +1,11 @@
-/** The DynamoDB Local of this test file's worker (test/support/global-setup.ts starts one per worker). */
-import { inject } from "vitest";
+/** The DynamoDB Local this test file leased (test/support/dynamo-lease.ts, before the file runs). */
+let leased: string | undefined;
+
+export function leaseEndpoint(endpoint: string): void {
+  leased = endpoint;
+}
 
 export function dynamoEndpoint(): string {
-  const endpoints = inject("dynamoEndpoints");
-  const worker = Number(process.env.VITEST_POOL_ID ?? "1");
-  return endpoints[(worker - 1) % endpoints.length]!;
+  if (!leased) throw new Error("no DynamoDB Local was leased: test/support/dynamo-lease.ts runs before each file");
+  return leased;
 }

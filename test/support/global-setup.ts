@@ -1,30 +1,26 @@
 /**
- * DynamoDB Local for the whole run: one instance per vitest worker, each test file creating its own
- * table in its worker's instance (test/support/dynamo-endpoint.ts picks it). One instance serves
- * requests on about one core, and under the whole suite's writes it became the bottleneck, so each
+ * DynamoDB Local for the whole run: a pool (test/support/dynamo-pool.ts) that gives each vitest
+ * worker an instance of its own, and a fresh one once it has served enough; each test file creates
+ * its own table in the instance it leased. One instance serves requests on about one core, so each
  * worker gets its own.
  */
 import type { TestProject } from "vitest/node";
-import { startDynamoLocal, type DynamoLocal } from "../../tools/dynamodb-local/start";
+import { startDynamoPool, type DynamoPool } from "./dynamo-pool";
 
-let locals: DynamoLocal[] = [];
+let pool: DynamoPool | undefined;
 
 export async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  const workers = Math.max(1, Number(project.config.maxWorkers) || 1);
-  locals = await Promise.all(Array.from({ length: workers }, () => startDynamoLocal()));
-  project.provide(
-    "dynamoEndpoints",
-    locals.map((l) => l.endpoint),
-  );
+  pool = await startDynamoPool(Math.max(1, Number(project.config.maxWorkers) || 1));
+  project.provide("dynamoPool", pool.url);
 }
 
 export async function teardown() {
-  await Promise.all(locals.map((l) => l.stop()));
+  await pool?.stop();
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
-    dynamoEndpoints: string[];
+    dynamoPool: string;
   }
 }
