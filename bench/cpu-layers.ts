@@ -101,10 +101,16 @@ async function main() {
         if (out.errors) throw new Error(JSON.stringify(out.errors));
       };
     const post = async (y: typeof yoga, query: string, variables: Record<string, unknown>) => {
+      const body = JSON.stringify({ query, variables });
+      // With its Content-Length, as gql above (without it the pair measured the stream path).
       const res = await y.fetch("http://localhost/graphql", {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({ query, variables }),
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(body)),
+          authorization: `Bearer ${API_KEY}`,
+        },
+        body,
       });
       const out = (await res.json()) as { errors?: unknown; data: Record<string, any> };
       if (out.errors) throw new Error(JSON.stringify(out.errors));
