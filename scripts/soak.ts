@@ -45,7 +45,7 @@ async function main() {
   const o = args(process.argv.slice(2));
   // The sweeper logs every close an injected fault made fail (retried, and settled): keep the output to the verdicts.
   console.error = () => undefined;
-  let local = await startDynamoLocal({ shortLived: true });
+  let local = await startDynamoLocal({ quickJvm: true });
   const started = Date.now();
   let failed = 0;
   const totals = {
@@ -67,7 +67,7 @@ async function main() {
       // process; 540 s by its twelfth seed), so long soaks measured the JVM's state, not the code.
       if (seed > o.seed) {
         await local.stop();
-        local = await startDynamoLocal({ shortLived: true });
+        local = await startDynamoLocal({ quickJvm: true });
       }
       const ops = generate(seed, o.ops, { lateEvents: o.grace > 0 });
       const run = (list: Op[]) =>

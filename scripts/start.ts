@@ -85,7 +85,7 @@ export async function startLocal(options: StartOptions = {}): Promise<LocalServe
       for (const stopOne of started.reverse()) await stopOne();
     })());
   try {
-    const dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
+    const dynamo = await startDynamoLocal({ quickJvm: true, ...(dataDir ? { dataDir } : {}) });
     started.push(() => dynamo.stop());
     const logged: Deps = {
       ...depsFromConfig({ ...config, endpoint: dynamo.endpoint, busName: undefined }),

@@ -28,7 +28,7 @@ export async function startDynamoPool(workers: number): Promise<DynamoPool> {
   const slots = new Map<string, Slot>();
   const running = new Set<DynamoLocal>();
   const start = () =>
-    startDynamoLocal({ shortLived: true }).then((local) => {
+    startDynamoLocal({ quickJvm: true }).then((local) => {
       running.add(local);
       return local;
     });
