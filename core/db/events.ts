@@ -93,6 +93,7 @@ export function toEvent(item: Item): UsageEvent {
     ...(item.properties !== undefined ? { properties: JSON.parse(item.properties as string) } : {}),
     ...(item.reason !== undefined ? { reason: item.reason as string } : {}),
     ...(item.level !== undefined ? { level: big(item.level) } : {}),
+    ...(item.capped ? { capped: true as const } : {}),
     timestamp: item.timestamp as string,
     periodStart: item.periodStart as string,
     planCode: item.planCode as string,

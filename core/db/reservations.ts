@@ -4,12 +4,16 @@
  *
  * - reserve: the new reservation (attribute_not_exists: its key is the idempotency record) and
  *   the hold (./usage-update.ts with a HoldMove, under the charge's guards and the period);
- * - settle: the status, the usage event (its key is the reservation's), the wallet (the actual
- *   charge, the hold given back) and what it announces;
+ * - settle: the usage event (its key is the reservation's), the wallet (the actual charge, the
+ *   hold given back, its open-hold entry removed under the condition that it is there) and what it
+ *   announces; the status too only for a reservation whose hold is not such an entry (made before
+ *   2026-12-02) or that expired first (its entry is gone): a `walletHeld` one's stored HELD is
+ *   written SETTLED by the sweeper later (markSettled);
  * - release and expiry: the status (an expiry with its `reservation.expired` event in the item's
  *   own outbox) and the hold given back, whatever period the wallet is in now (holds carry).
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand } from "./commands";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { BillingEvent } from "../events/billing-event";
 import { reservationId, type Reservation, type ReservationStatus } from "../reservations/reservation";
@@ -70,6 +74,7 @@ export function toReservation(item: Item): Reservation {
     requestHash: item.requestHash as string,
     ...(item.capped !== undefined ? { capped: Boolean(item.capped) } : {}),
     ...(item.closedAt ? { closedAt: item.closedAt as string } : {}),
+    ...(item.walletHeld ? { walletHeld: true as const } : {}),
   };
 }
 
@@ -167,12 +172,17 @@ export type SettleWrite = {
   announces: BillingEvent[];
 };
 
-/** The settle: status, usage event, wallet and announcements, all or nothing. */
+/**
+ * The settle: usage event, wallet and announcements, all or nothing; and the status, unless the
+ * wallet's open-hold entry decides (a `walletHeld` reservation settled from HELD: the usage event
+ * then keeps `capped`).
+ */
 export async function writeSettle(db: Db, w: SettleWrite): Promise<TransitionResult> {
   const r = w.reservation;
+  const byEntry = w.from === "HELD" && r.walletHeld === true;
   const items: TransactItem[] = [
     // Nothing repeats the usage event (its requestHash and recordedAt are the settle's).
-    statusUpdate(db, r, w.from, { status: "SETTLED", ...(r.capped ? { capped: true } : {}) }),
+    ...(byEntry ? [] : [statusUpdate(db, r, w.from, { status: "SETTLED", ...(r.capped ? { capped: true } : {}) })]),
     {
       Put: {
         TableName: db.table,
@@ -186,7 +196,7 @@ export async function writeSettle(db: Db, w: SettleWrite): Promise<TransitionRes
   ];
   const cancelled = await transact(db, items);
   if (!cancelled) return { ok: true, ...(w.announces.length ? { outbox: outboxKeyOf(w.announces) } : {}) };
-  const [mine, event, wallet] = cancelled.reasons.map(old);
+  const [mine, event, wallet] = [...(byEntry ? [undefined] : []), ...cancelled.reasons.map(old)];
   if (mine) return { ok: false, reservation: toReservation(mine) };
   if (event) return { ok: false, duplicate: toEvent(event) };
   if (wallet) return { ok: false, wallet: toWallet(wallet) };
@@ -225,7 +235,11 @@ export async function writeGiveBack(
         ...(expired ? { expired } : {}),
         // Without a wallet read, the map is assumed (every wallet that reserved since has one); a
         // legacy wallet fails the assertion once and the retry removes nothing.
-        entry: { key: r.idempotencyKey, map: wallet ? wallet.holds !== undefined : true },
+        entry: {
+          key: r.idempotencyKey,
+          map: wallet ? wallet.holds !== undefined : true,
+          ...(r.walletHeld ? { exact: true } : {}),
+        },
       }),
     },
   ]);
@@ -263,6 +277,24 @@ function giveBackUpdate(db: Db, customerId: string, hold: HoldMove) {
     ...u.build(),
     ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
   };
+}
+
+/**
+ * A `walletHeld` reservation settled from HELD, written down: its stored status SETTLED and its
+ * hold due entry gone (what the settle left, so that the sweeper stops finding it). Only for one
+ * whose open-hold entry a wallet read after the reservation's no longer has: nothing reopens an
+ * entry, and a release or expiry would have moved the status itself (the condition). A capped
+ * settle's `capped` is on its usage event.
+ */
+export async function markSettled(db: Db, r: Reservation): Promise<void> {
+  const { ReturnValuesOnConditionCheckFailure: _all, ...update } = statusUpdate(db, r, "HELD", {
+    status: "SETTLED",
+  }).Update!;
+  try {
+    await db.doc.send(new UpdateCommand(update)); // not a transaction: 1 write unit, not 2
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /**

@@ -35,9 +35,11 @@ export type HoldMove = {
    * The hold's entry in the wallet's `holds` map (core/wallet.ts): set by a new hold (`due`),
    * removed by a give-back. `map`: whether the wallet priced on had the map, asserted, so a failed
    * try retries on the wallet as it is (a reserve on a wallet without one creates it; a give-back
-   * on one removes nothing: its hold was made before the map, a legacy hold).
+   * on one removes nothing: its hold was made before the map, a legacy hold). `exact`: a give-back
+   * asserts the entry itself is there (a `walletHeld` reservation is open exactly while it is:
+   * core/reservations/reservation.ts), so of its ends racing one wins.
    */
-  entry?: { key: string; map: boolean };
+  entry?: { key: string; map: boolean; exact?: boolean };
 };
 
 /** What a usage write does to the wallet, and what it is conditioned on. */
@@ -176,7 +178,7 @@ export function entryClauses(u: UpdateExpression, hold: Pick<HoldMove, "due" | "
     u.when(`size(${holds}) < ${u.value(":maxHolds", MAX_OPEN_HOLDS)}`);
   } else {
     u.remove(path);
-    u.when(`attribute_exists(${holds})`);
+    u.when(`attribute_exists(${entry.exact ? path : holds})`);
   }
 }
 

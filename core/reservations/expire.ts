@@ -8,7 +8,14 @@
  */
 import type { Deps } from "../deps";
 import { listDueHolds } from "../db/due";
-import { getReservation, getReservations, listReservations, setHoldsDueAt, writeGiveBack } from "../db/reservations";
+import {
+  getReservation,
+  getReservations,
+  listReservations,
+  markSettled,
+  setHoldsDueAt,
+  writeGiveBack,
+} from "../db/reservations";
 import { reservationExpired } from "../events";
 import { publish } from "../events/publish";
 import { forgetWallet } from "../db/wallet-cache";
@@ -19,6 +26,7 @@ import { grantsDue } from "../credit-grants/grant";
 import { settleExpiredGrants, withoutExpiredGrants } from "../credit-grants/expire";
 import { loadWallet } from "../usage/load";
 import { holdOf, moveHold, type Reservation } from "./reservation";
+import { onWallet, reservationAsIs } from "./release";
 
 const ATTEMPTS = 8;
 
@@ -37,8 +45,9 @@ export async function expireReservation(deps: Deps, r: Reservation, now: Date): 
       return { ...current, status: "EXPIRED", closedAt: at };
     }
     if ("reservation" in result) current = result.reservation;
-    // Holds keep credits of an expired grant: decided again on the wallet as it is (core/wallet.ts).
-    if ("wallet" in result) wallet = result.wallet;
+    // Holds keep credits of an expired grant: decided again on the wallet as it is (core/wallet.ts);
+    // a settle that won leaves no entry (onWallet).
+    if ("wallet" in result) ({ current, wallet } = await onWallet(deps, current, result.wallet));
   }
   return current;
 }
@@ -115,7 +124,10 @@ export async function expireDueReservations(deps: Deps, now: Date): Promise<numb
   let expired = 0;
   for (let next = await due.next(); !next.done; next = await due.next()) {
     const [customerId, idempotencyKey] = splitOnce(next.value);
-    const r = await getReservation(deps.db, customerId, idempotencyKey);
+    const stored = await getReservation(deps.db, customerId, idempotencyKey);
+    // Settled leaving the stored HELD (./settle.ts): told by its wallet and written down here.
+    const r = stored && (await reservationAsIs(deps, stored));
+    if (stored && r?.status === "SETTLED" && stored.status === "HELD") await markSettled(deps.db, stored);
     if (r?.status === "HELD" && r.expiresAt <= now.toISOString()) {
       const wallet = r.credits ? await getWallet(deps.db, customerId) : undefined;
       if (wallet?.grants?.length) {

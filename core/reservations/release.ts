@@ -7,10 +7,10 @@
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
-import { getReservation, writeGiveBack } from "../db/reservations";
+import { getReservation, markSettled, writeGiveBack } from "../db/reservations";
 import { forgetWallet } from "../db/wallet-cache";
 import { forgetReservation } from "../db/reservation-cache";
-import { parseReservationId, type Reservation } from "./reservation";
+import { asSeen, parseReservationId, type Reservation } from "./reservation";
 import { expireReservation } from "./expire";
 import type { Wallet } from "../wallet";
 import { getWallet } from "../db/wallets";
@@ -19,12 +19,12 @@ import { currentWallet } from "../usage/current";
 const ATTEMPTS = 8;
 
 export async function releaseReservation(deps: Deps, id: string): Promise<Reservation> {
-  let reservation = await findReservation(deps, id);
+  let reservation = await reservationAsIs(deps, await findReservation(deps, id));
   // Credit grants that expired under holds keep what the holds open then took (core/wallet.ts):
   // they are settled, and due holds expired, in time order before this hold is given back.
   if (reservation.credits && (await getWallet(deps.db, reservation.customerId))?.grants?.length) {
     await currentWallet(deps, reservation.customerId, { close: true });
-    reservation = await findReservation(deps, id);
+    reservation = await reservationAsIs(deps, await findReservation(deps, id));
   }
   const clock = await deps.clock.now();
   const now = clock.toISOString();
@@ -40,11 +40,47 @@ export async function releaseReservation(deps: Deps, id: string): Promise<Reserv
     }
     if ("reservation" in result) current = result.reservation;
     // Holds keep credits of an expired grant: decided again on the wallet as it is (core/wallet.ts).
-    if ("wallet" in result) wallet = result.wallet;
+    if ("wallet" in result) ({ current, wallet } = await onWallet(deps, current, result.wallet));
   }
   if (current.status === "HELD")
     throw new DomainError("CONFLICT", "too much contention on this reservation; retry the release");
   return current;
+}
+
+/**
+ * A give-back refused on `wallet` (read by the refusal, after the reservation was): a `walletHeld`
+ * reservation whose entry it no longer has has ended (a settle won: written down), else the
+ * give-back is decided again on this wallet.
+ */
+export async function onWallet(
+  deps: Deps,
+  r: Reservation,
+  wallet: Wallet,
+): Promise<{ current: Reservation; wallet: Wallet }> {
+  if (!r.walletHeld || (wallet.holds && Object.hasOwn(wallet.holds, r.idempotencyKey))) return { current: r, wallet };
+  const current = await reservationAfter(deps, r);
+  if (current.status === "SETTLED" && r.status === "HELD") await markSettled(deps.db, r);
+  return { current, wallet };
+}
+
+/**
+ * A reservation as it is now (core/reservations/reservation.ts): a `walletHeld` one with a stored
+ * HELD is read against its wallet (read after it), and told by reservationAfter when its entry is gone.
+ */
+export async function reservationAsIs(deps: Deps, r: Reservation): Promise<Reservation> {
+  if (!r.walletHeld || r.status !== "HELD") return r;
+  const holds = (await getWallet(deps.db, r.customerId))?.holds;
+  return holds && Object.hasOwn(holds, r.idempotencyKey) ? r : reservationAfter(deps, r);
+}
+
+/**
+ * `r` (a `walletHeld` reservation) after a wallet read that no longer has its entry: the item read
+ * again tells a release or an expiry (each moved the status with the entry); still HELD, it was
+ * settled (a settle leaves the item as it is).
+ */
+export async function reservationAfter(deps: Deps, r: Reservation): Promise<Reservation> {
+  const again = (await getReservation(deps.db, r.customerId, r.idempotencyKey)) ?? r;
+  return again.status === "HELD" ? asSeen(again, undefined) : again;
 }
 
 /** The reservation an id names: NOT_FOUND for an id that names none. */

@@ -6,6 +6,13 @@
  *   HELD -> SETTLED | RELEASED | EXPIRED,   EXPIRED -> SETTLED (a late settle, from what is available)
  *
  * so settle, release, expiry and a period close racing each other end in exactly one outcome.
+ *
+ * A reservation made with its entry in the wallet's open holds (`walletHeld`, every one since
+ * 2026-12-02) is open exactly while that entry is there: every end removes it under the condition
+ * that it exists, so one end wins. A settle from HELD writes only its usage event and the wallet
+ * (2 items, as a track's), leaving the item's stored status HELD; such an item whose entry is gone
+ * is SETTLED (`asSeen`), and the sweeper writes that down when its hold would have been due
+ * (core/README.md "Settles that leave the reservation as it is").
  */
 import { createHash } from "node:crypto";
 import type { Amount } from "../money";
@@ -53,7 +60,19 @@ export type Reservation = {
   capped?: boolean;
   /** When a release or an expiry ended the hold (a settle's time is its usage event's `recordedAt`). */
   closedAt?: string;
+  /** Its hold is an entry of the wallet's open holds, open while it is there (see above). */
+  walletHeld?: true;
 };
+
+/**
+ * The reservation as it is: a stored HELD whose open-hold entry `holds` (the wallet's) no longer
+ * has was settled (its settle left the item as it is). `holds` must come from a read at or after
+ * the reservation's (a view from before it may miss an entry made since).
+ */
+export function asSeen(r: Reservation, holds: Record<string, string> | undefined): Reservation {
+  if (!r.walletHeld || r.status !== "HELD" || (holds && Object.hasOwn(holds, r.idempotencyKey))) return r;
+  return { ...r, status: "SETTLED" };
+}
 
 export const DEFAULT_TTL_SECONDS = 300;
 export const MAX_TTL_SECONDS = 86_400;

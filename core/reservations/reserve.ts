@@ -10,6 +10,7 @@ import type { Deps } from "../deps";
 import { DomainError, isDomainError } from "../errors";
 import { beyondBounds, denial, type Charge, type GuardDenial } from "../models";
 import { writeReserve, getReservation } from "../db/reservations";
+import { reservationAsIs } from "./release";
 import { rememberWallet } from "../db/wallet-cache";
 import { rememberReservation } from "../db/reservation-cache";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
@@ -111,7 +112,7 @@ async function attempt(
     rememberReservation(deps.db, reservation);
     return reservation;
   }
-  if ("existing" in result) return replayed(request, result.existing);
+  if ("existing" in result) return replayed(deps, request, result.existing);
   if (!("wallet" in result)) return RETRY;
   rememberWallet(deps.db, result.wallet);
   source.given = result.wallet;
@@ -137,6 +138,8 @@ function newReservation(request: ReserveRequest, charge: Charge, now: Date): Res
     expiresAt: new Date(now.getTime() + request.ttlSeconds * 1000).toISOString(),
     createdAt: now.toISOString(),
     requestHash: request.hash,
+    // Its hold is an entry of the wallet's open holds (the write sets it): open while it is there.
+    walletHeld: true,
   };
 }
 
@@ -145,11 +148,12 @@ const refusal = (reason: GuardDenial, feature: string, wallet: Wallet, charge: C
 
 async function replayOr(deps: Deps, request: ReserveRequest, error: DomainError): Promise<Reservation> {
   const existing = await getReservation(deps.db, request.usage.customerId, request.usage.idempotencyKey);
-  if (existing) return replayed(request, existing);
+  if (existing) return replayed(deps, request, existing);
   throw error;
 }
 
-function replayed(request: ReserveRequest, existing: Reservation): Reservation {
+/** The same reservation, as it is now (a settle may have left its stored status: ./release.ts). */
+async function replayed(deps: Deps, request: ReserveRequest, existing: Reservation): Promise<Reservation> {
   if (existing.requestHash !== request.hash) throw keyReused(request.usage.idempotencyKey);
-  return existing;
+  return reservationAsIs(deps, existing);
 }

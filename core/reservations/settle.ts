@@ -8,6 +8,10 @@
  *
  * Settling again with the same input replays; with another input it is IDEMPOTENCY_KEY_REUSED;
  * a released reservation is RESERVATION_RELEASED.
+ *
+ * A `walletHeld` reservation (./reservation.ts) settled from HELD is 2 items, as a track: its usage
+ * event and the wallet, whose open-hold entry (asserted there, removed) decides which end wins;
+ * its item keeps the stored HELD until the sweeper writes SETTLED (core/db/reservations.ts).
  */
 import type { Deps } from "../deps";
 import { DomainError } from "../errors";
@@ -27,7 +31,8 @@ import { announcements } from "../usage/track";
 import { alarmsForWrite, withFired } from "../alerts/for-write";
 import { activeSubscription, expiredHeldCredits, inTrial, type Wallet } from "../wallet";
 import { expireReservation } from "./expire";
-import { findReservation } from "./release";
+import { findReservation, reservationAfter } from "./release";
+import { getWallet } from "../db/wallets";
 import { cachedReservation, forgetReservation } from "../db/reservation-cache";
 import {
   holdOf,
@@ -71,6 +76,14 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
     );
   const { wallet, plan, now, trusted } = await walletForWrite(deps, r.customerId, state.source);
   state.source.given = undefined;
+  if (r.walletHeld && r.status === "HELD" && !Object.hasOwn(wallet.holds ?? {}, r.idempotencyKey)) {
+    // Its entry is gone: ended by a settle, a release or an expiry. A view from before the reserve
+    // may just not have it yet; on a read after it, the item read after that tells which end.
+    if (!trusted) return freshRead(state);
+    const ended = await reservationAfter(deps, r);
+    state.reservation = ended;
+    return ended.status === "SETTLED" ? replayed(deps, ended, requestHash(request)) : RETRY_AT_ONCE;
+  }
   if (r.status === "HELD" && r.expiresAt <= now.toISOString()) {
     state.reservation = await expireReservation(deps, r, now);
     return RETRY_AT_ONCE;
@@ -110,7 +123,9 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
     amount: -held.amount,
     ...(kept > 0n && held.credits > 0n ? { expired: { seen: kept, heldSeen: wallet.heldCredits, ...expired } } : {}),
     // Its entry leaves the open holds (an expired one's already has).
-    ...(r.status === "HELD" ? { entry: { key: r.idempotencyKey, map: wallet.holds !== undefined } } : {}),
+    ...(r.status === "HELD"
+      ? { entry: { key: r.idempotencyKey, map: wallet.holds !== undefined, ...(r.walletHeld ? { exact: true } : {}) } }
+      : {}),
   };
   // Thresholds like a track's, on the counters as stored: the charge less the hold given back.
   const alarms = alarmsForWrite(plan, wallet, sub.periodStart, delta, now, {
@@ -119,10 +134,12 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
   });
   const announces = [...alarms.events, ...announcements(plan, before, after, sub.periodStart, now)];
   const settled: Reservation = { ...r, status: "SETTLED", ...(capped ? { capped } : {}) };
+  // Settled by the entry, the item is not written: the event keeps `capped` (for a replay's answer).
+  const byEntry = r.walletHeld === true && r.status === "HELD";
   const result = await writeSettle(deps.db, {
     reservation: settled,
     from: r.status,
-    event,
+    event: byEntry && capped ? { ...event, capped: true } : event,
     announces,
     update: {
       customerId: r.customerId,
@@ -158,7 +175,15 @@ async function attempt(deps: Deps, input: SettleReservationInput, state: State):
     state.reservation = r;
     return RETRY_AT_ONCE;
   }
-  if ("duplicate" in result) throw keyReused(r.idempotencyKey);
+  if ("duplicate" in result) {
+    // Its key's event is there: this settle's, made by a racing request (its entry then is gone),
+    // or a track's that took the key (the entry is still there).
+    if (!byEntry) throw keyReused(r.idempotencyKey);
+    const holds = (await getWallet(deps.db, r.customerId))?.holds;
+    if (holds && Object.hasOwn(holds, r.idempotencyKey)) throw keyReused(r.idempotencyKey);
+    state.reservation = await reservationAfter(deps, r);
+    return RETRY_AT_ONCE;
+  }
   if ("wallet" in result) {
     rememberWallet(deps.db, result.wallet);
     state.source.given = result.wallet;
@@ -187,10 +212,10 @@ async function replayed(deps: Deps, r: Reservation, hash: string): Promise<Settl
   if (event.requestHash !== hash) throw keyReused(r.idempotencyKey);
   const { wallet, plan } = await currentWallet(deps, r.customerId);
   return {
-    reservation: r,
+    reservation: event.capped ? { ...r, capped: true } : r,
     event,
     replayed: true,
     entitlement: unitEntitlement(wallet, plan, r.feature),
-    capped: r.capped ?? false,
+    capped: r.capped ?? event.capped ?? false,
   };
 }

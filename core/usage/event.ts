@@ -28,6 +28,8 @@ export type UsageEvent = {
   reason?: string;
   /** setSeats / adjustQuota: the level after it (its value is the signed change; core/levels). */
   level?: Amount;
+  /** A reservation's settle that charged less than this usage (core/reservations/settle.ts). */
+  capped?: true;
   timestamp: string;
   periodStart: string;
   planCode: string;

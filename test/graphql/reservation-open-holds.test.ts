@@ -213,6 +213,18 @@ describe("at most 1,000 open holds per customer", () => {
 });
 
 describe("a legacy wallet (holds made before the open-holds map)", () => {
+  /** Reservations as made before the map: their hold is not an entry of it (no `walletHeld`). */
+  const asLegacy = async (customerId: string, ...idempotencyKeys: string[]) => {
+    for (const key of idempotencyKeys)
+      await api.deps.db.doc.send(
+        new UpdateCommand({
+          TableName: api.deps.db.table,
+          Key: keys.reservation(customerId, key),
+          UpdateExpression: "REMOVE walletHeld",
+        }),
+      );
+  };
+
   it("still expires its holds lazily, and releases and settles them", async () => {
     await f.customerOn("old", "credits");
     await reserved({ customerId: "old", feature: "images", idempotencyKey: "a", value: "4", ttlSeconds: 60 });
@@ -230,10 +242,11 @@ describe("a legacy wallet (holds made before the open-holds map)", () => {
       value: "6",
       ttlSeconds: 3600,
     });
-    // As written before the map existed: the mark, no `holds`.
+    // As written before the map existed: the mark, no `holds`, reservations not `walletHeld`.
     await api.deps.db.doc.send(
       new UpdateCommand({ TableName: api.deps.db.table, Key: keys.wallet("old"), UpdateExpression: "REMOVE holds" }),
     );
+    await asLegacy("old", "a", "b", "c");
     const legacy = await walletItem("old");
     expect([legacy.holds, legacy.holdsDueAt]).toEqual([undefined, "2026-01-01T00:03:00.000Z"]);
     await f.advanceClock("2026-01-01T00:04:00.000Z");
@@ -262,6 +275,7 @@ describe("a legacy wallet (holds made before the open-holds map)", () => {
     await api.deps.db.doc.send(
       new UpdateCommand({ TableName: api.deps.db.table, Key: keys.wallet("mixed"), UpdateExpression: "REMOVE holds" }),
     );
+    await asLegacy("mixed", "old");
     const fresh = await reserved({
       customerId: "mixed",
       feature: "images",
@@ -322,5 +336,70 @@ describe("the entries' stored shape (core/db/wallets.ts holdStamp)", () => {
     expect([w.holds, w.holdsDueAt]).toEqual([{ new: holdStamp(fresh.expiresAt) }, fresh.expiresAt]);
     expect(await listed("shapes", "EXPIRED")).toEqual([{ idempotencyKey: "old", status: "EXPIRED" }]);
     expect(await f.wallet("shapes")).toMatchObject({ credits: "4996" });
+  });
+});
+
+describe("a settle leaves the reservation's item as it is (its open-hold entry decided)", () => {
+  const SETTLE = `mutation($id: ID!, $v: Decimal!) { settleReservation(id: $id, input: { value: $v }) {
+    capped replayed reservation { status } event { value credits } } }`;
+  const funds = async (c: string) =>
+    (await api.ok(`query($c: ID!) { customer(id: $c) { wallet { credits heldCredits } } }`, { c })).customer.wallet;
+  const stored = async (c: string, key: string) => {
+    const item = (await getItem(api.deps.db, keys.reservation(c, key)))!;
+    return [item.status, item.gsi1pk !== undefined];
+  };
+
+  it("answers SETTLED everywhere; a replay keeps `capped`; the sweeper writes the status down when the hold would have been due", async () => {
+    await f.customerOn("ends", "credits");
+    const a = await reserved({
+      customerId: "ends",
+      feature: "images",
+      idempotencyKey: "a",
+      value: "4",
+      ttlSeconds: 60,
+    });
+    const first = (await api.ok(SETTLE, { id: a.id, v: "6000" })).settleReservation;
+    expect(first).toEqual({
+      capped: true,
+      replayed: false,
+      reservation: { status: "SETTLED" },
+      event: { value: "6000", credits: "5000" },
+    });
+    // Stored as reserved (HELD, in the hold-due index); every answer tells the settle from the wallet.
+    expect(await stored("ends", "a")).toEqual(["HELD", true]);
+    expect((await walletItem("ends")).holds).toEqual({});
+    expect(await listed("ends")).toEqual([]);
+    expect(await listed("ends", "SETTLED")).toEqual([{ idempotencyKey: "a", status: "SETTLED" }]);
+    expect((await api.ok(SETTLE, { id: a.id, v: "6000" })).settleReservation).toEqual({ ...first, replayed: true });
+    expectError(await api.gql(SETTLE, { id: a.id, v: "7" }), "IDEMPOTENCY_KEY_REUSED");
+    expect(
+      (await api.ok(`mutation($id: ID!) { releaseReservation(id: $id) { status } }`, { id: a.id })).releaseReservation,
+    ).toEqual({ status: "SETTLED" });
+    expect(
+      (await reserved({ customerId: "ends", feature: "images", idempotencyKey: "a", value: "4", ttlSeconds: 60 }))
+        .status,
+    ).toBe("SETTLED");
+    expect(await funds("ends")).toEqual({ credits: "0", heldCredits: "0" });
+
+    await f.advanceClock("2026-01-01T03:00:00.000Z");
+    await api.ok(`mutation { closeDuePeriods }`);
+    expect(await stored("ends", "a")).toEqual(["SETTLED", false]);
+    expect(await listed("ends", "SETTLED")).toEqual([{ idempotencyKey: "a", status: "SETTLED" }]);
+    expect((await api.ok(SETTLE, { id: a.id, v: "6000" })).settleReservation).toEqual({ ...first, replayed: true });
+  });
+
+  it("a track that took a held reservation's key: the settle is IDEMPOTENCY_KEY_REUSED and the hold stays open", async () => {
+    await f.customerOn("taken", "credits");
+    const r = await reserved({ customerId: "taken", feature: "images", idempotencyKey: "k", value: "4" });
+    expect((await f.track({ customerId: "taken", feature: "images", idempotencyKey: "k", value: "1" })).errors).toBe(
+      undefined,
+    );
+    expectError(await api.gql(SETTLE, { id: r.id, v: "2" }), "IDEMPOTENCY_KEY_REUSED");
+    expect(await listed("taken")).toEqual([{ idempotencyKey: "k", status: "HELD" }]);
+    expect(await funds("taken")).toEqual({ credits: "4995", heldCredits: "4" });
+    expect(
+      (await api.ok(`mutation($id: ID!) { releaseReservation(id: $id) { status } }`, { id: r.id })).releaseReservation,
+    ).toEqual({ status: "RELEASED" });
+    expect(await funds("taken")).toEqual({ credits: "4999", heldCredits: "0" });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A steady-state reservation's round trip is two DynamoDB transactions and no read but the test
  * clock: reserveUsage writes the reservation and the hold (2 items), settleReservation of a
- * reservation this process made writes its status, the usage event and the wallet (3 items)
- * without reading the reservation again (its status condition decides).
+ * reservation this process made writes the usage event and the wallet (2 items, as a track) without
+ * reading or writing the reservation (its open-hold entry in the wallet decides); the sweeper
+ * writes its status SETTLED once its hold would have been due (one UpdateItem, not a transaction).
  */
 import { beforeAll, expect, it } from "vitest";
 import { createTestDeps, type TestDeps } from "../support/db";
@@ -11,7 +12,8 @@ import { createPlan } from "../../core/plans";
 import { createCustomer } from "../../core/customers";
 import { subscribe } from "../../core/subscriptions";
 import { units } from "../../core/money";
-import { reserveUsage, settleReservation } from "../../core/reservations";
+import { expireDueReservations, reserveUsage, settleReservation } from "../../core/reservations";
+import { getItem } from "../../core/db/items";
 import { keys } from "../../core/db/keys";
 
 let deps: TestDeps;
@@ -55,7 +57,7 @@ async function sent(run: () => Promise<unknown>) {
   return seen;
 }
 
-it("reserve: the clock and one transaction of the reservation and the wallet; settle: the clock and one transaction of status, event and wallet", async () => {
+it("reserve: the clock and one transaction of the reservation and the wallet; settle: the clock and one transaction of the event and the wallet", async () => {
   let id = "";
   const reserving = await sent(async () => {
     id = (await reserveUsage(deps, { customerId: "cu", feature: "calls", idempotencyKey: "job", value: units(5) })).id;
@@ -72,13 +74,17 @@ it("reserve: the clock and one transaction of the reservation and the wallet; se
   expect(settling[0]!.input.Key).toEqual(keys.clock());
   const items = settling[1]!.input.TransactItems;
   expect(items.map((i: any) => i.Update?.Key ?? { pk: i.Put.Item.pk, sk: i.Put.Item.sk })).toEqual([
-    keys.reservation("cu", "job"),
     keys.event("cu", "job"),
     keys.wallet("cu"),
   ]);
+  // The hold's entry decides: asserted there, removed (a release or an expiry racing it fails).
+  const update = items[1].Update;
+  expect(update.ExpressionAttributeNames["#holdKey"]).toBe("job");
+  expect(update.UpdateExpression).toContain("REMOVE #holds.#holdKey");
+  expect(update.ConditionExpression).toContain("attribute_exists(#holds.#holdKey)");
 });
 
-it("the reservation item keeps only what its key does not say; the settle's status update repeats nothing of its event", async () => {
+it("the reservation item keeps only what its key does not say; the sweeper's status update repeats nothing of its event", async () => {
   let id = "";
   const reserving = await sent(async () => {
     id = (await reserveUsage(deps, { customerId: "cu", feature: "calls", idempotencyKey: "lean", value: units(2) })).id;
@@ -99,13 +105,32 @@ it("the reservation item keeps only what its key does not say; the settle's stat
     "status",
     "type",
     "value",
+    "walletHeld",
   ]);
-  const settling = await sent(() => settleReservation(deps, id, { value: units(1) }));
-  const status = settling[1]!.input.TransactItems[0].Update;
+  const settled = await settleReservation(deps, id, { value: units(1) });
+  expect(settled.reservation.status).toBe("SETTLED");
+  // The settle left the item as it was; the sweeper, when the hold would have been due, writes it.
+  const stored = await getItem(deps.db, keys.reservation("cu", "lean"));
+  expect([stored?.status, stored?.gsi1pk !== undefined]).toEqual(["HELD", true]);
+  const sweeping = await sent(() => expireDueReservations(deps, new Date(Date.parse(settled.reservation.expiresAt))));
+  // It also finds this file's earlier settles (warm, job), due by then: one UpdateItem each.
+  const marked = sweeping.filter((r) => r.command === "UpdateItemCommand" && r.input.Key.sk === "RESERVATION#lean");
+  expect(marked).toHaveLength(1);
+  expect(sweeping.filter((r) => r.command === "UpdateItemCommand")).toHaveLength(3);
   // No settleHash (the event's requestHash), no closedAt (its recordedAt), no capped when it was not.
-  expect([status.UpdateExpression, status.ExpressionAttributeNames, status.ExpressionAttributeValues]).toEqual([
+  const status = marked[0]!.input;
+  expect([
+    status.Key,
+    status.UpdateExpression,
+    status.ExpressionAttributeNames,
+    status.ExpressionAttributeValues,
+  ]).toEqual([
+    keys.reservation("cu", "lean"),
     "SET #status = :status REMOVE gsi1pk, gsi1sk",
     { "#status": "status" },
     { ":from": "HELD", ":status": "SETTLED" },
   ]);
+  const after = await getItem(deps.db, keys.reservation("cu", "lean"));
+  expect([after?.status, after?.gsi1pk]).toEqual(["SETTLED", undefined]);
+  expect(sweeping.some((r) => r.command === "TransactWriteItemsCommand")).toBe(false);
 });
