@@ -5,7 +5,7 @@
  * (process.cpuUsage in the server: user + system, HTTP included). CPU per request is robust to
  * other load on the machine, where throughput is not.
  *
- *   npx tsx bench/profile-track.ts [--op track|entitlement|both] [--requests 3000] [--concurrency 8]
+ *   npx tsx bench/profile-track.ts [--op track|entitlement|batch|both] [--requests 3000] [--concurrency 8]
  *                                  [--rounds 3] [--warmup 3000]
  *                                  [--profile [file.cpuprofile] | --perf [file]] [--top 40]
  *                                  [--node-flags="<flags for the server's node>"]
@@ -43,6 +43,7 @@ import {
   seedHotCustomer,
   startServer,
   TRACK,
+  TRACK_BATCH,
 } from "./harness";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -116,6 +117,10 @@ async function main() {
     const ops: Record<string, (api: ReturnType<typeof apiClient>) => Promise<unknown>> = {
       track: (api) => api.gql(TRACK, { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key() } }),
       entitlement: (api) => api.gql(ENTITLEMENT, { c: "c-hot" }),
+      batch: (api) =>
+        api.gql(TRACK_BATCH, {
+          is: Array.from({ length: 100 }, () => ({ customerId: "c-hot", feature: "api_calls", idempotencyKey: key() })),
+        }),
     };
     const names = OP === "both" ? ["track", "entitlement"] : [OP];
     for (const name of names) if (!ops[name]) throw new Error(`unknown --op ${name}`);

@@ -342,6 +342,20 @@ async function main() {
         (k) => [eventOverReservation(k), sWallet],
         true,
       ),
+      // The settle leaves the reservation item as it is: the wallet's open-hold entry decides (its
+      // condition) and its removal is the settle; the stored HELD is cleaned later, off the hot path.
+      "by-wallet": pairOf(
+        (k) => [reservationPut(k), walletReserve(k, "map")],
+        (k) => {
+          const u = structuredClone(sWallet.Update!);
+          u.ExpressionAttributeNames!["#holdKey"] = k;
+          u.ConditionExpression = u.ConditionExpression!.replace(
+            "attribute_exists(#holds)",
+            "attribute_exists(#holds.#holdKey)",
+          );
+          return [eventPut(k), { Update: u }];
+        },
+      ),
       "no-gsi1": pairOf((k) => [reservationPut(k, undefined, false), rWallet], settleToday),
       "2 tracks": async (k) => {
         await seeded.rawTx(C, `${k}-a`);
