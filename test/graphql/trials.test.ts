@@ -317,4 +317,17 @@ describe("reservations in a trial: a settle is capped like a blocking plan's (a 
     await sweep("2026-01-07T00:00:00Z");
     expect((await invoices("w")).map((i: { total: string }) => i.total)).toEqual(["25.00"]);
   });
+  it("BALANCE (not blocking): an open hold counts against the trial's balance, for tracks and reserves alike", async () => {
+    await f.customer("h");
+    await subscribe("h", "wallet", ", trialDays: 5"); // $25 allowance, $0.01 a call
+    await reserve("h", "api_calls", "job", "1000"); // $10 held, $15 available
+    const refused = await track("h", "1501", "h1"); // $15.01: within $25, beyond what the hold leaves
+    expect(refused.errors?.[0]?.extensions?.code).toBe("INSUFFICIENT_BALANCE");
+    const second = await api.gql(`mutation($i: ReserveUsageInput!) { reserveUsage(input: $i) { id } }`, {
+      i: { customerId: "h", feature: "api_calls", idempotencyKey: "job2", value: "1501" },
+    });
+    expect(second.errors?.[0]?.extensions?.code).toBe("INSUFFICIENT_BALANCE");
+    expect((await track("h", "1500", "h2")).errors).toBeUndefined(); // exactly the $15 left
+    expect(await held("h")).toEqual({ credits: null, heldCredits: null, balance: "0.00", heldAmount: "10.00" });
+  });
 });

@@ -1306,11 +1306,12 @@ export class BillingModel {
     if (plan.model === "BALANCE" && plan.blockOnExhaustion && this.balanceAvailable(c) < this.cost(f, amount, tokens))
       return "INSUFFICIENT_BALANCE";
     // A free trial allows no overage: nothing beyond the included units, no spend beyond the balance.
-    // Held units count, as for a hard limit (the stored counter holds them).
+    // Held units count, as for a hard limit (the stored counter holds them); held money counts, as
+    // on a blocking plan (the stored balance is what the holds leave).
     if (sub.trialing && plan.model === "METERED" && committed + amount > (f.included ?? 0n)) return "LIMIT_REACHED";
     if (sub.trialing && plan.model === "BALANCE") {
       const needed = f.pricing === "AI_MODEL" && !tokens ? 1n : this.cost(f, amount, tokens);
-      if (this.balance(c) < needed) return "INSUFFICIENT_BALANCE";
+      if (this.balanceAvailable(c) < needed) return "INSUFFICIENT_BALANCE";
     }
     return this.beyondBounds(c, plan, f, amount, tokens);
   }
