@@ -1599,6 +1599,33 @@ async function client<T>(
   throw new Violation(`${describeOp(op)}: no answer after ${MAX_CLIENT_ATTEMPTS} attempts: ${String(last)}`);
 }
 
+/**
+ * The customer's invoices once its ended periods are closed, read fault-free: how `pay` and `void`
+ * choose their target. Retried when it fails all the same: a close's invoice write is
+ * group-committed (core/db/group-commit.ts), and the group's transaction goes out in the scope of
+ * whichever call began draining it, which may be a faulty one (seed 87016).
+ */
+async function invoicesAfterClose(deps: FaultyDeps, op: Extract<Op, { kind: "pay" | "void" }>, result: RunResult) {
+  let last: unknown;
+  for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
+    try {
+      return await deps.faults.run(
+        op.id * 64 + 63,
+        async () => {
+          await currentWallet(deps, op.customerId, { close: true });
+          return listInvoices(deps.db, op.customerId);
+        },
+        { faultFree: true },
+      );
+    } catch (error) {
+      if (isDomainError(error)) throw error;
+      last = error;
+      result.clientRetries++;
+    }
+  }
+  throw new Violation(`${describeOp(op)}: its invoices unread after ${MAX_CLIENT_ATTEMPTS} attempts: ${String(last)}`);
+}
+
 /** After a retried call, these answers mean "your earlier attempt did it". */
 const ALREADY_DONE: Partial<Record<Op["kind"], string>> = {
   subscribe: "ALREADY_EXISTS",
@@ -1742,14 +1769,7 @@ async function perform(
       );
     case "pay": {
       // Chosen once, fault-free, as the void's target is (below): a retry pays the same invoice again.
-      const invoices = await deps.faults.run(
-        op.id * 64 + 63,
-        async () => {
-          await currentWallet(deps, op.customerId, { close: true });
-          return listInvoices(deps.db, op.customerId);
-        },
-        { faultFree: true },
-      );
+      const invoices = await invoicesAfterClose(deps, op, result);
       const target = invoices.find((i) => i.grantOnPayment && !i.grant && i.status === "OPEN");
       const e = expected as Outcome;
       const modelHasOne = !(e.ok && "reversal" in e);
@@ -1804,14 +1824,7 @@ async function perform(
       // failure must void the same invoice again (a no-op), not the next one. The model closed
       // ended periods when its clock moved; the product closes them at the customer's next write,
       // so the choice is made after that close.
-      const invoices = await deps.faults.run(
-        op.id * 64 + 63,
-        async () => {
-          await currentWallet(deps, op.customerId, { close: true });
-          return listInvoices(deps.db, op.customerId);
-        },
-        { faultFree: true },
-      );
+      const invoices = await invoicesAfterClose(deps, op, result);
       const target =
         op.which === "any"
           ? invoices[0]
