@@ -1579,6 +1579,7 @@ async function client<T>(
   op: Op,
   result: RunResult,
   fn: () => Promise<T>,
+  options: { faultFree?: boolean } = {},
 ): Promise<{ value?: T; code?: string; message?: string; retried: boolean }> {
   let retried = false;
   let last: unknown;
@@ -1586,7 +1587,7 @@ async function client<T>(
     try {
       // The last attempt runs when the network has healed: an operation that touches many items
       // (a batch falling back to single tracks) may meet a fault on every faulty attempt.
-      const faultFree = attempt === MAX_CLIENT_ATTEMPTS - 1;
+      const faultFree = options.faultFree || attempt === MAX_CLIENT_ATTEMPTS - 1;
       return { value: await deps.faults.run(op.id * 64 + attempt, fn, { faultFree }), retried };
     } catch (error) {
       if (isDomainError(error) && error.code !== "CONFLICT")
@@ -1601,29 +1602,18 @@ async function client<T>(
 
 /**
  * The customer's invoices once its ended periods are closed, read fault-free: how `pay` and `void`
- * choose their target. Retried when it fails all the same: a close's invoice write is
- * group-committed (core/db/group-commit.ts), and the group's transaction goes out in the scope of
- * whichever call began draining it, which may be a faulty one (seed 87016).
+ * choose their target. Still retried as a client call: a close's invoice write is group-committed
+ * (core/db/group-commit.ts), and the group's transaction goes out in the scope of whichever call
+ * began draining it, which may be a faulty one (seed 87016).
  */
 async function invoicesAfterClose(deps: FaultyDeps, op: Extract<Op, { kind: "pay" | "void" }>, result: RunResult) {
-  let last: unknown;
-  for (let attempt = 0; attempt < MAX_CLIENT_ATTEMPTS; attempt++) {
-    try {
-      return await deps.faults.run(
-        op.id * 64 + 63,
-        async () => {
-          await currentWallet(deps, op.customerId, { close: true });
-          return listInvoices(deps.db, op.customerId);
-        },
-        { faultFree: true },
-      );
-    } catch (error) {
-      if (isDomainError(error)) throw error;
-      last = error;
-      result.clientRetries++;
-    }
-  }
-  throw new Violation(`${describeOp(op)}: its invoices unread after ${MAX_CLIENT_ATTEMPTS} attempts: ${String(last)}`);
+  const read = async () => {
+    await currentWallet(deps, op.customerId, { close: true });
+    return listInvoices(deps.db, op.customerId);
+  };
+  const r = await client(deps, op, result, read, { faultFree: true });
+  if (r.code !== undefined) throw new Violation(`${describeOp(op)}: its invoices unread: ${r.code} ${r.message}`);
+  return r.value!;
 }
 
 /** After a retried call, these answers mean "your earlier attempt did it". */
