@@ -238,8 +238,13 @@ export async function seedHotCustomer(deps: Deps): Promise<void> {
   await seedMonthlyPlan(deps);
   await createCustomer(deps, { id: "c-hot" });
   await subscribe(deps, "c-hot", "bench-monthly");
+  await pastThresholds(deps, "c-hot");
+}
+
+/** One event of the included 10,000: `customerId`'s tracks from here on cross no usage threshold. */
+export async function pastThresholds(deps: Deps, customerId: string): Promise<void> {
   await trackUsage(deps, {
-    customerId: "c-hot",
+    customerId,
     feature: "api_calls",
     idempotencyKey: "past-thresholds",
     value: API_CALLS.included,

@@ -150,7 +150,7 @@ export function render(r: Partial<Results>): string {
         [
           "trackUsageBatch of 100, c1, 1 customer",
           b.c1,
-          `${fmtReq(b.requestsPer100)} per 100 events; server CPU ${f1(b.serverCpuMsPerBatch.c1)} ms/batch`,
+          `${fmtReq(b.requestsPer100)} per 100 events; server CPU ${f1(b.serverCpuMsPerBatch.c1)} ms/batch; rounds ${(b.roundRatios?.c1 ?? []).map(f2).join(", ")}`,
           `${f2(b.ratio.c1)}x`,
         ],
         [
@@ -168,7 +168,7 @@ export function render(r: Partial<Results>): string {
         [
           "trackUsageBatch of 100, c4, 4 customers",
           b.c4,
-          `${fmtReq(b.requestsPer100c4)} per 100 events; server CPU ${f1(b.serverCpuMsPerBatch.c4)} ms/batch`,
+          `${fmtReq(b.requestsPer100c4)} per 100 events; server CPU ${f1(b.serverCpuMsPerBatch.c4)} ms/batch; rounds ${(b.roundRatios?.c4 ?? []).map(f2).join(", ")}`,
           `${f2(b.ratio.c4)}x`,
         ],
         [
