@@ -5,6 +5,7 @@
  * are checked; in a full run a line nothing measures yet is a MISS ("not measured"), so the check
  * cannot pass by leaving a measurement out.
  */
+import { median } from "./lib";
 import type { Results } from "./results";
 
 export type BudgetLine = {
@@ -50,21 +51,21 @@ export const BUDGET: BudgetLine[] = [
   },
   {
     item: 3,
-    name: "trackUsage c1, 1 customer, vs raw TransactWriteItems",
+    name: "trackUsage c1, 1 customer, vs raw TransactWriteItems (median of 3 interleaved pairs)",
     at: "least",
     target: 0.95,
     unit: "x",
     section: "track",
-    value: (r) => r.track && r.track.c1.apiHot.opsPerSec / r.track.c1.rawHot.opsPerSec,
+    value: (r) => r.track?.c1Repeats && median(r.track.c1Repeats.ratio),
   },
   {
     item: 3,
-    name: "trackUsage c1, 1 customer: p50 latency the API adds over raw",
+    name: "trackUsage c1, 1 customer: p50 latency the API adds over raw (median of 3 pairs)",
     at: "most",
     target: 0.3,
     unit: "ms",
     section: "track",
-    value: (r) => r.track && r.track.c1.apiHot.p50 - r.track.c1.rawHot.p50,
+    value: (r) => r.track?.c1Repeats && median(r.track.c1Repeats.p50Added),
   },
   {
     item: 4,

@@ -128,8 +128,12 @@ export function apiClient(port: number) {
     },
     stats: async () => JSON.parse(await call("GET", "/bench/stats")) as ServerStats,
     reset: async () => void (await call("POST", "/bench/reset")),
-    /** Turns the server's DynamoDB request counter (bench/lib.ts countRequests) off or back on. */
-    counting: async (on: boolean) => void (await call("POST", `/bench/counting/${on ? "on" : "off"}`)),
+    /**
+     * The server's DynamoDB request counter (bench/lib.ts countRequests): off, on (everything,
+     * capacity included), or "requests" (requests and items only: for runs compared with a raw baseline).
+     */
+    counting: async (mode: boolean | "requests") =>
+      void (await call("POST", `/bench/counting/${mode === "requests" ? "requests" : mode ? "on" : "off"}`)),
   };
 }
 

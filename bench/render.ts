@@ -127,16 +127,19 @@ export function render(r: Partial<Results>): string {
     load(`raw TransactWriteItems, c${c}, ${MIX} customers`, t.rawMix);
     load(`trackUsage (GraphQL/HTTP), c${c}, ${MIX} customers`, t.apiMix, t.rawMix, reqNote(t.apiMixStats));
   }
-  const rep = r.track?.c8Repeats;
-  if (rep)
-    rows.push([
-      "c8, 1 customer, 3 interleaved runs",
-      "",
-      "",
-      "",
-      `${rep.ratio.map(f2).join(" / ")}`,
-      `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s`,
-    ]);
+  for (const [c, rep] of [
+    [1, r.track?.c1Repeats],
+    [8, r.track?.c8Repeats],
+  ] as const)
+    if (rep)
+      rows.push([
+        `c${c}, 1 customer, 3 interleaved runs`,
+        "",
+        "",
+        "",
+        `${rep.ratio.map(f2).join(" / ")}`,
+        `raw ${rep.raw.map(f0).join("/")}, api ${rep.api.map(f0).join("/")} ops/s${rep.p50Added ? `; p50 added ${rep.p50Added.map((x) => x.toFixed(2)).join(" / ")} ms` : ""}`,
+      ]);
   const b = r.batch;
   for (const [name, run, note, ratio] of !b
     ? []

@@ -30,7 +30,9 @@ await deps.db.sdk(); // the request counter wraps the SDK client
 let counts: Counts = emptyCounts();
 let serverMs: number[] = [];
 let cpuSince = process.cpuUsage();
-countRequests(deps.db.raw, () => counts);
+// BENCH_COUNTING=off (or =requests) starts the benchmark's request counter as /bench/counting/off (/requests) sets it.
+if (process.env.BENCH_COUNTING !== "off")
+  countRequests(deps.db.raw, () => counts, process.env.BENCH_COUNTING === "requests" ? "requests" : "all");
 /** CPU nanoseconds per thread of this process (Linux: /proc/self/task/<tid>/schedstat), {} elsewhere. */
 const threadCpu = (): Record<string, number> => {
   try {
@@ -95,10 +97,12 @@ const server = createServer((req, res) => {
     return;
   }
   // The request counter is the benchmark's, not the API's: the CPU section turns it off while it
-  // measures (it adds two middleware layers to every DynamoDB call and asks DynamoDB for capacity).
-  if (req.url === "/bench/counting/off" || req.url === "/bench/counting/on") {
-    stopCountingRequests(deps.db.raw);
-    if (req.url.endsWith("/on")) countRequests(deps.db.raw, () => counts);
+  // measures (it adds two middleware layers to every DynamoDB call and asks DynamoDB for capacity),
+  // and the sections that compare the API with a raw baseline count requests only ("requests").
+  if (req.url?.startsWith("/bench/counting/")) {
+    const mode = req.url.slice("/bench/counting/".length);
+    if (mode === "off") stopCountingRequests(deps.db.raw);
+    else countRequests(deps.db.raw, () => counts, mode === "requests" ? "requests" : "all");
     res.end("{}");
     return;
   }

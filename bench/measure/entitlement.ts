@@ -15,9 +15,11 @@ export type EntitlementResult = {
 export async function measureEntitlement(ctx: BenchContext): Promise<EntitlementResult> {
   log("bench: entitlement vs GetItem...");
   const rawGetItem = await runLoad(8, ctx.settings.runMs, (n) => ctx.rawGetWallet(mixOf(n)));
+  await ctx.api.counting("requests"); // as the raw side: no capacity asked for (bench/measure/track.ts)
   await ctx.api.reset();
   const api = await runLoad(8, ctx.settings.runMs, (n) => ctx.gqlEntitlement(mixOf(n)));
   const stats = await ctx.api.stats();
+  await ctx.api.counting(true);
   return {
     rawGetItem,
     api,

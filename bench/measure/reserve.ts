@@ -66,6 +66,7 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
       api.gql(TRACK, { i: { customerId: "c-hot", feature: "api_calls", idempotencyKey: key } }).then(() => undefined);
     let transactions = 0;
     started = 0;
+    await api.counting("requests"); // as the raw side: no capacity asked for (bench/measure/track.ts)
     for (let round = 0; round < ROUNDS; round++) {
       const raw = await runLoad(8, runMs, (n) => seeded.rawTx("c-hot", keyOf(`raw${round}`, n)));
       await api.reset();
@@ -78,6 +79,7 @@ export async function measureReserve(endpoint: string, runMs: number): Promise<R
     const raw = combined(rounds.map((r) => r.raw));
     const pairs = combined(rounds.map((r) => r.pairs));
     const tracks = combined(rounds.map((r) => r.tracks));
+    await api.counting(true);
     await api.reset();
     const steady = 100;
     for (let n = 0; n < steady; n++) await pair(keyOf("steady", n));
